@@ -1,0 +1,53 @@
+# Two commands: `make run` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+export FLASK_APP := wsgi
+
+# Fonts and Pango for WeasyPrint (Chinese PDFs); libharfbuzz-subset0 keeps each PDF fast.
+RUN_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 shared-mime-info
+# The browser tests drive Debian's Chromium; pdffonts checks embedded fonts.
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
+
+.PHONY: run test setup-run setup-test translations lint clean
+
+run: setup-run
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@scripts/serve.sh
+
+test: setup-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup-run: .stamps/system-run $(VENV)/.installed-run translations
+setup-test: .stamps/system-test $(VENV)/.installed-test translations
+
+.stamps/system-run:
+	scripts/ensure-system-packages.sh $(RUN_PACKAGES)
+	@mkdir -p .stamps && touch $@
+
+.stamps/system-test:
+	scripts/ensure-system-packages.sh $(TEST_PACKAGES)
+	@mkdir -p .stamps && touch $@
+
+$(BIN)/pip:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed-run: requirements.txt | $(BIN)/pip
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements.txt requirements-dev.txt | $(BIN)/pip
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.installed-run
+
+translations: $(VENV)/.installed-run
+	$(BIN)/pybabel compile -q -d training_portal/translations
+
+lint: setup-test
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) .stamps .pytest_cache

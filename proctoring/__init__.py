@@ -1,0 +1,1 @@
+"""Classroom and exam-room video: uploads and OpenCV analysis (issue: video proctoring)."""

@@ -1,0 +1,1 @@
+"""The question bank: questions, imports and exports, blueprints, papers (issue: question bank)."""

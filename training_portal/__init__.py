@@ -1,0 +1,52 @@
+"""The mine-safety training and examination portal: the app factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as config_module
+
+csrf = CSRFProtect()
+migrate = Migrate()
+login_manager = LoginManager()
+
+
+def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
+    root = config_module.ROOT
+    app = Flask(__name__, static_folder=str(root / "static"), static_url_path="/static",
+                instance_path=instance_path or str(root / "instance"))
+    app.config.update(config_module.load(Path(app.instance_path), overrides))
+    if app.config["PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],
+                                x_proto=app.config["PROXY_HOPS"])
+
+    from .core import audit, i18n, jobs, web
+    from .core.db import db
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    web.init_app(app)
+    audit.init_app(app)
+    jobs.celery_init_app(app)
+
+    from .accounts import views as accounts_views
+    from .admin import views as admin_views
+    from .demo import seed
+    from .organisations import views as organisation_views
+    from .people import api as people_api
+    from .people import views as people_views
+
+    accounts_views.init_login(login_manager, app)
+    for blueprint in (accounts_views.bp, admin_views.bp, organisation_views.bp, people_views.bp,
+                      people_api.bp):
+        app.register_blueprint(blueprint)
+    app.cli.add_command(seed.seed_demo_command)
+    return app

@@ -1,0 +1,1 @@
+"""Accounts, role assignments, sessions and log-in."""

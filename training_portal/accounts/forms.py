@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from .operations import MIN_PASSWORD_LENGTH
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=60)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[
+        DataRequired(), Length(min=3, max=60),
+        Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Letters, digits, _ . - only."))])
+    display_name = StringField(_l("Display name"), validators=[DataRequired(), Length(max=60)])
+    password = PasswordField(_l("Password"), validators=[
+        DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)])
+    id_number = StringField(_l("Identity number of the linked person (optional)"),
+                            validators=[Optional(), Length(max=18)])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
+
+
+class ActiveForm(FlaskForm):
+    active = BooleanField(_l("Active"))

@@ -1,0 +1,205 @@
+"""Account operations: log-in with throttling, server-side sessions, accounts and roles.
+
+Operations take domain objects and plain values (never the request), flush, and
+write the audit entry; the request or command that called them commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select
+
+from ..core import audit
+from ..core.db import db, utcnow
+from ..core.permissions import ROLE_ORGANISATION_KIND, Role
+from ..organisations.models import Organisation
+from ..people.models import Person
+from .models import AuthSession, LoginAttempt, RoleAssignment, User
+
+MIN_PASSWORD_LENGTH = 12
+_hasher = PasswordHasher()
+# Verified against when the username is unknown, so both cases take the same time.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
+
+
+class AccountError(ValueError):
+    """A rule refused the operation; ``str()`` is the reason to show."""
+
+
+class LoginRefused(AccountError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(_l("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    return _hasher.hash(password)
+
+
+def _check_password(user: User | None, password: str) -> bool:
+    try:
+        ok = _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if user is not None and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return ok and user is not None
+
+
+def _recent_failures(column, value: str) -> int:
+    """Failures within the window and since the last success for this account or address."""
+    window_start = utcnow() - timedelta(minutes=current_app.config["LOGIN_THROTTLE_WINDOW_MINUTES"])
+    last_success = db.session.scalar(
+        select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded))
+    since = max(window_start, last_success) if last_success else window_start
+    return db.session.scalar(
+        select(func.count()).select_from(LoginAttempt)
+        .where(column == value, ~LoginAttempt.succeeded, LoginAttempt.at > since)) or 0
+
+
+def authenticate(username: str, password: str, address: str) -> User:
+    """Return the user, or raise LoginRefused. Every attempt is recorded for throttling.
+
+    The limit per account is low (guessing one password); the limit per address is
+    high, because a whole exam room logs in from one address.
+    """
+    username = username.strip()
+    cfg = current_app.config
+    if (_recent_failures(LoginAttempt.username, username) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+            or _recent_failures(LoginAttempt.address, address) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
+        _note_attempt(username, address, False)
+        raise LoginRefused(_l("Too many failed log-ins. Please wait %(m)d minutes and try again.",
+                              m=cfg["LOGIN_THROTTLE_WINDOW_MINUTES"]))
+    user = db.session.scalar(select(User).where(User.username == username))
+    ok = _check_password(user, password) and user is not None and user.active
+    _note_attempt(username, address, ok)
+    if not ok:
+        raise LoginRefused(_l("Wrong username or password."))
+    return user
+
+
+def _note_attempt(username: str, address: str, succeeded: bool) -> None:
+    db.session.add(LoginAttempt(username=username[:60], address=address[:45], at=utcnow(),
+                                succeeded=succeeded))
+    db.session.flush()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, address: str, user_agent: str) -> str:
+    """Open a server-side session; the returned token goes into the (signed) cookie."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(AuthSession(token_hash=_token_hash(token), user_id=user.id, created_at=now,
+                               last_seen_at=now, address=address[:45], user_agent=user_agent[:200]))
+    db.session.flush()
+    user.session_token = token
+    return token
+
+
+def load_session(token: str) -> User | None:
+    """The user of a live session, or None when it ended, idled out or grew too old."""
+    auth = db.session.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+    if auth is None:
+        return None
+    cfg = current_app.config
+    now = utcnow()
+    if (now - auth.last_seen_at > timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"])
+            or now - auth.created_at > timedelta(hours=cfg["SESSION_MAX_HOURS"])
+            or not auth.user.active):
+        db.session.delete(auth)
+        return None
+    # Writing on every request would serialise a busy exam room on one row per user.
+    if now - auth.last_seen_at > timedelta(seconds=60):
+        auth.last_seen_at = now
+    auth.user.session_token = token
+    return auth.user
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        db.session.execute(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+
+
+def end_all_sessions(user: User) -> None:
+    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
+
+
+def create_user(username: str, password: str, display_name: str, *, actor: User | None,
+                person: Person | None = None) -> User:
+    username = username.strip()
+    if db.session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AccountError(_l("The username %(u)s is taken.", u=username))
+    if person is not None and db.session.scalar(
+            select(User.id).where(User.person_id == person.id)) is not None:
+        raise AccountError(_l("This person already has an account."))
+    user = User(username=username, password_hash=hash_password(password),
+                display_name=display_name, person=person, active=True)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.create", user, actor=actor,
+                 after={"username": username, "person_id": person.id if person else None})
+    return user
+
+
+def set_password(user: User, password: str, *, actor: User | None) -> None:
+    user.password_hash = hash_password(password)
+    end_all_sessions(user)
+    audit.record("user.password_set", user, actor=actor)
+
+
+def grant_role(user: User, role: Role, organisation: Organisation | None, *,
+               actor: User | None) -> RoleAssignment:
+    expected_kind = ROLE_ORGANISATION_KIND.get(role)
+    if expected_kind is None and organisation is not None:
+        raise AccountError(_l("This role is not held for an organisation."))
+    if expected_kind is not None and (organisation is None or organisation.kind != expected_kind):
+        raise AccountError(_l("This role must be held for an organisation of the right kind."))
+    if role in (Role.REVIEWER, Role.PROCTOR) and getattr(organisation, "review_unit", None) is None:
+        raise AccountError(_l("Reviewers and proctors belong to the education and training "
+                              "center or the business department."))
+    if role is Role.TRAINEE and user.person is None:
+        raise AccountError(_l("A trainee account must be linked to a person."))
+    org_id = organisation.id if organisation is not None else None
+    if any(a.role == role and a.organisation_id == org_id for a in user.assignments):
+        raise AccountError(_l("The account already holds this role."))
+    before = [a.as_json() for a in user.assignments]
+    assignment = RoleAssignment(user=user, role=role, organisation=organisation,
+                                granted_by_id=actor.id if actor else None)
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record("user.role_grant", user, actor=actor, organisation=organisation, before=before,
+                 after=[a.as_json() for a in user.assignments])
+    return assignment
+
+
+def revoke_role(assignment: RoleAssignment, *, actor: User | None) -> None:
+    user = assignment.user
+    if assignment.role is Role.ADMIN and actor is not None and actor.id == user.id:
+        raise AccountError(_l("You cannot remove your own administrator role."))
+    before = [a.as_json() for a in user.assignments]
+    user.assignments.remove(assignment)
+    db.session.flush()
+    end_all_sessions(user)  # the next request runs with the roles the user now has
+    audit.record("user.role_revoke", user, actor=actor, organisation=assignment.organisation,
+                 before=before, after=[a.as_json() for a in user.assignments])
+
+
+def set_active(user: User, active: bool, *, actor: User) -> None:
+    if user.id == actor.id and not active:
+        raise AccountError(_l("You cannot deactivate your own account."))
+    before = user.active
+    user.active = active
+    if not active:
+        end_all_sessions(user)
+    audit.record("user.activate" if active else "user.deactivate", user, actor=actor,
+                 before={"active": before}, after={"active": active})

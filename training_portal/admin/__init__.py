@@ -1,0 +1,1 @@
+"""Administration: accounts and roles, the policy table, the audit trail."""

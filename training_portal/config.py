@@ -1,0 +1,86 @@
+"""Configuration from environment variables, with defaults that are safe to run."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _secret_key(instance: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def database_url(url: str) -> str:
+    """Accept the usual postgresql:// form and use psycopg 3 for it."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def load(instance: Path, overrides: dict | None = None) -> dict:
+    instance.mkdir(parents=True, exist_ok=True)
+    env = os.environ
+    db_url = database_url(env.get("DATABASE_URL", f"sqlite:///{instance / 'portal.sqlite'}"))
+    broker = env.get("CELERY_BROKER_URL", f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}")
+    backend = env.get("CELERY_RESULT_BACKEND") or (
+        broker if broker.startswith(("redis://", "rediss://"))
+        else f"db+sqlite:///{instance / 'celery-results.sqlite'}")
+    config = {
+        "SECRET_KEY": None,  # filled below unless overridden
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "STORAGE_DIR": env.get("STORAGE_DIR", str(instance / "storage")),
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        "CELERY": {
+            "broker_url": broker,
+            "result_backend": backend,
+            "task_serializer": "json",
+            "result_serializer": "json",
+            "accept_content": ["json"],
+            "task_ignore_result": False,
+            "worker_prefetch_multiplier": 1,
+            "broker_connection_retry_on_startup": True,
+            "beat_schedule": {
+                "verify-audit-chain-nightly": {"task": "core.verify_audit_chain",
+                                               "schedule": 24 * 3600.0},
+            },
+        },
+        # Sessions and log-in
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "portal_session",
+        # Secure cookies whenever the request came over HTTPS (see core.web); forced on with 1.
+        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE") == "1",
+        "IDLE_TIMEOUT_MINUTES": _int("IDLE_TIMEOUT_MINUTES", 30),
+        "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12),
+        "LOGIN_THROTTLE_WINDOW_MINUTES": 15,
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 100,
+        # Long enough for a 120-minute exam with time added.
+        "WTF_CSRF_TIME_LIMIT": 4 * 3600,
+        "PROXY_HOPS": _int("PROXY_HOPS", 0),
+        "BABEL_DEFAULT_LOCALE": "zh_CN",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": {"zh_CN": "中文", "en": "English"},
+    }
+    config.update(overrides or {})
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _secret_key(instance)
+    return config

@@ -1,0 +1,101 @@
+"""Roles and the one registry of named permissions.
+
+A permission names an action (``classroom.upload_video``) and the roles that
+may take it. Whether a given user may take it on a given object is asked of
+the object (``classroom.can_upload_video(user)``), which passes the
+organisation the object belongs to; the account model decides whether one of
+the user's role assignments covers that organisation (its own organisation,
+or a regulator's jurisdiction).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(enum.StrEnum):
+    TRAINEE = "trainee"
+    CENTER_STAFF = "center_staff"
+    REVIEWER = "reviewer"
+    PROCTOR = "proctor"
+    REGULATOR = "regulator"
+    MINE_OFFICER = "mine_officer"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+    @property
+    def needs_organisation(self) -> bool:
+        return self not in (Role.TRAINEE, Role.ADMIN)
+
+
+ROLE_LABELS = {
+    Role.TRAINEE: _l("Trainee"),
+    Role.CENTER_STAFF: _l("Training center staff"),
+    Role.REVIEWER: _l("Reviewer"),
+    Role.PROCTOR: _l("Proctor / examiner"),
+    Role.REGULATOR: _l("Regulator"),
+    Role.MINE_OFFICER: _l("Mine safety officer"),
+    Role.ADMIN: _l("Administrator"),
+}
+
+# Which organisation kind each role acts for; a role assignment elsewhere is refused.
+ROLE_ORGANISATION_KIND = {
+    Role.CENTER_STAFF: "training_center",
+    Role.REVIEWER: "regulator",
+    Role.PROCTOR: "regulator",
+    Role.REGULATOR: "regulator",
+    Role.MINE_OFFICER: "mine",
+}
+
+# Roles whose assignment covers every organisation in the unit's region and below.
+JURISDICTIONAL_ROLES = frozenset({Role.REGULATOR})
+
+
+@dataclass(frozen=True)
+class Permission:
+    name: str
+    description: object  # a lazy string
+    roles: frozenset[Role]
+
+
+PERMISSIONS: dict[str, Permission] = {}
+
+
+def register(name: str, description, *roles: Role) -> Permission:
+    if name in PERMISSIONS:
+        raise ValueError(f"permission {name!r} registered twice")
+    perm = Permission(name, description, frozenset(roles) | {Role.ADMIN})
+    PERMISSIONS[name] = perm
+    return perm
+
+
+def get(name: str) -> Permission:
+    try:
+        return PERMISSIONS[name]
+    except KeyError:
+        raise LookupError(f"unknown permission {name!r}") from None
+
+
+def roles_with(name: str) -> frozenset[Role]:
+    return get(name).roles
+
+
+register("person.view_record", _l("See a person's record (一人一档)"),
+         Role.REGULATOR, Role.MINE_OFFICER, Role.CENTER_STAFF)
+register("person.read_api", _l("Look up records through the API"), Role.REGULATOR)
+register("person.edit", _l("Create and edit people"), Role.MINE_OFFICER)
+register("organisation.view", _l("See an organisation's page"),
+         Role.CENTER_STAFF, Role.REVIEWER, Role.PROCTOR, Role.REGULATOR, Role.MINE_OFFICER)
+register("classroom.manage", _l("Manage classrooms"), Role.CENTER_STAFF)
+register("classroom.upload_video", _l("Upload classroom video"), Role.CENTER_STAFF)
+register("application.review", _l("Review exam applications (双审核)"), Role.REVIEWER)
+register("exam.proctor", _l("Proctor exam sessions (双监考)"), Role.PROCTOR)
+register("audit.view", _l("Read the audit trail"))
+register("user.manage", _l("Manage accounts and roles"))
+register("policy.edit", _l("Edit the policy table"))

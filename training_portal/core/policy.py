@@ -1,0 +1,139 @@
+"""The policy table: the rules of the law and the province in one editable place.
+
+Every rule has a default (from DOMAIN.md) and a type; an admin may override it.
+Code asks ``policy.get("exam.pass_mark")`` and never writes the number itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from . import audit
+from .db import UTCDateTime, db, utcnow
+
+
+class PolicySetting(db.Model):
+    """An admin's override of one rule's default."""
+
+    __tablename__ = "policy_settings"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    default: Any
+    description: object
+    kind: type  # int, date or dict (a table of ints keyed by category)
+
+    def parse(self, raw: str) -> Any:
+        """Turn an admin's text into a value, or raise ValueError with a reason."""
+        raw = raw.strip()
+        if self.kind is int:
+            value = int(raw)
+            if value < 0:
+                raise ValueError("must not be negative")
+            return value
+        if self.kind is date:
+            return date.fromisoformat(raw)
+        table = json.loads(raw)
+        if not isinstance(table, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in table.items()
+        ):
+            raise ValueError('expected a JSON object of whole numbers, e.g. {"principal": 48}')
+        return table
+
+    def to_text(self, value: Any) -> str:
+        if self.kind is dict:
+            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        return value.isoformat() if isinstance(value, date) else str(value)
+
+    def _load(self, stored: Any) -> Any:
+        return date.fromisoformat(stored) if self.kind is date else stored
+
+    def _dump(self, value: Any) -> Any:
+        return value.isoformat() if isinstance(value, date) else value
+
+
+RULES: dict[str, Rule] = {}
+
+
+def _rule(key: str, default: Any, description) -> None:
+    RULES[key] = Rule(key, default, description, dict if isinstance(default, dict) else type(default))
+
+
+# Exams (national rules on safety qualification exams)
+_rule("exam.duration_minutes", 120, _l("Knowledge exam duration (minutes)"))
+_rule("exam.total_points", 100, _l("Knowledge exam total points"))
+_rule("exam.pass_mark", 80, _l("Knowledge exam pass mark"))
+_rule("practical.pass_mark", 80, _l("Practical exam pass mark"))
+_rule("exam.retakes_allowed", 1, _l("Retakes allowed (补考)"))
+_rule("exam.result_valid_months", 12, _l("A passing score stays valid (months)"))
+_rule("exam.reapply_block_months", 12, _l("Months barred from applying after a failed retake"))
+# 主要负责人 and 安全生产管理人员
+_rule("manager.first_assessment_months", 6, _l("Managers: first assessment within (months of taking office)"))
+_rule("manager.assessment_interval_years", 3, _l("Managers: assessment every (years)"))
+_rule("manager.apply_within_days", 30, _l("Managers: apply within (days of appointment)"))
+# Admission (the dual standard of 学历 and 从业年限)
+_rule("admission.manager_min_mining_years", 3, _l("矿长/副矿长/总工程师: minimum years of coal-mine work"))
+_rule("admission.safety_dept_min_years", 2, _l("Head of safety department: minimum years of work"))
+_rule("admission.special_ops_min_age", 18, _l("Special operations: minimum age"))
+_rule("admission.special_ops_high_school_since", date(2018, 6, 1),
+      _l("Special operations: 高中 required for those new on the job since"))
+# Special-operations certificates
+_rule("special_ops.certificate_valid_years", 6, _l("Special-operations certificate valid (years)"))
+_rule("special_ops.review_interval_years", 3, _l("复审 every (years)"))
+_rule("special_ops.review_window_days", 60, _l("复审 applied for within (days before due)"))
+_rule("special_ops.review_training_hours", 8, _l("复审 training hours required"))
+_rule("special_ops.review_max_violations", 1, _l("复审: most violations allowed"))
+_rule("special_ops.clean_years_for_long_interval", 10, _l("Clean years in the trade for a longer 复审 interval"))
+_rule("special_ops.long_review_interval_years", 6, _l("Longer 复审 interval (years)"))
+# Training hours (学时)
+_rule("training.initial_hours", {"principal": 48, "safety_manager": 48},
+      _l("Initial training hours by personnel category"))
+_rule("training.annual_hours", {"principal": 16, "safety_manager": 16},
+      _l("Annual re-training hours by personnel category"))
+# Recordings and the province's 2026 plan
+_rule("recordings.exam_retention_years", 3, _l("Exam recordings kept at least (years)"))
+_rule("safety_culture.deadline", date(2026, 6, 30), _l("Safety-culture system deadline"))
+_rule("classrooms.video_coverage_target_percent", 100, _l("Training classrooms with networked video (target %)"))
+
+
+def rule(key: str) -> Rule:
+    try:
+        return RULES[key]
+    except KeyError:
+        raise LookupError(f"unknown policy rule {key!r}") from None
+
+
+def get(key: str) -> Any:
+    r = rule(key)
+    row = db.session.get(PolicySetting, key)
+    return r.default if row is None else r._load(row.value)
+
+
+def set_value(key: str, value: Any, *, actor) -> None:
+    """Override one rule; the change goes on the audit trail."""
+    r = rule(key)
+    before = get(key)
+    row = db.session.get(PolicySetting, key)
+    if row is None:
+        row = PolicySetting(key=key)
+        db.session.add(row)
+    row.value = r._dump(value)
+    row.updated_at = utcnow()
+    row.updated_by_id = actor.id
+    db.session.flush()
+    audit.record("policy.change", key, target_type="policy_settings", actor=actor,
+                 before={"value": before}, after={"value": value})

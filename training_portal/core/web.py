@@ -1,0 +1,149 @@
+"""What every request shares: the transaction boundary, security headers, error pages,
+the health check and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Flask, current_app, jsonify, redirect, render_template, request,
+                   session)
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import text
+from werkzeug.exceptions import HTTPException
+
+from .db import db
+from .jobs import broker_answers
+
+bp = Blueprint("core", __name__)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; object-src 'none'"
+)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Mark the cookie Secure whenever the request itself came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+class Refused(HTTPException):
+    """A request refused with a reason the user can act on (4xx); see ``refuse``."""
+
+    def __init__(self, code: int, reason: object) -> None:
+        super().__init__(description=str(reason))
+        self.code = code
+
+
+def refuse(code: int, reason: object):
+    raise Refused(code, reason)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz" or (
+        request.accept_mimetypes.best == "application/json")
+
+
+def _finish_transaction(response):
+    """The one commit of a request: only when it succeeded. An error response rolls back
+    everything the request wrote, so a refused request leaves nothing half-done."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def _security_headers(response):
+    h = response.headers
+    h.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "same-origin")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if request.endpoint != "static" and "Cache-Control" not in h:
+        h["Cache-Control"] = "no-store"
+    return response
+
+
+def _error(status: int, reason: str):
+    if wants_json():
+        return jsonify({"error": status, "reason": reason}), status
+    return render_template("error.html", status=status, reason=reason), status
+
+
+def _http_error(exc: HTTPException):
+    reasons = {
+        400: _("The request was not understood."),
+        401: _("Please log in."),
+        403: _("You do not have permission to do this."),
+        404: _("Not found."),
+        405: _("This address does not accept that kind of request."),
+        413: _("The upload is too large."),
+        429: _("Too many requests; please wait a moment."),
+    }
+    reason = exc.description if isinstance(exc, Refused) else reasons.get(exc.code, exc.name)
+    return _error(exc.code or 500, reason)
+
+
+def _csrf_error(exc: CSRFError):
+    return _error(400, _("The form expired or was sent from elsewhere; please reload the page "
+                         "and try again."))
+
+
+def _server_error(exc: Exception):
+    # Logged with its traceback for the operator; the user sees no internals.
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    db.session.rollback()
+    return _error(500, _("Something went wrong on our side. Nothing was saved; please try "
+                         "again."))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = {"ok": True}
+    except Exception as exc:
+        database = {"ok": False, "error": type(exc).__name__}
+    ok, error = broker_answers(current_app.extensions["celery"])
+    broker = {"ok": ok} | ({"error": error} if error else {})
+    healthy = database["ok"] and broker["ok"]
+    body = {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker}
+    return jsonify(body), 200 if healthy else 503
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: an open redirect would make phishing look like the portal."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+@bp.post("/language")
+def switch_language():
+    lang = request.form.get("lang", "")
+    if lang not in current_app.config["LANGUAGES"]:
+        return _error(400, _("Unknown language."))
+    session["lang"] = lang
+    return redirect(safe_next(request.form.get("next")))
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+    app.after_request(_security_headers)
+    app.after_request(_finish_transaction)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _server_error)
+    app.register_blueprint(bp)

@@ -1,0 +1,1 @@
+"""Demo data for a newcomer and for the tests: a believable province."""

@@ -1,0 +1,268 @@
+"""``flask seed-demo``: a believable province, one login per role. Idempotent.
+
+Everything is looked up by its natural key (region code, credit code, identity
+number, username) before it is created, so a second run changes nothing. People,
+accounts, roles and classrooms go through the operations, so they are audited
+like any other change. Later issues extend this seed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError
+
+from ..accounts import operations as account_ops
+from ..accounts.models import User
+from ..core.db import db, transaction
+from ..core.permissions import Role
+from ..organisations import operations as org_ops
+from ..organisations.models import (MineEnterprise, MineKind, MineSize, MiningMethod,
+                                    Organisation, ProductionStatus, Region, RegionLevel,
+                                    RegulatorUnit, ReviewUnit, TrainingCenter)
+from ..people import operations as people_ops
+from ..people.models import Education, OperationType, Person, Post
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+REGIONS = [  # code, name, level, parent code
+    ("140000", "山西省", RegionLevel.PROVINCE, None),
+    ("140100", "太原市", RegionLevel.CITY, "140000"),
+    ("140121", "清徐县", RegionLevel.COUNTY, "140100"),
+    ("140181", "古交市", RegionLevel.COUNTY, "140100"),
+    ("140200", "大同市", RegionLevel.CITY, "140000"),
+    ("140226", "左云县", RegionLevel.COUNTY, "140200"),
+    ("140400", "长治市", RegionLevel.CITY, "140000"),
+    ("140423", "襄垣县", RegionLevel.COUNTY, "140400"),
+    ("140500", "晋城市", RegionLevel.CITY, "140000"),
+    ("140521", "沁水县", RegionLevel.COUNTY, "140500"),
+    ("140522", "阳城县", RegionLevel.COUNTY, "140500"),
+]
+
+# key, kind, name, region code, extra attributes
+ORGANISATIONS = [
+    ("reg_province", RegulatorUnit, "山西省应急管理厅", "140000", {}),
+    ("edu_center", RegulatorUnit, "山西省安全生产教育培训中心", "140000",
+     {"review_unit": ReviewUnit.EDUCATION_CENTER}),
+    ("business_dept", RegulatorUnit, "山西省应急管理厅煤矿安全监管处", "140000",
+     {"review_unit": ReviewUnit.BUSINESS_DEPT}),
+    ("reg_taiyuan", RegulatorUnit, "太原市应急管理局", "140100", {}),
+    ("reg_gujiao", RegulatorUnit, "古交市应急管理局", "140181", {}),
+    ("reg_datong", RegulatorUnit, "大同市应急管理局", "140200", {}),
+    ("reg_jincheng", RegulatorUnit, "晋城市应急管理局", "140500", {}),
+    ("center_taiyuan", TrainingCenter, "太原煤炭安全技术培训中心", "140100", {}),
+    ("center_datong", TrainingCenter, "大同市安全生产培训学校", "140200", {}),
+    ("center_jincheng", TrainingCenter, "晋城市矿山安全培训中心", "140500", {}),
+    ("mine_gujiao", MineEnterprise, "古交金岭煤业有限公司", "140181",
+     {"mine_kind": MineKind.COAL, "mining_method": MiningMethod.UNDERGROUND, "size": MineSize.LARGE}),
+    ("mine_zuoyun", MineEnterprise, "左云宏泰煤业有限公司", "140226",
+     {"mine_kind": MineKind.COAL, "mining_method": MiningMethod.UNDERGROUND, "size": MineSize.MEDIUM}),
+    ("mine_yangcheng", MineEnterprise, "阳城晋阳煤业有限公司", "140522",
+     {"mine_kind": MineKind.COAL, "mining_method": MiningMethod.UNDERGROUND, "size": MineSize.MEDIUM}),
+    ("mine_qinshui", MineEnterprise, "沁水兴盛煤业有限公司", "140521",
+     {"mine_kind": MineKind.COAL, "mining_method": MiningMethod.UNDERGROUND, "size": MineSize.SMALL}),
+    ("mine_qingxu", MineEnterprise, "清徐鑫磊石料有限公司", "140121",
+     {"mine_kind": MineKind.METAL_NONMETAL, "mining_method": MiningMethod.OPEN_PIT,
+      "size": MineSize.LARGE}),
+    ("mine_xiangyuan", MineEnterprise, "襄垣永安铁矿有限公司", "140423",
+     {"mine_kind": MineKind.METAL_NONMETAL, "mining_method": MiningMethod.TAILINGS,
+      "size": MineSize.SMALL}),
+]
+
+CLASSROOMS = {
+    "center_taiyuan": [("一号教室", 60, "TY-CAM-01"), ("二号教室", 40, "TY-CAM-02"),
+                       ("实操车间", 20, "TY-CAM-03")],
+    "center_datong": [("多媒体教室", 50, "DT-CAM-01"), ("实训室", 24, "DT-CAM-02")],
+    "center_jincheng": [("第一教室", 45, "JC-CAM-01"), ("模拟矿井实训室", 16, "")],
+}
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+GIVEN = ["建军", "志强", "海涛", "国庆", "晓东", "红梅", "丽娟", "卫东", "永刚", "立新", "彦斌",
+         "俊峰", "文华", "秀英", "振华", "鹏飞", "新民", "春燕", "晋生", "保平", "二虎", "金锁",
+         "瑞平", "润生", "建平", "海军", "玉兰", "利军", "云龙", "宏伟"]
+
+FIVE_POSTS = [Post.MINE_DIRECTOR, Post.CHIEF_ENGINEER, Post.DEPUTY_SAFETY,
+              Post.DEPUTY_PRODUCTION, Post.DEPUTY_MECH_ELEC]
+COAL_OPERATIONS = [OperationType.COAL_GAS_INSPECTION, OperationType.COAL_ELECTRICAL,
+                   OperationType.COAL_HOIST, OperationType.COAL_SAFETY_INSPECTION]
+NONCOAL_OPERATIONS = [OperationType.MN_BLASTING, OperationType.MN_ELECTRICAL,
+                      OperationType.MN_TAILINGS]
+BIRTHPLACES = ["140121", "140100", "140200", "140400", "140000"]
+
+# username, person key (None: no person), role, organisation key, display name
+DEMO_LOGINS = [
+    ("admin", None, Role.ADMIN, None, "平台管理员"),
+    ("trainee", "trainee", Role.TRAINEE, None, None),
+    ("center", "center", Role.CENTER_STAFF, "center_taiyuan", None),
+    ("reviewer_center", "reviewer_center", Role.REVIEWER, "edu_center", None),
+    ("reviewer_dept", "reviewer_dept", Role.REVIEWER, "business_dept", None),
+    ("proctor_center", "proctor_center", Role.PROCTOR, "edu_center", None),
+    ("proctor_dept", "proctor_dept", Role.PROCTOR, "business_dept", None),
+    ("regulator", "regulator", Role.REGULATOR, "reg_province", None),
+    ("mine_officer", "mine_officer", Role.MINE_OFFICER, "mine_gujiao", None),
+    # Regulators lower down, to see jurisdiction at work.
+    ("regulator_taiyuan", "regulator_taiyuan", Role.REGULATOR, "reg_taiyuan", None),
+    ("regulator_gujiao", "regulator_gujiao", Role.REGULATOR, "reg_gujiao", None),
+]
+
+
+def _credit_code(region_code: str, serial: int) -> str:
+    body = f"91{region_code}MA{serial:07d}"  # 91: an enterprise; MA…: a generated org code
+    return body + uscc.calc_check_digit(body + "0")
+
+
+def _id_number(serial: int, birth: date, male: bool) -> str:
+    seq = (serial * 2 + (1 if male else 0)) % 1000
+    for place in BIRTHPLACES:
+        body = f"{place}{birth:%Y%m%d}{seq:03d}"
+        number = body + ric.calc_check_digit(body + "0")
+        try:
+            return ric.validate(number)
+        except ValidationError:
+            continue
+    raise RuntimeError("no valid birthplace code for the demo identity number")
+
+
+class Seeder:
+    def __init__(self) -> None:
+        self.regions: dict[str, Region] = {}
+        self.orgs: dict[str, Organisation] = {}
+        self.people: dict[str, Person] = {}
+        self.serial = 0
+
+    def run(self) -> dict:
+        self.seed_regions()
+        self.seed_organisations()
+        self.seed_classrooms()
+        self.seed_people()
+        self.seed_logins()
+        return {"regions": len(self.regions), "organisations": len(self.orgs),
+                "people": len(self.people), "logins": len(DEMO_LOGINS)}
+
+    def seed_regions(self) -> None:
+        for code, name, level, parent in REGIONS:
+            region = db.session.scalar(select(Region).where(Region.code == code))
+            if region is None:
+                parent_region = self.regions.get(parent) if parent else None
+                path = f"{parent_region.path}/{code}" if parent_region else code
+                region = Region(code=code, name=name, level=level, parent=parent_region, path=path)
+                db.session.add(region)
+            self.regions[code] = region
+        db.session.flush()
+
+    def seed_organisations(self) -> None:
+        for serial, (key, cls, name, region_code, extra) in enumerate(ORGANISATIONS, start=1):
+            code = _credit_code(region_code, serial)
+            org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
+            if org is None:
+                attrs = dict(extra)
+                if cls is MineEnterprise:
+                    attrs["production_status"] = ProductionStatus.NORMAL
+                org = cls(name=name, credit_code=code, region=self.regions[region_code],
+                          address=f"{self.regions[region_code].full_name}", **attrs)
+                db.session.add(org)
+            self.orgs[key] = org
+        db.session.flush()
+
+    def seed_classrooms(self) -> None:
+        for key, rooms in CLASSROOMS.items():
+            center = self.orgs[key]
+            for name, seats, camera in rooms:
+                if not any(c.name == name for c in center.classrooms):
+                    org_ops.add_classroom(center, name, seats, actor=None, camera_ref=camera)
+
+    def person(self, key: str, employer_key: str, *, education: Education, years: int,
+               born: int, male: bool = True, mining_degree: bool = False, field: str = "") -> Person:
+        self.serial += 1
+        name = SURNAMES[(self.serial * 7) % len(SURNAMES)] + GIVEN[(self.serial * 11) % len(GIVEN)]
+        number = _id_number(self.serial, date(born, 1 + self.serial % 12, 1 + self.serial % 27),
+                            male)
+        person = db.session.scalar(select(Person).where(Person.id_number == number))
+        if person is None:
+            person = people_ops.create_person(
+                number, name, actor=None, employer=self.orgs[employer_key], education=education,
+                education_field=field, mining_related_degree=mining_degree,
+                work_started_on=date(2026 - years, 7, 1), phone=f"139{self.serial:08d}")
+        self.people[key] = person
+        return person
+
+    def post(self, person: Person, post: Post, org_key: str, started: date,
+             operation: OperationType | None = None) -> None:
+        org = self.orgs[org_key]
+        if not any(p.post == post and p.operation_type == operation and p.organisation_id == org.id
+                   for p in person.posts):
+            people_ops.add_post(person, post, actor=None, started_on=started, organisation=org,
+                                operation_type=operation)
+
+    def seed_people(self) -> None:
+        for mine_key in ("mine_gujiao", "mine_zuoyun", "mine_yangcheng", "mine_qinshui"):
+            for i, post in enumerate(FIVE_POSTS):
+                manager = self.person(f"{mine_key}_{post.value}", mine_key,
+                                      education=Education.BACHELOR if i < 2 else Education.COLLEGE,
+                                      years=8 + i * 3, born=1968 + i * 3, mining_degree=True,
+                                      field="采矿工程")
+                self.post(manager, post, mine_key, date(2024, 3 + i, 1))
+            for i, operation in enumerate(COAL_OPERATIONS):
+                worker = self.person(f"{mine_key}_op{i}", mine_key,
+                                     education=Education.SENIOR_HIGH, years=3 + i, born=1985 + i)
+                self.post(worker, Post.SPECIAL_OPERATOR, mine_key, date(2022, 5, 1), operation)
+        for mine_key in ("mine_qingxu", "mine_xiangyuan"):
+            head = self.person(f"{mine_key}_principal", mine_key, education=Education.COLLEGE,
+                               years=12, born=1972, field="采矿工程", mining_degree=True)
+            self.post(head, Post.PRINCIPAL, mine_key, date(2023, 9, 1))
+            officer = self.person(f"{mine_key}_safety", mine_key,
+                                  education=Education.SECONDARY_VOCATIONAL, years=6, born=1983,
+                                  male=False)
+            self.post(officer, Post.SAFETY_MANAGER, mine_key, date(2023, 9, 1))
+            for i, operation in enumerate(NONCOAL_OPERATIONS):
+                worker = self.person(f"{mine_key}_op{i}", mine_key,
+                                     education=Education.JUNIOR_MIDDLE, years=4 + i, born=1980 + i)
+                self.post(worker, Post.SPECIAL_OPERATOR, mine_key, date(2021, 4, 1), operation)
+        # The people behind the demo logins.
+        trainee = self.person("trainee", "mine_gujiao", education=Education.SENIOR_HIGH, years=2,
+                              born=1996)
+        self.post(trainee, Post.SPECIAL_OPERATOR, "mine_gujiao", date(2026, 9, 1),
+                  OperationType.COAL_GAS_INSPECTION)
+        self.person("center", "center_taiyuan", education=Education.BACHELOR, years=10, born=1982,
+                    male=False)
+        self.person("mine_officer", "mine_gujiao", education=Education.COLLEGE, years=9, born=1984,
+                    field="安全工程")
+        for key, org_key in (("reviewer_center", "edu_center"), ("proctor_center", "edu_center"),
+                             ("reviewer_dept", "business_dept"), ("proctor_dept", "business_dept"),
+                             ("regulator", "reg_province"), ("regulator_taiyuan", "reg_taiyuan"),
+                             ("regulator_gujiao", "reg_gujiao")):
+            official = self.person(key, org_key, education=Education.BACHELOR, years=10,
+                                   born=1978 + len(key) % 10, male=len(key) % 2 == 0)
+            self.post(official, Post.REGULATOR_OFFICIAL, org_key, date(2020, 1, 1))
+
+    def seed_logins(self) -> None:
+        for username, person_key, role, org_key, display in DEMO_LOGINS:
+            user = db.session.scalar(select(User).where(User.username == username))
+            person = self.people.get(person_key) if person_key else None
+            if user is None:
+                user = account_ops.create_user(username, DEMO_PASSWORD,
+                                               display or (person.name if person else username),
+                                               actor=None, person=person)
+            org = self.orgs[org_key] if org_key else None
+            if not any(a.role == role and a.organisation_id == (org.id if org else None)
+                       for a in user.assignments):
+                account_ops.grant_role(user, role, org, actor=None)
+
+
+def seed() -> dict:
+    return Seeder().run()
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command() -> None:
+    """Create the demo province and logins (safe to run again)."""
+    with transaction():
+        counts = seed()
+    click.echo("demo data ready: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    click.echo(f"demo logins (password {DEMO_PASSWORD}): "
+               + " ".join(login[0] for login in DEMO_LOGINS))

@@ -1,0 +1,1 @@
+"""Organisations: regions, training centers and their classrooms, mines, regulator units."""

@@ -1,0 +1,40 @@
+"""A person's record (一人一档) as JSON, for other systems and the record page.
+
+Later domains add their sections (``training``, ``exams``, ``certificates``,
+``spot_tests``) by calling ``add_section`` from the app factory, so the wiring
+is explicit in one place and this module never imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .models import Person
+
+SectionBuilder = Callable[[Person], object]
+_sections: dict[str, SectionBuilder] = {}
+
+
+def add_section(name: str, builder: SectionBuilder) -> None:
+    if name in _sections or name in ("id_number", "name", "posts", "employer"):
+        raise ValueError(f"record section {name!r} exists already")
+    _sections[name] = builder
+
+
+def record_json(person: Person) -> dict:
+    employer = person.employer
+    record = {
+        "id_number": person.id_number,
+        "name": person.name,
+        "gender": person.gender.value,
+        "birth_date": person.birth_date.isoformat(),
+        "education": person.education.value if person.education else None,
+        "mining_years": person.mining_years(),
+        "posts": [p.as_json() | {"label": p.label} for p in person.current_posts],
+        "employer": None if employer is None else {
+            "name": employer.name, "kind": employer.kind.value,
+            "credit_code": employer.credit_code, "region": employer.region.full_name},
+    }
+    for name, builder in _sections.items():
+        record[name] = builder(person)
+    return record

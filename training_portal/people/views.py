@@ -1,0 +1,146 @@
+"""Pages of people: the list a user may see, a person's record (一人一档), editing, photos."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from ..core import storage
+from ..core.db import db
+from ..core.web import refuse
+from ..organisations.models import Organisation
+from . import idcard
+from . import operations as ops
+from .forms import PersonForm, PersonSearchForm
+from .models import Education, Person
+
+bp = Blueprint("people", __name__, url_prefix="/people", template_folder="templates")
+
+PAGE_SIZE = 50
+
+
+def _person_or_404(person_id: int) -> Person:
+    person = db.session.get(Person, person_id)
+    if person is None:
+        refuse(404, _("No such person."))
+    return person
+
+
+@bp.get("/")
+@login_required
+def index():
+    if not current_user.holds("person.view_record"):
+        refuse(403, _("Your roles do not include looking up people."))
+    form = PersonSearchForm(formdata=request.args)
+    query = ops.visible_people(current_user)
+    org_id = request.args.get("org", type=int)
+    if org_id:
+        query = query.where(Person.employer_id == org_id)
+    term = (form.q.data or "").strip()
+    if term and form.validate():
+        try:
+            number = idcard.parse(term).number
+            query = query.where(Person.id_number == number)
+        except idcard.IdNumberError:
+            query = query.where(or_(Person.name.contains(term, autoescape=True),
+                                    Person.id_number.startswith(term.upper(), autoescape=True)))
+    people = db.session.scalars(query.order_by(Person.name, Person.id).limit(PAGE_SIZE)).all()
+    return render_template("people/index.html", form=form, people=people, mask=idcard.mask,
+                           limited=len(people) == PAGE_SIZE)
+
+
+@bp.get("/me")
+@login_required
+def me():
+    if current_user.person_id is None:
+        refuse(404, _("This account is not linked to a person."))
+    return redirect(url_for("people.record", person_id=current_user.person_id))
+
+
+@bp.get("/<int:person_id>")
+@login_required
+def record(person_id: int):
+    person = _person_or_404(person_id)
+    if not person.can_view_record(current_user):
+        refuse(403, _("This record is outside what you may see."))
+    return render_template("people/record.html", person=person,
+                           can_edit=person.can_edit(current_user))
+
+
+@bp.get("/<int:person_id>/photo")
+@login_required
+def photo(person_id: int):
+    person = _person_or_404(person_id)
+    if not person.can_view_record(current_user):
+        refuse(403, _("This record is outside what you may see."))
+    if person.photo_key is None:
+        refuse(404, _("No photo on record."))
+    return send_file(storage.path_for(person.photo_key), mimetype="image/jpeg", max_age=0)
+
+
+def _employer_choices() -> list[tuple[int, str]]:
+    orgs = db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name))
+    return [(0, "—")] + [(o.id, o.name) for o in orgs if current_user.can("person.edit", o)]
+
+
+def _save(form: PersonForm, person: Person | None) -> Person | None:
+    """Apply the form through the operations; return None (with form errors) when refused."""
+    employer = db.session.get(Organisation, form.employer_id.data) if form.employer_id.data else None
+    if employer is not None and not current_user.can("person.edit", employer):
+        form.employer_id.errors.append(_("You cannot add people to this organisation."))
+        return None
+    fields = dict(education=Education(form.education.data) if form.education.data else None,
+                  education_field=form.education_field.data or "",
+                  mining_related_degree=form.mining_related_degree.data,
+                  work_started_on=form.work_started_on.data, phone=form.phone.data or "")
+    try:
+        if person is None:
+            person = ops.create_person(form.id_number.data, form.name.data, actor=current_user,
+                                       employer=employer, **fields)
+        else:
+            ops.update_person(person, actor=current_user, name=form.name.data,
+                              employer_id=employer.id if employer else None, **fields)
+        if form.photo.data:
+            ops.set_photo(person, form.photo.data.read(ops.MAX_PHOTO_BYTES + 1), actor=current_user)
+    except ops.PersonError as exc:
+        form.form_errors.append(str(exc))
+        return None
+    return person
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not current_user.holds("person.edit"):
+        refuse(403, _("Your roles do not include creating records."))
+    form = PersonForm()
+    form.employer_id.choices = _employer_choices()
+    if form.validate_on_submit():
+        person = _save(form, None)
+        if person is not None:
+            return redirect(url_for("people.record", person_id=person.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("people/form.html", form=form, person=None), status
+
+
+@bp.route("/<int:person_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(person_id: int):
+    person = _person_or_404(person_id)
+    if not person.can_edit(current_user):
+        refuse(403, _("You may not edit this record."))
+    form = PersonForm(obj=person)
+    form.employer_id.choices = _employer_choices()
+    if not form.is_submitted():
+        form.employer_id.data = person.employer_id or 0
+        form.education.data = person.education.value if person.education else ""
+    form.id_number.render_kw = {"readonly": True}
+    if form.validate_on_submit():
+        if form.id_number.data != person.id_number:
+            form.id_number.errors.append(_("The identity number of a record cannot change."))
+        elif _save(form, person) is not None:
+            return redirect(url_for("people.record", person_id=person.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("people/form.html", form=form, person=person), status
