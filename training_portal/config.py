@@ -81,6 +81,7 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
     }
     config.update(overrides or {})
+    config["PERMANENT_SESSION_LIFETIME"] = config["SESSION_MAX_HOURS"] * 3600
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(instance)
     return config

@@ -134,15 +134,22 @@ def end_all_sessions(user: User) -> None:
     db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
 
 
-def create_user(username: str, password: str, display_name: str, *, actor: User | None,
+def create_user(username: str, display_name: str, *, actor: User | None,
+                password: str | None = None, password_hash: str | None = None,
                 person: Person | None = None) -> User:
+    """Give either the password or its argon2 hash made by ``hash_password`` (the demo seed
+    hashes its one shared password once instead of once per account)."""
+    if (password is None) == (password_hash is None):
+        raise ValueError("give exactly one of password and password_hash")
     username = username.strip()
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(_l("The username %(u)s is taken.", u=username))
     if person is not None and db.session.scalar(
             select(User.id).where(User.person_id == person.id)) is not None:
         raise AccountError(_l("This person already has an account."))
-    user = User(username=username, password_hash=hash_password(password),
+    if password_hash is None:
+        password_hash = hash_password(password)
+    user = User(username=username, password_hash=password_hash,
                 display_name=display_name, person=person, active=True)
     db.session.add(user)
     db.session.flush()

@@ -16,6 +16,7 @@ from ..accounts.models import RoleAssignment, User
 from ..core import policy
 from ..core.audit import AuditEntry, entry_count
 from ..core.db import db
+from ..core.forms import choices
 from ..core.permissions import PERMISSIONS, Role
 from ..core.web import refuse
 from ..organisations.models import Organisation
@@ -57,8 +58,8 @@ def create_user():
                 form.id_number.errors.append(_("No record for this identity number."))
         if not form.id_number.errors:
             try:
-                user = account_ops.create_user(form.username.data, form.password.data,
-                                               form.display_name.data, actor=current_user,
+                user = account_ops.create_user(form.username.data, form.display_name.data,
+                                               actor=current_user, password=form.password.data,
                                                person=person)
             except account_ops.AccountError as exc:
                 form.form_errors.append(str(exc))
@@ -70,9 +71,10 @@ def create_user():
 
 def _role_form() -> RoleForm:
     form = RoleForm()
-    form.role.choices = [(r.value, r.label) for r in Role]
+    form.role.choices = choices((r.value, r.label) for r in Role)
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name))
-    form.organisation_id.choices = [(0, "—")] + [(o.id, f"{o.name} ({o.kind.label})") for o in orgs]
+    form.organisation_id.choices = choices(
+        [(0, "—"), *((o.id, f"{o.name} ({o.kind.label})") for o in orgs)])
     return form
 
 

@@ -240,13 +240,16 @@ class Seeder:
             self.post(official, Post.REGULATOR_OFFICIAL, org_key, date(2020, 1, 1))
 
     def seed_logins(self) -> None:
+        password_hash = None
         for username, person_key, role, org_key, display in DEMO_LOGINS:
             user = db.session.scalar(select(User).where(User.username == username))
             person = self.people.get(person_key) if person_key else None
             if user is None:
-                user = account_ops.create_user(username, DEMO_PASSWORD,
+                password_hash = password_hash or account_ops.hash_password(DEMO_PASSWORD)
+                user = account_ops.create_user(username,
                                                display or (person.name if person else username),
-                                               actor=None, person=person)
+                                               actor=None, password_hash=password_hash,
+                                               person=person)
             org = self.orgs[org_key] if org_key else None
             if not any(a.role == role and a.organisation_id == (org.id if org else None)
                        for a in user.assignments):

@@ -6,6 +6,7 @@ from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..core.forms import choices
 from . import idcard
 from .models import Education
 
@@ -22,7 +23,7 @@ class PersonForm(FlaskForm):
                             validators=[DataRequired(), Length(max=20), _id_number])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
     education = SelectField(_l("Education"), validators=[Optional()],
-                            choices=[("", "—")] + Education.choices())
+                            choices=choices([("", "—"), *Education.choices()]))
     education_field = StringField(_l("Field of study"), validators=[Length(max=80)])
     mining_related_degree = BooleanField(_l("Mining-related degree"))
     work_started_on = DateField(_l("In mining work since"), validators=[Optional()])

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from ..core import storage
 from ..core.db import db
+from ..core.forms import choices
 from ..core.web import refuse
 from ..organisations.models import Organisation
 from . import idcard
@@ -80,9 +81,9 @@ def photo(person_id: int):
     return send_file(storage.path_for(person.photo_key), mimetype="image/jpeg", max_age=0)
 
 
-def _employer_choices() -> list[tuple[int, str]]:
+def _employer_choices():
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name))
-    return [(0, "—")] + [(o.id, o.name) for o in orgs if current_user.can("person.edit", o)]
+    return choices([(0, "—"), *((o.id, o.name) for o in orgs if current_user.can("person.edit", o))])
 
 
 def _save(form: PersonForm, person: Person | None) -> Person | None:
@@ -131,6 +132,9 @@ def edit(person_id: int):
     person = _person_or_404(person_id)
     if not person.can_edit(current_user):
         refuse(403, _("You may not edit this record."))
+    if request.method == "POST" and not request.form:
+        # WTForms would otherwise fill an empty form from the record and "save" it.
+        refuse(400, _("The form arrived empty."))
     form = PersonForm(obj=person)
     form.employer_id.choices = _employer_choices()
     if not form.is_submitted():

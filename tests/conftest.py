@@ -1,0 +1,144 @@
+"""Fixtures: a migrated database per backend (SQLite always, PostgreSQL when
+TEST_DATABASE_URL is set), a clean slate for every test, and one-line makers
+for the objects tests need."""
+
+from __future__ import annotations
+
+import contextvars
+import io
+import os
+import re
+import uuid
+from collections.abc import Iterator
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from PIL import Image
+from sqlalchemy import create_engine, text
+
+from training_portal import create_app
+from training_portal.config import database_url as normalise_url
+from training_portal.core.db import db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request, tmp_path_factory) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite'}"
+        return
+    # A schema of our own inside the shared test database, dropped afterwards.
+    base = normalise_url(os.environ["TEST_DATABASE_URL"])
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as in production, not in the test's:
+    otherwise ``g`` and the database session would leak from one request to the next."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory) -> Iterator[Flask]:
+    instance = tmp_path_factory.mktemp("instance")
+    application = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "STORAGE_DIR": str(instance / "storage"),
+    }, instance_path=str(instance))
+    application.test_client_class = IsolatedClient
+    with application.app_context():
+        flask_migrate.upgrade()  # the schema only ever comes from the migrations
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def _wipe() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture()
+def ctx(app) -> Iterator[Flask]:
+    """An app context on an empty database; everything the test wrote is wiped after."""
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            db.session.rollback()
+            _wipe()
+            db.session.remove()
+
+
+@pytest.fixture()
+def demo(ctx):
+    """The demo province of ``flask seed-demo``, committed."""
+    from training_portal.demo import seed
+
+    seed.seed()
+    db.session.commit()
+    return seed
+
+
+@pytest.fixture()
+def client(ctx) -> FlaskClient:
+    return ctx.test_client()
+
+
+def token_in(html: str) -> str:
+    tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', html)
+    assert tag, "no CSRF token on the page"
+    return re.search(r'value="([^"]+)"', tag.group(0)).group(1)
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    return token_in(client.get(path).text)
+
+
+def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD):
+    """Log in through the real form, CSRF token included."""
+    return client.post("/login", data={"username": username, "password": password,
+                                       "csrf_token": csrf_token(client, "/login")})
+
+
+def png_bytes(size=(60, 80), color=(120, 140, 160)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture()
+def user_named():
+    from sqlalchemy import select
+
+    from training_portal.accounts.models import User
+
+    def find(username: str) -> User:
+        return db.session.scalar(select(User).where(User.username == username))
+
+    return find

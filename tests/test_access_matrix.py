@@ -1,0 +1,146 @@
+"""Every route of the URL map, walked with every role and anonymously.
+
+A route without an entry here fails the test: whoever adds a route decides,
+in this table, who may use it. Each response is also checked for the security
+headers and cookie flags every page must carry.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from training_portal.accounts import operations as account_ops
+from training_portal.core.db import db
+from training_portal.core.permissions import Role
+from training_portal.organisations.models import Organisation
+from training_portal.people import operations as people_ops
+
+from .conftest import login, png_bytes
+
+ROLES = ["anonymous", "admin", "trainee", "center", "reviewer_center", "reviewer_dept",
+         "proctor_center", "proctor_dept", "regulator", "regulator_gujiao", "mine_officer"]
+LOGGED_IN = ROLES[1:]
+
+
+def only(allowed: dict[str, int], default: int, anonymous: int = 302) -> dict[str, int]:
+    table = {role: default for role in LOGGED_IN} | {"anonymous": anonymous}
+    return table | allowed
+
+
+def everyone(status: int, anonymous: int = 302) -> dict[str, int]:
+    return only({}, status, anonymous)
+
+
+ADMIN_ONLY_GET = only({"admin": 200}, 403)
+VIEWERS_OF_PEOPLE = ("admin", "center", "regulator", "regulator_gujiao", "mine_officer")
+OF_THE_GUJIAO_MINE = ("admin", "regulator", "regulator_gujiao", "mine_officer")
+
+# (endpoint, method) -> expected status per role. The objects: the trainee's person
+# (a worker at the Gujiao mine), the Gujiao mine, and a spare account to change.
+MATRIX: dict[tuple[str, str], dict[str, int]] = {
+    ("static", "GET"): everyone(200, anonymous=200),
+    ("core.healthz", "GET"): everyone(200, anonymous=200),
+    ("core.switch_language", "POST"): everyone(400, anonymous=400),  # no language given
+    ("accounts.login", "GET"): everyone(302, anonymous=200),
+    ("accounts.login", "POST"): everyone(302, anonymous=200),  # empty form shown again
+    ("accounts.home", "GET"): everyone(200),
+    ("accounts.logout", "POST"): everyone(302),
+    ("people.index", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
+    ("people.me", "GET"): only({"admin": 404}, 302),
+    ("people.record", "GET"): only({r: 200 for r in (*OF_THE_GUJIAO_MINE, "trainee")}, 403),
+    ("people.photo", "GET"): only({r: 200 for r in (*OF_THE_GUJIAO_MINE, "trainee")}, 403),
+    ("people.create", "GET"): only({"admin": 200, "mine_officer": 200}, 403),
+    ("people.create", "POST"): only({"admin": 422, "mine_officer": 422}, 403),
+    ("people.edit", "GET"): only({"admin": 200, "mine_officer": 200}, 403),
+    ("people.edit", "POST"): only({"admin": 400, "mine_officer": 400}, 403),  # empty form
+    ("people_api.my_record", "GET"): only({"admin": 404}, 200, anonymous=401),
+    ("people_api.record", "GET"): only({r: 200 for r in ("admin", "trainee", "regulator",
+                                                         "regulator_gujiao")}, 403, anonymous=401),
+    ("organisations.index", "GET"): only({"trainee": 403}, 200),
+    ("organisations.detail", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
+    ("admin.users", "GET"): ADMIN_ONLY_GET,
+    ("admin.user", "GET"): ADMIN_ONLY_GET,
+    ("admin.create_user", "GET"): ADMIN_ONLY_GET,
+    ("admin.create_user", "POST"): only({"admin": 422}, 403),
+    ("admin.grant_role", "POST"): only({"admin": 422}, 403),
+    ("admin.revoke_role", "POST"): only({"admin": 302}, 403),
+    ("admin.set_active", "POST"): only({"admin": 302}, 403),
+    ("admin.policy_table", "GET"): ADMIN_ONLY_GET,
+    ("admin.policy_table", "POST"): only({"admin": 400}, 403),  # no rule named
+    ("admin.audit_log", "GET"): ADMIN_ONLY_GET,
+    ("admin.permission_registry", "GET"): ADMIN_ONLY_GET,
+}
+
+# Requests that change who is logged in, or whom, go last.
+LAST = ["admin.revoke_role", "admin.set_active", "accounts.logout"]
+
+
+def routes(app) -> list[tuple[str, str, str]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule.rule))
+    return sorted(found, key=lambda r: (r[0] in LAST, LAST.index(r[0]) if r[0] in LAST else 0))
+
+
+def test_every_route_is_in_the_matrix(app):
+    in_map = {(endpoint, method) for endpoint, method, _ in routes(app)}
+    assert in_map - MATRIX.keys() == set(), "routes with no entry in the access matrix"
+    assert MATRIX.keys() - in_map == set(), "matrix entries for routes that no longer exist"
+    for expected in MATRIX.values():
+        assert set(expected) == set(ROLES)
+
+
+@pytest.fixture()
+def objects(demo, user_named):
+    trainee = user_named("trainee")
+    admin = user_named("admin")
+    people_ops.set_photo(trainee.person, png_bytes(), actor=admin)
+    spare = account_ops.create_user("spare", "Spare", actor=admin, password="spare-password-1")
+    mine = db.session.scalar(select(Organisation).where(Organisation.name == "古交金岭煤业有限公司"))
+    assignment = account_ops.grant_role(spare, Role.MINE_OFFICER, mine, actor=admin)
+    db.session.commit()
+    return {
+        "person_id": trainee.person_id, "org_id": mine.id, "user_id": spare.id,
+        "assignment_id": assignment.id, "id_number": trainee.person.id_number,
+        "filename": "css/portal.css",
+    }
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_access_matrix(app, objects, role):
+    app.config["WTF_CSRF_ENABLED"] = False  # this test is about who, not about forms
+    try:
+        client = app.test_client()
+        if role != "anonymous":
+            assert login(client, role).status_code == 302
+        failures = []
+        for endpoint, method, rule in routes(app):
+            url = rule
+            for name, value in objects.items():
+                url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+                url = url.replace(f"<path:{name}>", str(value))
+            response = client.open(url, method=method)
+            expected = MATRIX[(endpoint, method)][role]
+            if response.status_code != expected:
+                failures.append(f"{method} {url}: {response.status_code}, expected {expected}")
+            check_headers(response, failures, f"{method} {url}")
+        assert not failures, "\n".join(failures)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = True
+
+
+def check_headers(response, failures: list[str], where: str) -> None:
+    headers = response.headers
+    for name, must_contain in (("Content-Security-Policy", "frame-ancestors 'none'"),
+                               ("X-Content-Type-Options", "nosniff"),
+                               ("Referrer-Policy", "same-origin")):
+        if must_contain not in headers.get(name, ""):
+            failures.append(f"{where}: header {name} missing or wrong")
+    for cookie in headers.getlist("Set-Cookie"):
+        if cookie.startswith("portal_session=") and not (
+                "HttpOnly" in cookie and "SameSite=Lax" in cookie):
+            failures.append(f"{where}: session cookie without HttpOnly/SameSite")
+    if 500 <= response.status_code:
+        failures.append(f"{where}: server error")

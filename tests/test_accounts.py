@@ -1,0 +1,173 @@
+"""Log-in, sessions, throttling, passwords, and role changes."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from training_portal.accounts import operations as ops
+from training_portal.accounts.models import AuthSession
+from training_portal.core.audit import AuditEntry
+from training_portal.core.db import db, utcnow
+from training_portal.core.permissions import Role
+from training_portal.organisations.models import Organisation
+
+from .conftest import csrf_token, login
+
+
+def session_cookie(client):
+    cookie = client.get_cookie("portal_session")
+    return cookie.value if cookie else None
+
+
+def test_log_in_and_out(demo, client):
+    response = login(client, "trainee")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/").status_code == 200
+    token = csrf_token(client, "/")
+    assert client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def login_error(response) -> str | None:
+    if 'data-test="login-error">' not in response.text:
+        return None
+    return response.text.split('data-test="login-error">')[1].split("<")[0]
+
+
+def test_wrong_password_and_unknown_user_read_the_same(demo, client):
+    wrong = login(client, "trainee", "not-the-password")
+    unknown = login(client, "nobody-here", "not-the-password")
+    assert wrong.status_code == unknown.status_code == 200
+    assert login_error(wrong) and login_error(wrong) == login_error(unknown)
+
+
+def test_log_in_starts_a_new_session(demo, client):
+    client.get("/login")
+    before = session_cookie(client)
+    login(client, "trainee")
+    after = session_cookie(client)
+    assert before and after and before != after
+
+
+def test_log_out_really_ends_the_session(demo, client, app):
+    login(client, "trainee")
+    stolen = session_cookie(client)
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    assert db.session.scalar(select(func.count()).select_from(AuthSession)) == 0
+    # Someone who copied the cookie before log-out gets nothing with it.
+    thief = app.test_client()
+    thief.set_cookie("portal_session", stolen)
+    assert thief.get("/").status_code == 302
+
+
+def test_idle_session_expires(demo, client, app):
+    login(client, "trainee")
+    auth = db.session.scalar(select(AuthSession))
+    auth.last_seen_at = utcnow() - timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"] + 1)
+    db.session.commit()
+    assert client.get("/").status_code == 302
+    assert db.session.scalar(select(func.count()).select_from(AuthSession)) == 0
+
+
+def test_an_active_session_stays_alive(demo, client, app):
+    login(client, "trainee")
+    auth = db.session.scalar(select(AuthSession))
+    auth.last_seen_at = utcnow() - timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"] - 1)
+    db.session.commit()
+    assert client.get("/").status_code == 200
+    db.session.expire_all()
+    assert utcnow() - db.session.scalar(select(AuthSession)).last_seen_at < timedelta(minutes=1)
+
+
+def test_account_is_throttled_after_repeated_failures(demo, client, app):
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    for _ in range(limit):
+        wrong = login(client, "trainee", "wrong-password-123")
+    refused = login(client, "trainee")  # even the right password, for now
+    assert refused.status_code == 200
+    assert login_error(refused) and login_error(refused) != login_error(wrong)
+    assert client.get("/").status_code == 302
+    # Other accounts in the same exam room are not locked out.
+    assert login(app.test_client(), "mine_officer").status_code == 302
+
+
+def test_address_is_throttled_after_many_failures(demo, app):
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    try:
+        client = app.test_client()
+        for name in ("a-user", "b-user", "c-user"):
+            login(client, name, "wrong-password-123")
+        assert login(client, "trainee").status_code == 200  # refused from this address
+    finally:
+        app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 100
+
+
+def test_passwords_need_twelve_characters(ctx):
+    with pytest.raises(ops.AccountError):
+        ops.hash_password("short-pass1")
+    assert ops.hash_password("twelve-chars").startswith("$argon2")
+
+
+def test_csrf_is_required_on_every_form(demo, client):
+    response = client.post("/login", data={"username": "trainee", "password": "demo-pass-2026"})
+    assert response.status_code == 400
+    assert client.get("/").status_code == 302
+
+
+def org(name):
+    return db.session.scalar(select(Organisation).where(Organisation.name == name))
+
+
+def test_role_rules(demo, user_named):
+    admin, trainee = user_named("admin"), user_named("trainee")
+    center = org("太原煤炭安全技术培训中心")
+    with pytest.raises(ops.AccountError):  # a proctor belongs to one of the two units
+        ops.grant_role(trainee, Role.PROCTOR, center, actor=admin)
+    with pytest.raises(ops.AccountError):  # a regulator acts for a regulator unit
+        ops.grant_role(trainee, Role.REGULATOR, center, actor=admin)
+    with pytest.raises(ops.AccountError):  # admin is not held for an organisation
+        ops.grant_role(trainee, Role.ADMIN, center, actor=admin)
+    with pytest.raises(ops.AccountError):  # held already
+        ops.grant_role(trainee, Role.TRAINEE, None, actor=admin)
+    assignment = ops.grant_role(trainee, Role.CENTER_STAFF, center, actor=admin)
+    assert trainee.roles == {Role.TRAINEE, Role.CENTER_STAFF}  # one person, several roles
+    with pytest.raises(ops.AccountError):
+        ops.revoke_role(next(a for a in admin.assignments if a.role is Role.ADMIN), actor=admin)
+    ops.revoke_role(assignment, actor=admin)
+    db.session.commit()
+    actions = db.session.scalars(select(AuditEntry.action).where(
+        AuditEntry.object_type == "users", AuditEntry.object_id == str(trainee.id),
+        AuditEntry.actor_user_id == admin.id)).all()
+    assert actions == ["user.role_grant", "user.role_revoke"]
+
+
+def test_role_change_through_the_admin_page_ends_the_users_sessions(demo, app, user_named):
+    admin_client, trainee_client = app.test_client(), app.test_client()
+    login(admin_client, "admin")
+    login(trainee_client, "trainee")
+    trainee = user_named("trainee")
+    center = org("太原煤炭安全技术培训中心")
+    page = admin_client.get(f"/admin/users/{trainee.id}")
+    token = csrf_token(admin_client, f"/admin/users/{trainee.id}")
+    assert page.status_code == 200
+    granted = admin_client.post(f"/admin/users/{trainee.id}/roles", data={
+        "role": "center_staff", "organisation_id": center.id, "csrf_token": token})
+    assert granted.status_code == 302
+    refused = admin_client.post(f"/admin/users/{trainee.id}/roles", data={
+        "role": "proctor", "organisation_id": center.id, "csrf_token": token})
+    assert refused.status_code == 422
+    db.session.expire_all()
+    assignment = next(a for a in user_named("trainee").assignments if a.role is Role.CENTER_STAFF)
+    revoked = admin_client.post(f"/admin/users/{trainee.id}/roles/{assignment.id}/revoke",
+                                data={"csrf_token": token})
+    assert revoked.status_code == 302
+    assert trainee_client.get("/").status_code == 302  # must log in again
+
+
+def test_deactivated_account_cannot_log_in(demo, app, user_named):
+    ops.set_active(user_named("trainee"), False, actor=user_named("admin"))
+    db.session.commit()
+    client = app.test_client()
+    assert login(client, "trainee").status_code == 200
+    assert client.get("/").status_code == 302

@@ -1,0 +1,81 @@
+"""The permission registry, and scoping by organisation and jurisdiction."""
+
+import pytest
+from sqlalchemy import select
+
+from training_portal.core import permissions
+from training_portal.core.db import db
+from training_portal.core.permissions import PERMISSIONS, Role
+from training_portal.organisations.models import Organisation
+
+
+
+def org(name: str) -> Organisation:
+    return db.session.scalar(select(Organisation).where(Organisation.name == name))
+
+
+def test_every_permission_is_held_by_admin_and_described():
+    for perm in PERMISSIONS.values():
+        assert Role.ADMIN in perm.roles
+        assert str(perm.description)
+
+
+def test_registering_twice_or_asking_for_an_unknown_name_fails():
+    with pytest.raises(ValueError):
+        permissions.register("person.view_record", "again")
+    with pytest.raises(LookupError):
+        permissions.get("no.such.permission")
+
+
+def test_center_staff_act_only_for_their_own_center(demo, user_named):
+    center = user_named("center")
+    own, other = org("太原煤炭安全技术培训中心"), org("大同市安全生产培训学校")
+    assert own.classrooms and own.classrooms[0].can_upload_video(center)
+    assert not other.classrooms[0].can_upload_video(center)
+    assert own.can_manage_classrooms(center) and not other.can_manage_classrooms(center)
+
+
+def test_regulators_see_their_jurisdiction_and_nothing_outside(demo, user_named):
+    province, city, county = (user_named("regulator"), user_named("regulator_taiyuan"),
+                              user_named("regulator_gujiao"))
+    gujiao_mine, qingxu_mine, datong_mine = (org("古交金岭煤业有限公司"), org("清徐鑫磊石料有限公司"),
+                                             org("左云宏泰煤业有限公司"))
+    assert all(m.can_view(province) for m in (gujiao_mine, qingxu_mine, datong_mine))
+    assert gujiao_mine.can_view(city) and qingxu_mine.can_view(city)
+    assert not datong_mine.can_view(city)
+    assert gujiao_mine.can_view(county)
+    assert not qingxu_mine.can_view(county) and not datong_mine.can_view(county)
+    # A county regulator does not oversee the city above it.
+    assert not org("太原市应急管理局").can_view(county)
+
+
+def test_regulators_do_not_upload_video_anywhere(demo, user_named):
+    classroom = org("太原煤炭安全技术培训中心").classrooms[0]
+    assert classroom.can_view(user_named("regulator"))
+    assert not classroom.can_upload_video(user_named("regulator"))
+
+
+def test_a_trainee_sees_only_their_own_record(demo, user_named):
+    trainee = user_named("trainee")
+    officer = user_named("mine_officer")
+    assert trainee.person.can_view_record(trainee)
+    assert not officer.person.can_view_record(trainee)
+    assert not trainee.person.can_edit(trainee)
+
+
+def test_mine_officer_sees_their_mine_people_only(demo, user_named):
+    officer = user_named("mine_officer")
+    assert user_named("trainee").person.can_view_record(officer)  # employed at the same mine
+    assert not user_named("center").person.can_view_record(officer)
+
+
+def test_admin_can_everything(demo, user_named):
+    admin = user_named("admin")
+    assert all(admin.can(name, None) for name in PERMISSIONS)
+
+
+def test_reviewers_hold_review_only_for_their_unit(demo, user_named):
+    reviewer = user_named("reviewer_center")
+    assert reviewer.can("application.review", org("山西省安全生产教育培训中心"))
+    assert not reviewer.can("application.review", org("山西省应急管理厅煤矿安全监管处"))
+    assert not reviewer.can("exam.proctor", org("山西省安全生产教育培训中心"))

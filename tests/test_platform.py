@@ -1,0 +1,99 @@
+"""The platform around the domain: health check, migrations, demo seed, configuration."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from training_portal import create_app
+from training_portal.accounts.models import User
+from training_portal.core.audit import AuditEntry, verify_chain
+from training_portal.core.db import db
+from training_portal.core.permissions import Role
+from training_portal.demo import seed
+from training_portal.people.models import FIVE_MANAGER_POSTS, Person, PersonPost
+
+from .conftest import login
+
+
+def test_healthz_reports_database_and_broker(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": {"ok": True},
+                                   "broker": {"ok": True}}
+
+
+def test_healthz_says_when_the_broker_does_not_answer(database_url, tmp_path):
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
+                      "CELERY": {"broker_url": "redis://127.0.0.1:9/0",
+                                 "result_backend": "redis://127.0.0.1:9/0",
+                                 "broker_connection_timeout": 1}},
+                     instance_path=str(tmp_path))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "unavailable"
+    assert body["database"] == {"ok": True} and body["broker"]["ok"] is False
+
+
+def test_the_migrations_create_exactly_the_models(ctx):
+    with db.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+    assert diff == []
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    first = create_app(instance_path=str(tmp_path)).config["SECRET_KEY"]
+    second = create_app(instance_path=str(tmp_path)).config["SECRET_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_demo_seed_is_idempotent_and_audited(demo):
+    counts = (db.session.scalar(select(func.count()).select_from(Person)),
+              db.session.scalar(select(func.count()).select_from(User)),
+              db.session.scalar(select(func.count()).select_from(AuditEntry)))
+    seed.seed()
+    db.session.commit()
+    assert counts == (db.session.scalar(select(func.count()).select_from(Person)),
+                      db.session.scalar(select(func.count()).select_from(User)),
+                      db.session.scalar(select(func.count()).select_from(AuditEntry)))
+    assert verify_chain().ok
+
+
+def test_demo_has_one_login_per_role_and_every_post(demo, app):
+    expected = {"admin": Role.ADMIN, "trainee": Role.TRAINEE, "center": Role.CENTER_STAFF,
+                "reviewer_center": Role.REVIEWER, "reviewer_dept": Role.REVIEWER,
+                "proctor_center": Role.PROCTOR, "proctor_dept": Role.PROCTOR,
+                "regulator": Role.REGULATOR, "mine_officer": Role.MINE_OFFICER}
+    for username, role in expected.items():
+        user = db.session.scalar(select(User).where(User.username == username))
+        assert role in user.roles
+        assert login(app.test_client(), username).status_code == 302
+    units = {db.session.scalar(select(User).where(User.username == u)).organisations()[0]
+             .review_unit.value for u in ("reviewer_center", "reviewer_dept")}
+    assert units == {"education_center", "business_dept"}
+    held = set(db.session.scalars(select(PersonPost.post)).all())
+    assert set(FIVE_MANAGER_POSTS) <= held
+
+
+def test_cli_seed_demo_prints_the_logins(app, ctx):
+    result = app.test_cli_runner().invoke(args=["seed-demo"])
+    assert result.exit_code == 0
+    assert "trainee" in result.output and "demo-pass-2026" in result.output
+
+
+def test_error_pages_reveal_no_internals(database_url, tmp_path):
+    app = create_app({"TESTING": False, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url},
+                     instance_path=str(tmp_path))
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("secret internals")
+
+    for path, accept in (("/boom", "text/html"), ("/boom", "application/json")):
+        response = app.test_client().get(path, headers={"Accept": accept})
+        assert response.status_code == 500
+        assert "secret internals" not in response.text and "Traceback" not in response.text
