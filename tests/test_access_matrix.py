@@ -142,5 +142,5 @@ def check_headers(response, failures: list[str], where: str) -> None:
         if cookie.startswith("portal_session=") and not (
                 "HttpOnly" in cookie and "SameSite=Lax" in cookie):
             failures.append(f"{where}: session cookie without HttpOnly/SameSite")
-    if 500 <= response.status_code:
+    if response.status_code >= 500:
         failures.append(f"{where}: server error")

@@ -9,7 +9,6 @@ from training_portal.core.permissions import PERMISSIONS, Role
 from training_portal.organisations.models import Organisation
 
 
-
 def org(name: str) -> Organisation:
     return db.session.scalar(select(Organisation).where(Organisation.name == name))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..core.permissions import Role
@@ -22,7 +23,7 @@ def init_login(login_manager, app) -> None:
     @login_manager.unauthorized_handler
     def unauthorized():
         if wants_json():
-            refuse(401, "login required")
+            refuse(401, _("Please log in."))
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
 

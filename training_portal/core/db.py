@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
-from sqlalchemy.types import DateTime, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import DateTime, TypeDecorator
 
 # Stable constraint names make Alembic migrations reproducible on SQLite and PostgreSQL.
 NAMING_CONVENTION = {

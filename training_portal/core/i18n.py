@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel
 from flask_login import current_user
 
 babel = Babel()
@@ -25,4 +25,4 @@ def select_locale() -> str:
 def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(app.root_path) + "/translations")
-    app.context_processor(lambda: {"get_locale": get_locale})
+    app.context_processor(lambda: {"current_language": select_locale()})

@@ -97,7 +97,8 @@ _rule("special_ops.review_interval_years", 3, _l("复审 every (years)"))
 _rule("special_ops.review_window_days", 60, _l("复审 applied for within (days before due)"))
 _rule("special_ops.review_training_hours", 8, _l("复审 training hours required"))
 _rule("special_ops.review_max_violations", 1, _l("复审: most violations allowed"))
-_rule("special_ops.clean_years_for_long_interval", 10, _l("Clean years in the trade for a longer 复审 interval"))
+_rule("special_ops.clean_years_for_long_interval", 10,
+      _l("Clean years in the trade for a longer 复审 interval"))
 _rule("special_ops.long_review_interval_years", 6, _l("Longer 复审 interval (years)"))
 # Training hours (学时)
 _rule("training.initial_hours", {"principal": 48, "safety_manager": 48},
@@ -107,7 +108,8 @@ _rule("training.annual_hours", {"principal": 16, "safety_manager": 16},
 # Recordings and the province's 2026 plan
 _rule("recordings.exam_retention_years", 3, _l("Exam recordings kept at least (years)"))
 _rule("safety_culture.deadline", date(2026, 6, 30), _l("Safety-culture system deadline"))
-_rule("classrooms.video_coverage_target_percent", 100, _l("Training classrooms with networked video (target %)"))
+_rule("classrooms.video_coverage_target_percent", 100,
+      _l("Training classrooms with networked video (target %)"))
 
 
 def rule(key: str) -> Rule:

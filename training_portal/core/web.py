@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Flask, current_app, jsonify, redirect, render_template, request,
-                   session)
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError

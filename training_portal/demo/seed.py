@@ -21,9 +21,19 @@ from ..accounts.models import User
 from ..core.db import db, transaction
 from ..core.permissions import Role
 from ..organisations import operations as org_ops
-from ..organisations.models import (MineEnterprise, MineKind, MineSize, MiningMethod,
-                                    Organisation, ProductionStatus, Region, RegionLevel,
-                                    RegulatorUnit, ReviewUnit, TrainingCenter)
+from ..organisations.models import (
+    MineEnterprise,
+    MineKind,
+    MineSize,
+    MiningMethod,
+    Organisation,
+    ProductionStatus,
+    Region,
+    RegionLevel,
+    RegulatorUnit,
+    ReviewUnit,
+    TrainingCenter,
+)
 from ..people import operations as people_ops
 from ..people.models import Education, OperationType, Person, Post
 
@@ -80,7 +90,11 @@ CLASSROOMS = {
     "center_jincheng": [("第一教室", 45, "JC-CAM-01"), ("模拟矿井实训室", 16, "")],
 }
 
-SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+SURNAMES = (
+    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+    "苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史"
+    "顾侯邵孟龙万段雷钱汤尹黎易常武乔贺赖龚文"
+)
 GIVEN = ["建军", "志强", "海涛", "国庆", "晓东", "红梅", "丽娟", "卫东", "永刚", "立新", "彦斌",
          "俊峰", "文华", "秀英", "振华", "鹏飞", "新民", "春燕", "晋生", "保平", "二虎", "金锁",
          "瑞平", "润生", "建平", "海军", "玉兰", "利军", "云龙", "宏伟"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+
 from ..core.db import db
 from ..core.web import refuse
 from . import operations as ops

@@ -7,8 +7,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from stdnum.cn import ric
-from stdnum.exceptions import (InvalidChecksum, InvalidComponent, InvalidFormat,
-                               InvalidLength, ValidationError)
+from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 _REASONS = {
     InvalidLength: _l("An identity number has 18 characters."),
