@@ -44,7 +44,7 @@ $(VENV)/.installed-test: requirements.txt requirements-dev.txt | $(BIN)/pip
 	touch $@ $(VENV)/.installed-run
 
 translations: $(VENV)/.installed-run
-	$(BIN)/pybabel compile -q -d training_portal/translations
+	$(BIN)/pybabel compile --statistics -d training_portal/translations
 
 lint: setup-test
 	$(BIN)/ruff check .
