@@ -46,6 +46,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.login", "POST"): everyone(302, anonymous=200),  # empty form shown again
     ("accounts.home", "GET"): everyone(200),
     ("accounts.logout", "POST"): everyone(302),
+    ("accounts.change_password", "GET"): everyone(200),
+    ("accounts.change_password", "POST"): everyone(422),  # empty form
     ("people.index", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
     ("people.me", "GET"): only({"admin": 404}, 302),
     ("people.record", "GET"): only({r: 200 for r in (*OF_THE_GUJIAO_MINE, "trainee")}, 403),
@@ -59,6 +61,8 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
                                                          "regulator_gujiao")}, 403, anonymous=401),
     ("organisations.index", "GET"): only({"trainee": 403}, 200),
     ("organisations.detail", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
+    # The Gujiao mine is no training center: nobody adds classrooms to it.
+    ("organisations.add_classroom", "POST"): only({r: 403 for r in OF_THE_GUJIAO_MINE}, 403),
     ("admin.users", "GET"): ADMIN_ONLY_GET,
     ("admin.user", "GET"): ADMIN_ONLY_GET,
     ("admin.create_user", "GET"): ADMIN_ONLY_GET,

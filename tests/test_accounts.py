@@ -171,3 +171,37 @@ def test_deactivated_account_cannot_log_in(demo, app, user_named):
     client = app.test_client()
     assert login(client, "trainee").status_code == 200
     assert client.get("/").status_code == 302
+
+
+def test_changing_ones_own_password(demo, client, app):
+    login(client, "trainee")
+    token = csrf_token(client, "/account/password")
+    wrong = client.post("/account/password", data={
+        "current": "not-my-password", "new": "a-new-password-2026", "confirm": "a-new-password-2026",
+        "csrf_token": token})
+    assert wrong.status_code == 422
+    short = client.post("/account/password", data={
+        "current": "demo-pass-2026", "new": "short", "confirm": "short", "csrf_token": token})
+    assert short.status_code == 422
+    done = client.post("/account/password", data={
+        "current": "demo-pass-2026", "new": "a-new-password-2026",
+        "confirm": "a-new-password-2026", "csrf_token": token})
+    assert done.status_code == 302
+    assert client.get("/").status_code == 302  # every session ended, this one too
+    assert login(app.test_client(), "trainee").status_code == 200  # the old one no longer works
+    assert login(app.test_client(), "trainee", "a-new-password-2026").status_code == 302
+
+
+def test_pruning_keeps_live_sessions_and_recent_attempts(demo, app, user_named):
+    from training_portal.accounts.models import LoginAttempt
+    from training_portal.accounts.tasks import prune_login_records
+
+    login(app.test_client(), "trainee")
+    login(app.test_client(), "mine_officer")
+    stale = db.session.scalars(select(AuthSession)).first()
+    stale.last_seen_at = utcnow() - timedelta(hours=1)
+    db.session.add(LoginAttempt(username="x", address="1.2.3.4", at=utcnow() - timedelta(days=2),
+                                succeeded=False))
+    db.session.commit()
+    assert prune_login_records.run() == {"attempts": 1, "sessions": 1}
+    assert db.session.scalar(select(func.count()).select_from(AuthSession)) == 1

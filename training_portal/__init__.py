@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     audit.init_app(app)
     jobs.celery_init_app(app)
 
+    from .accounts import tasks as _account_tasks  # noqa: F401  (registers the Celery tasks)
     from .accounts import views as accounts_views
     from .admin import views as admin_views
     from .demo import seed

@@ -60,6 +60,8 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
             "beat_schedule": {
                 "verify-audit-chain-nightly": {"task": "core.verify_audit_chain",
                                                "schedule": 24 * 3600.0},
+                "prune-login-records-hourly": {"task": "accounts.prune_login_records",
+                                               "schedule": 3600.0},
             },
         },
         # Sessions and log-in

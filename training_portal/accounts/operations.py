@@ -158,6 +158,15 @@ def create_user(username: str, display_name: str, *, actor: User | None,
     return user
 
 
+def change_own_password(user: User, current: str, new: str) -> None:
+    """The user's own change: the current password proves it is them; every session ends."""
+    if not _check_password(user, current):
+        raise AccountError(_l("The current password is wrong."))
+    if new == current:
+        raise AccountError(_l("The new password must differ from the current one."))
+    set_password(user, new, actor=user)
+
+
 def set_password(user: User, password: str, *, actor: User | None) -> None:
     user.password_hash = hash_password(password)
     end_all_sessions(user)

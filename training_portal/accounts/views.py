@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..core.permissions import Role
 from ..core.web import refuse, safe_next, wants_json
 from . import operations as ops
-from .forms import LoginForm
+from .forms import LoginForm, PasswordForm
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -40,10 +40,7 @@ def login():
         except ops.LoginRefused as exc:
             error = str(exc)
         else:
-            lang = session.get("lang")
-            session.clear()  # a fresh session on log-in: nothing from before survives
-            if lang:
-                session["lang"] = lang
+            _restart_session()  # a fresh session on log-in: nothing from before survives
             session.permanent = True
             ops.start_session(user, request.remote_addr or "", request.user_agent.string)
             login_user(user)
@@ -57,14 +54,36 @@ def login():
 def logout():
     ops.end_session(current_user.get_id())
     logout_user()
+    _restart_session()
+    return redirect(url_for("accounts.login"))
+
+
+def _restart_session() -> None:
+    """Drop everything in the cookie session but the chosen language."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
-    return redirect(url_for("accounts.login"))
 
 
 @bp.get("/")
 @login_required
 def home():
     return render_template("accounts/home.html", Role=Role, roles=current_user.roles)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            ops.change_own_password(current_user, form.current.data, form.new.data)
+        except ops.AccountError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            logout_user()
+            _restart_session()
+            return redirect(url_for("accounts.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("accounts/password.html", form=form), status

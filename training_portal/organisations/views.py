@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.db import db
 from ..core.web import refuse
 from . import operations as ops
-from .models import Organisation, OrganisationKind
+from .forms import ClassroomForm
+from .models import Organisation, OrganisationKind, TrainingCenter
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations",
                template_folder="templates")
@@ -26,13 +27,41 @@ def index():
     return render_template("organisations/index.html", grouped=grouped)
 
 
-@bp.get("/<int:org_id>")
-@login_required
-def detail(org_id: int):
+def _visible_or_error(org_id: int) -> Organisation:
     org = db.session.get(Organisation, org_id)
     if org is None:
         refuse(404, _("No such organisation."))
     if not org.can_view(current_user):
         refuse(403, _("This organisation is outside what you may see."))
+    return org
+
+
+def _detail(org: Organisation, form: ClassroomForm | None = None, status: int = 200):
+    can_manage = isinstance(org, TrainingCenter) and org.can_manage_classrooms(current_user)
     return render_template("organisations/detail.html", org=org,
-                           can_see_people=current_user.can("person.view_record", org))
+                           can_see_people=current_user.can("person.view_record", org),
+                           form=(form or ClassroomForm()) if can_manage else None), status
+
+
+@bp.get("/<int:org_id>")
+@login_required
+def detail(org_id: int):
+    return _detail(_visible_or_error(org_id))
+
+
+@bp.post("/<int:org_id>/classrooms")
+@login_required
+def add_classroom(org_id: int):
+    org = _visible_or_error(org_id)
+    if not isinstance(org, TrainingCenter) or not org.can_manage_classrooms(current_user):
+        refuse(403, _("Only the center's own staff manage its classrooms."))
+    form = ClassroomForm()
+    if form.validate_on_submit():
+        try:
+            ops.add_classroom(org, form.name.data.strip(), form.seats.data, actor=current_user,
+                              camera_ref=(form.camera_ref.data or "").strip())
+        except ops.OrganisationError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return redirect(url_for("organisations.detail", org_id=org.id))
+    return _detail(org, form, 422)
