@@ -1,0 +1,50 @@
+"""Plain values that cross the bank's edges: what importers produce and exporters consume."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class QuestionData:
+    """One question as a file describes it, before it is a database row.
+
+    ``options`` are the answer texts in their original order; ``correct`` holds indices into
+    ``options``. A true/false question has exactly two options, the true one first (``对``/``错``
+    or the file's own words, e.g. ``正确``/``错误``, ``True``/``False``).
+    """
+
+    type: str  # "true_false" | "single_choice" | "multiple_choice"
+    stem: str
+    options: list[str]
+    correct: list[int]
+    stem_format: str = "text"  # "text" or "html" (HTML is sanitised on import)
+    explanation: str = ""  # 解析
+    category: str = ""  # a path: "煤矿安全/瓦斯防治", no leading or trailing "/"
+    knowledge_point: str = ""
+    difficulty: int | None = None  # the author's 1 (easiest) … 5 (hardest), None if not given
+    applies_to: list[str] = field(default_factory=list)  # personnel category / operation codes
+    external_id: str = ""  # 编号 / Moodle idnumber / GIFT ::title::
+    points: float | None = None  # default points, if the file gives them
+
+
+@dataclass
+class Issue:
+    """Where and why: ``item`` is a row number ("row 7"), a line ("line 12") or an id."""
+
+    item: str
+    reason: str
+
+    def as_json(self) -> dict:
+        return {"item": self.item, "reason": str(self.reason)}
+
+
+@dataclass
+class ParseResult:
+    questions: list[QuestionData] = field(default_factory=list)
+    skipped: list[Issue] = field(default_factory=list)  # unsupported types: not fatal
+    errors: list[Issue] = field(default_factory=list)  # any error: nothing is imported
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
