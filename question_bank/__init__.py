@@ -4,3 +4,14 @@ fair random papers and item statistics.
 It uses ``training_portal.core`` (database, audit, policy, permissions) and nothing else of
 the portal, so another portal could use it tomorrow.
 """
+
+
+def init_app(app) -> None:
+    from . import access  # noqa: F401  (registers the bank's permissions)
+    from .cli import questions_cli
+    from .types import get as get_type
+    from .views import bp
+
+    app.register_blueprint(bp)
+    app.cli.add_command(questions_cli)
+    app.add_template_global(lambda name: get_type(name).label, "types_label")

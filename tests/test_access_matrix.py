@@ -17,6 +17,7 @@ from training_portal.organisations.models import Organisation
 from training_portal.people import operations as people_ops
 
 from .conftest import login, png_bytes
+from .question_bank.conftest import blueprint, make_active, qdata
 
 ROLES = ["anonymous", "admin", "trainee", "center", "reviewer_center", "reviewer_dept",
          "proctor_center", "proctor_dept", "regulator", "regulator_gujiao", "mine_officer"]
@@ -76,6 +77,27 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("admin.permission_registry", "GET"): ADMIN_ONLY_GET,
 }
 
+BANK = ("admin", "reviewer_center", "reviewer_dept")  # the reviewing units keep the bank (考教分离)
+MATRIX |= {
+    ("questions.index", "GET"): only({r: 200 for r in BANK}, 403),
+    ("questions.detail", "GET"): only({r: 200 for r in BANK}, 403),
+    ("questions.create", "GET"): only({r: 200 for r in BANK}, 403),
+    ("questions.create", "POST"): only({r: 422 for r in BANK}, 403),
+    ("questions.edit", "GET"): only({r: 200 for r in BANK}, 403),
+    ("questions.edit", "POST"): only({r: 422 for r in BANK}, 403),
+    ("questions.change_status", "POST"): only({r: 400 for r in BANK}, 403),  # no action named
+    ("questions.bulk", "POST"): only({r: 400 for r in BANK}, 403),
+    ("questions.import_page", "GET"): only({r: 200 for r in BANK}, 403),
+    ("questions.import_page", "POST"): only({r: 422 for r in BANK}, 403),  # no file
+    ("questions.import_template", "GET"): only({r: 200 for r in BANK}, 403),
+    ("questions.export", "GET"): only({r: 200 for r in BANK}, 403),
+    ("questions.blueprints", "GET"): only({r: 200 for r in BANK}, 403),
+    ("questions.blueprint", "GET"): only({r: 200 for r in BANK}, 403),
+    ("questions.blueprint", "POST"): only({r: 422 for r in BANK}, 403),
+    ("questions.preview", "GET"): only({r: 200 for r in BANK}, 403),
+    ("questions.statistics", "GET"): only({r: 200 for r in BANK}, 403),
+}
+
 # Requests that change who is logged in, or whom, go last.
 LAST = ["admin.revoke_role", "admin.set_active", "accounts.logout"]
 
@@ -104,8 +126,11 @@ def objects(demo, user_named):
     spare = account_ops.create_user("spare", "Spare", actor=admin, password="spare-password-1")
     mine = db.session.scalar(select(Organisation).where(Organisation.name == "古交金岭煤业有限公司"))
     assignment = account_ops.grant_role(spare, Role.MINE_OFFICER, mine, actor=admin)
+    question = make_active(qdata("true_false"))
+    bank_blueprint = blueprint([("true_false", 1, 1.0)], purpose="spot_test")
     db.session.commit()
     return {
+        "question_id": question.id, "blueprint_id": bank_blueprint.id,
         "person_id": trainee.person_id, "org_id": mine.id, "user_id": spare.id,
         "assignment_id": assignment.id, "id_number": trainee.person.id_number,
         "filename": "css/portal.css",

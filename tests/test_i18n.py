@@ -7,14 +7,17 @@ from babel.messages.pofile import read_po
 
 from .conftest import csrf_token, login
 
-PACKAGE = Path(__file__).resolve().parent.parent / "training_portal"
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "training_portal"
+SOURCES = [PACKAGE, ROOT / "question_bank"]
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
 
 
 def test_every_message_in_the_code_has_a_chinese_translation():
     in_code = {msg[2] if isinstance(msg[2], str) else msg[2][0]
-               for msg in extract_from_dir(str(PACKAGE), METHODS, keywords=KEYWORDS)}
+               for source in SOURCES
+               for msg in extract_from_dir(str(source), METHODS, keywords=KEYWORDS)}
     with open(PACKAGE / "translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as f:
         catalog = read_po(f)
     translated = {m.id for m in catalog if m.id and m.string}

@@ -37,6 +37,8 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     audit.init_app(app)
     jobs.celery_init_app(app)
 
+    import question_bank
+
     from .accounts import tasks as _account_tasks  # noqa: F401  (registers the Celery tasks)
     from .accounts import views as accounts_views
     from .admin import views as admin_views
@@ -50,4 +52,5 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
                       people_api.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(seed.seed_demo_command)
+    question_bank.init_app(app)
     return app

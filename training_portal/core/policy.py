@@ -35,7 +35,7 @@ class Rule:
     key: str
     default: Any
     description: object
-    kind: type  # int, date or dict (a table of ints keyed by category)
+    kind: type  # int, float, date or dict (a table of ints keyed by category)
 
     def parse(self, raw: str) -> Any:
         """Turn an admin's text into a value, or raise ValueError with a reason."""
@@ -43,6 +43,11 @@ class Rule:
         if self.kind is int:
             value = int(raw)
             if value < 0:
+                raise ValueError("must not be negative")
+            return value
+        if self.kind is float:
+            value = float(raw)
+            if not value >= 0:
                 raise ValueError("must not be negative")
             return value
         if self.kind is date:
@@ -105,6 +110,11 @@ _rule("training.initial_hours", {"principal": 48, "safety_manager": 48},
       _l("Initial training hours by personnel category"))
 _rule("training.annual_hours", {"principal": 16, "safety_manager": 16},
       _l("Annual re-training hours by personnel category"))
+# Papers drawn from the question bank
+_rule("question_bank.min_responses_for_difficulty", 30,
+      _l("Responses before a question's observed difficulty replaces the author's"))
+_rule("papers.expected_score_tolerance", 0.5,
+      _l("Largest difference (points) of a paper's expected score from the blueprint's target"))
 # Recordings and the province's 2026 plan
 _rule("recordings.exam_retention_years", 3, _l("Exam recordings kept at least (years)"))
 _rule("safety_culture.deadline", date(2026, 6, 30), _l("Safety-culture system deadline"))

@@ -9,12 +9,16 @@ like any other change. Later issues extend this seed.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
+
+from question_bank import operations as bank_ops
+from question_bank.models import Blueprint, Question, QuestionStatus
 
 from ..accounts import operations as account_ops
 from ..accounts.models import User
@@ -38,6 +42,9 @@ from ..people import operations as people_ops
 from ..people.models import Education, OperationType, Person, Post
 
 DEMO_PASSWORD = "demo-pass-2026"
+DEMO_QUESTIONS = Path(__file__).with_name("questions.csv")
+DEMO_DRAFTS = ("DEMO-021", "DEMO-024")
+DEMO_SPOT_TEST = "瓦斯检查作业 逢查必考抽考"
 
 REGIONS = [  # code, name, level, parent code
     ("140000", "山西省", RegionLevel.PROVINCE, None),
@@ -154,6 +161,7 @@ class Seeder:
         self.seed_classrooms()
         self.seed_people()
         self.seed_logins()
+        self.seed_question_bank()
         return {"regions": len(self.regions), "organisations": len(self.orgs),
                 "people": len(self.people), "logins": len(DEMO_LOGINS)}
 
@@ -268,6 +276,31 @@ class Seeder:
             if not any(a.role == role and a.organisation_id == (org.id if org else None)
                        for a in user.assignments):
                 account_ops.grant_role(user, role, org, actor=None)
+
+
+    def seed_question_bank(self) -> None:
+        """A small bank for gas inspectors, reviewed by the other unit, and a spot-test
+        blueprint; two questions stay drafts so a reviewer has something to review."""
+        author = db.session.scalar(select(User).where(User.username == "reviewer_center"))
+        reviewer = db.session.scalar(select(User).where(User.username == "reviewer_dept"))
+        report = bank_ops.import_questions(DEMO_QUESTIONS.read_bytes(), fmt="csv",
+                                           filename=DEMO_QUESTIONS.name, actor=author)
+        if not report.ok:
+            raise RuntimeError(f"demo questions do not import: {report.as_json()}")
+        for question in db.session.scalars(select(Question).where(
+                Question.status == QuestionStatus.DRAFT,
+                Question.external_id.startswith("DEMO-"),
+                Question.external_id.not_in(DEMO_DRAFTS))):
+            bank_ops.review_question(question, reviewer=reviewer, approve=True)
+            bank_ops.activate_question(question, actor=author)
+        if db.session.scalar(select(Blueprint.id).where(Blueprint.name == DEMO_SPOT_TEST)) is None:
+            bank_ops.save_blueprint(
+                None, name=DEMO_SPOT_TEST, target="coal_gas_inspection", purpose="spot_test",
+                duration_minutes=20, target_facility=None, partial_credit=False,
+                sections=[bank_ops.SectionSpec("true_false", 4, 10.0),
+                          bank_ops.SectionSpec("single_choice", 4, 10.0),
+                          bank_ops.SectionSpec("multiple_choice", 2, 10.0)],
+                actor=author)
 
 
 def seed() -> dict:
