@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from training_portal.core.db import db
-from training_portal.core.web import refuse
+from training_portal.core.web import get_or_404, refuse
 
 from . import access, assembly, formats
 from . import operations as ops
@@ -30,10 +30,7 @@ def _need(check, reason: str) -> None:
 
 
 def _question_or_404(question_id: int) -> Question:
-    question = db.session.get(Question, question_id)
-    if question is None:
-        refuse(404, _("No such question."))
-    return question
+    return get_or_404(Question, question_id, _("No such question."))
 
 
 @bp.get("/")
@@ -240,10 +237,7 @@ def blueprints():
 
 
 def _blueprint_or_404(blueprint_id: int) -> Blueprint:
-    blueprint = db.session.get(Blueprint, blueprint_id)
-    if blueprint is None:
-        refuse(404, _("No such blueprint."))
-    return blueprint
+    return get_or_404(Blueprint, blueprint_id, _("No such blueprint."))
 
 
 def _sections(form: BlueprintForm) -> list[ops.SectionSpec]:

@@ -8,6 +8,7 @@ import contextvars
 import io
 import os
 import re
+import threading
 import uuid
 from collections.abc import Iterator
 
@@ -17,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
 from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
 
 from training_portal import create_app
 from training_portal.config import database_url as normalise_url
@@ -142,3 +144,39 @@ def user_named():
         return db.session.scalar(select(User).where(User.username == username))
 
     return find
+
+
+# Browser tests: Debian's Chromium driven by Playwright, never a downloaded browser.
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+
+@pytest.fixture()
+def live_server(app, demo) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def browser_login(page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{base}/")

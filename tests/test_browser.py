@@ -3,47 +3,17 @@ home page, switches language and logs out."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-
 import pytest
-from werkzeug.serving import make_server
 
 from .conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 
 HOME_SECTION = {
     "admin": "admin", "trainee": "trainee", "center": "center_staff",
     "reviewer_center": "reviewer", "reviewer_dept": "reviewer", "proctor_center": "proctor",
     "proctor_dept": "proctor", "regulator": "regulator", "mine_officer": "mine_officer",
 }
-
-
-@pytest.fixture()
-def live_server(app, demo) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def test_each_demo_login_sees_its_home_switches_language_and_logs_out(live_server, browser):

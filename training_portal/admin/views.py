@@ -18,7 +18,7 @@ from ..core.audit import AuditEntry, entry_count
 from ..core.db import db
 from ..core.forms import choices
 from ..core.permissions import PERMISSIONS, Role
-from ..core.web import refuse
+from ..core.web import get_or_404, refuse
 from ..organisations.models import Organisation
 from ..people import operations as people_ops
 
@@ -31,10 +31,7 @@ def _require(permission: str) -> None:
 
 
 def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        refuse(404, _("No such account."))
-    return user
+    return get_or_404(User, user_id, _("No such account."))
 
 
 @bp.get("/users")

@@ -43,6 +43,14 @@ def refuse(code: int, reason: object):
     raise Refused(code, reason)
 
 
+def get_or_404(model, ident, reason: object):
+    """The row with this primary key, or a 404 with the reason."""
+    row = db.session.get(model, ident)
+    if row is None:
+        refuse(404, reason)
+    return row
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz" or (
         request.accept_mimetypes.best == "application/json")

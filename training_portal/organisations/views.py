@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.db import db
-from ..core.web import refuse
+from ..core.web import get_or_404, refuse
 from . import operations as ops
 from .forms import ClassroomForm
 from .models import Organisation, OrganisationKind, TrainingCenter
@@ -28,9 +28,7 @@ def index():
 
 
 def _visible_or_error(org_id: int) -> Organisation:
-    org = db.session.get(Organisation, org_id)
-    if org is None:
-        refuse(404, _("No such organisation."))
+    org = get_or_404(Organisation, org_id, _("No such organisation."))
     if not org.can_view(current_user):
         refuse(403, _("This organisation is outside what you may see."))
     return org

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from ..core import storage
 from ..core.db import db
 from ..core.forms import choices
-from ..core.web import refuse
+from ..core.web import get_or_404, refuse
 from ..organisations.models import Organisation
 from . import idcard
 from . import operations as ops
@@ -23,10 +23,7 @@ PAGE_SIZE = 50
 
 
 def _person_or_404(person_id: int) -> Person:
-    person = db.session.get(Person, person_id)
-    if person is None:
-        refuse(404, _("No such person."))
-    return person
+    return get_or_404(Person, person_id, _("No such person."))
 
 
 @bp.get("/")
