@@ -70,7 +70,6 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
     sa.Column('reviewed_at', sa.DateTime(), nullable=True),
-    sa.ForeignKeyConstraint(['current_version_id'], ['qb_question_versions.id'], name=op.f('fk_qb_questions_current_version_id_qb_question_versions'), use_alter=True),
     sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_qb_questions_reviewed_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_qb_questions')),
     sa.UniqueConstraint('external_id', name=op.f('uq_qb_questions_external_id'))
@@ -104,6 +103,12 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_qb_question_versions_category'), ['category'], unique=False)
         batch_op.create_index(batch_op.f('ix_qb_question_versions_question_id'), ['question_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_qb_question_versions_type'), ['type'], unique=False)
+
+    # The two tables point at each other: the question's current version is added once
+    # the versions table exists (batch mode, so SQLite rebuilds the table to add it).
+    with op.batch_alter_table('qb_questions', schema=None) as batch_op:
+        batch_op.create_foreign_key(batch_op.f('fk_qb_questions_current_version_id_qb_question_versions'),
+                                    'qb_question_versions', ['current_version_id'], ['id'])
 
     op.create_table('qb_item_responses',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -168,6 +173,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_qb_question_versions_question_id'))
         batch_op.drop_index(batch_op.f('ix_qb_question_versions_category'))
 
+    with op.batch_alter_table('qb_questions', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_qb_questions_current_version_id_qb_question_versions'),
+                                 type_='foreignkey')
     op.drop_table('qb_question_versions')
     with op.batch_alter_table('qb_questions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_qb_questions_status'))
