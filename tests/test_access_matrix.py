@@ -13,6 +13,7 @@ from sqlalchemy import select
 from training_portal.accounts import operations as account_ops
 from training_portal.core.db import db
 from training_portal.core.permissions import Role
+from training_portal.exams.models import ExamSession
 from training_portal.organisations.models import Organisation
 from training_portal.people import operations as people_ops
 
@@ -98,8 +99,40 @@ MATRIX |= {
     ("questions.statistics", "GET"): only({r: 200 for r in BANK}, 403),
 }
 
+REVIEWERS = ("admin", "reviewer_center", "reviewer_dept")
+PROCTORS = ("proctor_center", "proctor_dept")
+REGULATORS = ("regulator", "regulator_gujiao")
+# The objects: the demo session, the trainee's approved application and their seat in it.
+MATRIX |= {
+    ("exams.mine", "GET"): everyone(200),
+    ("exams.apply", "GET"): everyone(200),
+    ("exams.apply", "POST"): everyone(422),  # empty form
+    ("exams.application", "GET"): only({r: 200 for r in (*REVIEWERS, *REGULATORS, "trainee")}, 403),
+    ("exams.application", "POST"): only({r: 422 for r in REVIEWERS}, 403),
+    ("exams.evidence_file", "GET"): only({r: 404 for r in (*REVIEWERS, *REGULATORS, "trainee")}, 403),
+    ("exams.reviews", "GET"): only({r: 200 for r in REVIEWERS}, 403),
+    ("exams.sessions", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
+    ("exams.new_session", "GET"): only({r: 200 for r in REVIEWERS}, 403),
+    ("exams.new_session", "POST"): only({r: 422 for r in REVIEWERS}, 403),
+    ("exams.session", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
+    ("exams.assign_proctor", "POST"): only({r: 400 for r in REVIEWERS}, 403),  # nobody chosen
+    ("exams.seat", "POST"): only({r: 400 for r in REVIEWERS}, 403),
+    ("exams.open_session", "POST"): only({r: 409 for r in PROCTORS}, 403),  # open already
+    ("exams.sign", "POST"): only({r: 302 for r in PROCTORS}, 403),
+    ("exams.room_action", "POST"): only({r: 400 for r in PROCTORS}, 403),  # no action named
+    ("exams.candidate_photo", "GET"): only({r: 200 for r in PROCTORS}, 403),
+    ("exams.client", "GET"): only({"trainee": 200}, 403),
+    ("exams_api.my_attempts", "GET"): everyone(200, anonymous=401),
+    # Someone else's attempt does not exist for them.
+    ("exams_api.attempt", "GET"): only({"trainee": 200}, 404, anonymous=401),
+    ("exams_api.start", "POST"): only({"trainee": 200}, 404, anonymous=401),
+    ("exams_api.save", "PUT"): only({"trainee": 400}, 404, anonymous=401),  # no body
+    ("exams_api.submit", "POST"): only({"trainee": 200}, 404, anonymous=401),
+    ("exams_api.seats", "GET"): only({r: 200 for r in PROCTORS}, 403, anonymous=401),
+}
+
 # Requests that change who is logged in, or whom, go last.
-LAST = ["admin.revoke_role", "admin.set_active", "accounts.logout"]
+LAST = ["exams_api.submit", "exams.sign", "admin.revoke_role", "admin.set_active", "accounts.logout"]
 
 
 def routes(app) -> list[tuple[str, str, str]]:
@@ -129,7 +162,11 @@ def objects(demo, user_named):
     question = make_active(qdata("true_false"))
     bank_blueprint = blueprint([("true_false", 1, 1.0)], purpose="spot_test")
     db.session.commit()
+    exam_session = db.session.scalar(select(ExamSession))
+    attempt = exam_session.attempts[0]
     return {
+        "session_id": exam_session.id, "attempt_id": attempt.id,
+        "application_id": attempt.application_id, "kind": "diploma",
         "question_id": question.id, "blueprint_id": bank_blueprint.id,
         "person_id": trainee.person_id, "org_id": mine.id, "user_id": spare.id,
         "assignment_id": assignment.id, "id_number": trainee.person.id_number,

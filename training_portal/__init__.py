@@ -43,14 +43,20 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from .accounts import views as accounts_views
     from .admin import views as admin_views
     from .demo import seed
+    from .exams import api as exams_api
+    from .exams import records as exam_records
+    from .exams import tasks as _exam_tasks  # noqa: F401  (registers the Celery tasks)
+    from .exams import views as exams_views
     from .organisations import views as organisation_views
     from .people import api as people_api
+    from .people import records
     from .people import views as people_views
 
     accounts_views.init_login(login_manager, app)
     for blueprint in (accounts_views.bp, admin_views.bp, organisation_views.bp, people_views.bp,
-                      people_api.bp):
+                      people_api.bp, exams_views.bp, exams_api.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(seed.seed_demo_command)
     question_bank.init_app(app)
+    records.add_section("exams", exam_records.exams_section)
     return app

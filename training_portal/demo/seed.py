@@ -8,7 +8,7 @@ like any other change. Later issues extend this seed.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -24,6 +24,9 @@ from ..accounts import operations as account_ops
 from ..accounts.models import User
 from ..core.db import db, transaction
 from ..core.permissions import Role
+from ..exams import applications as app_ops
+from ..exams import sessions as session_ops
+from ..exams.models import ExamSession
 from ..organisations import operations as org_ops
 from ..organisations.models import (
     MineEnterprise,
@@ -39,12 +42,14 @@ from ..organisations.models import (
     TrainingCenter,
 )
 from ..people import operations as people_ops
-from ..people.models import Education, OperationType, Person, Post
+from ..people.models import Education, OperationType, Person, PersonnelCategory, Post
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_QUESTIONS = Path(__file__).with_name("questions.csv")
 DEMO_DRAFTS = ("DEMO-021", "DEMO-024")
 DEMO_SPOT_TEST = "瓦斯检查作业 逢查必考抽考"
+DEMO_EXAM_BLUEPRINT = "瓦斯检查作业 理论考试（演示）"
+DEMO_SESSION = "瓦斯检查作业理论考试（演示场次）"
 
 REGIONS = [  # code, name, level, parent code
     ("140000", "山西省", RegionLevel.PROVINCE, None),
@@ -162,6 +167,7 @@ class Seeder:
         self.seed_people()
         self.seed_logins()
         self.seed_question_bank()
+        self.seed_exam()
         return {"regions": len(self.regions), "organisations": len(self.orgs),
                 "people": len(self.people), "logins": len(DEMO_LOGINS)}
 
@@ -301,6 +307,41 @@ class Seeder:
                           bank_ops.SectionSpec("single_choice", 4, 10.0),
                           bank_ops.SectionSpec("multiple_choice", 2, 10.0)],
                 actor=author)
+
+
+    def seed_exam(self) -> None:
+        """An open session with the two demo proctors, the demo trainee seated and checked,
+        an attempt ready to start: a newcomer can take a demo exam at once."""
+        if db.session.scalar(select(ExamSession.id).where(ExamSession.name == DEMO_SESSION)):
+            return
+        users = {u.username: u for u in db.session.scalars(select(User))}
+        blueprint = db.session.scalar(select(Blueprint).where(Blueprint.name == DEMO_EXAM_BLUEPRINT))
+        if blueprint is None:
+            blueprint = bank_ops.save_blueprint(
+                None, name=DEMO_EXAM_BLUEPRINT, target="coal_gas_inspection", purpose="exam",
+                duration_minutes=None, target_facility=None, partial_credit=False,
+                sections=[bank_ops.SectionSpec("true_false", 6, 5.0),
+                          bank_ops.SectionSpec("single_choice", 8, 5.0),
+                          bank_ops.SectionSpec("multiple_choice", 3, 10.0)],
+                actor=users["reviewer_center"])
+        trainee = self.people["trainee"]
+        application = app_ops.submit_application(
+            trainee, PersonnelCategory.SPECIAL_OPERATOR, actor=users["trainee"],
+            operation_type=OperationType.COAL_GAS_INSPECTION,
+            work_history="2024年起在古交金岭煤业有限公司从事通风工作，2026年9月任瓦斯检查工。")
+        app_ops.review_application(application, reviewer=users["reviewer_center"], approve=True)
+        app_ops.review_application(application, reviewer=users["reviewer_dept"], approve=True)
+        session = session_ops.create_session(
+            name=DEMO_SESSION, site="太原煤炭安全技术培训中心考试点", room="第一考场",
+            starts_at=datetime.now(UTC).replace(minute=0, second=0, microsecond=0),
+            category=PersonnelCategory.SPECIAL_OPERATOR,
+            operation_type=OperationType.COAL_GAS_INSPECTION, blueprint=blueprint, seats=30,
+            actor=users["reviewer_center"])
+        for proctor in ("proctor_center", "proctor_dept"):
+            session_ops.assign_proctor(session, users[proctor], actor=users["reviewer_center"])
+        attempt = session_ops.seat(session, application, actor=users["reviewer_center"])
+        session_ops.open_session(session, proctor=users["proctor_center"])
+        session_ops.check_identity(attempt, proctor=users["proctor_dept"], confirm=True)
 
 
 def seed() -> dict:

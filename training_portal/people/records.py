@@ -16,7 +16,7 @@ _sections: dict[str, SectionBuilder] = {}
 
 
 def add_section(name: str, builder: SectionBuilder) -> None:
-    if name in _sections or name in ("id_number", "name", "posts", "employer"):
+    if _sections.get(name, builder) is not builder or name in ("id_number", "name", "posts", "employer"):
         raise ValueError(f"record section {name!r} exists already")
     _sections[name] = builder
 

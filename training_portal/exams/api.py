@@ -1,0 +1,110 @@
+"""The exam client's API. Only the candidate touches their attempt; nothing sent reveals the
+answers; the deadline and the remaining seconds are the server's."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from question_bank import assembly
+
+from ..core.db import db
+from ..core.web import get_or_404, refuse
+from . import attempts as ops
+from . import sessions as session_ops
+from .applications import ExamError
+from .models import AttemptState, ExamAttempt, ExamSession
+
+bp = Blueprint("exams_api", __name__, url_prefix="/api")
+
+
+def _own_attempt(attempt_id: int) -> ExamAttempt:
+    attempt = get_or_404(ExamAttempt, attempt_id, _("No such attempt."))
+    # Someone else's attempt is answered as if it did not exist: ids reveal nothing.
+    if current_user.person_id is None or attempt.person_id != current_user.person_id:
+        refuse(404, _("No such attempt."))
+    return attempt
+
+
+@bp.get("/me/attempts")
+@login_required
+def my_attempts():
+    if current_user.person_id is None:
+        return jsonify([])
+    rows = db.session.scalars(select(ExamAttempt).where(
+        ExamAttempt.person_id == current_user.person_id).order_by(ExamAttempt.id)).all()
+    return jsonify([{"id": a.id, "session": a.session.name, "state": a.state.value} for a in rows])
+
+
+def _attempt_json(attempt: ExamAttempt) -> dict:
+    body = {"id": attempt.id, "session": attempt.session.name, "state": attempt.state.value,
+            "identity": attempt.identity.value, "remaining_s": ops.remaining_seconds(attempt),
+            "saved_seq": attempt.saved_seq, "answers": attempt.answers or {},
+            "paper": None}
+    if attempt.paper is not None and attempt.state in (AttemptState.ANSWERING, AttemptState.PAUSED):
+        body["paper"] = [{"id": str(q["position"]), **q} for q in assembly.paper_view(attempt.paper)]
+        body["duration_s"] = attempt.paper.duration_minutes * 60
+    if attempt.state.finished:
+        body["result"] = ops.result_json(attempt)
+    return body
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    return jsonify(_attempt_json(_own_attempt(attempt_id)))
+
+
+@bp.post("/attempts/<int:attempt_id>/start")
+@login_required
+def start(attempt_id: int):
+    item = _own_attempt(attempt_id)
+    try:
+        ops.start(item, candidate=current_user)
+    except ExamError as exc:
+        refuse(409, exc)
+    return jsonify(_attempt_json(item))
+
+
+@bp.put("/attempts/<int:attempt_id>/answers")
+@login_required
+def save(attempt_id: int):
+    item = _own_attempt(attempt_id)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get("seq"), int) or isinstance(
+            body.get("seq"), bool) or body["seq"] < 1:
+        refuse(400, _("Send {\"answers\": {…}, \"seq\": n} with n a whole number from 1."))
+    if item.paper is None or item.state is AttemptState.NOT_STARTED:
+        refuse(409, _("The exam has not started."))
+    try:
+        answers = ops.validate_answers(item, body.get("answers"))
+    except ValueError as exc:
+        refuse(400, str(exc))
+    try:
+        saved = ops.save_answers(item, answers, body["seq"])
+    except ops.AttemptClosed as exc:
+        refuse(409, exc)
+    return jsonify({"saved_seq": saved, "remaining_s": ops.remaining_seconds(item)})
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@login_required
+def submit(attempt_id: int):
+    item = _own_attempt(attempt_id)
+    try:
+        ops.submit(item, candidate=current_user)
+    except ExamError as exc:
+        refuse(409, exc)
+    return jsonify(ops.result_json(item))
+
+
+@bp.get("/sessions/<int:session_id>/seats")
+@login_required
+def seats(session_id: int):
+    """The proctors' live view of every seat."""
+    session = get_or_404(ExamSession, session_id, _("No such session."))
+    if not session.can_proctor(current_user):
+        refuse(403, _("Only the room's two proctors act in it."))
+    return jsonify({"status": session.status.value, "seats": session_ops.seat_states(session)})

@@ -1,0 +1,160 @@
+"""Operations on applications: submit with its pre-check, and the two reviews (双审核)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..core import audit, policy
+from ..core.db import db, utcnow
+from ..core.permissions import Role
+from ..organisations.models import ReviewUnit
+from ..people.models import OperationType, Person, PersonnelCategory
+from .eligibility import precheck
+from .models import ApplicationReview, ApplicationStatus, AttemptState, ExamApplication, ExamAttempt
+
+
+class ExamError(ValueError):
+    """A rule refused the operation; ``str()`` is the reason to show."""
+
+
+def retake_block_until(person: Person, category: PersonnelCategory,
+                       operation_type: OperationType | None) -> datetime | None:
+    """After a failed 补考 a new application waits the policy's months (None: not blocked)."""
+    failed_retake = db.session.scalars(
+        select(ExamAttempt).join(ExamApplication)
+        .where(ExamAttempt.person_id == person.id, ExamAttempt.retake.is_(True),
+               ExamAttempt.passed.is_(False), ExamApplication.category == category,
+               ExamApplication.operation_type == operation_type)
+        .order_by(ExamAttempt.finished_at.desc()).limit(1)).first()
+    if failed_retake is None or failed_retake.finished_at is None:
+        return None
+    until = failed_retake.finished_at + timedelta(days=30 * policy.get("exam.reapply_block_months"))
+    return until if until > utcnow() else None
+
+
+def submit_application(person: Person, category: PersonnelCategory, *, actor,
+                       operation_type: OperationType | None = None, center=None,
+                       appointed_on: date | None = None, work_history: str = "",
+                       evidence: dict | None = None) -> ExamApplication:
+    if (category is PersonnelCategory.SPECIAL_OPERATOR) != (operation_type is not None):
+        raise ExamError(_l("A special-operations exam names its operation type, and only it does."))
+    open_one = db.session.scalar(select(ExamApplication.id).where(
+        ExamApplication.person_id == person.id, ExamApplication.category == category,
+        ExamApplication.operation_type == operation_type,
+        ExamApplication.status == ApplicationStatus.SUBMITTED))
+    if open_one is not None:
+        raise ExamError(_l("An application for this exam is already under review."))
+    blocked = retake_block_until(person, category, operation_type)
+    if blocked is not None:
+        raise ExamError(_l("After a failed retake a new application is possible from %(d)s.",
+                           d=blocked.date().isoformat()))
+    checks = precheck(person, category, appointed_on)
+    failing = [c for c in checks if not c.ok]
+    if failing:
+        raise ExamError(_l("The pre-check fails: %(rules)s", rules="; ".join(c.detail for c in failing)))
+    application = ExamApplication(
+        person=person, category=category, operation_type=operation_type,
+        status=ApplicationStatus.SUBMITTED, submitted_by_id=actor.id, center=center,
+        appointed_on=appointed_on, work_history=work_history, evidence=evidence or {},
+        precheck=[c.as_json() for c in checks])
+    db.session.add(application)
+    db.session.flush()
+    audit.record("application.submit", application, actor=actor, organisation=center,
+                 after={"person_id": person.id, "category": category,
+                        "operation_type": operation_type, "precheck": application.precheck})
+    return application
+
+
+def reviewer_unit(reviewer) -> tuple[ReviewUnit, object] | None:
+    """The unit (and its organisation) a reviewer reviews for."""
+    for a in reviewer.assignments:
+        if a.role is Role.REVIEWER and getattr(a.organisation, "review_unit", None) is not None:
+            return a.organisation.review_unit, a.organisation
+    return None
+
+
+def conflict_of_interest(application: ExamApplication, reviewer) -> str | None:
+    if reviewer.person_id is not None and reviewer.person_id == application.person_id:
+        return str(_l("Nobody reviews their own application."))
+    own_orgs = {a.organisation_id for a in reviewer.assignments if a.organisation_id}
+    if reviewer.person is not None and reviewer.person.employer_id:
+        own_orgs.add(reviewer.person.employer_id)
+    theirs = {application.person.employer_id, application.center_id}
+    if own_orgs & theirs:
+        return str(_l("Nobody reviews an application from an organisation they belong to."))
+    return None
+
+
+def _locked(application: ExamApplication) -> ExamApplication:
+    """Re-read the application under a row lock, so two reviews of the same moment queue."""
+    return db.session.scalars(select(ExamApplication).where(ExamApplication.id == application.id)
+                              .with_for_update().execution_options(populate_existing=True)).one()
+
+
+def review_application(application: ExamApplication, *, reviewer, approve: bool,
+                       reason: str = "") -> ApplicationReview:
+    """One unit's decision. Both units must approve; one rejection (with a reason) ends it.
+    The same person can never give both reviews."""
+    unit_org = reviewer_unit(reviewer)
+    if unit_org is None:
+        raise ExamError(_l("Only reviewers of the two reviewing units review applications."))
+    unit, org = unit_org
+    conflict = conflict_of_interest(application, reviewer)
+    if conflict:
+        raise ExamError(conflict)
+    application = _locked(application)
+    if application.status is not ApplicationStatus.SUBMITTED:
+        raise ExamError(_l("This application is decided already."))
+    if application.review_by(unit) is not None:
+        raise ExamError(_l("Your unit has reviewed this application already."))
+    if any(r.reviewer_id == reviewer.id for r in application.reviews):
+        raise ExamError(_l("The same person cannot give both reviews."))
+    if not approve and not reason.strip():
+        raise ExamError(_l("A rejection needs a reason."))
+    review = ApplicationReview(application=application, unit=unit, reviewer_id=reviewer.id,
+                               organisation_id=org.id, approved=approve, reason=reason.strip())
+    db.session.add(review)
+    before = application.status
+    if not approve:
+        application.status = ApplicationStatus.REJECTED
+    elif all(application.review_by(u) and application.review_by(u).approved for u in ReviewUnit):
+        application.status = ApplicationStatus.APPROVED
+    if application.status is not before:
+        application.decided_at = utcnow()
+    db.session.flush()
+    audit.record("application.review", application, actor=reviewer, organisation=org,
+                 before={"status": before},
+                 after={"status": application.status, "unit": unit, "approved": approve,
+                        "reason": review.reason})
+    return review
+
+
+def pending_for(reviewer) -> list[ExamApplication]:
+    """Applications waiting for this reviewer's unit, without those they may not review."""
+    unit_org = reviewer_unit(reviewer)
+    if unit_org is None:
+        return []
+    unit, _ = unit_org
+    waiting = db.session.scalars(select(ExamApplication).where(
+        ExamApplication.status == ApplicationStatus.SUBMITTED).order_by(ExamApplication.submitted_at))
+    return [a for a in waiting if a.review_by(unit) is None
+            and not any(r.reviewer_id == reviewer.id for r in a.reviews)
+            and conflict_of_interest(a, reviewer) is None]
+
+
+def seatable(application: ExamApplication) -> tuple[bool, bool]:
+    """Whether the application may take a seat now, and whether that seat is the 补考."""
+    if application.status is not ApplicationStatus.APPROVED:
+        return False, False
+    attempts = db.session.scalars(select(ExamAttempt).where(
+        ExamAttempt.application_id == application.id)).all()
+    if not attempts:
+        return True, False
+    if len(attempts) == 1 and attempts[0].passed is False and \
+            attempts[0].state is not AttemptState.TERMINATED and \
+            policy.get("exam.retakes_allowed") >= 1:
+        return True, True
+    return False, False

@@ -1,0 +1,162 @@
+"""The candidate's side of an attempt: start, save, submit, and closing overdue attempts.
+
+Saves and submission are conditional updates, not check-then-act: whatever arrives in
+parallel (two tabs, a retry, a save racing a submit, the deadline task), exactly one
+outcome holds, and an attempt is graded once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from question_bank import assembly
+
+from ..core import audit, policy
+from ..core.db import db, utcnow
+from .applications import ExamError
+from .models import AttemptState, ExamAttempt, IdentityCheck, SessionStatus
+
+
+class AttemptClosed(ExamError):
+    """The attempt takes no more answers (submitted, timed out, paused, terminated)."""
+
+
+def remaining_seconds(attempt: ExamAttempt, now: datetime | None = None) -> int:
+    if attempt.deadline is None:
+        return attempt.paper.duration_minutes * 60 if attempt.paper else 0
+    now = now or utcnow()
+    if attempt.state is AttemptState.PAUSED and attempt.paused_at is not None:
+        now = attempt.paused_at
+    if attempt.state.finished:
+        return 0
+    return max(0, int((attempt.deadline - now).total_seconds()))
+
+
+def start(attempt: ExamAttempt, *, candidate) -> None:
+    """The candidate starts: their own paper is drawn and frozen, the server's clock runs."""
+    if attempt.person_id != candidate.person_id:
+        raise ExamError(_l("This is not your seat."))
+    if attempt.session.status is not SessionStatus.OPEN:
+        raise ExamError(_l("The proctors have not opened the session."))
+    if attempt.identity is not IdentityCheck.CONFIRMED:
+        raise ExamError(_l("A proctor must check your identity at the seat first."))
+    if attempt.state is not AttemptState.NOT_STARTED:
+        return  # starting twice (a reload, a second tab) changes nothing
+    if attempt.paper_id is None:
+        attempt.paper = assembly.draw_papers(attempt.session.blueprint, 1)[0]
+    now = utcnow()
+    attempt.state = AttemptState.ANSWERING
+    attempt.started_at = now
+    attempt.deadline = now + timedelta(minutes=attempt.paper.duration_minutes)
+    db.session.flush()
+    audit.record("attempt.start", attempt, actor=candidate,
+                 after={"paper_id": attempt.paper_id, "deadline": attempt.deadline})
+
+
+def validate_answers(attempt: ExamAttempt, answers: object) -> dict[str, list[int]]:
+    """The answer sheet as the client sent it, checked against the paper; ValueError if bad."""
+    if not isinstance(answers, dict):
+        raise ValueError("answers must be an object keyed by question id")
+    options = {str(item.position): len(item.option_order) for item in attempt.paper.items}
+    clean: dict[str, list[int]] = {}
+    for key, chosen in answers.items():
+        if key not in options:
+            raise ValueError(f"no question {key!r} on this paper")
+        if not isinstance(chosen, list) or not all(
+                isinstance(k, int) and not isinstance(k, bool) and 0 <= k < options[key] for k in chosen):
+            raise ValueError(f"answer to {key!r} must be a list of option numbers")
+        clean[key] = sorted(set(chosen))
+    return clean
+
+
+def save_answers(attempt: ExamAttempt, answers: dict[str, list[int]], seq: int) -> int:
+    """Store the whole answer sheet if ``seq`` is newer than what is stored; return the
+    stored seq. Raises AttemptClosed after submission, the deadline, or during a pause."""
+    now = utcnow()
+    result = db.session.execute(
+        update(ExamAttempt)
+        .where(ExamAttempt.id == attempt.id, ExamAttempt.state == AttemptState.ANSWERING,
+               ExamAttempt.deadline > now, ExamAttempt.saved_seq < seq)
+        .values(answers=answers, saved_seq=seq, last_saved_at=now)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(attempt)
+    if result.rowcount == 1:
+        return seq
+    if attempt.state is not AttemptState.ANSWERING or attempt.deadline <= now:
+        raise AttemptClosed(_closed_reason(attempt, now))
+    return attempt.saved_seq  # an older save arriving late: ignored
+
+
+def _closed_reason(attempt: ExamAttempt, now: datetime) -> str:
+    if attempt.state is AttemptState.PAUSED:
+        return str(_l("A proctor has paused your exam."))
+    if attempt.state is AttemptState.ANSWERING and attempt.deadline <= now:
+        return str(_l("The time is up."))
+    return str(_l("The exam is %(state)s.", state=attempt.state.label))
+
+
+def _finish(attempt: ExamAttempt, state: AttemptState, finished_at: datetime,
+            from_states: tuple[AttemptState, ...]) -> bool:
+    """Move to a final state only if still in one of ``from_states``; grade if we moved it."""
+    result = db.session.execute(
+        update(ExamAttempt)
+        .where(ExamAttempt.id == attempt.id, ExamAttempt.state.in_(from_states))
+        .values(state=state, finished_at=finished_at)
+        .execution_options(synchronize_session=False))
+    db.session.refresh(attempt)
+    if result.rowcount != 1:
+        return False
+    grade(attempt)
+    return True
+
+
+def grade(attempt: ExamAttempt) -> None:
+    answers = {int(k): v for k, v in (attempt.answers or {}).items()}
+    score, item_scores = assembly.grade_paper(attempt.paper, answers)
+    attempt.score, attempt.item_scores = score, item_scores
+    pass_mark = policy.get("exam.pass_mark") * attempt.paper.total_points / policy.get("exam.total_points")
+    attempt.passed = score >= pass_mark
+    db.session.flush()
+    audit.record("attempt.grade", attempt, after={"state": attempt.state, "score": score,
+                                                  "passed": attempt.passed})
+
+
+def submit(attempt: ExamAttempt, *, candidate) -> ExamAttempt:
+    """Hand in. A second submit, or a submit after the deadline task, returns what is there."""
+    if attempt.person_id != candidate.person_id:
+        raise ExamError(_l("This is not your seat."))
+    now = utcnow()
+    if attempt.deadline is not None and attempt.deadline <= now:
+        _finish(attempt, AttemptState.TIMED_OUT, attempt.deadline, (AttemptState.ANSWERING,))
+    elif _finish(attempt, AttemptState.SUBMITTED, now, (AttemptState.ANSWERING,)):
+        audit.record("attempt.submit", attempt, actor=candidate, after={"finished_at": now})
+    if attempt.state is AttemptState.NOT_STARTED:
+        raise ExamError(_l("The exam has not started."))
+    if attempt.state is AttemptState.PAUSED:
+        raise AttemptClosed(_closed_reason(attempt, now))
+    return attempt
+
+
+def close_overdue(now: datetime | None = None) -> int:
+    """Time out every attempt past its deadline, open page or not; the finish recorded is
+    the deadline, not the moment this task ran."""
+    now = now or utcnow()
+    overdue = db.session.scalars(select(ExamAttempt).where(
+        ExamAttempt.state == AttemptState.ANSWERING, ExamAttempt.deadline <= now)).all()
+    closed = 0
+    for attempt in overdue:
+        closed += _finish(attempt, AttemptState.TIMED_OUT, attempt.deadline, (AttemptState.ANSWERING,))
+    return closed
+
+
+def result_json(attempt: ExamAttempt) -> dict:
+    """What the candidate may know: the score only once both proctors have signed."""
+    body = {"id": attempt.id, "state": attempt.state.value,
+            "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
+            "published": attempt.session.results_published}
+    if attempt.session.results_published:
+        body |= {"score": attempt.score, "passed": attempt.passed}
+    return body

@@ -1,0 +1,253 @@
+"""Applications (报名), their two reviews (双审核), exam sessions (考试场次) with one proctor
+from each unit (双监考), the candidates' attempts, proctors' actions and signatures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import UTCDateTime, db, utcnow
+from ..organisations.models import Labelled, Organisation, ReviewUnit, _enum
+from ..people.models import OperationType, Person, PersonnelCategory
+
+
+class ApplicationStatus(Labelled):
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.SUBMITTED: _l("Under review"), cls.APPROVED: _l("Approved"),
+                cls.REJECTED: _l("Rejected")}
+
+
+class ExamApplication(db.Model):
+    """报名/取证申请: one person, one category (and operation type), with its evidence."""
+
+    __tablename__ = "exam_applications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    category: Mapped[PersonnelCategory] = mapped_column(_enum(PersonnelCategory))
+    operation_type: Mapped[OperationType | None] = mapped_column(_enum(OperationType))
+    status: Mapped[ApplicationStatus] = mapped_column(_enum(ApplicationStatus), index=True)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The training center that applied on the candidate's behalf, if one did.
+    center_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    appointed_on: Mapped[date | None] = mapped_column(Date)  # managers: the appointment
+    work_history: Mapped[str] = mapped_column(Text, default="")
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # file keys by kind
+    precheck: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    person: Mapped[Person] = relationship()
+    center: Mapped[Organisation | None] = relationship()
+    reviews: Mapped[list[ApplicationReview]] = relationship(
+        back_populates="application", order_by="ApplicationReview.decided_at")
+
+    def review_by(self, unit: ReviewUnit) -> ApplicationReview | None:
+        return next((r for r in self.reviews if r.unit == unit), None)
+
+    @property
+    def subject_label(self) -> str:
+        return self.operation_type.label if self.operation_type else self.category.label
+
+
+class ApplicationReview(db.Model):
+    """One unit's review. One per unit per application: the database refuses a second."""
+
+    __tablename__ = "application_reviews"
+    __table_args__ = (UniqueConstraint("application_id", "unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("exam_applications.id"), index=True)
+    unit: Mapped[ReviewUnit] = mapped_column(_enum(ReviewUnit))
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    approved: Mapped[bool]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    application: Mapped[ExamApplication] = relationship(back_populates="reviews")
+    organisation: Mapped[Organisation] = relationship()
+
+    def as_json(self) -> dict:
+        return {"unit": self.unit.value, "organisation": self.organisation.name,
+                "approved": self.approved, "reason": self.reason,
+                "decided_at": self.decided_at.isoformat()}
+
+
+class SessionStatus(Labelled):
+    SCHEDULED = "scheduled"
+    OPEN = "open"
+    SIGNED = "signed"  # both proctors signed: results are published
+
+    @classmethod
+    def _labels(cls):
+        return {cls.SCHEDULED: _l("Scheduled"), cls.OPEN: _l("In progress"),
+                cls.SIGNED: _l("Signed, results published")}
+
+
+class ExamSession(db.Model):
+    """考试场次: one room at one site at one time, for one category or operation type."""
+
+    __tablename__ = "exam_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    site: Mapped[str] = mapped_column(String(120))  # 考试点
+    room: Mapped[str] = mapped_column(String(60))  # 考场
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    category: Mapped[PersonnelCategory] = mapped_column(_enum(PersonnelCategory))
+    operation_type: Mapped[OperationType | None] = mapped_column(_enum(OperationType))
+    blueprint_id: Mapped[int] = mapped_column(ForeignKey("qb_blueprints.id"))
+    seats: Mapped[int]
+    status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus), index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    blueprint: Mapped[Any] = relationship("Blueprint")
+    proctors: Mapped[list[SessionProctor]] = relationship(back_populates="session",
+                                                          order_by="SessionProctor.unit")
+    attempts: Mapped[list[ExamAttempt]] = relationship(back_populates="session",
+                                                       order_by="ExamAttempt.seat")
+    signatures: Mapped[list[SessionSignature]] = relationship(back_populates="session")
+
+    @property
+    def subject_label(self) -> str:
+        return self.operation_type.label if self.operation_type else self.category.label
+
+    def proctor_unit(self, user) -> ReviewUnit | None:
+        return next((p.unit for p in self.proctors if p.user_id == user.id), None)
+
+    def can_proctor(self, user) -> bool:
+        """Only the two proctors assigned to this room, each for their own unit."""
+        return self.proctor_unit(user) is not None
+
+    @property
+    def results_published(self) -> bool:
+        return self.status is SessionStatus.SIGNED
+
+
+class SessionProctor(db.Model):
+    __tablename__ = "session_proctors"
+    __table_args__ = (UniqueConstraint("session_id", "unit"), UniqueConstraint("session_id", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
+    unit: Mapped[ReviewUnit] = mapped_column(_enum(ReviewUnit))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+
+    session: Mapped[ExamSession] = relationship(back_populates="proctors")
+    user: Mapped[Any] = relationship("User")
+
+
+class AttemptState(Labelled):
+    NOT_STARTED = "not_started"
+    ANSWERING = "answering"
+    PAUSED = "paused"
+    SUBMITTED = "submitted"
+    TIMED_OUT = "timed_out"
+    TERMINATED = "terminated"
+    ABSENT = "absent"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.NOT_STARTED: _l("Not started"), cls.ANSWERING: _l("Answering"),
+                cls.PAUSED: _l("Paused"), cls.SUBMITTED: _l("Submitted"),
+                cls.TIMED_OUT: _l("Timed out"), cls.TERMINATED: _l("Terminated"),
+                cls.ABSENT: _l("Absent")}
+
+    @property
+    def finished(self) -> bool:
+        return self in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT, AttemptState.TERMINATED,
+                        AttemptState.ABSENT)
+
+
+class IdentityCheck(Labelled):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    REFUSED = "refused"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.PENDING: _l("Not checked"), cls.CONFIRMED: _l("Identity confirmed"),
+                cls.REFUSED: _l("Identity refused")}
+
+
+class ExamAttempt(db.Model):
+    """A candidate's seat in a session and their one attempt at their own paper."""
+
+    __tablename__ = "exam_attempts"
+    __table_args__ = (UniqueConstraint("session_id", "person_id"),
+                      UniqueConstraint("session_id", "seat"),
+                      UniqueConstraint("application_id", "retake"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("exam_applications.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    retake: Mapped[bool] = mapped_column(default=False)  # 补考
+    seat: Mapped[int]
+    identity: Mapped[IdentityCheck] = mapped_column(_enum(IdentityCheck))
+    identity_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    allowed_new_device: Mapped[bool] = mapped_column(default=False)
+    paper_id: Mapped[int | None] = mapped_column(ForeignKey("qb_papers.id"))
+    state: Mapped[AttemptState] = mapped_column(_enum(AttemptState), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The server's deadline; pauses and added time move it. The client's clock plays no part.
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    saved_seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    score: Mapped[float | None] = mapped_column(Float)
+    item_scores: Mapped[list[float] | None] = mapped_column(JSON)
+    passed: Mapped[bool | None]
+
+    session: Mapped[ExamSession] = relationship(back_populates="attempts")
+    application: Mapped[ExamApplication] = relationship()
+    person: Mapped[Person] = relationship()
+    paper: Mapped[Any] = relationship("Paper")
+    actions: Mapped[list[ProctorAction]] = relationship(back_populates="attempt",
+                                                        order_by="ProctorAction.at")
+
+
+class ProctorAction(db.Model):
+    """Everything a proctor did to a seat: identity, pause, time, irregularity, termination."""
+
+    __tablename__ = "proctor_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    minutes: Mapped[int | None]
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    attempt: Mapped[ExamAttempt] = relationship(back_populates="actions")
+
+
+class SessionSignature(db.Model):
+    """A proctor's signature of the room record; one per unit, each with their own login."""
+
+    __tablename__ = "session_signatures"
+    __table_args__ = (UniqueConstraint("session_id", "unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
+    unit: Mapped[ReviewUnit] = mapped_column(_enum(ReviewUnit))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    remarks: Mapped[str] = mapped_column(Text, default="")
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    session: Mapped[ExamSession] = relationship(back_populates="signatures")

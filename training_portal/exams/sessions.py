@@ -1,0 +1,250 @@
+"""The proctors' side: sessions, the two proctors, seats, the room, the signed record."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+
+from question_bank import statistics_store
+
+from ..core import audit
+from ..core.db import db, utcnow
+from ..core.permissions import Role
+from ..organisations.models import ReviewUnit
+from ..people.models import OperationType, PersonnelCategory
+from .applications import ExamError, seatable
+from .attempts import _finish, remaining_seconds
+from .models import (
+    AttemptState,
+    ExamApplication,
+    ExamAttempt,
+    ExamSession,
+    IdentityCheck,
+    ProctorAction,
+    SessionProctor,
+    SessionSignature,
+    SessionStatus,
+)
+
+
+def create_session(*, name: str, site: str, room: str, starts_at: datetime,
+                   category: PersonnelCategory, operation_type: OperationType | None, blueprint,
+                   seats: int, actor) -> ExamSession:
+    if seats <= 0:
+        raise ExamError(_l("A room needs at least one seat."))
+    if blueprint.purpose != "exam":
+        raise ExamError(_l("An exam session draws from an exam blueprint."))
+    session = ExamSession(name=name, site=site, room=room, starts_at=starts_at, category=category,
+                          operation_type=operation_type, blueprint_id=blueprint.id, seats=seats,
+                          status=SessionStatus.SCHEDULED, created_by_id=actor.id)
+    db.session.add(session)
+    db.session.flush()
+    audit.record("session.create", session, actor=actor,
+                 after={"name": name, "site": site, "room": room, "starts_at": starts_at,
+                        "category": category, "operation_type": operation_type,
+                        "blueprint_id": blueprint.id, "seats": seats})
+    return session
+
+
+def proctor_unit(user) -> tuple[ReviewUnit, object] | None:
+    for a in user.assignments:
+        if a.role is Role.PROCTOR and getattr(a.organisation, "review_unit", None) is not None:
+            return a.organisation.review_unit, a.organisation
+    return None
+
+
+def assign_proctor(session: ExamSession, user, *, actor) -> SessionProctor:
+    """Two proctors per room, one from each unit; the system refuses anything else."""
+    if session.status is SessionStatus.SIGNED:
+        raise ExamError(_l("The session is signed already."))
+    unit_org = proctor_unit(user)
+    if unit_org is None:
+        raise ExamError(_l("Proctors are proctors of the education and training center or of "
+                           "the business department."))
+    unit, org = unit_org
+    if any(p.unit == unit for p in session.proctors):
+        raise ExamError(_l("The room has its proctor from this unit already."))
+    if any(a.person_id == user.person_id for a in session.attempts if user.person_id):
+        raise ExamError(_l("A candidate cannot proctor their own room."))
+    proctor = SessionProctor(session=session, unit=unit, user_id=user.id, organisation_id=org.id)
+    db.session.add(proctor)
+    db.session.flush()
+    audit.record("session.proctor_assign", session, actor=actor, organisation=org,
+                 after={"unit": unit, "user_id": user.id})
+    return proctor
+
+
+def seat(session: ExamSession, application: ExamApplication, *, actor) -> ExamAttempt:
+    if session.status is not SessionStatus.SCHEDULED:
+        raise ExamError(_l("Candidates are seated before the session opens."))
+    if (application.category, application.operation_type) != (session.category, session.operation_type):
+        raise ExamError(_l("The application is for another exam."))
+    allowed, retake = seatable(application)
+    if not allowed:
+        raise ExamError(_l("Only an approved application with an attempt left takes a seat."))
+    if any(a.person_id == application.person_id for a in session.attempts):
+        raise ExamError(_l("The candidate has a seat in this session already."))
+    if any(p.user.person_id == application.person_id for p in session.proctors):
+        raise ExamError(_l("A proctor of the room cannot sit in it."))
+    taken = db.session.scalar(select(func.count()).select_from(ExamAttempt).where(
+        ExamAttempt.session_id == session.id)) or 0
+    if taken >= session.seats:
+        raise ExamError(_l("The room is full."))
+    attempt = ExamAttempt(session=session, application=application,
+                          person_id=application.person_id, retake=retake, seat=taken + 1,
+                          identity=IdentityCheck.PENDING, state=AttemptState.NOT_STARTED)
+    db.session.add(attempt)
+    db.session.flush()
+    audit.record("session.seat", session, actor=actor,
+                 after={"attempt_id": attempt.id, "person_id": application.person_id,
+                        "seat": attempt.seat, "retake": retake})
+    return attempt
+
+
+def _need_proctor(session: ExamSession, user) -> ReviewUnit:
+    unit = session.proctor_unit(user)
+    if unit is None:
+        raise ExamError(_l("Only the room's two proctors act in it."))
+    return unit
+
+
+def open_session(session: ExamSession, *, proctor) -> None:
+    _need_proctor(session, proctor)
+    if {p.unit for p in session.proctors} != set(ReviewUnit):
+        raise ExamError(_l("A room opens only with its two proctors, one from each unit."))
+    if session.status is not SessionStatus.SCHEDULED:
+        raise ExamError(_l("The session is open already."))
+    session.status = SessionStatus.OPEN
+    db.session.flush()
+    audit.record("session.open", session, actor=proctor)
+
+
+def _act(attempt: ExamAttempt, proctor, kind: str, reason: str = "", minutes: int | None = None) -> None:
+    db.session.add(ProctorAction(attempt=attempt, kind=kind, reason=reason, minutes=minutes,
+                                 by_id=proctor.id))
+    db.session.flush()
+    audit.record(f"attempt.{kind}", attempt, actor=proctor,
+                 after={"reason": reason, "minutes": minutes, "state": attempt.state})
+
+
+def check_identity(attempt: ExamAttempt, *, proctor, confirm: bool, reason: str = "") -> None:
+    _need_proctor(attempt.session, proctor)
+    if attempt.state is not AttemptState.NOT_STARTED:
+        raise ExamError(_l("Identity is checked before the candidate starts."))
+    if not confirm and not reason.strip():
+        raise ExamError(_l("Refusing a candidate needs a reason."))
+    attempt.identity = IdentityCheck.CONFIRMED if confirm else IdentityCheck.REFUSED
+    attempt.identity_checked_by_id = proctor.id
+    _act(attempt, proctor, "identity_confirm" if confirm else "identity_refuse", reason.strip())
+
+
+def pause(attempt: ExamAttempt, *, proctor, reason: str) -> None:
+    _need_proctor(attempt.session, proctor)
+    now = utcnow()
+    done = db.session.execute(update(ExamAttempt).where(
+        ExamAttempt.id == attempt.id, ExamAttempt.state == AttemptState.ANSWERING,
+        ExamAttempt.deadline > now).values(state=AttemptState.PAUSED, paused_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.refresh(attempt)
+    if not done:
+        raise ExamError(_l("Only an exam in progress can be paused."))
+    _act(attempt, proctor, "pause", reason.strip())
+
+
+def resume(attempt: ExamAttempt, *, proctor) -> None:
+    """The time spent paused is given back: the deadline moves by the pause."""
+    _need_proctor(attempt.session, proctor)
+    if attempt.state is not AttemptState.PAUSED:
+        raise ExamError(_l("The exam is not paused."))
+    attempt.deadline = attempt.deadline + (utcnow() - attempt.paused_at)
+    attempt.state, attempt.paused_at = AttemptState.ANSWERING, None
+    _act(attempt, proctor, "resume")
+
+
+def add_time(attempt: ExamAttempt, *, proctor, minutes: int, reason: str) -> None:
+    _need_proctor(attempt.session, proctor)
+    if not reason.strip():
+        raise ExamError(_l("Added time needs a reason."))
+    if not 0 < minutes <= 60:
+        raise ExamError(_l("Add between 1 and 60 minutes."))
+    if attempt.state not in (AttemptState.ANSWERING, AttemptState.PAUSED) or (
+            attempt.state is AttemptState.ANSWERING and remaining_seconds(attempt) <= 0):
+        raise ExamError(_l("Time is added only to an exam in progress."))
+    attempt.deadline = attempt.deadline + timedelta(minutes=minutes)
+    _act(attempt, proctor, "add_time", reason.strip(), minutes)
+
+
+def record_irregularity(attempt: ExamAttempt, *, proctor, reason: str) -> None:
+    _need_proctor(attempt.session, proctor)
+    if not reason.strip():
+        raise ExamError(_l("Describe the irregularity."))
+    _act(attempt, proctor, "irregularity", reason.strip())
+
+
+def allow_new_device(attempt: ExamAttempt, *, proctor) -> None:
+    """The candidate may continue on another PC (theirs failed); everything saved goes along."""
+    _need_proctor(attempt.session, proctor)
+    attempt.allowed_new_device = True
+    _act(attempt, proctor, "allow_new_device")
+
+
+def terminate(attempt: ExamAttempt, *, proctor, reason: str) -> None:
+    """Expel: the attempt ends, is voided as failed, and the candidate may appeal."""
+    _need_proctor(attempt.session, proctor)
+    if not reason.strip():
+        raise ExamError(_l("Terminating an attempt needs a reason."))
+    if not _finish(attempt, AttemptState.TERMINATED, utcnow(),
+                   (AttemptState.ANSWERING, AttemptState.PAUSED, AttemptState.NOT_STARTED)):
+        raise ExamError(_l("The attempt is over already."))
+    attempt.passed = False
+    _act(attempt, proctor, "terminate", reason.strip())
+
+
+def sign(session: ExamSession, *, proctor, remarks: str = "") -> SessionSignature:
+    """Each proctor signs the room record with their own login. Results exist only when both
+    have signed; the second signature publishes them and feeds the item statistics."""
+    unit = _need_proctor(session, proctor)
+    # Two proctors signing at the same moment queue here, so the second sees the first.
+    session = db.session.scalars(select(ExamSession).where(ExamSession.id == session.id)
+                                 .with_for_update().execution_options(populate_existing=True)).one()
+    if session.status is not SessionStatus.OPEN:
+        raise ExamError(_l("Only an open session is signed."))
+    seats = db.session.scalars(select(ExamAttempt).where(ExamAttempt.session_id == session.id)
+                               .execution_options(populate_existing=True)).all()
+    running = [a.seat for a in seats if a.state in (AttemptState.ANSWERING, AttemptState.PAUSED)]
+    if running:
+        raise ExamError(_l("Seats %(seats)s are still answering.", seats=", ".join(map(str, running))))
+    if any(s.unit == unit for s in session.signatures):
+        raise ExamError(_l("Your unit has signed already."))
+    for attempt in seats:
+        if attempt.state is AttemptState.NOT_STARTED:
+            attempt.state, attempt.passed = AttemptState.ABSENT, False
+    signature = SessionSignature(session=session, unit=unit, user_id=proctor.id, remarks=remarks)
+    db.session.add(signature)
+    db.session.flush()
+    audit.record("session.sign", session, actor=proctor, after={"unit": unit, "remarks": remarks})
+    db.session.refresh(session)
+    if {s.unit for s in session.signatures} == set(ReviewUnit):
+        session.status, session.signed_at = SessionStatus.SIGNED, utcnow()
+        graded = [(a.paper, a.item_scores) for a in seats
+                  if a.paper is not None and a.item_scores is not None
+                  and a.state in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT)]
+        statistics_store.record_sitting(f"session-{session.id}", graded)
+        db.session.flush()
+        audit.record("session.publish", session, actor=proctor,
+                     after={"results": {a.id: {"score": a.score, "passed": a.passed}
+                                        for a in seats}})
+    return signature
+
+
+def seat_states(session: ExamSession) -> list[dict]:
+    """What the proctors' live view shows per seat."""
+    return [{"attempt": a.id, "seat": a.seat, "name": a.person.name, "state": a.state.value,
+             "state_label": a.state.label, "identity": a.identity.value,
+             "answered": sum(1 for v in (a.answers or {}).values() if v),
+             "questions": len(a.paper.items) if a.paper else None,
+             "last_save": a.last_saved_at.isoformat() if a.last_saved_at else None,
+             "remaining_s": remaining_seconds(a) if a.started_at else None}
+            for a in session.attempts]

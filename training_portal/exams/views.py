@@ -1,0 +1,308 @@
+"""Exam pages: my exams and applying, the reviewers' queue, sessions and the room."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from question_bank.models import Blueprint as PaperBlueprint
+
+from ..accounts.models import User
+from ..core import storage
+from ..core.db import db
+from ..core.web import get_or_404, refuse
+from ..people import operations as people_ops
+from ..people.models import OperationType, PersonnelCategory
+from . import applications as app_ops
+from . import evidence
+from . import sessions as session_ops
+from .applications import ExamError
+from .forms import ApplicationForm, ReviewForm, SessionForm
+from .models import ApplicationStatus, ExamApplication, ExamAttempt, ExamSession
+
+bp = Blueprint("exams", __name__, template_folder="templates")
+
+
+@bp.get("/exams/")
+@login_required
+def mine():
+    person = current_user.person
+    applications = db.session.scalars(select(ExamApplication).where(
+        ExamApplication.person_id == person.id).order_by(ExamApplication.submitted_at.desc())
+    ).all() if person else []
+    attempts = db.session.scalars(select(ExamAttempt).where(
+        ExamAttempt.person_id == person.id).order_by(ExamAttempt.id.desc())).all() if person else []
+    return render_template("exams/mine.html", applications=applications, attempts=attempts)
+
+
+def _applicant_person(form: ApplicationForm):
+    """Trainees apply for themselves; a center's staff for a trainee, by identity number."""
+    if form.id_number.data:
+        if not current_user.holds("exam.apply_for"):
+            refuse(403, _("Only training centers apply on a trainee's behalf."))
+        person = people_ops.find_by_id_number(form.id_number.data)
+        if person is None:
+            form.id_number.errors.append(_("No record for this identity number."))
+        return person, current_user.organisations()[0] if current_user.organisations() else None
+    if current_user.person is None:
+        form.id_number.errors.append(_("Give the candidate's identity number."))
+    return current_user.person, None
+
+
+@bp.route("/exams/apply", methods=["GET", "POST"])
+@login_required
+def apply():
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        person, center = _applicant_person(form)
+        if person is not None:
+            try:
+                files = {}
+                for kind in ("appointment_document", "diploma"):
+                    upload = getattr(form, kind).data
+                    if upload:
+                        files[kind] = evidence.store(upload.read(evidence.MAX_BYTES + 1))
+                application = app_ops.submit_application(
+                    person, PersonnelCategory(form.category.data), actor=current_user,
+                    operation_type=OperationType(form.operation_type.data) if form.operation_type.data
+                    else None, center=center, appointed_on=form.appointed_on.data,
+                    work_history=form.work_history.data or "", evidence=files)
+            except (ExamError, evidence.EvidenceError) as exc:
+                form.form_errors.append(str(exc))
+            else:
+                return redirect(url_for("exams.application", application_id=application.id))
+    return render_template("exams/apply.html", form=form), 422 if form.is_submitted() else 200
+
+
+def _application_visible(application: ExamApplication) -> None:
+    if application.person_id == current_user.person_id or current_user.holds("application.review") \
+            or current_user.can("exam.results", application.person.employer) \
+            or (application.center is not None and current_user.can("exam.apply_for", application.center)):
+        return
+    refuse(403, _("This application is outside what you may see."))
+
+
+@bp.route("/exams/applications/<int:application_id>", methods=["GET", "POST"])
+@login_required
+def application(application_id: int):
+    item = get_or_404(ExamApplication, application_id, _("No such application."))
+    _application_visible(item)
+    form = ReviewForm()
+    unit = app_ops.reviewer_unit(current_user)
+    may_review = unit is not None and item.status is ApplicationStatus.SUBMITTED and \
+        item.review_by(unit[0]) is None and app_ops.conflict_of_interest(item, current_user) is None
+    if request.method == "POST":
+        if not current_user.holds("application.review"):
+            refuse(403, _("Only reviewers review applications."))
+        if form.validate_on_submit():
+            try:
+                app_ops.review_application(item, reviewer=current_user,
+                                           approve=form.decision.data == "approve",
+                                           reason=form.reason.data or "")
+            except ExamError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                return redirect(url_for("exams.reviews"))
+        return render_template("exams/application.html", item=item, form=form,
+                               may_review=may_review), 422
+    return render_template("exams/application.html", item=item, form=form, may_review=may_review)
+
+
+@bp.get("/exams/applications/<int:application_id>/evidence/<kind>")
+@login_required
+def evidence_file(application_id: int, kind: str):
+    item = get_or_404(ExamApplication, application_id, _("No such application."))
+    _application_visible(item)
+    key = (item.evidence or {}).get(kind)
+    if key is None:
+        refuse(404, _("No such file."))
+    return send_file(storage.path_for(key), mimetype=evidence.media_type(key), as_attachment=True,
+                     download_name=f"application-{item.id}-{kind}{key[key.rindex('.'):]}")
+
+
+@bp.get("/exams/reviews")
+@login_required
+def reviews():
+    if not current_user.holds("application.review"):
+        refuse(403, _("Only reviewers review applications."))
+    return render_template("exams/reviews.html", pending=app_ops.pending_for(current_user),
+                           unit=app_ops.reviewer_unit(current_user))
+
+
+def _visible_sessions():
+    query = select(ExamSession).order_by(ExamSession.starts_at.desc())
+    if current_user.holds("exam.schedule") or current_user.holds("exam.results"):
+        return db.session.scalars(query).all()
+    return [s for s in db.session.scalars(query) if s.can_proctor(current_user)]
+
+
+@bp.get("/exams/sessions")
+@login_required
+def sessions():
+    if not (current_user.holds("exam.schedule") or current_user.holds("exam.proctor")
+            or current_user.holds("exam.results")):
+        refuse(403, _("Your roles do not include exam sessions."))
+    return render_template("exams/sessions.html", sessions=_visible_sessions(),
+                           can_schedule=current_user.holds("exam.schedule"))
+
+
+@bp.route("/exams/sessions/new", methods=["GET", "POST"])
+@login_required
+def new_session():
+    if not current_user.holds("exam.schedule"):
+        refuse(403, _("Only the reviewing units schedule exam sessions."))
+    form = SessionForm()
+    blueprints = db.session.scalars(select(PaperBlueprint).where(PaperBlueprint.purpose == "exam")
+                                    .order_by(PaperBlueprint.name)).all()
+    form.blueprint_id.choices = [(b.id, b.name) for b in blueprints]
+    if form.validate_on_submit():
+        blueprint = db.session.get(PaperBlueprint, form.blueprint_id.data)
+        try:
+            if blueprint is None:
+                raise ExamError(_("Choose a blueprint."))
+            created = session_ops.create_session(
+                name=form.name.data, site=form.site.data, room=form.room.data,
+                starts_at=form.starts_at.data.replace(tzinfo=UTC),
+                category=PersonnelCategory(form.category.data),
+                operation_type=OperationType(form.operation_type.data) if form.operation_type.data
+                else None, blueprint=blueprint, seats=form.seats.data, actor=current_user)
+        except ExamError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return redirect(url_for("exams.session", session_id=created.id))
+    return render_template("exams/session_new.html", form=form), 422 if form.is_submitted() else 200
+
+
+def _session_visible(session: ExamSession) -> None:
+    if not (session.can_proctor(current_user) or current_user.holds("exam.schedule")
+            or current_user.holds("exam.results")):
+        refuse(403, _("This session is outside what you may see."))
+
+
+@bp.get("/exams/sessions/<int:session_id>")
+@login_required
+def session(session_id: int):
+    item = get_or_404(ExamSession, session_id, _("No such session."))
+    _session_visible(item)
+    waiting = []
+    if current_user.holds("exam.schedule"):
+        waiting = [a for a in db.session.scalars(select(ExamApplication).where(
+            ExamApplication.status == ApplicationStatus.APPROVED,
+            ExamApplication.category == item.category,
+            ExamApplication.operation_type == item.operation_type))
+            if app_ops.seatable(a)[0] and all(t.person_id != a.person_id for t in item.attempts)]
+    proctors = [u for u in db.session.scalars(select(User).order_by(User.username))
+                if session_ops.proctor_unit(u) is not None] if current_user.holds("exam.schedule") else []
+    return render_template("exams/session.html", item=item, waiting=waiting, proctors=proctors,
+                           seats=session_ops.seat_states(item),
+                           is_proctor=item.can_proctor(current_user),
+                           can_schedule=current_user.holds("exam.schedule"))
+
+
+def _session_action(session_id: int, action, proctors_only: bool = False):
+    item = get_or_404(ExamSession, session_id, _("No such session."))
+    _session_visible(item)
+    if proctors_only and not item.can_proctor(current_user):
+        refuse(403, _("Only the room's two proctors act in it."))
+    try:
+        action(item)
+    except ExamError as exc:
+        refuse(409, exc)
+    return redirect(url_for("exams.session", session_id=item.id))
+
+
+def _form_id(name: str) -> int:
+    value = request.form.get(name, type=int)
+    if value is None:
+        refuse(400, _("Choose from the list."))
+    return value
+
+
+@bp.post("/exams/sessions/<int:session_id>/proctors")
+@login_required
+def assign_proctor(session_id: int):
+    if not current_user.holds("exam.schedule"):
+        refuse(403, _("Only the reviewing units schedule exam sessions."))
+    user = get_or_404(User, _form_id("user_id"), _("No such account."))
+    return _session_action(session_id, lambda s: session_ops.assign_proctor(s, user, actor=current_user))
+
+
+@bp.post("/exams/sessions/<int:session_id>/seats")
+@login_required
+def seat(session_id: int):
+    if not current_user.holds("exam.schedule"):
+        refuse(403, _("Only the reviewing units schedule exam sessions."))
+    application = get_or_404(ExamApplication, _form_id("application_id"), _("No such application."))
+    return _session_action(session_id, lambda s: session_ops.seat(s, application, actor=current_user))
+
+
+@bp.post("/exams/sessions/<int:session_id>/open")
+@login_required
+def open_session(session_id: int):
+    return _session_action(session_id, lambda s: session_ops.open_session(s, proctor=current_user),
+                           proctors_only=True)
+
+
+@bp.post("/exams/sessions/<int:session_id>/sign")
+@login_required
+def sign(session_id: int):
+    remarks = request.form.get("remarks", "")[:2000]
+    return _session_action(session_id, lambda s: session_ops.sign(s, proctor=current_user,
+                                                                   remarks=remarks),
+                           proctors_only=True)
+
+
+ROOM_ACTIONS = {
+    "confirm": lambda a, u, f: session_ops.check_identity(a, proctor=u, confirm=True),
+    "refuse": lambda a, u, f: session_ops.check_identity(a, proctor=u, confirm=False,
+                                                         reason=f.get("reason", "")),
+    "pause": lambda a, u, f: session_ops.pause(a, proctor=u, reason=f.get("reason", "")),
+    "resume": lambda a, u, f: session_ops.resume(a, proctor=u),
+    "add_time": lambda a, u, f: session_ops.add_time(a, proctor=u, minutes=f.get("minutes", 0, type=int),
+                                                     reason=f.get("reason", "")),
+    "irregularity": lambda a, u, f: session_ops.record_irregularity(a, proctor=u, reason=f.get("reason", "")),
+    "terminate": lambda a, u, f: session_ops.terminate(a, proctor=u, reason=f.get("reason", "")),
+    "allow_new_device": lambda a, u, f: session_ops.allow_new_device(a, proctor=u),
+}
+
+
+@bp.post("/exams/attempts/<int:attempt_id>/action")
+@login_required
+def room_action(attempt_id: int):
+    attempt = get_or_404(ExamAttempt, attempt_id, _("No such seat."))
+    if not attempt.session.can_proctor(current_user):
+        refuse(403, _("Only the room's two proctors act in it."))
+    action = ROOM_ACTIONS.get(request.form.get("action", ""))
+    if action is None:
+        refuse(400, _("Unknown action."))
+    try:
+        action(attempt, current_user, request.form)
+    except ExamError as exc:
+        refuse(409, exc)
+    return redirect(url_for("exams.session", session_id=attempt.session_id))
+
+
+@bp.get("/exams/attempts/<int:attempt_id>/photo")
+@login_required
+def candidate_photo(attempt_id: int):
+    """The photo on record, for the proctor checking identity at the seat."""
+    attempt = get_or_404(ExamAttempt, attempt_id, _("No such seat."))
+    if not attempt.session.can_proctor(current_user):
+        refuse(403, _("Only the room's two proctors act in it."))
+    if attempt.person.photo_key is None:
+        refuse(404, _("No photo on record."))
+    return send_file(storage.path_for(attempt.person.photo_key), mimetype="image/jpeg", max_age=0)
+
+
+@bp.get("/exam/<int:attempt_id>")
+@login_required
+def client(attempt_id: int):
+    """The exam client: a plain page and a small script that talks to the attempt API."""
+    attempt = get_or_404(ExamAttempt, attempt_id, _("No such seat."))
+    if attempt.person_id != current_user.person_id:
+        refuse(403, _("This is not your seat."))
+    return render_template("exams/client.html", attempt=attempt)
