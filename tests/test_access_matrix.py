@@ -18,6 +18,7 @@ from training_portal.organisations.models import Organisation
 from training_portal.people import operations as people_ops
 
 from .conftest import login, png_bytes
+from .exams.conftest import passed_practical, users_by_name
 from .question_bank.conftest import blueprint, make_active, qdata
 
 ROLES = ["anonymous", "admin", "trainee", "center", "reviewer_center", "reviewer_dept",
@@ -129,6 +130,12 @@ MATRIX |= {
     ("exams_api.save", "PUT"): only({"trainee": 400}, 404, anonymous=401),  # no body
     ("exams_api.submit", "POST"): only({"trainee": 200}, 404, anonymous=401),
     ("exams_api.seats", "GET"): only({r: 200 for r in PROCTORS}, 403, anonymous=401),
+    # A practical exam of another gas inspector, scored by the two demo proctors.
+    ("exams.practicals", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS)}, 403),
+    ("exams.practicals", "POST"): only({r: 400 for r in REVIEWERS}, 403),  # nobody chosen
+    ("exams.practical", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
+    ("exams.practical", "POST"): only({r: 409 for r in PROCTORS}, 403),  # no scores sent
+    ("exams.practical_third", "POST"): only({r: 400 for r in REVIEWERS}, 403),
 }
 
 # Requests that change who is logged in, or whom, go last.
@@ -164,8 +171,9 @@ def objects(demo, user_named):
     db.session.commit()
     exam_session = db.session.scalar(select(ExamSession))
     attempt = exam_session.attempts[0]
+    practical_exam = passed_practical(users_by_name())
     return {
-        "session_id": exam_session.id, "attempt_id": attempt.id,
+        "session_id": exam_session.id, "attempt_id": attempt.id, "practical_id": practical_exam.id,
         "application_id": attempt.application_id, "kind": "diploma",
         "question_id": question.id, "blueprint_id": bank_blueprint.id,
         "person_id": trainee.person_id, "org_id": mine.id, "user_id": spare.id,

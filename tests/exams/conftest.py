@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from question_bank import assembly
 from question_bank.models import Blueprint
 from training_portal.accounts import operations as account_ops
 from training_portal.accounts.models import User
@@ -14,18 +15,25 @@ from training_portal.core.db import db
 from training_portal.core.permissions import Role
 from training_portal.exams import applications as app_ops
 from training_portal.exams import attempts
+from training_portal.exams import practical as practical_ops
 from training_portal.exams import sessions as session_ops
-from training_portal.exams.models import ExamAttempt, ExamSession
+from training_portal.exams.models import ExamAttempt, ExamSession, PracticalExam
 from training_portal.people.models import OperationType, Person, PersonnelCategory
 
 CANDIDATE_PASSWORD = "candidate-pass-1"
 
 
+NAMES = ("admin", "trainee", "center", "reviewer_center", "reviewer_dept", "proctor_center",
+         "proctor_dept", "regulator", "mine_officer")
+
+
+def users_by_name() -> dict[str, User]:
+    return {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(NAMES)))}
+
+
 @pytest.fixture()
-def users(demo, user_named):
-    names = ("admin", "trainee", "center", "reviewer_center", "reviewer_dept", "proctor_center",
-             "proctor_dept", "regulator", "mine_officer")
-    return {n: user_named(n) for n in names}
+def users(demo):
+    return users_by_name()
 
 
 def gas_inspectors() -> list[Person]:
@@ -81,3 +89,29 @@ def seated(users, person: Person, session: ExamSession | None = None, start: boo
         attempts.start(attempt, candidate=candidate)
     db.session.commit()
     return attempt, candidate
+
+
+def answer_all_correctly(attempt) -> None:
+    view = assembly.paper_view(attempt.paper, with_answers=True)
+    attempt.answers = {str(q["position"]): q["correct"] for q in view}
+    attempt.saved_seq = 1
+
+
+def passed_written(users, person: Person | None = None):
+    """A written exam passed and published: answered right, handed in, both proctors signed."""
+    attempt, candidate = seated(users, person or gas_inspectors()[0])
+    answer_all_correctly(attempt)
+    attempts.submit(attempt, candidate=candidate)
+    for name in ("proctor_center", "proctor_dept"):
+        session_ops.sign(attempt.session, proctor=users[name])
+    db.session.commit()
+    assert attempt.passed
+    return attempt
+
+
+def passed_practical(users) -> PracticalExam:
+    """A practical exam waiting for the two demo proctors' scores."""
+    practical = practical_ops.create(passed_written(users), [users["proctor_center"], users["proctor_dept"]],
+                                     actor=users["reviewer_center"])
+    db.session.commit()
+    return practical

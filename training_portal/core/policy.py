@@ -83,6 +83,8 @@ _rule("exam.duration_minutes", 120, _l("Knowledge exam duration (minutes)"))
 _rule("exam.total_points", 100, _l("Knowledge exam total points"))
 _rule("exam.pass_mark", 80, _l("Knowledge exam pass mark"))
 _rule("practical.pass_mark", 80, _l("Practical exam pass mark"))
+_rule("practical.max_examiner_difference", 10,
+      _l("Practical exam: largest difference between two examiners before a third decides"))
 _rule("exam.retakes_allowed", 1, _l("Retakes allowed (补考)"))
 _rule("exam.result_valid_months", 12, _l("A passing score stays valid (months)"))
 _rule("exam.reapply_block_months", 12, _l("Months barred from applying after a failed retake"))

@@ -26,7 +26,7 @@ from ..core.db import db, transaction
 from ..core.permissions import Role
 from ..exams import applications as app_ops
 from ..exams import sessions as session_ops
-from ..exams.models import ExamSession
+from ..exams.models import ExamSession, PracticalRubric
 from ..organisations import operations as org_ops
 from ..organisations.models import (
     MineEnterprise,
@@ -342,6 +342,14 @@ class Seeder:
         attempt = session_ops.seat(session, application, actor=users["reviewer_center"])
         session_ops.open_session(session, proctor=users["proctor_center"])
         session_ops.check_identity(attempt, proctor=users["proctor_dept"], confirm=True)
+        if db.session.scalar(select(PracticalRubric.id)) is None:
+            db.session.add(PracticalRubric(
+                operation_type=OperationType.COAL_GAS_INSPECTION, name="瓦斯检查作业实操考核评分表",
+                items=[{"name": "光学瓦斯检定器检查", "points": 20, "critical": False},
+                       {"name": "测定地点与测点选择", "points": 15, "critical": False},
+                       {"name": "瓦斯、二氧化碳浓度测定操作", "points": 30, "critical": False},
+                       {"name": "记录填写与汇报", "points": 15, "critical": False},
+                       {"name": "瓦斯超限时的处置（停电撤人）", "points": 20, "critical": True}]))
 
 
 def seed() -> dict:

@@ -251,3 +251,70 @@ class SessionSignature(db.Model):
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     session: Mapped[ExamSession] = relationship(back_populates="signatures")
+
+
+class PracticalRubric(db.Model):
+    """实操考核评分表 of one operation type: items with points, some of them critical."""
+
+    __tablename__ = "practical_rubrics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    operation_type: Mapped[OperationType] = mapped_column(_enum(OperationType), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    # [{"name": str, "points": float, "critical": bool}]; a critical item is all or nothing,
+    # and failing it fails the exam whatever the total.
+    items: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class PracticalStatus(Labelled):
+    SCORING = "scoring"
+    NEEDS_THIRD = "needs_third"
+    DECIDED = "decided"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.SCORING: _l("Being scored"), cls.NEEDS_THIRD: _l("Third examiner needed"),
+                cls.DECIDED: _l("Decided")}
+
+
+class PracticalExam(db.Model):
+    """实操考核 after a passed written exam: two examiners score blind; a third decides
+    when they differ too much."""
+
+    __tablename__ = "practical_exams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    written_attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempts.id"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    rubric_id: Mapped[int] = mapped_column(ForeignKey("practical_rubrics.id"))
+    status: Mapped[PracticalStatus] = mapped_column(_enum(PracticalStatus))
+    final_score: Mapped[float | None] = mapped_column(Float)
+    passed: Mapped[bool | None]
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    written_attempt: Mapped[ExamAttempt] = relationship()
+    person: Mapped[Person] = relationship()
+    rubric: Mapped[PracticalRubric] = relationship()
+    examiners: Mapped[list[PracticalExaminer]] = relationship(
+        back_populates="practical", order_by="PracticalExaminer.id")
+
+
+class PracticalExaminer(db.Model):
+    """An examiner of one practical exam and, once submitted, their scores."""
+
+    __tablename__ = "practical_examiners"
+    __table_args__ = (UniqueConstraint("practical_id", "user_id"),
+                      UniqueConstraint("practical_id", "role"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    practical_id: Mapped[int] = mapped_column(ForeignKey("practical_exams.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(10))  # "first", "second" or "third"
+    item_scores: Mapped[list[float] | None] = mapped_column(JSON)
+    total: Mapped[float | None] = mapped_column(Float)
+    critical_failed: Mapped[bool | None]
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    practical: Mapped[PracticalExam] = relationship(back_populates="examiners")
+    user: Mapped[Any] = relationship("User")

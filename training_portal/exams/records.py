@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ..core.db import db
 from ..people.models import Person
-from .models import ExamApplication, ExamAttempt
+from .models import ExamApplication, ExamAttempt, PracticalExam
 
 
 def exams_section(person: Person) -> dict:
@@ -14,6 +14,8 @@ def exams_section(person: Person) -> dict:
         ExamApplication.person_id == person.id).order_by(ExamApplication.submitted_at)).all()
     attempts = db.session.scalars(select(ExamAttempt).where(
         ExamAttempt.person_id == person.id).order_by(ExamAttempt.id)).all()
+    practicals = db.session.scalars(select(PracticalExam).where(
+        PracticalExam.person_id == person.id).order_by(PracticalExam.id)).all()
     return {
         "applications": [{
             "id": a.id, "category": a.category.value,
@@ -26,4 +28,8 @@ def exams_section(person: Person) -> dict:
             "score": t.score if t.session.results_published else None,
             "passed": t.passed if t.session.results_published else None,
             "published": t.session.results_published} for t in attempts],
+        "practical": [{
+            "rubric": p.rubric.name, "status": p.status.value, "score": p.final_score,
+            "passed": p.passed, "decided_at": p.decided_at.isoformat() if p.decided_at else None}
+            for p in practicals],
     }

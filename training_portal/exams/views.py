@@ -19,10 +19,11 @@ from ..people import operations as people_ops
 from ..people.models import OperationType, PersonnelCategory
 from . import applications as app_ops
 from . import evidence
+from . import practical as practical_ops
 from . import sessions as session_ops
 from .applications import ExamError
 from .forms import ApplicationForm, ReviewForm, SessionForm
-from .models import ApplicationStatus, ExamApplication, ExamAttempt, ExamSession
+from .models import ApplicationStatus, ExamApplication, ExamAttempt, ExamSession, PracticalExam
 
 bp = Blueprint("exams", __name__, template_folder="templates")
 
@@ -306,3 +307,75 @@ def client(attempt_id: int):
     if attempt.person_id != current_user.person_id:
         refuse(403, _("This is not your seat."))
     return render_template("exams/client.html", attempt=attempt)
+
+
+def _practical_visible(item) -> None:
+    if not (any(e.user_id == current_user.id for e in item.examiners)
+            or current_user.holds("exam.schedule") or current_user.can("exam.results", item.person.employer)
+            or item.person_id == current_user.person_id):
+        refuse(403, _("This practical exam is outside what you may see."))
+
+
+@bp.route("/exams/practicals", methods=["GET", "POST"])
+@login_required
+def practicals():
+    if not (current_user.holds("exam.schedule") or current_user.holds("exam.proctor")):
+        refuse(403, _("Your roles do not include practical exams."))
+    schedule = current_user.holds("exam.schedule")
+    if request.method == "POST":
+        if not schedule:
+            refuse(403, _("Only the reviewing units schedule exam sessions."))
+        written = get_or_404(ExamAttempt, _form_id("attempt_id"), _("No such seat."))
+        examiners = [get_or_404(User, _form_id(f"examiner{k}"), _("No such account.")) for k in (1, 2)]
+        try:
+            created = practical_ops.create(written, examiners, actor=current_user)
+        except ExamError as exc:
+            refuse(409, exc)
+        return redirect(url_for("exams.practical", practical_id=created.id))
+    items = db.session.scalars(select(PracticalExam).order_by(PracticalExam.id.desc())).all()
+    if not schedule:
+        items = [p for p in items if any(e.user_id == current_user.id for e in p.examiners)]
+    ready = []
+    if schedule:
+        taken = set(db.session.scalars(select(PracticalExam.written_attempt_id)))
+        ready = [a for a in db.session.scalars(select(ExamAttempt).where(ExamAttempt.passed.is_(True)))
+                 if a.id not in taken and a.session.results_published and a.application.operation_type]
+    examiners = [u for u in db.session.scalars(select(User).order_by(User.username))
+                 if session_ops.proctor_unit(u) is not None] if schedule else []
+    return render_template("exams/practicals.html", items=items, ready=ready, examiners=examiners)
+
+
+@bp.route("/exams/practicals/<int:practical_id>", methods=["GET", "POST"])
+@login_required
+def practical(practical_id: int):
+    item = get_or_404(PracticalExam, practical_id, _("No such practical exam."))
+    _practical_visible(item)
+    if request.method == "POST":
+        if not any(e.user_id == current_user.id for e in item.examiners):
+            refuse(403, _("Only this exam's examiners score it."))
+        values = request.form.getlist("score", type=float)
+        try:
+            practical_ops.score(item, examiner=current_user, item_scores=values)
+        except ExamError as exc:
+            refuse(409, exc)
+        return redirect(url_for("exams.practical", practical_id=item.id))
+    mine = next((e for e in item.examiners if e.user_id == current_user.id), None)
+    return render_template("exams/practical.html", item=item, mine=mine,
+                           scores=practical_ops.visible_scores(item, current_user),
+                           can_schedule=current_user.holds("exam.schedule"),
+                           examiners=[u for u in db.session.scalars(select(User).order_by(User.username))
+                                      if session_ops.proctor_unit(u) is not None])
+
+
+@bp.post("/exams/practicals/<int:practical_id>/third")
+@login_required
+def practical_third(practical_id: int):
+    if not current_user.holds("exam.schedule"):
+        refuse(403, _("Only the reviewing units schedule exam sessions."))
+    item = get_or_404(PracticalExam, practical_id, _("No such practical exam."))
+    examiner = get_or_404(User, _form_id("examiner"), _("No such account."))
+    try:
+        practical_ops.add_third(item, examiner, actor=current_user)
+    except ExamError as exc:
+        refuse(409, exc)
+    return redirect(url_for("exams.practical", practical_id=item.id))

@@ -1,0 +1,130 @@
+"""实操考核: only after a passed written exam; two examiners score the rubric, each blind
+to the other until both have submitted; the agreed score is their mean unless they differ
+by more than the policy allows, when a third examiner's score decides."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from ..core import audit, policy
+from ..core.db import db, utcnow
+from .applications import ExamError
+from .models import (
+    AttemptState,
+    ExamAttempt,
+    PracticalExam,
+    PracticalExaminer,
+    PracticalRubric,
+    PracticalStatus,
+)
+from .sessions import proctor_unit
+
+
+def validate_rubric(items: list[dict]) -> None:
+    if not items:
+        raise ExamError(_l("A rubric needs items."))
+    total = sum(float(i["points"]) for i in items)
+    if abs(total - 100) > 1e-9:
+        raise ExamError(_l("A rubric's items add up to 100 points, not %(n)s.", n=f"{total:g}"))
+
+
+def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
+    if written.passed is not True or written.state not in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT) \
+            or not written.session.results_published:
+        raise ExamError(_l("The practical exam comes only after a passed, published written exam."))
+    operation = written.application.operation_type
+    rubric = db.session.scalar(select(PracticalRubric).where(PracticalRubric.operation_type == operation))
+    if rubric is None:
+        raise ExamError(_l("There is no practical rubric for this operation type."))
+    if len(examiners) != 2 or examiners[0].id == examiners[1].id:
+        raise ExamError(_l("Two different examiners score a practical exam."))
+    for examiner in examiners:
+        if proctor_unit(examiner) is None:
+            raise ExamError(_l("Examiners are examiners of the two reviewing units."))
+        if examiner.person_id == written.person_id:
+            raise ExamError(_l("Nobody examines themself."))
+    practical = PracticalExam(written_attempt=written, person_id=written.person_id, rubric=rubric,
+                              status=PracticalStatus.SCORING)
+    practical.examiners = [PracticalExaminer(user_id=e.id, role=role)
+                           for e, role in zip(examiners, ("first", "second"), strict=True)]
+    db.session.add(practical)
+    db.session.flush()
+    audit.record("practical.create", practical, actor=actor,
+                 after={"written_attempt_id": written.id, "examiners": [e.id for e in examiners]})
+    return practical
+
+
+def _locked(practical: PracticalExam) -> PracticalExam:
+    return db.session.scalars(select(PracticalExam).where(PracticalExam.id == practical.id)
+                              .with_for_update().execution_options(populate_existing=True)).one()
+
+
+def score(practical: PracticalExam, *, examiner, item_scores: list[float]) -> None:
+    practical = _locked(practical)
+    mine = next((e for e in practical.examiners if e.user_id == examiner.id), None)
+    if mine is None:
+        raise ExamError(_l("Only this exam's examiners score it."))
+    if mine.submitted_at is not None:
+        raise ExamError(_l("You have submitted your scores already."))
+    items = practical.rubric.items
+    if len(item_scores) != len(items):
+        raise ExamError(_l("Score every item of the rubric."))
+    for value, item in zip(item_scores, items, strict=True):
+        if not 0 <= value <= float(item["points"]):
+            raise ExamError(_l("%(item)s: between 0 and %(max)s points.", item=item["name"],
+                               max=f"{float(item['points']):g}"))
+        if item.get("critical") and value not in (0, float(item["points"])):
+            raise ExamError(_l("%(item)s is critical: all of its points or none.", item=item["name"]))
+    mine.item_scores = [float(v) for v in item_scores]
+    mine.total = round(sum(mine.item_scores), 2)
+    mine.critical_failed = any(i.get("critical") and v == 0 for i, v in zip(items, item_scores, strict=True))
+    mine.submitted_at = utcnow()
+    db.session.flush()
+    audit.record("practical.score", practical, actor=examiner,
+                 after={"role": mine.role, "item_scores": mine.item_scores, "total": mine.total})
+    _decide(practical, examiner)
+
+
+def _decide(practical: PracticalExam, actor) -> None:
+    done = {e.role: e for e in practical.examiners if e.submitted_at is not None}
+    if "third" in done:
+        _final(practical, done["third"].total, done["third"].critical_failed, actor)
+    elif "first" in done and "second" in done:
+        a, b = done["first"], done["second"]
+        limit = policy.get("practical.max_examiner_difference")
+        if abs(a.total - b.total) > limit or a.critical_failed != b.critical_failed:
+            practical.status = PracticalStatus.NEEDS_THIRD
+            db.session.flush()
+            audit.record("practical.needs_third", practical, actor=actor,
+                         after={"first": a.total, "second": b.total, "limit": limit})
+        else:
+            _final(practical, round((a.total + b.total) / 2, 2), a.critical_failed, actor)
+
+
+def _final(practical: PracticalExam, total: float, critical_failed: bool, actor) -> None:
+    practical.final_score = total
+    practical.passed = total >= policy.get("practical.pass_mark") and not critical_failed
+    practical.status, practical.decided_at = PracticalStatus.DECIDED, utcnow()
+    db.session.flush()
+    audit.record("practical.decide", practical, actor=actor,
+                 after={"score": total, "passed": practical.passed, "critical_failed": critical_failed})
+
+
+def add_third(practical: PracticalExam, examiner, *, actor) -> None:
+    if practical.status is not PracticalStatus.NEEDS_THIRD:
+        raise ExamError(_l("A third examiner decides only when the two differ too much."))
+    if any(e.user_id == examiner.id for e in practical.examiners) or proctor_unit(examiner) is None:
+        raise ExamError(_l("The third examiner is another examiner of the reviewing units."))
+    practical.examiners.append(PracticalExaminer(user_id=examiner.id, role="third"))
+    db.session.flush()
+    audit.record("practical.third_examiner", practical, actor=actor, after={"examiner": examiner.id})
+
+
+def visible_scores(practical: PracticalExam, user) -> list[PracticalExaminer]:
+    """Blind scoring: an examiner sees the others' scores only once the first two are in."""
+    both_in = sum(1 for e in practical.examiners if e.role in ("first", "second")
+                  and e.submitted_at is not None) == 2
+    if both_in or not any(e.user_id == user.id for e in practical.examiners):
+        return [e for e in practical.examiners if e.submitted_at is not None]
+    return [e for e in practical.examiners if e.user_id == user.id and e.submitted_at is not None]
