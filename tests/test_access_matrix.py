@@ -136,6 +136,8 @@ MATRIX |= {
     ("exams.practical", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
     ("exams.practical", "POST"): only({r: 409 for r in PROCTORS}, 403),  # no scores sent
     ("exams.practical_third", "POST"): only({r: 400 for r in REVIEWERS}, 403),
+    ("exams.sitting_report", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
+    ("exams.sitting_report_xlsx", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
 }
 
 # Requests that change who is logged in, or whom, go last.

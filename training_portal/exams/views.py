@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC
 
 from flask import Blueprint, redirect, render_template, request, send_file, url_for
@@ -20,6 +21,7 @@ from ..people.models import OperationType, PersonnelCategory
 from . import applications as app_ops
 from . import evidence
 from . import practical as practical_ops
+from . import report as report_ops
 from . import sessions as session_ops
 from .applications import ExamError
 from .forms import ApplicationForm, ReviewForm, SessionForm
@@ -379,3 +381,21 @@ def practical_third(practical_id: int):
     except ExamError as exc:
         refuse(409, exc)
     return redirect(url_for("exams.practical", practical_id=item.id))
+
+
+@bp.get("/exams/sessions/<int:session_id>/report")
+@login_required
+def sitting_report(session_id: int):
+    item = get_or_404(ExamSession, session_id, _("No such session."))
+    _session_visible(item)
+    return render_template("exams/report.html", report=report_ops.build(item))
+
+
+@bp.get("/exams/sessions/<int:session_id>/report.xlsx")
+@login_required
+def sitting_report_xlsx(session_id: int):
+    item = get_or_404(ExamSession, session_id, _("No such session."))
+    _session_visible(item)
+    return send_file(io.BytesIO(report_ops.to_xlsx(report_ops.build(item))), as_attachment=True,
+                     download_name=f"sitting-{item.id}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
