@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import joinedload
 
 from ..core import audit
 from ..core.db import db, utcnow
@@ -108,7 +109,8 @@ def start_session(user: User, address: str, user_agent: str) -> str:
 
 def load_session(token: str) -> User | None:
     """The user of a live session, or None when it ended, idled out or grew too old."""
-    auth = db.session.scalar(select(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+    auth = db.session.scalar(select(AuthSession).options(joinedload(AuthSession.user))
+                             .where(AuthSession.token_hash == _token_hash(token)))
     if auth is None:
         return None
     cfg = current_app.config

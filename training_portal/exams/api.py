@@ -71,22 +71,25 @@ def start(attempt_id: int):
 @bp.put("/attempts/<int:attempt_id>/answers")
 @login_required
 def save(attempt_id: int):
-    item = _own_attempt(attempt_id)
+    """The busiest request of a sitting: no ORM object is loaded on the way."""
+    known = ops.owner_and_paper(attempt_id)
+    if known is None or current_user.person_id is None or known[0] != current_user.person_id:
+        refuse(404, _("No such attempt."))
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("seq"), int) or isinstance(
             body.get("seq"), bool) or body["seq"] < 1:
         refuse(400, _("Send {\"answers\": {…}, \"seq\": n} with n a whole number from 1."))
-    if item.paper is None or item.state is AttemptState.NOT_STARTED:
+    if known[1] is None:
         refuse(409, _("The exam has not started."))
     try:
-        answers = ops.validate_answers(item, body.get("answers"))
+        answers = ops.validate_answers(known[1], body.get("answers"))
     except ValueError as exc:
         refuse(400, str(exc))
     try:
-        saved = ops.save_answers(item, answers, body["seq"])
+        saved, remaining = ops.save_answers(attempt_id, known[0], answers, body["seq"])
     except ops.AttemptClosed as exc:
         refuse(409, exc)
-    return jsonify({"saved_seq": saved, "remaining_s": ops.remaining_seconds(item)})
+    return jsonify({"saved_seq": saved, "remaining_s": remaining})
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")

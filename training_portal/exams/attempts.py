@@ -8,11 +8,13 @@ outcome holds, and an attempt is graded once.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from question_bank import assembly
+from question_bank.models import PaperItem
 
 from ..core import audit, policy
 from ..core.db import db, utcnow
@@ -56,11 +58,40 @@ def start(attempt: ExamAttempt, *, candidate) -> None:
                  after={"paper_id": attempt.paper_id, "deadline": attempt.deadline})
 
 
-def validate_answers(attempt: ExamAttempt, answers: object) -> dict[str, list[int]]:
+@lru_cache(maxsize=4096)
+def _paper_shape(paper_id: int) -> dict[str, int]:
+    """Question id → number of options. Papers are frozen when drawn, so this never goes
+    stale, and the busiest request of a sitting (the save) needs no paper query."""
+    rows = db.session.execute(select(PaperItem.position, PaperItem.option_order)
+                              .where(PaperItem.paper_id == paper_id)).all()
+    return {str(position): len(order) for position, order in rows}
+
+
+_owners: dict[int, tuple[int, int]] = {}
+
+
+def owner_and_paper(attempt_id: int) -> tuple[int, int | None] | None:
+    """(person id, paper id) of an attempt. Both are fixed once the paper is drawn, so they
+    are remembered from then on: a save then costs the log-in lookup and one UPDATE."""
+    known = _owners.get(attempt_id)
+    if known is not None:
+        return known
+    row = db.session.execute(select(ExamAttempt.person_id, ExamAttempt.paper_id)
+                             .where(ExamAttempt.id == attempt_id)).first()
+    if row is None:
+        return None
+    if row.paper_id is not None:
+        if len(_owners) > 100_000:
+            _owners.clear()
+        _owners[attempt_id] = (row.person_id, row.paper_id)
+    return row.person_id, row.paper_id
+
+
+def validate_answers(paper_id: int, answers: object) -> dict[str, list[int]]:
     """The answer sheet as the client sent it, checked against the paper; ValueError if bad."""
     if not isinstance(answers, dict):
         raise ValueError("answers must be an object keyed by question id")
-    options = {str(item.position): len(item.option_order) for item in attempt.paper.items}
+    options = _paper_shape(paper_id)
     clean: dict[str, list[int]] = {}
     for key, chosen in answers.items():
         if key not in options:
@@ -72,22 +103,27 @@ def validate_answers(attempt: ExamAttempt, answers: object) -> dict[str, list[in
     return clean
 
 
-def save_answers(attempt: ExamAttempt, answers: dict[str, list[int]], seq: int) -> int:
+def save_answers(attempt_id: int, person_id: int, answers: dict[str, list[int]],
+                 seq: int) -> tuple[int, int]:
     """Store the whole answer sheet if ``seq`` is newer than what is stored; return the
-    stored seq. Raises AttemptClosed after submission, the deadline, or during a pause."""
+    stored seq and the remaining seconds. One conditional UPDATE: ownership, state, deadline
+    and ordering are all checked by the database in the same statement. Raises AttemptClosed
+    after submission, the deadline, or during a pause."""
     now = utcnow()
-    result = db.session.execute(
+    row = db.session.execute(
         update(ExamAttempt)
-        .where(ExamAttempt.id == attempt.id, ExamAttempt.state == AttemptState.ANSWERING,
-               ExamAttempt.deadline > now, ExamAttempt.saved_seq < seq)
+        .where(ExamAttempt.id == attempt_id, ExamAttempt.person_id == person_id,
+               ExamAttempt.state == AttemptState.ANSWERING, ExamAttempt.deadline > now,
+               ExamAttempt.saved_seq < seq)
         .values(answers=answers, saved_seq=seq, last_saved_at=now)
-        .execution_options(synchronize_session=False))
-    db.session.refresh(attempt)
-    if result.rowcount == 1:
-        return seq
+        .returning(ExamAttempt.deadline)
+        .execution_options(synchronize_session=False)).first()
+    if row is not None:
+        return seq, max(0, int((row.deadline - now).total_seconds()))
+    attempt = db.session.get(ExamAttempt, attempt_id, populate_existing=True)
     if attempt.state is not AttemptState.ANSWERING or attempt.deadline <= now:
         raise AttemptClosed(_closed_reason(attempt, now))
-    return attempt.saved_seq  # an older save arriving late: ignored
+    return attempt.saved_seq, remaining_seconds(attempt, now)  # an older save arriving late
 
 
 def _closed_reason(attempt: ExamAttempt, now: datetime) -> str:

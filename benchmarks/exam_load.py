@@ -1,0 +1,280 @@
+"""Exam load: N candidates saving their answer sheets under gunicorn on PostgreSQL.
+
+Each simulated candidate has a started attempt with its own frozen paper, and saves its
+whole answer sheet again and again (the client's 30-second save, compressed in time) with a
+rising seq. Printed in one run: saves/s, p50/p99 latency and errors, next to the same
+load on a bare JSON endpoint of the same app under the same server; then every attempt is
+re-read and compared with the last save the client saw acknowledged (lost saves).
+
+Run: .venv/bin/python benchmarks/exam_load.py [--candidates 1000] [--rounds 3]
+     [--workers 4] [--connections 32] [--database postgresql://postgres@127.0.0.1:5432/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.client
+import json
+import os
+import platform
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from itsdangerous import URLSafeTimedSerializer  # noqa: E402
+from sqlalchemy import create_engine, insert, select, text  # noqa: E402
+from stdnum.cn import ric  # noqa: E402
+
+SECRET = "bench-secret-" + secrets.token_hex(8)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(url: str, n: int) -> list[dict]:
+    """Migrate, seed the demo, and give N candidates a started attempt and a session cookie."""
+    import flask_migrate
+    import numpy as np
+
+    from question_bank import assembly
+    from training_portal import create_app
+    from training_portal.accounts.models import AuthSession, User
+    from training_portal.accounts.operations import hash_password
+    from training_portal.core.db import db, utcnow
+    from training_portal.demo import seed
+    from training_portal.exams.models import (ApplicationStatus, AttemptState, ExamApplication,
+                                              ExamAttempt, ExamSession, IdentityCheck)
+    from training_portal.people.models import Gender, OperationType, Person, PersonnelCategory
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET},
+                     instance_path=tempfile.mkdtemp())
+    clients = []
+    with app.app_context():
+        flask_migrate.upgrade()
+        seed.seed()
+        db.session.commit()
+        session = db.session.scalar(select(ExamSession))
+        session.seats = n + 10
+        password = hash_password("candidate-pass-1")
+        people, users = [], []
+        for k in range(n):
+            body = f"140121{1980 + k % 20}0101{k % 1000:03d}"
+            number = body + ric.calc_check_digit(body + "0")
+            people.append({"id_number": number[:-1] + number[-1] if k < 1000 else number,
+                           "name": f"考生{k:04d}", "gender": Gender.MALE if k % 2 else Gender.FEMALE,
+                           "birth_date": datetime(1980 + k % 20, 1, 1).date(), "education_field": "",
+                           "mining_related_degree": False, "phone": "", "created_at": utcnow()})
+        ids = db.session.execute(insert(Person).returning(Person.id), people).scalars().all()
+        for k, pid in enumerate(ids):
+            users.append({"username": f"bench{k:05d}", "password_hash": password,
+                          "display_name": f"考生{k:04d}", "person_id": pid, "active": True,
+                          "created_at": utcnow()})
+        user_ids = db.session.execute(insert(User).returning(User.id), users).scalars().all()
+        apps = db.session.execute(insert(ExamApplication).returning(ExamApplication.id), [
+            {"person_id": pid, "category": PersonnelCategory.SPECIAL_OPERATOR,
+             "operation_type": OperationType.COAL_GAS_INSPECTION, "status": ApplicationStatus.APPROVED,
+             "submitted_by_id": uid, "work_history": "", "evidence": {}, "precheck": [],
+             "submitted_at": utcnow()} for pid, uid in zip(ids, user_ids, strict=True)]).scalars().all()
+        papers = assembly.draw_papers(session.blueprint, n, np.random.default_rng(1))
+        now = utcnow()
+        attempt_ids = db.session.execute(insert(ExamAttempt).returning(ExamAttempt.id), [
+            {"session_id": session.id, "application_id": aid, "person_id": pid, "retake": False,
+             "seat": 100 + k, "identity": IdentityCheck.CONFIRMED, "allowed_new_device": False,
+             "paper_id": paper.id, "state": AttemptState.ANSWERING, "started_at": now,
+             "deadline": now + timedelta(hours=3), "answers": {}, "saved_seq": 0}
+            for k, (aid, pid, paper) in enumerate(zip(apps, ids, papers, strict=True))]).scalars().all()
+        serializer = app.session_interface.get_signing_serializer(app)
+        csrf = URLSafeTimedSerializer(SECRET, salt="wtf-csrf-token")
+        for uid, attempt_id, paper in zip(user_ids, attempt_ids, papers, strict=True):
+            token = secrets.token_urlsafe(24)
+            db.session.add(AuthSession(token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                                       user_id=uid, created_at=now, last_seen_at=now))
+            raw = hashlib.sha1(os.urandom(64)).hexdigest()
+            cookie = serializer.dumps({"_user_id": token, "_fresh": True, "csrf_token": raw,
+                                       "_permanent": True})
+            clients.append({"attempt": attempt_id, "cookie": cookie, "csrf": csrf.dumps(raw),
+                            "questions": [(str(i.position), len(i.option_order)) for i in paper.items]})
+        db.session.commit()
+        db.engine.dispose()
+    return clients
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latencies: list[float] = []
+        self.errors: list[str] = []
+
+    def add(self, seconds: float, error: str | None) -> None:
+        with self.lock:
+            if error:
+                self.errors.append(error)
+            else:
+                self.latencies.append(seconds)
+
+
+_local = threading.local()
+
+
+def request(port: int, method: str, path: str, body: bytes | None, headers: dict) -> tuple[int, bytes]:
+    conn = getattr(_local, "conn", None)
+    for attempt in range(2):
+        if conn is None:
+            conn = _local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            return response.status, response.read()
+        except (ConnectionError, http.client.HTTPException, OSError):
+            conn.close()
+            conn = _local.conn = None
+            if attempt:
+                raise
+    raise RuntimeError("unreachable")
+
+
+def run_saves(port: int, clients: list[dict], rounds: int, connections: int):
+    recorder = Recorder()
+    acknowledged: dict[int, tuple[int, dict]] = {}
+    rng = __import__("random").Random(7)
+
+    def save(client: dict, seq: int) -> None:
+        answers = {q: [rng.randrange(n)] for q, n in client["questions"]}
+        body = json.dumps({"answers": answers, "seq": seq}).encode()
+        headers = {"Content-Type": "application/json", "X-CSRFToken": client["csrf"],
+                   "Cookie": f"portal_session={client['cookie']}"}
+        start = time.perf_counter()
+        try:
+            status, data = request(port, "PUT", f"/api/attempts/{client['attempt']}/answers", body, headers)
+        except Exception as exc:  # a failed save is counted, not raised
+            recorder.add(0, type(exc).__name__)
+            return
+        took = time.perf_counter() - start
+        if status == 200 and json.loads(data)["saved_seq"] == seq:
+            recorder.add(took, None)
+            acknowledged[client["attempt"]] = (seq, answers)
+        else:
+            recorder.add(took, f"{status} {data[:80]!r}")
+
+    jobs = [(c, r + 1) for r in range(rounds) for c in clients]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(lambda job: save(*job), jobs))
+    return recorder, time.perf_counter() - start, acknowledged
+
+
+def run_bare(port: int, total: int, connections: int):
+    recorder = Recorder()
+
+    def hit(_):
+        start = time.perf_counter()
+        try:
+            status, _ = request(port, "GET", "/bench/bare", None, {})
+        except Exception as exc:
+            recorder.add(0, type(exc).__name__)
+            return
+        recorder.add(time.perf_counter() - start, None if status == 200 else str(status))
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(connections) as pool:
+        list(pool.map(hit, range(total)))
+    return recorder, time.perf_counter() - start
+
+
+def describe(name: str, recorder: Recorder, wall: float) -> float:
+    lat = sorted(recorder.latencies)
+    rate = len(lat) / wall
+    p50 = statistics.median(lat) * 1000 if lat else float("nan")
+    p99 = lat[int(len(lat) * 0.99) - 1] * 1000 if lat else float("nan")
+    print(f"{name:<28} {rate:8.1f} req/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   "
+          f"ok {len(lat)}   errors {len(recorder.errors)}")
+    return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3, help="saves per candidate")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent client connections")
+    parser.add_argument("--database", default=os.environ.get(
+        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    args = parser.parse_args()
+
+    from training_portal.config import database_url
+
+    base = database_url(args.database)
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    server = None
+    try:
+        start = time.perf_counter()
+        clients = prepare(url, args.candidates)
+        print(f"prepared {len(clients)} candidates with started attempts in "
+              f"{time.perf_counter() - start:.1f} s (PostgreSQL, durable commits)")
+        port = free_port()
+        env = os.environ | {"DATABASE_URL": url, "SECRET_KEY": SECRET,
+                            "STORAGE_DIR": tempfile.mkdtemp()}
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--worker-class", "gthread",
+             "--threads", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+             "benchmarks.exam_load_app:app"], cwd=ROOT, env=env)
+        for _ in range(100):
+            try:
+                request(port, "GET", "/bench/bare", None, {})
+                break
+            except Exception:
+                time.sleep(0.2)
+        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+              f"{platform.python_version()}; gunicorn {args.workers} workers x 4 threads; "
+              f"{args.connections} client connections on the same machine")
+        total = len(clients) * args.rounds
+        bare, bare_wall = run_bare(port, total, args.connections)
+        bare_rate = describe("anchor: bare JSON endpoint", bare, bare_wall)
+        saves, saves_wall, acknowledged = run_saves(port, clients, args.rounds, args.connections)
+        save_rate = describe(f"answer saves ({args.candidates} candidates)", saves, saves_wall)
+        print(f"saves/s relative to the bare endpoint: {save_rate / bare_rate:.2f}x (target >= 0.5x)")
+
+        engine = create_engine(url)
+        lost = 0
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT id, saved_seq FROM exam_attempts")).all())
+            stored = dict(conn.execute(text("SELECT id, answers FROM exam_attempts")).all())
+        for attempt, (seq, answers) in acknowledged.items():
+            if rows.get(attempt) != seq or stored.get(attempt) != answers:
+                lost += 1
+        print(f"re-read {len(acknowledged)} attempts: {lost} lost or different saves (target 0); "
+              f"failed saves {len(saves.errors)} (target 0)")
+        print("targets: p99 below 100 ms at 1,000 candidates")
+        engine.dispose()
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
