@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,8 +59,14 @@ def prepare(url: str, n: int) -> list[dict]:
     from training_portal.accounts.operations import hash_password
     from training_portal.core.db import db, utcnow
     from training_portal.demo import seed
-    from training_portal.exams.models import (ApplicationStatus, AttemptState, ExamApplication,
-                                              ExamAttempt, ExamSession, IdentityCheck)
+    from training_portal.exams.models import (
+        ApplicationStatus,
+        AttemptState,
+        ExamApplication,
+        ExamAttempt,
+        ExamSession,
+        IdentityCheck,
+    )
     from training_portal.people.models import Gender, OperationType, Person, PersonnelCategory
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET},
