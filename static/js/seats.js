@@ -15,8 +15,7 @@
           row.querySelector("[data-field=answered]").textContent =
             seat.answered + (seat.questions ? "/" + seat.questions : "");
           row.querySelector("[data-field=last_save]").textContent = seat.last_save || "—";
-          row.querySelector("[data-field=remaining_s]").textContent =
-            seat.remaining_s === null ? "—" : seat.remaining_s;
+          row.querySelector("[data-field=remaining]").textContent = seat.remaining || "—";
         });
       }, function () {});
   }

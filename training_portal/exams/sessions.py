@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
@@ -241,10 +242,18 @@ def sign(session: ExamSession, *, proctor, remarks: str = "") -> SessionSignatur
 
 def seat_states(session: ExamSession) -> list[dict]:
     """What the proctors' live view shows per seat."""
-    return [{"attempt": a.id, "seat": a.seat, "name": a.person.name, "state": a.state.value,
-             "state_label": a.state.label, "identity": a.identity.value,
-             "answered": sum(1 for v in (a.answers or {}).values() if v),
-             "questions": len(a.paper.items) if a.paper else None,
-             "last_save": a.last_saved_at.isoformat() if a.last_saved_at else None,
-             "remaining_s": remaining_seconds(a) if a.started_at else None}
-            for a in session.attempts]
+    def clock(seconds: int) -> str:
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+    rows = []
+    for a in session.attempts:
+        remaining = remaining_seconds(a) if a.started_at else None
+        rows.append({
+            "attempt": a.id, "seat": a.seat, "name": a.person.name, "state": a.state.value,
+            "state_label": a.state.label, "identity": a.identity.value,
+            "identity_label": a.identity.label,
+            "answered": sum(1 for v in (a.answers or {}).values() if v),
+            "questions": len(a.paper.items) if a.paper else None,
+            "last_save": format_datetime(a.last_saved_at, "HH:mm:ss") if a.last_saved_at else None,
+            "remaining_s": remaining, "remaining": clock(remaining) if remaining is not None else None})
+    return rows
