@@ -91,7 +91,7 @@ def conflict_of_interest(application: ExamApplication, reviewer) -> str | None:
 def _locked(application: ExamApplication) -> ExamApplication:
     """Re-read the application under a row lock, so two reviews of the same moment queue."""
     return db.session.scalars(select(ExamApplication).where(ExamApplication.id == application.id)
-                              .with_for_update().execution_options(populate_existing=True)).one()
+                              .with_for_update(key_share=True).execution_options(populate_existing=True)).one()
 
 
 def review_application(application: ExamApplication, *, reviewer, approve: bool,

@@ -57,7 +57,7 @@ def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
 
 def _locked(practical: PracticalExam) -> PracticalExam:
     return db.session.scalars(select(PracticalExam).where(PracticalExam.id == practical.id)
-                              .with_for_update().execution_options(populate_existing=True)).one()
+                              .with_for_update(key_share=True).execution_options(populate_existing=True)).one()
 
 
 def score(practical: PracticalExam, *, examiner, item_scores: list[float]) -> None:

@@ -208,8 +208,10 @@ def sign(session: ExamSession, *, proctor, remarks: str = "") -> SessionSignatur
     have signed; the second signature publishes them and feeds the item statistics."""
     unit = _need_proctor(session, proctor)
     # Two proctors signing at the same moment queue here, so the second sees the first.
+    # FOR NO KEY UPDATE: it must not block the candidates' own updates, whose foreign-key
+    # checks share-lock this row.
     session = db.session.scalars(select(ExamSession).where(ExamSession.id == session.id)
-                                 .with_for_update().execution_options(populate_existing=True)).one()
+                                 .with_for_update(key_share=True).execution_options(populate_existing=True)).one()
     if session.status is not SessionStatus.OPEN:
         raise ExamError(_l("Only an open session is signed."))
     seats = db.session.scalars(select(ExamAttempt).where(ExamAttempt.session_id == session.id)
