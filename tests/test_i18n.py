@@ -9,7 +9,7 @@ from .conftest import csrf_token, login
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "training_portal"
-SOURCES = [PACKAGE, ROOT / "question_bank"]
+SOURCES = [PACKAGE, ROOT / "question_bank", ROOT / "proctoring"]
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
 

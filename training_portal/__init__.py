@@ -37,6 +37,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     audit.init_app(app)
     jobs.celery_init_app(app)
 
+    import proctoring
     import question_bank
 
     from .accounts import tasks as _account_tasks  # noqa: F401  (registers the Celery tasks)
@@ -58,5 +59,6 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
         app.register_blueprint(blueprint)
     app.cli.add_command(seed.seed_demo_command)
     question_bank.init_app(app)
+    proctoring.init_app(app)
     records.add_section("exams", exam_records.exams_section)
     return app

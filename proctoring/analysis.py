@@ -1,0 +1,196 @@
+"""The public API: ``analyse(path) -> Report`` and ``probe(path) -> VideoInfo``.
+
+``analyse`` is a pure function of the file and its arguments (the same file gives the same
+report, whatever ``workers`` is), so a task calling it can simply be retried. It:
+
+1. probes the file (``NotAVideo`` for anything that is not a complete video);
+2. decides how to sample: keyframes only when they come at least every 2 s (CCTV), else
+   every frame decoded and one kept per 2 s;
+3. scans three calibration keyframes finely to learn how big faces are, and fixes the
+   face-detection scale from them (see ``faces``);
+4. splits the recording into ``workers`` time ranges measured in parallel threads (OpenCV
+   and FFmpeg release the GIL, and threads, unlike processes, also work inside a Celery
+   prefork worker, whose daemonic children may not start processes);
+5. finds events on the whole sequence of samples (see ``events``) and cuts a small JPEG of
+   each from the file.
+
+``progress(fraction)`` is always called from the calling thread, with fractions that only
+grow, ending with 1.0.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+import cv2
+from flask_babel import lazy_gettext as _l
+
+from . import events as ev
+from . import thresholds as th
+from .faces import DetectorScale, FaceDetector, default_scale, fitted_scale, stable_counts
+from .features import Measurer, Measures
+from .video import NotAVideo, Sampling, VideoInfo, frame_at, jpeg, probe, samples, sampling
+
+__all__ = ["EVENT_KINDS", "Event", "NotAVideo", "Report", "Sample", "VideoInfo", "analyse", "probe"]
+
+# In the order a reviewer should care about them: the picture cannot be trusted first.
+EVENT_KINDS = ("covered", "dark", "frozen", "scene_change", "looped", "absent", "overcrowded")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Faces counted at ``t`` seconds from the start (one per keyframe, at least every 2 s)."""
+
+    t: float
+    faces: int
+
+
+@dataclass(frozen=True)
+class Event:
+    """An incident from ``start_s`` (its first sample) to ``end_s`` (the sample showing it over).
+
+    ``confidence`` is in [0.5, 1] for picture events (how far past its threshold the measure
+    was) and, for absent/overcrowded, the share of raw counts off the roster. ``detail``
+    holds kind-specific figures (e.g. ``source_s`` of a replay, ``median_count``).
+    """
+
+    kind: str
+    start_s: float
+    end_s: float
+    confidence: float
+    evidence_jpeg: bytes | None = field(default=None, repr=False)
+    detail: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Report:
+    duration_s: float
+    wall_s: float  # seconds the analysis took (the only field that varies between runs)
+    samples: list[Sample]
+    events: list[Event]
+    info: VideoInfo | None = None
+    detector: DetectorScale | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The CLI's JSON contract: exactly these keys."""
+        return {
+            "duration_s": self.duration_s,
+            "wall_s": self.wall_s,
+            "samples": [{"t": s.t, "faces": s.faces} for s in self.samples],
+            "events": [{"kind": e.kind, "start_s": e.start_s, "end_s": e.end_s, "confidence": e.confidence}
+                       for e in self.events],
+        }
+
+
+ProgressFn = Callable[[float], None]
+
+
+def _calibrate(path: str | os.PathLike[str], how: Sampling, info: VideoInfo) -> DetectorScale:
+    fine = FaceDetector(default_scale(info.height))
+    sizes: list[float] = []
+    for point in th.CALIBRATION_POINTS:
+        image = frame_at(path, how, point * info.duration_s)
+        if image is not None:
+            sizes.extend(float(b[2]) for b in fine.detect(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)))
+    return fitted_scale(info.height, sizes)
+
+
+def _ranges(duration_s: float, parts: int) -> list[tuple[float, float]]:
+    edges = [duration_s * k / parts for k in range(parts + 1)]
+    edges[-1] = float("inf")  # the last range takes everything, whatever the rounding
+    return list(zip(edges[:-1], edges[1:], strict=True))
+
+
+def _measure_range(path: str | os.PathLike[str], how: Sampling, scale: DetectorScale, start: float,
+                   end: float, done: list[float], slot: int) -> list[Measures]:
+    measurer = Measurer(FaceDetector(scale))
+    out: list[Measures] = []
+    for t, grey, in_range in samples(path, how, start, end):
+        if not in_range:
+            measurer.see(grey)
+            continue
+        out.append(measurer.measure(t, grey))
+        done[slot] = t - start
+    return out
+
+
+def analyse(path: str | os.PathLike[str], *, roster: int | None = None, reference: bytes | None = None,
+            progress: ProgressFn | None = None, workers: int = 1) -> Report:
+    """Analyse a classroom recording; see the module docstring.
+
+    ``roster``: trainees expected in view (enables absent/overcrowded). ``reference``: a JPEG
+    of the camera's proper view (else the first steady stretch of the recording is used).
+    ``workers``: threads to measure with (2 on a 2-core machine halves the time).
+    Raises ``NotAVideo`` for a file that is not a complete, decodable video.
+    """
+    started = time.perf_counter()
+    info = probe(path)
+    how = sampling(path)
+    scale = _calibrate(path, how, info)
+    parts = max(1, int(workers))
+    ranges = _ranges(info.duration_s, parts)
+    done = [0.0] * parts
+    reported = -1.0
+
+    def report(fraction: float) -> None:
+        nonlocal reported
+        due = fraction >= reported + th.PROGRESS_STEP or (fraction == 1.0 and reported < 1.0)
+        if progress is not None and due:
+            reported = fraction
+            progress(fraction)
+
+    report(0.0)
+    if parts == 1:
+        measures = []
+        measurer = Measurer(FaceDetector(scale))
+        for t, grey, _ in samples(path, how, 0.0, float("inf")):
+            measures.append(measurer.measure(t, grey))
+            report(min(0.99, t / info.duration_s))
+    else:
+        with ThreadPoolExecutor(parts, thread_name_prefix="proctoring") as pool:
+            futures = [pool.submit(_measure_range, path, how, scale, a, b, done, k)
+                       for k, (a, b) in enumerate(ranges)]
+            while True:  # report progress from this thread, as the workers advance
+                finished, pending = wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
+                report(min(0.99, sum(done) / info.duration_s))
+                if not pending or any(f.exception() for f in finished):
+                    break
+            measures = [m for f in futures for m in f.result()]  # re-raises a worker's error
+    measures.sort(key=lambda m: m.t)
+    if not measures:
+        raise NotAVideo(_l("The video stream cannot be decoded."))  # probe() decoded one: a changed file
+    found, result_samples = _events(measures, info.duration_s, roster, reference)
+    events = [_event(path, how, f, measures, info.duration_s) for f in found]
+    report(1.0)
+    return Report(duration_s=info.duration_s, wall_s=round(time.perf_counter() - started, 3),
+                  samples=result_samples, events=events, info=info, detector=scale)
+
+
+def _events(ms: list[Measures], duration_s: float, roster: int | None,
+            reference: bytes | None) -> tuple[list[ev.Found], list[Sample]]:
+    tl = ev.Timeline([m.t for m in ms], duration_s)
+    found, dark, covered, frozen = ev.picture(ms, tl)
+    usable = ~(dark | covered)
+    counts = stable_counts([m.boxes for m in ms], list(usable))
+    trusted = usable & ~frozen
+    moved_found, moved = ev.scene(ms, tl, trusted, ev.reference_view(reference, ms, trusted))
+    loop_found, replayed = ev.looped(ms, tl, trusted)
+    found += moved_found + loop_found
+    if roster is not None:
+        found += ev.headcount(counts, tl, trusted & ~moved & ~replayed, roster)
+    found.sort(key=lambda f: (tl.t[f.first], EVENT_KINDS.index(f.kind)))
+    result = [Sample(t=round(m.t, 3), faces=int(c)) for m, c in zip(ms, counts, strict=True)]
+    return found, result
+
+
+def _event(path: str | os.PathLike[str], how: Sampling, f: ev.Found, ms: list[Measures],
+           duration_s: float) -> Event:
+    tl = ev.Timeline([m.t for m in ms], duration_s)
+    image = frame_at(path, how, ms[f.evidence].t)
+    return Event(kind=f.kind, start_s=round(float(tl.t[f.first]), 3), end_s=round(tl.end(f.last), 3),
+                 confidence=round(f.confidence, 3), evidence_jpeg=None if image is None else jpeg(image),
+                 detail=f.detail)

@@ -1,0 +1,65 @@
+"""What is measured on every sample, independently of the others (so ranges run in parallel)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from . import thresholds as th
+from .faces import FaceDetector
+
+
+@dataclass
+class Measures:
+    """One sample's measurements. ``change`` compares with the sample before (None: first)."""
+
+    t: float
+    boxes: np.ndarray  # face boxes x, y, w, h in frame pixels
+    luma: float  # mean luma
+    texture: float  # edge density of the textured part of the picture
+    change: int | None  # pixels that changed by more than FROZEN_PIXEL_DELTA since the last sample
+    signature: np.ndarray  # SIGNATURE_WIDTH grey thumbnail (uint8) for replays and camera moves
+
+
+def reduce(grey: np.ndarray, width: int) -> np.ndarray:
+    h, w = grey.shape[:2]
+    if w == width:
+        return grey
+    return cv2.resize(grey, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)
+
+
+def texture(work: np.ndarray) -> float:
+    """Edge density of the grid cell at COVERED_PERCENTILE (burned-in text fills few cells)."""
+    gx = cv2.Sobel(work, cv2.CV_16S, 1, 0, ksize=3)
+    gy = cv2.Sobel(work, cv2.CV_16S, 0, 1, ksize=3)
+    mag = cv2.addWeighted(cv2.convertScaleAbs(gx), 0.5, cv2.convertScaleAbs(gy), 0.5, 0)
+    edges = (mag > th.EDGE_MAGNITUDE / 2).astype(np.float32)  # the 0.5 weights halve the magnitude
+    cols, rows = th.TEXTURE_GRID
+    density = cv2.resize(edges, (cols, rows), interpolation=cv2.INTER_AREA)
+    return float(np.percentile(density, th.COVERED_PERCENTILE))
+
+
+def changed_pixels(work: np.ndarray, before: np.ndarray) -> int:
+    return int(np.count_nonzero(cv2.absdiff(work, before) > th.FROZEN_PIXEL_DELTA))
+
+
+class Measurer:
+    """Measures samples in time order; keeps the previous reduced frame for ``change``."""
+
+    def __init__(self, detector: FaceDetector) -> None:
+        self.detector = detector
+        self.previous: np.ndarray | None = None
+
+    def see(self, grey: np.ndarray) -> None:
+        """Remember a frame only as 'the sample before' (it belongs to another range)."""
+        self.previous = reduce(grey, th.WORK_WIDTH)
+
+    def measure(self, t: float, grey: np.ndarray) -> Measures:
+        work = reduce(grey, th.WORK_WIDTH)
+        change = None if self.previous is None else changed_pixels(work, self.previous)
+        self.previous = work
+        signature = reduce(work, th.SIGNATURE_WIDTH)
+        return Measures(t=t, boxes=self.detector.detect(grey), luma=float(signature.mean()),
+                        texture=texture(work), change=change, signature=signature)
