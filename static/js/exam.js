@@ -129,7 +129,7 @@
 
   function load() {
     return request("GET", api).then(function (r) {
-      if (r.status !== 200) { show(r.data.reason || String(r.status)); return; }
+      if (r.status !== 200) { attempt = null; show(r.data.reason || String(r.status)); return; }
       attempt = r.data;
       sync(attempt.remaining_s);
       savedSeq = attempt.saved_seq;
@@ -163,8 +163,8 @@
   setInterval(function () { if (!finished) { save(); } }, 30000);
   // While waiting for the start, a pause, or the network: ask the server again.
   setInterval(function () {
-    if (finished || !attempt) { return; }
-    if (attempt.state !== "answering") { load(); } else if (seq > savedSeq) { save(); }
+    if (finished) { return; }
+    if (!attempt || attempt.state !== "answering") { load(); } else if (seq > savedSeq) { save(); }
   }, 5000);
   load();
 }());

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from question_bank.models import ItemStatistic
+from training_portal.accounts.models import User
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db, utcnow
 from training_portal.exams import attempts
@@ -166,3 +167,26 @@ def test_terminated_attempt_fails_and_keeps_the_reason(sitting, users):
     assert [a.kind for a in attempt.actions][-1] == "terminate"
     assert client.post(f"/api/attempts/{attempt.id}/submit").status_code == 200
     assert db.session.get(ExamAttempt, attempt.id).state is AttemptState.TERMINATED
+
+
+def test_another_pc_takes_over_only_when_a_proctor_allows_it(sitting, app, users):
+    attempt, first_pc = sitting
+    assert first_pc.get(f"/api/attempts/{attempt.id}").status_code == 200  # binds this PC
+    assert put(first_pc, attempt, {"1": [0]}, 1).status_code == 200
+    second_pc = app.test_client()
+    login(second_pc, _username(attempt), CANDIDATE_PASSWORD)
+    token = second_pc.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
+    second_pc.environ_base["HTTP_X_CSRFTOKEN"] = token
+    refused = second_pc.get(f"/api/attempts/{attempt.id}")
+    assert refused.status_code == 409 and refused.get_json()["reason"]
+    assert put(second_pc, attempt, {"1": [1]}, 2).status_code == 409
+    session_ops.allow_new_device(attempt, proctor=users["proctor_center"])
+    db.session.commit()
+    resumed = second_pc.get(f"/api/attempts/{attempt.id}").get_json()
+    assert resumed["answers"] == {"1": [0]}  # everything saved comes along
+    assert put(second_pc, attempt, {"1": [1]}, 2).status_code == 200
+    assert put(first_pc, attempt, {"1": [0]}, 3).status_code == 409  # the old PC is out
+
+
+def _username(attempt) -> str:
+    return db.session.scalar(select(User.username).where(User.person_id == attempt.person_id))

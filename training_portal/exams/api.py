@@ -3,7 +3,9 @@ answers; the deadline and the remaining seconds are the server's."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+import secrets
+
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -51,10 +53,35 @@ def _attempt_json(attempt: ExamAttempt) -> dict:
     return body
 
 
+def _device() -> str:
+    """This browser's exam cookie: kept by the PC, so the attempt knows which PC it runs on."""
+    if "exam_device" not in g:
+        g.exam_device = request.cookies.get(ops.DEVICE_COOKIE) or secrets.token_urlsafe(24)
+    return g.exam_device
+
+
+@bp.after_app_request
+def _keep_device_cookie(response):
+    if "exam_device" in g and request.cookies.get(ops.DEVICE_COOKIE) != g.exam_device:
+        response.set_cookie(ops.DEVICE_COOKIE, g.exam_device, max_age=86400, httponly=True,
+                            samesite="Strict", secure=request.is_secure)
+    return response
+
+
+def _on_this_device(item: ExamAttempt) -> None:
+    if item.state in (AttemptState.ANSWERING, AttemptState.PAUSED):
+        try:
+            ops.bind_device(item, _device(), candidate=current_user)
+        except ExamError as exc:
+            refuse(409, exc)
+
+
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def attempt(attempt_id: int):
-    return jsonify(_attempt_json(_own_attempt(attempt_id)))
+    item = _own_attempt(attempt_id)
+    _on_this_device(item)
+    return jsonify(_attempt_json(item))
 
 
 @bp.post("/attempts/<int:attempt_id>/start")
@@ -65,6 +92,7 @@ def start(attempt_id: int):
         ops.start(item, candidate=current_user)
     except ExamError as exc:
         refuse(409, exc)
+    _on_this_device(item)
     return jsonify(_attempt_json(item))
 
 
@@ -86,7 +114,8 @@ def save(attempt_id: int):
     except ValueError as exc:
         refuse(400, str(exc))
     try:
-        saved, remaining = ops.save_answers(attempt_id, known[0], answers, body["seq"])
+        saved, remaining = ops.save_answers(attempt_id, known[0], answers, body["seq"],
+                                            request.cookies.get(ops.DEVICE_COOKIE))
     except ops.AttemptClosed as exc:
         refuse(409, exc)
     return jsonify({"saved_seq": saved, "remaining_s": remaining})
@@ -96,6 +125,7 @@ def save(attempt_id: int):
 @login_required
 def submit(attempt_id: int):
     item = _own_attempt(attempt_id)
+    _on_this_device(item)
     try:
         ops.submit(item, candidate=current_user)
     except ExamError as exc:

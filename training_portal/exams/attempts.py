@@ -7,6 +7,7 @@ outcome holds, and an attempt is graded once.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from functools import lru_cache
 
@@ -24,6 +25,27 @@ from .models import AttemptState, ExamAttempt, IdentityCheck, SessionStatus
 
 class AttemptClosed(ExamError):
     """The attempt takes no more answers (submitted, timed out, paused, terminated)."""
+
+
+DEVICE_COOKIE = "exam_device"
+
+
+def device_hash(device: str | None) -> str | None:
+    return hashlib.sha256(device.encode()).hexdigest() if device else None
+
+
+def bind_device(attempt: ExamAttempt, device: str | None, *, candidate) -> None:
+    """An attempt runs on one PC. Its first PC binds it; another PC takes over (with every
+    saved answer) only after a proctor has allowed it, and only once."""
+    wanted = device_hash(device)
+    if attempt.device_hash == wanted or wanted is None and attempt.device_hash is None:
+        return
+    if attempt.device_hash is not None and not attempt.allowed_new_device:
+        raise AttemptClosed(_l("This exam is running on another PC. A proctor can allow this one."))
+    if attempt.device_hash is not None:
+        audit.record("attempt.device_change", attempt, actor=candidate)
+    attempt.device_hash, attempt.allowed_new_device = wanted, False
+    db.session.flush()
 
 
 def remaining_seconds(attempt: ExamAttempt, now: datetime | None = None) -> int:
@@ -104,23 +126,27 @@ def validate_answers(paper_id: int, answers: object) -> dict[str, list[int]]:
 
 
 def save_answers(attempt_id: int, person_id: int, answers: dict[str, list[int]],
-                 seq: int) -> tuple[int, int]:
+                 seq: int, device: str | None = None) -> tuple[int, int]:
     """Store the whole answer sheet if ``seq`` is newer than what is stored; return the
     stored seq and the remaining seconds. One conditional UPDATE: ownership, state, deadline
     and ordering are all checked by the database in the same statement. Raises AttemptClosed
     after submission, the deadline, or during a pause."""
     now = utcnow()
+    hashed = device_hash(device)
     row = db.session.execute(
         update(ExamAttempt)
         .where(ExamAttempt.id == attempt_id, ExamAttempt.person_id == person_id,
                ExamAttempt.state == AttemptState.ANSWERING, ExamAttempt.deadline > now,
-               ExamAttempt.saved_seq < seq)
+               ExamAttempt.saved_seq < seq,
+               ExamAttempt.device_hash.is_(None) | (ExamAttempt.device_hash == hashed))
         .values(answers=answers, saved_seq=seq, last_saved_at=now)
         .returning(ExamAttempt.deadline)
         .execution_options(synchronize_session=False)).first()
     if row is not None:
         return seq, max(0, int((row.deadline - now).total_seconds()))
     attempt = db.session.get(ExamAttempt, attempt_id, populate_existing=True)
+    if attempt.device_hash is not None and attempt.device_hash != hashed:
+        raise AttemptClosed(_l("This exam is running on another PC. A proctor can allow this one."))
     if attempt.state is not AttemptState.ANSWERING or attempt.deadline <= now:
         raise AttemptClosed(_closed_reason(attempt, now))
     return attempt.saved_seq, remaining_seconds(attempt, now)  # an older save arriving late

@@ -199,6 +199,9 @@ class ExamAttempt(db.Model):
     identity: Mapped[IdentityCheck] = mapped_column(_enum(IdentityCheck))
     identity_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     allowed_new_device: Mapped[bool] = mapped_column(default=False)
+    # The PC the attempt runs on (a hash of its exam cookie); another one takes over only
+    # after a proctor allows it.
+    device_hash: Mapped[str | None] = mapped_column(String(64))
     paper_id: Mapped[int | None] = mapped_column(ForeignKey("qb_papers.id"))
     state: Mapped[AttemptState] = mapped_column(_enum(AttemptState), index=True)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
