@@ -136,6 +136,9 @@ MATRIX |= {
     ("exams.practical", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
     ("exams.practical", "POST"): only({r: 409 for r in PROCTORS}, 403),  # no scores sent
     ("exams.practical_third", "POST"): only({r: 400 for r in REVIEWERS}, 403),
+    ("exams.appeal", "POST"): only({"trainee": 409}, 403),  # the attempt was not terminated
+    ("exams.appeals", "GET"): only({r: 200 for r in REVIEWERS}, 403),
+    ("exams.decide_appeal", "POST"): only({r: 404 for r in REVIEWERS}, 403),  # no such appeal
     ("exams.sitting_report", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
     ("exams.sitting_report_xlsx", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
 }
@@ -175,7 +178,8 @@ def objects(demo, user_named):
     attempt = exam_session.attempts[0]
     practical_exam = passed_practical(users_by_name())
     return {
-        "session_id": exam_session.id, "attempt_id": attempt.id, "practical_id": practical_exam.id,
+        "appeal_id": 999_999, "session_id": exam_session.id, "attempt_id": attempt.id,
+        "practical_id": practical_exam.id,
         "application_id": attempt.application_id, "kind": "diploma",
         "question_id": question.id, "blueprint_id": bank_blueprint.id,
         "person_id": trainee.person_id, "org_id": mine.id, "user_id": spare.id,

@@ -179,11 +179,18 @@ def grade(attempt: ExamAttempt) -> None:
     answers = {int(k): v for k, v in (attempt.answers or {}).items()}
     score, item_scores = assembly.grade_paper(attempt.paper, answers)
     attempt.score, attempt.item_scores = score, item_scores
-    pass_mark = policy.get("exam.pass_mark") * attempt.paper.total_points / policy.get("exam.total_points")
-    attempt.passed = score >= pass_mark
+    attempt.passed = passes(attempt)
     db.session.flush()
     audit.record("attempt.grade", attempt, after={"state": attempt.state, "score": score,
                                                   "passed": attempt.passed})
+
+
+def passes(attempt: ExamAttempt) -> bool:
+    """The policy's pass mark, scaled to the paper's total points."""
+    if attempt.score is None or attempt.paper is None:
+        return False
+    pass_mark = policy.get("exam.pass_mark") * attempt.paper.total_points / policy.get("exam.total_points")
+    return attempt.score >= pass_mark
 
 
 def submit(attempt: ExamAttempt, *, candidate) -> ExamAttempt:

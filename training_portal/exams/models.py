@@ -321,3 +321,20 @@ class PracticalExaminer(db.Model):
 
     practical: Mapped[PracticalExam] = relationship(back_populates="examiners")
     user: Mapped[Any] = relationship("User")
+
+
+class ExamAppeal(db.Model):
+    """A candidate's appeal against the termination of their attempt, and its decision."""
+
+    __tablename__ = "exam_appeals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempts.id"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    upheld: Mapped[bool | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    attempt: Mapped[ExamAttempt] = relationship()

@@ -18,6 +18,7 @@ from ..core.db import db
 from ..core.web import get_or_404, refuse
 from ..people import operations as people_ops
 from ..people.models import OperationType, PersonnelCategory
+from . import appeals as appeal_ops
 from . import applications as app_ops
 from . import evidence
 from . import practical as practical_ops
@@ -25,7 +26,7 @@ from . import report as report_ops
 from . import sessions as session_ops
 from .applications import ExamError
 from .forms import ApplicationForm, ReviewForm, SessionForm
-from .models import ApplicationStatus, ExamApplication, ExamAttempt, ExamSession, PracticalExam
+from .models import ApplicationStatus, ExamAppeal, ExamApplication, ExamAttempt, ExamSession, PracticalExam
 
 bp = Blueprint("exams", __name__, template_folder="templates")
 
@@ -399,3 +400,41 @@ def sitting_report_xlsx(session_id: int):
     return send_file(io.BytesIO(report_ops.to_xlsx(report_ops.build(item))), as_attachment=True,
                      download_name=f"sitting-{item.id}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.post("/exams/attempts/<int:attempt_id>/appeal")
+@login_required
+def appeal(attempt_id: int):
+    attempt = get_or_404(ExamAttempt, attempt_id, _("No such seat."))
+    if attempt.person_id != current_user.person_id:
+        refuse(403, _("This is not your seat."))
+    try:
+        appeal_ops.appeal(attempt, candidate=current_user, reason=request.form.get("reason", "")[:4000])
+    except ExamError as exc:
+        refuse(409, exc)
+    return redirect(url_for("exams.mine"))
+
+
+@bp.get("/exams/appeals")
+@login_required
+def appeals():
+    if not current_user.holds("application.review"):
+        refuse(403, _("Only reviewers review applications."))
+    return render_template("exams/appeals.html", appeals=appeal_ops.open_appeals())
+
+
+@bp.post("/exams/appeals/<int:appeal_id>/decide")
+@login_required
+def decide_appeal(appeal_id: int):
+    if not current_user.holds("application.review"):
+        refuse(403, _("Only reviewers review applications."))
+    item = get_or_404(ExamAppeal, appeal_id, _("No such appeal."))
+    decision = request.form.get("decision")
+    if decision not in ("uphold", "dismiss"):
+        refuse(400, _("Uphold or dismiss the appeal."))
+    try:
+        appeal_ops.decide(item, reviewer=current_user, upheld=decision == "uphold",
+                          reason=request.form.get("reason", "")[:4000])
+    except ExamError as exc:
+        refuse(409, exc)
+    return redirect(url_for("exams.appeals"))
