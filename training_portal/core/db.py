@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -55,6 +55,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)
+
+
+def locked(model, ident):
+    """Re-read one row under ``SELECT … FOR NO KEY UPDATE``: decisions about the same row
+    queue instead of racing, while other rows' foreign keys to it are not blocked."""
+    return db.session.scalars(
+        select(model).where(model.id == ident).with_for_update(key_share=True)
+        .execution_options(populate_existing=True)).one()
 
 
 @contextmanager

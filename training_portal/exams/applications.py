@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..core import audit, policy
-from ..core.db import db, utcnow
+from ..core.db import db, locked, utcnow
 from ..core.permissions import Role
 from ..organisations.models import ReviewUnit
 from ..people.models import OperationType, Person, PersonnelCategory
@@ -88,12 +88,6 @@ def conflict_of_interest(application: ExamApplication, reviewer) -> str | None:
     return None
 
 
-def _locked(application: ExamApplication) -> ExamApplication:
-    """Re-read the application under a row lock, so two reviews of the same moment queue."""
-    return db.session.scalars(select(ExamApplication).where(ExamApplication.id == application.id)
-                              .with_for_update(key_share=True).execution_options(populate_existing=True)).one()
-
-
 def review_application(application: ExamApplication, *, reviewer, approve: bool,
                        reason: str = "") -> ApplicationReview:
     """One unit's decision. Both units must approve; one rejection (with a reason) ends it.
@@ -105,7 +99,7 @@ def review_application(application: ExamApplication, *, reviewer, approve: bool,
     conflict = conflict_of_interest(application, reviewer)
     if conflict:
         raise ExamError(conflict)
-    application = _locked(application)
+    application = locked(ExamApplication, application.id)  # two reviews at once queue here
     if application.status is not ApplicationStatus.SUBMITTED:
         raise ExamError(_l("This application is decided already."))
     if application.review_by(unit) is not None:

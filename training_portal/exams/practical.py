@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..core import audit, policy
-from ..core.db import db, utcnow
+from ..core.db import db, locked, utcnow
 from .applications import ExamError
 from .models import (
     AttemptState,
@@ -55,13 +55,8 @@ def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
     return practical
 
 
-def _locked(practical: PracticalExam) -> PracticalExam:
-    return db.session.scalars(select(PracticalExam).where(PracticalExam.id == practical.id)
-                              .with_for_update(key_share=True).execution_options(populate_existing=True)).one()
-
-
 def score(practical: PracticalExam, *, examiner, item_scores: list[float]) -> None:
-    practical = _locked(practical)
+    practical = locked(PracticalExam, practical.id)
     mine = next((e for e in practical.examiners if e.user_id == examiner.id), None)
     if mine is None:
         raise ExamError(_l("Only this exam's examiners score it."))

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from question_bank import statistics_store
 
 from ..core import audit
-from ..core.db import db, utcnow
+from ..core.db import db, locked, utcnow
 from ..core.permissions import Role
 from ..organisations.models import ReviewUnit
 from ..people.models import OperationType, PersonnelCategory
@@ -207,11 +207,7 @@ def sign(session: ExamSession, *, proctor, remarks: str = "") -> SessionSignatur
     """Each proctor signs the room record with their own login. Results exist only when both
     have signed; the second signature publishes them and feeds the item statistics."""
     unit = _need_proctor(session, proctor)
-    # Two proctors signing at the same moment queue here, so the second sees the first.
-    # FOR NO KEY UPDATE: it must not block the candidates' own updates, whose foreign-key
-    # checks share-lock this row.
-    session = db.session.scalars(select(ExamSession).where(ExamSession.id == session.id)
-                                 .with_for_update(key_share=True).execution_options(populate_existing=True)).one()
+    session = locked(ExamSession, session.id)  # two proctors signing at once queue here
     if session.status is not SessionStatus.OPEN:
         raise ExamError(_l("Only an open session is signed."))
     seats = db.session.scalars(select(ExamAttempt).where(ExamAttempt.session_id == session.id)

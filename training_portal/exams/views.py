@@ -137,6 +137,11 @@ def reviews():
                            unit=app_ops.reviewer_unit(current_user))
 
 
+def _need_scheduler() -> None:
+    if not current_user.holds("exam.schedule"):
+        refuse(403, _("Only the reviewing units schedule exam sessions."))
+
+
 def _visible_sessions():
     query = select(ExamSession).order_by(ExamSession.starts_at.desc())
     if current_user.holds("exam.schedule") or current_user.holds("exam.results"):
@@ -157,8 +162,7 @@ def sessions():
 @bp.route("/exams/sessions/new", methods=["GET", "POST"])
 @login_required
 def new_session():
-    if not current_user.holds("exam.schedule"):
-        refuse(403, _("Only the reviewing units schedule exam sessions."))
+    _need_scheduler()
     form = SessionForm()
     blueprints = db.session.scalars(select(PaperBlueprint).where(PaperBlueprint.purpose == "exam")
                                     .order_by(PaperBlueprint.name)).all()
@@ -229,8 +233,7 @@ def _form_id(name: str) -> int:
 @bp.post("/exams/sessions/<int:session_id>/proctors")
 @login_required
 def assign_proctor(session_id: int):
-    if not current_user.holds("exam.schedule"):
-        refuse(403, _("Only the reviewing units schedule exam sessions."))
+    _need_scheduler()
     user = get_or_404(User, _form_id("user_id"), _("No such account."))
     return _session_action(session_id, lambda s: session_ops.assign_proctor(s, user, actor=current_user))
 
@@ -238,8 +241,7 @@ def assign_proctor(session_id: int):
 @bp.post("/exams/sessions/<int:session_id>/seats")
 @login_required
 def seat(session_id: int):
-    if not current_user.holds("exam.schedule"):
-        refuse(403, _("Only the reviewing units schedule exam sessions."))
+    _need_scheduler()
     application = get_or_404(ExamApplication, _form_id("application_id"), _("No such application."))
     return _session_action(session_id, lambda s: session_ops.seat(s, application, actor=current_user))
 
@@ -326,8 +328,7 @@ def practicals():
         refuse(403, _("Your roles do not include practical exams."))
     schedule = current_user.holds("exam.schedule")
     if request.method == "POST":
-        if not schedule:
-            refuse(403, _("Only the reviewing units schedule exam sessions."))
+        _need_scheduler()
         written = get_or_404(ExamAttempt, _form_id("attempt_id"), _("No such seat."))
         examiners = [get_or_404(User, _form_id(f"examiner{k}"), _("No such account.")) for k in (1, 2)]
         try:
@@ -373,8 +374,7 @@ def practical(practical_id: int):
 @bp.post("/exams/practicals/<int:practical_id>/third")
 @login_required
 def practical_third(practical_id: int):
-    if not current_user.holds("exam.schedule"):
-        refuse(403, _("Only the reviewing units schedule exam sessions."))
+    _need_scheduler()
     item = get_or_404(PracticalExam, practical_id, _("No such practical exam."))
     examiner = get_or_404(User, _form_id("examiner"), _("No such account."))
     try:
