@@ -60,5 +60,5 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.cli.add_command(seed.seed_demo_command)
     question_bank.init_app(app)
     proctoring.init_app(app)
-    records.add_section("exams", exam_records.exams_section)
+    records.add_section("exams", exam_records.exams_section, "exams/_record.html")
     return app

@@ -9,7 +9,14 @@ from training_portal.exams import attempts
 from training_portal.exams import sessions as session_ops
 
 from ..conftest import login
-from .conftest import answer_all_correctly, approved, candidate_user, gas_inspectors, new_session
+from .conftest import (
+    answer_all_correctly,
+    approved,
+    candidate_user,
+    gas_inspectors,
+    new_session,
+    passed_written,
+)
 
 
 def test_report_after_a_sitting(users, app):
@@ -40,3 +47,11 @@ def test_report_after_a_sitting(users, app):
     rows = list(book["考生成绩"].iter_rows(min_row=2, values_only=True))
     assert sorted((r[1], r[5]) for r in rows) == sorted([(good.name, "合格"), (bad.name, "不合格")])
     assert [r[1] for r in book["考场情况"].iter_rows(min_row=2, values_only=True)] == ["irregularity"]
+
+
+def test_the_record_page_shows_exams(users, app):
+    attempt = passed_written(users)
+    client = app.test_client()
+    login(client, "regulator")
+    page = client.get(f"/people/{attempt.person_id}")
+    assert 'data-test="record-exams"' in page.text and "合格" in page.text

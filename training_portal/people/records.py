@@ -13,12 +13,21 @@ from .models import Person
 
 SectionBuilder = Callable[[Person], object]
 _sections: dict[str, SectionBuilder] = {}
+_templates: dict[str, str] = {}
 
 
-def add_section(name: str, builder: SectionBuilder) -> None:
+def add_section(name: str, builder: SectionBuilder, template: str | None = None) -> None:
+    """``template`` renders the section on the record page, given ``section`` (the JSON)."""
     if _sections.get(name, builder) is not builder or name in ("id_number", "name", "posts", "employer"):
         raise ValueError(f"record section {name!r} exists already")
     _sections[name] = builder
+    if template:
+        _templates[name] = template
+
+
+def page_sections(person: Person) -> list[tuple[str, object]]:
+    """(template, section) for each section that has a place on the record page."""
+    return [(template, _sections[name](person)) for name, template in _templates.items()]
 
 
 def record_json(person: Person) -> dict:

@@ -12,7 +12,7 @@ from ..core.db import db
 from ..core.forms import choices
 from ..core.web import get_or_404, refuse
 from ..organisations.models import Organisation
-from . import idcard
+from . import idcard, records
 from . import operations as ops
 from .forms import PersonForm, PersonSearchForm
 from .models import Education, Person
@@ -64,7 +64,8 @@ def record(person_id: int):
     if not person.can_view_record(current_user):
         refuse(403, _("This record is outside what you may see."))
     return render_template("people/record.html", person=person,
-                           can_edit=person.can_edit(current_user))
+                           can_edit=person.can_edit(current_user),
+                           sections=records.page_sections(person))
 
 
 @bp.get("/<int:person_id>/photo")
