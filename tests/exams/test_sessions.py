@@ -106,3 +106,11 @@ def test_absent_candidates_are_recorded_at_sign_off(users):
     session_ops.sign(session, proctor=users["proctor_center"])
     session_ops.sign(session, proctor=users["proctor_dept"])
     assert attempt.state is AttemptState.ABSENT and attempt.passed is False
+
+
+def test_a_seat_can_be_terminated_before_its_start(users):
+    session = new_session(users)
+    attempt = session_ops.seat(session, approved(gas_inspectors()[0], users), actor=users["reviewer_center"])
+    session_ops.open_session(session, proctor=users["proctor_center"])
+    session_ops.terminate(attempt, proctor=users["proctor_dept"], reason="冒名顶替")
+    assert attempt.state is AttemptState.TERMINATED and attempt.passed is False and attempt.score is None

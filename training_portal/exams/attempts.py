@@ -171,7 +171,8 @@ def _finish(attempt: ExamAttempt, state: AttemptState, finished_at: datetime,
     db.session.refresh(attempt)
     if result.rowcount != 1:
         return False
-    grade(attempt)
+    if attempt.paper_id is not None:  # a seat terminated before its start has nothing to grade
+        grade(attempt)
     return True
 
 
