@@ -21,7 +21,7 @@ JSON_JUNK = [None, [], {"answers": {"1": [0, 0, 0, 999999999999999999999]}, "seq
 
 
 @pytest.mark.parametrize("role", ["anonymous", "admin", "trainee", "reviewer_center", "proctor_center"])
-def test_no_server_error_on_junk(app, objects, role):
+def test_no_server_error_on_junk(app, objects, role):  # noqa: F811  (the imported fixture)
     from .conftest import login
 
     app.config["WTF_CSRF_ENABLED"] = False
