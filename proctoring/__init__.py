@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 def init_app(app: Flask) -> None:
-    """Register ``flask proctoring ...`` commands."""
+    """Register ``flask proctoring ...`` commands, the models and the analysis task."""
+    from . import models, tasks  # noqa: F401  (tables for the migrations; the Celery task)
     from .cli import proctoring_cli
 
     app.cli.add_command(proctoring_cli)

@@ -143,6 +143,20 @@ MATRIX |= {
     ("exams.sitting_report_xlsx", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
 }
 
+# Recordings: an upload and a recording that do not exist (the real ones are in
+# tests/recordings); the list is for everyone who holds an organisation's view.
+MATRIX |= {
+    ("recordings.index", "GET"): only({"trainee": 403}, 200),
+    ("recordings.upload_page", "GET"): everyone(404),  # no classroom named
+    ("recordings.start_upload", "POST"): everyone(404, anonymous=401),
+    ("recordings.upload_status", "GET"): everyone(404, anonymous=401),
+    ("recordings.upload_chunk", "PUT"): everyone(404, anonymous=401),
+    ("recordings.finish_upload", "POST"): everyone(404, anonymous=401),
+    ("recordings.report", "GET"): everyone(404),
+    ("recordings.progress", "GET"): everyone(404),
+    ("recordings.evidence", "GET"): everyone(404),
+}
+
 # Requests that change who is logged in, or whom, go last.
 LAST = ["exams_api.submit", "exams.sign", "admin.revoke_role", "admin.set_active", "accounts.logout"]
 
@@ -178,7 +192,8 @@ def objects(demo, user_named):
     attempt = exam_session.attempts[0]
     practical_exam = passed_practical(users_by_name())
     return {
-        "appeal_id": 999_999, "session_id": exam_session.id, "attempt_id": attempt.id,
+        "appeal_id": 999_999, "upload_id": "nope", "recording_id": 999_999, "event_id": 999_999,
+        "session_id": exam_session.id, "attempt_id": attempt.id,
         "practical_id": practical_exam.id,
         "application_id": attempt.application_id, "kind": "diploma",
         "question_id": question.id, "blueprint_id": bank_blueprint.id,

@@ -52,10 +52,11 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from .people import api as people_api
     from .people import records
     from .people import views as people_views
+    from .recordings import views as recording_views
 
     accounts_views.init_login(login_manager, app)
     for blueprint in (accounts_views.bp, admin_views.bp, organisation_views.bp, people_views.bp,
-                      people_api.bp, exams_views.bp, exams_api.bp):
+                      people_api.bp, exams_views.bp, exams_api.bp, recording_views.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(seed.seed_demo_command)
     question_bank.init_app(app)

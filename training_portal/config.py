@@ -48,6 +48,9 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "STORAGE_DIR": env.get("STORAGE_DIR", str(instance / "storage")),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
+        # Classroom recordings are hours long; they arrive in chunks well under MAX_CONTENT_LENGTH.
+        "RECORDING_MAX_BYTES": _int("RECORDING_MAX_BYTES", 4 * 1024**3),
+        "RECORDING_CHUNK_BYTES": 8 * 1024 * 1024,
         "CELERY": {
             "broker_url": broker,
             "result_backend": backend,

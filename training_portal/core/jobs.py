@@ -9,8 +9,12 @@ switches to Redis.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from celery import Celery, Task, shared_task
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from .audit import verify_chain
 from .db import db
@@ -35,6 +39,23 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the current transaction has committed (never if it rolls back):
+    a job must not start on data that may still disappear."""
+    db.session.info.setdefault("after_commit", []).append(callback)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for callback in session.info.pop("after_commit", []):
+        callback()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop("after_commit", None)
 
 
 def broker_answers(celery_app: Celery, timeout: float = 2.0) -> tuple[bool, str]:

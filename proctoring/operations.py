@@ -1,0 +1,121 @@
+"""Uploads in chunks, checked recordings, and storing what the analysis found.
+
+Uploads are resumable: a chunk is accepted only at the offset already received, so a client
+that lost its connection asks where to go on and sends the rest. A finished upload becomes a
+recording only if it is a complete video (``probe``); it is stored under a generated name
+with its SHA-256 and a retention date from the policy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import shutil
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from training_portal.core import audit, policy, storage
+from training_portal.core.db import db, utcnow
+
+from .models import Recording, RecordingEvent, Upload
+
+
+class RecordingError(ValueError):
+    pass
+
+
+def _part_path(upload: Upload):
+    path = storage.path_for(f"uploads/{upload.id}.part")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def start_upload(*, classroom_id: int | None, exam_session_id: int | None, starts_at: datetime,
+                 ends_at: datetime, filename: str, total_size: int, actor) -> Upload:
+    limit = current_app.config["RECORDING_MAX_BYTES"]
+    if total_size <= 0:
+        raise RecordingError(_l("The file is empty."))
+    if total_size > limit:
+        raise RecordingError(_l("The file is larger than %(gb)s GB.", gb=f"{limit / 2**30:g}"))
+    if ends_at <= starts_at:
+        raise RecordingError(_l("The recording must end after it starts."))
+    upload = Upload(id=secrets.token_hex(16), classroom_id=classroom_id, exam_session_id=exam_session_id,
+                    starts_at=starts_at, ends_at=ends_at, filename=filename[:200], total_size=total_size,
+                    received=0, created_by_id=actor.id)
+    db.session.add(upload)
+    db.session.flush()
+    _part_path(upload).write_bytes(b"")
+    return upload
+
+
+def add_chunk(upload: Upload, offset: int, data: bytes) -> int:
+    """Append ``data`` if it starts where the upload stands; return the bytes received."""
+    if offset != upload.received:
+        raise RecordingError(_l("Send from byte %(n)d.", n=upload.received))
+    if upload.received + len(data) > upload.total_size:
+        raise RecordingError(_l("The chunk goes past the announced size."))
+    with _part_path(upload).open("r+b") as f:
+        f.seek(offset)
+        f.write(data)
+        f.truncate()
+    upload.received = offset + len(data)
+    db.session.flush()
+    return upload.received
+
+
+def finish_upload(upload: Upload, *, actor) -> Recording:
+    """Check the whole file is a complete video, store it, and make it a recording."""
+    from .analysis import NotAVideo, probe  # OpenCV and FFmpeg load only when needed
+
+    if upload.received != upload.total_size:
+        raise RecordingError(_l("The upload is not complete: %(got)d of %(total)d bytes.",
+                                got=upload.received, total=upload.total_size))
+    part = _part_path(upload)
+    try:
+        info = probe(part)
+    except NotAVideo as exc:
+        part.unlink(missing_ok=True)  # nothing of a refused file is kept
+        raise RecordingError(str(exc.reason)) from exc
+    digest = hashlib.sha256()
+    with part.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    key = f"recordings/{secrets.token_hex(16)}.mp4"
+    target = storage.path_for(key)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(part, target)
+    years = policy.get("recordings.exam_retention_years")
+    start = upload.starts_at
+    recording = Recording(
+        classroom_id=upload.classroom_id, exam_session_id=upload.exam_session_id, starts_at=start,
+        ends_at=upload.ends_at, filename=upload.filename, storage_key=key, size_bytes=upload.total_size,
+        sha256=digest.hexdigest(), duration_s=info.duration_s, width=info.width, height=info.height,
+        retain_until=start.date().replace(year=start.year + years), status="queued",
+        uploaded_by_id=actor.id)
+    db.session.add(recording)
+    db.session.delete(upload)
+    db.session.flush()
+    audit.record("recording.store", recording, actor=actor,
+                 after={"sha256": recording.sha256, "size": recording.size_bytes,
+                        "classroom_id": recording.classroom_id, "exam_session_id": recording.exam_session_id,
+                        "retain_until": recording.retain_until})
+    return recording
+
+
+def store_report(recording: Recording, report, roster: int | None) -> None:
+    """Replace whatever an earlier run stored: re-running the analysis never duplicates."""
+    for event in recording.events:
+        if event.evidence_key:
+            storage.delete(event.evidence_key)
+    recording.events = [
+        RecordingEvent(kind=e.kind, start_s=e.start_s, end_s=e.end_s, confidence=e.confidence,
+                       evidence_key=storage.save("evidence_frames", e.evidence_jpeg, ".jpg")
+                       if e.evidence_jpeg else None)
+        for e in report.events]
+    recording.report = {"duration_s": report.duration_s, "wall_s": report.wall_s, "roster": roster,
+                        "samples": [{"t": s.t, "faces": s.faces} for s in report.samples]}
+    recording.status, recording.failure = "analysed", ""
+    recording.analysed_at = utcnow()
+    db.session.flush()

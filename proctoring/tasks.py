@@ -1,0 +1,41 @@
+"""The analysis job: one Celery task per recording.
+
+``acks_late`` with ``reject_on_worker_lost``: a worker killed mid-analysis leaves the message
+unacknowledged, so another worker takes the job up again. The analysis is a pure function of
+the file and ``store_report`` replaces what an earlier run stored, so a re-run is harmless.
+Progress goes to the result backend (``PROGRESS`` with ``{"progress": fraction}``), where the
+recording's page reads it.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from training_portal.core import storage
+from training_portal.core.db import db
+
+from . import operations as ops
+from .models import Recording
+
+
+@shared_task(bind=True, name="proctoring.analyse_recording", acks_late=True,
+             reject_on_worker_lost=True)
+def analyse_recording(self, recording_id: int, roster: int | None = None) -> dict:
+    from .analysis import NotAVideo, analyse  # OpenCV and FFmpeg load only in workers
+
+    recording = db.session.get(Recording, recording_id)
+    if recording is None:
+        return {"recording": recording_id, "status": "missing"}
+
+    def progress(fraction: float) -> None:
+        if self.request.id:
+            self.update_state(state="PROGRESS", meta={"progress": round(fraction, 3)})
+
+    try:
+        report = analyse(storage.path_for(recording.storage_key), roster=roster, progress=progress,
+                         workers=2)
+    except NotAVideo as exc:
+        recording.status, recording.failure = "failed", str(exc.reason)[:300]
+        return {"recording": recording_id, "status": "failed"}
+    ops.store_report(recording, report, roster)
+    return {"recording": recording_id, "status": "analysed", "events": len(recording.events)}

@@ -1,0 +1,126 @@
+"""Classroom recordings: resumable chunked upload checked by content, the analysis job
+(idempotent), the report page, and who may upload and see what."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from proctoring.models import Recording, RecordingEvent, Upload
+from proctoring.synthetic import ClassroomSpec, Scripted, write_classroom
+from proctoring.tasks import analyse_recording
+from training_portal.core import storage
+from training_portal.core.db import db
+from training_portal.organisations.models import Classroom, Organisation
+
+from ..conftest import csrf_token, login
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rec") / "lesson.mp4"
+    write_classroom(path, ClassroomSpec(duration_s=40.0, seed=5,
+                                        events=(Scripted("covered", 14, 24),)))
+    return path.read_bytes()
+
+
+def classroom(center="太原煤炭安全技术培训中心") -> Classroom:
+    org = db.session.scalar(select(Organisation).where(Organisation.name == center))
+    return org.classrooms[0]
+
+
+def staff_client(app):
+    client = app.test_client()
+    login(client, "center")
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client, "/")
+    return client
+
+
+def start(client, room, size, **kw):
+    body = {"classroom_id": room.id, "size": size, "filename": "第一课.mp4",
+            "starts_at": "2026-11-20T08:30", "ends_at": "2026-11-20T09:30"} | kw
+    return client.post("/api/recordings/uploads", json=body)
+
+
+def send(client, upload_id, data, chunk=64 * 1024, offset=0):
+    while offset < len(data):
+        response = client.put(f"/api/recordings/uploads/{upload_id}?offset={offset}",
+                              data=data[offset:offset + chunk])
+        assert response.status_code == 200, response.get_json()
+        offset = response.get_json()["received"]
+    return offset
+
+
+def test_a_chunked_upload_resumes_and_becomes_a_recording(demo, app, video):
+    client = staff_client(app)
+    room = classroom()
+    upload_id = start(client, room, len(video)).get_json()["id"]
+    half = len(video) // 2
+    send(client, upload_id, video[:half])
+    # The connection dropped: a chunk at the wrong offset is refused with where to go on.
+    wrong = client.put(f"/api/recordings/uploads/{upload_id}?offset=0", data=video[:10])
+    assert wrong.status_code == 409 and wrong.get_json()["received"] == half
+    assert client.get(f"/api/recordings/uploads/{upload_id}").get_json()["received"] == half
+    send(client, upload_id, video, offset=half)
+    done = client.post(f"/api/recordings/uploads/{upload_id}/complete")
+    assert done.status_code == 200
+    recording = db.session.get(Recording, done.get_json()["recording"])
+    assert recording.size_bytes == len(video) and recording.status == "queued"
+    assert storage.path_for(recording.storage_key).read_bytes() == video
+    assert recording.retain_until.year == 2029  # the policy's three years
+    assert db.session.scalar(select(func.count()).select_from(Upload)) == 0
+
+
+@pytest.mark.parametrize("bad", [b"", b"not a video at all" * 100, "truncated"])
+def test_non_videos_and_truncated_files_are_refused(demo, app, video, bad):
+    client = staff_client(app)
+    data = video[: len(video) * 2 // 3] if bad == "truncated" else bad
+    response = start(client, classroom(), len(data))
+    if not data:
+        assert response.status_code == 400
+        return
+    upload_id = response.get_json()["id"]
+    send(client, upload_id, data)
+    refused = client.post(f"/api/recordings/uploads/{upload_id}/complete")
+    assert refused.status_code == 422 and refused.get_json()["reason"]
+    assert db.session.scalar(select(func.count()).select_from(Recording)) == 0
+
+
+def test_oversize_is_refused_before_anything_is_sent(demo, app):
+    client = staff_client(app)
+    response = start(client, classroom(), app.config["RECORDING_MAX_BYTES"] + 1)
+    assert response.status_code == 400
+
+
+def test_a_center_uploads_only_for_its_own_classrooms(demo, app, video):
+    client = staff_client(app)
+    assert start(client, classroom("大同市安全生产培训学校"), len(video)).status_code == 403
+    regulator = app.test_client()
+    login(regulator, "regulator")
+    regulator.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(regulator, "/")
+    assert start(regulator, classroom(), len(video)).status_code == 403
+
+
+def test_the_analysis_job_finds_the_events_and_a_rerun_replaces_them(demo, app, video):
+    client = staff_client(app)
+    upload_id = start(client, classroom(), len(video)).get_json()["id"]
+    send(client, upload_id, video, chunk=1 << 20)
+    recording_id = client.post(f"/api/recordings/uploads/{upload_id}/complete").get_json()["recording"]
+    for _ in range(2):  # a re-run (a crashed worker's job taken up again) changes nothing
+        result = analyse_recording.apply(args=[recording_id])
+        assert result.get()["status"] == "analysed"
+    db.session.expire_all()
+    recording = db.session.get(Recording, recording_id)
+    kinds = [e.kind for e in recording.events]
+    assert kinds == ["covered"]
+    assert db.session.scalar(select(func.count()).select_from(RecordingEvent)) == 1
+    assert recording.report["samples"] and recording.report["duration_s"] == 40.0
+    page = client.get(f"/recordings/{recording_id}")
+    assert page.status_code == 200 and 'data-test="timeline"' in page.text and "covered" in page.text
+    evidence = client.get(f"/recordings/events/{recording.events[0].id}/evidence.jpg")
+    assert evidence.status_code == 200 and evidence.data[:3] == b"\xff\xd8\xff"
+    assert client.get(f"/recordings/{recording_id}/progress").get_json() == {
+        "status": "analysed", "progress": 1.0}
+    other = app.test_client()
+    login(other, "mine_officer")
+    assert other.get(f"/recordings/{recording_id}").status_code == 403

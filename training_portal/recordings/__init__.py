@@ -1,0 +1,1 @@
+"""Recordings in the portal: who may upload and see which (by classroom), the pages."""

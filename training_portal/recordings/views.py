@@ -1,0 +1,159 @@
+"""Uploading a classroom recording in resumable chunks, and its analysis report."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from flask import Blueprint, current_app, jsonify, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from proctoring import operations as ops
+from proctoring.models import Recording, RecordingEvent, Upload
+from proctoring.tasks import analyse_recording
+
+from ..core import storage
+from ..core.db import db
+from ..core.jobs import after_commit
+from ..core.web import get_or_404, refuse
+from ..organisations.models import Classroom
+
+bp = Blueprint("recordings", __name__, template_folder="templates")
+
+
+def _classroom_for_upload(classroom_id: int | None) -> Classroom:
+    classroom = get_or_404(Classroom, classroom_id or 0, _("No such classroom."))
+    if not classroom.can_upload_video(current_user):
+        refuse(403, _("Only the center's own staff upload its classrooms' video."))
+    return classroom
+
+
+def _recording_visible(recording: Recording) -> Classroom:
+    classroom = db.session.get(Classroom, recording.classroom_id) if recording.classroom_id else None
+    if classroom is None or not classroom.can_view(current_user):
+        refuse(403, _("This recording is outside what you may see."))
+    return classroom
+
+
+@bp.get("/recordings/")
+@login_required
+def index():
+    rows = db.session.execute(select(Recording, Classroom).join(
+        Classroom, Classroom.id == Recording.classroom_id).order_by(Recording.starts_at.desc())).all()
+    visible = [(r, c) for r, c in rows if c.can_view(current_user)]
+    rooms = [c for c in db.session.scalars(select(Classroom).order_by(Classroom.name))
+             if c.can_upload_video(current_user)]
+    if not visible and not rooms and not current_user.holds("organisation.view"):
+        refuse(403, _("Your roles do not include recordings."))
+    return render_template("recordings/index.html", rows=visible, rooms=rooms)
+
+
+@bp.get("/recordings/upload")
+@login_required
+def upload_page():
+    classroom = _classroom_for_upload(request.args.get("classroom", type=int))
+    return render_template("recordings/upload.html", classroom=classroom,
+                           chunk=current_app.config["RECORDING_CHUNK_BYTES"])
+
+
+def _when(value: object) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+    except ValueError:
+        refuse(400, _("Give the start and end as dates and times."))
+
+
+@bp.post("/api/recordings/uploads")
+@login_required
+def start_upload():
+    body = request.get_json(silent=True) or {}
+    classroom = _classroom_for_upload(body.get("classroom_id") if isinstance(body.get("classroom_id"), int)
+                                      else None)
+    size = body.get("size")
+    if not isinstance(size, int) or isinstance(size, bool):
+        refuse(400, _("Give the file's size in bytes."))
+    try:
+        upload = ops.start_upload(classroom_id=classroom.id, exam_session_id=None,
+                                  starts_at=_when(body.get("starts_at")), ends_at=_when(body.get("ends_at")),
+                                  filename=str(body.get("filename", "")), total_size=size, actor=current_user)
+    except ops.RecordingError as exc:
+        refuse(400, exc)
+    return jsonify({"id": upload.id, "received": 0,
+                    "chunk_bytes": current_app.config["RECORDING_CHUNK_BYTES"]})
+
+
+def _own_upload(upload_id: str) -> Upload:
+    upload = db.session.get(Upload, upload_id)
+    if upload is None or upload.created_by_id != current_user.id:
+        refuse(404, _("No such upload."))
+    return upload
+
+
+@bp.get("/api/recordings/uploads/<upload_id>")
+@login_required
+def upload_status(upload_id: str):
+    upload = _own_upload(upload_id)
+    return jsonify({"id": upload.id, "received": upload.received, "size": upload.total_size})
+
+
+@bp.put("/api/recordings/uploads/<upload_id>")
+@login_required
+def upload_chunk(upload_id: str):
+    upload = _own_upload(upload_id)
+    offset = request.args.get("offset", type=int)
+    if offset is None:
+        refuse(400, _("Say at which byte the chunk starts (?offset=n)."))
+    try:
+        received = ops.add_chunk(upload, offset, request.get_data())
+    except ops.RecordingError as exc:
+        return jsonify({"error": 409, "reason": str(exc), "received": upload.received}), 409
+    return jsonify({"received": received, "size": upload.total_size})
+
+
+@bp.post("/api/recordings/uploads/<upload_id>/complete")
+@login_required
+def finish_upload(upload_id: str):
+    upload = _own_upload(upload_id)
+    try:
+        recording = ops.finish_upload(upload, actor=current_user)
+    except ops.RecordingError as exc:
+        refuse(422, exc)
+    # The job starts only once the recording is committed, under an id known beforehand.
+    recording.task_id = task_id = uuid.uuid4().hex
+    recording_id = recording.id
+    after_commit(lambda: analyse_recording.apply_async(args=[recording_id], task_id=task_id))
+    return jsonify({"recording": recording_id,
+                    "url": url_for("recordings.report", recording_id=recording_id)})
+
+
+@bp.get("/recordings/<int:recording_id>")
+@login_required
+def report(recording_id: int):
+    recording = get_or_404(Recording, recording_id, _("No such recording."))
+    classroom = _recording_visible(recording)
+    return render_template("recordings/report.html", recording=recording, classroom=classroom)
+
+
+@bp.get("/recordings/<int:recording_id>/progress")
+@login_required
+def progress(recording_id: int):
+    recording = get_or_404(Recording, recording_id, _("No such recording."))
+    _recording_visible(recording)
+    fraction = 1.0 if recording.status == "analysed" else 0.0
+    if recording.status not in ("analysed", "failed") and recording.task_id:
+        result = current_app.extensions["celery"].AsyncResult(recording.task_id)
+        if result.state == "PROGRESS" and isinstance(result.info, dict):
+            fraction = float(result.info.get("progress", 0.0))
+    return jsonify({"status": recording.status, "progress": fraction})
+
+
+@bp.get("/recordings/events/<int:event_id>/evidence.jpg")
+@login_required
+def evidence(event_id: int):
+    item = get_or_404(RecordingEvent, event_id, _("No such event."))
+    _recording_visible(item.recording)
+    if item.evidence_key is None:
+        refuse(404, _("No evidence frame."))
+    return send_file(storage.path_for(item.evidence_key), mimetype="image/jpeg", max_age=0)
