@@ -119,3 +119,32 @@ def store_report(recording: Recording, report, roster: int | None) -> None:
     recording.status, recording.failure = "analysed", ""
     recording.analysed_at = utcnow()
     db.session.flush()
+
+
+def delete_recording(recording: Recording) -> None:
+    """Remove a recording past its retention date: its file, evidence frames and rows."""
+    for event in recording.events:
+        if event.evidence_key:
+            storage.delete(event.evidence_key)
+    storage.delete(recording.storage_key)
+    audit.record("recording.delete", recording, after={"retain_until": recording.retain_until,
+                                                       "sha256": recording.sha256})
+    db.session.delete(recording)
+    db.session.flush()
+
+
+def in_use(recording: Recording, start_s: float, end_s: float, signed_in: int,
+           tolerance: int = 1) -> bool:
+    """Whether the analysed stretch [start_s, end_s) shows the room in use as attendance says:
+    the camera could be trusted throughout (no covered, dark, frozen, scene_change or looped
+    event overlaps it) and the median head count is within ``tolerance`` of the signed-in
+    trainees. The training side turns this into verified hours."""
+    if recording.status != "analysed" or not recording.report:
+        return False
+    untrusted = {"covered", "dark", "frozen", "scene_change", "looped"}
+    if any(e.kind in untrusted and e.start_s < end_s and e.end_s > start_s for e in recording.events):
+        return False
+    counts = sorted(s["faces"] for s in recording.report["samples"] if start_s <= s["t"] < end_s)
+    if not counts:
+        return False
+    return abs(counts[len(counts) // 2] - signed_in) <= tolerance

@@ -9,7 +9,10 @@ recording's page reads it.
 
 from __future__ import annotations
 
+from datetime import date
+
 from celery import shared_task
+from sqlalchemy import select
 
 from training_portal.core import storage
 from training_portal.core.db import db
@@ -39,3 +42,13 @@ def analyse_recording(self, recording_id: int, roster: int | None = None) -> dic
         return {"recording": recording_id, "status": "failed"}
     ops.store_report(recording, report, roster)
     return {"recording": recording_id, "status": "analysed", "events": len(recording.events)}
+
+
+@shared_task(name="proctoring.delete_expired_recordings")
+def delete_expired_recordings(today: str | None = None) -> int:
+    """Delete recordings whose retention date has passed; never one a day earlier."""
+    cutoff = date.fromisoformat(today) if today else date.today()
+    expired = db.session.scalars(select(Recording).where(Recording.retain_until < cutoff)).all()
+    for recording in expired:
+        ops.delete_recording(recording)
+    return len(expired)

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
+from proctoring import operations as ops
 from proctoring.models import Recording, RecordingEvent, Upload
 from proctoring.synthetic import ClassroomSpec, Scripted, write_classroom
-from proctoring.tasks import analyse_recording
+from proctoring.tasks import analyse_recording, delete_expired_recordings
 from training_portal.core import storage
 from training_portal.core.db import db
 from training_portal.organisations.models import Classroom, Organisation
@@ -124,3 +127,32 @@ def test_the_analysis_job_finds_the_events_and_a_rerun_replaces_them(demo, app, 
     other = app.test_client()
     login(other, "mine_officer")
     assert other.get(f"/recordings/{recording_id}").status_code == 403
+
+
+def _analysed(app, video) -> Recording:
+    client = staff_client(app)
+    upload_id = start(client, classroom(), len(video)).get_json()["id"]
+    send(client, upload_id, video, chunk=1 << 20)
+    recording_id = client.post(f"/api/recordings/uploads/{upload_id}/complete").get_json()["recording"]
+    analyse_recording.apply(args=[recording_id])
+    db.session.expire_all()
+    return db.session.get(Recording, recording_id)
+
+
+def test_the_room_is_in_use_only_where_the_camera_is_trusted_and_the_count_matches(demo, app, video):
+    recording = _analysed(app, video)
+    assert ops.in_use(recording, 0, 12, signed_in=8)
+    assert not ops.in_use(recording, 0, 12, signed_in=4)  # attendance claims what the video does not show
+    assert not ops.in_use(recording, 10, 30, signed_in=8)  # the lens was covered in between
+
+
+def test_cleanup_never_deletes_before_the_retention_date(demo, app, video):
+    recording = _analysed(app, video)
+    path, recording_id = storage.path_for(recording.storage_key), recording.id
+    day_before = recording.retain_until.isoformat()
+    assert delete_expired_recordings.apply(kwargs={"today": day_before}).get() == 0
+    assert path.exists()
+    day_after = (recording.retain_until + timedelta(days=1)).isoformat()
+    assert delete_expired_recordings.apply(kwargs={"today": day_after}).get() == 1
+    db.session.expire_all()
+    assert not path.exists() and db.session.get(Recording, recording_id) is None
