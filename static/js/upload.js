@@ -37,9 +37,11 @@
   document.getElementById("send").addEventListener("click", function () {
     var file = document.getElementById("file").files[0];
     if (!file) { return; }
-    json("POST", box.dataset.start, {classroom_id: parseInt(box.dataset.classroom, 10), size: file.size,
+    var place = box.dataset.session ? {exam_session_id: parseInt(box.dataset.session, 10)}
+                                    : {classroom_id: parseInt(box.dataset.classroom, 10)};
+    json("POST", box.dataset.start, Object.assign(place, {size: file.size,
                                      filename: file.name, starts_at: document.getElementById("starts_at").value,
-                                     ends_at: document.getElementById("ends_at").value})
+                                     ends_at: document.getElementById("ends_at").value}))
       .then(function (r) {
         if (r.status !== 200) { state.textContent = r.data.reason || String(r.status); return; }
         return sendFrom(file, box.dataset.start + "/" + r.data.id, 0, r.data.chunk_bytes);

@@ -156,3 +156,23 @@ def test_cleanup_never_deletes_before_the_retention_date(demo, app, video):
     assert delete_expired_recordings.apply(kwargs={"today": day_after}).get() == 1
     db.session.expire_all()
     assert not path.exists() and db.session.get(Recording, recording_id) is None
+
+
+def test_exam_room_recordings_come_from_the_rooms_proctors_and_are_kept_three_years(demo, app, video):
+    from training_portal.exams.models import ExamSession
+
+    session = db.session.scalar(select(ExamSession))
+    proctor = app.test_client()
+    login(proctor, "proctor_dept")
+    proctor.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(proctor, "/")
+    body = {"exam_session_id": session.id, "size": len(video), "filename": "考场.mp4",
+            "starts_at": "2026-11-29T08:00", "ends_at": "2026-11-29T10:00"}
+    upload_id = proctor.post("/api/recordings/uploads", json=body).get_json()["id"]
+    send(proctor, upload_id, video, chunk=1 << 20)
+    recording_id = proctor.post(f"/api/recordings/uploads/{upload_id}/complete").get_json()["recording"]
+    recording = db.session.get(Recording, recording_id)
+    assert recording.exam_session_id == session.id and recording.retain_until.year == 2029
+    assert proctor.get(f"/recordings/{recording_id}").status_code == 200
+    center = staff_client(app)
+    assert center.post("/api/recordings/uploads", json=body).status_code == 403
+    assert center.get(f"/recordings/{recording_id}").status_code == 403

@@ -18,31 +18,57 @@ from ..core import storage
 from ..core.db import db
 from ..core.jobs import after_commit
 from ..core.web import get_or_404, refuse
+from ..exams.models import ExamSession
 from ..organisations.models import Classroom
 
 bp = Blueprint("recordings", __name__, template_folder="templates")
 
 
-def _classroom_for_upload(classroom_id: int | None) -> Classroom:
-    classroom = get_or_404(Classroom, classroom_id or 0, _("No such classroom."))
+def _place_label(classroom: Classroom | None, session: ExamSession | None) -> str:
+    if classroom is not None:
+        return f"{classroom.center.name} · {classroom.name}"
+    return f"{session.name} · {session.site} · {session.room}"
+
+
+def _place_for_upload(classroom_id: object,
+                      session_id: object) -> tuple[Classroom | None, ExamSession | None]:
+    """A classroom's video is uploaded by its center's staff; an exam room's by its proctors."""
+    if isinstance(session_id, int) and not isinstance(session_id, bool):
+        session = get_or_404(ExamSession, session_id, _("No such session."))
+        if not session.can_proctor(current_user):
+            refuse(403, _("Only the room's two proctors act in it."))
+        return None, session
+    classroom = get_or_404(Classroom, classroom_id if isinstance(classroom_id, int) else 0,
+                           _("No such classroom."))
     if not classroom.can_upload_video(current_user):
         refuse(403, _("Only the center's own staff upload its classrooms' video."))
-    return classroom
+    return classroom, None
 
 
-def _recording_visible(recording: Recording) -> Classroom:
-    classroom = db.session.get(Classroom, recording.classroom_id) if recording.classroom_id else None
-    if classroom is None or not classroom.can_view(current_user):
+def _can_see(recording: Recording) -> str | None:
+    """The place's label when the user may see the recording, else None."""
+    if recording.classroom_id:
+        classroom = db.session.get(Classroom, recording.classroom_id)
+        return _place_label(classroom, None) if classroom.can_view(current_user) else None
+    session = db.session.get(ExamSession, recording.exam_session_id)
+    if session.can_proctor(current_user) or current_user.holds("exam.schedule") \
+            or current_user.holds("exam.results"):
+        return _place_label(None, session)
+    return None
+
+
+def _recording_visible(recording: Recording) -> str:
+    label = _can_see(recording)
+    if label is None:
         refuse(403, _("This recording is outside what you may see."))
-    return classroom
+    return label
 
 
 @bp.get("/recordings/")
 @login_required
 def index():
-    rows = db.session.execute(select(Recording, Classroom).join(
-        Classroom, Classroom.id == Recording.classroom_id).order_by(Recording.starts_at.desc())).all()
-    visible = [(r, c) for r, c in rows if c.can_view(current_user)]
+    recordings = db.session.scalars(select(Recording).order_by(Recording.starts_at.desc()).limit(500))
+    visible = [(r, label) for r in recordings if (label := _can_see(r)) is not None]
     rooms = [c for c in db.session.scalars(select(Classroom).order_by(Classroom.name))
              if c.can_upload_video(current_user)]
     if not visible and not rooms and not current_user.holds("organisation.view"):
@@ -53,8 +79,10 @@ def index():
 @bp.get("/recordings/upload")
 @login_required
 def upload_page():
-    classroom = _classroom_for_upload(request.args.get("classroom", type=int))
-    return render_template("recordings/upload.html", classroom=classroom,
+    classroom, session = _place_for_upload(request.args.get("classroom", type=int),
+                                           request.args.get("session", type=int))
+    return render_template("recordings/upload.html", classroom=classroom, session=session,
+                           label=_place_label(classroom, session),
                            chunk=current_app.config["RECORDING_CHUNK_BYTES"])
 
 
@@ -69,13 +97,13 @@ def _when(value: object) -> datetime:
 @login_required
 def start_upload():
     body = request.get_json(silent=True) or {}
-    classroom = _classroom_for_upload(body.get("classroom_id") if isinstance(body.get("classroom_id"), int)
-                                      else None)
+    classroom, session = _place_for_upload(body.get("classroom_id"), body.get("exam_session_id"))
     size = body.get("size")
     if not isinstance(size, int) or isinstance(size, bool):
         refuse(400, _("Give the file's size in bytes."))
     try:
-        upload = ops.start_upload(classroom_id=classroom.id, exam_session_id=None,
+        upload = ops.start_upload(classroom_id=classroom.id if classroom else None,
+                                  exam_session_id=session.id if session else None,
                                   starts_at=_when(body.get("starts_at")), ends_at=_when(body.get("ends_at")),
                                   filename=str(body.get("filename", "")), total_size=size, actor=current_user)
     except ops.RecordingError as exc:
@@ -132,8 +160,8 @@ def finish_upload(upload_id: str):
 @login_required
 def report(recording_id: int):
     recording = get_or_404(Recording, recording_id, _("No such recording."))
-    classroom = _recording_visible(recording)
-    return render_template("recordings/report.html", recording=recording, classroom=classroom)
+    return render_template("recordings/report.html", recording=recording,
+                           label=_recording_visible(recording))
 
 
 @bp.get("/recordings/<int:recording_id>/progress")
