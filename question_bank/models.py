@@ -8,15 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from training_portal.core.db import UTCDateTime, db, utcnow
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, values_callable=lambda c: [m.value for m in c],
-                length=20, validate_strings=True)
+from training_portal.core.db import UTCDateTime, db, enum_column, utcnow
 
 
 class QuestionStatus(enum.StrEnum):
@@ -39,7 +34,7 @@ class Question(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(80), unique=True)
-    status: Mapped[QuestionStatus] = mapped_column(_enum(QuestionStatus), index=True)
+    status: Mapped[QuestionStatus] = mapped_column(enum_column(QuestionStatus, length=20), index=True)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("qb_question_versions.id", use_alter=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -6,12 +6,13 @@ the CLI command or the Celery task; operations only flush.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, select
+from sqlalchemy import Enum, MetaData, select
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -30,6 +31,12 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def enum_column(cls: type[enum.Enum], length: int = 40) -> Enum:
+    """Store an enum by value as a plain string column (no native DB enum to migrate)."""
+    return Enum(cls, native_enum=False, values_callable=lambda c: [m.value for m in c],
+                length=length, validate_strings=True)
 
 
 def utcnow() -> datetime:

@@ -10,19 +10,14 @@ import enum
 from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import db
+from ..core.db import enum_column as _enum
 
 if TYPE_CHECKING:
     from ..accounts.models import User
-
-
-def _enum(cls: type[enum.Enum]) -> Enum:
-    """Store an enum by value as a plain string column (no native DB enum to migrate)."""
-    return Enum(cls, native_enum=False, values_callable=lambda c: [m.value for m in c],
-                length=40, validate_strings=True)
 
 
 class Labelled(enum.StrEnum):
