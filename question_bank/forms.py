@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from training_portal.core.forms import choices
 
-from . import formats, types
+from . import types
 
 TYPE_CHOICES = [(name, cls.label) for name, cls in types.REGISTRY.items()]
 
@@ -74,6 +74,3 @@ class BlueprintForm(FlaskForm):
                                  validators=[Optional(), NumberRange(min=0.05, max=0.99)])
     partial_credit = BooleanField(_l("Partial credit on multiple choice"))
     sections = FieldList(FormField(SectionForm), min_entries=8, max_entries=20)
-
-
-EXPORT_FORMATS = list(formats.FORMATS)

@@ -108,6 +108,3 @@ class MultipleChoice(QuestionType):
         if partial and chosen and chosen < right:
             return round(points * len(chosen) / len(right), 2)
         return 0.0
-
-
-TYPE_NAMES = tuple(REGISTRY)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from .operations import MIN_PASSWORD_LENGTH
@@ -35,7 +35,3 @@ class UserForm(FlaskForm):
 class RoleForm(FlaskForm):
     role = SelectField(_l("Role"), validators=[DataRequired()])
     organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
-
-
-class ActiveForm(FlaskForm):
-    active = BooleanField(_l("Active"))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core import permissions
 from ..core.db import UTCDateTime, db, utcnow
 from ..core.permissions import JURISDICTIONAL_ROLES, Role
-from ..organisations.models import Organisation, Region, _enum
+from ..organisations.models import Organisation, _enum
 from ..people.models import Person
 
 
@@ -72,11 +72,6 @@ class User(UserMixin, db.Model):
             if organisation is not None and assignment.covers(organisation):
                 return True
         return False
-
-    def jurisdictions(self) -> list[Region]:
-        """The regions this user oversees as a regulator."""
-        return [a.organisation.region for a in self.assignments
-                if a.role in JURISDICTIONAL_ROLES and a.organisation is not None]
 
 
 class RoleAssignment(db.Model):

@@ -29,11 +29,6 @@ class IdNumber:
     birth_date: date
     gender: str  # "M" or "F": the 17th digit is odd for men
 
-    @property
-    def masked(self) -> str:
-        """What a public page may show."""
-        return mask(self.number)
-
 
 def parse(raw: str) -> IdNumber:
     """Validate and normalise; raise IdNumberError with a reason a person can act on."""
