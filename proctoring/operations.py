@@ -20,6 +20,7 @@ from training_portal.core import audit, policy, storage
 from training_portal.core.db import db, utcnow
 
 from .models import Recording, RecordingEvent, Upload
+from .signals import recording_changed
 
 
 class RecordingError(ValueError):
@@ -101,6 +102,7 @@ def finish_upload(upload: Upload, *, actor) -> Recording:
                  after={"sha256": recording.sha256, "size": recording.size_bytes,
                         "classroom_id": recording.classroom_id, "exam_session_id": recording.exam_session_id,
                         "retain_until": recording.retain_until})
+    recording_changed.send(recording)
     return recording
 
 
@@ -119,6 +121,13 @@ def store_report(recording: Recording, report, roster: int | None) -> None:
     recording.status, recording.failure = "analysed", ""
     recording.analysed_at = utcnow()
     db.session.flush()
+    recording_changed.send(recording)
+
+
+def mark_failed(recording: Recording, reason: str) -> None:
+    recording.status, recording.failure = "failed", reason[:300]
+    db.session.flush()
+    recording_changed.send(recording)
 
 
 def delete_recording(recording: Recording) -> None:

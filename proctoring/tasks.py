@@ -38,7 +38,7 @@ def analyse_recording(self, recording_id: int, roster: int | None = None) -> dic
         report = analyse(storage.path_for(recording.storage_key), roster=roster, progress=progress,
                          workers=2)
     except NotAVideo as exc:
-        recording.status, recording.failure = "failed", str(exc.reason)[:300]
+        ops.mark_failed(recording, str(exc.reason))
         return {"recording": recording_id, "status": "failed"}
     ops.store_report(recording, report, roster)
     return {"recording": recording_id, "status": "analysed", "events": len(recording.events)}

@@ -13,9 +13,13 @@ from sqlalchemy import select
 from training_portal.accounts import operations as account_ops
 from training_portal.core.db import db
 from training_portal.core.permissions import Role
+from training_portal.demo.seed import DEMO_COURSE
 from training_portal.exams.models import ExamSession
+from training_portal.notifications import operations as notes
+from training_portal.notifications.models import Notification
 from training_portal.organisations.models import Organisation
 from training_portal.people import operations as people_ops
+from training_portal.training.models import Course
 
 from .conftest import login, png_bytes
 from .exams.conftest import passed_practical, users_by_name
@@ -53,8 +57,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.change_password", "POST"): everyone(422),  # empty form
     ("people.index", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
     ("people.me", "GET"): only({"admin": 404}, 302),
-    ("people.record", "GET"): only({r: 200 for r in (*OF_THE_GUJIAO_MINE, "trainee")}, 403),
-    ("people.photo", "GET"): only({r: 200 for r in (*OF_THE_GUJIAO_MINE, "trainee")}, 403),
+    # The center trains the trainee, so its staff see the trainee's record.
+    ("people.record", "GET"): only({r: 200 for r in (*OF_THE_GUJIAO_MINE, "trainee", "center")}, 403),
+    ("people.photo", "GET"): only({r: 200 for r in (*OF_THE_GUJIAO_MINE, "trainee", "center")}, 403),
     ("people.create", "GET"): only({"admin": 200, "mine_officer": 200}, 403),
     ("people.create", "POST"): only({"admin": 422, "mine_officer": 422}, 403),
     ("people.edit", "GET"): only({"admin": 200, "mine_officer": 200}, 403),
@@ -157,6 +162,40 @@ MATRIX |= {
     ("recordings.evidence", "GET"): everyone(404),
 }
 
+# Training: the demo course and its class at the Taiyuan center (the demo trainee is on its
+# roster), yesterday's lesson, and a notification of the trainee's.
+CENTER = ("admin", "center")
+WITH_A_PERSON = [r for r in LOGGED_IN if r != "admin"]
+MATRIX |= {
+    ("training.courses", "GET"): everyone(200),
+    ("training.course", "GET"): everyone(200),
+    ("training.new_course", "GET"): only({r: 200 for r in CENTER}, 403),
+    ("training.new_course", "POST"): only({r: 422 for r in CENTER}, 403),  # empty form
+    ("training.classes", "GET"): only({r: 200 for r in (*CENTER, *REGULATORS)}, 403),
+    ("training.new_class", "GET"): only({r: 200 for r in CENTER}, 403),
+    ("training.new_class", "POST"): only({r: 422 for r in CENTER}, 403),
+    # The Taiyuan center is outside the Gujiao county regulator's jurisdiction.
+    ("training.class_detail", "GET"): only({r: 200 for r in (*CENTER, "regulator", "trainee")}, 403),
+    ("training.enrol", "POST"): only({r: 422 for r in CENTER}, 403),
+    ("training.import_roster", "POST"): only({r: 422 for r in CENTER}, 403),
+    ("training.roster_template", "GET"): everyone(200),
+    ("training.add_lesson", "POST"): only({r: 422 for r in CENTER}, 403),
+    ("training.lesson", "GET"): only({r: 200 for r in (*CENTER, "regulator")}, 403),
+    ("training.mark_attendance", "POST"): only({r: 400 for r in CENTER}, 403),  # no action named
+    ("training.lesson_code_page", "GET"): only({r: 200 for r in CENTER}, 403),
+    ("training.lesson_code", "GET"): only({r: 200 for r in CENTER}, 403),
+    ("training.check_in", "GET"): only({r: 200 for r in WITH_A_PERSON}, 403),
+    ("training.check_in", "POST"): only({r: 422 for r in WITH_A_PERSON}, 403),
+    ("training.me", "GET"): only({r: 200 for r in WITH_A_PERSON}, 403),
+    ("training.deficits", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
+    ("training.accidents", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    ("training.accidents", "POST"): only({r: 422 for r in ("admin", *REGULATORS)}, 403),
+    ("training.education", "GET"): only({r: 200 for r in (*OF_THE_GUJIAO_MINE, "trainee", "center")}, 403),
+    ("training.education", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),
+    ("notifications.index", "GET"): everyone(200),
+    ("notifications.read", "POST"): only({"trainee": 302}, 404),  # someone else's does not exist
+}
+
 # Requests that change who is logged in, or whom, go last.
 LAST = ["exams_api.submit", "exams.sign", "admin.revoke_role", "admin.set_active", "accounts.logout"]
 
@@ -191,7 +230,15 @@ def objects(demo, user_named):
     exam_session = db.session.scalar(select(ExamSession))
     attempt = exam_session.attempts[0]
     practical_exam = passed_practical(users_by_name())
+    course = db.session.scalar(select(Course).where(Course.title == DEMO_COURSE))
+    training_class = course.classes[0]
+    notes.register("matrix", "A note for the access matrix.")
+    notes.notify(trainee, "matrix", "matrix", {})
+    notification = db.session.scalar(select(Notification).where(Notification.key == "matrix"))
+    db.session.commit()
     return {
+        "course_id": course.id, "class_id": training_class.id, "lesson_id": training_class.lessons[0].id,
+        "notification_id": notification.id,
         "appeal_id": 999_999, "upload_id": "nope", "recording_id": 999_999, "event_id": 999_999,
         "session_id": exam_session.id, "attempt_id": attempt.id,
         "practical_id": practical_exam.id,

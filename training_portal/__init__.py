@@ -48,18 +48,29 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from .exams import records as exam_records
     from .exams import tasks as _exam_tasks  # noqa: F401  (registers the Celery tasks)
     from .exams import views as exams_views
+    from .notifications import tasks as _notification_tasks  # noqa: F401
+    from .notifications import views as notification_views
     from .organisations import views as organisation_views
     from .people import api as people_api
     from .people import records
     from .people import views as people_views
     from .recordings import views as recording_views
+    from .training import links as training_links
+    from .training import records as training_records
+    from .training import tasks as _training_tasks  # noqa: F401
+    from .training import views as training_views
 
     accounts_views.init_login(login_manager, app)
     for blueprint in (accounts_views.bp, admin_views.bp, organisation_views.bp, people_views.bp,
-                      people_api.bp, exams_views.bp, exams_api.bp, recording_views.bp):
+                      people_api.bp, exams_views.bp, exams_api.bp, recording_views.bp, training_views.bp,
+                      notification_views.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(seed.seed_demo_command)
     question_bank.init_app(app)
     proctoring.init_app(app)
+    training_links.init_app(app)
+    records.add_section("training", training_records.training_section, "training/_record_training.html")
+    records.add_section("continuing_education", training_records.continuing_education_section,
+                        "training/_record_continuing.html")
     records.add_section("exams", exam_records.exams_section, "exams/_record.html")
     return app

@@ -70,6 +70,8 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
                 # A deadline passes whether or not the candidate's page is open.
                 "close-overdue-attempts": {"task": "exams.close_overdue_attempts",
                                            "schedule": 30.0},
+                # Reminders of classes, hours and re-training due; each is sent once.
+                "training-reminders-hourly": {"task": "training.send_reminders", "schedule": 3600.0},
             },
         },
         # Sessions and log-in
@@ -89,6 +91,14 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
+        # E-mail for notifications: off unless MAIL_SERVER is set (in-app notifications always).
+        "MAIL_SERVER": env.get("MAIL_SERVER", ""),
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS") == "1",
+        "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
+        "MAIL_FROM": env.get("MAIL_FROM", "noreply@localhost"),
+        "PORTAL_URL": env.get("PORTAL_URL", ""),  # links in e-mails
     }
     config.update(overrides or {})
     config["PERMANENT_SESSION_LIFETIME"] = config["SESSION_MAX_HOURS"] * 3600

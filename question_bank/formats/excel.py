@@ -293,6 +293,42 @@ def _check_zip(data: bytes) -> Issue | None:
     return None
 
 
+class WorkbookError(ValueError):
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(str(issue.reason))
+        self.issue = issue
+
+
+def sheet_rows(data: bytes, max_rows: int) -> list[tuple]:
+    """The first sheet's rows as values, for small tables others import (a class roster); the
+    same checks as a question file. Raise WorkbookError with a file-level issue."""
+    problem = _check_zip(data)
+    if problem is not None:
+        raise WorkbookError(problem)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a broken file; none may escape
+        raise WorkbookError(_not_a_workbook()) from None
+    try:
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        if sheet is None or not hasattr(sheet, "iter_rows"):
+            raise WorkbookError(_not_a_workbook())
+        sheet.reset_dimensions()
+        rows = []
+        for row in sheet.iter_rows(values_only=True):
+            rows.append(tuple(cell_text(v) for v in row))
+            if len(rows) > max_rows:
+                raise WorkbookError(Issue("file", _l("The file has more than %(max)d rows; split it "
+                                                     "into smaller files.", max=max_rows)))
+        return rows
+    except WorkbookError:
+        raise
+    except Exception:
+        raise WorkbookError(_not_a_workbook()) from None
+    finally:
+        workbook.close()
+
+
 def parse(data: bytes) -> ParseResult:
     problem = _check_zip(data)
     if problem is not None:
@@ -349,6 +385,20 @@ def _save(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def simple_table(title: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
+    """A one-sheet workbook: a bold header and rows, every text cell stored as text (never a
+    formula), for the tables others hand out (a roster template, an export)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    sheet.freeze_panes = "A2"
+    for index in range(len(header)):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = 20
+    sheet.append([_cell(sheet, name, Font(bold=True)) for name in header])
+    for row in rows:
+        sheet.append([_cell(sheet, value) for value in row])
+    return _save(workbook)
 
 
 def write(questions: list[QuestionData]) -> bytes:

@@ -15,6 +15,7 @@ from training_portal.exams.applications import ExamError
 from training_portal.exams.models import ApplicationReview, ApplicationStatus
 from training_portal.people.models import Education, PersonnelCategory
 
+from ..training.helpers import give_hours
 from .conftest import apply, gas_inspectors
 
 
@@ -72,11 +73,12 @@ def test_the_database_refuses_a_second_review_by_a_unit(users):
 
 def test_no_review_of_ones_own_or_ones_organisations_application(users):
     reviewer = users["reviewer_center"]
+    colleague = users["proctor_center"].person  # employed by the same center as the reviewer
+    give_hours([reviewer.person, colleague], PersonnelCategory.SAFETY_MANAGER, 480)
     own = app_ops.submit_application(reviewer.person, PersonnelCategory.SAFETY_MANAGER, actor=reviewer,
                                      appointed_on=date.today())
     with pytest.raises(ExamError):
         app_ops.review_application(own, reviewer=reviewer, approve=True)
-    colleague = users["proctor_center"].person  # employed by the same center as the reviewer
     theirs = app_ops.submit_application(colleague, PersonnelCategory.SAFETY_MANAGER, actor=reviewer,
                                         appointed_on=date.today())
     with pytest.raises(ExamError):

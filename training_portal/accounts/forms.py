@@ -30,6 +30,9 @@ class UserForm(FlaskForm):
         DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)])
     id_number = StringField(_l("Identity number of the linked person (optional)"),
                             validators=[Optional(), Length(max=18)])
+    email = StringField(_l("E-mail for notifications (optional)"), validators=[
+        Optional(), Length(max=120),
+        Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not an e-mail address."))])
 
 
 class RoleForm(FlaskForm):

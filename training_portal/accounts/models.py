@@ -25,6 +25,7 @@ class User(UserMixin, db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     locale: Mapped[str | None] = mapped_column(String(10))
+    email: Mapped[str | None] = mapped_column(String(120))  # for notifications, where mail is configured
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     person: Mapped[Person | None] = relationship()

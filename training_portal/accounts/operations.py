@@ -138,7 +138,7 @@ def end_all_sessions(user: User) -> None:
 
 def create_user(username: str, display_name: str, *, actor: User | None,
                 password: str | None = None, password_hash: str | None = None,
-                person: Person | None = None) -> User:
+                person: Person | None = None, email: str | None = None) -> User:
     """Give either the password or its argon2 hash made by ``hash_password`` (the demo seed
     hashes its one shared password once instead of once per account)."""
     if (password is None) == (password_hash is None):
@@ -152,7 +152,7 @@ def create_user(username: str, display_name: str, *, actor: User | None,
     if password_hash is None:
         password_hash = hash_password(password)
     user = User(username=username, password_hash=password_hash,
-                display_name=display_name, person=person, active=True)
+                display_name=display_name, person=person, active=True, email=email)
     db.session.add(user)
     db.session.flush()
     audit.record("user.create", user, actor=actor,
@@ -185,6 +185,13 @@ def grant_role(user: User, role: Role, organisation: Organisation | None, *,
     if role in (Role.REVIEWER, Role.PROCTOR) and getattr(organisation, "review_unit", None) is None:
         raise AccountError(_l("Reviewers and proctors belong to the education and training "
                               "center or the business department."))
+    exam_roles = {Role.REVIEWER, Role.PROCTOR}
+    held = {a.role for a in user.assignments}
+    if (role in exam_roles and Role.CENTER_STAFF in held) or (
+            role is Role.CENTER_STAFF and held & exam_roles):
+        # 考教分离: who trains does not examine, so center staff never review or proctor.
+        raise AccountError(_l("Training-center staff may not review or proctor exams, and reviewers "
+                              "and proctors may not work for a training center (考教分离)."))
     if role is Role.TRAINEE and user.person is None:
         raise AccountError(_l("A trainee account must be linked to a person."))
     org_id = organisation.id if organisation is not None else None

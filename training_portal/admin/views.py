@@ -57,7 +57,7 @@ def create_user():
             try:
                 user = account_ops.create_user(form.username.data, form.display_name.data,
                                                actor=current_user, password=form.password.data,
-                                               person=person)
+                                               person=person, email=form.email.data or None)
             except account_ops.AccountError as exc:
                 form.form_errors.append(str(exc))
             else:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from flask import current_app, has_request_context, session
 from flask_babel import Babel
 from flask_login import current_user
@@ -26,3 +29,14 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(app.root_path) + "/translations")
     app.context_processor(lambda: {"current_language": select_locale()})
+
+
+def local_zone() -> ZoneInfo:
+    """The province's time zone: what people type and read times in."""
+    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def from_local(naive: datetime) -> datetime:
+    """A time as typed in a form (local wall-clock, no zone) as an aware datetime; an aware one
+    is kept as it is."""
+    return naive if naive.tzinfo is not None else naive.replace(tzinfo=local_zone())

@@ -112,6 +112,21 @@ _rule("training.initial_hours", {"principal": 48, "safety_manager": 48},
       _l("Initial training hours by personnel category"))
 _rule("training.annual_hours", {"principal": 16, "safety_manager": 16},
       _l("Annual re-training hours by personnel category"))
+_rule("training.accident_retraining_hours", 16,
+      _l("Extra re-training hours in the year of a fatal accident at one's mine"))
+_rule("training.minutes_per_hour", 45, _l("A 学时 lasts at least (minutes)"))
+_rule("training.grace_minutes", 5,
+      _l("Signing in this late or out this early still counts the whole lesson (minutes)"))
+_rule("training.hours_window_months", 24,
+      _l("Training hours count for an exam application within (months)"))
+_rule("training.exam_needs_verified_hours", 1,
+      _l("Exam applications count only video-verified hours (1 yes, 0 no)"))
+_rule("training.head_count_tolerance_percent", 10,
+      _l("Video head count may differ from the signed-in trainees by (%, at least one person)"))
+_rule("training.video_max_gap_minutes", 5,
+      _l("Largest gap in a lesson's video before it cannot verify the lesson (minutes)"))
+_rule("training.retraining_notice_days", 60, _l("Remind of re-training due (days before)"))
+_rule("training.class_notice_days", 3, _l("Remind trainees of a class starting (days before)"))
 # Papers drawn from the question bank
 _rule("question_bank.min_responses_for_difficulty", 30,
       _l("Responses before a question's observed difficulty replaces the author's"))

@@ -8,7 +8,7 @@ like any other change. Later issues extend this seed.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -23,6 +23,7 @@ from question_bank.models import Blueprint, Question, QuestionStatus
 from ..accounts import operations as account_ops
 from ..accounts.models import User
 from ..core.db import db, transaction
+from ..core.i18n import local_zone
 from ..core.permissions import Role
 from ..exams import applications as app_ops
 from ..exams import sessions as session_ops
@@ -43,6 +44,8 @@ from ..organisations.models import (
 )
 from ..people import operations as people_ops
 from ..people.models import Education, OperationType, Person, PersonnelCategory, Post
+from ..training import operations as training_ops
+from ..training.models import Course, CourseKind
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_QUESTIONS = Path(__file__).with_name("questions.csv")
@@ -50,6 +53,7 @@ DEMO_DRAFTS = ("DEMO-021", "DEMO-024")
 DEMO_SPOT_TEST = "瓦斯检查作业 逢查必考抽考"
 DEMO_EXAM_BLUEPRINT = "瓦斯检查作业 理论考试（演示）"
 DEMO_SESSION = "瓦斯检查作业理论考试（演示场次）"
+DEMO_COURSE = "煤矿瓦斯检查作业初次培训"
 
 REGIONS = [  # code, name, level, parent code
     ("140000", "山西省", RegionLevel.PROVINCE, None),
@@ -167,6 +171,7 @@ class Seeder:
         self.seed_people()
         self.seed_logins()
         self.seed_question_bank()
+        self.seed_training()
         self.seed_exam()
         return {"regions": len(self.regions), "organisations": len(self.orgs),
                 "people": len(self.people), "logins": len(DEMO_LOGINS)}
@@ -308,6 +313,64 @@ class Seeder:
                           bank_ops.SectionSpec("multiple_choice", 2, 10.0)],
                 actor=author)
 
+
+    def seed_training(self) -> None:
+        """A gas-inspection class at the Taiyuan center running now (the demo trainee and the
+        Gujiao gas inspectors on its roster, yesterday's lesson signed, one this afternoon
+        for the sign-in code) and the managers' annual re-training, half done."""
+        if db.session.scalar(select(Course.id).where(Course.title == DEMO_COURSE)):
+            return
+        staff = db.session.scalar(select(User).where(User.username == "center"))
+        center = self.orgs["center_taiyuan"]
+        room = next(c for c in center.classrooms if c.name == "一号教室")
+        course = training_ops.create_course(
+            center, DEMO_COURSE, CourseKind.INITIAL,
+            targets=[(PersonnelCategory.SPECIAL_OPERATOR, OperationType.COAL_GAS_INSPECTION)],
+            modules=[("安全生产法律法规与煤矿安全规程", 80), ("矿井通风与瓦斯防治基础", 160),
+                     ("光学瓦斯检定器使用与维护", 80), ("瓦斯超限处置与事故案例", 40)], actor=staff)
+        zone = local_zone()
+        today = datetime.now(zone).date()
+        klass = training_ops.create_class(course, room, "2026年瓦斯检查工初训班", today - timedelta(days=1),
+                                          today + timedelta(days=4), actor=staff)
+        gas = [p for key, p in self.people.items() if key == "trainee" or (
+            key.startswith("mine_gujiao_op") and any(
+                x.operation_type is OperationType.COAL_GAS_INSPECTION for x in p.posts))]
+        for person in gas:
+            training_ops.enrol(klass, person, actor=staff, post=Post.SPECIAL_OPERATOR,
+                               operation_type=OperationType.COAL_GAS_INSPECTION)
+
+        def at(day: date, hour: int, minute: int = 0) -> datetime:
+            return datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+
+        modules = course.modules
+        yesterday = training_ops.add_lesson(klass, "安全生产法律法规", at(today - timedelta(days=1), 8, 30),
+                                            at(today - timedelta(days=1), 11, 30), 40, actor=staff,
+                                            module=modules[0])
+        for person in gas:
+            training_ops.sign_in(yesterday, person, at=at(today - timedelta(days=1), 8, 25), actor=staff)
+            training_ops.sign_out(yesterday, person, at=at(today - timedelta(days=1), 11, 30), actor=staff)
+        training_ops.add_lesson(klass, "矿井通风基础", at(today, 8, 0), at(today, 20, 0), 80, actor=staff,
+                                module=modules[1])
+        training_ops.add_lesson(klass, "光学瓦斯检定器使用", at(today + timedelta(days=1), 8, 30),
+                                at(today + timedelta(days=1), 17, 0), 80, actor=staff, module=modules[2])
+        annual = training_ops.create_course(
+            center, "主要负责人和安全生产管理人员年度再培训", CourseKind.ANNUAL,
+            targets=[(PersonnelCategory.PRINCIPAL, None), (PersonnelCategory.SAFETY_MANAGER, None)],
+            modules=[("新修订法律法规解读", 80), ("重大事故隐患判定标准", 80)], actor=staff)
+        second = next(c for c in center.classrooms if c.name == "二号教室")
+        start = today - timedelta(days=20)
+        managers = [p for key, p in self.people.items() if key.startswith("mine_gujiao_")
+                    and not key.startswith("mine_gujiao_op")]
+        yearly = training_ops.create_class(annual, second, f"{today.year}年五职矿长年度再培训班",
+                                           start, start,
+                                           actor=staff)
+        lesson = training_ops.add_lesson(yearly, "新修订法律法规解读", at(start, 8, 30), at(start, 17, 0), 80,
+                                         actor=staff, module=annual.modules[0])
+        for person in managers:
+            training_ops.enrol(yearly, person, actor=staff)
+        for person in managers[:3]:
+            training_ops.sign_in(lesson, person, at=at(start, 8, 28), actor=staff)
+            training_ops.sign_out(lesson, person, at=at(start, 17, 0), actor=staff)
 
     def seed_exam(self) -> None:
         """An open session with the two demo proctors, the demo trainee seated and checked,

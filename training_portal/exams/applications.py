@@ -51,7 +51,7 @@ def submit_application(person: Person, category: PersonnelCategory, *, actor,
     if blocked is not None:
         raise ExamError(_l("After a failed retake a new application is possible from %(d)s.",
                            d=blocked.date().isoformat()))
-    checks = precheck(person, category, appointed_on)
+    checks = precheck(person, category, appointed_on, operation_type=operation_type)
     failing = [c for c in checks if not c.ok]
     if failing:
         raise ExamError(_l("The pre-check fails: %(rules)s", rules="; ".join(c.detail for c in failing)))

@@ -1,5 +1,5 @@
-"""The pre-check of an application: the dual standard of 学历 and 从业年限, age, the
-30-day window for managers, and the retake limit. Each rule says what it found."""
+"""The pre-check of an application: the training hours, the dual standard of 学历 and 从业年限,
+age, and the 30-day window for managers. Each rule says what it found."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 
 from ..core import policy
-from ..people.models import FIVE_MANAGER_POSTS, Education, Person, PersonnelCategory, Post
+from ..people.models import FIVE_MANAGER_POSTS, Education, OperationType, Person, PersonnelCategory, Post
+from ..training.ledger import training_check
 
 
 @dataclass
@@ -37,9 +38,11 @@ def _years(person: Person, minimum: int, rule: str, on: date) -> RuleResult:
 
 
 def precheck(person: Person, category: PersonnelCategory, appointed_on: date | None,
-             on: date | None = None) -> list[RuleResult]:
+             on: date | None = None, operation_type: OperationType | None = None) -> list[RuleResult]:
     on = on or date.today()
     results: list[RuleResult] = []
+    hours = training_check(person, category, operation_type, on)
+    results.append(RuleResult("training_hours", hours.ok, hours.detail))
     if category is PersonnelCategory.SPECIAL_OPERATOR:
         min_age = policy.get("admission.special_ops_min_age")
         results.append(RuleResult("age", person.age(on) >= min_age,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC
 
 from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from question_bank.models import Blueprint as PaperBlueprint
 from ..accounts.models import User
 from ..core import storage
 from ..core.db import db
+from ..core.i18n import from_local
 from ..core.web import get_or_404, refuse
 from ..people import operations as people_ops
 from ..people.models import OperationType, PersonnelCategory
@@ -174,7 +174,7 @@ def new_session():
                 raise ExamError(_("Choose a blueprint."))
             created = session_ops.create_session(
                 name=form.name.data, site=form.site.data, room=form.room.data,
-                starts_at=form.starts_at.data.replace(tzinfo=UTC),
+                starts_at=from_local(form.starts_at.data),
                 category=PersonnelCategory(form.category.data),
                 operation_type=OperationType(form.operation_type.data) if form.operation_type.data
                 else None, blueprint=blueprint, seats=form.seats.data, actor=current_user)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, ForeignKey, String
+from sqlalchemy import Boolean, Date, ForeignKey, Select, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
@@ -173,6 +173,24 @@ class OperationType(Labelled):
         return MineKind.COAL if self.value.startswith("coal_") else MineKind.METAL_NONMETAL
 
 
+class OrganisationLink(Protocol):
+    """A domain's way of relating people to organisations (say, trainees to their center):
+    the same rule for one person and, in SQL, for lists."""
+
+    def organisations_of(self, person: Person) -> list[Organisation]: ...
+
+    def person_ids_at(self, organisation_ids: Select | list[int]) -> Select: ...
+
+
+# Filled by the app factory (``add_organisation_link``); this module never imports those domains.
+RELATED_ORGANISATION_LINKS: list[OrganisationLink] = []
+
+
+def add_organisation_link(link: OrganisationLink) -> None:
+    if link not in RELATED_ORGANISATION_LINKS:
+        RELATED_ORGANISATION_LINKS.append(link)
+
+
 class Person(db.Model):
     __tablename__ = "people"
 
@@ -215,9 +233,12 @@ class Person(db.Model):
         return [p for p in self.posts if p.ended_on is None or p.ended_on >= today]
 
     def related_organisations(self) -> list[Organisation]:
-        """The organisations whose staff may see this record (employer, post holders)."""
+        """The organisations whose staff may see this record (employer, post holders, and what
+        other domains link, e.g. the training centers that train the person)."""
         orgs = [self.employer] if self.employer else []
         orgs += [p.organisation for p in self.current_posts if p.organisation is not None]
+        for link in RELATED_ORGANISATION_LINKS:
+            orgs += link.organisations_of(self)
         return orgs
 
     def can_view_record(self, user: User) -> bool:

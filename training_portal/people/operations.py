@@ -15,7 +15,7 @@ from ..core.permissions import JURISDICTIONAL_ROLES, Role
 from ..organisations.models import Organisation, Region
 from ..organisations.operations import in_regions
 from . import idcard
-from .models import Education, OperationType, Person, PersonPost, Post
+from .models import RELATED_ORGANISATION_LINKS, Education, OperationType, Person, PersonPost, Post
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 PHOTO_SIZE = (360, 480)  # the 3:4 of an identity photo, enough for a certificate
@@ -130,10 +130,13 @@ def visible_people(user) -> Select:
     if own_orgs:
         conditions.append(Person.employer_id.in_(own_orgs))
         conditions.append(Person.id.in_(_current_posts_at(own_orgs)))
+        conditions += [Person.id.in_(link.person_ids_at(own_orgs)) for link in RELATED_ORGANISATION_LINKS]
     paths = [a.organisation.region.path for a in user.assignments
              if a.role in JURISDICTIONAL_ROLES and a.organisation is not None]
     if paths:
         orgs_in_jurisdiction = select(Organisation.id).join(Region).where(in_regions(paths))
         conditions.append(Person.employer_id.in_(orgs_in_jurisdiction))
         conditions.append(Person.id.in_(_current_posts_at(orgs_in_jurisdiction)))
+        conditions += [Person.id.in_(link.person_ids_at(orgs_in_jurisdiction))
+                       for link in RELATED_ORGANISATION_LINKS]
     return query.where(or_(*conditions)) if conditions else query.where(False)

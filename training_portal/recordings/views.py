@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -16,6 +16,7 @@ from proctoring.tasks import analyse_recording
 
 from ..core import storage
 from ..core.db import db
+from ..core.i18n import from_local
 from ..core.jobs import after_commit
 from ..core.web import get_or_404, refuse
 from ..exams.models import ExamSession
@@ -88,7 +89,7 @@ def upload_page():
 
 def _when(value: object) -> datetime:
     try:
-        return datetime.fromisoformat(str(value)).replace(tzinfo=UTC)
+        return from_local(datetime.fromisoformat(str(value)))
     except ValueError:
         refuse(400, _("Give the start and end as dates and times."))
 

@@ -1,0 +1,1 @@
+"""Training: courses, class sessions, attendance, verified hours and continuing education."""

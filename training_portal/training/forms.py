@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length
+
+from ..core.forms import choices
+from ..people.models import Education, OperationType, PersonnelCategory, Post
+from .models import CourseKind
+
+
+def target_choices():
+    """Course targets: a category, or a special-operation type ("special_operator:<type>")."""
+    yield from ((c.value, c.label) for c in PersonnelCategory)
+    yield from ((f"special_operator:{t.value}", t.label) for t in OperationType)
+
+
+def post_choices():
+    yield "", "—"
+    yield from ((p.value, p.label) for p in Post if p is not Post.SPECIAL_OPERATOR)
+    yield from ((f"special_operator:{t.value}", t.label) for t in OperationType)
+
+
+class CourseForm(FlaskForm):
+    center_id = SelectField(_l("Training center"), coerce=int, validate_choice=False)
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    kind = SelectField(_l("Kind"), choices=choices((k.value, k.label) for k in CourseKind))
+    targets = SelectMultipleField(_l("Counts for"), choices=choices(target_choices()),
+                                  validators=[DataRequired()])
+    modules = TextAreaField(_l("Modules, one per line: title | hours"),
+                            validators=[DataRequired(), Length(max=4000)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=4000)])
+
+
+class ClassForm(FlaskForm):
+    name = StringField(_l("Class name (班次)"), validators=[DataRequired(), Length(max=120)])
+    classroom_id = SelectField(_l("Classroom"), coerce=int, validate_choice=False)
+    starts_on = DateField(_l("First day"), validators=[DataRequired()])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
+
+
+class LessonForm(FlaskForm):
+    title = StringField(_l("Lesson"), validators=[DataRequired(), Length(max=120)])
+    module_id = SelectField(_l("Module"), coerce=int, validate_choice=False)
+    starts_at = DateTimeLocalField(_l("Starts at"), validators=[DataRequired()])
+    ends_at = DateTimeLocalField(_l("Ends at"), validators=[DataRequired()])
+    hours = StringField(_l("学时"), validators=[DataRequired(), Length(max=6)])
+
+
+class EnrolForm(FlaskForm):
+    id_number = StringField(_l("Identity number"), validators=[DataRequired(), Length(max=20)])
+    post = SelectField(_l("Post (岗位)"), choices=choices(post_choices()))
+
+
+class RosterForm(FlaskForm):
+    roster = FileField(_l("Roster (Excel: 姓名, 身份证号, 单位, 岗位)"))
+
+
+class CheckInForm(FlaskForm):
+    code = StringField(_l("Code shown in the classroom"), validators=[DataRequired(), Length(max=12)])
+
+
+class AccidentForm(FlaskForm):
+    mine_id = SelectField(_l("Mine"), coerce=int, validate_choice=False)
+    occurred_on = DateField(_l("Date of the accident"), validators=[DataRequired()])
+    description = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=4000)])
+    responsible = TextAreaField(_l("Identity numbers of the special operators directly responsible, "
+                                   "one per line"), validators=[Length(max=4000)])
+
+
+class UpgradeForm(FlaskForm):
+    education = SelectField(_l("Education"), choices=choices((e.value, e.label) for e in Education))
+    field_of_study = StringField(_l("Field of study"), validators=[Length(max=80)])
+    mining_related = BooleanField(_l("Mining-related"))
+    institution = StringField(_l("School or university"), validators=[DataRequired(), Length(max=120)])
+    completed_on = DateField(_l("Completed on"), validators=[DataRequired()])
+    evidence = FileField(_l("Diploma or certificate (PDF, JPEG or PNG, at most 10 MB)"))
+

@@ -1,0 +1,205 @@
+"""Reading the hours back: per course and year, the continuing-education ledger (hours required
+and done per year), the deficits lists, and the training rule of an exam application."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..core import policy
+from ..core.db import db
+from ..people.models import OperationType, Person, PersonnelCategory, PersonPost, Post
+from .models import (
+    Course,
+    CourseKind,
+    CourseTarget,
+    FatalAccident,
+    HourCredit,
+    Lesson,
+    VideoVerdict,
+    hours_text,
+)
+
+RETRAINING_KINDS = [k for k in CourseKind if k.counts_as_retraining]
+# The categories with a yearly re-training duty (主要负责人, 安全生产管理人员).
+_MANAGER_POSTS = [p for p in Post if p.personnel_category in (PersonnelCategory.PRINCIPAL,
+                                                               PersonnelCategory.SAFETY_MANAGER)]
+
+
+def verified_only() -> bool:
+    """Whether only video-verified hours count (the policy; 1 by default)."""
+    return bool(policy.get("training.exam_needs_verified_hours"))
+
+
+_verified_tenths = func.sum(case((Lesson.video_verdict == VideoVerdict.IN_USE, HourCredit.tenths), else_=0))
+
+
+def course_year_hours(person: Person) -> list[dict]:
+    """Claimed and verified hours per course and year, oldest first."""
+    rows = db.session.execute(
+        select(HourCredit.course_id, HourCredit.year, func.sum(HourCredit.tenths), _verified_tenths)
+        .join(Lesson, Lesson.id == HourCredit.lesson_id)
+        .where(HourCredit.person_id == person.id)
+        .group_by(HourCredit.course_id, HourCredit.year)
+        .order_by(HourCredit.year, HourCredit.course_id)).all()
+    courses = {c.id: c for c in db.session.scalars(select(Course).where(
+        Course.id.in_({r[0] for r in rows})))}
+    return [{"course": courses[course_id], "year": year, "claimed": int(claimed), "verified": int(verified)}
+            for course_id, year, claimed, verified in rows]
+
+
+def _held_in(post: PersonPost, year: int) -> bool:
+    """A post brings the annual duty from the year after the one it started in (that first year
+    is the initial training's) until the year it ends."""
+    return post.started_on.year < year and (post.ended_on is None or post.ended_on.year >= year)
+
+
+def _accident_hits(person: Person, accident: FatalAccident) -> bool:
+    if person.id in accident.responsible_ids:
+        return True
+    return any(p.organisation_id == accident.mine_id and p.post in _MANAGER_POSTS
+               and p.started_on <= accident.occurred_on
+               and (p.ended_on is None or p.ended_on >= accident.occurred_on) for p in person.posts)
+
+
+def _accidents_in(year: int) -> list[FatalAccident]:
+    return list(db.session.scalars(select(FatalAccident).where(
+        FatalAccident.occurred_on >= date(year, 1, 1), FatalAccident.occurred_on <= date(year, 12, 31))))
+
+
+@dataclass
+class Requirement:
+    tenths: int
+    reasons: list[str]
+
+
+def required(person: Person, year: int, accidents: list[FatalAccident] | None = None) -> Requirement:
+    annual = policy.get("training.annual_hours")
+    tenths, reasons = 0, []
+    for post in person.posts:
+        need = annual.get(post.post.personnel_category.value, 0) * 10
+        if _held_in(post, year) and need > tenths:
+            tenths = need
+            reasons = [str(_l("Annual re-training as %(post)s", post=post.label))]
+    hits = [a for a in (_accidents_in(year) if accidents is None else accidents) if _accident_hits(person, a)]
+    if hits:
+        tenths += policy.get("training.accident_retraining_hours") * 10
+        reasons.append(str(_l("Re-training after the fatal accident at %(mine)s on %(d)s",
+                              mine=hits[0].mine.name, d=hits[0].occurred_on.isoformat())))
+    return Requirement(tenths, reasons)
+
+
+def _retraining_done(person_ids: list[int], year: int) -> dict[int, tuple[int, int]]:
+    """{person: (claimed, verified)} re-training tenths in ``year``."""
+    rows = db.session.execute(
+        select(HourCredit.person_id, func.sum(HourCredit.tenths), _verified_tenths)
+        .join(Lesson, Lesson.id == HourCredit.lesson_id).join(Course, Course.id == HourCredit.course_id)
+        .where(HourCredit.person_id.in_(person_ids), HourCredit.year == year,
+               Course.kind.in_(RETRAINING_KINDS))
+        .group_by(HourCredit.person_id)).all()
+    return {pid: (int(claimed), int(verified)) for pid, claimed, verified in rows}
+
+
+@dataclass
+class LedgerYear:
+    year: int
+    required: Requirement
+    claimed: int
+    verified: int
+
+    @property
+    def done(self) -> int:
+        return self.verified if verified_only() else self.claimed
+
+    @property
+    def deficit(self) -> int:
+        return max(self.required.tenths - self.done, 0)
+
+    def as_json(self) -> dict:
+        return {"year": self.year, "required_hours": self.required.tenths / 10, "done_hours": self.done / 10,
+                "claimed_hours": self.claimed / 10, "verified_hours": self.verified / 10,
+                "deficit_hours": self.deficit / 10, "reasons": self.required.reasons}
+
+
+def ledger(person: Person, today: date | None = None) -> list[LedgerYear]:
+    """One line per year from the first with a duty or hours, to this year."""
+    today = today or date.today()
+    credit_years = db.session.scalars(select(HourCredit.year).where(
+        HourCredit.person_id == person.id).distinct()).all()
+    duty_years = [p.started_on.year + 1 for p in person.posts]
+    first = min([*credit_years, *duty_years, today.year])
+    lines = []
+    for year in range(max(first, today.year - 20), today.year + 1):
+        claimed, verified = _retraining_done([person.id], year).get(person.id, (0, 0))
+        need = required(person, year)
+        if need.tenths or claimed:
+            lines.append(LedgerYear(year, need, claimed, verified))
+    return lines
+
+
+def deficits(people: Select, year: int) -> list[tuple[Person, LedgerYear]]:
+    """(person, ledger line) for everyone in ``people`` short of the year's required hours."""
+    accidents = _accidents_in(year)
+    responsible = {pid for a in accidents for pid in a.responsible_ids}
+    on_duty = select(PersonPost.person_id).where(PersonPost.post.in_(_MANAGER_POSTS),
+                                                 func.coalesce(PersonPost.ended_on, date(9999, 12, 31))
+                                                 >= date(year, 1, 1))
+    candidates = db.session.scalars(
+        people.where(or_(Person.id.in_(on_duty), Person.id.in_(responsible)))
+        .options(selectinload(Person.posts)).order_by(Person.name)).all()
+    done = _retraining_done([p.id for p in candidates], year)
+    result = []
+    for person in candidates:
+        line = LedgerYear(year, required(person, year, accidents), *done.get(person.id, (0, 0)))
+        if line.deficit:
+            result.append((person, line))
+    return result
+
+
+@dataclass
+class TrainingCheck:
+    ok: bool
+    have: int
+    need: int
+    detail: str
+
+
+def training_check(person: Person, category: PersonnelCategory, operation_type: OperationType | None,
+                   on: date, kind: CourseKind = CourseKind.INITIAL) -> TrainingCheck:
+    """Whether the person completed the hours the category's initial training (or, with
+    ``kind=REVIEW``, the 复审 training) requires, within the policy's window before ``on``."""
+    if kind is CourseKind.REVIEW:
+        need = policy.get("special_ops.review_training_hours") * 10
+    else:
+        need = policy.get("training.initial_hours").get(category.value, 0) * 10
+    if not need:
+        return TrainingCheck(True, 0, 0, str(_l("The policy sets no training hours for this category.")))
+    months = policy.get("training.hours_window_months")
+    total_months = on.year * 12 + on.month - 1 - months
+    since = date(total_months // 12, total_months % 12 + 1, 1)
+    courses = select(CourseTarget.course_id).join(Course).where(
+        Course.kind == kind, CourseTarget.category == category,
+        or_(CourseTarget.operation_type.is_(None), CourseTarget.operation_type == operation_type))
+    claimed, verified = db.session.execute(
+        select(func.coalesce(func.sum(HourCredit.tenths), 0), func.coalesce(_verified_tenths, 0))
+        .join(Lesson, Lesson.id == HourCredit.lesson_id)
+        .where(HourCredit.person_id == person.id, HourCredit.course_id.in_(courses),
+               HourCredit.earned_on >= since, HourCredit.earned_on <= on)).one()
+    have = int(verified) if verified_only() else int(claimed)
+    if verified_only():
+        detail = _l("%(have)s of %(need)s 学时 of %(kind)s verified by video since %(since)s "
+                    "(%(claimed)s claimed)", have=hours_text(have), need=hours_text(need), kind=kind.label,
+                    since=since.isoformat(), claimed=hours_text(int(claimed)))
+    else:
+        detail = _l("%(have)s of %(need)s 学时 of %(kind)s since %(since)s", have=hours_text(have),
+                    need=hours_text(need), kind=kind.label, since=since.isoformat())
+    return TrainingCheck(have >= need, have, need, str(detail))
+
+
+def deficit_people_ids(year: int) -> dict[int, LedgerYear]:
+    """Everyone short of the year's hours, by person id (for the reminders)."""
+    return {person.id: line for person, line in deficits(select(Person), year)}

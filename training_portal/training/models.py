@@ -1,0 +1,285 @@
+"""Courses and their modules, class sessions (班次) with lessons (课次), the roster, attendance,
+the hour credits attendance earns, fatal accidents (which add re-training) and degree upgrades.
+
+Hours are kept in tenths of a 学时 as integers, so that sums are exact on every database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import UTCDateTime, db, utcnow
+from ..organisations.models import Classroom, Labelled, MineEnterprise, TrainingCenter, _enum
+from ..people.models import Education, OperationType, Person, PersonnelCategory, Post
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+
+
+def hours_text(tenths: int) -> str:
+    """Tenths of a 学时 as the figure people read: ``48``, ``2.5``."""
+    return f"{tenths // 10}" if tenths % 10 == 0 else f"{tenths / 10:.1f}"
+
+
+class CourseKind(Labelled):
+    INITIAL = "initial"  # 初次培训
+    ANNUAL = "annual"  # 每年再培训
+    REVIEW = "review"  # 复审培训
+    CONTINUING = "continuing"  # 继续教育
+    SPECIAL = "special"  # 专题培训班, 应急大讲堂, the annual special training of managers
+
+    @classmethod
+    def _labels(cls):
+        return {cls.INITIAL: _l("Initial training"), cls.ANNUAL: _l("Annual re-training"),
+                cls.REVIEW: _l("复审 training"), cls.CONTINUING: _l("Continuing education"),
+                cls.SPECIAL: _l("Special training")}
+
+    @property
+    def counts_as_retraining(self) -> bool:
+        """Hours of these kinds fill the yearly continuing-education ledger."""
+        return self in (CourseKind.ANNUAL, CourseKind.CONTINUING, CourseKind.SPECIAL)
+
+
+class Course(db.Model):
+    __tablename__ = "training_courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    center_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[CourseKind] = mapped_column(_enum(CourseKind))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    center: Mapped[TrainingCenter] = relationship()
+    targets: Mapped[list[CourseTarget]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", order_by="CourseTarget.id")
+    modules: Mapped[list[CourseModule]] = relationship(
+        back_populates="course", cascade="all, delete-orphan", order_by="CourseModule.position")
+    classes: Mapped[list[TrainingClass]] = relationship(
+        back_populates="course", order_by="TrainingClass.starts_on")
+
+    @property
+    def hours_tenths(self) -> int:
+        return sum(m.hours_tenths for m in self.modules)
+
+    def counts_for(self, category: PersonnelCategory, operation_type: OperationType | None) -> bool:
+        return any(t.category == category and (t.operation_type is None or t.operation_type == operation_type)
+                   for t in self.targets)
+
+    def can_manage(self, user: User) -> bool:
+        return user.can("training.manage", self.center)
+
+
+class CourseTarget(db.Model):
+    """A personnel category (and for special operations, optionally a type) the course counts for."""
+
+    __tablename__ = "training_course_targets"
+    __table_args__ = (UniqueConstraint("course_id", "category", "operation_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("training_courses.id"))
+    category: Mapped[PersonnelCategory] = mapped_column(_enum(PersonnelCategory))
+    operation_type: Mapped[OperationType | None] = mapped_column(_enum(OperationType))
+
+    course: Mapped[Course] = relationship(back_populates="targets")
+
+    @property
+    def label(self) -> str:
+        return self.operation_type.label if self.operation_type else self.category.label
+
+
+class CourseModule(db.Model):
+    __tablename__ = "training_course_modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("training_courses.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(120))
+    hours_tenths: Mapped[int] = mapped_column(Integer)
+
+    course: Mapped[Course] = relationship(back_populates="modules")
+
+
+class TrainingClass(db.Model):
+    """班次: one run of a course at its center, in a classroom, with a roster and lessons."""
+
+    __tablename__ = "training_classes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("training_courses.id"), index=True)
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    course: Mapped[Course] = relationship(back_populates="classes")
+    classroom: Mapped[Classroom] = relationship()
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="training_class", cascade="all, delete-orphan", order_by="Lesson.starts_at")
+    enrolments: Mapped[list[Enrolment]] = relationship(
+        back_populates="training_class", cascade="all, delete-orphan", order_by="Enrolment.id")
+
+    @property
+    def center(self) -> TrainingCenter:
+        return self.course.center
+
+    def can_manage(self, user: User) -> bool:
+        return user.can("training.manage", self.course.center)
+
+    def can_view(self, user: User) -> bool:
+        return self.can_manage(user) or user.can("training.oversee", self.course.center) or (
+            user.person_id is not None and any(e.person_id == user.person_id for e in self.enrolments))
+
+
+class VideoVerdict(Labelled):
+    """What the classroom's video says about a lesson."""
+
+    NO_VIDEO = "no_video"
+    PENDING = "pending"  # a recording covers it but is not analysed yet
+    IN_USE = "in_use"  # verified
+    NOT_IN_USE = "not_in_use"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.NO_VIDEO: _l("No video"), cls.PENDING: _l("Video not yet analysed"),
+                cls.IN_USE: _l("Verified by video"), cls.NOT_IN_USE: _l("Video does not confirm")}
+
+
+class Lesson(db.Model):
+    """课次: a time slot of a class, worth ``hours_tenths`` to a trainee who sits all of it."""
+
+    __tablename__ = "training_lessons"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("training_classes.id"), index=True)
+    module_id: Mapped[int | None] = mapped_column(ForeignKey("training_course_modules.id"))
+    title: Mapped[str] = mapped_column(String(120))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    hours_tenths: Mapped[int] = mapped_column(Integer)
+    code_secret: Mapped[str] = mapped_column(String(32))  # seeds the rotating sign-in code
+    video_verdict: Mapped[VideoVerdict] = mapped_column(_enum(VideoVerdict), default=VideoVerdict.NO_VIDEO)
+    video_detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    video_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    training_class: Mapped[TrainingClass] = relationship(back_populates="lessons")
+    module: Mapped[CourseModule | None] = relationship()
+    attendance: Mapped[list[Attendance]] = relationship(
+        back_populates="lesson", cascade="all, delete-orphan", order_by="Attendance.id")
+
+    @property
+    def verified(self) -> bool:
+        return self.video_verdict is VideoVerdict.IN_USE
+
+
+class Enrolment(db.Model):
+    __tablename__ = "training_enrolments"
+    __table_args__ = (UniqueConstraint("class_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("training_classes.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    # The post the trainee trains for, as the roster says (花名册的岗位).
+    post: Mapped[Post | None] = mapped_column(_enum(Post))
+    operation_type: Mapped[OperationType | None] = mapped_column(_enum(OperationType))
+    enrolled_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    training_class: Mapped[TrainingClass] = relationship(back_populates="enrolments")
+    person: Mapped[Person] = relationship()
+
+
+class Attendance(db.Model):
+    """签到/签退 of one trainee at one lesson; ``*_by_id`` is the staff member who marked it, or
+    None when the trainee signed with the classroom code."""
+
+    __tablename__ = "training_attendance"
+    __table_args__ = (UniqueConstraint("lesson_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("training_lessons.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    signed_in_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    signed_in_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    signed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    signed_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    lesson: Mapped[Lesson] = relationship(back_populates="attendance")
+    person: Mapped[Person] = relationship()
+    credits: Mapped[list[HourCredit]] = relationship(
+        back_populates="attendance", cascade="all, delete-orphan", order_by="HourCredit.year")
+
+
+class HourCredit(db.Model):
+    """The hours an attendance earns in one calendar year (a lesson across New Year's midnight
+    gives two rows). Recomputed whenever the attendance changes; sums come from here."""
+
+    __tablename__ = "training_hour_credits"
+    __table_args__ = (UniqueConstraint("attendance_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attendance_id: Mapped[int] = mapped_column(ForeignKey("training_attendance.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    lesson_id: Mapped[int] = mapped_column(ForeignKey("training_lessons.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("training_courses.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    tenths: Mapped[int] = mapped_column(Integer)
+    earned_on: Mapped[date] = mapped_column(Date)  # the local date the credited time ended
+
+    attendance: Mapped[Attendance] = relationship(back_populates="credits")
+
+
+class FatalAccident(db.Model):
+    """A fatal accident a regulator records at a mine: its managers, and the special operators
+    directly responsible, must re-train that year."""
+
+    __tablename__ = "training_fatal_accidents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mine_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # 身份证-keyed people directly responsible (special operators), besides the mine's managers.
+    responsible_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    mine: Mapped[MineEnterprise] = relationship()
+
+
+class EducationUpgrade(db.Model):
+    """学历提升: a degree earned, with its evidence; a higher one updates the person's education."""
+
+    __tablename__ = "training_education_upgrades"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    education: Mapped[Education] = mapped_column(_enum(Education))
+    field: Mapped[str] = mapped_column(String(80), default="")
+    mining_related: Mapped[bool] = mapped_column(Boolean, default=False)
+    institution: Mapped[str] = mapped_column(String(120))
+    completed_on: Mapped[date] = mapped_column(Date)
+    evidence_key: Mapped[str] = mapped_column(String(80))
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    person: Mapped[Person] = relationship()
+
+
+class CodeFailure(db.Model):
+    """A wrong classroom code typed by a trainee; a few in a row lock the trainee out a while,
+    so the six digits cannot be guessed by trying them all."""
+
+    __tablename__ = "training_code_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,460 @@
+"""Training pages: the course catalogue, a center's classes and rosters, a lesson's attendance
+sheet with its video status and sign-in code, a trainee's "my training", the deficits list,
+fatal accidents and degree upgrades."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from question_bank.formats.excel import simple_table
+
+from ..core.db import db, utcnow
+from ..core.forms import choices
+from ..core.i18n import from_local, local_zone
+from ..core.web import get_or_404, refuse
+from ..organisations.models import Classroom, MineEnterprise, TrainingCenter
+from ..people import operations as people_ops
+from ..people.idcard import IdNumberError
+from ..people.models import Education, OperationType, Person, PersonnelCategory, Post
+from . import ledger
+from . import operations as ops
+from .forms import (
+    AccidentForm,
+    CheckInForm,
+    ClassForm,
+    CourseForm,
+    EnrolForm,
+    LessonForm,
+    RosterForm,
+    UpgradeForm,
+)
+from .models import Course, CourseKind, EducationUpgrade, FatalAccident, Lesson, TrainingClass, hours_text
+
+bp = Blueprint("training", __name__, url_prefix="/training", template_folder="templates")
+
+
+@bp.app_template_filter("hours")
+def _hours_filter(tenths: int) -> str:
+    return hours_text(tenths)
+
+
+def _managed_centers() -> list[TrainingCenter]:
+    return [c for c in db.session.scalars(select(TrainingCenter).order_by(TrainingCenter.name))
+            if current_user.can("training.manage", c)]
+
+
+def _parse_target(value: str) -> tuple[PersonnelCategory, OperationType | None]:
+    category, _sep, kind = value.partition(":")
+    return PersonnelCategory(category), OperationType(kind) if kind else None
+
+
+def _parse_post(value: str) -> tuple[Post | None, OperationType | None]:
+    if not value:
+        return None, None
+    if value.startswith("special_operator:"):
+        return Post.SPECIAL_OPERATOR, OperationType(value.partition(":")[2])
+    return Post(value), None
+
+
+# ----------------------------------------------------------------------------- courses
+
+@bp.get("/courses")
+@login_required
+def courses():
+    query = select(Course).order_by(Course.kind, Course.title)
+    kind = request.args.get("kind", "")
+    if kind in CourseKind.__members__.values() or kind in {k.value for k in CourseKind}:
+        query = query.where(Course.kind == CourseKind(kind))
+    category = request.args.get("category", "")
+    rows = db.session.scalars(query).all()
+    if category in {c.value for c in PersonnelCategory}:
+        rows = [c for c in rows if any(t.category.value == category for t in c.targets)]
+    return render_template("training/courses.html", courses=rows, kind=kind, category=category,
+                           kinds=CourseKind, categories=PersonnelCategory,
+                           can_create=bool(_managed_centers()))
+
+
+def _modules(text: str) -> list[tuple[str, int]]:
+    modules = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        title, sep, raw_hours = line.rpartition("|")
+        if not sep or not title.strip():
+            raise ops.TrainingError(_("Line %(n)d: write the module as “title | hours”.", n=number))
+        try:
+            modules.append((title.strip(), ops.parse_hours(raw_hours)))
+        except ops.TrainingError as exc:
+            raise ops.TrainingError(_("Line %(n)d: %(why)s", n=number, why=exc)) from None
+    return modules
+
+
+@bp.route("/courses/new", methods=["GET", "POST"])
+@login_required
+def new_course():
+    centers = _managed_centers()
+    if not centers:
+        refuse(403, _("Only training-center staff create courses."))
+    form = CourseForm()
+    form.center_id.choices = choices((c.id, c.name) for c in centers)
+    if form.validate_on_submit():
+        center = next((c for c in centers if c.id == form.center_id.data), None)
+        if center is None:
+            refuse(403, _("Only the center's own staff create its courses."))
+        try:
+            course = ops.create_course(center, form.title.data, CourseKind(form.kind.data),
+                                       targets=[_parse_target(v) for v in form.targets.data],
+                                       modules=_modules(form.modules.data), actor=current_user,
+                                       description=form.description.data or "")
+        except ops.TrainingError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return redirect(url_for("training.course", course_id=course.id))
+    return render_template("training/course_new.html", form=form), 422 if form.is_submitted() else 200
+
+
+@bp.get("/courses/<int:course_id>")
+@login_required
+def course(course_id: int):
+    course = get_or_404(Course, course_id, _("No such course."))
+    return render_template("training/course.html", course=course, can_manage=course.can_manage(current_user),
+                           classes=[c for c in course.classes if c.can_view(current_user)])
+
+
+# ----------------------------------------------------------------------------- classes
+
+@bp.get("/classes")
+@login_required
+def classes():
+    if not (current_user.holds("training.manage") or current_user.holds("training.oversee")):
+        refuse(403, _("Your roles do not include training classes."))
+    rows = [c for c in db.session.scalars(select(TrainingClass).order_by(TrainingClass.starts_on.desc())
+                                          .limit(1000)) if c.can_view(current_user)]
+    return render_template("training/classes.html", classes=rows)
+
+
+def _class_form(course: Course) -> ClassForm:
+    form = ClassForm()
+    rooms = db.session.scalars(select(Classroom).where(Classroom.center_id == course.center_id)
+                               .order_by(Classroom.name)).all()
+    form.classroom_id.choices = choices((r.id, r.name) for r in rooms)
+    return form
+
+
+@bp.route("/courses/<int:course_id>/classes/new", methods=["GET", "POST"])
+@login_required
+def new_class(course_id: int):
+    course = get_or_404(Course, course_id, _("No such course."))
+    if not course.can_manage(current_user):
+        refuse(403, _("Only the center's own staff run its classes."))
+    form = _class_form(course)
+    if form.validate_on_submit():
+        classroom = db.session.get(Classroom, form.classroom_id.data)
+        if classroom is None:
+            form.classroom_id.errors.append(_("No such classroom."))
+        else:
+            try:
+                training_class = ops.create_class(course, classroom, form.name.data, form.starts_on.data,
+                                                  form.ends_on.data, actor=current_user)
+            except ops.TrainingError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                return redirect(url_for("training.class_detail", class_id=training_class.id))
+    return render_template("training/class_new.html", form=form, course=course), \
+        422 if form.is_submitted() else 200
+
+
+def _class_or_error(class_id: int, *, manage: bool = False) -> TrainingClass:
+    training_class = get_or_404(TrainingClass, class_id, _("No such class."))
+    if manage and not training_class.can_manage(current_user):
+        refuse(403, _("Only the center's own staff run its classes."))
+    if not training_class.can_view(current_user):
+        refuse(403, _("This class is outside what you may see."))
+    return training_class
+
+
+def _lesson_form(training_class: TrainingClass) -> LessonForm:
+    form = LessonForm(prefix="lesson")
+    form.module_id.choices = choices([(0, "—"), *((m.id, f"{m.title} ({hours_text(m.hours_tenths)})")
+                                                  for m in training_class.course.modules)])
+    return form
+
+
+def _class_page(training_class: TrainingClass, status: int = 200, *, enrol_form=None, roster_form=None,
+                lesson_form=None, roster_result=None):
+    manage = training_class.can_manage(current_user)
+    return render_template(
+        "training/class.html", c=training_class, manage=manage,
+        enrol_form=(enrol_form or EnrolForm(prefix="enrol")) if manage else None,
+        roster_form=(roster_form or RosterForm(prefix="roster")) if manage else None,
+        lesson_form=(lesson_form or _lesson_form(training_class)) if manage else None,
+        roster_result=roster_result), status
+
+
+@bp.get("/classes/<int:class_id>")
+@login_required
+def class_detail(class_id: int):
+    return _class_page(_class_or_error(class_id))
+
+
+@bp.post("/classes/<int:class_id>/enrol")
+@login_required
+def enrol(class_id: int):
+    training_class = _class_or_error(class_id, manage=True)
+    form = EnrolForm(prefix="enrol")
+    if form.validate_on_submit():
+        person = people_ops.find_by_id_number(form.id_number.data)
+        if person is None:
+            form.id_number.errors.append(_("No record for this identity number; import it with a roster."))
+        else:
+            try:
+                post, kind = _parse_post(form.post.data)
+                ops.enrol(training_class, person, actor=current_user, post=post, operation_type=kind)
+            except (ops.TrainingError, ValueError) as exc:
+                form.form_errors.append(str(exc))
+            else:
+                return redirect(url_for("training.class_detail", class_id=class_id))
+    return _class_page(training_class, 422, enrol_form=form)
+
+
+@bp.post("/classes/<int:class_id>/roster")
+@login_required
+def import_roster(class_id: int):
+    training_class = _class_or_error(class_id, manage=True)
+    form = RosterForm(prefix="roster")
+    if not form.validate_on_submit():
+        return _class_page(training_class, 422, roster_form=form)
+    upload = form.roster.data
+    data = upload.read(5 * 1024 * 1024 + 1) if upload else b""
+    if not data:
+        form.roster.errors.append(_("Choose the roster file."))
+        return _class_page(training_class, 422, roster_form=form)
+    if len(data) > 5 * 1024 * 1024:
+        form.roster.errors.append(_("The roster file is larger than 5 MB."))
+        return _class_page(training_class, 422, roster_form=form)
+    result = ops.import_roster(training_class, data, actor=current_user)
+    if result.errors:
+        return _class_page(training_class, 422, roster_form=form, roster_result=result)
+    return _class_page(training_class, roster_result=result)
+
+
+@bp.get("/roster-template.xlsx")
+@login_required
+def roster_template():
+    data = simple_table("花名册", ops.ROSTER_COLUMNS, [("张三", "110101199003070011", "", "瓦斯检查作业")])
+    return send_file(io.BytesIO(data), as_attachment=True, download_name="roster-template.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.post("/classes/<int:class_id>/lessons")
+@login_required
+def add_lesson(class_id: int):
+    training_class = _class_or_error(class_id, manage=True)
+    form = _lesson_form(training_class)
+    if form.validate_on_submit():
+        module = next((m for m in training_class.course.modules if m.id == form.module_id.data), None)
+        try:
+            ops.add_lesson(training_class, form.title.data, from_local(form.starts_at.data),
+                           from_local(form.ends_at.data), ops.parse_hours(form.hours.data),
+                           actor=current_user, module=module)
+        except ops.TrainingError as exc:
+            form.form_errors.append(str(exc))
+        else:
+            return redirect(url_for("training.class_detail", class_id=class_id))
+    return _class_page(training_class, 422, lesson_form=form)
+
+
+# ----------------------------------------------------------------------------- attendance
+
+def _lesson_or_error(lesson_id: int, *, manage: bool = False) -> Lesson:
+    lesson = get_or_404(Lesson, lesson_id, _("No such lesson."))
+    training_class = lesson.training_class
+    if manage and not training_class.can_manage(current_user):
+        refuse(403, _("Only the center's own staff mark attendance."))
+    if not (training_class.can_manage(current_user)
+            or current_user.can("training.oversee", training_class.center)):
+        refuse(403, _("This lesson is outside what you may see."))
+    return lesson
+
+
+def _sheet_page(lesson: Lesson, error: str | None = None, status: int = 200):
+    signed = {a.person_id: a for a in lesson.attendance}
+    rows = [(e, signed.get(e.person_id)) for e in lesson.training_class.enrolments]
+    return render_template("training/lesson.html", lesson=lesson, rows=rows, error=error,
+                           manage=lesson.training_class.can_manage(current_user), now=utcnow()), status
+
+
+@bp.get("/lessons/<int:lesson_id>")
+@login_required
+def lesson(lesson_id: int):
+    return _sheet_page(_lesson_or_error(lesson_id))
+
+
+@bp.post("/lessons/<int:lesson_id>/attendance")
+@login_required
+def mark_attendance(lesson_id: int):
+    lesson = _lesson_or_error(lesson_id, manage=True)
+    action = request.form.get("action", "")
+    try:
+        if action == "out_all":
+            ops.sign_out_everyone(lesson, actor=current_user)
+        elif action in ("in", "out"):
+            person = next((e.person for e in lesson.training_class.enrolments
+                           if str(e.person_id) == request.form.get("person_id", "")), None)
+            if person is None:
+                refuse(400, _("Choose a trainee on the roster."))
+            raw_at = request.form.get("at", "").strip()
+            try:
+                at = from_local(datetime.fromisoformat(raw_at)) if raw_at else utcnow()
+            except ValueError:
+                refuse(400, _("Give the time as a date and time."))
+            (ops.sign_in if action == "in" else ops.sign_out)(lesson, person, at=at, actor=current_user)
+        else:
+            refuse(400, _("Say whether to sign in or out."))
+    except ops.TrainingError as exc:
+        return _sheet_page(lesson, str(exc), 422)
+    return redirect(url_for("training.lesson", lesson_id=lesson.id))
+
+
+@bp.get("/lessons/<int:lesson_id>/code")
+@login_required
+def lesson_code_page(lesson_id: int):
+    lesson = _lesson_or_error(lesson_id, manage=True)
+    return render_template("training/code.html", lesson=lesson, code=ops.lesson_code(lesson, utcnow()))
+
+
+@bp.get("/lessons/<int:lesson_id>/code.json")
+@login_required
+def lesson_code(lesson_id: int):
+    lesson = _lesson_or_error(lesson_id, manage=True)
+    now = utcnow()
+    return jsonify({"code": ops.lesson_code(lesson, now),
+                    "seconds_left": ops.CODE_SECONDS - int(now.timestamp()) % ops.CODE_SECONDS,
+                    "signed_in": len(lesson.attendance)})
+
+
+@bp.route("/check-in", methods=["GET", "POST"])
+@login_required
+def check_in():
+    if current_user.person is None:
+        refuse(403, _("This account is not linked to a person."))
+    form = CheckInForm()
+    done = None
+    if form.validate_on_submit():
+        try:
+            attendance = ops.check_in_with_code(current_user.person, form.code.data)
+        except ops.TrainingError as exc:
+            form.code.errors.append(str(exc))
+        else:
+            done = attendance
+    status = 422 if form.is_submitted() and done is None else 200
+    return render_template("training/check_in.html", form=form, done=done), status
+
+
+# ----------------------------------------------------------------------------- hours and what is due
+
+@bp.get("/me")
+@login_required
+def me():
+    person = current_user.person
+    if person is None:
+        refuse(403, _("This account is not linked to a person."))
+    today = datetime.now(local_zone()).date()
+    classes = db.session.scalars(select(TrainingClass).where(
+        TrainingClass.enrolments.any(person_id=person.id)).order_by(TrainingClass.starts_on.desc())).all()
+    return render_template("training/me.html", person=person, hours=ledger.course_year_hours(person),
+                           lines=ledger.ledger(person, today), classes=classes, today=today,
+                           verified_only=ledger.verified_only())
+
+
+@bp.get("/deficits")
+@login_required
+def deficits():
+    if not current_user.holds("person.view_record"):
+        refuse(403, _("Your roles do not include people's training."))
+    today = datetime.now(local_zone()).date()
+    year = request.args.get("year", type=int) or today.year
+    if not 2000 <= year <= today.year + 1:
+        refuse(400, _("Choose a year between 2000 and next year."))
+    rows = ledger.deficits(people_ops.visible_people(current_user), year)
+    return render_template("training/deficits.html", rows=rows, year=year, this_year=today.year)
+
+
+# ----------------------------------------------------------------------------- accidents, degrees
+
+def _accident_form() -> AccidentForm:
+    form = AccidentForm()
+    mines = [m for m in db.session.scalars(select(MineEnterprise).order_by(MineEnterprise.name))
+             if current_user.can("training.record_accident", m)]
+    form.mine_id.choices = choices((m.id, m.name) for m in mines)
+    return form
+
+
+@bp.route("/accidents", methods=["GET", "POST"])
+@login_required
+def accidents():
+    if not current_user.holds("training.record_accident"):
+        refuse(403, _("Only regulators record fatal accidents."))
+    form = _accident_form()
+    if form.validate_on_submit():
+        mine = db.session.get(MineEnterprise, form.mine_id.data)
+        if mine is None or not current_user.can("training.record_accident", mine):
+            form.mine_id.errors.append(_("Choose a mine in your jurisdiction."))
+        responsible = []
+        for line in (form.responsible.data or "").split():
+            try:
+                person = people_ops.find_by_id_number(line)
+            except IdNumberError:
+                person = None
+            if person is None:
+                form.responsible.errors.append(_("No record for %(n)s.", n=line))
+            else:
+                responsible.append(person)
+        if not form.mine_id.errors and not form.responsible.errors:
+            try:
+                ops.record_accident(mine, form.occurred_on.data, form.description.data,
+                                    responsible=responsible, actor=current_user)
+            except ops.TrainingError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                return redirect(url_for("training.accidents"))
+    rows = [a for a in db.session.scalars(select(FatalAccident).order_by(FatalAccident.occurred_on.desc()))
+            if current_user.can("training.record_accident", a.mine)]
+    return render_template("training/accidents.html", form=form, rows=rows), \
+        422 if form.is_submitted() else 200
+
+
+@bp.route("/people/<int:person_id>/education", methods=["GET", "POST"])
+@login_required
+def education(person_id: int):
+    person = get_or_404(Person, person_id, _("No such person."))
+    if not person.can_view_record(current_user):
+        refuse(403, _("This person is outside your organisations."))
+    can_edit = person.can_edit(current_user)
+    form = UpgradeForm()
+    if request.method == "POST":
+        if not can_edit:
+            refuse(403, _("Only the employer's safety officer records degree upgrades."))
+        if form.validate_on_submit():
+            upload = form.evidence.data
+            evidence = upload.read(ops.EVIDENCE_MAX_BYTES + 1) if upload else b""
+            try:
+                ops.record_education_upgrade(person, Education(form.education.data), form.institution.data,
+                                             form.completed_on.data, evidence, actor=current_user,
+                                             field_of_study=form.field_of_study.data or "",
+                                             mining_related=form.mining_related.data)
+            except ops.TrainingError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                return redirect(url_for("training.education", person_id=person.id))
+    rows = db.session.scalars(select(EducationUpgrade).where(EducationUpgrade.person_id == person.id)
+                              .order_by(EducationUpgrade.completed_on)).all()
+    return render_template("training/education.html", person=person, rows=rows,
+                           form=form if can_edit else None, today=date.today()), \
+        422 if form.is_submitted() else 200
