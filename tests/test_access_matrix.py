@@ -192,6 +192,8 @@ MATRIX |= {
     ("training.accidents", "POST"): only({r: 422 for r in ("admin", *REGULATORS)}, 403),
     ("training.education", "GET"): only({r: 200 for r in (*OF_THE_GUJIAO_MINE, "trainee", "center")}, 403),
     ("training.education", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),
+    # No training center lies in the Gujiao county.
+    ("training.coverage", "GET"): only({r: 200 for r in (*CENTER, "regulator")}, 403),
     ("notifications.index", "GET"): everyone(200),
     ("notifications.read", "POST"): only({"trainee": 302}, 404),  # someone else's does not exist
 }

@@ -107,6 +107,27 @@ def test_a_recording_not_yet_analysed_leaves_the_lesson_pending_and_a_sign_in_re
     assert lesson.video_verdict is VideoVerdict.NOT_IN_USE
 
 
+def test_coverage_is_the_share_of_held_class_hours_with_analysed_video(users, client):
+    people = _managers(2)
+    verified = give_hours(people, SAFETY, 40)
+    room = verified.training_class.classroom
+    later = verified.ends_at + timedelta(hours=1)
+    unverified = ops.add_lesson(verified.training_class, "Without video", later,
+                                later + timedelta(minutes=90), 20, actor=users["center"])
+    attend(unverified, people)
+    row = next(r for r in ledger.coverage(room.center, verified.starts_at.year, datetime.now(local_zone()))
+               if r.classroom.id == room.id)
+    assert row.lessons == 2
+    assert row.scheduled_s == (verified.ends_at - verified.starts_at).total_seconds() + 5400
+    assert round(row.percent) == round(100 * 180 / 270) and row.verified_percent == row.percent
+    db.session.commit()
+    login(client, "center")
+    page = client.get(f"/training/coverage?year={verified.starts_at.year}").get_data(as_text=True)
+    assert f'data-test="room-{room.id}">67%' in page
+    report = client.get(f"/recordings/{verified.video_detail['recordings'][0]}").get_data(as_text=True)
+    assert 'data-test="lessons"' in report and "视频已核验" in report  # the verdict per lesson
+
+
 # ----------------------------------------------------------------------------- the exam rule
 
 def _apply(person: Person, actor):

@@ -21,6 +21,7 @@ from ..core.jobs import after_commit
 from ..core.web import get_or_404, refuse
 from ..exams.models import ExamSession
 from ..organisations.models import Classroom
+from ..training.models import Lesson, TrainingClass
 
 bp = Blueprint("recordings", __name__, template_folder="templates")
 
@@ -161,8 +162,12 @@ def finish_upload(upload_id: str):
 @login_required
 def report(recording_id: int):
     recording = get_or_404(Recording, recording_id, _("No such recording."))
-    return render_template("recordings/report.html", recording=recording,
-                           label=_recording_visible(recording))
+    label = _recording_visible(recording)
+    lessons = [] if recording.classroom_id is None else db.session.scalars(
+        select(Lesson).join(TrainingClass).where(
+            TrainingClass.classroom_id == recording.classroom_id, Lesson.starts_at < recording.ends_at,
+            Lesson.ends_at > recording.starts_at).order_by(Lesson.starts_at)).all()
+    return render_template("recordings/report.html", recording=recording, label=label, lessons=lessons)
 
 
 @bp.get("/recordings/<int:recording_id>/progress")

@@ -4,7 +4,7 @@ and done per year), the deficits lists, and the training rule of an exam applica
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
@@ -203,3 +203,46 @@ def training_check(person: Person, category: PersonnelCategory, operation_type: 
 def deficit_people_ids(year: int) -> dict[int, LedgerYear]:
     """Everyone short of the year's hours, by person id (for the reminders)."""
     return {person.id: line for person, line in deficits(select(Person), year)}
+
+
+@dataclass
+class RoomCoverage:
+    """A classroom's scheduled class time in a year and how much of it analysed video covers."""
+
+    classroom: object
+    lessons: int = 0
+    scheduled_s: float = 0.0
+    analysed_s: float = 0.0  # lessons whose whole slot was analysed (whatever the verdict)
+    verified_s: float = 0.0  # lessons verified in use
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.analysed_s / self.scheduled_s if self.scheduled_s else 0.0
+
+    @property
+    def verified_percent(self) -> float:
+        return 100.0 * self.verified_s / self.scheduled_s if self.scheduled_s else 0.0
+
+
+def coverage(center, year: int, until) -> list[RoomCoverage]:
+    """Per classroom of ``center``: the lessons of ``year`` that ended before ``until``."""
+    from ..core.i18n import local_zone
+    from .models import TrainingClass
+
+    zone = local_zone()
+    start = datetime(year, 1, 1, tzinfo=zone)
+    end = min(datetime(year + 1, 1, 1, tzinfo=zone), until)
+    rooms = {room.id: RoomCoverage(room) for room in center.classrooms}
+    lessons = db.session.scalars(select(Lesson).join(TrainingClass).where(
+        TrainingClass.classroom_id.in_(rooms), Lesson.starts_at >= start, Lesson.ends_at <= end)).all()
+    for lesson in lessons:
+        row = rooms[lesson.training_class.classroom_id]
+        seconds = (lesson.ends_at - lesson.starts_at).total_seconds()
+        row.lessons += 1
+        row.scheduled_s += seconds
+        if lesson.video_verdict is VideoVerdict.IN_USE:
+            row.verified_s += seconds
+            row.analysed_s += seconds
+        elif lesson.video_verdict is VideoVerdict.NOT_IN_USE and lesson.video_detail.get("reason") != "gap":
+            row.analysed_s += seconds
+    return list(rooms.values())

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from question_bank.formats.excel import simple_table
 
+from ..core import policy
 from ..core.db import db, utcnow
 from ..core.forms import choices
 from ..core.i18n import from_local, local_zone
@@ -384,6 +385,24 @@ def deficits():
         refuse(400, _("Choose a year between 2000 and next year."))
     rows = ledger.deficits(people_ops.visible_people(current_user), year)
     return render_template("training/deficits.html", rows=rows, year=year, this_year=today.year)
+
+
+@bp.get("/coverage")
+@login_required
+def coverage():
+    """培训教室监控视频联网: per classroom, the share of this year's class hours that analysed
+    video covers, against the policy's target; regulators see every center they oversee."""
+    centers = [c for c in db.session.scalars(select(TrainingCenter).order_by(TrainingCenter.name))
+               if current_user.can("training.manage", c) or current_user.can("training.oversee", c)]
+    if not centers:
+        refuse(403, _("Your roles do not include classroom video coverage."))
+    now = utcnow()
+    year = request.args.get("year", type=int) or datetime.now(local_zone()).year
+    if not 2000 <= year <= now.year + 1:
+        refuse(400, _("Choose a year between 2000 and next year."))
+    rows = [(center, ledger.coverage(center, year, now)) for center in centers]
+    return render_template("training/coverage.html", rows=rows, year=year,
+                           target=policy.get("classrooms.video_coverage_target_percent"))
 
 
 # ----------------------------------------------------------------------------- accidents, degrees
