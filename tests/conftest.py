@@ -88,6 +88,10 @@ def _wipe() -> None:
 @pytest.fixture()
 def ctx(app) -> Iterator[Flask]:
     """An app context on an empty database; everything the test wrote is wiped after."""
+    # Other tests may have built apps of their own, each making its Celery app the current one;
+    # tasks called here must run in this app (its database, storage and mail settings).
+    app.extensions["celery"].set_current()
+    app.extensions["celery"].set_default()
     with app.app_context():
         try:
             yield app

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from training_portal.accounts import operations as account_ops
+from training_portal.certificates.views import limiter
 from training_portal.core.db import db
 from training_portal.core.permissions import Role
 from training_portal.demo.seed import DEMO_COURSE
@@ -21,6 +22,7 @@ from training_portal.organisations.models import Organisation
 from training_portal.people import operations as people_ops
 from training_portal.training.models import Course
 
+from .certificates.conftest import certified
 from .conftest import login, png_bytes
 from .exams.conftest import passed_practical, users_by_name
 from .question_bank.conftest import blueprint, make_active, qdata
@@ -138,7 +140,8 @@ MATRIX |= {
     # A practical exam of another gas inspector, scored by the two demo proctors.
     ("exams.practicals", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS)}, 403),
     ("exams.practicals", "POST"): only({r: 400 for r in REVIEWERS}, 403),  # nobody chosen
-    ("exams.practical", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
+    # Its candidate works at a mine outside the Gujiao county.
+    ("exams.practical", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, "regulator")}, 403),
     ("exams.practical", "POST"): only({r: 409 for r in PROCTORS}, 403),  # no scores sent
     ("exams.practical_third", "POST"): only({r: 400 for r in REVIEWERS}, 403),
     ("exams.appeal", "POST"): only({"trainee": 409}, 403),  # the attempt was not terminated
@@ -198,6 +201,29 @@ MATRIX |= {
     ("notifications.read", "POST"): only({"trainee": 302}, 404),  # someone else's does not exist
 }
 
+# Certificates: the certificate of a Gujiao gas inspector (trained at the Taiyuan center) from a
+# signed sitting and a passed practical; its batch; the trainee's person for a violation.
+CERT_VIEWERS = (*OF_THE_GUJIAO_MINE, "center")
+SITTING = ("admin", *REVIEWERS[1:], *PROCTORS, *REGULATORS)
+MATRIX |= {
+    ("certificates.mine", "GET"): only({r: 200 for r in WITH_A_PERSON}, 403),
+    ("certificates.detail", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
+    ("certificates.pdf", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
+    # No status chosen.
+    ("certificates.change_status", "POST"): only({r: 400 for r in ("admin", *REGULATORS)}, 403),
+    # The employer's officer may apply for the holder; its 复审 is years away, so it is refused.
+    ("certificates.apply_review", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),
+    ("certificates.record_violation", "POST"): only({r: 400 for r in ("admin", *REGULATORS)}, 403),  # no date
+    ("certificates.search", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    ("certificates.batches", "GET"): only({r: 200 for r in ("admin", *REVIEWERS[1:], *REGULATORS)}, 403),
+    ("certificates.batch", "GET"): only({r: 200 for r in SITTING}, 403),
+    ("certificates.batch_progress", "GET"): only({r: 200 for r in SITTING}, 403),
+    ("certificates.batch_zip", "GET"): only({r: 200 for r in SITTING}, 403),
+    ("certificates.batch_print", "GET"): only({r: 200 for r in SITTING}, 403),
+    ("certificates.verify", "GET"): everyone(200, anonymous=200),  # public
+    ("certificates.verify_photo", "GET"): everyone(404, anonymous=404),  # the holder has no photo
+}
+
 # Requests that change who is logged in, or whom, go last.
 LAST = ["exams_api.submit", "exams.sign", "admin.revoke_role", "admin.set_active", "accounts.logout"]
 
@@ -231,7 +257,9 @@ def objects(demo, user_named):
     db.session.commit()
     exam_session = db.session.scalar(select(ExamSession))
     attempt = exam_session.attempts[0]
+    certificate = certified(users_by_name())  # the first gas inspector without a seat: at Gujiao
     practical_exam = passed_practical(users_by_name())
+    limiter.reset()
     course = db.session.scalar(select(Course).where(Course.title == DEMO_COURSE))
     training_class = course.classes[0]
     notes.register("matrix", "A note for the access matrix.")
@@ -240,7 +268,8 @@ def objects(demo, user_named):
     db.session.commit()
     return {
         "course_id": course.id, "class_id": training_class.id, "lesson_id": training_class.lessons[0].id,
-        "notification_id": notification.id,
+        "notification_id": notification.id, "certificate_id": certificate.id, "serial": certificate.serial,
+        "batch_id": certificate.batch_id,
         "appeal_id": 999_999, "upload_id": "nope", "recording_id": 999_999, "event_id": 999_999,
         "session_id": exam_session.id, "attempt_id": attempt.id,
         "practical_id": practical_exam.id,

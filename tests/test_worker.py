@@ -51,10 +51,6 @@ def test_a_task_runs_in_a_real_worker_inside_the_app_context(ctx, database_url, 
         result = sender.send_task("core.verify_audit_chain", queue=queue)
         assert result.get(timeout=90) == {"ok": True, "count": 3, "broken_at": None}
     finally:
-        # create_app made the sender's Celery app the default one; shared tasks called later in
-        # this process must run in the test app again (its storage, its mail settings).
-        ctx.extensions["celery"].set_current()
-        ctx.extensions["celery"].set_default()
         worker.terminate()
         try:
             output = worker.communicate(timeout=30)[0].decode(errors="replace")

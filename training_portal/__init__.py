@@ -43,6 +43,11 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from .accounts import tasks as _account_tasks  # noqa: F401  (registers the Celery tasks)
     from .accounts import views as accounts_views
     from .admin import views as admin_views
+    from .certificates import cli as certificate_cli
+    from .certificates import links as certificate_links
+    from .certificates import records as certificate_records
+    from .certificates import tasks as _certificate_tasks  # noqa: F401
+    from .certificates import views as certificate_views
     from .demo import seed
     from .exams import api as exams_api
     from .exams import records as exam_records
@@ -63,9 +68,12 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     accounts_views.init_login(login_manager, app)
     for blueprint in (accounts_views.bp, admin_views.bp, organisation_views.bp, people_views.bp,
                       people_api.bp, exams_views.bp, exams_api.bp, recording_views.bp, training_views.bp,
-                      notification_views.bp):
+                      notification_views.bp, certificate_views.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(seed.seed_demo_command)
+    app.cli.add_command(certificate_cli.certificates_cli)
+    certificate_views.init_limiter(app)
+    certificate_links.init_app(app)
     question_bank.init_app(app)
     proctoring.init_app(app)
     training_links.init_app(app)
@@ -73,4 +81,5 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     records.add_section("continuing_education", training_records.continuing_education_section,
                         "training/_record_continuing.html")
     records.add_section("exams", exam_records.exams_section, "exams/_record.html")
+    records.add_section("certificates", certificate_records.certificates_section, "certificates/_record.html")
     return app

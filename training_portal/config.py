@@ -72,6 +72,8 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
                                            "schedule": 30.0},
                 # Reminders of classes, hours and re-training due; each is sent once.
                 "training-reminders-hourly": {"task": "training.send_reminders", "schedule": 3600.0},
+                "certificate-reminders-hourly": {"task": "certificates.send_reminders",
+                                                 "schedule": 3600.0},
             },
         },
         # Sessions and log-in

@@ -105,3 +105,6 @@ register("exam.results", _l("See every exam result in the jurisdiction"), Role.R
 register("training.manage", _l("Run courses, classes, rosters and attendance"), Role.CENTER_STAFF)
 register("training.oversee", _l("See training centers' classes and attendance"), Role.REGULATOR)
 register("training.record_accident", _l("Record fatal accidents (re-training duty)"), Role.REGULATOR)
+register("certificate.revoke", _l("Suspend, reinstate and revoke certificates"), Role.REGULATOR)
+register("certificate.search", _l("Search certificates in the jurisdiction"), Role.REGULATOR)
+register("certificate.record_violation", _l("Record violations of certificate holders"), Role.REGULATOR)

@@ -19,6 +19,7 @@ from .models import (
     PracticalStatus,
 )
 from .sessions import proctor_unit
+from .signals import practical_decided
 
 
 def validate_rubric(items: list[dict]) -> None:
@@ -104,6 +105,7 @@ def _final(practical: PracticalExam, total: float, critical_failed: bool, actor)
     db.session.flush()
     audit.record("practical.decide", practical, actor=actor,
                  after={"score": total, "passed": practical.passed, "critical_failed": critical_failed})
+    practical_decided.send(practical)
 
 
 def add_third(practical: PracticalExam, examiner, *, actor) -> None:

@@ -28,6 +28,7 @@ from .models import (
     SessionSignature,
     SessionStatus,
 )
+from .signals import session_published
 
 
 def create_session(*, name: str, site: str, room: str, starts_at: datetime,
@@ -235,6 +236,7 @@ def sign(session: ExamSession, *, proctor, remarks: str = "") -> SessionSignatur
         audit.record("session.publish", session, actor=proctor,
                      after={"results": {a.id: {"score": a.score, "passed": a.passed}
                                         for a in seats}})
+        session_published.send(session)
     return signature
 
 

@@ -1,0 +1,21 @@
+// A certificate batch's progress bar, polled until the job is done.
+(function () {
+  "use strict";
+  var box = document.getElementById("batch");
+  if (!box || box.dataset.status === "done") { return; }
+  var bar = document.getElementById("batch-bar");
+  var state = document.getElementById("batch-state");
+  var count = document.getElementById("batch-count");
+  function poll() {
+    fetch(box.dataset.progress, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (data) {
+        bar.value = data.progress;
+        state.textContent = data.status;
+        count.textContent = data.issued + " / " + data.total;
+        if (data.status === "done") { window.location.reload(); } else { setTimeout(poll, 1500); }
+      })
+      .catch(function () { setTimeout(poll, 5000); });
+  }
+  poll();
+})();

@@ -1,0 +1,174 @@
+"""Certificates (操作证 / 安全生产知识和管理能力考核合格证), the batches that issue them after a
+sitting, their 复审, the violations that count against a 复审, and the serial counters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.db import UTCDateTime, db, utcnow
+from ..organisations.models import Labelled, Organisation, _enum
+from ..people.models import OperationType, Person, PersonnelCategory
+
+if TYPE_CHECKING:
+    from ..accounts.models import User
+
+
+class CertificateStatus(Labelled):
+    """What a regulator decided; expiry comes from the date (see ``Certificate.state``)."""
+
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.VALID: _l("Valid"), cls.SUSPENDED: _l("Suspended"), cls.REVOKED: _l("Revoked")}
+
+
+class CertificateState(Labelled):
+    """What a verifier is told today."""
+
+    VALID = "valid"
+    REVIEW_DUE = "review_due"  # valid, but its 复审 date has passed
+    EXPIRED = "expired"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.VALID: _l("Valid"),
+            cls.REVIEW_DUE: _l("复审 overdue"),
+            cls.EXPIRED: _l("Expired"),
+            cls.SUSPENDED: _l("Suspended"),
+            cls.REVOKED: _l("Revoked"),
+        }
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(String(16), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    category: Mapped[PersonnelCategory] = mapped_column(_enum(PersonnelCategory))
+    operation_type: Mapped[OperationType | None] = mapped_column(_enum(OperationType))
+    # The results it follows; unique, so the same result can never give two certificates.
+    written_attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempts.id"), unique=True)
+    practical_id: Mapped[int | None] = mapped_column(ForeignKey("practical_exams.id"), unique=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    issued_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date, index=True)
+    next_review_on: Mapped[date | None] = mapped_column(Date, index=True)  # special operations: 复审
+    status: Mapped[CertificateStatus] = mapped_column(_enum(CertificateStatus), index=True)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    pdf_key: Mapped[str | None] = mapped_column(String(80))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("certificate_batches.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    person: Mapped[Person] = relationship()
+    issuer: Mapped[Organisation] = relationship()
+    reviews: Mapped[list[CertificateReview]] = relationship(
+        back_populates="certificate", order_by="CertificateReview.id"
+    )
+
+    @property
+    def subject_label(self) -> str:
+        return self.operation_type.label if self.operation_type else self.category.label
+
+    def state(self, today: date) -> CertificateState:
+        if self.status is CertificateStatus.REVOKED:
+            return CertificateState.REVOKED
+        if self.status is CertificateStatus.SUSPENDED:
+            return CertificateState.SUSPENDED
+        if today > self.valid_until:
+            return CertificateState.EXPIRED
+        if self.next_review_on is not None and today > self.next_review_on:
+            return CertificateState.REVIEW_DUE
+        return CertificateState.VALID
+
+    def can_view(self, user: User) -> bool:
+        return self.person.can_view_record(user)
+
+    def can_change_status(self, user: User) -> bool:
+        return user.can("certificate.revoke", None) or any(
+            user.can("certificate.revoke", org) for org in self.person.related_organisations()
+        )
+
+    def as_json(self, today: date) -> dict:
+        return {
+            "serial": self.serial,
+            "category": self.category.value,
+            "operation_type": self.operation_type.value if self.operation_type else None,
+            "status": self.state(today).value,
+            "issued": self.issued_on.isoformat(),
+            "valid_until": self.valid_until.isoformat(),
+            "next_review": self.next_review_on.isoformat() if self.next_review_on else None,
+            "issuer": self.issuer.name,
+        }
+
+
+class SerialCounter(db.Model):
+    """The last number given under a prefix (``T26``: special operations, 2026)."""
+
+    __tablename__ = "certificate_serial_counters"
+
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CertificateBatch(db.Model):
+    """All certificates of one signed sitting, issued by one job (re-runs add nothing twice)."""
+
+    __tablename__ = "certificate_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued/running/done/failed
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    issued: Mapped[int] = mapped_column(Integer, default=0)
+    task_id: Mapped[str | None] = mapped_column(String(60))
+    failure: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    certificates: Mapped[list[Certificate]] = relationship(order_by="Certificate.serial")
+
+
+class Violation(db.Model):
+    """A recorded violation (违章) by a certificate holder; two or more fail a 复审."""
+
+    __tablename__ = "certificate_violations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    description: Mapped[str] = mapped_column(Text)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CertificateReview(db.Model):
+    """复审 of a special-operations certificate, decided from the records: its window, the 复审
+    training hours and the violations since the last one. A failed one may be applied for again
+    once the holder has fixed what failed; a passed one moves the due date."""
+
+    __tablename__ = "certificate_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date)
+    applied_on: Mapped[date] = mapped_column(Date)
+    passed: Mapped[bool]
+    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    next_review_on: Mapped[date | None] = mapped_column(Date)
+    applied_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    certificate: Mapped[Certificate] = relationship(back_populates="reviews")

@@ -1,0 +1,424 @@
+"""Issuing certificates after passed results, rendering them, their life cycle (复审, suspension,
+revocation, expiry) and the violations that count against a 复审. Every decision is audited."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import date, datetime, timedelta
+
+import segno
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from stdnum.iso7064 import mod_11_2
+
+from ..core import audit, policy, storage
+from ..core.db import db, locked, utcnow
+from ..core.i18n import local_zone
+from ..core.pdf import create_pdf
+from ..exams.models import ExamAttempt, ExamSession, PracticalExam, SessionStatus
+from ..organisations.models import Organisation, ReviewUnit
+from ..people.idcard import mask
+from ..people.models import OperationType, Person, PersonnelCategory
+from ..training.ledger import training_check
+from ..training.models import CourseKind
+from .models import (
+    Certificate,
+    CertificateBatch,
+    CertificateReview,
+    CertificateStatus,
+    SerialCounter,
+    Violation,
+)
+
+PDF_TEMPLATE = "certificates/pdf/certificate.html"
+SERIAL = re.compile(r"^[TAS]\d{8}[0-9X]$")
+_PREFIX = {
+    PersonnelCategory.SPECIAL_OPERATOR: "T",
+    PersonnelCategory.PRINCIPAL: "A",
+    PersonnelCategory.SAFETY_MANAGER: "S",
+}
+
+
+class CertificateError(ValueError):
+    """A rule refused the operation; ``str()`` is the reason to show."""
+
+
+def today() -> date:
+    return datetime.now(local_zone()).date()
+
+
+# ----------------------------------------------------------------------------- serials and dates
+
+
+def check_character(body: str) -> str:
+    """ISO 7064 MOD 11-2 over the digits (as in the 身份证号): catches every single wrong digit
+    and every swap of two neighbouring digits; the letter is one of three (checked by form)."""
+    return mod_11_2.calc_check_digit(body[1:])
+
+
+def is_valid_serial(serial: str) -> bool:
+    return bool(SERIAL.match(serial)) and mod_11_2.is_valid(serial[1:])
+
+
+def next_serial(category: PersonnelCategory, on: date) -> str:
+    """``T26000123`` plus its check character: a letter for the kind of certificate, the year,
+    a number counted per kind and year under a row lock (two issuers never draw the same)."""
+    prefix = f"{_PREFIX[category]}{on.year % 100:02d}"
+    if db.session.get(SerialCounter, prefix) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(SerialCounter(prefix=prefix, last=0))
+        except IntegrityError:
+            pass
+    counter = db.session.scalars(
+        select(SerialCounter)
+        .where(SerialCounter.prefix == prefix)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    counter.last += 1
+    if counter.last > 999_999:
+        raise CertificateError(_l("The serial numbers of %(p)s are used up.", p=prefix))
+    body = f"{prefix}{counter.last:06d}"
+    return body + check_character(body)
+
+
+def add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def clean_years(person: Person, on: date) -> bool:
+    """10+ years in the trade without a recorded violation earn the longer 复审 interval."""
+    needed = policy.get("special_ops.clean_years_for_long_interval")
+    violations = db.session.scalar(select(func.count(Violation.id)).where(Violation.person_id == person.id))
+    return person.mining_years(on) >= needed and not violations
+
+
+def review_interval(person: Person, on: date) -> int:
+    if clean_years(person, on):
+        return policy.get("special_ops.long_review_interval_years")
+    return policy.get("special_ops.review_interval_years")
+
+
+def dates_for(category: PersonnelCategory, person: Person, issued_on: date) -> tuple[date, date | None]:
+    """(valid until, next 复审): special operations are valid 6 years with a 复审 every 3 (6 with
+    10+ clean years); managers' certificates last until their next assessment, every 3 years."""
+    if category is PersonnelCategory.SPECIAL_OPERATOR:
+        valid_until = add_years(issued_on, policy.get("special_ops.certificate_valid_years")) - timedelta(
+            days=1
+        )
+        review = add_years(issued_on, review_interval(person, issued_on))
+        return valid_until, min(review, valid_until)
+    years = policy.get("manager.assessment_interval_years")
+    return add_years(issued_on, years) - timedelta(days=1), None
+
+
+# ----------------------------------------------------------------------------- issuing
+
+
+def _issuer(attempt: ExamAttempt) -> Organisation:
+    """The 业务处室 whose reviewer approved the application issues the certificate."""
+    review = attempt.application.review_by(ReviewUnit.BUSINESS_DEPT) or attempt.application.reviews[0]
+    return db.session.get(Organisation, review.organisation_id)
+
+
+def completed(attempt: ExamAttempt) -> tuple[bool, PracticalExam | None]:
+    """Whether the person passed all the category requires: the written exam of a signed
+    sitting and, for special operations, the practical exam that follows it."""
+    if attempt.session.status is not SessionStatus.SIGNED or attempt.passed is not True:
+        return False, None
+    if attempt.application.category is not PersonnelCategory.SPECIAL_OPERATOR:
+        return True, None
+    practical = db.session.scalar(select(PracticalExam).where(PracticalExam.written_attempt_id == attempt.id))
+    return (practical is not None and practical.passed is True), practical
+
+
+def issue_for(attempt: ExamAttempt, *, batch: CertificateBatch | None = None) -> Certificate | None:
+    """Issue the certificate a complete result earns, in one operation; the existing one if it
+    was issued already (the unique result columns make a second one impossible)."""
+    existing = db.session.scalar(select(Certificate).where(Certificate.written_attempt_id == attempt.id))
+    if existing is not None:
+        return existing
+    done, practical = completed(attempt)
+    if not done:
+        return None
+    application = attempt.application
+    issued_on = today()
+    valid_until, next_review = dates_for(application.category, attempt.person, issued_on)
+    if batch is None:
+        batch = db.session.scalar(
+            select(CertificateBatch).where(CertificateBatch.session_id == attempt.session_id)
+        )
+    certificate = Certificate(
+        serial=next_serial(application.category, issued_on),
+        person_id=attempt.person_id,
+        category=application.category,
+        operation_type=application.operation_type,
+        written_attempt_id=attempt.id,
+        practical_id=practical.id if practical else None,
+        issuer_id=_issuer(attempt).id,
+        issued_on=issued_on,
+        valid_until=valid_until,
+        next_review_on=next_review,
+        status=CertificateStatus.VALID,
+        batch_id=batch.id if batch else None,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(certificate)
+    except IntegrityError:  # another job issued it a moment ago
+        return db.session.scalar(select(Certificate).where(Certificate.written_attempt_id == attempt.id))
+    audit.record(
+        "certificate.issue",
+        certificate,
+        after={
+            "serial": certificate.serial,
+            "person_id": certificate.person_id,
+            "category": certificate.category,
+            "operation_type": certificate.operation_type,
+            "written_attempt_id": attempt.id,
+            "practical_id": certificate.practical_id,
+            "issued_on": issued_on,
+            "valid_until": valid_until,
+            "next_review_on": next_review,
+        },
+    )
+    return certificate
+
+
+def start_batch(session: ExamSession) -> CertificateBatch:
+    """The batch of a signed sitting (one per sitting); the caller queues its job."""
+    batch = db.session.scalar(select(CertificateBatch).where(CertificateBatch.session_id == session.id))
+    if batch is None:
+        batch = CertificateBatch(session_id=session.id, status="queued")
+        db.session.add(batch)
+        db.session.flush()
+        audit.record("certificate.batch_start", batch, after={"session_id": session.id})
+    return batch
+
+
+def run_batch(batch: CertificateBatch, progress=None, chunk: int = 50) -> int:
+    """Issue and render every certificate the sitting earned; a re-run adds nothing twice."""
+    attempts = db.session.scalars(
+        select(ExamAttempt).where(ExamAttempt.session_id == batch.session_id).order_by(ExamAttempt.seat)
+    ).all()
+    eligible = [a for a in attempts if completed(a)[0]]
+    batch.status, batch.total = "running", len(eligible)
+    certificates = [issue_for(a, batch=batch) for a in eligible]
+    done = 0
+    for start in range(0, len(certificates), chunk):
+        ensure_pdfs(certificates[start : start + chunk])
+        done = min(start + chunk, len(certificates))
+        batch.issued = done
+        if progress:
+            progress(done / max(len(certificates), 1))
+    batch.issued = len(certificates)
+    batch.status, batch.finished_at = "done", utcnow()
+    db.session.flush()
+    return len(certificates)
+
+
+# ----------------------------------------------------------------------------- the PDF
+
+
+def verify_url(serial: str) -> str:
+    base = current_app.config.get("PORTAL_URL") or "http://localhost:5000"
+    return f"{base.rstrip('/')}/verify/{serial}"
+
+
+def _data_url(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def pdf_context(certificate: Certificate) -> dict:
+    """Plain values only: what the certificate says, its photo and QR code inlined."""
+    person = certificate.person
+    photo = None
+    if person.photo_key:
+        photo = _data_url("image/jpeg", storage.path_for(person.photo_key).read_bytes())
+    url = verify_url(certificate.serial)
+    return {
+        "serial": certificate.serial,
+        "name": person.name,
+        "gender": person.gender.label,
+        "id_number": person.id_number,
+        "birth_date": person.birth_date.isoformat(),
+        "category": certificate.category.label,
+        "subject": certificate.subject_label,
+        "issuer": certificate.issuer.name,
+        "issued_on": certificate.issued_on.isoformat(),
+        "valid_until": certificate.valid_until.isoformat(),
+        "next_review_on": certificate.next_review_on.isoformat() if certificate.next_review_on else "",
+        "photo": photo,
+        "qr": segno.make(url, error="m").png_data_uri(scale=6, border=2),
+        "verify_url": url,
+        "special": certificate.category is PersonnelCategory.SPECIAL_OPERATOR,
+    }
+
+
+def sample_context(person: Person) -> dict:
+    """The certificate a person would get, for ``flask certificates sample`` (nothing issued)."""
+    issued_on = today()
+    valid_until, next_review = dates_for(PersonnelCategory.SPECIAL_OPERATOR, person, issued_on)
+    sample = Certificate(
+        serial="T" + f"{issued_on.year % 100:02d}000000",
+        person=person,
+        category=PersonnelCategory.SPECIAL_OPERATOR,
+        operation_type=OperationType.COAL_GAS_INSPECTION,
+        issuer=db.session.scalars(select(Organisation).order_by(Organisation.id)).first(),
+        issued_on=issued_on,
+        valid_until=valid_until,
+        next_review_on=next_review,
+        status=CertificateStatus.VALID,
+    )
+    sample.serial += check_character(sample.serial)
+    return pdf_context(sample)
+
+
+def ensure_pdfs(certificates: list[Certificate]) -> None:
+    """Render (together) and store the PDFs of those that have none yet."""
+    missing = [c for c in certificates if c.pdf_key is None]
+    if not missing:
+        return
+    pdfs = create_pdf(PDF_TEMPLATE, [pdf_context(c) for c in missing], separate=True)
+    for certificate, data in zip(missing, pdfs, strict=True):
+        certificate.pdf_key = storage.save("certificates", data, ".pdf")
+    db.session.flush()
+
+
+def pdf_bytes(certificate: Certificate) -> bytes:
+    ensure_pdfs([certificate])
+    return storage.path_for(certificate.pdf_key).read_bytes()
+
+
+def masked_id(certificate: Certificate) -> str:
+    return mask(certificate.person.id_number)
+
+
+# ----------------------------------------------------------------------------- the life cycle
+
+
+def set_status(certificate: Certificate, status: CertificateStatus, reason: str, *, actor) -> None:
+    """Suspend, reinstate (from suspended only) or revoke (final), with a reason."""
+    certificate = locked(Certificate, certificate.id)
+    if not reason.strip():
+        raise CertificateError(_l("Give the reason."))
+    if certificate.status is CertificateStatus.REVOKED:
+        raise CertificateError(_l("A revoked certificate stays revoked."))
+    if certificate.status is status:
+        raise CertificateError(_l("The certificate is %(s)s already.", s=status.label))
+    before = certificate.status
+    certificate.status, certificate.status_reason = status, reason.strip()
+    certificate.status_changed_at = utcnow()
+    db.session.flush()
+    audit.record(
+        f"certificate.{status.value}",
+        certificate,
+        actor=actor,
+        before={"status": before},
+        after={"status": status, "reason": certificate.status_reason},
+    )
+
+
+def record_violation(person: Person, occurred_on: date, description: str, *, actor) -> Violation:
+    if not description.strip():
+        raise CertificateError(_l("Describe the violation."))
+    if occurred_on > today():
+        raise CertificateError(_l("The date is in the future."))
+    violation = Violation(
+        person_id=person.id, occurred_on=occurred_on, description=description.strip(), recorded_by_id=actor.id
+    )
+    db.session.add(violation)
+    db.session.flush()
+    audit.record(
+        "violation.record", violation, actor=actor, after={"person_id": person.id, "occurred_on": occurred_on}
+    )
+    return violation
+
+
+def review_checks(certificate: Certificate, on: date) -> list[dict]:
+    """The 复审 rules, each with what it found."""
+    due = certificate.next_review_on
+    window = policy.get("special_ops.review_window_days")
+    opens = due - timedelta(days=window)
+    hours = training_check(
+        certificate.person,
+        PersonnelCategory.SPECIAL_OPERATOR,
+        certificate.operation_type,
+        on,
+        kind=CourseKind.REVIEW,
+    )
+    last = max([r.due_on for r in certificate.reviews if r.passed] + [certificate.issued_on])
+    violations = db.session.scalar(
+        select(func.count(Violation.id)).where(
+            Violation.person_id == certificate.person_id, Violation.occurred_on >= last
+        )
+    )
+    allowed = policy.get("special_ops.review_max_violations")
+    return [
+        {
+            "rule": "window",
+            "ok": opens <= on <= due,
+            "detail": str(
+                _l("复审 is applied for from %(a)s to %(b)s", a=opens.isoformat(), b=due.isoformat())
+            ),
+        },
+        {"rule": "training_hours", "ok": hours.ok, "detail": hours.detail},
+        {
+            "rule": "violations",
+            "ok": violations <= allowed,
+            "detail": str(
+                _l(
+                    "%(n)d violations recorded since %(d)s; at most %(m)d allowed",
+                    n=violations,
+                    d=last.isoformat(),
+                    m=allowed,
+                )
+            ),
+        },
+    ]
+
+
+def apply_for_review(certificate: Certificate, *, actor, on: date | None = None) -> CertificateReview:
+    """复审: decided from the records at once; passed moves the next 复审 date (6 years ahead
+    for 10+ clean years, never past the certificate's validity)."""
+    on = on or today()
+    certificate = locked(Certificate, certificate.id)
+    if certificate.category is not PersonnelCategory.SPECIAL_OPERATOR or certificate.next_review_on is None:
+        raise CertificateError(_l("Only special-operations certificates have a 复审."))
+    if certificate.state(on).value not in ("valid", "review_due"):
+        raise CertificateError(_l("The certificate is %(s)s.", s=certificate.state(on).label))
+    due = certificate.next_review_on
+    checks = review_checks(certificate, on)
+    window = checks[0]
+    if not window["ok"]:  # outside the window there is nothing to decide yet
+        raise CertificateError(window["detail"])
+    passed = all(c["ok"] for c in checks)
+    next_review = None
+    if passed:
+        next_review = min(add_years(due, review_interval(certificate.person, on)), certificate.valid_until)
+        certificate.next_review_on = next_review
+    review = CertificateReview(
+        certificate=certificate,
+        due_on=due,
+        applied_on=on,
+        passed=passed,
+        checks=checks,
+        next_review_on=next_review,
+        applied_by_id=actor.id,
+    )
+    db.session.add(review)
+    db.session.flush()
+    audit.record(
+        "certificate.review",
+        certificate,
+        actor=actor,
+        after={"due_on": due, "passed": passed, "checks": checks, "next_review_on": next_review},
+    )
+    return review

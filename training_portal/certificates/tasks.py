@@ -1,0 +1,87 @@
+"""The batch job of a signed sitting and the 复审/expiry reminders.
+
+The batch is ``acks_late`` with ``reject_on_worker_lost``: a worker killed halfway leaves the
+message for another worker, whose run issues what is missing and nothing twice (the unique
+result columns), in one transaction of its own.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+from celery import shared_task
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from ..accounts.models import User
+from ..core.db import db, locked
+from ..notifications import operations as notes
+from . import operations as ops
+from .models import Certificate, CertificateBatch, CertificateStatus
+
+REMINDER_DAYS = (60, 30)  # the rule: reminders 60 and 30 days before 复审 and expiry
+
+notes.register(
+    "certificate_review",
+    _l(
+        "The 复审 of your certificate %(serial)s (%(subject)s) is due on "
+        "%(due)s; apply within 60 days before it."
+    ),
+)
+notes.register("certificate_expiry", _l("Your certificate %(serial)s (%(subject)s) expires on %(due)s."))
+
+
+@shared_task(bind=True, name="certificates.issue_batch", acks_late=True, reject_on_worker_lost=True)
+def issue_batch(self, batch_id: int) -> dict:
+    batch = locked(CertificateBatch, batch_id)
+
+    def progress(fraction: float) -> None:
+        if self.request.id:
+            self.update_state(state="PROGRESS", meta={"progress": round(fraction, 3)})
+
+    issued = ops.run_batch(batch, progress)
+    return {"batch": batch_id, "certificates": issued}
+
+
+@shared_task(name="certificates.send_reminders")
+def send_reminders(today: str | None = None) -> dict:
+    day = date.fromisoformat(today) if today else ops.today()
+    horizon = day + timedelta(days=max(REMINDER_DAYS))
+    certificates = db.session.scalars(
+        select(Certificate).where(
+            Certificate.status == CertificateStatus.VALID,
+            or_(
+                Certificate.next_review_on.between(day, horizon),
+                Certificate.valid_until.between(day, horizon),
+            ),
+        )
+    ).all()
+    accounts: dict[int, list[User]] = {}
+    for user in db.session.scalars(
+        select(User).where(User.person_id.in_({c.person_id for c in certificates}), User.active.is_(True))
+    ):
+        accounts.setdefault(user.person_id, []).append(user)
+    sent: Counter[str] = Counter()
+    for certificate in certificates:
+        for kind, due in (
+            ("certificate_review", certificate.next_review_on),
+            ("certificate_expiry", certificate.valid_until),
+        ):
+            if due is None or not day <= due <= horizon:
+                continue
+            days = min(d for d in REMINDER_DAYS if (due - day).days <= d)
+            params = {
+                "serial": certificate.serial,
+                "subject": certificate.subject_label,
+                "due": due.isoformat(),
+            }
+            for user in accounts.get(certificate.person_id, []):
+                sent[kind] += notes.notify(
+                    user,
+                    f"{kind}:{certificate.id}:{due.isoformat()}:{days}",
+                    kind,
+                    params,
+                    f"/certificates/{certificate.id}",
+                )
+    return {kind: n for kind, n in sent.items() if n}

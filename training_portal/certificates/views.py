@@ -1,0 +1,297 @@
+"""Certificate pages: a holder's certificates and downloads, one certificate with its life cycle,
+a sitting's batch, the regulators' search, and the public verification page."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import date
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from ..core import storage
+from ..core.db import db
+from ..core.pdf import create_pdf
+from ..core.web import get_or_404, refuse
+from ..exams.models import ExamSession
+from ..people import operations as people_ops
+from ..people.models import Person
+from . import operations as ops
+from .models import Certificate, CertificateBatch, CertificateState, CertificateStatus
+
+bp = Blueprint("certificates", __name__, template_folder="templates")
+limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+
+
+def init_limiter(app) -> None:
+    """The verification page is public: a client may check a few certificates a minute, not
+    walk the serial numbers. Limits are kept in Redis when a Redis broker is configured."""
+    broker = app.config["CELERY"]["broker_url"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", broker if broker.startswith("redis") else "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    limiter.init_app(app)
+
+
+VERIFY_LIMIT = "30 per minute"
+
+
+# ----------------------------------------------------------------------------- holders and staff
+
+
+def _certificate_or_error(certificate_id: int) -> Certificate:
+    certificate = get_or_404(Certificate, certificate_id, _("No such certificate."))
+    if not certificate.can_view(current_user):
+        refuse(403, _("This certificate is outside what you may see."))
+    return certificate
+
+
+@bp.get("/certificates/mine")
+@login_required
+def mine():
+    if current_user.person is None:
+        refuse(403, _("This account is not linked to a person."))
+    rows = db.session.scalars(
+        select(Certificate)
+        .where(Certificate.person_id == current_user.person_id)
+        .order_by(Certificate.issued_on.desc())
+    ).all()
+    return render_template("certificates/mine.html", rows=rows, today=ops.today())
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@login_required
+def detail(certificate_id: int):
+    certificate = _certificate_or_error(certificate_id)
+    return render_template(
+        "certificates/detail.html",
+        c=certificate,
+        today=ops.today(),
+        can_change=certificate.can_change_status(current_user),
+        can_apply=current_user.person_id == certificate.person_id
+        or certificate.person.can_edit(current_user),
+        statuses=CertificateStatus,
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@login_required
+def pdf(certificate_id: int):
+    certificate = _certificate_or_error(certificate_id)
+    return send_file(
+        io.BytesIO(ops.pdf_bytes(certificate)),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"{certificate.serial}.pdf",
+    )
+
+
+@bp.post("/certificates/<int:certificate_id>/status")
+@login_required
+def change_status(certificate_id: int):
+    certificate = _certificate_or_error(certificate_id)
+    if not certificate.can_change_status(current_user):
+        refuse(403, _("Only regulators suspend or revoke certificates."))
+    try:
+        status = CertificateStatus(request.form.get("status", ""))
+    except ValueError:
+        refuse(400, _("Choose suspend, reinstate or revoke."))
+    try:
+        ops.set_status(certificate, status, request.form.get("reason", ""), actor=current_user)
+    except ops.CertificateError as exc:
+        refuse(422, exc)
+    return redirect(url_for("certificates.detail", certificate_id=certificate.id))
+
+
+@bp.post("/certificates/<int:certificate_id>/review")
+@login_required
+def apply_review(certificate_id: int):
+    certificate = _certificate_or_error(certificate_id)
+    if current_user.person_id != certificate.person_id and not certificate.person.can_edit(current_user):
+        refuse(403, _("The holder, or their employer, applies for 复审."))
+    try:
+        ops.apply_for_review(certificate, actor=current_user)
+    except ops.CertificateError as exc:
+        refuse(422, exc)
+    return redirect(url_for("certificates.detail", certificate_id=certificate.id))
+
+
+@bp.post("/certificates/people/<int:person_id>/violations")
+@login_required
+def record_violation(person_id: int):
+    person = get_or_404(Person, person_id, _("No such person."))
+    if not (
+        current_user.can("certificate.record_violation", None)
+        or any(current_user.can("certificate.record_violation", o) for o in person.related_organisations())
+    ):
+        refuse(403, _("Only regulators record violations."))
+    try:
+        occurred_on = date.fromisoformat(request.form.get("occurred_on", ""))
+    except ValueError:
+        refuse(400, _("Give the date of the violation."))
+    try:
+        ops.record_violation(person, occurred_on, request.form.get("description", ""), actor=current_user)
+    except ops.CertificateError as exc:
+        refuse(422, exc)
+    return redirect(
+        request.form.get("next")
+        if request.form.get("next", "").startswith("/certificates/")
+        else url_for("people.record", person_id=person.id)
+    )
+
+
+@bp.get("/certificates/search")
+@login_required
+def search():
+    if not current_user.holds("certificate.search"):
+        refuse(403, _("Only regulators search certificates."))
+    text = request.args.get("q", "").strip()[:40]
+    wanted = request.args.get("state", "")
+    today = ops.today()
+    query = (
+        select(Certificate)
+        .join(Person)
+        .where(
+            Certificate.person_id.in_(people_ops.visible_people(current_user).with_only_columns(Person.id))
+        )
+    )
+    if text:
+        query = query.where(
+            or_(
+                Certificate.serial == text.upper(),
+                Person.id_number == text.upper(),
+                Person.name.contains(text),
+            )
+        )
+    rows = db.session.scalars(query.order_by(Certificate.issued_on.desc()).limit(500)).all()
+    if wanted in {s.value for s in CertificateState}:
+        rows = [c for c in rows if c.state(today).value == wanted]
+    return render_template(
+        "certificates/search.html", rows=rows, q=text, state=wanted, states=CertificateState, today=today
+    )
+
+
+# ----------------------------------------------------------------------------- batches
+
+
+def _batch_or_error(batch_id: int) -> tuple[CertificateBatch, ExamSession]:
+    batch = get_or_404(CertificateBatch, batch_id, _("No such batch."))
+    session = db.session.get(ExamSession, batch.session_id)
+    if not (
+        session.can_proctor(current_user)
+        or current_user.holds("exam.schedule")
+        or current_user.holds("exam.results")
+    ):
+        refuse(403, _("Only the sitting's proctors, schedulers and regulators see its batch."))
+    return batch, session
+
+
+@bp.get("/certificates/batches")
+@login_required
+def batches():
+    if not (current_user.holds("exam.schedule") or current_user.holds("exam.results")):
+        refuse(403, _("Only schedulers and regulators see certificate batches."))
+    rows = db.session.execute(
+        select(CertificateBatch, ExamSession)
+        .join(ExamSession, ExamSession.id == CertificateBatch.session_id)
+        .order_by(CertificateBatch.id.desc())
+        .limit(200)
+    ).all()
+    return render_template("certificates/batches.html", rows=rows)
+
+
+@bp.get("/certificates/batches/<int:batch_id>")
+@login_required
+def batch(batch_id: int):
+    batch, session = _batch_or_error(batch_id)
+    return render_template("certificates/batch.html", batch=batch, session=session, today=ops.today())
+
+
+@bp.get("/certificates/batches/<int:batch_id>/progress")
+@login_required
+def batch_progress(batch_id: int):
+    batch, _session = _batch_or_error(batch_id)
+    fraction = 1.0 if batch.status == "done" else 0.0
+    if batch.status in ("queued", "running") and batch.task_id:
+        result = current_app.extensions["celery"].AsyncResult(batch.task_id)
+        if result.state == "PROGRESS" and isinstance(result.info, dict):
+            fraction = float(result.info.get("progress", 0.0))
+    return jsonify(
+        {"status": batch.status, "progress": fraction, "issued": batch.issued, "total": batch.total}
+    )
+
+
+def _issued(batch: CertificateBatch) -> list[Certificate]:
+    if not batch.certificates:
+        refuse(409, _("The batch has no certificates yet."))
+    return batch.certificates
+
+
+@bp.get("/certificates/batches/<int:batch_id>.zip")
+@login_required
+def batch_zip(batch_id: int):
+    batch, _session = _batch_or_error(batch_id)
+    certificates = _issued(batch)
+    ops.ensure_pdfs(certificates)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for certificate in certificates:
+            archive.write(storage.path_for(certificate.pdf_key), f"{certificate.serial}.pdf")
+    out.seek(0)
+    return send_file(
+        out,
+        mimetype="application/zip",
+        as_attachment=True,
+        download_name=f"certificates-session-{batch.session_id}.zip",
+    )
+
+
+@bp.get("/certificates/batches/<int:batch_id>/print.pdf")
+@login_required
+def batch_print(batch_id: int):
+    batch, _session = _batch_or_error(batch_id)
+    data = create_pdf(ops.PDF_TEMPLATE, [ops.pdf_context(c) for c in _issued(batch)])
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=f"certificates-session-{batch.session_id}-print.pdf",
+    )
+
+
+# ----------------------------------------------------------------------------- public
+
+
+def _public(serial: str) -> Certificate | None:
+    serial = serial.strip().upper()
+    if not ops.is_valid_serial(serial):
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.serial == serial))
+
+
+@bp.get("/verify/<serial>")
+@limiter.limit(VERIFY_LIMIT)
+def verify(serial: str):
+    certificate = _public(serial)
+    if certificate is None:
+        return render_template("certificates/verify.html", c=None, serial=serial[:20]), 404
+    return render_template(
+        "certificates/verify.html",
+        c=certificate,
+        serial=certificate.serial,
+        state=certificate.state(ops.today()),
+        masked=ops.masked_id(certificate),
+    )
+
+
+@bp.get("/verify/<serial>/photo")
+@limiter.limit(VERIFY_LIMIT)
+def verify_photo(serial: str):
+    certificate = _public(serial)
+    if certificate is None or certificate.person.photo_key is None:
+        refuse(404, _("No photo."))
+    return send_file(storage.path_for(certificate.person.photo_key), mimetype="image/jpeg", max_age=0)
