@@ -7,6 +7,8 @@ headers and cookie flags every page must carry.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -20,6 +22,8 @@ from training_portal.notifications import operations as notes
 from training_portal.notifications.models import Notification
 from training_portal.organisations.models import Organisation
 from training_portal.people import operations as people_ops
+from training_portal.people.models import Post
+from training_portal.regulator import operations as regulator_ops
 from training_portal.training.models import Course
 
 from .certificates.conftest import certified
@@ -224,6 +228,25 @@ MATRIX |= {
     ("certificates.verify_photo", "GET"): everyone(404, anonymous=404),  # the holder has no photo
 }
 
+# The regulator's workspace: the Gujiao mine, an inspection there with a failed spot test of its
+# director (taken on the provincial regulator's phone) and the reassignment order it raised.
+GUJIAO_OVERSIGHT = ("admin", *REGULATORS)
+MATRIX |= {
+    ("regulator.compliance", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
+    ("regulator.compliance_export", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
+    ("regulator.mine", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
+    ("regulator.record_inspection", "POST"): only({r: 400 for r in GUJIAO_OVERSIGHT}, 403),  # no date
+    ("regulator.inspection", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
+    ("regulator.start_spot_test", "POST"): only({r: 400 for r in GUJIAO_OVERSIGHT}, 403),  # nobody chosen
+    ("regulator.spot_test", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
+    ("regulator.submit_spot_test", "POST"): only({"regulator": 302}, 403),  # handed in already: the result
+    ("regulator.orders", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
+    ("regulator.respond", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),  # no answer given
+    ("regulator.close", "POST"): only({r: 422 for r in GUJIAO_OVERSIGHT}, 403),  # the mine has not answered
+    ("regulator.search", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
+    ("regulator.search_export", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
+}
+
 # Requests that change who is logged in, or whom, go last.
 LAST = ["exams_api.submit", "exams.sign", "admin.revoke_role", "admin.set_active", "accounts.logout"]
 
@@ -258,6 +281,11 @@ def objects(demo, user_named):
     exam_session = db.session.scalar(select(ExamSession))
     attempt = exam_session.attempts[0]
     certificate = certified(users_by_name())  # the first gas inspector without a seat: at Gujiao
+    regulator = user_named("regulator")
+    inspection = regulator_ops.record_inspection(mine, date.today(), "张监察", "", actor=regulator)
+    director = next(p for p in regulator_ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
+    spot = regulator_ops.start_spot_test(inspection, director, bank_blueprint, actor=regulator)
+    regulator_ops.submit_spot_test(spot, {}, actor=regulator)
     practical_exam = passed_practical(users_by_name())
     limiter.reset()
     course = db.session.scalar(select(Course).where(Course.title == DEMO_COURSE))
@@ -269,7 +297,8 @@ def objects(demo, user_named):
     return {
         "course_id": course.id, "class_id": training_class.id, "lesson_id": training_class.lessons[0].id,
         "notification_id": notification.id, "certificate_id": certificate.id, "serial": certificate.serial,
-        "batch_id": certificate.batch_id,
+        "batch_id": certificate.batch_id, "mine_id": mine.id, "inspection_id": inspection.id,
+        "test_id": spot.id, "order_id": spot.order.id,
         "appeal_id": 999_999, "upload_id": "nope", "recording_id": 999_999, "event_id": 999_999,
         "session_id": exam_session.id, "attempt_id": attempt.id,
         "practical_id": practical_exam.id,

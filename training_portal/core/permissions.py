@@ -108,3 +108,6 @@ register("training.record_accident", _l("Record fatal accidents (re-training dut
 register("certificate.revoke", _l("Suspend, reinstate and revoke certificates"), Role.REGULATOR)
 register("certificate.search", _l("Search certificates in the jurisdiction"), Role.REGULATOR)
 register("certificate.record_violation", _l("Record violations of certificate holders"), Role.REGULATOR)
+register("inspection.conduct", _l("Inspect mines and run spot tests (逢查必考)"), Role.REGULATOR)
+register("order.respond", _l("Answer reassignment orders for one's mine"), Role.MINE_OFFICER)
+register("compliance.view", _l("See 五职矿长 compliance"), Role.REGULATOR, Role.MINE_OFFICER)

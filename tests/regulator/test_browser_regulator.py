@@ -1,0 +1,46 @@
+"""In a real browser, phone-sized: a regulator searches a person, opens the record, then
+inspects the mine and runs a spot test on the phone."""
+
+from __future__ import annotations
+
+import pytest
+
+from training_portal.core.db import db
+from training_portal.people.models import Post
+from training_portal.regulator import operations as ops
+
+from ..conftest import browser_login
+from .conftest import gujiao
+
+pytestmark = pytest.mark.slow
+
+
+def test_search_record_and_spot_test_on_a_phone(live_server, browser):
+    mine = gujiao()
+    director = next(p for p in ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR).person
+    name, mine_id = director.name, mine.id
+    db.session.commit()
+    page = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    ).new_page()
+    browser_login(page, live_server, "regulator")
+    page.goto(f"{live_server}/regulator/search")
+    page.fill("[data-test=q]", name)
+    page.press("[data-test=q]", "Enter")
+    page.click(f"[data-test=results] >> text={name}")
+    page.wait_for_selector("[data-test=record-spot-tests]")
+    assert name in page.content()
+
+    page.goto(f"{live_server}/regulator/mines/{mine_id}")
+    assert "未达标" in page.locator("h2").first.inner_text()  # no manager holds a valid certificate yet
+    page.click("[data-test=inspection-form] button[type=submit]")
+    page.wait_for_selector("[data-test=spot-test-form]")
+    page.select_option("#post_id", label=f"{name}（矿长）")
+    page.click("[data-test=spot-test-form] button[type=submit]")
+    page.wait_for_selector("[data-test=spot-paper]")
+    for fieldset in page.locator("[data-test=spot-paper] fieldset").all():
+        fieldset.locator("input").first.check()
+    page.click("[data-test=hand-in]")
+    result = page.locator("[data-test=spot-result]").inner_text()
+    assert "分" in result or "Score" in result
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling

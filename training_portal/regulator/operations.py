@@ -1,0 +1,373 @@
+"""五职矿长 compliance, inspections, spot tests and reassignment orders, and the search."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
+
+from question_bank import assembly
+from question_bank.models import Blueprint
+
+from ..certificates.models import Certificate, CertificateState
+from ..certificates.operations import today
+from ..core import audit, policy
+from ..core.db import db, locked, utcnow
+from ..organisations.models import MineEnterprise, Organisation
+from ..organisations.operations import visible_organisations
+from ..people import operations as people_ops
+from ..people.models import FIVE_MANAGER_POSTS, Education, Person, PersonPost
+from .models import Inspection, OrderStatus, ReassignmentOrder, SpotTest
+
+
+class RegulatorError(ValueError):
+    """A rule refused the operation; ``str()`` is the reason to show."""
+
+
+# ----------------------------------------------------------------------------- 五职矿长 compliance
+
+
+@dataclass
+class Check:
+    ok: bool
+    detail: str
+    pending: bool = False  # not yet due: neither a failure nor done
+
+
+@dataclass
+class PostCompliance:
+    post: object
+    holder: Person | None = None
+    checks: dict[str, Check] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.holder is not None and all(c.ok or c.pending for c in self.checks.values())
+
+
+@dataclass
+class MineCompliance:
+    mine: MineEnterprise
+    posts: list[PostCompliance]
+
+    @property
+    def ok(self) -> bool:
+        return all(p.ok for p in self.posts)
+
+    @property
+    def problems(self) -> int:
+        return sum(not p.ok for p in self.posts)
+
+
+def _months_later(day: date, months: int) -> date:
+    total = day.month - 1 + months
+    year, month = day.year + total // 12, total % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _post_compliance(
+    post: PersonPost | None, kind, certificates: list[Certificate], on: date
+) -> PostCompliance:
+    row = PostCompliance(kind)
+    if post is None:
+        row.checks["filled"] = Check(False, str(_l("Vacant")))
+        return row
+    person = row.holder = post.person
+    row.checks["filled"] = Check(True, person.name)
+    category = post.post.personnel_category
+    held = [c for c in certificates if c.person_id == person.id and c.category is category]
+    valid = [c for c in held if c.state(on) is CertificateState.VALID]
+    first_due = _months_later(post.started_on, policy.get("manager.first_assessment_months"))
+    if valid:
+        latest = max(valid, key=lambda c: c.valid_until)
+        row.checks["certificate"] = Check(
+            True,
+            str(_l("Certificate %(s)s valid until %(d)s", s=latest.serial, d=latest.valid_until.isoformat())),
+        )
+    elif not held and on <= first_due:
+        row.checks["certificate"] = Check(
+            False, str(_l("First assessment due by %(d)s", d=first_due.isoformat())), pending=True
+        )
+    elif held:
+        last = max(held, key=lambda c: c.valid_until)
+        row.checks["certificate"] = Check(
+            False,
+            str(
+                _l(
+                    "Certificate %(s)s is %(state)s: assessment overdue",
+                    s=last.serial,
+                    state=last.state(on).label,
+                )
+            ),
+        )
+    else:
+        row.checks["certificate"] = Check(
+            False, str(_l("No certificate; the assessment was due by %(d)s", d=first_due.isoformat()))
+        )
+    years = policy.get("admission.manager_min_mining_years")
+    education_ok = (
+        person.education is not None
+        and person.education.at_least(Education.COLLEGE)
+        and person.mining_related_degree
+    )
+    row.checks["education"] = Check(
+        education_ok,
+        str(
+            _l(
+                "%(edu)s%(field)s; a mining-related college degree or higher is required",
+                edu=person.education.label if person.education else "—",
+                field=f"（{person.education_field}）" if person.education_field else "",
+            )
+        ),
+    )
+    row.checks["mining_years"] = Check(
+        person.mining_years(on) >= years,
+        str(
+            _l(
+                "%(have)d years of mining work, at least %(need)d required",
+                have=person.mining_years(on),
+                need=years,
+            )
+        ),
+    )
+    return row
+
+
+def compliance(mines: list[MineEnterprise], on: date | None = None) -> list[MineCompliance]:
+    """Each of the five posts of each mine: filled, the holder's certificate valid (first
+    assessment within the policy's months of taking office, then every 3 years), and the dual
+    admission standard of 学历 and 从业年限 met."""
+    on = on or today()
+    ids = [m.id for m in mines]
+    posts = db.session.scalars(
+        select(PersonPost)
+        .where(
+            PersonPost.organisation_id.in_(ids),
+            PersonPost.post.in_(FIVE_MANAGER_POSTS),
+            PersonPost.started_on <= on,
+            or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= on),
+        )
+        .options(selectinload(PersonPost.person))
+    ).all()
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.person_id.in_({p.person_id for p in posts}))
+    ).all()
+    result = []
+    for mine in mines:
+        rows = []
+        for kind in FIVE_MANAGER_POSTS:
+            holder = max(
+                (p for p in posts if p.organisation_id == mine.id and p.post is kind),
+                key=lambda p: p.started_on,
+                default=None,
+            )
+            rows.append(_post_compliance(holder, kind, certificates, on))
+        result.append(MineCompliance(mine, rows))
+    return result
+
+
+def mines_of(user) -> list[MineEnterprise]:
+    """The mines in the user's jurisdiction (a mine officer: their own mine)."""
+    visible = visible_organisations(user).with_only_columns(Organisation.id)
+    return list(
+        db.session.scalars(
+            select(MineEnterprise).where(MineEnterprise.id.in_(visible)).order_by(MineEnterprise.name)
+        )
+    )
+
+
+# ----------------------------------------------------------------------------- inspections and spot tests
+
+
+def record_inspection(
+    mine: MineEnterprise, inspected_on: date, inspectors: str, findings: str, *, actor
+) -> Inspection:
+    if inspected_on > today():
+        raise RegulatorError(_l("The inspection date is in the future."))
+    if not inspectors.strip():
+        raise RegulatorError(_l("Name the inspectors."))
+    inspection = Inspection(
+        mine=mine,
+        inspected_on=inspected_on,
+        inspectors=inspectors.strip()[:200],
+        findings=findings.strip(),
+        created_by_id=actor.id,
+    )
+    db.session.add(inspection)
+    db.session.flush()
+    audit.record(
+        "inspection.record",
+        inspection,
+        actor=actor,
+        organisation=mine,
+        after={"mine_id": mine.id, "inspected_on": inspected_on, "inspectors": inspection.inspectors},
+    )
+    return inspection
+
+
+def managers_at(mine: MineEnterprise, on: date | None = None) -> list[PersonPost]:
+    on = on or today()
+    return list(
+        db.session.scalars(
+            select(PersonPost)
+            .where(
+                PersonPost.organisation_id == mine.id,
+                PersonPost.post.in_(FIVE_MANAGER_POSTS),
+                or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= on),
+            )
+            .order_by(PersonPost.post)
+        )
+    )
+
+
+def start_spot_test(inspection: Inspection, post: PersonPost, blueprint: Blueprint, *, actor) -> SpotTest:
+    if post.organisation_id != inspection.mine_id or post.post not in FIVE_MANAGER_POSTS:
+        raise RegulatorError(_l("Spot tests are for the managers of the inspected mine."))
+    if blueprint.purpose != "spot_test":
+        raise RegulatorError(_l("Choose a spot-test blueprint."))
+    try:
+        paper = assembly.draw_papers(blueprint, 1)[0]
+    except ValueError as exc:
+        raise RegulatorError(str(exc)) from exc
+    test = SpotTest(
+        inspection=inspection,
+        person_id=post.person_id,
+        post=post.post,
+        paper_id=paper.id,
+        started_by_id=actor.id,
+        deadline=utcnow() + timedelta(minutes=paper.duration_minutes),
+    )
+    db.session.add(test)
+    db.session.flush()
+    audit.record(
+        "spot_test.start",
+        test,
+        actor=actor,
+        organisation=inspection.mine,
+        after={
+            "inspection_id": inspection.id,
+            "person_id": post.person_id,
+            "post": post.post,
+            "paper_id": paper.id,
+        },
+    )
+    return test
+
+
+def submit_spot_test(test: SpotTest, answers: dict[int, list[int]], *, actor) -> SpotTest:
+    """Grade once (a second submit returns the result); a failure raises a reassignment order."""
+    test = locked(SpotTest, test.id)
+    if test.finished_at is not None:
+        return test
+    from question_bank.models import Paper
+
+    paper = db.session.get(Paper, test.paper_id)
+    late = utcnow() > test.deadline
+    counted = {} if late else answers
+    score, _items = assembly.grade_paper(paper, counted)
+    test.answers = {str(k): v for k, v in counted.items()}
+    test.score = score
+    test.passed = score >= policy.get("exam.pass_mark") * paper.total_points / policy.get("exam.total_points")
+    test.finished_at = utcnow()
+    db.session.flush()
+    audit.record(
+        "spot_test.grade",
+        test,
+        actor=actor,
+        organisation=test.inspection.mine,
+        after={"score": score, "passed": test.passed, "late": late},
+    )
+    if not test.passed:
+        order = ReassignmentOrder(
+            spot_test=test, mine_id=test.inspection.mine_id, person_id=test.person_id, status=OrderStatus.OPEN
+        )
+        db.session.add(order)
+        db.session.flush()
+        audit.record(
+            "order.issue",
+            order,
+            actor=actor,
+            organisation=test.inspection.mine,
+            after={"person_id": test.person_id, "post": test.post, "spot_test_id": test.id},
+        )
+    return test
+
+
+def respond_to_order(order: ReassignmentOrder, response: str, *, actor) -> None:
+    order = locked(ReassignmentOrder, order.id)
+    if order.status is OrderStatus.CLOSED:
+        raise RegulatorError(_l("The order is closed."))
+    if not response.strip():
+        raise RegulatorError(_l("Say what the mine did."))
+    order.status, order.response = OrderStatus.ANSWERED, response.strip()
+    order.responded_at, order.responded_by_id = utcnow(), actor.id
+    db.session.flush()
+    audit.record(
+        "order.respond", order, actor=actor, organisation=order.mine, after={"response": order.response}
+    )
+
+
+def close_order(order: ReassignmentOrder, *, actor) -> None:
+    order = locked(ReassignmentOrder, order.id)
+    if order.status is not OrderStatus.ANSWERED:
+        raise RegulatorError(_l("Only an order the mine has answered is closed."))
+    order.status, order.closed_at, order.closed_by_id = OrderStatus.CLOSED, utcnow(), actor.id
+    db.session.flush()
+    audit.record("order.close", order, actor=actor, organisation=order.mine)
+
+
+# ----------------------------------------------------------------------------- search
+
+
+def search_people(user, text: str, limit: int = 200) -> list[Person]:
+    """People in the user's jurisdiction by 身份证号, certificate serial, (partial) name, or the
+    name of their mine or training center."""
+    text = text.strip()
+    query: Select = people_ops.visible_people(user)
+    if not text:
+        return []
+    upper = text.upper()
+    by_certificate = select(Certificate.person_id).where(Certificate.serial == upper)
+    by_employer = select(Organisation.id).where(Organisation.name.contains(text))
+    query = query.where(
+        or_(
+            Person.id_number == upper,
+            Person.id.in_(by_certificate),
+            Person.name.contains(text),
+            Person.employer_id.in_(by_employer),
+        )
+    )
+    return list(db.session.scalars(query.order_by(Person.name, Person.id).limit(limit)))
+
+
+def badges(people: list[Person], on: date | None = None) -> dict[int, list[str]]:
+    """Status badges per person: valid / due for 复审 / expired / revoked, and training deficit."""
+    from ..training import ledger
+
+    on = on or today()
+    found: dict[int, list[str]] = {p.id: [] for p in people}
+    for certificate in db.session.scalars(select(Certificate).where(Certificate.person_id.in_(found))):
+        state = certificate.state(on)
+        if (
+            state is CertificateState.VALID
+            and certificate.next_review_on
+            and certificate.next_review_on
+            <= on + timedelta(days=policy.get("special_ops.review_window_days"))
+        ):
+            state_value = "review_soon"
+        else:
+            state_value = state.value
+        if state_value not in found[certificate.person_id]:
+            found[certificate.person_id].append(state_value)
+    short = {p.id for p, _line in ledger.deficits(select(Person).where(Person.id.in_(found)), on.year)}
+    for person_id in short:
+        found[person_id].append("training_deficit")
+    return found

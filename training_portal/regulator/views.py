@@ -1,0 +1,283 @@
+"""Regulator pages: compliance per mine, inspections and spot tests (a phone-sized page),
+reassignment orders, and the search with its Excel export."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from question_bank import assembly
+from question_bank.formats.excel import simple_table
+from question_bank.models import Blueprint as PaperBlueprint
+from question_bank.models import Paper
+
+from ..core.db import db, utcnow
+from ..core.web import get_or_404, refuse
+from ..organisations.models import MineEnterprise
+from ..people.models import PersonPost
+from . import operations as ops
+from .models import Inspection, OrderStatus, ReassignmentOrder, SpotTest
+
+bp = Blueprint("regulator", __name__, url_prefix="/regulator", template_folder="templates")
+
+
+def _need(permission: str, reason: str) -> None:
+    if not current_user.holds(permission):
+        refuse(403, reason)
+
+
+def _mine_or_error(mine_id: int) -> MineEnterprise:
+    mine = get_or_404(MineEnterprise, mine_id, _("No such mine."))
+    if not current_user.can("compliance.view", mine):
+        refuse(403, _("This mine is outside your jurisdiction."))
+    return mine
+
+
+def _compliance_rows(problems_only: bool):
+    rows = ops.compliance(ops.mines_of(current_user))
+    if problems_only:
+        rows = [r for r in rows if not r.ok]
+    return sorted(rows, key=lambda r: (r.ok, r.mine.name))
+
+
+@bp.get("/compliance")
+@login_required
+def compliance():
+    _need("compliance.view", _("Only regulators and mine officers see 五职矿长 compliance."))
+    problems_only = request.args.get("problems") == "1"
+    return render_template(
+        "regulator/compliance.html", rows=_compliance_rows(problems_only), problems_only=problems_only
+    )
+
+
+@bp.get("/compliance.xlsx")
+@login_required
+def compliance_export():
+    _need("compliance.view", _("Only regulators and mine officers see 五职矿长 compliance."))
+    rows = _compliance_rows(request.args.get("problems") == "1")
+    table = [
+        (
+            r.mine.name,
+            r.mine.region.full_name,
+            str(p.post.label),
+            p.holder.name if p.holder else "",
+            "OK" if p.ok else "; ".join(c.detail for c in p.checks.values() if not (c.ok or c.pending)),
+        )
+        for r in rows
+        for p in r.posts
+    ]
+    data = simple_table("五职矿长", ("矿山", "地区", "岗位", "姓名", "问题"), table)
+    return send_file(
+        io.BytesIO(data),
+        as_attachment=True,
+        download_name="compliance.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+@bp.get("/mines/<int:mine_id>")
+@login_required
+def mine(mine_id: int):
+    mine = _mine_or_error(mine_id)
+    inspections = db.session.scalars(
+        select(Inspection).where(Inspection.mine_id == mine.id).order_by(Inspection.inspected_on.desc())
+    ).all()
+    orders = db.session.scalars(
+        select(ReassignmentOrder)
+        .where(ReassignmentOrder.mine_id == mine.id)
+        .order_by(ReassignmentOrder.id.desc())
+    ).all()
+    return render_template(
+        "regulator/mine.html",
+        mine=mine,
+        result=ops.compliance([mine])[0],
+        inspections=inspections,
+        orders=orders,
+        today=date.today(),
+        can_inspect=current_user.can("inspection.conduct", mine),
+    )
+
+
+@bp.post("/mines/<int:mine_id>/inspections")
+@login_required
+def record_inspection(mine_id: int):
+    mine = _mine_or_error(mine_id)
+    if not current_user.can("inspection.conduct", mine):
+        refuse(403, _("Only regulators inspect mines."))
+    try:
+        inspected_on = date.fromisoformat(request.form.get("inspected_on", ""))
+    except ValueError:
+        refuse(400, _("Give the date of the inspection."))
+    try:
+        inspection = ops.record_inspection(
+            mine,
+            inspected_on,
+            request.form.get("inspectors", ""),
+            request.form.get("findings", ""),
+            actor=current_user,
+        )
+    except ops.RegulatorError as exc:
+        refuse(422, exc)
+    return redirect(url_for("regulator.inspection", inspection_id=inspection.id))
+
+
+def _inspection_or_error(inspection_id: int) -> Inspection:
+    inspection = get_or_404(Inspection, inspection_id, _("No such inspection."))
+    if not inspection.can_view(current_user):
+        refuse(403, _("This inspection is outside your jurisdiction."))
+    return inspection
+
+
+@bp.get("/inspections/<int:inspection_id>")
+@login_required
+def inspection(inspection_id: int):
+    inspection = _inspection_or_error(inspection_id)
+    blueprints = db.session.scalars(
+        select(PaperBlueprint).where(PaperBlueprint.purpose == "spot_test").order_by(PaperBlueprint.name)
+    ).all()
+    return render_template(
+        "regulator/inspection.html",
+        inspection=inspection,
+        blueprints=blueprints,
+        managers=ops.managers_at(inspection.mine),
+        can_conduct=inspection.can_conduct(current_user),
+    )
+
+
+@bp.post("/inspections/<int:inspection_id>/spot-tests")
+@login_required
+def start_spot_test(inspection_id: int):
+    inspection = _inspection_or_error(inspection_id)
+    if not inspection.can_conduct(current_user):
+        refuse(403, _("Only regulators run spot tests."))
+    post = db.session.get(PersonPost, request.form.get("post_id", type=int) or 0)
+    blueprint = db.session.get(PaperBlueprint, request.form.get("blueprint_id", type=int) or 0)
+    if post is None or blueprint is None:
+        refuse(400, _("Choose the manager and the spot-test blueprint."))
+    try:
+        test = ops.start_spot_test(inspection, post, blueprint, actor=current_user)
+    except ops.RegulatorError as exc:
+        refuse(422, exc)
+    return redirect(url_for("regulator.spot_test", test_id=test.id))
+
+
+def _test_or_error(test_id: int) -> SpotTest:
+    test = get_or_404(SpotTest, test_id, _("No such spot test."))
+    if not (test.can_take(current_user) or test.inspection.can_view(current_user)):
+        refuse(403, _("This spot test is outside what you may see."))
+    return test
+
+
+@bp.get("/spot-tests/<int:test_id>")
+@login_required
+def spot_test(test_id: int):
+    test = _test_or_error(test_id)
+    paper = db.session.get(Paper, test.paper_id)
+    questions = [] if test.finished_at else assembly.paper_view(paper)
+    return render_template(
+        "regulator/spot_test.html",
+        test=test,
+        questions=questions,
+        can_take=test.can_take(current_user),
+        now=utcnow(),
+    )
+
+
+@bp.post("/spot-tests/<int:test_id>")
+@login_required
+def submit_spot_test(test_id: int):
+    test = _test_or_error(test_id)
+    if not test.can_take(current_user):
+        refuse(403, _("The regulator who started it, or the manager tested, hands it in."))
+    paper = db.session.get(Paper, test.paper_id)
+    answers: dict[int, list[int]] = {}
+    for item in paper.items:
+        chosen = request.form.getlist(f"q{item.position}")
+        try:
+            answers[item.position] = sorted({int(c) for c in chosen})
+        except ValueError:
+            refuse(400, _("An answer is not one of the options."))
+    ops.submit_spot_test(test, answers, actor=current_user)
+    return redirect(url_for("regulator.spot_test", test_id=test.id))
+
+
+@bp.get("/orders")
+@login_required
+def orders():
+    if not (current_user.holds("inspection.conduct") or current_user.holds("order.respond")):
+        refuse(403, _("Only regulators and mine officers see reassignment orders."))
+    mines = {m.id for m in ops.mines_of(current_user)}
+    rows = db.session.scalars(
+        select(ReassignmentOrder)
+        .where(ReassignmentOrder.mine_id.in_(mines))
+        .order_by(ReassignmentOrder.status, ReassignmentOrder.id.desc())
+    ).all()
+    return render_template("regulator/orders.html", rows=rows, statuses=OrderStatus)
+
+
+def _order_or_error(order_id: int, permission: str) -> ReassignmentOrder:
+    order = get_or_404(ReassignmentOrder, order_id, _("No such order."))
+    if not current_user.can(permission, order.mine):
+        refuse(403, _("This order is not yours to act on."))
+    return order
+
+
+@bp.post("/orders/<int:order_id>/respond")
+@login_required
+def respond(order_id: int):
+    order = _order_or_error(order_id, "order.respond")
+    try:
+        ops.respond_to_order(order, request.form.get("response", ""), actor=current_user)
+    except ops.RegulatorError as exc:
+        refuse(422, exc)
+    return redirect(url_for("regulator.orders"))
+
+
+@bp.post("/orders/<int:order_id>/close")
+@login_required
+def close(order_id: int):
+    order = _order_or_error(order_id, "inspection.conduct")
+    try:
+        ops.close_order(order, actor=current_user)
+    except ops.RegulatorError as exc:
+        refuse(422, exc)
+    return redirect(url_for("regulator.orders"))
+
+
+@bp.get("/search")
+@login_required
+def search():
+    _need("person.view_record", _("Your roles do not include looking people up."))
+    text = request.args.get("q", "").strip()[:40]
+    people = ops.search_people(current_user, text)
+    return render_template("regulator/search.html", q=text, people=people, badges=ops.badges(people))
+
+
+@bp.get("/search.xlsx")
+@login_required
+def search_export():
+    _need("person.view_record", _("Your roles do not include looking people up."))
+    people = ops.search_people(current_user, request.args.get("q", "").strip()[:40], limit=5000)
+    found = ops.badges(people)
+    table = [
+        (
+            p.name,
+            p.id_number,
+            p.employer.name if p.employer else "",
+            "、".join(x.label for x in p.current_posts),
+            " ".join(found[p.id]),
+        )
+        for p in people
+    ]
+    data = simple_table("查询结果", ("姓名", "身份证号", "单位", "岗位", "状态"), table)
+    return send_file(
+        io.BytesIO(data),
+        as_attachment=True,
+        download_name="people.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
