@@ -24,6 +24,7 @@ from training_portal.organisations.models import Organisation
 from training_portal.people import operations as people_ops
 from training_portal.people.models import Post
 from training_portal.regulator import operations as regulator_ops
+from training_portal.safety_culture import operations as culture_ops
 from training_portal.training.models import Course
 
 from .certificates.conftest import certified
@@ -247,6 +248,16 @@ MATRIX |= {
     ("regulator.search_export", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
 }
 
+# Safety culture: the Gujiao mine's report on its safety philosophy, waiting for a decision.
+MATRIX |= {
+    ("safety_culture.index", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
+    ("safety_culture.mine", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
+    ("safety_culture.report", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),  # no file
+    ("safety_culture.decide", "POST"): only({r: 400 for r in GUJIAO_OVERSIGHT}, 403),  # no decision
+    ("safety_culture.evidence", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),  # not published
+    ("safety_culture.cases", "GET"): everyone(200),
+}
+
 # Requests that change who is logged in, or whom, go last.
 LAST = ["exams_api.submit", "exams.sign", "admin.revoke_role", "admin.set_active", "accounts.logout"]
 
@@ -286,6 +297,8 @@ def objects(demo, user_named):
     director = next(p for p in regulator_ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
     spot = regulator_ops.start_spot_test(inspection, director, bank_blueprint, actor=regulator)
     regulator_ops.submit_spot_test(spot, {}, actor=regulator)
+    culture = culture_ops.report(mine, "philosophy", "", b"%PDF-1.4\n%%EOF\n", "x.pdf",
+                                 actor=user_named("mine_officer"))
     practical_exam = passed_practical(users_by_name())
     limiter.reset()
     course = db.session.scalar(select(Course).where(Course.title == DEMO_COURSE))
@@ -298,7 +311,7 @@ def objects(demo, user_named):
         "course_id": course.id, "class_id": training_class.id, "lesson_id": training_class.lessons[0].id,
         "notification_id": notification.id, "certificate_id": certificate.id, "serial": certificate.serial,
         "batch_id": certificate.batch_id, "mine_id": mine.id, "inspection_id": inspection.id,
-        "test_id": spot.id, "order_id": spot.order.id,
+        "test_id": spot.id, "order_id": spot.order.id, "milestone": "philosophy", "report_id": culture.id,
         "appeal_id": 999_999, "upload_id": "nope", "recording_id": 999_999, "event_id": 999_999,
         "session_id": exam_session.id, "attempt_id": attempt.id,
         "practical_id": practical_exam.id,

@@ -62,6 +62,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     from .recordings import views as recording_views
     from .regulator import records as regulator_records
     from .regulator import views as regulator_views
+    from .safety_culture import views as safety_culture_views
     from .training import links as training_links
     from .training import records as training_records
     from .training import tasks as _training_tasks  # noqa: F401
@@ -70,7 +71,8 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     accounts_views.init_login(login_manager, app)
     for blueprint in (accounts_views.bp, admin_views.bp, organisation_views.bp, people_views.bp,
                       people_api.bp, exams_views.bp, exams_api.bp, recording_views.bp, training_views.bp,
-                      notification_views.bp, certificate_views.bp, regulator_views.bp):
+                      notification_views.bp, certificate_views.bp, regulator_views.bp,
+                      safety_culture_views.bp):
         app.register_blueprint(blueprint)
     app.cli.add_command(seed.seed_demo_command)
     app.cli.add_command(certificate_cli.certificates_cli)

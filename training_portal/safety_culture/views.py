@@ -1,0 +1,128 @@
+"""安全文化 pages: the jurisdiction's completion against the deadline, a mine's milestones with
+their reports, and the excellent cases every user may read."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..core import policy, storage
+from ..core.db import db
+from ..core.web import get_or_404, refuse
+from ..organisations.models import MineEnterprise
+from ..regulator.operations import mines_of
+from . import operations as ops
+from .models import MILESTONES, MilestoneReport
+
+bp = Blueprint("safety_culture", __name__, url_prefix="/safety-culture", template_folder="templates")
+
+
+@bp.get("/")
+@login_required
+def index():
+    if not current_user.holds("compliance.view"):
+        refuse(403, _("Only regulators and mine officers follow safety-culture milestones."))
+    rows = ops.progress(mines_of(current_user))
+    return render_template(
+        "safety_culture/index.html",
+        rows=rows,
+        rate=ops.completion_rate(rows),
+        deadline=policy.get("safety_culture.deadline"),
+    )
+
+
+def _mine_or_error(mine_id: int) -> MineEnterprise:
+    mine = get_or_404(MineEnterprise, mine_id, _("No such mine."))
+    if not current_user.can("compliance.view", mine):
+        refuse(403, _("This mine is outside your jurisdiction."))
+    return mine
+
+
+@bp.get("/mines/<int:mine_id>")
+@login_required
+def mine(mine_id: int):
+    mine = _mine_or_error(mine_id)
+    return render_template(
+        "safety_culture/mine.html",
+        mine=mine,
+        progress=ops.progress([mine])[0],
+        milestones=MILESTONES,
+        can_report=current_user.can("order.respond", mine),
+        can_decide=current_user.can("inspection.conduct", mine),
+        deadline=policy.get("safety_culture.deadline"),
+    )
+
+
+@bp.post("/mines/<int:mine_id>/milestones/<milestone>")
+@login_required
+def report(mine_id: int, milestone: str):
+    mine = _mine_or_error(mine_id)
+    if not current_user.can("order.respond", mine):
+        refuse(403, _("The mine's own safety officer reports its milestones."))
+    upload = request.files.get("evidence")
+    data = upload.read(ops.EVIDENCE_MAX_BYTES + 1) if upload else b""
+    try:
+        ops.report(
+            mine,
+            milestone,
+            request.form.get("note", ""),
+            data,
+            upload.filename if upload else "",
+            actor=current_user,
+        )
+    except ops.CultureError as exc:
+        refuse(422, exc)
+    return redirect(url_for("safety_culture.mine", mine_id=mine.id))
+
+
+def _report_or_error(report_id: int) -> MilestoneReport:
+    row = get_or_404(MilestoneReport, report_id, _("No such report."))
+    if not (row.published or current_user.can("compliance.view", row.mine)):
+        refuse(403, _("This report is outside your jurisdiction."))
+    return row
+
+
+@bp.post("/reports/<int:report_id>/decide")
+@login_required
+def decide(report_id: int):
+    row = _report_or_error(report_id)
+    if not current_user.can("inspection.conduct", row.mine):
+        refuse(403, _("Only regulators accept or send back milestones."))
+    decision = request.form.get("decision")
+    if decision not in ("accept", "send_back"):
+        refuse(400, _("Accept or send back."))
+    try:
+        ops.decide(
+            row,
+            decision == "accept",
+            request.form.get("note", ""),
+            actor=current_user,
+            publish=request.form.get("publish") == "1",
+        )
+    except ops.CultureError as exc:
+        refuse(422, exc)
+    return redirect(url_for("safety_culture.mine", mine_id=row.mine_id))
+
+
+@bp.get("/reports/<int:report_id>/evidence")
+@login_required
+def evidence(report_id: int):
+    row = _report_or_error(report_id)
+    return send_file(
+        storage.path_for(row.evidence_key),
+        as_attachment=True,
+        download_name=f"{row.milestone}{storage.path_for(row.evidence_key).suffix}",
+    )
+
+
+@bp.get("/cases")
+@login_required
+def cases():
+    rows = db.session.scalars(
+        select(MilestoneReport)
+        .where(MilestoneReport.published.is_(True))
+        .order_by(MilestoneReport.decided_at.desc())
+    ).all()
+    return render_template("safety_culture/cases.html", rows=rows)
