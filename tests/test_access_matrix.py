@@ -246,6 +246,8 @@ MATRIX |= {
     ("regulator.close", "POST"): only({r: 422 for r in GUJIAO_OVERSIGHT}, 403),  # the mine has not answered
     ("regulator.search", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
     ("regulator.search_export", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
+    # No training center lies in the Gujiao county; the center staff see their own.
+    ("regulator.centers", "GET"): only({r: 200 for r in (*CENTER, "regulator")}, 403),
 }
 
 # Safety culture: the Gujiao mine's report on its safety philosophy, waiting for a decision.

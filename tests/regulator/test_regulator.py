@@ -187,3 +187,31 @@ def test_search_finds_by_partial_name_number_serial_and_mine_within_the_jurisdic
     datong = ops.search_people(users["regulator"], "左云")
     assert datong and not ops.search_people(regulator, "左云")
     assert "training_deficit" not in ops.badges([trainee])[trainee.id]
+
+
+def test_center_oversight_traces_results_to_the_center_and_flags_it(users, client):
+    from training_portal.certificates import operations as certificate_ops
+    from training_portal.certificates.models import CertificateStatus
+    from training_portal.core import policy
+    from training_portal.organisations.models import TrainingCenter
+    from training_portal.regulator import oversight
+
+    from ..certificates.conftest import certified
+
+    certificate = certified(users)  # a Gujiao gas inspector on the demo class's roster
+    taiyuan = "太原煤炭安全技术培训中心"
+    center = db.session.scalar(select(TrainingCenter).where(TrainingCenter.name == taiyuan))
+    row = oversight.oversee(center, oversight.province_rates())
+    assert row.pass_rates["special_operator"] == (1, 1) and row.revoked == 0
+    assert row.verified_share == 0.0  # the demo's hours are claimed, none verified by video
+    assert any("%" in f for f in row.flags)
+    certificate_ops.set_status(certificate, CertificateStatus.REVOKED, "舞弊", actor=users["regulator"])
+    policy.set_value("oversight.min_verified_share_percent", 0, actor=users["admin"])
+    row = oversight.oversee(center, oversight.province_rates())
+    assert row.revoked == 1 and len(row.flags) == 2  # coverage below target, and the revocation
+    other = db.session.scalars(select(TrainingCenter).where(TrainingCenter.id != center.id)).first()
+    assert oversight.oversee(other, oversight.province_rates()).pass_rates == {}
+    db.session.commit()
+    login(client, "regulator")
+    page = client.get("/regulator/centers").get_data(as_text=True)
+    assert f'data-test="center-{center.id}"' in page and f'data-test="center-{other.id}"' in page

@@ -137,6 +137,13 @@ _rule("recordings.exam_retention_years", 3, _l("Exam recordings kept at least (y
 _rule("safety_culture.deadline", date(2026, 6, 30), _l("Safety-culture system deadline"))
 _rule("classrooms.video_coverage_target_percent", 100,
       _l("Training classrooms with networked video (target %)"))
+# Training-center oversight: a center beyond one of these is flagged
+_rule("oversight.min_verified_share_percent", 90,
+      _l("Centers: least share of claimed hours verified by video (%)"))
+_rule("oversight.max_pass_rate_gap_points", 15,
+      _l("Centers: largest gap below the province's pass rate (percentage points)"))
+_rule("oversight.max_revoked_certificates", 0,
+      _l("Centers: most revoked certificates of their trainees before a flag"))
 
 
 def rule(key: str) -> Rule:

@@ -281,3 +281,21 @@ def search_export():
         download_name="people.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+@bp.get("/centers")
+@login_required
+def centers():
+    """Training-center oversight: video coverage, verified hours, pass rates against the province,
+    irregularities and revoked certificates traced to each center, 考教分离."""
+    from ..organisations.models import TrainingCenter
+    from . import oversight
+
+    visible = [c for c in db.session.scalars(select(TrainingCenter).order_by(TrainingCenter.name))
+               if current_user.can("training.oversee", c) or current_user.can("training.manage", c)]
+    if not visible:
+        refuse(403, _("Your roles do not include training-center oversight."))
+    province = oversight.province_rates()
+    rows = [oversight.oversee(c, province) for c in visible]
+    rows.sort(key=lambda r: (not r.flags, r.center.name))  # flagged centers first
+    return render_template("regulator/centers.html", rows=rows, province=province)
