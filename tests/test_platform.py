@@ -37,9 +37,17 @@ def test_healthz_says_when_the_broker_does_not_answer(database_url, tmp_path):
     assert body["database"] == {"ok": True} and body["broker"]["ok"] is False
 
 
+# Expression indexes a migration adds on PostgreSQL only, for search; no model can declare them.
+POSTGRESQL_SEARCH_INDEXES = {"ix_people_name_bigrams", "ix_people_name_prefix"}
+
+
 def test_the_migrations_create_exactly_the_models(ctx):
+    def include(obj, name, type_, reflected, compare_to):
+        return not (type_ == "index" and reflected and name in POSTGRESQL_SEARCH_INDEXES)
+
     with db.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": include})
+        diff = compare_metadata(context, db.metadata)
     assert diff == []
 
 

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Date, ForeignKey, Select, String
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Select, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
@@ -179,7 +179,9 @@ class OrganisationLink(Protocol):
 
     def organisations_of(self, person: Person) -> list[Organisation]: ...
 
-    def person_ids_at(self, organisation_ids: Select | list[int]) -> Select: ...
+    def related_at(self, organisation_ids: Select | list[int]) -> ColumnElement[bool]:
+        """A condition on ``Person`` (correlated, e.g. EXISTS) for lists."""
+        ...
 
 
 # Filled by the app factory (``add_organisation_link``); this module never imports those domains.

@@ -7,7 +7,7 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from ..core import audit, storage
 from ..core.db import db
@@ -107,11 +107,12 @@ def set_photo(person: Person, data: bytes, *, actor) -> None:
                  after={"photo": person.photo_key})
 
 
-def _current_posts_at(org_ids) -> Select:
+def _holds_post_at(org_ids):
+    """EXISTS a current post at one of ``org_ids``: checked per candidate row through the index
+    on person_posts.person_id, never by hashing every post of a province."""
     today = date.today()
-    return select(PersonPost.person_id).where(
-        PersonPost.organisation_id.in_(org_ids),
-        or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= today))
+    return Person.posts.any(and_(PersonPost.organisation_id.in_(org_ids),
+                                 or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= today)))
 
 
 def visible_people(user) -> Select:
@@ -129,14 +130,13 @@ def visible_people(user) -> Select:
                 if a.organisation_id is not None and a.role in (Role.MINE_OFFICER, Role.CENTER_STAFF)]
     if own_orgs:
         conditions.append(Person.employer_id.in_(own_orgs))
-        conditions.append(Person.id.in_(_current_posts_at(own_orgs)))
-        conditions += [Person.id.in_(link.person_ids_at(own_orgs)) for link in RELATED_ORGANISATION_LINKS]
+        conditions.append(_holds_post_at(own_orgs))
+        conditions += [link.related_at(own_orgs) for link in RELATED_ORGANISATION_LINKS]
     paths = [a.organisation.region.path for a in user.assignments
              if a.role in JURISDICTIONAL_ROLES and a.organisation is not None]
     if paths:
         orgs_in_jurisdiction = select(Organisation.id).join(Region).where(in_regions(paths))
         conditions.append(Person.employer_id.in_(orgs_in_jurisdiction))
-        conditions.append(Person.id.in_(_current_posts_at(orgs_in_jurisdiction)))
-        conditions += [Person.id.in_(link.person_ids_at(orgs_in_jurisdiction))
-                       for link in RELATED_ORGANISATION_LINKS]
+        conditions.append(_holds_post_at(orgs_in_jurisdiction))
+        conditions += [link.related_at(orgs_in_jurisdiction) for link in RELATED_ORGANISATION_LINKS]
     return query.where(or_(*conditions)) if conditions else query.where(False)

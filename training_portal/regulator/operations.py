@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from question_bank import assembly
 from question_bank.models import Blueprint
 
 from ..certificates.models import Certificate, CertificateState
-from ..certificates.operations import today
+from ..certificates.operations import SERIAL, today
 from ..core import audit, policy
 from ..core.db import db, locked, utcnow
 from ..organisations.models import MineEnterprise, Organisation
@@ -74,7 +75,7 @@ def _months_later(day: date, months: int) -> date:
 
 
 def _post_compliance(
-    post: PersonPost | None, kind, certificates: list[Certificate], on: date
+    post: PersonPost | None, kind, certificates: dict[int, list[Certificate]], on: date, rules: dict
 ) -> PostCompliance:
     row = PostCompliance(kind)
     if post is None:
@@ -83,9 +84,9 @@ def _post_compliance(
     person = row.holder = post.person
     row.checks["filled"] = Check(True, person.name)
     category = post.post.personnel_category
-    held = [c for c in certificates if c.person_id == person.id and c.category is category]
+    held = [c for c in certificates.get(person.id, []) if c.category is category]
     valid = [c for c in held if c.state(on) is CertificateState.VALID]
-    first_due = _months_later(post.started_on, policy.get("manager.first_assessment_months"))
+    first_due = _months_later(post.started_on, rules["first_months"])
     if valid:
         latest = max(valid, key=lambda c: c.valid_until)
         row.checks["certificate"] = Check(
@@ -112,7 +113,7 @@ def _post_compliance(
         row.checks["certificate"] = Check(
             False, str(_l("No certificate; the assessment was due by %(d)s", d=first_due.isoformat()))
         )
-    years = policy.get("admission.manager_min_mining_years")
+    years = rules["min_years"]
     education_ok = (
         person.education is not None
         and person.education.at_least(Education.COLLEGE)
@@ -157,19 +158,28 @@ def compliance(mines: list[MineEnterprise], on: date | None = None) -> list[Mine
         )
         .options(selectinload(PersonPost.person))
     ).all()
-    certificates = db.session.scalars(
+    certificates: dict[int, list[Certificate]] = {}
+    for certificate in db.session.scalars(
         select(Certificate).where(Certificate.person_id.in_({p.person_id for p in posts}))
-    ).all()
+    ):
+        certificates.setdefault(certificate.person_id, []).append(certificate)
+    rules = {
+        "first_months": policy.get("manager.first_assessment_months"),
+        "min_years": policy.get("admission.manager_min_mining_years"),
+    }
+    by_mine: dict[int, list[PersonPost]] = {}
+    for post in posts:
+        by_mine.setdefault(post.organisation_id, []).append(post)
     result = []
     for mine in mines:
         rows = []
         for kind in FIVE_MANAGER_POSTS:
             holder = max(
-                (p for p in posts if p.organisation_id == mine.id and p.post is kind),
+                (p for p in by_mine.get(mine.id, []) if p.post is kind),
                 key=lambda p: p.started_on,
                 default=None,
             )
-            rows.append(_post_compliance(holder, kind, certificates, on))
+            rows.append(_post_compliance(holder, kind, certificates, on, rules))
         result.append(MineCompliance(mine, rows))
     return result
 
@@ -327,25 +337,41 @@ def close_order(order: ReassignmentOrder, *, actor) -> None:
 # ----------------------------------------------------------------------------- search
 
 
+_ID_NUMBER = re.compile(r"^\d{15}(\d{2}[\dXx])?$")
+
+
+def _name_condition(text: str):
+    """A partial name. On PostgreSQL through the GIN index on the name's character pairs
+    (``portal_bigrams``, see the migration), then checked exactly; one character is a surname."""
+    if len(text) == 1:
+        return Person.name.startswith(text, autoescape=True)
+    contains = Person.name.contains(text, autoescape=True)
+    if db.engine.dialect.name == "postgresql":
+        return and_(func.portal_bigrams(Person.name).op("@>")(func.portal_bigrams(text)), contains)
+    return contains
+
+
 def search_people(user, text: str, limit: int = 200) -> list[Person]:
     """People in the user's jurisdiction by 身份证号, certificate serial, (partial) name, or the
-    name of their mine or training center."""
+    name of their employer. Each kind of match is its own indexed query; the results merge."""
     text = text.strip()
-    query: Select = people_ops.visible_people(user)
     if not text:
         return []
+    visible = people_ops.visible_people(user)
     upper = text.upper()
-    by_certificate = select(Certificate.person_id).where(Certificate.serial == upper)
-    by_employer = select(Organisation.id).where(Organisation.name.contains(text))
-    query = query.where(
-        or_(
-            Person.id_number == upper,
-            Person.id.in_(by_certificate),
-            Person.name.contains(text),
-            Person.employer_id.in_(by_employer),
-        )
-    )
-    return list(db.session.scalars(query.order_by(Person.name, Person.id).limit(limit)))
+    if _ID_NUMBER.match(text):
+        queries = [visible.where(Person.id_number == upper)]
+    elif SERIAL.match(upper):
+        holder = select(Certificate.person_id).where(Certificate.serial == upper)
+        queries = [visible.where(Person.id.in_(holder))]
+    else:
+        employers = select(Organisation.id).where(Organisation.name.contains(text, autoescape=True))
+        queries = [visible.where(_name_condition(text)), visible.where(Person.employer_id.in_(employers))]
+    found: dict[int, Person] = {}
+    for query in queries:
+        for person in db.session.scalars(query.order_by(Person.name, Person.id).limit(limit)):
+            found.setdefault(person.id, person)
+    return sorted(found.values(), key=lambda p: (p.name, p.id))[:limit]
 
 
 def badges(people: list[Person], on: date | None = None) -> dict[int, list[str]]:

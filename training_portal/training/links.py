@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from proctoring.signals import recording_changed
 
@@ -27,9 +27,9 @@ class TraineesOfCenter:
             select(Organisation).join(Course, Course.center_id == Organisation.id)
             .join(TrainingClass).join(Enrolment).where(Enrolment.person_id == person.id).distinct()))
 
-    def person_ids_at(self, organisation_ids: Select | list[int]) -> Select:
-        return (select(Enrolment.person_id).join(TrainingClass).join(Course)
-                .where(Course.center_id.in_(organisation_ids)))
+    def related_at(self, organisation_ids: Select | list[int]) -> ColumnElement[bool]:
+        return (select(Enrolment.id).join(TrainingClass).join(Course)
+                .where(Enrolment.person_id == Person.id, Course.center_id.in_(organisation_ids)).exists())
 
 
 TRAINEES = TraineesOfCenter()

@@ -1,0 +1,203 @@
+"""Regulator search on PostgreSQL at province scale: p50/p95 per kind of search, next to the
+plain ``ILIKE '%…%'`` query without an index, in one run.
+
+Generates, in bulk SQL (not through the ORM): 20,000 mines across the demo province's
+counties, 1,000,000 people employed there (Chinese names of two or three characters), the
+five manager posts of every mine, and 3,000,000 certificates. Then, as the provincial
+regulator (the whole province in jurisdiction), times ``regulator.operations.search_people``:
+by a two-character part of a name, by 身份证号 and by certificate serial (--queries each),
+and the 五职 compliance list of all 20,000 mines. The anchor is the same lookups as plain
+``ILIKE '%…%'`` on the column, which no index serves. The generated certificates do not link
+to exam results (that foreign key is dropped for the generated rows; the search never reads
+it). Run: .venv/bin/python benchmarks/regulator_search.py [--people 1000000]
+[--database postgresql://postgres@127.0.0.1:5432/test]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志海燕红梅玉晓东卫振庆波斌宇浩凯鹏飞"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def generate(conn, people: int, mines: int, certificates: int) -> None:
+    conn.execute(
+        text("ALTER TABLE certificates DROP CONSTRAINT fk_certificates_written_attempt_id_exam_attempts")
+    )
+    counties = [r[0] for r in conn.execute(text("SELECT id FROM regions WHERE level = 'county' ORDER BY id"))]
+    first_mine = conn.execute(text("SELECT coalesce(max(id), 0) + 1 FROM organisations")).scalar()
+    conn.execute(
+        text("""
+        INSERT INTO organisations (id, kind, name, credit_code, region_id, address, mine_kind, mining_method,
+                                   size, production_status)
+        SELECT :first + i, 'mine', '测试煤矿' || i, lpad((910000000 + i)::text, 18, '9'),
+               (:counties)[1 + i % cardinality(:counties)], '', 'coal', 'underground', 'medium', 'normal'
+        FROM generate_series(0, :n - 1) AS i"""),
+        {"first": first_mine, "n": mines, "counties": counties},
+    )
+    first_person = conn.execute(text("SELECT coalesce(max(id), 0) + 1 FROM people")).scalar()
+    conn.execute(
+        text("""
+        INSERT INTO people (id, id_number, name, gender, birth_date, education_field, mining_related_degree,
+                            employer_id, phone, created_at)
+        SELECT :first + i, '9' || lpad(i::text, 17, '0'),
+               substr(:s, 1 + (i * 7) % char_length(:s), 1) || substr(:g, 1 + (i * 13) % char_length(:g), 1)
+               || CASE WHEN i % 3 = 0 THEN '' ELSE substr(:g, 1 + (i * 31) % char_length(:g), 1) END,
+               'M', DATE '1980-01-01', '', false, :mine + i % :mines, '', now()
+        FROM generate_series(0, :n - 1) AS i"""),
+        {"first": first_person, "n": people, "s": SURNAMES, "g": GIVEN, "mine": first_mine, "mines": mines},
+    )
+    conn.execute(
+        text("""
+        INSERT INTO person_posts (person_id, post, organisation_id, started_on)
+        SELECT :first + m * 5 + k,
+               (ARRAY['mine_director','chief_engineer','deputy_safety','deputy_production',
+               'deputy_mech_elec'])[k + 1], :mine + m, DATE '2024-01-01'
+        FROM generate_series(0, :mines - 1) AS m, generate_series(0, 4) AS k"""),
+        {"first": first_person, "mine": first_mine, "mines": mines},
+    )
+    issuer = conn.execute(text("SELECT min(id) FROM organisations WHERE kind = 'regulator'")).scalar()
+    conn.execute(
+        text("""
+        INSERT INTO certificates (serial, person_id, category, written_attempt_id, issuer_id, issued_on,
+                                  valid_until, status, status_reason, created_at)
+        SELECT 'T' || lpad(i::text, 8, '0') || '0', :first + i % :people,
+               CASE WHEN i % :people < :mines * 5 THEN 'safety_manager' ELSE 'special_operator' END,
+               1000000000 + i, :issuer, DATE '2024-06-01', DATE '2030-05-31', 'valid', '', now()
+        FROM generate_series(1, :n) AS i"""),
+        {"first": first_person, "people": people, "n": certificates, "issuer": issuer, "mines": mines},
+    )
+    conn.execute(text("ANALYZE"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--mines", type=int, default=20_000)
+    parser.add_argument("--certificates", type=int, default=3_000_000)
+    parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument(
+        "--database", default=os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    )
+    args = parser.parse_args()
+
+    from training_portal import create_app
+    from training_portal.config import database_url as normalise
+    from training_portal.core.db import db
+
+    base = normalise(args.database)
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
+    instance = tempfile.mkdtemp(prefix="bench-search-")
+    try:
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "STORAGE_DIR": instance},
+            instance_path=instance,
+        )
+        with app.app_context():
+            import flask_migrate
+
+            from training_portal.demo import seed
+            from training_portal.regulator import operations as ops
+
+            flask_migrate.upgrade()
+            seed.seed()
+            db.session.commit()
+            print(
+                f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
+                f"PostgreSQL {db.session.execute(text('SHOW server_version')).scalar()}"
+            )
+            started = time.perf_counter()
+            with db.engine.begin() as conn:
+                generate(conn, args.people, args.mines, args.certificates)
+            print(
+                f"generated {args.mines:,} mines, {args.people:,} people, {args.mines * 5:,} posts, "
+                f"{args.certificates:,} certificates in {time.perf_counter() - started:.0f} s"
+            )
+
+            from sqlalchemy import select
+
+            from training_portal.accounts.models import User
+
+            regulator = db.session.scalar(select(User).where(User.username == "regulator"))
+            rng = random.Random(3)
+            sample = [
+                r
+                for r in db.session.execute(
+                    text(
+                        "SELECT name, id_number FROM people WHERE id_number LIKE '9%'"
+                        " ORDER BY random() LIMIT :n"
+                    ),
+                    {"n": args.queries},
+                )
+            ]
+            serials = [f"T{rng.randrange(1, args.certificates):08d}0" for _ in range(args.queries)]
+            kinds = {
+                "partial name (2 characters)": [name[-2:] for name, _ in sample],
+                "身份证号": [number for _, number in sample],
+                "certificate serial": serials,
+            }
+            anchors = {
+                "partial name (2 characters)": "SELECT id FROM people WHERE name ILIKE :q LIMIT 200",
+                "身份证号": "SELECT id FROM people WHERE id_number ILIKE :q LIMIT 200",
+                "certificate serial": "SELECT person_id FROM certificates WHERE serial ILIKE :q LIMIT 200",
+            }
+            for kind, queries in kinds.items():
+                ours, anchor, found = [], [], 0
+                for q in queries:
+                    db.session.expire_all()
+                    t = time.perf_counter()
+                    found += bool(ops.search_people(regulator, q))
+                    ours.append((time.perf_counter() - t) * 1000)
+                    t = time.perf_counter()
+                    db.session.execute(text(anchors[kind]), {"q": f"%{q}%"}).all()
+                    anchor.append((time.perf_counter() - t) * 1000)
+                print(
+                    f"{kind}: this project p50 {statistics.median(ours):.1f} ms, "
+                    f"p95 {percentile(ours, 0.95):.1f} ms ({found}/{len(queries)} found); "
+                    f"plain ILIKE '%…%' p50 {statistics.median(anchor):.1f} ms, "
+                    f"p95 {percentile(anchor, 0.95):.1f} ms; target p95 <= 50 ms"
+                )
+            db.session.rollback()
+            for _ in range(2):
+                t = time.perf_counter()
+                mines = ops.mines_of(regulator)
+                rows = ops.compliance(mines)
+                elapsed = time.perf_counter() - t
+            print(
+                f"五职 compliance list, whole province: {len(mines):,} mines, "
+                f"{sum(not r.ok for r in rows):,} not compliant, {elapsed:.2f} s"
+            )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    sys.stdout.reconfigure(line_buffering=True)
+    main()
