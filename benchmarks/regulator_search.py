@@ -33,7 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 )
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志海燕红梅玉晓东卫振庆波斌宇浩凯鹏飞"
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志海燕红梅玉晓东卫振庆波斌宇浩凯鹏飞"
+    "俊峰亮成婷雪琳丹慧晶颖倩欣宁佳思彤子涵梓轩博文瑞天一嘉昊然雨泽睿鑫新春龙江永福荣贵德有金"
+    "广长山林松柏云鸿翔宏伟立群忠良胜利安全学彬辉剑锋宁远家乐媛洁琴芬萍莉凤秀云珍兵雷坤旭光"
+)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -62,8 +66,10 @@ def generate(conn, people: int, mines: int, certificates: int) -> None:
         INSERT INTO people (id, id_number, name, gender, birth_date, education_field, mining_related_degree,
                             employer_id, phone, created_at)
         SELECT :first + i, '9' || lpad(i::text, 17, '0'),
-               substr(:s, 1 + (i * 7) % char_length(:s), 1) || substr(:g, 1 + (i * 13) % char_length(:g), 1)
-               || CASE WHEN i % 3 = 0 THEN '' ELSE substr(:g, 1 + (i * 31) % char_length(:g), 1) END,
+               substr(:s, 1 + floor(random() * char_length(:s))::int, 1)
+               || substr(:g, 1 + floor(random() * char_length(:g))::int, 1)
+               || CASE WHEN i % 3 = 0 THEN ''
+                       ELSE substr(:g, 1 + floor(random() * char_length(:g))::int, 1) END,
                'M', DATE '1980-01-01', '', false, :mine + i % :mines, '', now()
         FROM generate_series(0, :n - 1) AS i"""),
         {"first": first_person, "n": people, "s": SURNAMES, "g": GIVEN, "mine": first_mine, "mines": mines},

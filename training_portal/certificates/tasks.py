@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..accounts.models import User
-from ..core.db import db, locked
+from ..core.db import db, in_chunks, locked
 from ..notifications import operations as notes
 from . import operations as ops
 from .models import Certificate, CertificateBatch, CertificateStatus
@@ -58,10 +58,9 @@ def send_reminders(today: str | None = None) -> dict:
         )
     ).all()
     accounts: dict[int, list[User]] = {}
-    for user in db.session.scalars(
-        select(User).where(User.person_id.in_({c.person_id for c in certificates}), User.active.is_(True))
-    ):
-        accounts.setdefault(user.person_id, []).append(user)
+    for chunk in in_chunks({c.person_id for c in certificates}):
+        for user in db.session.scalars(select(User).where(User.person_id.in_(chunk), User.active.is_(True))):
+            accounts.setdefault(user.person_id, []).append(user)
     sent: Counter[str] = Counter()
     for certificate in certificates:
         for kind, due in (

@@ -81,3 +81,10 @@ def transaction() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def in_chunks(values, size: int = 10_000) -> Iterator[list]:
+    """A long list of ids in slices, so that no ``IN (…)`` passes PostgreSQL's 65,535 parameters."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start:start + size]

@@ -142,11 +142,17 @@ def _post_compliance(
     return row
 
 
+COMPLIANCE_CHUNK = 2000  # mines per round of queries
+
+
 def compliance(mines: list[MineEnterprise], on: date | None = None) -> list[MineCompliance]:
     """Each of the five posts of each mine: filled, the holder's certificate valid (first
     assessment within the policy's months of taking office, then every 3 years), and the dual
     admission standard of 学历 and 从业年限 met."""
     on = on or today()
+    if len(mines) > COMPLIANCE_CHUNK:  # bounded lists of ids per query (PostgreSQL takes 65,535)
+        return [row for start in range(0, len(mines), COMPLIANCE_CHUNK)
+                for row in compliance(mines[start:start + COMPLIANCE_CHUNK], on)]
     ids = [m.id for m in mines]
     posts = db.session.scalars(
         select(PersonPost)

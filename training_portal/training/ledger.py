@@ -11,7 +11,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..core import policy
-from ..core.db import db
+from ..core.db import db, in_chunks
 from ..people.models import OperationType, Person, PersonnelCategory, PersonPost, Post
 from .models import (
     Course,
@@ -95,13 +95,16 @@ def required(person: Person, year: int, accidents: list[FatalAccident] | None = 
 
 def _retraining_done(person_ids: list[int], year: int) -> dict[int, tuple[int, int]]:
     """{person: (claimed, verified)} re-training tenths in ``year``."""
-    rows = db.session.execute(
-        select(HourCredit.person_id, func.sum(HourCredit.tenths), _verified_tenths)
-        .join(Lesson, Lesson.id == HourCredit.lesson_id).join(Course, Course.id == HourCredit.course_id)
-        .where(HourCredit.person_id.in_(person_ids), HourCredit.year == year,
-               Course.kind.in_(RETRAINING_KINDS))
-        .group_by(HourCredit.person_id)).all()
-    return {pid: (int(claimed), int(verified)) for pid, claimed, verified in rows}
+    done: dict[int, tuple[int, int]] = {}
+    for chunk in in_chunks(person_ids):
+        rows = db.session.execute(
+            select(HourCredit.person_id, func.sum(HourCredit.tenths), _verified_tenths)
+            .join(Lesson, Lesson.id == HourCredit.lesson_id).join(Course, Course.id == HourCredit.course_id)
+            .where(HourCredit.person_id.in_(chunk), HourCredit.year == year,
+                   Course.kind.in_(RETRAINING_KINDS))
+            .group_by(HourCredit.person_id)).all()
+        done.update({pid: (int(claimed), int(verified)) for pid, claimed, verified in rows})
+    return done
 
 
 @dataclass

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..accounts.models import User
 from ..core import policy
-from ..core.db import db
+from ..core.db import db, in_chunks
 from ..core.i18n import local_zone
 from ..notifications import operations as notes
 from ..people.models import Person
@@ -26,8 +26,9 @@ notes.register("retraining_due", _l("Re-training is due by %(due)s: %(missing)s 
 
 def _accounts(person_ids: set[int]) -> dict[int, list[User]]:
     users: dict[int, list[User]] = {}
-    for user in db.session.scalars(select(User).where(User.person_id.in_(person_ids), User.active.is_(True))):
-        users.setdefault(user.person_id, []).append(user)
+    for chunk in in_chunks(person_ids):
+        for user in db.session.scalars(select(User).where(User.person_id.in_(chunk), User.active.is_(True))):
+            users.setdefault(user.person_id, []).append(user)
     return users
 
 
