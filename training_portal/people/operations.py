@@ -134,6 +134,10 @@ def visible_people(user) -> Select:
         conditions += [link.related_at(own_orgs) for link in RELATED_ORGANISATION_LINKS]
     paths = [a.organisation.region.path for a in user.assignments
              if a.role in JURISDICTIONAL_ROLES and a.organisation is not None]
+    if any("/" not in path for path in paths):
+        # The province's own regulators: this platform serves one province, so they see everyone
+        # without a per-row check (what keeps a province-wide search fast).
+        return query
     if paths:
         orgs_in_jurisdiction = select(Organisation.id).join(Region).where(in_regions(paths))
         conditions.append(Person.employer_id.in_(orgs_in_jurisdiction))
