@@ -70,7 +70,7 @@ def _parse_post(value: str) -> tuple[Post | None, OperationType | None]:
 def courses():
     query = select(Course).order_by(Course.kind, Course.title)
     kind = request.args.get("kind", "")
-    if kind in CourseKind.__members__.values() or kind in {k.value for k in CourseKind}:
+    if kind in {k.value for k in CourseKind}:
         query = query.where(Course.kind == CourseKind(kind))
     category = request.args.get("category", "")
     rows = db.session.scalars(query).all()
