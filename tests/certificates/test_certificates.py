@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import cv2
 import numpy as np
@@ -16,10 +16,12 @@ from training_portal.certificates import tasks
 from training_portal.certificates.models import Certificate, CertificateBatch, CertificateStatus
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db
+from training_portal.core.i18n import local_zone
 from training_portal.core.pdf import PortalFetcher, create_pdf
 from training_portal.exams.models import ExamAttempt
 from training_portal.notifications.models import Notification
 from training_portal.people.models import OperationType, PersonnelCategory
+from training_portal.training.models import CourseKind
 
 from ..conftest import login, png_bytes
 from ..exams.conftest import candidate_user
@@ -190,6 +192,13 @@ def test_expiry_comes_from_the_date(users):
     assert certificate.state(certificate.valid_until + timedelta(days=1)).value == "expired"
 
 
+def _review_training(holder) -> None:
+    """8 学时 of 复审 gas-inspection training, verified by video, three days ago."""
+    starts_at = datetime.combine(date.today() - timedelta(days=3), datetime.min.time(), local_zone())
+    give_hours([holder], SPECIAL, 80, kind=CourseKind.REVIEW,
+               operation_type=OperationType.COAL_GAS_INSPECTION, starts_at=starts_at.replace(hour=8))
+
+
 def test_review_needs_the_window_the_hours_and_at_most_one_violation(users):
     certificate = certified(users)
     holder = certificate.person
@@ -203,21 +212,7 @@ def test_review_needs_the_window_the_hours_and_at_most_one_violation(users):
     no_hours = ops.apply_for_review(certificate, actor=users["admin"], on=on)
     assert not no_hours.passed and not next(c for c in no_hours.checks if c["rule"] == "training_hours")["ok"]
     # 8 学时 of 复审 training, verified, just before applying; then two violations fail it.
-    from datetime import datetime
-
-    from training_portal.core.i18n import local_zone
-    from training_portal.training.models import CourseKind
-
-    give_hours(
-        [holder],
-        SPECIAL,
-        80,
-        kind=CourseKind.REVIEW,
-        operation_type=OperationType.COAL_GAS_INSPECTION,
-        starts_at=datetime.combine(
-            date.today() - timedelta(days=3), datetime.min.time(), local_zone()
-        ).replace(hour=8),
-    )
+    _review_training(holder)
     for _ in range(2):
         ops.record_violation(holder, certificate.issued_on, "违章", actor=users["regulator"])
     two = ops.apply_for_review(certificate, actor=users["admin"], on=max(on, date.today()))
@@ -228,21 +223,7 @@ def test_a_passed_review_moves_the_next_date(users):
     certificate = certified(users)
     holder = certificate.person
     due = certificate.next_review_on
-    from datetime import datetime
-
-    from training_portal.core.i18n import local_zone
-    from training_portal.training.models import CourseKind
-
-    give_hours(
-        [holder],
-        SPECIAL,
-        80,
-        kind=CourseKind.REVIEW,
-        operation_type=OperationType.COAL_GAS_INSPECTION,
-        starts_at=datetime.combine(
-            date.today() - timedelta(days=3), datetime.min.time(), local_zone()
-        ).replace(hour=8),
-    )
+    _review_training(holder)
     ops.record_violation(holder, certificate.issued_on, "违章", actor=users["regulator"])  # one is allowed
     certificate.next_review_on = due = date.today() + timedelta(days=20)  # its 复审 is due soon
     review = ops.apply_for_review(certificate, actor=users["admin"])

@@ -7,7 +7,7 @@ import io
 import zipfile
 from datetime import date
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -16,6 +16,7 @@ from sqlalchemy import or_, select
 
 from ..core import storage
 from ..core.db import db
+from ..core.jobs import task_progress
 from ..core.pdf import create_pdf
 from ..core.web import get_or_404, refuse
 from ..exams.models import ExamSession
@@ -216,10 +217,8 @@ def batch(batch_id: int):
 def batch_progress(batch_id: int):
     batch, _session = _batch_or_error(batch_id)
     fraction = 1.0 if batch.status == "done" else 0.0
-    if batch.status in ("queued", "running") and batch.task_id:
-        result = current_app.extensions["celery"].AsyncResult(batch.task_id)
-        if result.state == "PROGRESS" and isinstance(result.info, dict):
-            fraction = float(result.info.get("progress", 0.0))
+    if batch.status in ("queued", "running"):
+        fraction = task_progress(batch.task_id) or fraction
     return jsonify(
         {"status": batch.status, "progress": fraction, "issued": batch.issued, "total": batch.total}
     )

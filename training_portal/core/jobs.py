@@ -72,3 +72,15 @@ def verify_audit_chain() -> dict:
     """Nightly check of the audit trail; also what the worker tests run end to end."""
     report = verify_chain()
     return {"ok": report.ok, "count": report.count, "broken_at": report.broken_at}
+
+
+def task_progress(task_id: str | None) -> float | None:
+    """The fraction a running task reported (``PROGRESS`` with ``{"progress": f}``), if any."""
+    if not task_id:
+        return None
+    from flask import current_app
+
+    result = current_app.extensions["celery"].AsyncResult(task_id)
+    if result.state == "PROGRESS" and isinstance(result.info, dict):
+        return float(result.info.get("progress", 0.0))
+    return None

@@ -36,3 +36,29 @@ def save(area: str, data: bytes, suffix: str) -> str:
 
 def delete(key: str) -> None:
     path_for(key).unlink(missing_ok=True)
+
+
+class FileRefused(ValueError):
+    """An uploaded file refused by its content; ``reason`` is what to show."""
+
+    def __init__(self, reason) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+_EVIDENCE_KINDS = {b"%PDF-": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
+
+
+def save_evidence(area: str, data: bytes) -> str:
+    """Store a PDF, JPEG or PNG up to 10 MB, recognised by its content, never by its name."""
+    from flask_babel import lazy_gettext as _l
+
+    if not data:
+        raise FileRefused(_l("The file is empty."))
+    if len(data) > EVIDENCE_MAX_BYTES:
+        raise FileRefused(_l("The file is larger than 10 MB."))
+    suffix = next((s for magic, s in _EVIDENCE_KINDS.items() if data.startswith(magic)), None)
+    if suffix is None:
+        raise FileRefused(_l("Evidence must be a PDF, JPEG or PNG file."))
+    return save(area, data, suffix)

@@ -154,3 +154,15 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
     app.register_blueprint(bp)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_download(data: bytes, name: str):
+    """An Excel workbook as a download."""
+    import io
+
+    from flask import send_file
+
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name, mimetype=XLSX)

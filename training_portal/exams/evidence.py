@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from ..core import storage
 
-MAX_BYTES = 10 * 1024 * 1024
-KINDS = {b"%PDF-": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
+MAX_BYTES = storage.EVIDENCE_MAX_BYTES
 MEDIA = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".png": "image/png"}
 
 
@@ -16,14 +13,10 @@ class EvidenceError(ValueError):
 
 
 def store(data: bytes) -> str:
-    if not data:
-        raise EvidenceError(_l("The file is empty."))
-    if len(data) > MAX_BYTES:
-        raise EvidenceError(_l("The file is larger than 10 MB."))
-    suffix = next((s for magic, s in KINDS.items() if data.startswith(magic)), None)
-    if suffix is None:
-        raise EvidenceError(_l("Evidence must be a PDF, JPEG or PNG file."))
-    return storage.save("evidence", data, suffix)
+    try:
+        return storage.save_evidence("evidence", data)
+    except storage.FileRefused as exc:
+        raise EvidenceError(str(exc.reason)) from exc
 
 
 def media_type(key: str) -> str:

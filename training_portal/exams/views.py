@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from flask import Blueprint, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,7 +13,7 @@ from ..accounts.models import User
 from ..core import storage
 from ..core.db import db
 from ..core.i18n import from_local
-from ..core.web import get_or_404, refuse
+from ..core.web import get_or_404, refuse, xlsx_download
 from ..people import operations as people_ops
 from ..people.models import OperationType, PersonnelCategory
 from . import appeals as appeal_ops
@@ -397,9 +395,7 @@ def sitting_report(session_id: int):
 def sitting_report_xlsx(session_id: int):
     item = get_or_404(ExamSession, session_id, _("No such session."))
     _session_visible(item)
-    return send_file(io.BytesIO(report_ops.to_xlsx(report_ops.build(item))), as_attachment=True,
-                     download_name=f"sitting-{item.id}.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_download(report_ops.to_xlsx(report_ops.build(item)), f"sitting-{item.id}.xlsx")
 
 
 @bp.post("/exams/attempts/<int:attempt_id>/appeal")

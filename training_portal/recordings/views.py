@@ -17,7 +17,7 @@ from proctoring.tasks import analyse_recording
 from ..core import storage
 from ..core.db import db
 from ..core.i18n import from_local
-from ..core.jobs import after_commit
+from ..core.jobs import after_commit, task_progress
 from ..core.web import get_or_404, refuse
 from ..exams.models import ExamSession
 from ..organisations.models import Classroom
@@ -176,10 +176,8 @@ def progress(recording_id: int):
     recording = get_or_404(Recording, recording_id, _("No such recording."))
     _recording_visible(recording)
     fraction = 1.0 if recording.status == "analysed" else 0.0
-    if recording.status not in ("analysed", "failed") and recording.task_id:
-        result = current_app.extensions["celery"].AsyncResult(recording.task_id)
-        if result.state == "PROGRESS" and isinstance(result.info, dict):
-            fraction = float(result.info.get("progress", 0.0))
+    if recording.status not in ("analysed", "failed"):
+        fraction = task_progress(recording.task_id) or fraction
     return jsonify({"status": recording.status, "progress": fraction})
 
 

@@ -3,10 +3,9 @@ reassignment orders, and the search with its Excel export."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
-from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from question_bank.models import Blueprint as PaperBlueprint
 from question_bank.models import Paper
 
 from ..core.db import db, utcnow
-from ..core.web import get_or_404, refuse
+from ..core.web import get_or_404, refuse, xlsx_download
 from ..organisations.models import MineEnterprise
 from ..people.models import PersonPost
 from . import operations as ops
@@ -72,12 +71,7 @@ def compliance_export():
         for p in r.posts
     ]
     data = simple_table("五职矿长", ("矿山", "地区", "岗位", "姓名", "问题"), table)
-    return send_file(
-        io.BytesIO(data),
-        as_attachment=True,
-        download_name="compliance.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return xlsx_download(data, "compliance.xlsx")
 
 
 @bp.get("/mines/<int:mine_id>")
@@ -275,12 +269,7 @@ def search_export():
         for p in people
     ]
     data = simple_table("查询结果", ("姓名", "身份证号", "单位", "岗位", "状态"), table)
-    return send_file(
-        io.BytesIO(data),
-        as_attachment=True,
-        download_name="people.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+    return xlsx_download(data, "people.xlsx")
 
 
 @bp.get("/centers")

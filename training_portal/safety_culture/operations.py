@@ -12,8 +12,7 @@ from ..core.db import db, locked, utcnow
 from ..organisations.models import MineEnterprise
 from .models import MILESTONE_KEYS, MILESTONES, MilestoneReport, ReportStatus, must_build
 
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
-_MAGIC = {b"%PDF-": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
+EVIDENCE_MAX_BYTES = storage.EVIDENCE_MAX_BYTES
 
 
 class CultureError(ValueError):
@@ -27,11 +26,6 @@ def report(
         raise CultureError(_l("No such milestone."))
     if not evidence:
         raise CultureError(_l("Attach the evidence (PDF, JPEG or PNG)."))
-    if len(evidence) > EVIDENCE_MAX_BYTES:
-        raise CultureError(_l("The evidence file is larger than 10 MB."))
-    suffix = next((s for magic, s in _MAGIC.items() if evidence.startswith(magic)), None)
-    if suffix is None:
-        raise CultureError(_l("The evidence must be a PDF, JPEG or PNG file."))
     row = db.session.scalar(
         select(MilestoneReport).where(
             MilestoneReport.mine_id == mine.id, MilestoneReport.milestone == milestone
@@ -39,7 +33,10 @@ def report(
     )
     if row is not None and row.status is ReportStatus.ACCEPTED:
         raise CultureError(_l("This milestone has been accepted already."))
-    key = storage.save("culture", evidence, suffix)
+    try:
+        key = storage.save_evidence("culture", evidence)
+    except storage.FileRefused as exc:
+        raise CultureError(str(exc.reason)) from exc
     if row is None:
         row = MilestoneReport(mine=mine, milestone=milestone)
         db.session.add(row)

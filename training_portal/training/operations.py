@@ -57,7 +57,7 @@ CODE_LOCK_FAILURES = 5  # wrong codes within CODE_LOCK_MINUTES lock a trainee ou
 CODE_LOCK_MINUTES = 10
 SIGN_IN_EARLY = timedelta(minutes=30)  # a trainee may sign in this long before a lesson starts
 ROSTER_MAX_ROWS = 2000
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_MAX_BYTES = storage.EVIDENCE_MAX_BYTES
 
 
 def parse_hours(raw: object) -> int:
@@ -536,9 +536,6 @@ def record_accident(mine: MineEnterprise, occurred_on: date, description: str, *
     return accident
 
 
-_EVIDENCE_MAGIC = {b"%PDF-": ".pdf", b"\xff\xd8\xff": ".jpg", b"\x89PNG\r\n\x1a\n": ".png"}
-
-
 def record_education_upgrade(person: Person, education: Education, institution: str, completed_on: date,
                              evidence: bytes, *, actor, field_of_study: str = "",
                              mining_related: bool = False) -> EducationUpgrade:
@@ -550,15 +547,14 @@ def record_education_upgrade(person: Person, education: Education, institution: 
         raise TrainingError(_l("The completion date is in the future."))
     if not evidence:
         raise TrainingError(_l("Attach the diploma or certificate as evidence."))
-    if len(evidence) > EVIDENCE_MAX_BYTES:
-        raise TrainingError(_l("The evidence file is larger than 10 MB."))
-    suffix = next((s for magic, s in _EVIDENCE_MAGIC.items() if evidence.startswith(magic)), None)
-    if suffix is None:
-        raise TrainingError(_l("The evidence must be a PDF, JPEG or PNG file."))
+    try:
+        evidence_key = storage.save_evidence("evidence", evidence)
+    except storage.FileRefused as exc:
+        raise TrainingError(str(exc.reason)) from exc
     upgrade = EducationUpgrade(person=person, education=education, field=field_of_study.strip()[:80],
                                mining_related=mining_related, institution=institution.strip()[:120],
                                completed_on=completed_on,
-                               evidence_key=storage.save("evidence", evidence, suffix),
+                               evidence_key=evidence_key,
                                recorded_by_id=actor.id)
     db.session.add(upgrade)
     db.session.flush()

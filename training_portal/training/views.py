@@ -4,10 +4,9 @@ fatal accidents and degree upgrades."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 
-from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -18,7 +17,7 @@ from ..core import policy
 from ..core.db import db, utcnow
 from ..core.forms import choices
 from ..core.i18n import from_local, local_zone
-from ..core.web import get_or_404, refuse
+from ..core.web import get_or_404, refuse, xlsx_download
 from ..organisations.models import Classroom, MineEnterprise, TrainingCenter
 from ..people import operations as people_ops
 from ..people.idcard import IdNumberError
@@ -249,8 +248,7 @@ def import_roster(class_id: int):
 @login_required
 def roster_template():
     data = simple_table("花名册", ops.ROSTER_COLUMNS, [("张三", "110101199003070011", "", "瓦斯检查作业")])
-    return send_file(io.BytesIO(data), as_attachment=True, download_name="roster-template.xlsx",
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return xlsx_download(data, "roster-template.xlsx")
 
 
 @bp.post("/classes/<int:class_id>/lessons")
