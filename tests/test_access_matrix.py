@@ -248,6 +248,10 @@ MATRIX |= {
     ("regulator.search_export", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
     # No training center lies in the Gujiao county; the center staff see their own.
     ("regulator.centers", "GET"): only({r: 200 for r in (*CENTER, "regulator")}, 403),
+    # Dashboards: regulators (and the administrator), each opening on their own region.
+    ("regulator.dashboard", "GET"): only({r: 200 for r in GUJIAO_OVERSIGHT}, 403),
+    ("regulator.dashboard_list", "GET"): only({r: 200 for r in GUJIAO_OVERSIGHT}, 403),
+    ("regulator.dashboard_export", "GET"): only({r: 200 for r in GUJIAO_OVERSIGHT}, 403),
 }
 
 # Safety culture: the Gujiao mine's report on its safety philosophy, waiting for a decision.
@@ -321,7 +325,7 @@ def objects(demo, user_named):
         "question_id": question.id, "blueprint_id": bank_blueprint.id,
         "person_id": trainee.person_id, "org_id": mine.id, "user_id": spare.id,
         "assignment_id": assignment.id, "id_number": trainee.person.id_number,
-        "filename": "css/portal.css",
+        "filename": "css/portal.css", "key": "expiring",
     }
 
 

@@ -44,3 +44,21 @@ def test_search_record_and_spot_test_on_a_phone(live_server, browser):
     result = page.locator("[data-test=spot-result]").inner_text()
     assert "分" in result or "Score" in result
     assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling
+
+
+def test_dashboard_charts_drill_down_from_province_to_county_and_open_the_lists(live_server, browser):
+    db.session.commit()
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    browser_login(page, live_server, "regulator")
+    page.click("nav >> text=监管看板")
+    page.wait_for_selector("[data-test=chart-noncompliant]")
+    # A city's name in the chart opens the city's dashboard; its bar opens the list behind it.
+    page.click("[data-test=chart-noncompliant] >> text=太原市")
+    page.wait_for_url("**/regulator/dashboard?region=140100")
+    assert "太原市" in page.locator("h1").inner_text()
+    shown = page.locator("[data-test=cell-noncompliant-140181]").inner_text()
+    page.locator("[data-test=chart-noncompliant] rect").nth(1).click()  # 古交市, the second county
+    page.wait_for_url("**/regulator/dashboard/noncompliant?region=140181")
+    assert page.locator("[data-test=figure]").inner_text() == shown
+    assert page.locator("[data-test=rows] tbody tr").count() == int(shown)
+    assert "古交金岭煤业有限公司" in page.locator("[data-test=rows]").inner_text()

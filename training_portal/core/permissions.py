@@ -110,4 +110,5 @@ register("certificate.search", _l("Search certificates in the jurisdiction"), Ro
 register("certificate.record_violation", _l("Record violations of certificate holders"), Role.REGULATOR)
 register("inspection.conduct", _l("Inspect mines and run spot tests (逢查必考)"), Role.REGULATOR)
 register("order.respond", _l("Answer reassignment orders for one's mine"), Role.MINE_OFFICER)
+register("dashboard.view", _l("See the jurisdiction's dashboards"), Role.REGULATOR)
 register("compliance.view", _l("See 五职矿长 compliance"), Role.REGULATOR, Role.MINE_OFFICER)

@@ -115,6 +115,11 @@ def _holds_post_at(org_ids):
                                  or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= today)))
 
 
+def related_to(org_ids):
+    """People employed by, or holding a current post at, one of ``org_ids``."""
+    return or_(Person.employer_id.in_(org_ids), _holds_post_at(org_ids))
+
+
 def visible_people(user) -> Select:
     """People whose record this user may see, as a query to filter and page further.
 

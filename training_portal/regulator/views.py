@@ -19,6 +19,7 @@ from ..core.db import db, utcnow
 from ..core.web import get_or_404, refuse, xlsx_download
 from ..organisations.models import MineEnterprise
 from ..people.models import PersonPost
+from . import dashboard as board
 from . import operations as ops
 from .models import Inspection, OrderStatus, ReassignmentOrder, SpotTest
 
@@ -288,3 +289,75 @@ def centers():
     rows = [oversight.oversee(c, province) for c in visible]
     rows.sort(key=lambda r: (not r.flags, r.center.name))  # flagged centers first
     return render_template("regulator/centers.html", rows=rows, province=province)
+
+
+# ----------------------------------------------------------------------------- dashboards
+
+
+def _dashboard_region():
+    _need("dashboard.view", _("Only regulators see the dashboards."))
+    code = request.args.get("region", "").strip()
+    try:
+        return board.region_for(current_user, code or None)
+    except board.OutsideJurisdiction:
+        refuse(403, _("This region is outside your jurisdiction."))
+    except LookupError:
+        refuse(404, _("No such region."))
+
+
+def _metric_or_404(key: str):
+    metric = board.METRICS.get(key)
+    if metric is None:
+        refuse(404, _("No such figure."))
+    return metric
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    """Province / city / county: each figure for the region and for each region below it, as a
+    chart and a table; every number links to the list behind it."""
+    region = _dashboard_region()
+    on = ops.today()
+    below = board.children(region)
+    figures = {
+        key: {r.id: board.figure(metric, r, on) for r in [region, *below]}
+        for key, metric in board.METRICS.items()
+    }
+    return render_template(
+        "regulator/dashboard.html",
+        region=region,
+        below=below,
+        trail=board.trail(region, current_user),
+        metrics=board.METRICS,
+        figures=figures,
+        on=on,
+    )
+
+
+@bp.get("/dashboard/<key>")
+@login_required
+def dashboard_list(key: str):
+    region = _dashboard_region()
+    metric = _metric_or_404(key)
+    on = ops.today()
+    figure, listing = metric.compute(region, on)
+    return render_template(
+        "regulator/dashboard_list.html",
+        region=region,
+        trail=board.trail(region, current_user),
+        metric=metric,
+        figure=figure,
+        listing=listing,
+        on=on,
+    )
+
+
+@bp.get("/dashboard/<key>.xlsx")
+@login_required
+def dashboard_export(key: str):
+    region = _dashboard_region()
+    metric = _metric_or_404(key)
+    listing = metric.compute(region, ops.today())[1]
+    data = simple_table(str(metric.label)[:31], tuple(str(c) for c in listing.columns), listing.rows)
+    return xlsx_download(data, f"{key}-{region.code}.xlsx")
