@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_request_context, session
 from flask_babel import Babel
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
 babel = Babel()
 
@@ -19,7 +20,10 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
-    user_locale = getattr(current_user, "locale", None) if current_user else None
+    try:
+        user_locale = getattr(current_user, "locale", None) if current_user else None
+    except SQLAlchemyError:  # the database is away: say so in the default language
+        user_locale = None
     if user_locale in languages:
         return user_locale
     return current_app.config["BABEL_DEFAULT_LOCALE"]

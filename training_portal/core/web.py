@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, current_app, jsonify, redirect, render_templ
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
@@ -62,7 +63,10 @@ def _finish_transaction(response):
     if response.status_code < 400:
         db.session.commit()
     else:
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except UNAVAILABLE:  # nothing to undo on a connection that is gone
+            db.session.invalidate()
     return response
 
 
@@ -113,6 +117,29 @@ def _server_error(exc: Exception):
                          "again."))
 
 
+# The database went away (a restart, a failover, a dropped connection) or could not answer in
+# time: the request wrote nothing, and the same request sent again will succeed once it is back.
+UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+               sa_exc.TimeoutError)
+RETRY_AFTER_S = 5
+
+
+def _database_unavailable(exc: Exception):
+    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                               type(exc).__name__)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone; the pool replaces it (pool_pre_ping)
+        db.session.invalidate()
+    response, status = _error(503, _("The database is unavailable for a moment. Nothing was saved; "
+                                      "your answers are kept and sent again automatically."))
+    if isinstance(response, str):
+        response = current_app.make_response(response)
+    response.status_code = status
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
+
+
 @bp.get("/healthz")
 def healthz():
     try:
@@ -152,6 +179,8 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish_transaction)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    for kind in UNAVAILABLE:
+        app.register_error_handler(kind, _database_unavailable)
     app.register_error_handler(Exception, _server_error)
     app.register_blueprint(bp)
 
