@@ -59,7 +59,13 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
             "accept_content": ["json"],
             "task_ignore_result": False,
             "worker_prefetch_multiplier": 1,
+            "task_track_started": True,  # a page can tell a job that runs from one that waits
             "broker_connection_retry_on_startup": True,
+            # Redis hands an unacknowledged job (its worker died) to another worker after this
+            # many seconds; it must exceed the longest job, or a slow job would run twice.
+            "broker_transport_options": (
+                {"visibility_timeout": _int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+                if broker.startswith(("redis://", "rediss://")) else {}),
             "beat_schedule": {
                 "verify-audit-chain-nightly": {"task": "core.verify_audit_chain",
                                                "schedule": 24 * 3600.0},
@@ -85,6 +91,8 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         "IDLE_TIMEOUT_MINUTES": _int("IDLE_TIMEOUT_MINUTES", 30),
         "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12),
         "LOGIN_THROTTLE_WINDOW_MINUTES": 15,
+        # Revocations, role changes and the policy table need a password typed this recently.
+        "REAUTH_MINUTES": _int("REAUTH_MINUTES", 10),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 100,
         # Long enough for a 120-minute exam with time added.

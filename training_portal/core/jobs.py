@@ -37,8 +37,36 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
     celery_app.set_default()
+    _restore_on_start(celery_app)
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def _restore_on_start(celery_app: Celery) -> None:
+    """The embedded broker keeps a delivered job hidden until its worker acknowledges it, and
+    never hands it out again if that worker dies (Redis does after the visibility timeout). It
+    serves the one worker of ``make run``; so when that worker starts, what an earlier one was
+    given and never finished is queued again. The jobs are idempotent; a job that was in fact
+    finished just runs once more."""
+    url = str(celery_app.conf.broker_url or "")
+    if not url.startswith("sqla+"):
+        return
+
+    def restore(sender=None, **_kwargs) -> None:
+        from sqlalchemy import create_engine, inspect, text
+
+        engine = create_engine(url.removeprefix("sqla+"))
+        try:
+            if inspect(engine).has_table("kombu_message"):
+                with engine.begin() as conn:
+                    conn.execute(text("UPDATE kombu_message SET visible = :yes WHERE visible = :no"),
+                                 {"yes": True, "no": False})
+        finally:
+            engine.dispose()
+
+    from celery.signals import worker_init
+
+    worker_init.connect(restore, weak=False)
 
 
 def after_commit(callback: Callable[[], object]) -> None:
