@@ -9,7 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..core.permissions import Role
 from ..core.web import refuse, safe_next, wants_json
 from . import operations as ops
-from .forms import LoginForm, PasswordForm
+from . import recent
+from .forms import ConfirmForm, LoginForm, PasswordForm
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -44,9 +45,28 @@ def login():
             session.permanent = True
             ops.start_session(user, request.remote_addr or "", request.user_agent.string)
             login_user(user)
+            recent.stamp()
             return redirect(safe_next(request.args.get("next"), url_for("accounts.home")))
     # A refused log-in is still a 200: the attempt it recorded must be committed.
     return render_template("accounts/login.html", form=form, error=error)
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_password():
+    """Type the password again before a sensitive action; then back to where it was sent from."""
+    form = ConfirmForm()
+    error = None
+    target = safe_next(request.args.get("next"), url_for("accounts.home"))
+    if form.validate_on_submit():
+        try:
+            ops.authenticate(current_user.username, form.password.data, request.remote_addr or "")
+        except ops.LoginRefused as exc:  # counted and throttled like a log-in
+            error = str(exc)
+        else:
+            recent.stamp()
+            return redirect(target)
+    return render_template("accounts/confirm.html", form=form, error=error, target=target)
 
 
 @bp.post("/logout")

@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 from ..accounts import operations as account_ops
 from ..accounts.forms import RoleForm, UserForm
 from ..accounts.models import RoleAssignment, User
+from ..accounts.recent import password_confirmed
 from ..core import policy
 from ..core.audit import AuditEntry, entry_count
 from ..core.db import db
@@ -85,6 +86,7 @@ def user(user_id: int):
 
 @bp.post("/users/<int:user_id>/roles")
 @login_required
+@password_confirmed
 def grant_role(user_id: int):
     _require("user.manage")
     account = _user_or_404(user_id)
@@ -106,6 +108,7 @@ def grant_role(user_id: int):
 
 @bp.post("/users/<int:user_id>/roles/<int:assignment_id>/revoke")
 @login_required
+@password_confirmed
 def revoke_role(user_id: int, assignment_id: int):
     _require("user.manage")
     account = _user_or_404(user_id)
@@ -121,6 +124,7 @@ def revoke_role(user_id: int, assignment_id: int):
 
 @bp.post("/users/<int:user_id>/active")
 @login_required
+@password_confirmed
 def set_active(user_id: int):
     _require("user.manage")
     account = _user_or_404(user_id)
@@ -137,6 +141,7 @@ class PolicyForm(FlaskForm):
 
 @bp.route("/policy", methods=["GET", "POST"])
 @login_required
+@password_confirmed
 def policy_table():
     _require("policy.edit")
     errors: dict[str, str] = {}

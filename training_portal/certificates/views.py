@@ -14,6 +14,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 
+from ..accounts.recent import password_confirmed
 from ..core import storage
 from ..core.db import db
 from ..core.jobs import task_progress
@@ -93,6 +94,7 @@ def pdf(certificate_id: int):
 
 @bp.post("/certificates/<int:certificate_id>/status")
 @login_required
+@password_confirmed
 def change_status(certificate_id: int):
     certificate = _certificate_or_error(certificate_id)
     if not certificate.can_change_status(current_user):

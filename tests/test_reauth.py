@@ -1,0 +1,110 @@
+"""Sensitive actions need a password typed recently: revoking a certificate, granting and
+revoking roles, (de)activating accounts, the policy table. An old session is sent to confirm
+its password, and the action does nothing until then."""
+
+from __future__ import annotations
+
+import pytest
+
+from training_portal.accounts import operations as account_ops
+from training_portal.accounts.models import RoleAssignment
+from training_portal.accounts.recent import STAMP
+from training_portal.certificates.models import CertificateStatus
+from training_portal.core.db import db
+from training_portal.core.permissions import Role
+
+from .certificates.conftest import certified
+from .conftest import DEMO_PASSWORD, login, token_in
+from .exams.conftest import users_by_name
+
+
+def _age(client, minutes: int = 11) -> None:
+    with client.session_transaction() as session:
+        session[STAMP] -= minutes * 60
+
+
+def _confirm(client, target: str, password: str):
+    page = client.get(f"/account/confirm?next={target}")
+    return client.post(f"/account/confirm?next={target}",
+                       data={"password": password, "csrf_token": token_in(page.text)})
+
+
+@pytest.fixture()
+def spare(demo, user_named):
+    admin = user_named("admin")
+    account = account_ops.create_user("spare", "Spare", actor=admin, password="spare-password-1")
+    org = users_by_name()["mine_officer"].assignments[0].organisation
+    assignment = account_ops.grant_role(account, Role.MINE_OFFICER, org, actor=admin)
+    db.session.commit()
+    return account.id, assignment.id
+
+
+def test_an_old_session_confirms_its_password_before_revoking_a_role(client, spare):
+    user_id, assignment_id = spare
+    login(client, "admin")
+    page = f"/admin/users/{user_id}"
+    token = token_in(client.get(page).text)
+    _age(client)
+    revoke = f"/admin/users/{user_id}/roles/{assignment_id}/revoke"
+    response = client.post(revoke, data={"csrf_token": token}, headers={"Referer": f"http://localhost{page}"})
+    assert response.status_code == 302 and response.location.startswith("/account/confirm")
+    assert f"next=/admin/users/{user_id}" in response.location.replace("%2F", "/")
+    assert db.session.get(RoleAssignment, assignment_id) is not None  # nothing happened
+
+    wrong = _confirm(client, page, "not-the-password")
+    assert wrong.status_code == 200 and 'data-test="confirm-error"' in wrong.text
+    assert client.post(revoke, data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(RoleAssignment, assignment_id) is not None
+
+    right = _confirm(client, page, DEMO_PASSWORD)
+    assert right.status_code == 302 and right.location == page
+    assert client.post(revoke, data={"csrf_token": token}).location == page
+    db.session.expire_all()
+    assert db.session.get(RoleAssignment, assignment_id) is None
+
+
+def test_revoking_a_certificate_needs_a_recent_password(client, demo):
+    certificate = certified(users_by_name())
+    login(client, "regulator")
+    page = f"/certificates/{certificate.id}"
+    token = token_in(client.get(page).text)
+    form = {"status": "revoked", "reason": "伪造培训记录", "csrf_token": token}
+    _age(client)
+    response = client.post(f"{page}/status", data=form)
+    assert response.status_code == 302 and response.location.startswith("/account/confirm")
+    db.session.expire_all()
+    assert certificate.status is CertificateStatus.VALID
+    _confirm(client, page, DEMO_PASSWORD)
+    assert client.post(f"{page}/status", data=form).status_code == 302
+    db.session.expire_all()
+    assert certificate.status is CertificateStatus.REVOKED
+
+
+def test_json_callers_get_a_401_with_the_reason_and_a_fresh_log_in_counts(client, spare):
+    user_id, _ = spare
+    login(client, "admin")
+    token = token_in(client.get(f"/admin/users/{user_id}").text)
+    assert client.post(f"/admin/users/{user_id}/active", data={"active": "0", "csrf_token": token},
+                       headers={"Accept": "application/json"}).status_code == 302  # just logged in
+    _age(client)
+    response = client.post(f"/admin/users/{user_id}/active", data={"active": "1", "csrf_token": token},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 401 and response.json["reason"]
+    db.session.expire_all()
+    from training_portal.accounts.models import User
+
+    assert db.session.get(User, user_id).active is False  # the second change did not happen
+
+
+def test_confirmations_are_throttled_like_log_ins(client, demo):
+    login(client, "admin")
+    for _ in range(5):
+        _confirm(client, "/", "wrong-password-guess")
+    refused = _confirm(client, "/", DEMO_PASSWORD)
+    assert "confirm-error" in refused.text and refused.status_code == 200
+
+
+def test_the_confirmation_returns_only_to_our_own_pages(client, demo):
+    login(client, "admin")
+    assert _confirm(client, "https://evil.example/", DEMO_PASSWORD).location == "/"
