@@ -93,3 +93,27 @@ def test_entries_keep_who_and_what(demo, user_named):
     assert (stored.actor_user_id, stored.actor_name, stored.object_type, stored.object_id) == (
         admin.id, "admin", "users", str(admin.id))
     assert stored.created_at.tzinfo is not None
+
+
+def test_verify_over_a_full_demo_sitting_finds_a_rewritten_grade(app, demo):
+    """The demo, then a whole sitting: application, both reviews, seating, identity checks,
+    answers, grading, both signatures, the practical and its certificate. The chain verifies;
+    then a grade is rewritten in the database and ``flask audit verify`` names that entry."""
+    from .certificates.conftest import certified
+    from .exams.conftest import users_by_name
+
+    certificate = certified(users_by_name())
+    actions = set(db.session.scalars(select(AuditEntry.action)))
+    assert {"application.review", "session.sign", "session.publish", "attempt.grade",
+            "practical.score", "certificate.issue"} <= actions, actions
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and result.output.startswith("ok: ")
+    grade = db.session.scalar(select(AuditEntry).where(
+        AuditEntry.action == "attempt.grade", AuditEntry.object_id == str(certificate.written_attempt_id)))
+    db.session.execute(text("UPDATE audit_entries SET after = :v WHERE id = :id"),
+                       {"v": '{"state": "submitted", "score": 100.0, "passed": true}', "id": grade.id})
+    db.session.commit()
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"broken at entry {grade.id}:")
