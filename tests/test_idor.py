@@ -23,6 +23,8 @@ from .certificates.conftest import certified
 from .conftest import csrf_token, login
 from .exams.conftest import CANDIDATE_PASSWORD, gas_inspectors, seated, users_by_name
 
+pytestmark = pytest.mark.one_backend
+
 OTHER_PASSWORD = "other-password-1"
 
 

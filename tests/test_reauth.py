@@ -17,6 +17,8 @@ from .certificates.conftest import certified
 from .conftest import DEMO_PASSWORD, login, token_in
 from .exams.conftest import users_by_name
 
+pytestmark = pytest.mark.one_backend
+
 
 def _age(client, minutes: int = 11) -> None:
     with client.session_transaction() as session:

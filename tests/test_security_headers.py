@@ -3,8 +3,12 @@ cookie is Secure, on top of what ``check_headers`` asks of every response over p
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import login
 from .test_access_matrix import check_headers, objects, routes  # noqa: F401  (the fixture)
+
+pytestmark = pytest.mark.one_backend
 
 
 def test_every_page_over_https_has_hsts_and_a_secure_cookie(app, objects):  # noqa: F811

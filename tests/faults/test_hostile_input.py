@@ -22,8 +22,14 @@ from ..conftest import csrf_token, login
 from ..exams.conftest import CANDIDATE_PASSWORD, gas_inspectors, seated, users_by_name
 from ..question_bank.conftest import qdata
 
-FUZZ = settings(max_examples=40, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+pytestmark = pytest.mark.one_backend
+
+FUZZ = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 def _valid_file(fmt: str) -> bytes:
@@ -44,11 +50,11 @@ def mangled(draw, fmt: str) -> bytes:
         action = draw(st.sampled_from(["cut", "insert", "overwrite", "truncate"]))
         chunk = draw(st.binary(min_size=1, max_size=24))
         if action == "cut":
-            del data[at:at + len(chunk)]
+            del data[at : at + len(chunk)]
         elif action == "insert":
             data[at:at] = chunk
         elif action == "overwrite":
-            data[at:at + len(chunk)] = chunk
+            data[at : at + len(chunk)] = chunk
         else:
             del data[at:]
     return bytes(data)
@@ -84,24 +90,34 @@ def test_through_the_import_page_a_bad_file_changes_nothing(client, demo, fmt):
     def upload(data):
         raw = data.draw(mangled(fmt))
         before = db.session.scalar(select(func.count(Question.id)))
-        response = client.post("/questions/import", content_type="multipart/form-data", data={
-            "csrf_token": csrf_token(client, "/questions/import"), "format": fmt,
-            "file": (io.BytesIO(raw), f"bank{formats.FILE_SUFFIX[fmt]}")})
+        response = client.post(
+            "/questions/import",
+            content_type="multipart/form-data",
+            data={
+                "csrf_token": csrf_token(client, "/questions/import"),
+                "format": fmt,
+                "file": (io.BytesIO(raw), f"bank{formats.FILE_SUFFIX[fmt]}"),
+            },
+        )
         assert response.status_code in (200, 422), response.status_code
         db.session.rollback()
         after = db.session.scalar(select(func.count(Question.id)))
         if response.status_code == 422:
             assert after == before  # all or nothing
-            assert 'class="error' in response.text or "data-test=\"import-errors\"" in response.text
+            assert 'class="error' in response.text or 'data-test="import-errors"' in response.text
 
     upload()
 
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-(10 ** 20), 10 ** 20) | st.floats(allow_nan=True)
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**20), 10**20)
+    | st.floats(allow_nan=True)
     | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=8), inner, max_size=5),
-    max_leaves=20)
+    max_leaves=20,
+)
 
 
 @pytest.fixture()
@@ -115,23 +131,31 @@ def candidate(app, demo):
 
 def _stored(attempt_id):
     db.session.rollback()
-    return db.session.execute(select(ExamAttempt.saved_seq, ExamAttempt.answers).where(
-        ExamAttempt.id == attempt_id)).one()
+    return db.session.execute(
+        select(ExamAttempt.saved_seq, ExamAttempt.answers).where(ExamAttempt.id == attempt_id)
+    ).one()
 
 
 def test_answer_saves_of_any_shape_are_saved_whole_or_refused_whole(candidate):
     attempt_id, positions, client = candidate
-    answers = st.dictionaries(st.sampled_from(positions) | st.text(max_size=6),
-                              st.lists(st.integers(-3, 8), max_size=6) | JSON, max_size=6)
-    bodies = (st.fixed_dictionaries({"answers": answers, "seq": st.integers(-2, 10 ** 6)})
-              | st.fixed_dictionaries({"answers": JSON, "seq": JSON}) | JSON)
+    answers = st.dictionaries(
+        st.sampled_from(positions) | st.text(max_size=6),
+        st.lists(st.integers(-3, 8), max_size=6) | JSON,
+        max_size=6,
+    )
+    bodies = (
+        st.fixed_dictionaries({"answers": answers, "seq": st.integers(-2, 10**6)})
+        | st.fixed_dictionaries({"answers": JSON, "seq": JSON})
+        | JSON
+    )
 
     @FUZZ
     @given(body=bodies)
     def save(body):
         before = _stored(attempt_id)
-        response = client.put(f"/api/attempts/{attempt_id}/answers", data=json.dumps(body),
-                              content_type="application/json")
+        response = client.put(
+            f"/api/attempts/{attempt_id}/answers", data=json.dumps(body), content_type="application/json"
+        )
         assert response.status_code in (200, 400, 409), (response.status_code, body)
         after = _stored(attempt_id)
         if response.status_code != 200:
@@ -150,8 +174,11 @@ def test_an_oversized_workbook_is_refused_before_it_is_read(client, demo, app):
     before = db.session.scalar(select(func.count(Question.id)))
     token = csrf_token(client, "/questions/import")
     huge = b"PK\x03\x04" + b"\0" * (app.config["MAX_CONTENT_LENGTH"] + 1)
-    response = client.post("/questions/import", content_type="multipart/form-data", data={
-        "csrf_token": token, "format": "xlsx", "file": (io.BytesIO(huge), "bank.xlsx")})
+    response = client.post(
+        "/questions/import",
+        content_type="multipart/form-data",
+        data={"csrf_token": token, "format": "xlsx", "file": (io.BytesIO(huge), "bank.xlsx")},
+    )
     assert response.status_code == 413 and "上传的文件过大" in response.text
     db.session.rollback()
     assert db.session.scalar(select(func.count(Question.id))) == before

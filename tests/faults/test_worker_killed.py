@@ -33,7 +33,7 @@ from ..exams.conftest import (
     users_by_name,
 )
 from ..proctoring.conftest import ROSTER, incidents, incidents_report  # noqa: F401 (fixtures)
-from .conftest import celery_worker, kill_tree, stop, wait_until
+from .conftest import celery_worker, kill_tree, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -72,6 +72,8 @@ def workers(request, app, database_url, tmp_path):
     log = tmp_path / "workers.log"
 
     class Workers:
+        kind = request.param
+
         def start(self):
             process = celery_worker(env, queue, log)
             started.append(process)
@@ -85,7 +87,8 @@ def workers(request, app, database_url, tmp_path):
 
     yield Workers()
     for process in started:
-        stop(process)
+        if process.poll() is None:
+            kill_tree(process)  # nothing left to finish: no warm shutdown to wait for
     sender.close()
 
 
@@ -101,6 +104,8 @@ def _kill_mid_job(workers, result, started_when, what: str):
 
 
 def test_a_video_analysis_killed_midway_completes_once(ctx, demo, workers, incidents, incidents_report):  # noqa: F811
+    if workers.kind == "embedded" and "redis" in BROKERS:
+        pytest.skip("the analysis is killed on Redis; the embedded broker's restore is the batch's test")
     room = db.session.scalar(select(Classroom).order_by(Classroom.id))
     start = datetime(2026, 3, 2, 8, 0, tzinfo=utcnow().tzinfo)
     recording = Recording(
