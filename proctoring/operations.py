@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import shutil
 from datetime import datetime
 
 from flask import current_app
@@ -28,9 +27,7 @@ class RecordingError(ValueError):
 
 
 def _part_path(upload: Upload):
-    path = storage.path_for(f"uploads/{upload.id}.part")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+    return storage.staging_path(f"{upload.id}.part")
 
 
 def start_upload(*, classroom_id: int | None, exam_session_id: int | None, starts_at: datetime,
@@ -83,10 +80,7 @@ def finish_upload(upload: Upload, *, actor) -> Recording:
     with part.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
-    key = f"recordings/{secrets.token_hex(16)}.mp4"
-    target = storage.path_for(key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(part, target)
+    key = storage.save_file("recordings", part, ".mp4")
     years = policy.get("recordings.exam_retention_years")
     start = upload.starts_at
     recording = Recording(

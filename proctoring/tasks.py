@@ -35,8 +35,8 @@ def analyse_recording(self, recording_id: int, roster: int | None = None) -> dic
             self.update_state(state="PROGRESS", meta={"progress": round(fraction, 3)})
 
     try:
-        report = analyse(storage.path_for(recording.storage_key), roster=roster, progress=progress,
-                         workers=2)
+        with storage.local_copy(recording.storage_key) as path:
+            report = analyse(path, roster=roster, progress=progress, workers=2)
     except NotAVideo as exc:
         ops.mark_failed(recording, str(exc.reason))
         return {"recording": recording_id, "status": "failed"}

@@ -47,6 +47,11 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": db_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "STORAGE_DIR": env.get("STORAGE_DIR", str(instance / "storage")),
+        # "local" (under STORAGE_DIR) or "s3": an S3-compatible bucket (see core/storage.py).
+        "STORAGE_BACKEND": env.get("STORAGE_BACKEND", "local"),
+        "STORAGE_S3_BUCKET": env.get("STORAGE_S3_BUCKET", ""),
+        "STORAGE_S3_ENDPOINT_URL": env.get("STORAGE_S3_ENDPOINT_URL", ""),
+        "STORAGE_S3_REGION": env.get("STORAGE_S3_REGION", ""),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 16 * 1024 * 1024),
         # Classroom recordings are hours long; they arrive in chunks well under MAX_CONTENT_LENGTH.
         "RECORDING_MAX_BYTES": _int("RECORDING_MAX_BYTES", 4 * 1024**3),

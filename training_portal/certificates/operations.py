@@ -241,7 +241,7 @@ def pdf_context(certificate: Certificate) -> dict:
     person = certificate.person
     photo = None
     if person.photo_key:
-        photo = _data_url("image/jpeg", storage.path_for(person.photo_key).read_bytes())
+        photo = _data_url("image/jpeg", storage.read(person.photo_key))
     url = verify_url(certificate.serial)
     return {
         "serial": certificate.serial,
@@ -294,7 +294,7 @@ def ensure_pdfs(certificates: list[Certificate]) -> None:
 
 def pdf_bytes(certificate: Certificate) -> bytes:
     ensure_pdfs([certificate])
-    return storage.path_for(certificate.pdf_key).read_bytes()
+    return storage.read(certificate.pdf_key)
 
 
 def masked_id(certificate: Certificate) -> str:

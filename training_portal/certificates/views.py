@@ -241,7 +241,7 @@ def batch_zip(batch_id: int):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for certificate in certificates:
-            archive.write(storage.path_for(certificate.pdf_key), f"{certificate.serial}.pdf")
+            archive.writestr(f"{certificate.serial}.pdf", storage.read(certificate.pdf_key))
     out.seek(0)
     return send_file(
         out,
@@ -295,4 +295,4 @@ def verify_photo(serial: str):
     certificate = _public(serial)
     if certificate is None or certificate.person.photo_key is None:
         refuse(404, _("No photo."))
-    return send_file(storage.path_for(certificate.person.photo_key), mimetype="image/jpeg", max_age=0)
+    return storage.send(certificate.person.photo_key, mimetype="image/jpeg", max_age=0)

@@ -1,41 +1,191 @@
-"""Files the portal keeps (photos, uploads, PDFs): outside the web root, under generated names.
+"""Files the portal keeps (photos, uploads, PDFs, recordings): outside the web root, under
+generated names, on local disk by default or in an S3-compatible object store by configuration
+(``STORAGE_BACKEND=s3``, ``STORAGE_S3_BUCKET``, ``STORAGE_S3_ENDPOINT_URL`` for MinIO, Ceph and
+the like; credentials the standard way, e.g. ``AWS_ACCESS_KEY_ID``).
 
-A key is ``<area>/<random hex><suffix>``; nothing a user sends ever becomes part of a path.
+A key is ``<area>/<random hex><suffix>``; nothing a user sends ever becomes part of a key. The
+rest of the portal asks this module for bytes (``read``), for a local file while it works on one
+(``local_copy``: OpenCV and FFmpeg read files) and for a response (``send``); it never builds a
+path itself. Chunked uploads in progress are staged on local disk (``staging_path``) and stored
+whole once they check out.
 """
 
 from __future__ import annotations
 
+import io
 import re
 import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 
 _KEY = re.compile(r"^[a-z_]+/[0-9a-f]{32}\.[a-z0-9]{2,5}$")
+
+
+def _checked(key: str) -> str:
+    if not isinstance(key, str) or not _KEY.match(key):
+        raise ValueError(f"not a storage key: {key!r}")
+    return key
 
 
 def _root() -> Path:
     return Path(current_app.config["STORAGE_DIR"])
 
 
-def path_for(key: str) -> Path:
-    if not _KEY.match(key):
-        raise ValueError(f"not a storage key: {key!r}")
-    return _root() / key
+class LocalStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        return self.root / _checked(key)
+
+    def put(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(path.suffix + ".part")
+        tmp.write_bytes(data)
+        tmp.replace(path)  # readers never see half a file
+
+    def put_file(self, key: str, source: Path) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(source, path)
+
+    def get(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        yield self._path(key)
+
+    def send(self, key: str, **kwargs):
+        return send_file(self._path(key), **kwargs)
+
+
+class S3Store:
+    """An S3-compatible bucket. Large files go up in parts (boto3's transfer manager)."""
+
+    def __init__(self, bucket: str, client) -> None:
+        self.bucket, self.client = bucket, client
+
+    def put(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=_checked(key), Body=data)
+
+    def put_file(self, key: str, source: Path) -> None:
+        self.client.upload_file(str(source), self.bucket, _checked(key))
+        source.unlink(missing_ok=True)
+
+    def get(self, key: str) -> bytes:
+        return self.client.get_object(Bucket=self.bucket, Key=_checked(key))["Body"].read()
+
+    def delete(self, key: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=_checked(key))
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=_checked(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return False
+            raise
+        return True
+
+    @contextmanager
+    def local_copy(self, key: str) -> Iterator[Path]:
+        with tempfile.TemporaryDirectory(prefix="portal-") as folder:
+            path = Path(folder) / Path(_checked(key)).name
+            self.client.download_file(self.bucket, key, str(path))
+            yield path
+
+    def send(self, key: str, **kwargs):
+        return send_file(io.BytesIO(self.get(key)), **kwargs)
+
+
+def _s3_client(config):
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3",
+        endpoint_url=config.get("STORAGE_S3_ENDPOINT_URL") or None,
+        region_name=config.get("STORAGE_S3_REGION") or None,
+        config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"}),
+    )
+
+
+def store():
+    """The configured store, made once per app."""
+    app = current_app
+    found = app.extensions.get("storage")
+    if found is None:
+        if app.config.get("STORAGE_BACKEND", "local") == "s3":
+            found = S3Store(app.config["STORAGE_S3_BUCKET"], _s3_client(app.config))
+        else:
+            found = LocalStore(_root())
+        app.extensions["storage"] = found
+    return found
+
+
+def _new_key(area: str, suffix: str) -> str:
+    return _checked(f"{area}/{secrets.token_hex(16)}{suffix}")
 
 
 def save(area: str, data: bytes, suffix: str) -> str:
-    key = f"{area}/{secrets.token_hex(16)}{suffix}"
-    path = path_for(key)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".part")
-    tmp.write_bytes(data)
-    tmp.replace(path)  # readers never see half a file
+    key = _new_key(area, suffix)
+    store().put(key, data)
     return key
 
 
+def save_file(area: str, source: Path, suffix: str) -> str:
+    """Store a (large) local file, which is moved away; return its key."""
+    key = _new_key(area, suffix)
+    store().put_file(key, source)
+    return key
+
+
+def read(key: str) -> bytes:
+    return store().get(key)
+
+
 def delete(key: str) -> None:
-    path_for(key).unlink(missing_ok=True)
+    store().delete(key)
+
+
+def exists(key: str) -> bool:
+    return store().exists(key)
+
+
+def local_copy(key: str):
+    """A context manager giving a local file with the stored bytes, for code that reads files."""
+    return store().local_copy(key)
+
+
+def send(key: str, **kwargs):
+    """A response with the stored file; ``kwargs`` as for Flask's ``send_file``."""
+    return store().send(key, **kwargs)
+
+
+def suffix_of(key: str) -> str:
+    return Path(_checked(key)).suffix
+
+
+def staging_path(name: str) -> Path:
+    """A local file for an upload in progress (``name`` is generated, never the user's)."""
+    path = _root() / "staging" / Path(_checked(f"uploads/{name}")).name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 class FileRefused(ValueError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -122,7 +122,7 @@ def evidence_file(application_id: int, kind: str):
     key = (item.evidence or {}).get(kind)
     if key is None:
         refuse(404, _("No such file."))
-    return send_file(storage.path_for(key), mimetype=evidence.media_type(key), as_attachment=True,
+    return storage.send(key, mimetype=evidence.media_type(key), as_attachment=True,
                      download_name=f"application-{item.id}-{kind}{key[key.rindex('.'):]}")
 
 
@@ -299,7 +299,7 @@ def candidate_photo(attempt_id: int):
         refuse(403, _("Only the room's two proctors act in it."))
     if attempt.person.photo_key is None:
         refuse(404, _("No photo on record."))
-    return send_file(storage.path_for(attempt.person.photo_key), mimetype="image/jpeg", max_age=0)
+    return storage.send(attempt.person.photo_key, mimetype="image/jpeg", max_age=0)
 
 
 @bp.get("/exam/<int:attempt_id>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -76,7 +76,7 @@ def photo(person_id: int):
         refuse(403, _("This record is outside what you may see."))
     if person.photo_key is None:
         refuse(404, _("No photo on record."))
-    return send_file(storage.path_for(person.photo_key), mimetype="image/jpeg", max_age=0)
+    return storage.send(person.photo_key, mimetype="image/jpeg", max_age=0)
 
 
 def _employer_choices():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from flask import Blueprint, current_app, jsonify, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -188,4 +188,4 @@ def evidence(event_id: int):
     _recording_visible(item.recording)
     if item.evidence_key is None:
         refuse(404, _("No evidence frame."))
-    return send_file(storage.path_for(item.evidence_key), mimetype="image/jpeg", max_age=0)
+    return storage.send(item.evidence_key, mimetype="image/jpeg", max_age=0)

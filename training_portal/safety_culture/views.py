@@ -3,7 +3,7 @@ their reports, and the excellent cases every user may read."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -110,10 +110,10 @@ def decide(report_id: int):
 @login_required
 def evidence(report_id: int):
     row = _report_or_error(report_id)
-    return send_file(
-        storage.path_for(row.evidence_key),
+    return storage.send(
+        row.evidence_key,
         as_attachment=True,
-        download_name=f"{row.milestone}{storage.path_for(row.evidence_key).suffix}",
+        download_name=f"{row.milestone}{storage.suffix_of(row.evidence_key)}",
     )
 
 
