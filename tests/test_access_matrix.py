@@ -136,7 +136,7 @@ MATRIX |= {
     ("exams.sign", "POST"): only({r: 302 for r in PROCTORS}, 403),
     ("exams.room_action", "POST"): only({r: 400 for r in PROCTORS}, 403),  # no action named
     ("exams.candidate_photo", "GET"): only({r: 200 for r in PROCTORS}, 403),
-    ("exams.client", "GET"): only({"trainee": 200}, 403),
+    ("exams.client", "GET"): only({"trainee": 200}, 404),  # someone else's seat: as if none
     ("exams_api.my_attempts", "GET"): everyone(200, anonymous=401),
     # Someone else's attempt does not exist for them.
     ("exams_api.attempt", "GET"): only({"trainee": 200}, 404, anonymous=401),

@@ -307,8 +307,8 @@ def candidate_photo(attempt_id: int):
 def client(attempt_id: int):
     """The exam client: a plain page and a small script that talks to the attempt API."""
     attempt = get_or_404(ExamAttempt, attempt_id, _("No such seat."))
-    if attempt.person_id != current_user.person_id:
-        refuse(403, _("This is not your seat."))
+    if current_user.person_id is None or attempt.person_id != current_user.person_id:
+        refuse(404, _("No such seat."))  # as the API does: someone else's id reveals nothing
     return render_template("exams/client.html", attempt=attempt)
 
 
