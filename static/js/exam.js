@@ -80,6 +80,7 @@
       .map(function (i) { return parseInt(i.value, 10); });
     seq += 1;
     keep();
+    els.status.textContent = root.dataset.msgSaving;  // never "saved" while a change is pending
     clearTimeout(saveTimer);
     saveTimer = setTimeout(save, 300);
   }
