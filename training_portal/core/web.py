@@ -125,19 +125,12 @@ RETRY_AFTER_S = 5
 
 
 def _database_unavailable(exc: Exception):
+    # _finish_transaction rolls the request back (or drops the dead connection) as for any 4xx/5xx.
     current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
                                type(exc).__name__)
-    try:
-        db.session.rollback()
-    except Exception:  # the connection is gone; the pool replaces it (pool_pre_ping)
-        db.session.invalidate()
-    response, status = _error(503, _("The database is unavailable for a moment. Nothing was saved; "
-                                      "your answers are kept and sent again automatically."))
-    if isinstance(response, str):
-        response = current_app.make_response(response)
-    response.status_code = status
-    response.headers["Retry-After"] = str(RETRY_AFTER_S)
-    return response
+    body, status = _error(503, _("The database is unavailable for a moment. Nothing was saved; "
+                                 "your answers are kept and sent again automatically."))
+    return body, status, {"Retry-After": str(RETRY_AFTER_S)}
 
 
 @bp.get("/healthz")
