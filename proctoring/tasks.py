@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from training_portal.core import storage
 from training_portal.core.db import db
+from training_portal.core.i18n import local_today
 
 from . import operations as ops
 from .models import Recording
@@ -47,7 +48,7 @@ def analyse_recording(self, recording_id: int, roster: int | None = None) -> dic
 @shared_task(name="proctoring.delete_expired_recordings")
 def delete_expired_recordings(today: str | None = None) -> int:
     """Delete recordings whose retention date has passed; never one a day earlier."""
-    cutoff = date.fromisoformat(today) if today else date.today()
+    cutoff = date.fromisoformat(today) if today else local_today()
     expired = db.session.scalars(select(Recording).where(Recording.retain_until < cutoff)).all()
     for recording in expired:
         ops.delete_recording(recording)

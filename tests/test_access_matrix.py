@@ -7,14 +7,13 @@ headers and cookie flags every page must carry.
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
 from training_portal.accounts import operations as account_ops
 from training_portal.certificates.views import limiter
 from training_portal.core.db import db
+from training_portal.core.i18n import local_today
 from training_portal.core.permissions import Role
 from training_portal.demo.seed import DEMO_COURSE
 from training_portal.exams.models import ExamSession
@@ -301,7 +300,7 @@ def objects(demo, user_named):
     attempt = exam_session.attempts[0]
     certificate = certified(users_by_name())  # the first gas inspector without a seat: at Gujiao
     regulator = user_named("regulator")
-    inspection = regulator_ops.record_inspection(mine, date.today(), "张监察", "", actor=regulator)
+    inspection = regulator_ops.record_inspection(mine, local_today(), "张监察", "", actor=regulator)
     director = next(p for p in regulator_ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
     spot = regulator_ops.start_spot_test(inspection, director, bank_blueprint, actor=regulator)
     regulator_ops.submit_spot_test(spot, {}, actor=regulator)

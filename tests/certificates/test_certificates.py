@@ -16,7 +16,7 @@ from training_portal.certificates import tasks
 from training_portal.certificates.models import Certificate, CertificateBatch, CertificateStatus
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db
-from training_portal.core.i18n import local_zone
+from training_portal.core.i18n import local_today, local_zone
 from training_portal.core.pdf import PortalFetcher, create_pdf
 from training_portal.exams.models import ExamAttempt
 from training_portal.notifications.models import Notification
@@ -74,8 +74,8 @@ def test_a_passed_candidate_gets_exactly_one_certificate(users):
         category=SPECIAL,
         written_attempt_id=attempt.id,
         issuer_id=certificate.issuer_id,
-        issued_on=date.today(),
-        valid_until=date.today(),
+        issued_on=local_today(),
+        valid_until=local_today(),
         status=CertificateStatus.VALID,
     )
     # The unique result column refuses a second certificate.
@@ -181,8 +181,8 @@ def test_a_regulator_suspends_reinstates_and_revokes_with_a_reason(users):
         select(AuditEntry.action).where(AuditEntry.action.like("certificate.%")).order_by(AuditEntry.id)
     ).all()
     assert actions[-3:] == ["certificate.suspended", "certificate.valid", "certificate.revoked"]
-    assert certificate.state(date.today()).value == "revoked"
-    assert certificate.state(date.today() + timedelta(days=10000)).value == "revoked"
+    assert certificate.state(local_today()).value == "revoked"
+    assert certificate.state(local_today() + timedelta(days=10000)).value == "revoked"
 
 
 def test_expiry_comes_from_the_date(users):
@@ -194,7 +194,7 @@ def test_expiry_comes_from_the_date(users):
 
 def _review_training(holder) -> None:
     """8 学时 of 复审 gas-inspection training, verified by video, three days ago."""
-    starts_at = datetime.combine(date.today() - timedelta(days=3), datetime.min.time(), local_zone())
+    starts_at = datetime.combine(local_today() - timedelta(days=3), datetime.min.time(), local_zone())
     give_hours([holder], SPECIAL, 80, kind=CourseKind.REVIEW,
                operation_type=OperationType.COAL_GAS_INSPECTION, starts_at=starts_at.replace(hour=8))
 
@@ -215,7 +215,7 @@ def test_review_needs_the_window_the_hours_and_at_most_one_violation(users):
     _review_training(holder)
     for _ in range(2):
         ops.record_violation(holder, certificate.issued_on, "违章", actor=users["regulator"])
-    two = ops.apply_for_review(certificate, actor=users["admin"], on=max(on, date.today()))
+    two = ops.apply_for_review(certificate, actor=users["admin"], on=max(on, local_today()))
     assert not two.passed and not next(c for c in two.checks if c["rule"] == "violations")["ok"]
 
 
@@ -225,7 +225,7 @@ def test_a_passed_review_moves_the_next_date(users):
     due = certificate.next_review_on
     _review_training(holder)
     ops.record_violation(holder, certificate.issued_on, "违章", actor=users["regulator"])  # one is allowed
-    certificate.next_review_on = due = date.today() + timedelta(days=20)  # its 复审 is due soon
+    certificate.next_review_on = due = local_today() + timedelta(days=20)  # its 复审 is due soon
     review = ops.apply_for_review(certificate, actor=users["admin"])
     assert review.passed, review.checks
     assert certificate.next_review_on == min(ops.add_years(due, 3), certificate.valid_until)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from training_portal.certificates.models import Certificate, CertificateStatus
 from training_portal.certificates.operations import check_character
 from training_portal.core.db import db
+from training_portal.core.i18n import local_today
 from training_portal.people.models import PersonnelCategory, Post
 from training_portal.regulator import dashboard as board
 from training_portal.regulator import operations as ops
@@ -96,12 +97,12 @@ def test_every_number_links_to_the_list_that_holds_it(users, client):
 def test_the_figures_follow_the_records(users, client):
     mine = gujiao()
     managers = {p.post: p.person for p in ops.managers_at(mine)}
-    before = {k: board.figure(m, _region(GUJIAO), date.today()) for k, m in board.METRICS.items()}
+    before = {k: board.figure(m, _region(GUJIAO), local_today()) for k, m in board.METRICS.items()}
     assert before["noncompliant"].value == 1  # no manager holds a certificate yet
     assert before["expiring"].value == 0
     assert before["deficits"].value >= 5  # the five managers owe this year's re-training
 
-    today = date.today()
+    today = local_today()
     attempts = _attempt_ids(users, 3)
     _add_certificate(managers[Post.DEPUTY_SAFETY], today + timedelta(days=30), attempts[0], serial=1)
     _add_certificate(managers[Post.MINE_DIRECTOR], today + timedelta(days=120), attempts[1], serial=2)
@@ -134,10 +135,10 @@ def test_pass_rates_count_signed_sittings_of_the_regions_people(users):
 
     attempt = passed_written(users)
     region = attempt.person.employer.region
-    figure = board.figure(board.METRICS["pass_rate"], region, date.today())
+    figure = board.figure(board.METRICS["pass_rate"], region, local_today())
     assert figure.value == 100.0 and figure.detail == "1 / 1"
     elsewhere = DATONG if not region.path.startswith("140000/140200") else TAIYUAN
-    assert board.figure(board.METRICS["pass_rate"], _region(elsewhere), date.today()).value is None
+    assert board.figure(board.METRICS["pass_rate"], _region(elsewhere), local_today()).value is None
 
 
 def _region(code):
@@ -189,6 +190,6 @@ def test_the_list_exports_open_in_openpyxl_with_the_same_rows(users, client):
         response = client.get(f"/regulator/dashboard/{key}.xlsx?region={TAIYUAN}")
         assert response.status_code == 200
         rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-        listing = board.listing(metric, _region(TAIYUAN), date.today())
+        listing = board.listing(metric, _region(TAIYUAN), local_today())
         assert rows[0] == tuple(str(c) for c in listing.columns)
         assert [tuple("" if v is None else v for v in row) for row in rows[1:]] == listing.rows

@@ -4,7 +4,7 @@ search and its exports."""
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -15,6 +15,7 @@ from question_bank.models import Paper
 from training_portal.certificates.models import Certificate, CertificateStatus
 from training_portal.certificates.operations import check_character
 from training_portal.core.db import db
+from training_portal.core.i18n import local_today
 from training_portal.exams.models import ExamAttempt
 from training_portal.organisations.models import MineEnterprise
 from training_portal.people.models import Education, PersonnelCategory, Post
@@ -45,11 +46,11 @@ def test_the_five_posts_are_checked_for_holder_certificate_and_dual_standard(use
 def test_a_vacancy_a_weak_education_and_a_new_appointment(users):
     mine = gujiao()
     director = next(p for p in ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
-    director.ended_on = date.today() - timedelta(days=1)
+    director.ended_on = local_today() - timedelta(days=1)
     engineer = next(p for p in ops.managers_at(mine) if p.post is Post.CHIEF_ENGINEER)
     engineer.person.education = Education.SECONDARY_VOCATIONAL
     deputy = next(p for p in ops.managers_at(mine) if p.post is Post.DEPUTY_SAFETY)
-    deputy.started_on = date.today() - timedelta(days=60)
+    deputy.started_on = local_today() - timedelta(days=60)
     rows = {p.post: p for p in ops.compliance([mine])[0].posts}
     assert rows[Post.MINE_DIRECTOR].holder is None and not rows[Post.MINE_DIRECTOR].ok
     assert not rows[Post.CHIEF_ENGINEER].checks["education"].ok
@@ -68,8 +69,8 @@ def test_a_valid_certificate_of_the_right_category_satisfies_the_post(users):
             category=PersonnelCategory.SAFETY_MANAGER,
             written_attempt_id=attempt_id,
             issuer_id=mine.id,
-            issued_on=date.today(),
-            valid_until=date.today() + timedelta(days=1000),
+            issued_on=local_today(),
+            valid_until=local_today() + timedelta(days=1000),
             status=CertificateStatus.VALID,
         )
     )
@@ -116,7 +117,7 @@ def _take(test, right: bool):
 def test_a_failed_spot_test_orders_reassignment_until_answered_and_closed(users, client):
     mine = gujiao()
     inspection = ops.record_inspection(
-        mine, date.today(), "张监察、李监察", "通风系统检查", actor=users["regulator"]
+        mine, local_today(), "张监察、李监察", "通风系统检查", actor=users["regulator"]
     )
     director = next(p for p in ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
     test = ops.start_spot_test(inspection, director, spot_blueprint(), actor=users["regulator"])
@@ -135,7 +136,7 @@ def test_a_failed_spot_test_orders_reassignment_until_answered_and_closed(users,
     body = client.get(f"/api/records/{director.person.id_number}").get_json()
     assert body["spot_tests"] == [
         {
-            "date": date.today().isoformat(),
+            "date": local_today().isoformat(),
             "mine": mine.name,
             "post": "mine_director",
             "score": test.score,
@@ -147,7 +148,7 @@ def test_a_failed_spot_test_orders_reassignment_until_answered_and_closed(users,
 
 def test_a_passed_spot_test_raises_no_order(users):
     mine = gujiao()
-    inspection = ops.record_inspection(mine, date.today(), "张监察", "", actor=users["regulator"])
+    inspection = ops.record_inspection(mine, local_today(), "张监察", "", actor=users["regulator"])
     deputy = next(p for p in ops.managers_at(mine) if p.post is Post.DEPUTY_SAFETY)
     test = ops.start_spot_test(inspection, deputy, spot_blueprint(), actor=users["regulator"])
     ops.submit_spot_test(test, _take(test, right=True), actor=users["regulator"])
@@ -156,7 +157,7 @@ def test_a_passed_spot_test_raises_no_order(users):
 
 def test_spot_tests_only_for_the_inspected_mines_managers(users):
     mine = gujiao()
-    inspection = ops.record_inspection(mine, date.today(), "张监察", "", actor=users["regulator"])
+    inspection = ops.record_inspection(mine, local_today(), "张监察", "", actor=users["regulator"])
     other = db.session.scalars(select(MineEnterprise).where(MineEnterprise.id != mine.id)).first()
     outsider = ops.managers_at(other)[0]
     with pytest.raises(ops.RegulatorError):

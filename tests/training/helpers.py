@@ -12,7 +12,7 @@ from proctoring.models import Recording
 from proctoring.signals import recording_changed
 from training_portal.accounts.models import User
 from training_portal.core.db import db
-from training_portal.core.i18n import local_zone
+from training_portal.core.i18n import local_today, local_zone
 from training_portal.organisations import operations as org_ops
 from training_portal.organisations.models import TrainingCenter
 from training_portal.people.models import OperationType, Person, PersonnelCategory
@@ -63,7 +63,7 @@ def lesson_for(people: list[Person], category: PersonnelCategory, tenths: int, *
                                modules=[("Module", tenths)], actor=actor)
     minutes = -(-tenths * 45 // 10)  # a 学时 lasts 45 minutes by default
     zone = local_zone()
-    starts_at = starts_at or datetime.combine(date.today() - timedelta(days=30),
+    starts_at = starts_at or datetime.combine(local_today() - timedelta(days=30),
                                               datetime.min.time(), zone).replace(hour=8)
     ends_at = starts_at + timedelta(minutes=minutes)
     last_day = (ends_at - timedelta(microseconds=1)).astimezone(zone).date()

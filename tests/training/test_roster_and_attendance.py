@@ -4,7 +4,7 @@ attendance by staff and by the classroom code; who trains does not examine."""
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import Workbook
@@ -14,7 +14,7 @@ from stdnum.cn import ric
 from training_portal.accounts import operations as account_ops
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db
-from training_portal.core.i18n import local_zone
+from training_portal.core.i18n import local_today, local_zone
 from training_portal.core.permissions import Role
 from training_portal.organisations import operations as org_ops
 from training_portal.organisations.models import Organisation, RegulatorUnit
@@ -48,7 +48,7 @@ def _class(users, seats: int = 60) -> TrainingClass:
     course = ops.create_course(where, "瓦斯检查初训", CourseKind.INITIAL,
                                targets=[(PersonnelCategory.SPECIAL_OPERATOR, GAS)],
                                modules=[("法规", 80)], actor=users["center"])
-    today = date.today()
+    today = local_today()
     return ops.create_class(course, room, "班", today, today + timedelta(days=3), actor=users["center"])
 
 

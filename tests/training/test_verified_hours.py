@@ -15,7 +15,7 @@ from proctoring.models import RecordingEvent
 from training_portal.accounts import operations as account_ops
 from training_portal.core import policy
 from training_portal.core.db import db
-from training_portal.core.i18n import local_zone
+from training_portal.core.i18n import local_today, local_zone
 from training_portal.exams import applications as app_ops
 from training_portal.exams.applications import ExamError
 from training_portal.notifications import tasks as note_tasks
@@ -131,7 +131,7 @@ def test_coverage_is_the_share_of_held_class_hours_with_analysed_video(users, cl
 # ----------------------------------------------------------------------------- the exam rule
 
 def _apply(person: Person, actor):
-    return app_ops.submit_application(person, SAFETY, actor=actor, appointed_on=date.today())
+    return app_ops.submit_application(person, SAFETY, actor=actor, appointed_on=local_today())
 
 
 def test_an_application_needs_the_initial_hours_verified(users):
@@ -160,7 +160,7 @@ def test_only_initial_training_for_the_category_within_the_window_counts(users):
     old = datetime(2023, 3, 1, 8, tzinfo=local_zone())  # 24 months' window: too long ago
     give_hours([three], SAFETY, 480, starts_at=old)
     for person in (one, two, three):
-        check = ledger.training_check(person, SAFETY, None, date.today())
+        check = ledger.training_check(person, SAFETY, None, local_today())
         assert not check.ok and check.have == 0
 
 
@@ -168,11 +168,11 @@ def test_a_special_operation_course_counts_only_for_its_type(users):
     worker = users["trainee"].person
     policy.set_value("training.initial_hours", {"special_operator": 8}, actor=users["admin"])
     give_hours([worker], PersonnelCategory.SPECIAL_OPERATOR, 80, operation_type=OperationType.COAL_BLASTING)
-    gas, blasting = (ledger.training_check(worker, PersonnelCategory.SPECIAL_OPERATOR, t, date.today())
+    gas, blasting = (ledger.training_check(worker, PersonnelCategory.SPECIAL_OPERATOR, t, local_today())
                      for t in (OperationType.COAL_GAS_INSPECTION, OperationType.COAL_BLASTING))
     assert (gas.ok, blasting.ok) == (False, True)
     review = ledger.training_check(worker, PersonnelCategory.SPECIAL_OPERATOR, OperationType.COAL_BLASTING,
-                                   date.today(), kind=CourseKind.REVIEW)
+                                   local_today(), kind=CourseKind.REVIEW)
     assert not review.ok and review.need == 80  # 复审 needs its own 8 学时
 
 
@@ -190,9 +190,9 @@ def test_a_fatal_accident_adds_re_training_for_the_managers_and_the_responsible(
     mine = manager.employer
     operator = next(p for p in db.session.scalars(select(Person).where(Person.employer_id == mine.id))
                     if any(x.post is Post.SPECIAL_OPERATOR for x in p.posts))
-    year = date.today().year
+    year = local_today().year
     assert ledger.required(operator, year).tenths == 0
-    ops.record_accident(mine, date.today(), "顶板事故", responsible=[operator], actor=users["regulator"])
+    ops.record_accident(mine, local_today(), "顶板事故", responsible=[operator], actor=users["regulator"])
     assert ledger.required(manager, year).tenths == 160 + 160
     assert ledger.required(operator, year).tenths == 160
     assert ledger.required(manager, year - 1).tenths == 160
@@ -202,7 +202,7 @@ def test_the_ledger_counts_re_training_and_lists_deficits_for_who_may_see_them(u
     done, short = _managers(2)
     give_hours([done], SAFETY, 160, kind=CourseKind.ANNUAL,
                starts_at=datetime.now(local_zone()) - timedelta(days=2))
-    year = date.today().year
+    year = local_today().year
     line = next(x for x in ledger.ledger(done) if x.year == year)
     assert (line.required.tenths, line.done, line.deficit) == (160, 160, 0)
     listed = {p.id for p, _ in ledger.deficits(people_ops.visible_people(users["mine_officer"]), year)}
@@ -224,7 +224,7 @@ def test_reminders_go_once_and_re_training_only_within_60_days_of_the_year_end(u
     (manager,) = _managers(1)
     account = _account(manager)
     db.session.commit()  # the job runs in a transaction of its own, as in a worker
-    year = date.today().year
+    year = local_today().year
     early = send_reminders(f"{year}-03-01")
     assert early.get("hours_due") >= 1 and "retraining_due" not in early
     assert send_reminders(f"{year}-03-01").get("hours_due", 0) == 0  # never twice
@@ -241,7 +241,7 @@ def test_trainees_hear_of_their_class_three_days_ahead(users):
     soon = datetime.now(local_zone()) + timedelta(days=2)
     lesson_for([trainee.person], PersonnelCategory.SPECIAL_OPERATOR, 10, starts_at=soon)
     db.session.commit()
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     assert send_reminders(today).get("class_starting") == 1  # the demo class started yesterday: no note
     assert send_reminders(today).get("class_starting", 0) == 0
 
@@ -270,7 +270,7 @@ def test_a_notification_is_e_mailed_once_where_mail_is_configured(app, users):
         (manager,) = _managers(1)
         account = _account(manager, "m1@example.cn")
         db.session.commit()
-        send_reminders(f"{date.today().year}-03-01")
+        send_reminders(f"{local_today().year}-03-01")
         note = db.session.scalar(select(Notification).where(Notification.user_id == account.id))
         db.session.commit()
         assert note_tasks.email_notification(note.id) is True
@@ -295,7 +295,7 @@ def test_the_record_api_has_training_and_continuing_education(users, client):
     db.session.commit()
     login(client, "regulator")
     body = client.get(f"/api/records/{manager.id_number}").get_json()
-    year = date.today().year
+    year = local_today().year
     row = next(r for r in body["training"] if r["course"]["title"] == "annual course")
     assert row == {"course": row["course"], "year": year, "claimed_hours": 16.0, "verified_hours": 16.0}
     assert row["course"]["kind"] == "annual"

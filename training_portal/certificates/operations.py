@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import segno
 from flask import current_app
@@ -16,7 +16,7 @@ from stdnum.iso7064 import mod_11_2
 
 from ..core import audit, policy, storage
 from ..core.db import db, locked, utcnow
-from ..core.i18n import local_zone
+from ..core.i18n import local_today
 from ..core.pdf import create_pdf
 from ..exams.models import ExamAttempt, ExamSession, PracticalExam, SessionStatus
 from ..organisations.models import Organisation, ReviewUnit
@@ -47,7 +47,7 @@ class CertificateError(ValueError):
 
 
 def today() -> date:
-    return datetime.now(local_zone()).date()
+    return local_today()
 
 
 # ----------------------------------------------------------------------------- serials and dates

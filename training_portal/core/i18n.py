@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_request_context, session
+from flask import current_app, has_app_context, has_request_context, session
 from flask_babel import Babel
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
 babel = Babel()
+PROVINCE_ZONE = "Asia/Shanghai"  # the default of BABEL_DEFAULT_TIMEZONE
 
 
 def select_locale() -> str:
@@ -38,6 +39,13 @@ def init_app(app) -> None:
 def local_zone() -> ZoneInfo:
     """The province's time zone: what people type and read times in."""
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+
+
+def local_today() -> date:
+    """Today in the province: dates of classes, certificates and deadlines are its dates, not the
+    server's (a server on UTC is still on yesterday until 08:00 in Shanxi)."""
+    zone = local_zone() if has_app_context() else ZoneInfo(PROVINCE_ZONE)
+    return datetime.now(zone).date()
 
 
 def from_local(naive: datetime) -> datetime:

@@ -23,7 +23,7 @@ from question_bank.models import Blueprint, Question, QuestionStatus
 from ..accounts import operations as account_ops
 from ..accounts.models import User
 from ..core.db import db, transaction
-from ..core.i18n import local_zone
+from ..core.i18n import local_today, local_zone
 from ..core.permissions import Role
 from ..exams import applications as app_ops
 from ..exams import sessions as session_ops
@@ -329,7 +329,7 @@ class Seeder:
             modules=[("安全生产法律法规与煤矿安全规程", 80), ("矿井通风与瓦斯防治基础", 160),
                      ("光学瓦斯检定器使用与维护", 80), ("瓦斯超限处置与事故案例", 40)], actor=staff)
         zone = local_zone()
-        today = datetime.now(zone).date()
+        today = local_today()
         klass = training_ops.create_class(course, room, "2026年瓦斯检查工初训班", today - timedelta(days=1),
                                           today + timedelta(days=4), actor=staff)
         gas = [p for key, p in self.people.items() if key == "trainee" or (

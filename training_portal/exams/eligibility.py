@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from flask_babel import lazy_gettext as _l
 
 from ..core import policy
+from ..core.i18n import local_today
 from ..people.models import FIVE_MANAGER_POSTS, Education, OperationType, Person, PersonnelCategory, Post
 from ..training.ledger import training_check
 
@@ -39,7 +40,7 @@ def _years(person: Person, minimum: int, rule: str, on: date) -> RuleResult:
 
 def precheck(person: Person, category: PersonnelCategory, appointed_on: date | None,
              on: date | None = None, operation_type: OperationType | None = None) -> list[RuleResult]:
-    on = on or date.today()
+    on = on or local_today()
     results: list[RuleResult] = []
     hours = training_check(person, category, operation_type, on)
     results.append(RuleResult("training_hours", hours.ok, hours.detail))

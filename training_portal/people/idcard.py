@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
+from ..core.i18n import local_today
+
 _REASONS = {
     InvalidLength: _l("An identity number has 18 characters."),
     InvalidFormat: _l("The first 17 characters must be digits."),
@@ -36,7 +38,7 @@ def parse(raw: str) -> IdNumber:
         number = ric.validate((raw or "").strip().upper())
     except ValidationError as exc:
         raise IdNumberError(_REASONS.get(type(exc), _l("Not a valid identity number."))) from exc
-    if ric.get_birth_date(number) > date.today():
+    if ric.get_birth_date(number) > local_today():
         raise IdNumberError(_l("The birth date in the number is in the future."))
     return IdNumber(number, ric.get_birth_date(number), "M" if int(number[16]) % 2 else "F")
 

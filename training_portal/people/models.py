@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Select, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
+from ..core.i18n import local_today
 from ..organisations.models import Labelled, MineKind, Organisation, _enum
 
 if TYPE_CHECKING:
@@ -218,20 +219,20 @@ class Person(db.Model):
     def mining_years(self, on: date | None = None) -> int:
         if self.work_started_on is None:
             return 0
-        on = on or date.today()
+        on = on or local_today()
         years = on.year - self.work_started_on.year
         if (on.month, on.day) < (self.work_started_on.month, self.work_started_on.day):
             years -= 1
         return max(years, 0)
 
     def age(self, on: date | None = None) -> int:
-        on = on or date.today()
+        on = on or local_today()
         return on.year - self.birth_date.year - (
             (on.month, on.day) < (self.birth_date.month, self.birth_date.day))
 
     @property
     def current_posts(self) -> list[PersonPost]:
-        today = date.today()
+        today = local_today()
         return [p for p in self.posts if p.ended_on is None or p.ended_on >= today]
 
     def related_organisations(self) -> list[Organisation]:

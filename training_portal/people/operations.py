@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from ..core import audit, storage
 from ..core.db import db
+from ..core.i18n import local_today
 from ..core.permissions import JURISDICTIONAL_ROLES, Role
 from ..organisations.models import Organisation, Region
 from ..organisations.operations import in_regions
@@ -110,7 +111,7 @@ def set_photo(person: Person, data: bytes, *, actor) -> None:
 def _holds_post_at(org_ids):
     """EXISTS a current post at one of ``org_ids``: checked per candidate row through the index
     on person_posts.person_id, never by hashing every post of a province."""
-    today = date.today()
+    today = local_today()
     return Person.posts.any(and_(PersonPost.organisation_id.in_(org_ids),
                                  or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= today)))
 

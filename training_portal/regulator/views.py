@@ -16,6 +16,7 @@ from question_bank.models import Blueprint as PaperBlueprint
 from question_bank.models import Paper
 
 from ..core.db import db, utcnow
+from ..core.i18n import local_today
 from ..core.web import get_or_404, refuse, xlsx_download
 from ..organisations.models import MineEnterprise
 from ..people.models import PersonPost
@@ -93,7 +94,7 @@ def mine(mine_id: int):
         result=ops.compliance([mine])[0],
         inspections=inspections,
         orders=orders,
-        today=date.today(),
+        today=local_today(),
         can_inspect=current_user.can("inspection.conduct", mine),
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core import policy
 from ..core.db import db, in_chunks
+from ..core.i18n import local_today
 from ..people.models import OperationType, Person, PersonnelCategory, PersonPost, Post
 from .models import (
     Course,
@@ -130,7 +131,7 @@ class LedgerYear:
 
 def ledger(person: Person, today: date | None = None) -> list[LedgerYear]:
     """One line per year from the first with a duty or hours, to this year."""
-    today = today or date.today()
+    today = today or local_today()
     credit_years = db.session.scalars(select(HourCredit.year).where(
         HourCredit.person_id == person.id).distinct()).all()
     duty_years = [p.started_on.year + 1 for p in person.posts]

@@ -24,7 +24,7 @@ from question_bank.formats.excel import WorkbookError, sheet_rows
 
 from ..core import audit, policy, storage
 from ..core.db import db, utcnow
-from ..core.i18n import local_zone
+from ..core.i18n import local_today, local_zone
 from ..organisations.models import Classroom, MineEnterprise, Organisation, TrainingCenter
 from ..people import idcard
 from ..people import operations as people_ops
@@ -524,7 +524,7 @@ def recording_changed(recording: Recording) -> None:
 
 def record_accident(mine: MineEnterprise, occurred_on: date, description: str, *,
                     responsible: list[Person], actor) -> FatalAccident:
-    if occurred_on > date.today():
+    if occurred_on > local_today():
         raise TrainingError(_l("The accident date is in the future."))
     accident = FatalAccident(mine=mine, occurred_on=occurred_on, description=description.strip(),
                              responsible_ids=sorted({p.id for p in responsible}), recorded_by_id=actor.id)
@@ -543,7 +543,7 @@ def record_education_upgrade(person: Person, education: Education, institution: 
     record's becomes the person's education, which the admission rules read."""
     if not institution.strip():
         raise TrainingError(_l("Name the school or university."))
-    if completed_on > date.today():
+    if completed_on > local_today():
         raise TrainingError(_l("The completion date is in the future."))
     if not evidence:
         raise TrainingError(_l("Attach the diploma or certificate as evidence."))

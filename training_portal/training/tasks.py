@@ -4,7 +4,7 @@ policy's days. Run hourly; each reminder goes once (the notification key names i
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from celery import shared_task
 from flask_babel import lazy_gettext as _l
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from ..accounts.models import User
 from ..core import policy
 from ..core.db import db, in_chunks
-from ..core.i18n import local_zone
+from ..core.i18n import local_today
 from ..notifications import operations as notes
 from ..people.models import Person
 from . import ledger
@@ -34,7 +34,7 @@ def _accounts(person_ids: set[int]) -> dict[int, list[User]]:
 
 @shared_task(name="training.send_reminders")
 def send_reminders(today: str | None = None) -> dict:
-    today = date.fromisoformat(today) if today else datetime.now(local_zone()).date()
+    today = date.fromisoformat(today) if today else local_today()
     sent: Counter[str] = Counter()
     soon = today + timedelta(days=policy.get("training.class_notice_days"))
     enrolments = db.session.execute(

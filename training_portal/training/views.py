@@ -4,7 +4,7 @@ fatal accidents and degree upgrades."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from question_bank.formats.excel import simple_table
 from ..core import policy
 from ..core.db import db, utcnow
 from ..core.forms import choices
-from ..core.i18n import from_local, local_zone
+from ..core.i18n import from_local, local_today, local_zone
 from ..core.web import get_or_404, refuse, xlsx_download
 from ..organisations.models import Classroom, MineEnterprise, TrainingCenter
 from ..people import operations as people_ops
@@ -364,7 +364,7 @@ def me():
     person = current_user.person
     if person is None:
         refuse(403, _("This account is not linked to a person."))
-    today = datetime.now(local_zone()).date()
+    today = local_today()
     classes = db.session.scalars(select(TrainingClass).where(
         TrainingClass.enrolments.any(person_id=person.id)).order_by(TrainingClass.starts_on.desc())).all()
     return render_template("training/me.html", person=person, hours=ledger.course_year_hours(person),
@@ -377,7 +377,7 @@ def me():
 def deficits():
     if not current_user.holds("person.view_record"):
         refuse(403, _("Your roles do not include people's training."))
-    today = datetime.now(local_zone()).date()
+    today = local_today()
     year = request.args.get("year", type=int) or today.year
     if not 2000 <= year <= today.year + 1:
         refuse(400, _("Choose a year between 2000 and next year."))
@@ -473,5 +473,5 @@ def education(person_id: int):
     rows = db.session.scalars(select(EducationUpgrade).where(EducationUpgrade.person_id == person.id)
                               .order_by(EducationUpgrade.completed_on)).all()
     return render_template("training/education.html", person=person, rows=rows,
-                           form=form if can_edit else None, today=date.today()), \
+                           form=form if can_edit else None, today=local_today()), \
         422 if form.is_submitted() else 200
