@@ -91,6 +91,9 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
 
 
 def _wipe() -> None:
+    from training_portal.exams import attempts
+
+    attempts.forget_remembered()  # the ids start again from 1
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
         names = ", ".join(t.name for t in tables)

@@ -27,9 +27,11 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
                                 x_proto=app.config["PROXY_HOPS"])
 
     from .core import audit, i18n, jobs, web
-    from .core.db import db
+    from .core.db import db, ping_when_idle
 
     db.init_app(app)
+    with app.app_context():
+        ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     i18n.init_app(app)

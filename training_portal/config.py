@@ -54,7 +54,6 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
     config = {
         "SECRET_KEY": None,  # filled below unless overridden
         "SQLALCHEMY_DATABASE_URI": db_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "STORAGE_DIR": env.get("STORAGE_DIR", str(instance / "storage")),
         # "local" (under STORAGE_DIR) or "s3": an S3-compatible bucket (see core/storage.py).
         "STORAGE_BACKEND": env.get("STORAGE_BACKEND", "local"),
@@ -126,6 +125,9 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
     }
     config.update(overrides or {})
     config["PERMANENT_SESSION_LIFETIME"] = config["SESSION_MAX_HOURS"] * 3600
+    # The log-in ends SESSION_MAX_HOURS after it began whatever the cookie says, so the cookie
+    # keeps the expiry it got at log-in instead of being signed and sent again with every answer.
+    config.setdefault("SESSION_REFRESH_EACH_REQUEST", False)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(instance)
     return config

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from question_bank.models import ItemStatistic
-from training_portal.accounts.models import User
+from training_portal.accounts.models import AuthSession, User
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db, utcnow
 from training_portal.exams import attempts
@@ -114,6 +114,56 @@ def test_only_the_candidate_touches_their_attempt(sitting, app, users):
     assert other.post(f"/api/attempts/{attempt.id}/submit").status_code in (400, 404)
     db.session.refresh(attempt)
     assert attempt.state is AttemptState.ANSWERING
+
+
+def _end_by(how: str, app, client, candidate) -> None:
+    """End the candidate's log-in session the way ``how`` says, keeping the browser's cookie."""
+    auth = db.session.scalar(select(AuthSession).where(AuthSession.user_id == candidate.id))
+    if how == "logged out":
+        cookie = client.get_cookie("portal_session").value
+        client.post("/logout", data={"csrf_token": client.environ_base["HTTP_X_CSRFTOKEN"]})
+        client.set_cookie("portal_session", cookie)  # the old cookie, sent again
+    elif how == "idle":
+        auth.last_seen_at = utcnow() - timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"], seconds=5)
+    elif how == "too old":
+        auth.created_at = utcnow() - timedelta(hours=app.config["SESSION_MAX_HOURS"], seconds=5)
+    elif how == "deactivated":
+        candidate.active = False
+    db.session.commit()
+
+
+@pytest.mark.parametrize("how", ["logged out", "idle", "too old", "deactivated"])
+def test_a_save_needs_a_live_session_of_the_candidate(sitting, app, how):
+    attempt, client = sitting
+    assert put(client, attempt, {"1": [0]}, 1).status_code == 200  # the quick path knows it now
+    candidate = db.session.scalar(select(User).where(User.person_id == attempt.person_id))
+    _end_by(how, app, client, candidate)
+    assert put(client, attempt, {"1": [1]}, 2).status_code == 401
+    db.session.refresh(attempt)
+    assert attempt.answers == {"1": [0]} and attempt.saved_seq == 1
+
+
+def test_another_candidates_session_saves_nothing(sitting, app, users):
+    attempt, client = sitting
+    assert put(client, attempt, {"1": [0]}, 1).status_code == 200
+    _, other = seated(users, gas_inspectors()[1])  # a candidate with an attempt of their own
+    thief = app.test_client()
+    assert login(thief, other.username, CANDIDATE_PASSWORD).status_code == 302
+    token = thief.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
+    thief.environ_base["HTTP_X_CSRFTOKEN"] = token
+    assert put(thief, attempt, {"1": [1]}, 2).status_code == 404
+    db.session.refresh(attempt)
+    assert attempt.answers == {"1": [0]} and attempt.saved_seq == 1
+
+
+def test_saving_keeps_the_log_in_alive(sitting, app):
+    attempt, client = sitting
+    auth = db.session.scalar(select(AuthSession))
+    auth.last_seen_at = utcnow() - timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"] - 1)
+    db.session.commit()
+    assert put(client, attempt, {"1": [0]}, 1).status_code == 200
+    db.session.expire_all()
+    assert utcnow() - db.session.scalar(select(AuthSession)).last_seen_at < timedelta(minutes=1)
 
 
 def test_pause_freezes_the_clock_and_resume_gives_the_time_back(sitting, users):

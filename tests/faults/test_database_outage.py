@@ -4,10 +4,12 @@ back, through the pool's fresh connections."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 
 from training_portal import create_app
-from training_portal.core.db import db
+from training_portal.core.db import IDLE_BEFORE_PING_S, db
 from training_portal.exams.models import AttemptState, ExamAttempt
 
 from ..conftest import IsolatedClient, login
@@ -65,5 +67,30 @@ def test_saves_fail_cleanly_while_the_database_is_down_and_succeed_after(demo, p
     assert client.post(f"/api/attempts/{attempt_id}/submit").json == result
     db.session.rollback()
     assert db.session.get(ExamAttempt, attempt_id).state is AttemptState.SUBMITTED
+    with portal.app_context():
+        db.engine.dispose()
+
+
+def test_a_restart_between_requests_is_not_seen(demo, proxy, app, tmp_path):
+    """The pool's connections died while idle (the database restarted between two requests):
+    the next request tests its connection first, takes a fresh one, and succeeds."""
+    portal = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "SQLALCHEMY_DATABASE_URI": through(app.config["SQLALCHEMY_DATABASE_URI"], proxy.port),
+            "STORAGE_DIR": app.config["STORAGE_DIR"],
+        },
+        instance_path=str(tmp_path),
+    )
+    portal.test_client_class = IsolatedClient
+    client = portal.test_client()
+    assert login(client, "trainee").status_code == 302
+    assert client.get("/").status_code == 200
+    proxy.cut()
+    proxy.restore()
+    time.sleep(IDLE_BEFORE_PING_S + 0.2)
+    assert client.get("/").status_code == 200
+    assert client.get("/healthz").json["database"] == {"ok": True}
     with portal.app_context():
         db.engine.dispose()

@@ -7,12 +7,14 @@ the CLI command or the Celery task; operations only flush.
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Enum, MetaData, select
+from sqlalchemy import Enum, MetaData, event, select
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -88,3 +90,28 @@ def in_chunks(values, size: int = 10_000) -> Iterator[list]:
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start:start + size]
+
+
+IDLE_BEFORE_PING_S = 1.0
+
+
+def ping_when_idle(engine) -> None:
+    """Test a pooled connection before use if it sat idle (the database may have restarted
+    meanwhile): a dead one is replaced, and the request never sees it. A connection handed
+    straight from one request to the next, as in a busy exam room, is not pinged; that
+    round trip per request is what ``pool_pre_ping`` would cost."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection, record, proxy) -> None:
+        if time.monotonic() - record.info.get("idle_since", 0.0) <= IDLE_BEFORE_PING_S:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+        except Exception as exc:  # the pool throws this connection away and takes another
+            raise sa_exc.DisconnectionError(str(exc)) from exc

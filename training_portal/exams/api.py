@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -97,15 +97,28 @@ def start(attempt_id: int):
 
 
 @bp.put("/attempts/<int:attempt_id>/answers")
-@login_required
 def save(attempt_id: int):
-    """The busiest request of a sitting: no ORM object is loaded on the way."""
+    """The busiest request of a sitting. A save that succeeds is one UPDATE, the log-in checked
+    inside it; anything else is answered by ``_save_checked`` with the reason."""
+    body = request.get_json(silent=True)
+    token = session.get("_user_id")
+    if (token and isinstance(body, dict) and _whole_number(body.get("seq"))
+            and (stored := ops.save_answers_in_session(attempt_id, token, body.get("answers"),
+                                                       body["seq"], request.cookies.get(ops.DEVICE_COOKIE)))):
+        return jsonify({"saved_seq": stored[0], "remaining_s": stored[1]})
+    return _save_checked(attempt_id, body)
+
+
+def _whole_number(seq: object) -> bool:
+    return isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1
+
+
+@login_required
+def _save_checked(attempt_id: int, body: object):
     known = ops.owner_and_paper(attempt_id)
     if known is None or current_user.person_id is None or known[0] != current_user.person_id:
         refuse(404, _("No such attempt."))
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or not isinstance(body.get("seq"), int) or isinstance(
-            body.get("seq"), bool) or body["seq"] < 1:
+    if not isinstance(body, dict) or not _whole_number(body.get("seq")):
         refuse(400, _("Send {\"answers\": {…}, \"seq\": n} with n a whole number from 1."))
     if known[1] is None:
         refuse(409, _("The exam has not started."))

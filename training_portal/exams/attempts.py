@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from question_bank import assembly
 from question_bank.models import PaperItem
 
+from ..accounts import operations as accounts
 from ..core import audit, policy
 from ..core.db import db, utcnow
 from .applications import ExamError
@@ -80,21 +80,38 @@ def start(attempt: ExamAttempt, *, candidate) -> None:
                  after={"paper_id": attempt.paper_id, "deadline": attempt.deadline})
 
 
-@lru_cache(maxsize=4096)
-def _paper_shape(paper_id: int) -> dict[str, int]:
-    """Question id → number of options. Papers are frozen when drawn, so this never goes
-    stale, and the busiest request of a sitting (the save) needs no paper query."""
-    rows = db.session.execute(select(PaperItem.position, PaperItem.option_order)
-                              .where(PaperItem.paper_id == paper_id)).all()
-    return {str(position): len(order) for position, order in rows}
-
-
+# What never changes once a paper is drawn, remembered by the process so that the busiest
+# request of a sitting (the save) needs no query but its UPDATE: attempt id -> (person id,
+# paper id), and paper id -> {question id: number of options}.
 _owners: dict[int, tuple[int, int]] = {}
+_shapes: dict[int, dict[str, int]] = {}
+
+
+def _remember(cache: dict, key: int, value) -> None:
+    if len(cache) > 100_000:
+        cache.clear()
+    cache[key] = value
+
+
+def forget_remembered() -> None:
+    """For a database that starts again from id 1 (the tests wipe theirs); ids are never
+    reused otherwise."""
+    _owners.clear()
+    _shapes.clear()
+
+
+def _paper_shape(paper_id: int) -> dict[str, int]:
+    shape = _shapes.get(paper_id)
+    if shape is None:
+        rows = db.session.execute(select(PaperItem.position, PaperItem.option_order)
+                                  .where(PaperItem.paper_id == paper_id)).all()
+        shape = {str(position): len(order) for position, order in rows}
+        _remember(_shapes, paper_id, shape)
+    return shape
 
 
 def owner_and_paper(attempt_id: int) -> tuple[int, int | None] | None:
-    """(person id, paper id) of an attempt. Both are fixed once the paper is drawn, so they
-    are remembered from then on: a save then costs the log-in lookup and one UPDATE."""
+    """(person id, paper id) of an attempt."""
     known = _owners.get(attempt_id)
     if known is not None:
         return known
@@ -103,17 +120,35 @@ def owner_and_paper(attempt_id: int) -> tuple[int, int | None] | None:
     if row is None:
         return None
     if row.paper_id is not None:
-        if len(_owners) > 100_000:
-            _owners.clear()
-        _owners[attempt_id] = (row.person_id, row.paper_id)
+        _remember(_owners, attempt_id, (row.person_id, row.paper_id))
     return row.person_id, row.paper_id
+
+
+def _sheet_shape(attempt_id: int) -> dict[str, int] | None:
+    """The shape of the attempt's paper (None before it is drawn): one query if not known."""
+    known = _owners.get(attempt_id)
+    if known is not None:
+        return _paper_shape(known[1])
+    rows = db.session.execute(
+        select(ExamAttempt.person_id, ExamAttempt.paper_id, PaperItem.position, PaperItem.option_order)
+        .join(PaperItem, PaperItem.paper_id == ExamAttempt.paper_id)
+        .where(ExamAttempt.id == attempt_id)).all()
+    if not rows:
+        return None
+    _remember(_owners, attempt_id, (rows[0].person_id, rows[0].paper_id))
+    shape = {str(row.position): len(row.option_order) for row in rows}
+    _remember(_shapes, rows[0].paper_id, shape)
+    return shape
 
 
 def validate_answers(paper_id: int, answers: object) -> dict[str, list[int]]:
     """The answer sheet as the client sent it, checked against the paper; ValueError if bad."""
+    return _checked_sheet(_paper_shape(paper_id), answers)
+
+
+def _checked_sheet(options: dict[str, int], answers: object) -> dict[str, list[int]]:
     if not isinstance(answers, dict):
         raise ValueError("answers must be an object keyed by question id")
-    options = _paper_shape(paper_id)
     clean: dict[str, list[int]] = {}
     for key, chosen in answers.items():
         if key not in options:
@@ -125,31 +160,68 @@ def validate_answers(paper_id: int, answers: object) -> dict[str, list[int]]:
     return clean
 
 
+def _conditional_save(owner):
+    """Store the sheet only if the attempt is ``owner``'s, answering, before its deadline, on
+    its PC and the seq is newer; the database checks it all in this one statement."""
+    table = ExamAttempt.__table__
+    now = bindparam("now", type_=table.c.deadline.type)
+    return (update(table)
+            .where(table.c.id == bindparam("attempt_id"), table.c.person_id == owner,
+                   table.c.state == AttemptState.ANSWERING, table.c.deadline > now,
+                   table.c.saved_seq < bindparam("seq"),
+                   table.c.device_hash.is_(None) | (table.c.device_hash == bindparam("device")))
+            .values(answers=bindparam("sheet", type_=table.c.answers.type),
+                    saved_seq=bindparam("seq"), last_saved_at=now)
+            .returning(table.c.deadline))
+
+
+# Built once: the save is the busiest statement of a sitting.
+_SAVE_AS_PERSON = _conditional_save(bindparam("owner"))
+_SAVE_IN_SESSION = _conditional_save(accounts.LIVE_SESSION_PERSON)
+
+
+def _stored_if_newer(statement, params: dict, attempt_id: int, answers: dict[str, list[int]],
+                     seq: int, device: str | None, now: datetime) -> datetime | None:
+    """The attempt's deadline if the statement stored the sheet, else None."""
+    return db.session.connection().execute(statement, params | {
+        "attempt_id": attempt_id, "seq": seq, "device": device_hash(device), "sheet": answers,
+        "now": now}).scalar()
+
+
 def save_answers(attempt_id: int, person_id: int, answers: dict[str, list[int]],
                  seq: int, device: str | None = None) -> tuple[int, int]:
     """Store the whole answer sheet if ``seq`` is newer than what is stored; return the
-    stored seq and the remaining seconds. One conditional UPDATE: ownership, state, deadline
-    and ordering are all checked by the database in the same statement. Raises AttemptClosed
-    after submission, the deadline, or during a pause."""
+    stored seq and the remaining seconds. Raises AttemptClosed after submission, the
+    deadline, or during a pause."""
     now = utcnow()
-    hashed = device_hash(device)
-    row = db.session.execute(
-        update(ExamAttempt)
-        .where(ExamAttempt.id == attempt_id, ExamAttempt.person_id == person_id,
-               ExamAttempt.state == AttemptState.ANSWERING, ExamAttempt.deadline > now,
-               ExamAttempt.saved_seq < seq,
-               ExamAttempt.device_hash.is_(None) | (ExamAttempt.device_hash == hashed))
-        .values(answers=answers, saved_seq=seq, last_saved_at=now)
-        .returning(ExamAttempt.deadline)
-        .execution_options(synchronize_session=False)).first()
-    if row is not None:
-        return seq, max(0, int((row.deadline - now).total_seconds()))
+    deadline = _stored_if_newer(_SAVE_AS_PERSON, {"owner": person_id}, attempt_id, answers,
+                                seq, device, now)
+    if deadline is not None:
+        return seq, max(0, int((deadline - now).total_seconds()))
     attempt = db.session.get(ExamAttempt, attempt_id, populate_existing=True)
-    if attempt.device_hash is not None and attempt.device_hash != hashed:
+    if attempt.device_hash is not None and attempt.device_hash != device_hash(device):
         raise AttemptClosed(_l("This exam is running on another PC. A proctor can allow this one."))
     if attempt.state is not AttemptState.ANSWERING or attempt.deadline <= now:
         raise AttemptClosed(_closed_reason(attempt, now))
     return attempt.saved_seq, remaining_seconds(attempt, now)  # an older save arriving late
+
+
+def save_answers_in_session(attempt_id: int, session_token: str, answers: object, seq: int,
+                            device: str | None) -> tuple[int, int] | None:
+    """The exam client's save in one statement, the log-in included: (seq, remaining seconds)
+    when the sheet is stored; None for anything else (not the session's attempt, closed, an
+    older seq, a bad sheet), which the caller answers the long way, with the reason."""
+    shape = _sheet_shape(attempt_id)
+    if shape is None:
+        return None
+    try:
+        clean = _checked_sheet(shape, answers)
+    except ValueError:
+        return None
+    now = utcnow()
+    deadline = _stored_if_newer(_SAVE_IN_SESSION, accounts.live_session_params(session_token, now),
+                                attempt_id, clean, seq, device, now)
+    return None if deadline is None else (seq, max(0, int((deadline - now).total_seconds())))
 
 
 def _closed_reason(attempt: ExamAttempt, now: datetime) -> str:
