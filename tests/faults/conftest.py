@@ -88,7 +88,7 @@ class TcpProxy:
                     if not data:
                         return
                     (b if s is a else a).sendall(data)
-        except OSError:
+        except (OSError, ValueError):  # cut() closed the sockets under us (fd -1)
             return
         finally:
             for s in (a, b):
