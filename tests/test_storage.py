@@ -72,11 +72,33 @@ def test_each_store_saves_reads_copies_sends_and_deletes(request, ctx, backend):
         response = storage.send(key, mimetype="image/jpeg")
         response.direct_passthrough = False
         assert response.get_data() == b"\xff\xd8\xff\xe0 a photo"
+    db.session.commit()
     storage.delete(key)
+    assert storage.exists(key)  # until the transaction that deletes it commits
+    db.session.commit()
     assert not storage.exists(key)
     for bad in ("../etc/passwd", "photos/x.jpg", "photos/" + "0" * 32 + ".jpg/../../x"):
         with pytest.raises(ValueError):
             storage.read(bad)
+
+
+@pytest.mark.parametrize("backend", ["local", "s3"])
+def test_files_follow_the_transaction(request, ctx, backend):
+    """A file stored by a transaction that rolls back is gone; a file deleted by one is kept."""
+    if backend == "s3":
+        request.getfixturevalue("s3")
+        ctx.extensions.pop("storage", None)
+    kept = storage.save("photos", b"kept", ".jpg")
+    db.session.commit()
+    dropped = storage.save("photos", b"dropped", ".jpg")
+    storage.delete(kept)
+    db.session.rollback()
+    assert storage.exists(kept) and not storage.exists(dropped)
+    with db.session.begin_nested():  # a savepoint that commits: the outer transaction decides
+        inner = storage.save("photos", b"inner", ".jpg")
+    assert storage.exists(inner)
+    db.session.rollback()
+    assert not storage.exists(inner)
 
 
 def test_recordings_evidence_and_certificates_live_in_the_bucket(s3, demo, app, video):  # noqa: F811

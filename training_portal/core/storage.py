@@ -13,6 +13,7 @@ whole once they check out.
 from __future__ import annotations
 
 import io
+import logging
 import re
 import secrets
 import shutil
@@ -22,7 +23,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from flask import current_app, send_file
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
+from .db import db
+
+logger = logging.getLogger(__name__)
 _KEY = re.compile(r"^[a-z_]+/[0-9a-f]{32}\.[a-z0-9]{2,5}$")
 
 
@@ -145,6 +151,7 @@ def _new_key(area: str, suffix: str) -> str:
 def save(area: str, data: bytes, suffix: str) -> str:
     key = _new_key(area, suffix)
     store().put(key, data)
+    _pending("written", key)
     return key
 
 
@@ -152,6 +159,7 @@ def save_file(area: str, source: Path, suffix: str) -> str:
     """Store a (large) local file, which is moved away; return its key."""
     key = _new_key(area, suffix)
     store().put_file(key, source)
+    _pending("written", key)
     return key
 
 
@@ -160,7 +168,41 @@ def read(key: str) -> bytes:
 
 
 def delete(key: str) -> None:
-    store().delete(key)
+    """Delete the file once the transaction that no longer needs it commits."""
+    _pending("doomed", key)
+
+
+# Files follow the database transaction of the request or task that stored them: a file
+# stored by a transaction that rolls back is deleted, and a file deleted by one is deleted
+# only when it commits (until then, rows that may yet be restored still point to it).
+
+def _pending(kind: str, key: str) -> None:
+    session = db.session()
+    if not session.in_transaction():  # the file opens the transaction it belongs to
+        session.begin()
+    waiting = session.info.setdefault("storage", {"written": [], "doomed": []})
+    waiting[kind].append((store(), key))
+
+
+def _forget(session, kind: str) -> None:
+    waiting = session.info.pop("storage", None)
+    for where, key in (waiting or {}).get(kind, []):
+        try:
+            where.delete(key)
+        except Exception:  # a file left behind is logged, never a failed request
+            logger.exception("could not delete stored file %s", key)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session) -> None:
+    if not session.in_nested_transaction():  # a savepoint's commit decides nothing yet
+        _forget(session, "doomed")
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the whole transaction, not a savepoint
+        _forget(session, "written")
 
 
 def exists(key: str) -> bool:
