@@ -101,8 +101,8 @@ def save(attempt_id: int):
     """The busiest request of a sitting. A save that succeeds is one UPDATE, the log-in checked
     inside it; anything else is answered by ``_save_checked`` with the reason."""
     body = request.get_json(silent=True)
-    token = session.get("_user_id")
-    if (token and isinstance(body, dict) and _whole_number(body.get("seq"))
+    token = session.get("_user_id")  # where Flask-Login keeps User.get_id(): the session token
+    if (isinstance(token, str) and isinstance(body, dict) and _whole_number(body.get("seq"))
             and (stored := ops.save_answers_in_session(attempt_id, token, body.get("answers"),
                                                        body["seq"], request.cookies.get(ops.DEVICE_COOKIE)))):
         return jsonify({"saved_seq": stored[0], "remaining_s": stored[1]})
