@@ -94,3 +94,14 @@ def test_a_restart_between_requests_is_not_seen(demo, proxy, app, tmp_path):
     assert client.get("/healthz").json["database"] == {"ok": True}
     with portal.app_context():
         db.engine.dispose()
+
+
+def test_a_pinged_connection_is_handed_over_idle(ctx, postgresql):
+    """The ping opens no transaction that the request would then run inside."""
+    from psycopg.pq import TransactionStatus
+
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SELECT 1")
+    time.sleep(IDLE_BEFORE_PING_S + 0.2)  # idle long enough to be pinged at its next checkout
+    with db.engine.connect() as conn:
+        assert conn.connection.dbapi_connection.info.transaction_status is TransactionStatus.IDLE

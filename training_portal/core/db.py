@@ -113,5 +113,6 @@ def ping_when_idle(engine) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("SELECT 1")
             cursor.close()
+            dbapi_connection.rollback()  # hand it over idle, not inside the ping's transaction
         except Exception as exc:  # the pool throws this connection away and takes another
             raise sa_exc.DisconnectionError(str(exc)) from exc
