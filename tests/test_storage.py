@@ -59,11 +59,16 @@ def _disk_files(app) -> set[Path]:
     return {p for p in Path(app.config["STORAGE_DIR"]).rglob("*") if p.is_file()}
 
 
-@pytest.mark.parametrize("backend", ["local", "s3"])
-def test_each_store_saves_reads_copies_sends_and_deletes(request, ctx, backend):
-    if backend == "s3":
+@pytest.fixture(params=["local", "s3"])
+def backend(request, ctx) -> str:
+    """The app's store: its local directory, or a bucket on moto's S3 server."""
+    if request.param == "s3":
         request.getfixturevalue("s3")
         ctx.extensions.pop("storage", None)
+    return request.param
+
+
+def test_each_store_saves_reads_copies_sends_and_deletes(ctx, backend):
     key = storage.save("photos", b"\xff\xd8\xff\xe0 a photo", ".jpg")
     assert storage.exists(key) and storage.read(key) == b"\xff\xd8\xff\xe0 a photo"
     with storage.local_copy(key) as path:
@@ -82,12 +87,8 @@ def test_each_store_saves_reads_copies_sends_and_deletes(request, ctx, backend):
             storage.read(bad)
 
 
-@pytest.mark.parametrize("backend", ["local", "s3"])
-def test_files_follow_the_transaction(request, ctx, backend):
+def test_files_follow_the_transaction(ctx, backend):
     """A file stored by a transaction that rolls back is gone; a file deleted by one is kept."""
-    if backend == "s3":
-        request.getfixturevalue("s3")
-        ctx.extensions.pop("storage", None)
     kept = storage.save("photos", b"kept", ".jpg")
     db.session.commit()
     dropped = storage.save("photos", b"dropped", ".jpg")

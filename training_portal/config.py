@@ -30,6 +30,9 @@ def database_url(url: str) -> str:
     return url
 
 
+PROVINCE_ZONE = "Asia/Shanghai"  # the province's dates and times
+
+
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
@@ -112,7 +115,7 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
         "PROXY_HOPS": _int("PROXY_HOPS", 0),
         "BABEL_DEFAULT_LOCALE": "zh_CN",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_DEFAULT_TIMEZONE": PROVINCE_ZONE,
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
         # E-mail for notifications: off unless MAIL_SERVER is set (in-app notifications always).
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),

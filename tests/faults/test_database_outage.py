@@ -25,11 +25,8 @@ def _stored(attempt_id: int) -> tuple[int, dict]:
     return row.saved_seq, row.answers
 
 
-def test_saves_fail_cleanly_while_the_database_is_down_and_succeed_after(demo, proxy, app, tmp_path):
-    attempt, candidate = seated(users_by_name(), gas_inspectors()[0])
-    positions = [str(item.position) for item in attempt.paper.items]
-    attempt_id = attempt.id
-
+def _portal_through(proxy, app, tmp_path):
+    """The portal reaching its database through the proxy, with the test app's settings."""
     portal = create_app(
         {
             "TESTING": True,
@@ -40,6 +37,15 @@ def test_saves_fail_cleanly_while_the_database_is_down_and_succeed_after(demo, p
         instance_path=str(tmp_path),
     )
     portal.test_client_class = IsolatedClient
+    return portal
+
+
+def test_saves_fail_cleanly_while_the_database_is_down_and_succeed_after(demo, proxy, app, tmp_path):
+    attempt, candidate = seated(users_by_name(), gas_inspectors()[0])
+    positions = [str(item.position) for item in attempt.paper.items]
+    attempt_id = attempt.id
+
+    portal = _portal_through(proxy, app, tmp_path)
     client = portal.test_client()
     assert login(client, candidate.username, CANDIDATE_PASSWORD).status_code == 302
     client.environ_base["HTTP_X_CSRFTOKEN"] = (
@@ -74,16 +80,7 @@ def test_saves_fail_cleanly_while_the_database_is_down_and_succeed_after(demo, p
 def test_a_restart_between_requests_is_not_seen(demo, proxy, app, tmp_path):
     """The pool's connections died while idle (the database restarted between two requests):
     the next request tests its connection first, takes a fresh one, and succeeds."""
-    portal = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": app.config["SECRET_KEY"],
-            "SQLALCHEMY_DATABASE_URI": through(app.config["SQLALCHEMY_DATABASE_URI"], proxy.port),
-            "STORAGE_DIR": app.config["STORAGE_DIR"],
-        },
-        instance_path=str(tmp_path),
-    )
-    portal.test_client_class = IsolatedClient
+    portal = _portal_through(proxy, app, tmp_path)
     client = portal.test_client()
     assert login(client, "trainee").status_code == 302
     assert client.get("/").status_code == 200

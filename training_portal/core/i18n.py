@@ -10,8 +10,9 @@ from flask_babel import Babel
 from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..config import PROVINCE_ZONE
+
 babel = Babel()
-PROVINCE_ZONE = "Asia/Shanghai"  # the default of BABEL_DEFAULT_TIMEZONE
 
 
 def select_locale() -> str:

@@ -184,9 +184,11 @@ def _pending(kind: str, key: str) -> None:
     waiting[kind].append((store(), key))
 
 
-def _forget(session, kind: str) -> None:
+def _settle(session, delete_now: str) -> None:
+    """The transaction ended: delete the files of ``delete_now`` ("written" after a rollback,
+    "doomed" after a commit) and forget the rest."""
     waiting = session.info.pop("storage", None)
-    for where, key in (waiting or {}).get(kind, []):
+    for where, key in (waiting or {}).get(delete_now, []):
         try:
             where.delete(key)
         except Exception:  # a file left behind is logged, never a failed request
@@ -196,13 +198,13 @@ def _forget(session, kind: str) -> None:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session) -> None:
     if not session.in_nested_transaction():  # a savepoint's commit decides nothing yet
-        _forget(session, "doomed")
+        _settle(session, "doomed")
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
-        _forget(session, "written")
+        _settle(session, "written")
 
 
 def exists(key: str) -> bool:
