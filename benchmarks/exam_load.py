@@ -4,14 +4,19 @@ Each simulated candidate has a started attempt with its own frozen paper, and sa
 whole answer sheet again and again with a rising seq, next to the same number of requests
 to a bare JSON endpoint of the same app under the same server (the anchor). Printed in one run:
 - flat out: saves/s against bare requests/s, from alternating blocks of each (a shared,
-  noisy machine then weighs on both alike), and their p50/p99 at that saturation;
+  noisy machine then weighs on both alike), their p50/p99 at that saturation, and the CPU
+  each kind of request costs the portal, PostgreSQL and this client (all on this machine,
+  so a save's database and client costs come out of the same cores as the portal's);
+  each worker process reads an attempt's paper shape on its first save of it, so few
+  --rounds weigh those first saves more than a two-hour sitting does;
 - paced: the candidates' 30-second save cycle compressed (10x by default: 333 saves/s for
   1,000 candidates), open loop, p50/p99 counted from when each request was due;
 - then every attempt is re-read and compared with the last save the client saw
   acknowledged (lost saves), and failed saves are counted.
 
 Run: .venv/bin/python benchmarks/exam_load.py [--candidates 1000] [--rounds 3] [--compress 10]
-     [--workers 4] [--connections 32] [--database postgresql://postgres@127.0.0.1:5432/test]"""
+     [--workers 4] [--threads 4] [--connections 32]
+     [--database postgresql://postgres@127.0.0.1:5432/test]"""
 
 from __future__ import annotations
 
@@ -199,12 +204,51 @@ class Load:
         recorder.add(time.perf_counter() - start, None if status == 200 else str(status))
 
 
-def flat_out(jobs: list, connections: int) -> float:
-    """Run the jobs as fast as ``connections`` clients can; the wall time."""
-    start = time.perf_counter()
-    with ThreadPoolExecutor(connections) as pool:
-        list(pool.map(lambda job: job(), jobs))
-    return time.perf_counter() - start
+def cpu_seconds(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the portal (gunicorn and its workers), by PostgreSQL when it
+    runs on this machine, and by this client: where a request's cost goes on a machine all
+    three share."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"portal": 0.0, "database": 0.0, "client": sum(os.times()[:2])}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                name, fields = f.read().split(" (", 1)[1].rsplit(") ", 1)
+        except OSError:  # gone meanwhile
+            continue
+        fields = fields.split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(pid) == server_pid or int(fields[1]) == server_pid:
+            used["portal"] += seconds
+        elif name.startswith("postgres"):
+            used["database"] += seconds
+    return used
+
+
+class Cost:
+    """CPU milliseconds per request, summed over the blocks of one kind of request."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid, self.requests = server_pid, 0
+        self.used = {"portal": 0.0, "database": 0.0, "client": 0.0}
+
+    def flat_out(self, jobs: list, connections: int) -> float:
+        """Run the jobs as fast as ``connections`` clients can; the wall time."""
+        before = cpu_seconds(self.server_pid)
+        start = time.perf_counter()
+        with ThreadPoolExecutor(connections) as pool:
+            list(pool.map(lambda job: job(), jobs))
+        wall = time.perf_counter() - start
+        after = cpu_seconds(self.server_pid)
+        self.requests += len(jobs)
+        for part in self.used:
+            self.used[part] += after[part] - before[part]
+        return wall
+
+    def describe(self) -> str:
+        per = {part: 1000 * used / max(1, self.requests) for part, used in self.used.items()}
+        return (f"{'':<28} CPU per request: portal {per['portal']:.2f} ms, database "
+                f"{per['database']:.2f} ms, client {per['client']:.2f} ms, total {sum(per.values()):.2f} ms")
 
 
 def paced(jobs: list, rate: float, connections: int) -> None:
@@ -246,6 +290,7 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3, help="saves per candidate")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--connections", type=int, default=32, help="concurrent client connections")
     parser.add_argument("--compress", type=float, default=10.0,
                         help="time compression of the paced phase (10: a 30 s save cycle in 3 s)")
@@ -272,7 +317,7 @@ def main() -> None:
                             "STORAGE_DIR": tempfile.mkdtemp()}
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--worker-class", "gthread",
-             "--threads", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+             "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
              "benchmarks.exam_load_app:app"], cwd=ROOT, env=env)
         for _ in range(100):
             try:
@@ -281,21 +326,24 @@ def main() -> None:
             except Exception:
                 time.sleep(0.2)
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}; gunicorn {args.workers} workers x 4 threads; "
+              f"{platform.python_version()}; gunicorn {args.workers} workers x {args.threads} threads; "
               f"{args.connections} client connections on the same machine")
         load = Load(port, clients)
         # Throughput: the bare endpoint and the saves in alternating blocks, so that the other
         # load on a shared machine weighs on both alike; the ratio is of their summed rates.
         bare, saves = Recorder(), Recorder()
+        bare_cost, saves_cost = Cost(server.pid), Cost(server.pid)
         bare_wall = saves_wall = 0.0
         for r in range(args.rounds):
-            bare_wall += flat_out([lambda: load.bare(bare) for _ in clients], args.connections)
-            saves_wall += flat_out([lambda c=c, seq=r + 1: load.save(saves, c, seq) for c in clients],
-                                   args.connections)
+            bare_wall += bare_cost.flat_out([lambda: load.bare(bare) for _ in clients], args.connections)
+            saves_wall += saves_cost.flat_out(
+                [lambda c=c, seq=r + 1: load.save(saves, c, seq) for c in clients], args.connections)
         print(f"flat out, {args.connections} connections, {args.rounds} alternating blocks of "
               f"{len(clients)} requests each:")
         bare_rate = describe("anchor: bare JSON endpoint", bare, bare_wall)
+        print(bare_cost.describe())
         save_rate = describe(f"answer saves ({args.candidates} candidates)", saves, saves_wall)
+        print(saves_cost.describe())
         print(f"saves/s relative to the bare endpoint: {save_rate / bare_rate:.2f}x (target >= 0.5x)")
 
         # Latency: the candidates' 30-second save cycle compressed --compress times, open loop.

@@ -70,6 +70,17 @@ def test_malformed_saves_are_refused_and_write_nothing(sitting, body):
     assert attempt.saved_seq == 0 and attempt.answers == {}
 
 
+def test_every_option_shown_can_be_chosen_and_none_beyond(sitting):
+    attempt, client = sitting
+    last = {str(i.position): [len(i.option_order) - 1] for i in attempt.paper.items}
+    assert {len(i.option_order) for i in attempt.paper.items} >= {2, 4}  # judgement and choice
+    beyond = dict(last, **{key: [chosen[0] + 1] for key, chosen in list(last.items())[-1:]})
+    assert put(client, attempt, beyond, 1).status_code == 400
+    assert put(client, attempt, last, 2).status_code == 200
+    db.session.refresh(attempt)
+    assert attempt.answers == last and attempt.saved_seq == 2
+
+
 def test_submit_grades_once_and_a_second_submit_returns_the_same(sitting):
     attempt, client = sitting
     first = client.post(f"/api/attempts/{attempt.id}/submit")

@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..core import audit
@@ -152,7 +152,7 @@ _KEEP_ALIVE = (update(_sessions)
                .values(last_seen_at=bindparam("now", type_=UTCDateTime())))
 
 
-def live_session_params(token: str, now: datetime) -> dict:
+def live_session_params(connection: Connection, token: str, now: datetime) -> dict:
     """The parameters of ``LIVE_SESSION_PERSON`` for this token. Keeps the session alive as
     ``load_session`` does, at most once a minute per process."""
     hashed = _token_hash(token)
@@ -161,8 +161,8 @@ def live_session_params(token: str, now: datetime) -> dict:
         if len(_kept_alive) > 100_000:
             _kept_alive.clear()
         _kept_alive[hashed] = now
-        db.session.connection().execute(_KEEP_ALIVE, {"session_hash": hashed, "session_idle": idle,
-                                                      "stale": now - KEEP_ALIVE, "now": now})
+        connection.execute(_KEEP_ALIVE, {"session_hash": hashed, "session_idle": idle,
+                                         "stale": now - KEEP_ALIVE, "now": now})
     return {"session_hash": hashed, "session_idle": idle, "session_oldest": oldest}
 
 

@@ -42,6 +42,13 @@ def init_limiter(app) -> None:
 VERIFY_LIMIT = "30 per minute"
 
 
+@limiter.request_filter
+def _not_limited() -> bool:
+    """Limits are for this blueprint's public pages: every other request (the exam client's
+    saves above all) skips the limiter's bookkeeping."""
+    return request.blueprint != bp.name
+
+
 # ----------------------------------------------------------------------------- holders and staff
 
 

@@ -60,6 +60,8 @@ def wants_json() -> bool:
 def _finish_transaction(response):
     """The one commit of a request: only when it succeeded. An error response rolls back
     everything the request wrote, so a refused request leaves nothing half-done."""
+    if not db.session.registry.has() or not db.session().in_transaction():
+        return response  # the request began no transaction: there is nothing to end
     if response.status_code < 400:
         db.session.commit()
     else:

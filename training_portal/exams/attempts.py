@@ -11,14 +11,14 @@ import hashlib
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Connection, bindparam, func, select, update
 
 from question_bank import assembly
 from question_bank.models import PaperItem
 
 from ..accounts import operations as accounts
 from ..core import audit, policy
-from ..core.db import db, utcnow
+from ..core.db import autocommit, db, utcnow
 from .applications import ExamError
 from .models import AttemptState, ExamAttempt, IdentityCheck, SessionStatus
 
@@ -87,6 +87,10 @@ _owners: dict[int, tuple[int, int]] = {}
 _shapes: dict[int, dict[str, int]] = {}
 
 
+# The number of options of a paper item, counted by the database: no JSON to decode.
+_OPTIONS = func.json_array_length(PaperItem.option_order).label("options")
+
+
 def _remember(cache: dict, key: int, value) -> None:
     if len(cache) > 100_000:
         cache.clear()
@@ -100,12 +104,12 @@ def forget_remembered() -> None:
     _shapes.clear()
 
 
-def _paper_shape(paper_id: int) -> dict[str, int]:
+def _paper_shape(paper_id: int, connection: Connection | None = None) -> dict[str, int]:
     shape = _shapes.get(paper_id)
     if shape is None:
-        rows = db.session.execute(select(PaperItem.position, PaperItem.option_order)
+        rows = (connection or db.session).execute(select(PaperItem.position, _OPTIONS)
                                   .where(PaperItem.paper_id == paper_id)).all()
-        shape = {str(position): len(order) for position, order in rows}
+        shape = {str(position): options for position, options in rows}
         _remember(_shapes, paper_id, shape)
     return shape
 
@@ -124,19 +128,19 @@ def owner_and_paper(attempt_id: int) -> tuple[int, int | None] | None:
     return row.person_id, row.paper_id
 
 
-def _sheet_shape(attempt_id: int) -> dict[str, int] | None:
+def _sheet_shape(attempt_id: int, connection: Connection) -> dict[str, int] | None:
     """The shape of the attempt's paper (None before it is drawn): one query if not known."""
     known = _owners.get(attempt_id)
     if known is not None:
-        return _paper_shape(known[1])
-    rows = db.session.execute(
-        select(ExamAttempt.person_id, ExamAttempt.paper_id, PaperItem.position, PaperItem.option_order)
+        return _paper_shape(known[1], connection)
+    rows = connection.execute(
+        select(ExamAttempt.person_id, ExamAttempt.paper_id, PaperItem.position, _OPTIONS)
         .join(PaperItem, PaperItem.paper_id == ExamAttempt.paper_id)
         .where(ExamAttempt.id == attempt_id)).all()
     if not rows:
         return None
     _remember(_owners, attempt_id, (rows[0].person_id, rows[0].paper_id))
-    shape = {str(row.position): len(row.option_order) for row in rows}
+    shape = {str(row.position): row.options for row in rows}
     _remember(_shapes, rows[0].paper_id, shape)
     return shape
 
@@ -180,10 +184,11 @@ _SAVE_AS_PERSON = _conditional_save(bindparam("owner"))
 _SAVE_IN_SESSION = _conditional_save(accounts.LIVE_SESSION_PERSON)
 
 
-def _stored_if_newer(statement, params: dict, attempt_id: int, answers: dict[str, list[int]],
-                     seq: int, device: str | None, now: datetime) -> datetime | None:
+def _stored_if_newer(connection, statement, params: dict, attempt_id: int,
+                     answers: dict[str, list[int]], seq: int, device: str | None,
+                     now: datetime) -> datetime | None:
     """The attempt's deadline if the statement stored the sheet, else None."""
-    return db.session.connection().execute(statement, params | {
+    return connection.execute(statement, params | {
         "attempt_id": attempt_id, "seq": seq, "device": device_hash(device), "sheet": answers,
         "now": now}).scalar()
 
@@ -194,8 +199,8 @@ def save_answers(attempt_id: int, person_id: int, answers: dict[str, list[int]],
     stored seq and the remaining seconds. Raises AttemptClosed after submission, the
     deadline, or during a pause."""
     now = utcnow()
-    deadline = _stored_if_newer(_SAVE_AS_PERSON, {"owner": person_id}, attempt_id, answers,
-                                seq, device, now)
+    deadline = _stored_if_newer(db.session.connection(), _SAVE_AS_PERSON, {"owner": person_id},
+                                attempt_id, answers, seq, device, now)
     if deadline is not None:
         return seq, max(0, int((deadline - now).total_seconds()))
     attempt = db.session.get(ExamAttempt, attempt_id, populate_existing=True)
@@ -211,16 +216,20 @@ def save_answers_in_session(attempt_id: int, session_token: str, answers: object
     """The exam client's save in one statement, the log-in included: (seq, remaining seconds)
     when the sheet is stored; None for anything else (not the session's attempt, closed, an
     older seq, a bad sheet), which the caller answers the long way, with the reason."""
-    shape = _sheet_shape(attempt_id)
-    if shape is None:
-        return None
-    try:
-        clean = _checked_sheet(shape, answers)
-    except ValueError:
-        return None
-    now = utcnow()
-    deadline = _stored_if_newer(_SAVE_IN_SESSION, accounts.live_session_params(session_token, now),
-                                attempt_id, clean, seq, device, now)
+    # The request's one write is its UPDATE: it commits by itself, without the round trips of
+    # a BEGIN and a COMMIT around it (nor of the request's session).
+    with autocommit() as connection:
+        shape = _sheet_shape(attempt_id, connection)
+        if shape is None:
+            return None
+        try:
+            clean = _checked_sheet(shape, answers)
+        except ValueError:
+            return None
+        now = utcnow()
+        deadline = _stored_if_newer(connection, _SAVE_IN_SESSION,
+                                    accounts.live_session_params(connection, session_token, now),
+                                    attempt_id, clean, seq, device, now)
     return None if deadline is None else (seq, max(0, int((deadline - now).total_seconds())))
 
 
