@@ -107,8 +107,8 @@ def forget_remembered() -> None:
 def _paper_shape(paper_id: int, connection: Connection | None = None) -> dict[str, int]:
     shape = _shapes.get(paper_id)
     if shape is None:
-        rows = (connection or db.session).execute(select(PaperItem.position, _OPTIONS)
-                                  .where(PaperItem.paper_id == paper_id)).all()
+        rows = (connection or db.session).execute(
+            select(PaperItem.position, _OPTIONS).where(PaperItem.paper_id == paper_id)).all()
         shape = {str(position): options for position, options in rows}
         _remember(_shapes, paper_id, shape)
     return shape
@@ -184,7 +184,7 @@ _SAVE_AS_PERSON = _conditional_save(bindparam("owner"))
 _SAVE_IN_SESSION = _conditional_save(accounts.LIVE_SESSION_PERSON)
 
 
-def _stored_if_newer(connection, statement, params: dict, attempt_id: int,
+def _stored_if_newer(connection: Connection, statement, params: dict, attempt_id: int,
                      answers: dict[str, list[int]], seq: int, device: str | None,
                      now: datetime) -> datetime | None:
     """The attempt's deadline if the statement stored the sheet, else None."""
