@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import joinedload
 
 from ..core import audit
-from ..core.db import UTCDateTime, db, utcnow
+from ..core.db import Prepared, UTCDateTime, db, utcnow
 from ..core.permissions import ROLE_ORGANISATION_KIND, Role
 from ..organisations.models import Organisation
 from ..people.models import Person
@@ -145,24 +146,26 @@ LIVE_SESSION_PERSON = (
            _sessions.c.created_at >= bindparam("session_oldest", type_=UTCDateTime()),
            User.__table__.c.active.is_(True))
     .scalar_subquery())
-_KEEP_ALIVE = (update(_sessions)
-               .where(_sessions.c.token_hash == bindparam("session_hash"),
-                      _sessions.c.last_seen_at >= bindparam("session_idle", type_=UTCDateTime()),
-                      _sessions.c.last_seen_at < bindparam("stale", type_=UTCDateTime()))
-               .values(last_seen_at=bindparam("now", type_=UTCDateTime())))
+_KEEP_ALIVE = Prepared(
+    update(_sessions)
+    .where(_sessions.c.token_hash == bindparam("session_hash"),
+           _sessions.c.last_seen_at >= bindparam("session_idle", type_=UTCDateTime()),
+           _sessions.c.last_seen_at < bindparam("stale", type_=UTCDateTime()))
+    .values(last_seen_at=bindparam("now", type_=UTCDateTime())))
 
 
-def live_session_params(connection: Connection, token: str, now: datetime) -> dict:
+def live_session_params(run: Callable[[Prepared, dict], list], token: str, now: datetime) -> dict:
     """The parameters of ``LIVE_SESSION_PERSON`` for this token. Keeps the session alive as
-    ``load_session`` does, at most once a minute per process."""
+    ``load_session`` does, at most once a minute per process, through ``run`` (see
+    ``core.db.autocommit_run``)."""
     hashed = _token_hash(token)
     idle, oldest = _session_limits(now)
     if now - _kept_alive.get(hashed, idle) > KEEP_ALIVE:
         if len(_kept_alive) > 100_000:
             _kept_alive.clear()
         _kept_alive[hashed] = now
-        connection.execute(_KEEP_ALIVE, {"session_hash": hashed, "session_idle": idle,
-                                         "stale": now - KEEP_ALIVE, "now": now})
+        run(_KEEP_ALIVE, {"session_hash": hashed, "session_idle": idle,
+                          "stale": now - KEEP_ALIVE, "now": now})
     return {"session_hash": hashed, "session_idle": idle, "session_oldest": oldest}
 
 

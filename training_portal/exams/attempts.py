@@ -11,14 +11,14 @@ import hashlib
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Connection, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from question_bank import assembly
 from question_bank.models import PaperItem
 
 from ..accounts import operations as accounts
 from ..core import audit, policy
-from ..core.db import autocommit, db, utcnow
+from ..core.db import Prepared, autocommit_run, db, utcnow
 from .applications import ExamError
 from .models import AttemptState, ExamAttempt, IdentityCheck, SessionStatus
 
@@ -104,10 +104,10 @@ def forget_remembered() -> None:
     _shapes.clear()
 
 
-def _paper_shape(paper_id: int, connection: Connection | None = None) -> dict[str, int]:
+def _paper_shape(paper_id: int) -> dict[str, int]:
     shape = _shapes.get(paper_id)
     if shape is None:
-        rows = (connection or db.session).execute(
+        rows = db.session.execute(
             select(PaperItem.position, _OPTIONS).where(PaperItem.paper_id == paper_id)).all()
         shape = {str(position): options for position, options in rows}
         _remember(_shapes, paper_id, shape)
@@ -128,20 +128,24 @@ def owner_and_paper(attempt_id: int) -> tuple[int, int | None] | None:
     return row.person_id, row.paper_id
 
 
-def _sheet_shape(attempt_id: int, connection: Connection) -> dict[str, int] | None:
+_ATTEMPT_SHAPE = Prepared(
+    select(ExamAttempt.person_id, ExamAttempt.paper_id, PaperItem.position, _OPTIONS)
+    .join(PaperItem, PaperItem.paper_id == ExamAttempt.paper_id)
+    .where(ExamAttempt.id == bindparam("attempt_id")))
+
+
+def _sheet_shape(attempt_id: int, run) -> dict[str, int] | None:
     """The shape of the attempt's paper (None before it is drawn): one query if not known."""
     known = _owners.get(attempt_id)
-    if known is not None:
-        return _paper_shape(known[1], connection)
-    rows = connection.execute(
-        select(ExamAttempt.person_id, ExamAttempt.paper_id, PaperItem.position, _OPTIONS)
-        .join(PaperItem, PaperItem.paper_id == ExamAttempt.paper_id)
-        .where(ExamAttempt.id == attempt_id)).all()
+    if known is not None and (shape := _shapes.get(known[1])) is not None:
+        return shape
+    rows = run(_ATTEMPT_SHAPE, {"attempt_id": attempt_id})
     if not rows:
         return None
-    _remember(_owners, attempt_id, (rows[0].person_id, rows[0].paper_id))
-    shape = {str(row.position): row.options for row in rows}
-    _remember(_shapes, rows[0].paper_id, shape)
+    person_id, paper_id = rows[0][:2]
+    _remember(_owners, attempt_id, (person_id, paper_id))
+    shape = {str(position): options for _, _, position, options in rows}
+    _remember(_shapes, paper_id, shape)
     return shape
 
 
@@ -179,18 +183,15 @@ def _conditional_save(owner):
             .returning(table.c.deadline))
 
 
-# Built once: the save is the busiest statement of a sitting.
 _SAVE_AS_PERSON = _conditional_save(bindparam("owner"))
-_SAVE_IN_SESSION = _conditional_save(accounts.LIVE_SESSION_PERSON)
+# Compiled once: the busiest statement of a sitting.
+_SAVE_IN_SESSION = Prepared(_conditional_save(accounts.LIVE_SESSION_PERSON))
 
 
-def _stored_if_newer(connection: Connection, statement, params: dict, attempt_id: int,
-                     answers: dict[str, list[int]], seq: int, device: str | None,
-                     now: datetime) -> datetime | None:
-    """The attempt's deadline if the statement stored the sheet, else None."""
-    return connection.execute(statement, params | {
-        "attempt_id": attempt_id, "seq": seq, "device": device_hash(device), "sheet": answers,
-        "now": now}).scalar()
+def _save_params(attempt_id: int, answers: dict[str, list[int]], seq: int, device: str | None,
+                 now: datetime) -> dict:
+    return {"attempt_id": attempt_id, "seq": seq, "device": device_hash(device), "sheet": answers,
+            "now": now}
 
 
 def save_answers(attempt_id: int, person_id: int, answers: dict[str, list[int]],
@@ -199,8 +200,8 @@ def save_answers(attempt_id: int, person_id: int, answers: dict[str, list[int]],
     stored seq and the remaining seconds. Raises AttemptClosed after submission, the
     deadline, or during a pause."""
     now = utcnow()
-    deadline = _stored_if_newer(db.session.connection(), _SAVE_AS_PERSON, {"owner": person_id},
-                                attempt_id, answers, seq, device, now)
+    deadline = db.session.execute(_SAVE_AS_PERSON, {"owner": person_id} | _save_params(
+        attempt_id, answers, seq, device, now)).scalar()
     if deadline is not None:
         return seq, max(0, int((deadline - now).total_seconds()))
     attempt = db.session.get(ExamAttempt, attempt_id, populate_existing=True)
@@ -217,9 +218,9 @@ def save_answers_in_session(attempt_id: int, session_token: str, answers: object
     when the sheet is stored; None for anything else (not the session's attempt, closed, an
     older seq, a bad sheet), which the caller answers the long way, with the reason."""
     # The request's one write is its UPDATE: it commits by itself, without the round trips of
-    # a BEGIN and a COMMIT around it (nor of the request's session).
-    with autocommit() as connection:
-        shape = _sheet_shape(attempt_id, connection)
+    # a BEGIN and a COMMIT around it.
+    with autocommit_run(db.engine) as run:
+        shape = _sheet_shape(attempt_id, run)
         if shape is None:
             return None
         try:
@@ -227,10 +228,9 @@ def save_answers_in_session(attempt_id: int, session_token: str, answers: object
         except ValueError:
             return None
         now = utcnow()
-        deadline = _stored_if_newer(connection, _SAVE_IN_SESSION,
-                                    accounts.live_session_params(connection, session_token, now),
-                                    attempt_id, clean, seq, device, now)
-    return None if deadline is None else (seq, max(0, int((deadline - now).total_seconds())))
+        stored = run(_SAVE_IN_SESSION, accounts.live_session_params(run, session_token, now)
+                     | _save_params(attempt_id, clean, seq, device, now))
+    return (seq, max(0, int((stored[0][0] - now).total_seconds()))) if stored else None
 
 
 def _closed_reason(attempt: ExamAttempt, now: datetime) -> str:
