@@ -22,11 +22,8 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app = Flask(__name__, static_folder=str(root / "static"), static_url_path="/static",
                 instance_path=instance_path or str(root / "instance"))
     app.config.update(config_module.load(Path(app.instance_path), overrides))
-    if app.config["PROXY_HOPS"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],
-                                x_proto=app.config["PROXY_HOPS"])
 
-    from .core import audit, i18n, jobs, web
+    from .core import audit, i18n, jobs, quick, web
     from .core.db import db, ping_when_idle
 
     db.init_app(app)
@@ -90,4 +87,8 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     records.add_section("certificates", certificate_records.certificates_section, "certificates/_record.html")
     records.add_section("spot_tests", regulator_records.spot_tests_section,
                         "regulator/_record_spot_tests.html")
+    quick.init_app(app, exams_api.QUICK_ROUTES)
+    if app.config["PROXY_HOPS"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],
+                                x_proto=app.config["PROXY_HOPS"])
     return app

@@ -72,15 +72,20 @@ def _finish_transaction(response):
     return response
 
 
+def security_headers(secure: bool) -> list[tuple[str, str]]:
+    """The headers every response carries (a response may set its own instead)."""
+    headers = [("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+               ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+               ("X-Frame-Options", "DENY"), ("Cross-Origin-Opener-Policy", "same-origin")]
+    if secure:
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return headers
+
+
 def _security_headers(response):
     h = response.headers
-    h.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    h.setdefault("X-Content-Type-Options", "nosniff")
-    h.setdefault("Referrer-Policy", "same-origin")
-    h.setdefault("X-Frame-Options", "DENY")
-    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.is_secure:
-        h.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    for name, value in security_headers(request.is_secure):
+        h.setdefault(name, value)
     if request.endpoint != "static" and "Cache-Control" not in h:
         h["Cache-Control"] = "no-store"
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, g, jsonify, request, session
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from question_bank import assembly
 
 from ..core.db import db
+from ..core.quick import QuickRequest
 from ..core.web import get_or_404, refuse
 from . import attempts as ops
 from . import sessions as session_ops
@@ -96,25 +97,35 @@ def start(attempt_id: int):
     return jsonify(_attempt_json(item))
 
 
-@bp.put("/attempts/<int:attempt_id>/answers")
-def save(attempt_id: int):
-    """The busiest request of a sitting. A save that succeeds is one UPDATE, the log-in checked
-    inside it; anything else is answered by ``_save_checked`` with the reason."""
-    body = request.get_json(silent=True)
-    token = session.get("_user_id")  # where Flask-Login keeps User.get_id(): the session token
-    if (isinstance(token, str) and isinstance(body, dict) and _whole_number(body.get("seq"))
-            and (stored := ops.save_answers_in_session(attempt_id, token, body.get("answers"),
-                                                       body["seq"], request.cookies.get(ops.DEVICE_COOKIE)))):
-        return jsonify({"saved_seq": stored[0], "remaining_s": stored[1]})
-    return _save_checked(attempt_id, body)
+def quick_save(request: QuickRequest, attempt_id: str) -> dict | None:
+    """The busiest request of a sitting, answered before Flask (see ``core.quick``): a save
+    that can be stored is one UPDATE, the log-in checked inside it. Anything else goes to
+    ``save`` below, which answers with the reason."""
+    session = request.session()
+    token = session and request.login_token(session)
+    if not token or not request.csrf_passes(session):
+        return None
+    body = request.json()
+    if not isinstance(body, dict) or not _whole_number(body.get("seq")):
+        return None
+    stored = ops.save_answers_in_session(int(attempt_id), token, body.get("answers"), body["seq"],
+                                         request.cookies.get(ops.DEVICE_COOKIE))
+    return None if stored is None else {"saved_seq": stored[0], "remaining_s": stored[1]}
 
 
 def _whole_number(seq: object) -> bool:
     return isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1
 
 
+QUICK_ROUTES = [("PUT", r"/api/attempts/([0-9]+)/answers", quick_save)]
+
+
+@bp.put("/attempts/<int:attempt_id>/answers")
 @login_required
-def _save_checked(attempt_id: int, body: object):
+def save(attempt_id: int):
+    """The save ``quick_save`` handed on: a refusal with its reason, or a save it could not
+    make (an older seq, the database busy a moment)."""
+    body = request.get_json(silent=True)
     known = ops.owner_and_paper(attempt_id)
     if known is None or current_user.person_id is None or known[0] != current_user.person_id:
         refuse(404, _("No such attempt."))
