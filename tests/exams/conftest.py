@@ -20,6 +20,8 @@ from training_portal.exams import sessions as session_ops
 from training_portal.exams.models import ExamAttempt, ExamSession, PracticalExam
 from training_portal.people.models import OperationType, Person, PersonnelCategory
 
+from ..conftest import login
+
 CANDIDATE_PASSWORD = "candidate-pass-1"
 
 
@@ -115,3 +117,15 @@ def passed_practical(users) -> PracticalExam:
                                      actor=users["reviewer_center"])
     db.session.commit()
     return practical
+
+
+@pytest.fixture()
+def sitting(users, app):
+    """A seated candidate with a started attempt, logged in on a client that sends the CSRF
+    token as the exam page does: (attempt, client)."""
+    attempt, candidate = seated(users, gas_inspectors()[0])
+    client = app.test_client()
+    assert login(client, candidate.username, CANDIDATE_PASSWORD).status_code == 302
+    token = client.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
+    client.environ_base["HTTP_X_CSRFTOKEN"] = token
+    return attempt, client

@@ -18,16 +18,6 @@ from ..conftest import login
 from .conftest import CANDIDATE_PASSWORD, gas_inspectors, seated
 
 
-@pytest.fixture()
-def sitting(users, app):
-    attempt, candidate = seated(users, gas_inspectors()[0])
-    client = app.test_client()
-    assert login(client, candidate.username, CANDIDATE_PASSWORD).status_code == 302
-    token = client.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
-    client.environ_base["HTTP_X_CSRFTOKEN"] = token
-    return attempt, client
-
-
 def put(client, attempt, answers, seq):
     return client.put(f"/api/attempts/{attempt.id}/answers", json={"answers": answers, "seq": seq})
 

@@ -11,19 +11,6 @@ from flask import request_started
 from training_portal.core import quick
 from training_portal.core.db import db
 
-from ..conftest import login
-from .conftest import CANDIDATE_PASSWORD, gas_inspectors, seated
-
-
-@pytest.fixture()
-def sitting(users, app):
-    attempt, candidate = seated(users, gas_inspectors()[0])
-    client = app.test_client()
-    assert login(client, candidate.username, CANDIDATE_PASSWORD).status_code == 302
-    token = client.get("/").text.split('name="csrf_token" value="')[1].split('"')[0]
-    client.environ_base["HTTP_X_CSRFTOKEN"] = token
-    return attempt, client
-
 
 @pytest.fixture()
 def flask_requests(app):
