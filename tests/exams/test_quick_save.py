@@ -125,3 +125,11 @@ def test_a_body_too_large_for_the_quick_path_is_flasks(sitting, flask_requests):
     response = put(client, attempt, answers, 1)
     assert response.status_code == 400 and "no question" in response.json["reason"]
     assert flask_requests == [f"/api/attempts/{attempt.id}/answers"]
+
+
+def test_json_nested_too_deeply_is_a_400(sitting):
+    attempt, client = sitting
+    response = client.put(f"/api/attempts/{attempt.id}/answers", content_type="application/json",
+                          data="[" * 100_000 + "]" * 100_000)
+    assert response.status_code == 400 and response.json["reason"]
+    assert stored(attempt) == ({}, 0)

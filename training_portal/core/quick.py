@@ -105,7 +105,7 @@ class QuickRequest:
                 or mimetype.startswith("application/") and mimetype.endswith("+json")):
             return None
         try:
-            return json.loads(self.body)
+            return self.app.json.loads(self.body)
         except ValueError:
             return None
 
@@ -124,7 +124,7 @@ def _verified_loads(signer: tuple, value: str, max_age: int,
     known = _verified.get(key)
     if known is None:
         payload, signed_at = serializer().loads(value, max_age=max_age, return_timestamp=True)
-        if len(_verified) > 100_000:
+        if len(_verified) > 20_000:
             _verified.clear()
         known = _verified[key] = (payload, signed_at.timestamp())
     age = time.time() - known[1]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -30,6 +31,18 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Flask's JSON, but a body nested too deeply for the parser is a ValueError like any
+    other bad JSON (a 400, or None from ``get_json(silent=True)``), not a RecursionError and
+    a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            raise ValueError("the JSON is nested too deeply") from exc
 
 
 class Refused(HTTPException):
@@ -175,6 +188,7 @@ def switch_language():
 
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
+    app.json = JSONProvider(app)
     app.after_request(_security_headers)
     app.after_request(_finish_transaction)
     app.register_error_handler(CSRFError, _csrf_error)
