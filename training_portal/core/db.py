@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Enum, MetaData, event, select
@@ -93,6 +94,14 @@ def in_chunks(values, size: int = 10_000) -> Iterator[list]:
         yield values[start:start + size]
 
 
+class _Compiled(NamedTuple):
+    sql: str
+    order: list[str] | None  # parameter names in order, for a positional paramstyle
+    constants: dict          # values bound in the statement itself
+    binds: dict              # parameter name -> the driver value of a Python value
+    results: list | None     # per column: the Python value of a driver value; None: as they are
+
+
 class Prepared:
     """A statement SQLAlchemy compiles once per dialect, for ``autocommit_run`` to hand to the
     driver as it is: the busiest statements skip what each ``execute`` costs (the statement's
@@ -100,10 +109,9 @@ class Prepared:
 
     def __init__(self, statement) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple] = {}
+        self._compiled: dict[str, _Compiled] = {}
 
-    def for_dialect(self, dialect) -> tuple:
-        """(SQL, parameter order or None, constants, bind processors, result processors)."""
+    def for_dialect(self, dialect) -> _Compiled:
         known = self._compiled.get(dialect.name)
         if known is None:
             compiled = self.statement.compile(dialect=dialect)
@@ -111,11 +119,12 @@ class Prepared:
                      for name, bind in compiled.binds.items()}
             results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
                        for column in getattr(self.statement, "exported_columns", ())]
-            constants = {name: bind.effective_value for name, bind in compiled.binds.items()
-                         if not bind.required}
-            known = (compiled.string, compiled.positiontup if dialect.positional else None,
-                     constants, {n: p for n, p in binds.items() if p}, results)
-            self._compiled[dialect.name] = known
+            known = self._compiled[dialect.name] = _Compiled(
+                compiled.string, compiled.positiontup if dialect.positional else None,
+                {name: bind.effective_value for name, bind in compiled.binds.items()
+                 if not bind.required},
+                {name: process for name, process in binds.items() if process},
+                results if any(results) else None)
         return known
 
 
@@ -141,16 +150,17 @@ def autocommit_run(engine) -> Iterator[Callable[[Prepared, dict], list[tuple]]]:
     cursor = None
 
     def run(prepared: Prepared, params: dict) -> list[tuple]:
-        sql, order, constants, binds, results = prepared.for_dialect(dialect)
-        values = constants | params
-        for name, process in binds.items():
+        compiled = prepared.for_dialect(dialect)
+        values = compiled.constants | params
+        for name, process in compiled.binds.items():
             values[name] = process(values[name])
-        execute(sql, [values[name] for name in order] if order is not None else values)
+        execute(compiled.sql,
+                values if compiled.order is None else [values[name] for name in compiled.order])
         rows = cursor.fetchall() if cursor.description else []
-        if not any(results):  # nothing to convert (or a text statement: nothing known to)
+        if compiled.results is None:  # nothing to convert (or a text statement: nothing known)
             return [tuple(row) for row in rows]
-        return [tuple(process(v) if process else v for process, v in zip(results, row, strict=True))
-                for row in rows]
+        return [tuple(process(v) if process else v
+                      for process, v in zip(compiled.results, row, strict=True)) for row in rows]
 
     try:
         dialect.set_isolation_level(connection, "AUTOCOMMIT")
