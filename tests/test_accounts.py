@@ -1,18 +1,19 @@
 """Log-in, sessions, throttling, passwords, and role changes."""
 
+import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from training_portal.accounts import operations as ops
-from training_portal.accounts.models import AuthSession
+from training_portal.accounts.models import AuthSession, LoginAttempt
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db, utcnow
 from training_portal.core.permissions import Role
 from training_portal.organisations.models import Organisation
 
-from .conftest import csrf_token, login
+from .conftest import DEMO_PASSWORD, csrf_token, login
 
 
 def session_cookie(client):
@@ -80,27 +81,95 @@ def test_an_active_session_stays_alive(demo, client, app):
     assert utcnow() - db.session.scalar(select(AuthSession)).last_seen_at < timedelta(minutes=1)
 
 
-def test_account_is_throttled_after_repeated_failures(demo, client, app):
-    limit = app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-    for _ in range(limit):
-        wrong = login(client, "trainee", "wrong-password-123")
-    refused = login(client, "trainee")  # even the right password, for now
-    assert refused.status_code == 200
+ATTACKER, VICTIM_HOME = "10.66.0.9", "10.20.0.5"
+
+
+def client_at(app, address: str):
+    """A browser whose requests come from ``address``."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def failures(address: str, usernames, ago: timedelta = timedelta(0)) -> None:
+    """Failed attempts as the log-in form records them, ``ago`` before now: the clock moved
+    without sleeping."""
+    at = utcnow() - ago
+    db.session.add_all(LoginAttempt(username=name, address=address, at=at, succeeded=False)
+                       for name in usernames)
+    db.session.commit()
+
+
+def attempts_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(LoginAttempt))
+
+
+def test_account_is_throttled_at_one_address_after_repeated_failures(demo, app):
+    here = client_at(app, ATTACKER)
+    for _ in range(5):
+        wrong = login(here, "trainee", "wrong-password-123")
+        assert wrong.status_code == 200
+    recorded = attempts_count()
+    refused = login(here, "trainee")  # even the right password, for now
+    assert refused.status_code == 429
     assert login_error(refused) and login_error(refused) != login_error(wrong)
-    assert client.get("/").status_code == 302
+    assert here.get("/").status_code == 302
+    # The password was not even checked: nothing was recorded and no session began.
+    assert attempts_count() == recorded
+    assert db.session.scalar(select(func.count()).select_from(AuthSession)) == 0
     # Other accounts in the same exam room are not locked out.
-    assert login(app.test_client(), "mine_officer").status_code == 302
+    assert login(client_at(app, ATTACKER), "mine_officer").status_code == 302
+
+
+def test_a_victim_logs_in_from_elsewhere_whatever_an_attacker_tried(demo, app):
+    """Failures on a proctor's account from one address never lock the proctor out."""
+    failures(ATTACKER, ["proctor_dept"] * 40)
+    victim = client_at(app, VICTIM_HOME)
+    assert login(victim, "proctor_dept").status_code == 302
+    assert victim.get("/").status_code == 200
+    assert login(client_at(app, ATTACKER), "proctor_dept").status_code == 429
+
+
+def test_a_spray_is_throttled_although_the_sprayer_logs_in_between(demo, app):
+    """99 failures across many accounts, one success of the attacker's own account, 99 more:
+    a success does not wipe the count of an address."""
+    failures(ATTACKER, [f"guess-{i}" for i in range(99)], ago=timedelta(minutes=5))
+    assert login(client_at(app, ATTACKER), "trainee").status_code == 302
+    failures(ATTACKER, [f"guess-{i}" for i in range(99, 198)])
+    recorded = attempts_count()
+    refused = login(client_at(app, ATTACKER), "mine_officer")  # right password, another account
+    assert refused.status_code == 429 and login_error(refused)
+    assert attempts_count() == recorded
+    # The exam room next door is not affected.
+    assert login(client_at(app, VICTIM_HOME), "mine_officer").status_code == 302
+
+
+def test_the_wait_doubles_with_each_failure_up_to_a_cap_and_counts_from_the_last(demo, app):
+    def wait_shown(count: int, ago: timedelta) -> str | None:
+        db.session.execute(delete(LoginAttempt))
+        failures(ATTACKER, ["trainee"] * count, ago=ago)
+        response = login(client_at(app, ATTACKER), "trainee", "wrong-password-123")
+        return login_error(response) if response.status_code == 429 else None
+
+    assert wait_shown(4, timedelta(0)) is None  # the first failures are free
+    assert re.findall(r"\d+", wait_shown(5, timedelta(0))) == ["1"]  # a minute after the fifth
+    assert re.findall(r"\d+", wait_shown(7, timedelta(0))) == ["4"]  # then 2, 4, ... minutes
+    assert re.findall(r"\d+", wait_shown(40, timedelta(0))) == ["15"]  # never more than 15
+    assert wait_shown(7, timedelta(minutes=4, seconds=5)) is None  # the wait is over: checked
+    db.session.execute(delete(LoginAttempt))
+    failures(ATTACKER, ["trainee"] * 7, ago=timedelta(minutes=4, seconds=5))
+    assert login(client_at(app, ATTACKER), "trainee").status_code == 302
 
 
 def test_address_is_throttled_after_many_failures(demo, app):
-    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 3
+    app.config["LOGIN_FREE_FAILURES_PER_ADDRESS"] = 3
     try:
         client = app.test_client()
         for name in ("a-user", "b-user", "c-user"):
             login(client, name, "wrong-password-123")
-        assert login(client, "trainee").status_code == 200  # refused from this address
+        assert login(client, "trainee").status_code == 429  # refused from this address
     finally:
-        app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 100
+        app.config["LOGIN_FREE_FAILURES_PER_ADDRESS"] = 100
 
 
 def test_passwords_need_twelve_characters(ctx):
@@ -179,7 +248,8 @@ def test_changing_ones_own_password(demo, client, app):
     wrong = client.post("/account/password", data={
         "current": "not-my-password", "new": "a-new-password-2026", "confirm": "a-new-password-2026",
         "csrf_token": token})
-    assert wrong.status_code == 422
+    # Not a 4xx: the failed attempt it recorded for throttling must be committed.
+    assert wrong.status_code == 200 and "error" in wrong.text
     short = client.post("/account/password", data={
         "current": "demo-pass-2026", "new": "short", "confirm": "short", "csrf_token": token})
     assert short.status_code == 422
@@ -192,8 +262,31 @@ def test_changing_ones_own_password(demo, client, app):
     assert login(app.test_client(), "trainee", "a-new-password-2026").status_code == 302
 
 
+def change_password(client, current: str):
+    return client.post("/account/password", data={
+        "current": current, "new": "a-new-password-2026", "confirm": "a-new-password-2026",
+        "csrf_token": csrf_token(client, "/account/password")})
+
+
+def test_wrong_current_passwords_are_throttled_like_log_ins(demo, app, user_named):
+    here = client_at(app, ATTACKER)
+    login(here, "trainee")
+    before = user_named("trainee").password_hash
+    for _ in range(5):
+        assert change_password(here, "not-my-password").status_code == 200
+    recorded = attempts_count()
+    assert recorded == 6  # the log-in and the five wrong current passwords
+    refused = change_password(here, DEMO_PASSWORD)  # right, but not even checked now
+    assert refused.status_code == 429
+    assert attempts_count() == recorded
+    db.session.expire_all()
+    assert user_named("trainee").password_hash == before
+    assert here.get("/").status_code == 200  # still logged in: nothing changed
+    # The same account from another address is not held up by them.
+    assert login(client_at(app, VICTIM_HOME), "trainee").status_code == 302
+
+
 def test_pruning_keeps_live_sessions_and_recent_attempts(demo, app, user_named):
-    from training_portal.accounts.models import LoginAttempt
     from training_portal.accounts.tasks import prune_login_records
 
     login(app.test_client(), "trainee")

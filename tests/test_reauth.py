@@ -4,10 +4,14 @@ its password, and the action does nothing until then."""
 
 from __future__ import annotations
 
+import time
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import func, select, update
 
 from training_portal.accounts import operations as account_ops
-from training_portal.accounts.models import RoleAssignment
+from training_portal.accounts.models import LoginAttempt, RoleAssignment
 from training_portal.accounts.recent import STAMP
 from training_portal.certificates.models import CertificateStatus
 from training_portal.core.db import db
@@ -101,10 +105,22 @@ def test_json_callers_get_a_401_with_the_reason_and_a_fresh_log_in_counts(client
 
 def test_confirmations_are_throttled_like_log_ins(client, demo):
     login(client, "admin")
+    _age(client)
+    stamped = client.get_cookie("portal_session").value
     for _ in range(5):
-        _confirm(client, "/", "wrong-password-guess")
-    refused = _confirm(client, "/", DEMO_PASSWORD)
-    assert "confirm-error" in refused.text and refused.status_code == 200
+        wrong = _confirm(client, "/", "wrong-password-guess")
+        assert wrong.status_code == 200 and "confirm-error" in wrong.text
+    recorded = db.session.scalar(select(func.count()).select_from(LoginAttempt))
+    refused = _confirm(client, "/", DEMO_PASSWORD)  # right, but not even checked now
+    assert refused.status_code == 429 and "confirm-error" in refused.text
+    assert db.session.scalar(select(func.count()).select_from(LoginAttempt)) == recorded
+    with client.session_transaction() as session:  # the old stamp, not a fresh one
+        assert time.time() - session[STAMP] > 10 * 60
+    assert client.get_cookie("portal_session").value == stamped
+    # Once the wait is over the password is checked again.
+    db.session.execute(update(LoginAttempt).values(at=LoginAttempt.at - timedelta(minutes=2)))
+    db.session.commit()
+    assert _confirm(client, "/", DEMO_PASSWORD).status_code == 302
 
 
 def test_the_confirmation_returns_only_to_our_own_pages(client, demo):
