@@ -113,6 +113,7 @@ def test_account_is_throttled_at_one_address_after_repeated_failures(demo, app):
     refused = login(here, "trainee")  # even the right password, for now
     assert refused.status_code == 429
     assert login_error(refused) and login_error(refused) != login_error(wrong)
+    assert "请等待 1 分钟" in login_error(refused)  # how long, in the user's language
     assert here.get("/").status_code == 302
     # The password was not even checked: nothing was recorded and no session began.
     assert attempts_count() == recorded
@@ -159,6 +160,28 @@ def test_the_wait_doubles_with_each_failure_up_to_a_cap_and_counts_from_the_last
     db.session.execute(delete(LoginAttempt))
     failures(ATTACKER, ["trainee"] * 7, ago=timedelta(minutes=4, seconds=5))
     assert login(client_at(app, ATTACKER), "trainee").status_code == 302
+
+
+def test_the_wait_runs_from_the_last_failure_whatever_the_clock_says(demo, user_named):
+    """The operations take ``now``: the same failures, asked about at different moments."""
+    start = utcnow()
+    for second in range(5):
+        with pytest.raises(ops.LoginRefused) as refused:
+            ops.authenticate("trainee", "wrong-password-123", ATTACKER,
+                             now=start + timedelta(seconds=second))
+        assert not isinstance(refused.value, ops.Throttled)
+    last = start + timedelta(seconds=4)
+    with pytest.raises(ops.Throttled) as throttled:
+        ops.authenticate("trainee", DEMO_PASSWORD, ATTACKER, now=last + timedelta(seconds=59))
+    assert timedelta(0) < throttled.value.wait <= timedelta(seconds=1)
+    assert ops.authenticate("trainee", DEMO_PASSWORD, ATTACKER,
+                            now=last + timedelta(seconds=61)) == user_named("trainee")
+    # The success wiped nothing: one more failure and the wait is two minutes.
+    with pytest.raises(ops.LoginRefused):
+        ops.authenticate("trainee", "wrong-password-123", ATTACKER, now=last + timedelta(seconds=62))
+    with pytest.raises(ops.Throttled) as throttled:
+        ops.authenticate("trainee", DEMO_PASSWORD, ATTACKER, now=last + timedelta(seconds=63))
+    assert throttled.value.wait == timedelta(minutes=2, seconds=-1)
 
 
 def test_address_is_throttled_after_many_failures(demo, app):

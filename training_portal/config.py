@@ -106,11 +106,17 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE") == "1",
         "IDLE_TIMEOUT_MINUTES": _int("IDLE_TIMEOUT_MINUTES", 30),
         "SESSION_MAX_HOURS": _int("SESSION_MAX_HOURS", 12),
+        # Log-in throttling (accounts.operations._throttle): failures in the window count, successes
+        # never reset them. Past the free failures, each failure doubles the wait before the next
+        # password is even checked, up to the cap. Per account only at one address (an attacker
+        # elsewhere cannot lock a proctor out); per address loosely (a whole exam room shares one).
         "LOGIN_THROTTLE_WINDOW_MINUTES": 15,
+        "LOGIN_FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS": 5,
+        "LOGIN_FREE_FAILURES_PER_ADDRESS": 100,
+        "LOGIN_FIRST_DELAY_SECONDS": 60,
+        "LOGIN_MAX_DELAY_MINUTES": 15,
         # Revocations, role changes and the policy table need a password typed this recently.
         "REAUTH_MINUTES": _int("REAUTH_MINUTES", 10),
-        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
-        "LOGIN_MAX_FAILURES_PER_ADDRESS": 100,
         # Long enough for a 120-minute exam with time added.
         "WTF_CSRF_TIME_LIMIT": 4 * 3600,
         "PROXY_HOPS": _int("PROXY_HOPS", 0),

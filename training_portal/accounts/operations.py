@@ -7,6 +7,7 @@ write the audit entry; the request or command that called them commits.
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -39,6 +40,10 @@ class LoginRefused(AccountError):
     pass
 
 
+class WrongPassword(AccountError):
+    """The current password was wrong: an attempt was recorded, so the request must commit."""
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError(_l("A password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
@@ -55,40 +60,77 @@ def _check_password(user: User | None, password: str) -> bool:
     return ok and user is not None
 
 
-def _recent_failures(column, value: str) -> int:
-    """Failures within the window and since the last success for this account or address."""
-    window_start = utcnow() - timedelta(minutes=current_app.config["LOGIN_THROTTLE_WINDOW_MINUTES"])
-    last_success = db.session.scalar(
-        select(func.max(LoginAttempt.at)).where(column == value, LoginAttempt.succeeded))
-    since = max(window_start, last_success) if last_success else window_start
-    return db.session.scalar(
-        select(func.count()).select_from(LoginAttempt)
-        .where(column == value, ~LoginAttempt.succeeded, LoginAttempt.at > since)) or 0
+class Throttled(LoginRefused):
+    """Too many failures lately from here: the password was not checked. ``wait`` is how long
+    until it will be."""
+
+    def __init__(self, wait: timedelta) -> None:
+        self.wait = wait
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        super().__init__(_l("Too many failed attempts. Please wait %(n)d min and try again.",
+                            n=minutes))
 
 
-def authenticate(username: str, password: str, address: str) -> User:
-    """Return the user, or raise LoginRefused. Every attempt is recorded for throttling.
-
-    The limit per account is low (guessing one password); the limit per address is
-    high, because a whole exam room logs in from one address.
-    """
-    username = username.strip()
+def _wait_after_failures(where, free: int, now: datetime) -> timedelta | None:
+    """How long the next attempt must still wait, given the failures matching ``where`` in the
+    window, or None. Successes count for nothing: a log-in of one's own account must not wipe
+    the failures of a spray. The first ``free`` failures cost nothing; each one after doubles
+    the wait, up to the cap, counted from the latest failure."""
     cfg = current_app.config
-    if (_recent_failures(LoginAttempt.username, username) >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
-            or _recent_failures(LoginAttempt.address, address) >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]):
-        _note_attempt(username, address, False)
-        raise LoginRefused(_l("Too many failed log-ins. Please wait %(m)d minutes and try again.",
-                              m=cfg["LOGIN_THROTTLE_WINDOW_MINUTES"]))
-    user = db.session.scalar(select(User).where(User.username == username))
+    window_start = now - timedelta(minutes=cfg["LOGIN_THROTTLE_WINDOW_MINUTES"])
+    count, last = db.session.execute(
+        select(func.count(), func.max(LoginAttempt.at))
+        .where(*where, ~LoginAttempt.succeeded, LoginAttempt.at > window_start)).one()
+    if count < free:
+        return None
+    cap = timedelta(minutes=cfg["LOGIN_MAX_DELAY_MINUTES"])
+    delay = min(timedelta(seconds=cfg["LOGIN_FIRST_DELAY_SECONDS"]) * 2 ** min(count - free, 20),
+                cap)
+    left = last + delay - now
+    return left if left > timedelta(0) else None
+
+
+def _throttle(username: str, address: str, now: datetime) -> None:
+    """Raise Throttled while this account at this address, or this address as a whole, must
+    wait. The account is throttled per address only, never for everyone: whoever guesses at a
+    proctor's password from one place must not keep the proctor out from another. The address
+    gets many free failures, because a whole exam room logs in through one."""
+    cfg = current_app.config
+    waits = [wait for wait in (
+        _wait_after_failures((LoginAttempt.username == username[:60],
+                              LoginAttempt.address == address[:45]),
+                             cfg["LOGIN_FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS"], now),
+        _wait_after_failures((LoginAttempt.address == address[:45],),
+                             cfg["LOGIN_FREE_FAILURES_PER_ADDRESS"], now)) if wait]
+    if waits:
+        # Nothing is written for a throttled try (the request rolls back); the log lets an
+        # operator see a spray or a siege while it lasts.
+        current_app.logger.info("log-in throttled for %r at %s", username[:60], address[:45])
+        raise Throttled(max(waits))
+
+
+def _checked_password(username: str, user: User | None, password: str, address: str,
+                      now: datetime) -> bool:
+    """The password check every form goes through (log-in, confirmation, change of password):
+    throttled first, without looking at the password, then recorded."""
+    _throttle(username, address, now)
     ok = _check_password(user, password) and user is not None and user.active
-    _note_attempt(username, address, ok)
-    if not ok:
+    _note_attempt(username, address, ok, now)
+    return ok
+
+
+def authenticate(username: str, password: str, address: str, now: datetime | None = None) -> User:
+    """Return the user, or raise LoginRefused (Throttled: the password was not checked).
+    Every checked attempt is recorded for throttling."""
+    username = username.strip()
+    user = db.session.scalar(select(User).where(User.username == username))
+    if not _checked_password(username, user, password, address, now or utcnow()):
         raise LoginRefused(_l("Wrong username or password."))
     return user
 
 
-def _note_attempt(username: str, address: str, succeeded: bool) -> None:
-    db.session.add(LoginAttempt(username=username[:60], address=address[:45], at=utcnow(),
+def _note_attempt(username: str, address: str, succeeded: bool, now: datetime) -> None:
+    db.session.add(LoginAttempt(username=username[:60], address=address[:45], at=now,
                                 succeeded=succeeded))
     db.session.flush()
 
@@ -202,10 +244,12 @@ def create_user(username: str, display_name: str, *, actor: User | None,
     return user
 
 
-def change_own_password(user: User, current: str, new: str) -> None:
-    """The user's own change: the current password proves it is them; every session ends."""
-    if not _check_password(user, current):
-        raise AccountError(_l("The current password is wrong."))
+def change_own_password(user: User, current: str, new: str, address: str,
+                        now: datetime | None = None) -> None:
+    """The user's own change: the current password proves it is them; every session ends.
+    Wrong current passwords are throttled and recorded like log-ins (raises Throttled)."""
+    if not _checked_password(user.username, user, current, address, now or utcnow()):
+        raise WrongPassword(_l("The current password is wrong."))
     if new == current:
         raise AccountError(_l("The new password must differ from the current one."))
     set_password(user, new, actor=user)

@@ -33,13 +33,13 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.home"))
     form = LoginForm()
-    error = None
+    error, status = None, 200
     if form.validate_on_submit():
         try:
             user = ops.authenticate(form.username.data, form.password.data,
                                     request.remote_addr or "")
         except ops.LoginRefused as exc:
-            error = str(exc)
+            error, status = str(exc), _refused_status(exc)
         else:
             _restart_session()  # a fresh session on log-in: nothing from before survives
             session.permanent = True
@@ -47,8 +47,13 @@ def login():
             login_user(user)
             recent.stamp()
             return redirect(safe_next(request.args.get("next"), url_for("accounts.home")))
-    # A refused log-in is still a 200: the attempt it recorded must be committed.
-    return render_template("accounts/login.html", form=form, error=error)
+    return render_template("accounts/login.html", form=form, error=error), status
+
+
+def _refused_status(exc: ops.LoginRefused) -> int:
+    """A wrong password is still a 200: the attempt it recorded must be committed. A throttled
+    one is a 429: its password was not checked and nothing was recorded."""
+    return 429 if isinstance(exc, ops.Throttled) else 200
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
@@ -56,17 +61,17 @@ def login():
 def confirm_password():
     """Type the password again before a sensitive action; then back to where it was sent from."""
     form = ConfirmForm()
-    error = None
+    error, status = None, 200
     target = safe_next(request.args.get("next"), url_for("accounts.home"))
     if form.validate_on_submit():
         try:
             ops.authenticate(current_user.username, form.password.data, request.remote_addr or "")
         except ops.LoginRefused as exc:  # counted and throttled like a log-in
-            error = str(exc)
+            error, status = str(exc), _refused_status(exc)
         else:
             recent.stamp()
             return redirect(target)
-    return render_template("accounts/confirm.html", form=form, error=error, target=target)
+    return render_template("accounts/confirm.html", form=form, error=error, target=target), status
 
 
 @bp.post("/logout")
@@ -96,14 +101,19 @@ def home():
 @login_required
 def change_password():
     form = PasswordForm()
+    status = 200
     if form.validate_on_submit():
         try:
-            ops.change_own_password(current_user, form.current.data, form.new.data)
+            ops.change_own_password(current_user, form.current.data, form.new.data,
+                                    request.remote_addr or "")
         except ops.AccountError as exc:
             form.form_errors.append(str(exc))
+            status = (200 if isinstance(exc, ops.WrongPassword)  # the recorded attempt commits
+                      else 429 if isinstance(exc, ops.Throttled) else 422)
         else:
             logout_user()
             _restart_session()
             return redirect(url_for("accounts.login"))
-    status = 422 if form.is_submitted() else 200
+    elif form.is_submitted():
+        status = 422
     return render_template("accounts/password.html", form=form), status
