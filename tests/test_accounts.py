@@ -272,7 +272,7 @@ def test_changing_ones_own_password(demo, client, app):
         "current": "not-my-password", "new": "a-new-password-2026", "confirm": "a-new-password-2026",
         "csrf_token": token})
     # Not a 4xx: the failed attempt it recorded for throttling must be committed.
-    assert wrong.status_code == 200 and "error" in wrong.text
+    assert wrong.status_code == 200 and "当前密码不正确" in wrong.text
     short = client.post("/account/password", data={
         "current": "demo-pass-2026", "new": "short", "confirm": "short", "csrf_token": token})
     assert short.status_code == 422
@@ -300,7 +300,7 @@ def test_wrong_current_passwords_are_throttled_like_log_ins(demo, app, user_name
     recorded = attempts_count()
     assert recorded == 6  # the log-in and the five wrong current passwords
     refused = change_password(here, DEMO_PASSWORD)  # right, but not even checked now
-    assert refused.status_code == 429
+    assert refused.status_code == 429 and "请等待 1 分钟" in refused.text
     assert attempts_count() == recorded
     db.session.expire_all()
     assert user_named("trainee").password_hash == before
