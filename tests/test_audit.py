@@ -364,3 +364,33 @@ def test_anchors_live_in_either_store_and_are_never_overwritten(app, ctx, backen
     db.session.execute(text("DELETE FROM audit_entries"))
     result = _verify(app)
     assert result.exit_code == 1 and key in result.output, result.output
+
+
+def test_a_legacy_trail_is_adopted_once_and_only_intact(app, ctx):
+    """An install upgraded from the unkeyed chain: plain SHA-256 entries, then keyed ones."""
+    legacy = _write(3)
+    _rewrite_and_rehash(legacy[0].id, legacy[0].after, lambda data: hashlib.sha256(data).hexdigest())
+    _write(2)  # written after the upgrade, chained on with the key
+    assert _verify(app).exit_code == 1
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["audit", "adopt-legacy"])
+    assert result.exit_code == 0, result.output
+    assert "3 entries re-chained" in result.output
+    result = _verify(app)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "ok: 5 entries, 1 anchors, 0 rows checked"
+    # Later, a trail forged with plain hashes is never adopted: the anchor stands in the way.
+    _rewrite_and_rehash(legacy[1].id, {"n": 99}, lambda data: hashlib.sha256(data).hexdigest())
+    result = runner.invoke(args=["audit", "adopt-legacy"])
+    assert result.exit_code == 1 and "anchored already" in result.output
+
+
+def test_a_tampered_legacy_trail_is_not_adopted(app, ctx):
+    entries = _write(3)
+    _rewrite_and_rehash(entries[0].id, entries[0].after, lambda data: hashlib.sha256(data).hexdigest())
+    db.session.execute(text("UPDATE audit_entries SET action = 'test.rewritten' WHERE id = :id"),
+                       {"id": entries[1].id})
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["audit", "adopt-legacy"])
+    assert result.exit_code == 1 and f"broken at entry {entries[1].id}" in result.output
+    assert _verify(app).exit_code == 1

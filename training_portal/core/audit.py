@@ -219,6 +219,23 @@ def anchor_command() -> None:
     click.echo(f"anchored: {key}" if key else "unchanged since the newest anchor")
 
 
+@audit_cli.command("adopt-legacy")
+def adopt_legacy_command() -> None:
+    """Once, when upgrading: re-chain a trail of plain SHA-256 hashes under the audit key
+    (only an intact one, and only before the first anchor), then anchor it."""
+    from . import audit_anchor, audit_legacy
+
+    try:
+        with transaction():
+            adopted = audit_legacy.adopt()
+        with transaction():
+            audit_anchor.write()
+    except audit_legacy.NotAdopted as exc:
+        click.echo(f"not adopted: {exc}")
+        raise SystemExit(1) from None
+    click.echo(f"adopted: {adopted} entries re-chained under the audit key, and anchored")
+
+
 def init_app(app) -> None:
     from . import audit_anchor
 
