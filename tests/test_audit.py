@@ -394,3 +394,16 @@ def test_a_tampered_legacy_trail_is_not_adopted(app, ctx):
     result = app.test_cli_runner().invoke(args=["audit", "adopt-legacy"])
     assert result.exit_code == 1 and f"broken at entry {entries[1].id}" in result.output
     assert _verify(app).exit_code == 1
+
+
+def test_the_audit_key_is_generated_once_outside_the_database(tmp_path, monkeypatch):
+    from training_portal import create_app
+
+    monkeypatch.delenv("AUDIT_KEY", raising=False)
+    first = create_app(instance_path=str(tmp_path)).config["AUDIT_KEY"]
+    second = create_app(instance_path=str(tmp_path)).config["AUDIT_KEY"]
+    assert first == second and len(first) == 64
+    assert (tmp_path / "audit_key").stat().st_mode & 0o777 == 0o600
+    assert first != create_app(instance_path=str(tmp_path)).config["SECRET_KEY"]
+    monkeypatch.setenv("AUDIT_KEY", "from-the-environment")
+    assert create_app(instance_path=str(tmp_path)).config["AUDIT_KEY"] == "from-the-environment"

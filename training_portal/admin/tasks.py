@@ -19,6 +19,8 @@ notes.register("audit_failed", _l("The check of the audit trail found %(count)s 
                                   "the first: %(first)s"))
 
 
+# Named as before it moved here (it needs accounts and notifications, above core): the beat
+# schedule and running deployments know it by this name.
 @shared_task(name="core.verify_audit_chain")
 def verify_audit_chain() -> dict:
     """Verify chain, anchors and business rows (``flask audit verify``); keep the result where
