@@ -38,7 +38,7 @@ def test_a_task_runs_in_a_real_worker_inside_the_app_context(ctx, database_url, 
     env = os.environ | {
         "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker["broker_url"],
         "CELERY_RESULT_BACKEND": broker["result_backend"], "SECRET_KEY": "worker-test",
-        "STORAGE_DIR": str(tmp_path / "storage"),
+        "STORAGE_DIR": str(tmp_path / "storage"), "AUDIT_KEY": ctx.config["AUDIT_KEY"],
     }
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "wsgi:celery_app", "worker", "--pool=solo",

@@ -41,6 +41,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
 
     from .accounts import tasks as _account_tasks  # noqa: F401  (registers the Celery tasks)
     from .accounts import views as accounts_views
+    from .admin import tasks as _admin_tasks  # noqa: F401  (registers the Celery tasks)
     from .admin import views as admin_views
     from .certificates import cli as certificate_cli
     from .certificates import links as certificate_links

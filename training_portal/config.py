@@ -9,11 +9,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _secret_key(instance: Path) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
-    if os.environ.get("SECRET_KEY"):
-        return os.environ["SECRET_KEY"]
-    path = instance / "secret_key"
+def _secret_key(instance: Path, name: str = "SECRET_KEY") -> str:
+    """A key from the environment, else one generated once and kept under instance/ (mode 600):
+    SECRET_KEY in ``instance/secret_key``, AUDIT_KEY in ``instance/audit_key``."""
+    if os.environ.get(name):
+        return os.environ[name]
+    path = instance / name.lower()
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -56,6 +57,9 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         else f"db+sqlite:///{instance / 'celery-results.sqlite'}")
     config = {
         "SECRET_KEY": None,  # filled below unless overridden
+        # The audit trail's MAC key: outside the database, so write access to it cannot forge
+        # entries (see core/audit.py). Filled below unless overridden.
+        "AUDIT_KEY": None,
         "SQLALCHEMY_DATABASE_URI": db_url,
         "STORAGE_DIR": env.get("STORAGE_DIR", str(instance / "storage")),
         # "local" (under STORAGE_DIR) or "s3": an S3-compatible bucket (see core/storage.py).
@@ -85,6 +89,8 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
             "beat_schedule": {
                 "verify-audit-chain-nightly": {"task": "core.verify_audit_chain",
                                                "schedule": 24 * 3600.0},
+                # Entries written after the newest anchor can vanish unnoticed: this bounds that.
+                "anchor-audit-chain": {"task": "core.anchor_audit_chain", "schedule": 600.0},
                 "prune-login-records-hourly": {"task": "accounts.prune_login_records",
                                                "schedule": 3600.0},
                 "delete-expired-recordings": {"task": "proctoring.delete_expired_recordings",
@@ -139,4 +145,6 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
     config.setdefault("SESSION_REFRESH_EACH_REQUEST", False)
     if not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _secret_key(instance)
+    if not config["AUDIT_KEY"]:
+        config["AUDIT_KEY"] = _secret_key(instance, "AUDIT_KEY")
     return config

@@ -1,23 +1,30 @@
-"""The audit trail: an append-only, hash-chained record of every decision.
+"""The audit trail: an append-only, MAC-chained record of every decision.
 
-Each entry stores the hash of the entry before it and a hash over its own
-content, so changing, inserting or deleting an entry breaks the chain at that
-point and ``flask audit verify`` names it. A unique constraint on the previous
-hash makes a fork (two entries claiming the same predecessor) impossible; on
+Each entry stores the MAC of the entry before it and an HMAC-SHA256 over its own content
+(columns ``prev_hash`` and ``hash``), keyed with ``AUDIT_KEY``, which lives outside the
+database (environment or ``instance/audit_key``). Whoever can write the database but not
+read the key cannot make a changed, inserted or re-linked entry verify. A unique constraint
+on the previous MAC makes a fork (two entries claiming the same predecessor) impossible; on
 PostgreSQL an advisory lock makes concurrent writers queue instead of failing.
+
+Deleting the newest entries leaves a chain that verifies; the anchors (``audit_anchor``)
+catch that, and ``audit_rows`` compares the business rows that matter with the trail.
+``flask audit verify`` does all three; docs/reliability.md says what that proves.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import JSON, ForeignKey, String, func, select, text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .db import UTCDateTime, db, transaction, utcnow
 
 GENESIS = "0" * 64
+SCHEME = "hmac-sha256"
 # Any constant; it only has to be the same for every writer of the chain.
 _PG_LOCK_KEY = 0x4155444954  # "AUDIT"
 
@@ -46,6 +54,10 @@ class AuditEntry(db.Model):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
     def compute_hash(self) -> str:
+        """The entry's MAC under the app's audit key."""
+        return mac(self.canonical())
+
+    def canonical(self) -> bytes:
         payload = {
             "created_at": self.created_at.isoformat(),
             "actor_user_id": self.actor_user_id,
@@ -58,8 +70,15 @@ class AuditEntry(db.Model):
             "after": self.after,
             "prev_hash": self.prev_hash,
         }
-        canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def mac(data: bytes) -> str:
+    return hmac.new(current_app.config["AUDIT_KEY"].encode(), data, hashlib.sha256).hexdigest()
+
+
+def same_mac(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())
 
 
 def _plain(value: Any) -> Any:
@@ -112,33 +131,61 @@ def record(action: str, target: Any, *, actor: Any = None, organisation: Any = N
     return entry
 
 
-@dataclass(frozen=True)
+@dataclass
 class ChainReport:
-    ok: bool
-    count: int
+    """What ``flask audit verify`` found: the chain, the anchors and the business rows."""
+
+    ok: bool = True
+    count: int = 0
     broken_at: int | None = None
     reason: str | None = None
+    anchors: int = 0
+    rows: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def problem(self, text_: str) -> None:
+        self.ok = False
+        self.problems.append(text_)
 
     def __str__(self) -> str:
         if self.ok:
-            return f"ok: {self.count} entries"
-        return f"broken at entry {self.broken_at}: {self.reason}"
+            return f"ok: {self.count} entries, {self.anchors} anchors, {self.rows} rows checked"
+        return "\n".join(self.problems)
 
 
 def verify_chain() -> ChainReport:
-    expected_prev = GENESIS
-    count = 0
+    """Walk the whole trail once: every link and MAC, the anchors' heads at their counts, and
+    the audited values the business rows are compared with afterwards."""
+    from . import audit_anchor, audit_rows
+
+    report = ChainReport()
+    anchors = audit_anchor.load(report)
+    wanted = {a.count: a for a in anchors}
+    seen: dict[int, str] = {}
+    audited = audit_rows.Audited()
+    expected_prev, later_broken = GENESIS, 0
     rows = db.session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
     for entry in rows.yield_per(1000):
+        reason = None
         if entry.prev_hash != expected_prev:
-            return ChainReport(False, count, entry.id, "does not follow the entry before it "
-                               "(an entry was removed, inserted or re-linked)")
-        if entry.compute_hash() != entry.hash:
-            return ChainReport(False, count, entry.id, "content does not match its hash "
-                               "(the entry was changed)")
-        expected_prev = entry.hash
-        count += 1
-    return ChainReport(True, count)
+            reason = "does not follow the entry before it (an entry was removed, inserted or re-linked)"
+        elif not same_mac(entry.compute_hash(), entry.hash):
+            reason = "content does not match its MAC (the entry was changed, or re-hashed without the key)"
+        if reason and report.broken_at is None:
+            report.broken_at, report.reason = entry.id, reason
+            report.problem(f"broken at entry {entry.id}: {reason}")
+        elif reason:
+            later_broken += 1
+        expected_prev = entry.hash  # go on from what is there, to check what follows
+        report.count += 1
+        if report.count in wanted:
+            seen[report.count] = entry.hash
+        audited.add(entry)
+    if later_broken:
+        report.problem(f"{later_broken} later entries do not verify either")
+    audit_anchor.check(anchors, seen, report)
+    audit_rows.compare(audited, report)
+    return report
 
 
 def entry_count() -> int:
@@ -150,14 +197,47 @@ audit_cli = AppGroup("audit", help="The audit trail.")
 
 @audit_cli.command("verify")
 def verify_command() -> None:
-    """Check the hash chain; print "ok" with the count, or the first broken link."""
+    """Check the MAC chain, the anchors and the business rows; print "ok" with the counts, or
+    each problem found (exit status 1)."""
+    from . import audit_anchor
+
     with transaction():
         report = verify_chain()
+        audit_anchor.record_result(report)
     click.echo(str(report))
     if not report.ok:
         raise SystemExit(1)
 
 
-def init_app(app) -> None:
-    app.cli.add_command(audit_cli)
+@audit_cli.command("anchor")
+def anchor_command() -> None:
+    """Write the chain's signed head to the file store now (the periodic job does it too)."""
+    from . import audit_anchor
 
+    with transaction():
+        key = audit_anchor.write()
+    click.echo(f"anchored: {key}" if key else "unchanged since the newest anchor")
+
+
+@audit_cli.command("adopt-legacy")
+def adopt_legacy_command() -> None:
+    """Once, when upgrading: re-chain a trail of plain SHA-256 hashes under the audit key
+    (only an intact one, and only before the first anchor), then anchor it."""
+    from . import audit_anchor, audit_legacy
+
+    try:
+        with transaction():
+            adopted = audit_legacy.adopt()
+        with transaction():
+            audit_anchor.write()
+    except audit_legacy.NotAdopted as exc:
+        click.echo(f"not adopted: {exc}")
+        raise SystemExit(1) from None
+    click.echo(f"adopted: {adopted} entries re-chained under the audit key, and anchored")
+
+
+def init_app(app) -> None:
+    from . import audit_anchor
+
+    app.cli.add_command(audit_cli)
+    app.jinja_env.globals["audit_alarm"] = audit_anchor.last_failure

@@ -30,10 +30,12 @@ from .db import db
 
 logger = logging.getLogger(__name__)
 _KEY = re.compile(r"^[a-z_]+/[0-9a-f]{32}\.[a-z0-9]{2,5}$")
+# Records the portal names itself: the audit trail's anchors (each named by its time) and status.
+_NAMED = re.compile(r"^audit_[a-z]+/[0-9A-Za-z_-]{1,64}\.json$")
 
 
 def _checked(key: str) -> str:
-    if not isinstance(key, str) or not _KEY.match(key):
+    if not isinstance(key, str) or not (_KEY.match(key) or _NAMED.match(key)):
         raise ValueError(f"not a storage key: {key!r}")
     return key
 
@@ -60,6 +62,18 @@ class LocalStore:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(source, path)
+
+    def put_new(self, key: str, data: bytes) -> None:
+        """Write a file that must not exist yet (FileExistsError if it does)."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "xb") as f:
+            f.write(data)
+
+    def keys(self, area: str) -> list[str]:
+        folder = self.root / area
+        return sorted(f"{area}/{p.name}" for p in folder.glob("*") if p.is_file()
+                      and _NAMED.match(f"{area}/{p.name}")) if folder.is_dir() else []
 
     def get(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -90,6 +104,15 @@ class S3Store:
     def put_file(self, key: str, source: Path) -> None:
         self.client.upload_file(str(source), self.bucket, _checked(key))
         source.unlink(missing_ok=True)
+
+    def put_new(self, key: str, data: bytes) -> None:
+        """Write an object that must not exist yet: a conditional PUT, refused (412) if it does."""
+        self.client.put_object(Bucket=self.bucket, Key=_checked(key), Body=data, IfNoneMatch="*")
+
+    def keys(self, area: str) -> list[str]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"{area}/")
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", [])
+                      if _NAMED.match(item["Key"]))
 
     def get(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=_checked(key))["Body"].read()
@@ -209,6 +232,20 @@ def _after_rollback(session, previous_transaction) -> None:
 
 def exists(key: str) -> bool:
     return store().exists(key)
+
+
+def put_named(key: str, data: bytes, *, replace: bool) -> None:
+    """Write a record the portal names itself (``<area>/<name>.json``), at once and outside
+    any transaction: with ``replace=False`` an existing one is never overwritten."""
+    if replace:
+        store().put(_checked(key), data)
+    else:
+        store().put_new(_checked(key), data)
+
+
+def keys(area: str) -> list[str]:
+    """The named records of ``area``, in name order."""
+    return store().keys(area)
 
 
 def local_copy(key: str):

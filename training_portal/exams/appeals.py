@@ -50,7 +50,7 @@ def decide(item: ExamAppeal, *, reviewer, upheld: bool, reason: str) -> None:
     db.session.flush()
     audit.record("appeal.decide", item, actor=reviewer, before=before,
                  after={"upheld": upheld, "reason": item.decision_reason, "state": attempt.state,
-                        "passed": attempt.passed})
+                        "passed": attempt.passed, "attempt_id": attempt.id})
 
 
 def open_appeals() -> list[ExamAppeal]:

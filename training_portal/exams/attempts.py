@@ -77,7 +77,8 @@ def start(attempt: ExamAttempt, *, candidate) -> None:
     attempt.deadline = now + timedelta(minutes=attempt.paper.duration_minutes)
     db.session.flush()
     audit.record("attempt.start", attempt, actor=candidate,
-                 after={"paper_id": attempt.paper_id, "deadline": attempt.deadline})
+                 after={"paper_id": attempt.paper_id, "deadline": attempt.deadline,
+                        "state": attempt.state})
 
 
 # What never changes once a paper is drawn, remembered by the process so that the busiest

@@ -93,7 +93,8 @@ def _decide(practical: PracticalExam, actor) -> None:
             practical.status = PracticalStatus.NEEDS_THIRD
             db.session.flush()
             audit.record("practical.needs_third", practical, actor=actor,
-                         after={"first": a.total, "second": b.total, "limit": limit})
+                         after={"first": a.total, "second": b.total, "limit": limit,
+                                "status": practical.status})
         else:
             _final(practical, round((a.total + b.total) / 2, 2), a.critical_failed, actor)
 
@@ -104,7 +105,8 @@ def _final(practical: PracticalExam, total: float, critical_failed: bool, actor)
     practical.status, practical.decided_at = PracticalStatus.DECIDED, utcnow()
     db.session.flush()
     audit.record("practical.decide", practical, actor=actor,
-                 after={"score": total, "passed": practical.passed, "critical_failed": critical_failed})
+                 after={"score": total, "passed": practical.passed, "critical_failed": critical_failed,
+                        "status": practical.status})
     practical_decided.send(practical)
 
 

@@ -128,7 +128,8 @@ def _act(attempt: ExamAttempt, proctor, kind: str, reason: str = "", minutes: in
                                  by_id=proctor.id))
     db.session.flush()
     audit.record(f"attempt.{kind}", attempt, actor=proctor,
-                 after={"reason": reason, "minutes": minutes, "state": attempt.state})
+                 after={"reason": reason, "minutes": minutes, "state": attempt.state,
+                        "passed": attempt.passed})
 
 
 def check_identity(attempt: ExamAttempt, *, proctor, confirm: bool, reason: str = "") -> None:
@@ -218,13 +219,14 @@ def sign(session: ExamSession, *, proctor, remarks: str = "") -> SessionSignatur
         raise ExamError(_l("Seats %(seats)s are still answering.", seats=", ".join(map(str, running))))
     if any(s.unit == unit for s in session.signatures):
         raise ExamError(_l("Your unit has signed already."))
-    for attempt in seats:
-        if attempt.state is AttemptState.NOT_STARTED:
-            attempt.state, attempt.passed = AttemptState.ABSENT, False
+    absent = [a for a in seats if a.state is AttemptState.NOT_STARTED]
+    for attempt in absent:
+        attempt.state, attempt.passed = AttemptState.ABSENT, False
     signature = SessionSignature(session=session, unit=unit, user_id=proctor.id, remarks=remarks)
     db.session.add(signature)
     db.session.flush()
-    audit.record("session.sign", session, actor=proctor, after={"unit": unit, "remarks": remarks})
+    audit.record("session.sign", session, actor=proctor,
+                 after={"unit": unit, "remarks": remarks, "absent": [a.id for a in absent]})
     db.session.refresh(session)
     if {s.unit for s in session.signatures} == set(ReviewUnit):
         session.status, session.signed_at = SessionStatus.SIGNED, utcnow()
