@@ -500,6 +500,32 @@ def test_a_small_workbook_that_unpacks_to_megabytes_is_refused_before_it_is_read
     assert str(refused.value.issue.reason) == str(result.errors[0].reason)
 
 
+def test_a_directory_that_understates_a_size_gets_no_more_read_than_it_states():
+    """The bounds trust the sizes in the zip's directory: zipfile stops a part there."""
+    import struct
+    import zlib
+
+    data = bytearray(hostile_workbook())
+    name, stated = b"xl/sharedStrings.xml", 100_000
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        crc = zlib.crc32(archive.read(name.decode())[:stated])  # so that the check-sum holds
+    for signature, crc_at, size_at, name_length_at, name_at in ((b"PK\x01\x02", 16, 24, 28, 46),
+                                                                 (b"PK\x03\x04", 14, 22, 26, 30)):
+        at = data.find(signature)
+        while at >= 0:
+            (length,) = struct.unpack_from("<H", data, at + name_length_at)
+            if data[at + name_at:at + name_at + length] == name:
+                struct.pack_into("<I", data, at + crc_at, crc)
+                struct.pack_into("<I", data, at + size_at, stated)
+            at = data.find(signature, at + 4)
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        assert len(archive.read(name.decode())) == stated
+    started = time.process_time()
+    result = excel.parse(bytes(data))
+    assert time.process_time() - started < 1
+    assert [e.item for e in result.errors] == ["file"]
+
+
 def test_a_workbook_of_too_many_parts_is_refused(english):
     buffer = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(excel.template())) as source, \
