@@ -577,6 +577,20 @@ def test_a_roster_reads_2000_rows_but_not_millions_of_cells(english):
     assert str(refused.value.issue.reason).startswith(f"The file has more than {xlsx_bounds.MAX_CELLS} cells")
 
 
+def test_a_header_far_to_the_right_widens_every_row_read_and_is_refused(english):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([name for name in HEADER if name != "编号"])
+    sheet.cell(row=1, column=16000, value="编号")  # every row is now read 16,000 cells wide
+    for _ in range(1000):
+        sheet.append(row())
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = excel.parse(buffer.getvalue())
+    assert [e.item for e in result.errors] == ["file"] and result.questions == []
+    assert str(result.errors[0].reason).startswith(f"The file has more than {xlsx_bounds.MAX_CELLS} cells")
+
+
 def test_absurd_dimension_and_far_away_rows_are_refused():
     data = excel.write(excel.TEMPLATE_EXAMPLES)
     sheet = "xl/worksheets/sheet1.xml"
