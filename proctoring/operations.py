@@ -3,17 +3,19 @@
 Uploads are resumable: a chunk is accepted only at the offset already received, so a client
 that lost its connection asks where to go on and sends the rest. A finished upload becomes a
 recording only if it is a complete video (``probe``); it is stored under a generated name
-with its SHA-256 and a retention date from the policy.
+with its SHA-256 and a retention date from the policy. A file refused for what it is leaves
+nothing behind, and an upload nothing arrived for in a day is deleted with its staged bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from training_portal.core import audit, policy, storage
 from training_portal.core.db import db, utcnow
@@ -21,9 +23,15 @@ from training_portal.core.db import db, utcnow
 from .models import Recording, RecordingEvent, Upload
 from .signals import recording_changed
 
+ABANDONED_AFTER = timedelta(days=1)
+
 
 class RecordingError(ValueError):
     pass
+
+
+class UploadRefused(RecordingError):
+    """The file is refused for what it is: the upload is discarded, for good."""
 
 
 def _part_path(upload: Upload):
@@ -74,8 +82,8 @@ def finish_upload(upload: Upload, *, actor) -> Recording:
     try:
         info = probe(part)
     except NotAVideo as exc:
-        part.unlink(missing_ok=True)  # nothing of a refused file is kept
-        raise RecordingError(str(exc.reason)) from exc
+        _discard(upload, reason=str(exc.reason), actor=actor)  # nothing of a refused file is kept
+        raise UploadRefused(str(exc.reason)) from exc
     digest = hashlib.sha256()
     with part.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -98,6 +106,41 @@ def finish_upload(upload: Upload, *, actor) -> Recording:
                         "retain_until": recording.retain_until})
     recording_changed.send(recording)
     return recording
+
+
+def _discard(upload: Upload, *, reason: str, actor=None) -> None:
+    """Delete an upload's staged bytes and its row."""
+    _part_path(upload).unlink(missing_ok=True)
+    audit.record("recording.upload_discard", upload, actor=actor,
+                 after={"reason": reason, "filename": upload.filename, "received": upload.received,
+                        "size": upload.total_size})
+    db.session.delete(upload)
+    db.session.flush()
+
+
+def _modified_at(path) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except FileNotFoundError:
+        return None
+
+
+def delete_abandoned_uploads(cutoff: datetime) -> int:
+    """Delete the uploads nothing arrived for since ``cutoff`` (each chunk touches the staged
+    file), with their staged bytes, and staged files older than that no upload names (a request
+    that failed after writing one). Return how many uploads were deleted."""
+    deleted = 0
+    for upload in db.session.scalars(select(Upload).where(Upload.created_at < cutoff)).all():
+        touched = _modified_at(_part_path(upload))
+        if touched is None or touched < cutoff:
+            _discard(upload, reason="abandoned")
+            deleted += 1
+    names = {f"{upload_id}.part" for upload_id in db.session.scalars(select(Upload.id))}
+    for path in storage.staging_files():
+        touched = _modified_at(path)
+        if path.name not in names and touched is not None and touched < cutoff:
+            path.unlink(missing_ok=True)
+    return deleted
 
 
 def store_report(recording: Recording, report, roster: int | None) -> None:

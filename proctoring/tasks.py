@@ -15,7 +15,7 @@ from celery import shared_task
 from sqlalchemy import select
 
 from training_portal.core import storage
-from training_portal.core.db import db
+from training_portal.core.db import db, utcnow
 from training_portal.core.i18n import local_today
 
 from . import operations as ops
@@ -53,3 +53,10 @@ def delete_expired_recordings(today: str | None = None) -> int:
     for recording in expired:
         ops.delete_recording(recording)
     return len(expired)
+
+
+@shared_task(name="proctoring.delete_abandoned_uploads")
+def delete_abandoned_uploads() -> int:
+    """Delete uploads nothing arrived for in a day, with their staged files; a client that lost
+    its connection resumes within hours, not days."""
+    return ops.delete_abandoned_uploads(utcnow() - ops.ABANDONED_AFTER)

@@ -117,6 +117,41 @@ def test_a_non_image_photo_is_refused_and_nothing_is_written(demo, client):
     assert db.session.scalar(select(func.count()).select_from(Person)) == count
 
 
+def huge_png(width: int, height: int) -> bytes:
+    """A real black-and-white PNG of ``width`` × ``height`` pixels, a few KB on disk: one bit a
+    pixel, every row the same."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    packer = zlib.compressobj(9)
+    row = b"\0" * (1 + (width + 7) // 8)  # the filter byte, then the row's bits
+    rows = 1000
+    pixels = b"".join(packer.compress(row * rows) for _ in range(height // rows))
+    pixels += packer.compress(row * (height % rows)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def test_a_photo_of_too_many_pixels_is_refused_before_it_is_decoded(demo, client):
+    """A phone's photo is 12 megapixels. 6,000 × 6,000 is under PIL's own limit (89 million),
+    so it was decoded to 36 MB, then to 108 MB of colour; 20,000 × 20,000 met PIL's limit but
+    was called unreadable."""
+    import io
+
+    login(client, "admin")
+    count = db.session.scalar(select(func.count()).select_from(Person))
+    for side in (6000, 20000):
+        data = huge_png(side, side)
+        assert len(data) < 100 * 1024
+        response = _person_form(client, photo=(io.BytesIO(data), "photo.png"))
+        assert response.status_code == 422, side
+        assert "at most 25 megapixels" in response.text or "最多 25 百万像素" in response.text, side
+        assert db.session.scalar(select(func.count()).select_from(Person)) == count
+
+
 def test_a_duplicate_identity_number_is_refused(demo, client, user_named):
     login(client, "admin")
     response = _person_form(client, id_number=user_named("trainee").person.id_number)

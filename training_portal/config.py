@@ -95,6 +95,8 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
                                                "schedule": 3600.0},
                 "delete-expired-recordings": {"task": "proctoring.delete_expired_recordings",
                                               "schedule": 24 * 3600.0},
+                "delete-abandoned-uploads": {"task": "proctoring.delete_abandoned_uploads",
+                                             "schedule": 3600.0},
                 # A deadline passes whether or not the candidate's page is open.
                 "close-overdue-attempts": {"task": "exams.close_overdue_attempts",
                                            "schedule": 30.0},

@@ -1,9 +1,10 @@
 """Excel (.xlsx) question files in the training centers' template, and the table logic that the
 CSV format shares: one row per question under a header row of Chinese column names.
 
-Parsing never raises on a bad file: a file that is not a workbook, is encrypted, too large or
-a zip bomb gives one error with item ``"file"``; a bad row gives an error naming the sheet's own
-row number (``"row 7"``, or ``"row 7 (Q-101)"`` when the row has an 编号).
+Parsing never raises on a bad file: a file that is not a workbook, is encrypted, or would cost
+more to read than its size warrants (``xlsx_bounds``) gives one error with item ``"file"``; a bad
+row gives an error naming the sheet's own row number (``"row 7"``, or ``"row 7 (Q-101)"`` when
+the row has an 编号).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 
@@ -34,6 +34,7 @@ from .common import (
     sanitise_html,
     split_list,
 )
+from .xlsx_bounds import CellBudget, WorkbookError, check_archive, not_a_workbook
 
 OPTION_COLUMNS = tuple(f"选项{letter}" for letter in LETTERS)
 COLUMNS = ("题型", "题干", *OPTION_COLUMNS, "答案", "解析", "分类", "知识点", "难度", "适用类别", "编号")
@@ -43,8 +44,6 @@ SHEET_NAME = "题库"
 MAX_ROWS = 50_000  # question rows in one file
 MAX_PHYSICAL_ROWS = 2 * MAX_ROWS  # rows read at all, empty ones included
 HEADER_SCAN = 10  # the header is the first of these rows that names a required column
-MAX_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_MEMBERS = 10_000
 
 DEFAULT_TRUE_FALSE = ["对", "错"]
 TYPE_WORDS = {"true_false": "判断", "single_choice": "单选", "multiple_choice": "多选"}
@@ -61,20 +60,9 @@ TYPE_ALIASES = {
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _TYPE_SEPARATORS = re.compile(r"[\s\-/]+")
 _ANSWER_SEPARATORS = re.compile(r"[\s,;、/]+")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 # ----------------------------------------------------------------------------- messages
-
-def _not_a_workbook() -> Issue:
-    return Issue("file", _l("The file is not a valid Excel workbook (.xlsx); it may be damaged or "
-                            "incomplete. Save it again in Excel as .xlsx and upload it."))
-
-
-def _password_protected() -> Issue:
-    return Issue("file", _l("The file is password-protected; remove the password in Excel and upload "
-                            "it again."))
-
 
 def _too_many_rows() -> ParseResult:
     return ParseResult(errors=[Issue("file", _l("The file has more than %(max)d rows; split it into "
@@ -273,49 +261,23 @@ def table_row(q: QuestionData) -> list[object]:
 
 # ----------------------------------------------------------------------------- xlsx files
 
-def _check_zip(data: bytes) -> Issue | None:
-    """Refuse cheaply what openpyxl should never see: not a zip, encrypted, a zip bomb."""
-    if data[:8] == _OLE_MAGIC:
-        if "EncryptedPackage".encode("utf-16-le") in data:
-            return _password_protected()
-        return Issue("file", _l("The file is an old Excel 97–2003 workbook (.xls); save it as .xlsx "
-                                "and upload it again."))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        return _not_a_workbook()
-    if len(members) > MAX_MEMBERS or sum(m.file_size for m in members) > MAX_UNCOMPRESSED:
-        return Issue("file", _l("The file is too large: at most %(max)d MB when uncompressed.",
-                                max=MAX_UNCOMPRESSED // (1024 * 1024)))
-    if any(m.flag_bits & 0x1 for m in members):
-        return _password_protected()
-    return None
-
-
-class WorkbookError(ValueError):
-    def __init__(self, issue: Issue) -> None:
-        super().__init__(str(issue.reason))
-        self.issue = issue
-
-
 def sheet_rows(data: bytes, max_rows: int) -> list[tuple]:
     """The first sheet's rows as values, for small tables others import (a class roster); the
-    same checks as a question file. Raise WorkbookError with a file-level issue."""
-    problem = _check_zip(data)
+    same bounds as a question file. Raise WorkbookError with a file-level issue."""
+    problem = check_archive(data)
     if problem is not None:
         raise WorkbookError(problem)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a broken file; none may escape
-        raise WorkbookError(_not_a_workbook()) from None
+        raise WorkbookError(not_a_workbook()) from None
     try:
         sheet = workbook.worksheets[0] if workbook.worksheets else None
         if sheet is None or not hasattr(sheet, "iter_rows"):
-            raise WorkbookError(_not_a_workbook())
+            raise WorkbookError(not_a_workbook())
         sheet.reset_dimensions()
         rows = []
-        for row in sheet.iter_rows(values_only=True):
+        for row in CellBudget().rows(sheet.iter_rows(values_only=True)):
             rows.append(tuple(cell_text(v) for v in row))
             if len(rows) > max_rows:
                 raise WorkbookError(Issue("file", _l("The file has more than %(max)d rows; split it "
@@ -324,34 +286,37 @@ def sheet_rows(data: bytes, max_rows: int) -> list[tuple]:
     except WorkbookError:
         raise
     except Exception:
-        raise WorkbookError(_not_a_workbook()) from None
+        raise WorkbookError(not_a_workbook()) from None
     finally:
         workbook.close()
 
 
 def parse(data: bytes) -> ParseResult:
-    problem = _check_zip(data)
+    problem = check_archive(data)
     if problem is not None:
         return ParseResult(errors=[problem])
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a broken file; none may escape
-        return ParseResult(errors=[_not_a_workbook()])
+        return ParseResult(errors=[not_a_workbook()])
     try:
         sheets = workbook.worksheets
         if not sheets:
-            return ParseResult(errors=[_not_a_workbook()])
+            return ParseResult(errors=[not_a_workbook()])
         sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else sheets[0]
         if not hasattr(sheet, "iter_rows"):  # 题库 is a chart sheet
             sheet = sheets[0]
         if (sheet.max_row or 0) > MAX_PHYSICAL_ROWS + HEADER_SCAN:
             return _too_many_rows()
         sheet.reset_dimensions()  # read what is there, whatever the declared dimension says
-        head = list(sheet.iter_rows(min_row=1, max_row=HEADER_SCAN, values_only=True))
-        return parse_table(head, lambda header, width: sheet.iter_rows(
-            min_row=header + 1, max_col=width, values_only=True))
+        budget = CellBudget()  # the header may stand far to the right, widening every row read
+        head = list(budget.rows(sheet.iter_rows(min_row=1, max_row=HEADER_SCAN, values_only=True)))
+        return parse_table(head, lambda header, width: budget.rows(sheet.iter_rows(
+            min_row=header + 1, max_col=width, values_only=True)))
+    except WorkbookError as exc:
+        return ParseResult(errors=[exc.issue])
     except Exception:
-        return ParseResult(errors=[_not_a_workbook()])
+        return ParseResult(errors=[not_a_workbook()])
     finally:
         workbook.close()
 

@@ -17,10 +17,12 @@ from question_bank import types as qtypes
 from question_bank.models import Question
 from training_portal.core.db import db
 from training_portal.exams.models import ExamAttempt
+from training_portal.training.models import Enrolment, TrainingClass
 
 from ..conftest import csrf_token, login
 from ..exams.conftest import CANDIDATE_PASSWORD, gas_inspectors, seated, users_by_name
 from ..question_bank.conftest import qdata
+from ..question_bank.test_excel_csv import hostile_workbook
 
 pytestmark = pytest.mark.one_backend
 
@@ -182,3 +184,42 @@ def test_an_oversized_workbook_is_refused_before_it_is_read(client, demo, app):
     assert response.status_code == 413 and "上传的文件过大" in response.text
     db.session.rollback()
     assert db.session.scalar(select(func.count(Question.id))) == before
+
+
+TOO_MUCH_TEXT = ("The file holds too much text", "文件中的文字过多")
+
+
+def test_a_40_kb_workbook_of_22_mb_of_text_is_refused_by_the_page_the_cli_and_the_roster(
+        client, demo, app, tmp_path):
+    """openpyxl spent 24 s of CPU reading its strings; now it never sees the file."""
+    hostile = hostile_workbook()
+    assert len(hostile) < 64 * 1024
+    login(client, "admin")
+    before = db.session.scalar(select(func.count(Question.id)))
+    response = client.post(
+        "/questions/import",
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(client, "/questions/import"), "format": "auto",
+              "file": (io.BytesIO(hostile), "bank.xlsx")},
+    )
+    assert response.status_code == 422 and any(text in response.text for text in TOO_MUCH_TEXT)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Question.id))) == before
+
+    path = tmp_path / "bank.xlsx"
+    path.write_bytes(hostile)
+    result = app.test_cli_runner().invoke(args=["questions", "import", str(path), "--json"])
+    assert result.exit_code == 1
+    assert [e["item"] for e in json.loads(result.output)["errors"]] == ["file"]
+    assert db.session.scalar(select(func.count(Question.id))) == before
+
+    staff = app.test_client()
+    login(staff, "center")
+    klass = db.session.scalar(select(TrainingClass).order_by(TrainingClass.id))
+    enrolled = db.session.scalar(select(func.count(Enrolment.id)))
+    page = f"/training/classes/{klass.id}"
+    response = staff.post(f"{page}/roster", content_type="multipart/form-data", data={
+        "roster-csrf_token": csrf_token(staff, page), "roster-roster": (io.BytesIO(hostile), "名单.xlsx")})
+    assert response.status_code == 422 and any(text in response.text for text in TOO_MUCH_TEXT)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Enrolment.id))) == enrolled

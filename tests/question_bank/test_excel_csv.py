@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from question_bank.data import QuestionData
-from question_bank.formats import delimited, excel
+from question_bank.formats import delimited, excel, xlsx_bounds
 from question_bank.formats.common import FALSE_WORDS, TRUE_WORDS, category_path, sanitise_html
 
 HEADER = list(excel.COLUMNS)
@@ -58,6 +58,56 @@ def rewrite_member(data: bytes, name: str, change) -> bytes:
             content = source.read(info.filename)
             dest.writestr(info.filename, change(content) if info.filename == name else content)
     return out.getvalue()
+
+
+SHARED_STRINGS = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                  b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+SHARED_STRINGS_LINK = (b'<Relationship Id="rIdSharedStrings" Type="http://schemas.openxmlformats.org/'
+                       b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                       b'</Relationships>')
+_INLINE = re.compile(rb'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")? t="inlineStr"><is><t( xml:space="preserve")?>'
+                     rb'(.*?)</t></is></c>', re.S)
+
+
+def as_excel_saves(data: bytes) -> bytes:
+    """An openpyxl workbook (text in each cell) rewritten as Excel saves one: each text once in
+    xl/sharedStrings.xml, the cells pointing to it."""
+    strings: dict[bytes, int] = {}
+
+    def shared(match: re.Match) -> bytes:
+        index = strings.setdefault(match[4], len(strings))
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match[1], match[2] or b"", index)
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dest:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                content = _INLINE.sub(shared, content)
+            elif info.filename == "[Content_Types].xml":
+                content = content.replace(b"</Types>", SHARED_STRINGS)
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                content = content.replace(b"</Relationships>", SHARED_STRINGS_LINK)
+            dest.writestr(info.filename, content)
+        items = b"".join(b'<si><t xml:space="preserve">%s</t></si>' % text for text in strings)
+        dest.writestr("xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+                      b'2006/main" uniqueCount="%d">%s</sst>' % (len(strings), items))
+    return out.getvalue()
+
+
+def hostile_workbook(part: str = "xl/sharedStrings.xml", megabytes: float = 22) -> bytes:
+    """The template as Excel saves it, with one part blown up by ``megabytes`` of the cheapest
+    markup that still costs openpyxl work per element. At 22 MB of empty shared strings the file
+    is ~40 KB, and openpyxl spent 24 s of CPU on it before a row was read."""
+    size = int(megabytes * 1024 * 1024)
+
+    def blow_up(xml: bytes) -> bytes:
+        if part == "xl/sharedStrings.xml":
+            return xml.replace(b"</sst>", b"<si/>" * (size // 5) + b"</sst>")
+        xf = b'<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        return xml.replace(b"</cellXfs>", xf * (size // len(xf)) + b"</cellXfs>", 1)
+
+    return rewrite_member(as_excel_saves(excel.template()), part, blow_up)
 
 
 FORMATS = pytest.mark.parametrize("fmt", [excel, delimited], ids=["xlsx", "csv"])
@@ -429,7 +479,116 @@ def test_zip_bomb_is_refused_quickly():
     started = time.perf_counter()
     result = excel.parse(data)
     assert time.perf_counter() - started < 0.5
-    assert [e.item for e in result.errors] == ["file"] and "200" in str(result.errors[0].reason)
+    assert [e.item for e in result.errors] == ["file"]
+    assert f"{xlsx_bounds.MAX_UNCOMPRESSED // xlsx_bounds.MB} MB" in str(result.errors[0].reason)
+
+
+@pytest.mark.parametrize("part, megabytes, refusal", [
+    ("xl/sharedStrings.xml", 22, "The file holds too much text"),  # the 40 KB file of the issue
+    ("xl/sharedStrings.xml", 2, "The file unpacks to 2 MB, far more than"),
+    ("xl/styles.xml", 5, "The file unpacks to 5 MB, far more than"),
+])
+def test_a_small_workbook_that_unpacks_to_megabytes_is_refused_before_it_is_read(english, part, megabytes,
+                                                                                  refusal):
+    data = hostile_workbook(part, megabytes)
+    assert len(data) < 64 * 1024
+    result = excel.parse(data)
+    assert [e.item for e in result.errors] == ["file"] and result.questions == []
+    assert str(result.errors[0].reason).startswith(refusal)
+    with pytest.raises(xlsx_bounds.WorkbookError) as refused:  # a class roster is read with the same bounds
+        excel.sheet_rows(data, 2010)
+    assert str(refused.value.issue.reason) == str(result.errors[0].reason)
+
+
+def test_a_directory_that_understates_a_size_gets_no_more_read_than_it_states():
+    """The bounds trust the sizes in the zip's directory: zipfile stops a part there."""
+    import struct
+    import zlib
+
+    data = bytearray(hostile_workbook())
+    name, stated = b"xl/sharedStrings.xml", 100_000
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        crc = zlib.crc32(archive.read(name.decode())[:stated])  # so that the check-sum holds
+    for signature, crc_at, size_at, name_length_at, name_at in ((b"PK\x01\x02", 16, 24, 28, 46),
+                                                                 (b"PK\x03\x04", 14, 22, 26, 30)):
+        at = data.find(signature)
+        while at >= 0:
+            (length,) = struct.unpack_from("<H", data, at + name_length_at)
+            if data[at + name_at:at + name_at + length] == name:
+                struct.pack_into("<I", data, at + crc_at, crc)
+                struct.pack_into("<I", data, at + size_at, stated)
+            at = data.find(signature, at + 4)
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        assert len(archive.read(name.decode())) == stated
+    started = time.process_time()
+    result = excel.parse(bytes(data))
+    assert time.process_time() - started < 1
+    assert [e.item for e in result.errors] == ["file"]
+
+
+def test_a_workbook_of_too_many_parts_is_refused(english):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(excel.template())) as source, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as crowded:
+        for info in source.infolist():
+            crowded.writestr(info.filename, source.read(info.filename))
+        for number in range(xlsx_bounds.MAX_MEMBERS):
+            crowded.writestr(f"xl/media/image{number}.png", b"")
+    result = excel.parse(buffer.getvalue())
+    assert [e.item for e in result.errors] == ["file"]
+    assert str(result.errors[0].reason).startswith(f"The file has more than {xlsx_bounds.MAX_MEMBERS} parts")
+
+
+def test_a_real_5000_question_bank_fits_the_bounds():
+    """Long Chinese stems, options and explanations, every text different, saved the way Excel
+    saves (shared strings): 5.8 MB of text, 2.2 MB on disk."""
+    import random
+
+    rng = random.Random(1)
+    words = "煤矿安全规程井下作业人员必须随身携带自救器和矿灯瓦斯检查通风管理采掘工作面进风流中氧气浓度"
+
+    def text(low: int, high: int) -> str:
+        return "".join(rng.choice(words) for _ in range(rng.randint(low, high)))
+
+    bank = [QuestionData(type="single_choice", stem=text(30, 150), options=[text(8, 40) for _ in range(4)],
+                         correct=[1], explanation=text(50, 300), category="煤矿安全/" + text(4, 4),
+                         knowledge_point=text(6, 6), difficulty=3, applies_to=["special_operator"],
+                         external_id=f"Q-{n:05d}") for n in range(5000)]
+    data = as_excel_saves(excel.write(bank))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.getinfo("xl/sharedStrings.xml").file_size > 5 * xlsx_bounds.MB
+    result = excel.parse(data)
+    assert result.errors == [] and len(result.questions) == 5000
+
+
+def test_a_roster_reads_2000_rows_but_not_millions_of_cells(english):
+    rows = [["姓名", "身份证号", "单位", "岗位"]] + [["王一", "140181199001010011", "古交金岭煤业有限公司",
+                                                 "瓦斯检查作业"]] * 2000
+    assert len(excel.sheet_rows(as_excel_saves(xlsx(rows[1:], header=rows[0])), 2010)) == 2001
+    workbook = Workbook()
+    for number, row in enumerate(rows, start=1):
+        workbook.active.append(row)
+        workbook.active.cell(row=number, column=16384, value="x")  # each row 16,384 cells wide
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    assert len(buffer.getvalue()) < 64 * 1024
+    with pytest.raises(xlsx_bounds.WorkbookError) as refused:
+        excel.sheet_rows(buffer.getvalue(), 2010)
+    assert str(refused.value.issue.reason).startswith(f"The file has more than {xlsx_bounds.MAX_CELLS} cells")
+
+
+def test_a_header_far_to_the_right_widens_every_row_read_and_is_refused(english):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([name for name in HEADER if name != "编号"])
+    sheet.cell(row=1, column=16000, value="编号")  # every row is now read 16,000 cells wide
+    for _ in range(1000):
+        sheet.append(row())
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = excel.parse(buffer.getvalue())
+    assert [e.item for e in result.errors] == ["file"] and result.questions == []
+    assert str(result.errors[0].reason).startswith(f"The file has more than {xlsx_bounds.MAX_CELLS} cells")
 
 
 def test_absurd_dimension_and_far_away_rows_are_refused():

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from datetime import timedelta
 
 import pytest
@@ -87,6 +89,10 @@ def test_non_videos_and_truncated_files_are_refused(demo, app, video, bad):
     refused = client.post(f"/api/recordings/uploads/{upload_id}/complete")
     assert refused.status_code == 422 and refused.get_json()["reason"]
     assert db.session.scalar(select(func.count()).select_from(Recording)) == 0
+    # Nothing of a refused upload is kept: neither its row nor its staged bytes.
+    assert db.session.scalar(select(func.count()).select_from(Upload)) == 0
+    assert not storage.staging_path(f"{upload_id}.part").exists()
+    assert client.get(f"/api/recordings/uploads/{upload_id}").status_code == 404
 
 
 def test_oversize_is_refused_before_anything_is_sent(demo, app):
@@ -156,6 +162,46 @@ def test_cleanup_never_deletes_before_the_retention_date(demo, app, video):
     assert delete_expired_recordings.apply(kwargs={"today": day_after}).get() == 1
     db.session.expire_all()
     assert not storage.exists(key) and db.session.get(Recording, recording_id) is None
+
+
+def _age(upload_id: str, hours: float) -> None:
+    """Make an upload's row and staged file look ``hours`` old."""
+    upload = db.session.get(Upload, upload_id)
+    upload.created_at -= timedelta(hours=hours)
+    db.session.commit()
+    when = time.time() - hours * 3600
+    os.utime(storage.staging_path(f"{upload_id}.part"), (when, when))
+
+
+def test_uploads_abandoned_for_a_day_are_deleted_with_their_staged_files(demo, app, video):
+    from proctoring.tasks import delete_abandoned_uploads
+
+    assert "proctoring.delete_abandoned_uploads" in {
+        entry["task"] for entry in app.config["CELERY"]["beat_schedule"].values()}
+    client = staff_client(app)
+    room = classroom()
+    ids = [start(client, room, len(video)).get_json()["id"] for _ in range(3)]
+    abandoned, slow, fresh = ids
+    send(client, abandoned, video[:1000])
+    send(client, slow, video[:1000])
+    _age(abandoned, 25)
+    _age(slow, 25)
+    send(client, slow, video[:2000], offset=1000)  # begun yesterday, still arriving
+    orphan = storage.staging_path("0" * 32 + ".part")  # staged by a request that then failed
+    orphan.write_bytes(b"x" * 100)
+    yesterday = time.time() - 25 * 3600
+    os.utime(orphan, (yesterday, yesterday))
+
+    assert delete_abandoned_uploads.apply().get() == 1
+    db.session.expire_all()
+    assert db.session.get(Upload, abandoned) is None
+    assert not storage.staging_path(f"{abandoned}.part").exists() and not orphan.exists()
+    assert client.get(f"/api/recordings/uploads/{abandoned}").status_code == 404
+    for upload_id in (slow, fresh):
+        assert storage.staging_path(f"{upload_id}.part").exists()
+        assert db.session.get(Upload, upload_id) is not None
+    assert client.get(f"/api/recordings/uploads/{slow}").get_json()["received"] == 2000
+    assert delete_abandoned_uploads.apply().get() == 0
 
 
 def test_exam_room_recordings_come_from_the_rooms_proctors_and_are_kept_three_years(demo, app, video):

@@ -269,6 +269,12 @@ def staging_path(name: str) -> Path:
     return path
 
 
+def staging_files() -> list[Path]:
+    """Every file staged for an upload, for the job that clears abandoned ones."""
+    folder = _root() / "staging"
+    return sorted(folder.glob("*.part")) if folder.is_dir() else []
+
+
 class FileRefused(ValueError):
     """An uploaded file refused by its content; ``reason`` is what to show."""
 

@@ -19,6 +19,9 @@ from . import idcard
 from .models import RELATED_ORGANISATION_LINKS, Education, OperationType, Person, PersonPost, Post
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
+# A file's bytes say little of its pixels: a 20,000 × 20,000 PNG is a few KB and decodes to
+# 400 MB. 25 megapixels admits any phone or camera photo (24 MP is 6,000 × 4,000).
+MAX_PHOTO_PIXELS = 25_000_000
 PHOTO_SIZE = (360, 480)  # the 3:4 of an identity photo, enough for a certificate
 
 
@@ -90,13 +93,19 @@ def set_photo(person: Person, data: bytes, *, actor) -> None:
         raise PersonError(_l("The photo file is empty."))
     if len(data) > MAX_PHOTO_BYTES:
         raise PersonError(_l("The photo is larger than 5 MB."))
+    too_large = _l("The photo has too many pixels: at most %(mp)d megapixels.",
+                   mp=MAX_PHOTO_PIXELS // 1_000_000)
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with Image.open(io.BytesIO(data)) as img:  # reads the header only
             if img.format not in ("JPEG", "PNG"):
                 raise PersonError(_l("The photo must be a JPEG or PNG image."))
+            if img.width * img.height > MAX_PHOTO_PIXELS:
+                raise PersonError(too_large)
             img.load()
             photo = img.convert("RGB")
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # PIL's own, higher limit
+        raise PersonError(too_large) from exc
+    except (UnidentifiedImageError, OSError) as exc:
         raise PersonError(_l("The file is not a readable image.")) from exc
     photo.thumbnail(PHOTO_SIZE)
     out = io.BytesIO()

@@ -148,6 +148,10 @@ def finish_upload(upload_id: str):
     upload = _own_upload(upload_id)
     try:
         recording = ops.finish_upload(upload, actor=current_user)
+    except ops.UploadRefused as exc:
+        # The refusal is final: the upload's row goes for good, though an error answer rolls back.
+        db.session.commit()
+        refuse(422, exc)
     except ops.RecordingError as exc:
         refuse(422, exc)
     # The job starts only once the recording is committed, under an id known beforehand.
