@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request, session
+from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request, session
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
@@ -70,12 +70,20 @@ def wants_json() -> bool:
         request.accept_mimetypes.best == "application/json")
 
 
+def keep_writes_of_refusal() -> None:
+    """Mark this request's writes as the refusal itself (a refused upload deleted for good):
+    the boundary commits them although the answer is a 4xx. Never for a 5xx."""
+    g.keep_writes_of_refusal = True
+
+
 def _finish_transaction(response):
     """The one commit of a request: only when it succeeded. An error response rolls back
-    everything the request wrote, so a refused request leaves nothing half-done."""
+    everything the request wrote, so a refused request leaves nothing half-done, unless the
+    request said its writes are the refusal (``keep_writes_of_refusal``)."""
     if not db.session.registry.has() or not db.session().in_transaction():
         return response  # the request began no transaction: there is nothing to end
-    if response.status_code < 400:
+    if response.status_code < 400 or (response.status_code < 500
+                                      and g.get("keep_writes_of_refusal")):
         db.session.commit()
     else:
         try:

@@ -18,7 +18,7 @@ from ..core import storage
 from ..core.db import db
 from ..core.i18n import from_local
 from ..core.jobs import after_commit, task_progress
-from ..core.web import get_or_404, refuse
+from ..core.web import get_or_404, keep_writes_of_refusal, refuse
 from ..exams.models import ExamSession
 from ..organisations.models import Classroom
 from ..training.models import Lesson, TrainingClass
@@ -149,8 +149,7 @@ def finish_upload(upload_id: str):
     try:
         recording = ops.finish_upload(upload, actor=current_user)
     except ops.UploadRefused as exc:
-        # The refusal is final: the upload's row goes for good, though an error answer rolls back.
-        db.session.commit()
+        keep_writes_of_refusal()  # the refusal is final: the upload's row goes for good
         refuse(422, exc)
     except ops.RecordingError as exc:
         refuse(422, exc)
