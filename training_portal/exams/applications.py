@@ -13,7 +13,14 @@ from ..core.permissions import Role
 from ..organisations.models import ReviewUnit
 from ..people.models import OperationType, Person, PersonnelCategory
 from .eligibility import precheck
-from .models import ApplicationReview, ApplicationStatus, AttemptState, ExamApplication, ExamAttempt
+from .models import (
+    ApplicationReview,
+    ApplicationStatus,
+    AttemptState,
+    ExamApplication,
+    ExamAttempt,
+    current_unit,
+)
 
 
 class ExamError(ValueError):
@@ -69,11 +76,9 @@ def submit_application(person: Person, category: PersonnelCategory, *, actor,
 
 
 def reviewer_unit(reviewer) -> tuple[ReviewUnit, object] | None:
-    """The unit (and its organisation) a reviewer reviews for."""
-    for a in reviewer.assignments:
-        if a.role is Role.REVIEWER and getattr(a.organisation, "review_unit", None) is not None:
-            return a.organisation.review_unit, a.organisation
-    return None
+    """The unit (and its organisation) a reviewer reviews for at this moment: an active
+    account still holding the reviewer role."""
+    return current_unit(reviewer, Role.REVIEWER)
 
 
 def conflict_of_interest(application: ExamApplication, reviewer) -> str | None:
