@@ -12,6 +12,7 @@ from ..core.db import db, locked, utcnow
 from ..core.permissions import Role
 from ..organisations.models import ReviewUnit
 from ..people.models import OperationType, Person, PersonnelCategory
+from ..training.models import Course, Enrolment, TrainingClass
 from .eligibility import precheck
 from .models import (
     ApplicationReview,
@@ -25,6 +26,15 @@ from .models import (
 
 class ExamError(ValueError):
     """A rule refused the operation; ``str()`` is the reason to show."""
+
+
+def training_center_ids(person: Person) -> set[int]:
+    """The training centers that train the person: those with a class the person is on the
+    roster of."""
+    return set(db.session.scalars(
+        select(Course.center_id).join(TrainingClass, TrainingClass.course_id == Course.id)
+        .join(Enrolment, Enrolment.class_id == TrainingClass.id)
+        .where(Enrolment.person_id == person.id).distinct()))
 
 
 def retake_block_until(person: Person, category: PersonnelCategory,

@@ -14,6 +14,7 @@ from ..core import storage
 from ..core.db import db
 from ..core.i18n import from_local
 from ..core.web import get_or_404, refuse, xlsx_download
+from ..organisations.models import ReviewUnit
 from ..people import operations as people_ops
 from ..people.models import OperationType, PersonnelCategory
 from . import appeals as appeal_ops
@@ -24,7 +25,15 @@ from . import report as report_ops
 from . import sessions as session_ops
 from .applications import ExamError
 from .forms import ApplicationForm, ReviewForm, SessionForm
-from .models import ApplicationStatus, ExamAppeal, ExamApplication, ExamAttempt, ExamSession, PracticalExam
+from .models import (
+    ApplicationStatus,
+    ExamAppeal,
+    ExamApplication,
+    ExamAttempt,
+    ExamSession,
+    PracticalExam,
+    PracticalStatus,
+)
 
 bp = Blueprint("exams", __name__, template_folder="templates")
 
@@ -342,9 +351,12 @@ def practicals():
         taken = set(db.session.scalars(select(PracticalExam.written_attempt_id)))
         ready = [a for a in db.session.scalars(select(ExamAttempt).where(ExamAttempt.passed.is_(True)))
                  if a.id not in taken and a.session.results_published and a.application.operation_type]
-    examiners = [u for u in db.session.scalars(select(User).order_by(User.username))
-                 if session_ops.proctor_unit(u) is not None] if schedule else []
-    return render_template("exams/practicals.html", items=items, ready=ready, examiners=examiners)
+    examiners = [(u, session_ops.proctor_unit(u)[0]) for u in practical_ops.examiner_choices()] \
+        if schedule else []
+    # One examiner from each unit, preselected: what the policy asks by default.
+    defaults = [next((u.id for u, unit in examiners if unit is wanted), None) for wanted in ReviewUnit]
+    return render_template("exams/practicals.html", items=items, ready=ready, examiners=examiners,
+                           defaults=defaults)
 
 
 @bp.route("/exams/practicals/<int:practical_id>", methods=["GET", "POST"])
@@ -362,11 +374,14 @@ def practical(practical_id: int):
             refuse(409, exc)
         return redirect(url_for("exams.practical", practical_id=item.id))
     mine = next((e for e in item.examiners if e.user_id == current_user.id), None)
+    can_schedule = current_user.holds("exam.schedule")
+    # The same list add_third checks against: only the eligible are offered.
+    choices = practical_ops.third_examiner_choices(item) \
+        if can_schedule and item.status is PracticalStatus.NEEDS_THIRD else []
     return render_template("exams/practical.html", item=item, mine=mine,
                            scores=practical_ops.visible_scores(item, current_user),
-                           can_schedule=current_user.holds("exam.schedule"),
-                           examiners=[u for u in db.session.scalars(select(User).order_by(User.username))
-                                      if session_ops.proctor_unit(u) is not None])
+                           can_schedule=can_schedule,
+                           examiners=[(u, session_ops.proctor_unit(u)[0]) for u in choices])
 
 
 @bp.post("/exams/practicals/<int:practical_id>/third")
