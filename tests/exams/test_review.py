@@ -81,8 +81,11 @@ def test_no_review_of_ones_own_or_ones_organisations_application(users):
                                      appointed_on=date.today())
     with pytest.raises(ExamError):
         app_ops.review_application(own, reviewer=reviewer, approve=True)
-    theirs = app_ops.submit_application(colleague, PersonnelCategory.SAFETY_MANAGER, actor=reviewer,
-                                        appointed_on=date.today())
+    with pytest.raises(ExamError):  # a colleague is nobody a reviewer applies for
+        app_ops.submit_application(colleague, PersonnelCategory.SAFETY_MANAGER, actor=reviewer,
+                                   appointed_on=date.today())
+    theirs = app_ops.submit_application(colleague, PersonnelCategory.SAFETY_MANAGER,
+                                        actor=users["admin"], appointed_on=date.today())
     with pytest.raises(ExamError):
         app_ops.review_application(theirs, reviewer=reviewer, approve=True)
     assert theirs not in app_ops.pending_for(reviewer)

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from ..core import audit, policy
 from ..core.db import db, locked, utcnow
-from ..core.permissions import Role
-from ..organisations.models import ReviewUnit
+from ..core.permissions import Role, roles_with
+from ..organisations.models import Organisation, ReviewUnit
 from ..people.models import OperationType, Person, PersonnelCategory
 from ..training.models import Course, Enrolment, TrainingClass
 from .eligibility import precheck
@@ -37,6 +37,43 @@ def training_center_ids(person: Person) -> set[int]:
         .where(Enrolment.person_id == person.id).distinct()))
 
 
+# One answer for a number nobody has and for somebody else's candidate: applying is no
+# oracle for who exists, and no way to block a stranger's own application.
+NOT_YOUR_CANDIDATE = _l("No candidate of yours has this identity number.")
+
+
+def applying_as(actor, person: Person) -> tuple[bool, Organisation | None]:
+    """Whether the actor may apply for the person now, and the training center they apply
+    through. A person applies for themself; a center's staff for the center's trainees (on
+    the roster of one of its classes); a mine's officer for the mine's employees (employer or
+    a current post there); an admin for anyone."""
+    if actor is None or not actor.active:
+        return False, None
+    if actor.person_id is not None and actor.person_id == person.id:
+        return True, None
+    granting = roles_with("exam.apply_for")
+    centers = employers = None
+    for a in actor.assignments:
+        if a.role not in granting:
+            continue
+        if a.role is Role.ADMIN:
+            return True, None
+        if a.role is Role.CENTER_STAFF:
+            centers = training_center_ids(person) if centers is None else centers
+            if a.organisation_id in centers:
+                return True, a.organisation
+        if a.role is Role.MINE_OFFICER:
+            if employers is None:
+                employers = {p.organisation_id for p in person.current_posts} | {person.employer_id}
+            if a.organisation_id in employers:
+                return True, None
+    return False, None
+
+
+def may_apply_for(actor, person: Person) -> bool:
+    return applying_as(actor, person)[0]
+
+
 def retake_block_until(person: Person, category: PersonnelCategory,
                        operation_type: OperationType | None) -> datetime | None:
     """After a failed 补考 a new application waits the policy's months (None: not blocked)."""
@@ -56,6 +93,12 @@ def submit_application(person: Person, category: PersonnelCategory, *, actor,
                        operation_type: OperationType | None = None, center=None,
                        appointed_on: date | None = None, work_history: str = "",
                        evidence: dict | None = None) -> ExamApplication:
+    """``center``, when given, must be the training center the actor applies through; by
+    default it is that center (none when applying for oneself or an employee)."""
+    allowed, through = applying_as(actor, person)
+    if not allowed or (center is not None and (through is None or center.id != through.id)):
+        raise ExamError(NOT_YOUR_CANDIDATE)
+    center = through
     if (category is PersonnelCategory.SPECIAL_OPERATOR) != (operation_type is not None):
         raise ExamError(_l("A special-operations exam names its operation type, and only it does."))
     open_one = db.session.scalar(select(ExamApplication.id).where(

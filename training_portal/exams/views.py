@@ -51,17 +51,20 @@ def mine():
 
 
 def _applicant_person(form: ApplicationForm):
-    """Trainees apply for themselves; a center's staff for a trainee, by identity number."""
+    """Trainees apply for themselves; a center's staff for its trainees and a mine's officer for
+    its employees, by identity number. A number of nobody and a number of somebody else's
+    candidate get the same answer."""
     if form.id_number.data:
         if not current_user.holds("exam.apply_for"):
-            refuse(403, _("Only training centers apply on a trainee's behalf."))
+            refuse(403, _("Only training centers and mines apply on a candidate's behalf."))
         person = people_ops.find_by_id_number(form.id_number.data)
-        if person is None:
-            form.id_number.errors.append(_("No record for this identity number."))
-        return person, current_user.organisations()[0] if current_user.organisations() else None
+        if person is None or not app_ops.may_apply_for(current_user, person):
+            form.id_number.errors.append(str(app_ops.NOT_YOUR_CANDIDATE))
+            return None
+        return person
     if current_user.person is None:
         form.id_number.errors.append(_("Give the candidate's identity number."))
-    return current_user.person, None
+    return current_user.person
 
 
 @bp.route("/exams/apply", methods=["GET", "POST"])
@@ -69,7 +72,7 @@ def _applicant_person(form: ApplicationForm):
 def apply():
     form = ApplicationForm()
     if form.validate_on_submit():
-        person, center = _applicant_person(form)
+        person = _applicant_person(form)
         if person is not None:
             try:
                 files = {}
@@ -77,10 +80,12 @@ def apply():
                     upload = getattr(form, kind).data
                     if upload:
                         files[kind] = evidence.store(upload.read(evidence.MAX_BYTES + 1))
+                # The operation asks again who may apply for whom, and records the center
+                # applied through.
                 application = app_ops.submit_application(
                     person, PersonnelCategory(form.category.data), actor=current_user,
                     operation_type=OperationType(form.operation_type.data) if form.operation_type.data
-                    else None, center=center, appointed_on=form.appointed_on.data,
+                    else None, appointed_on=form.appointed_on.data,
                     work_history=form.work_history.data or "", evidence=files)
             except (ExamError, evidence.EvidenceError) as exc:
                 form.form_errors.append(str(exc))
