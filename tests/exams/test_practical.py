@@ -213,3 +213,17 @@ def test_the_demo_can_finish_a_disputed_practical_through_its_pages(users, app):
     assert response.status_code == 302
     db.session.expire_all()
     assert practical.status is PracticalStatus.DECIDED and practical.final_score == 85
+
+
+def test_a_revoked_examiner_logging_in_again_gets_no_form_and_a_refusal(users, app):
+    practical = passed_practical(users)
+    lose_role(users["proctor_dept"], "revoke", users)
+    before = _practical_state(practical)
+    client = app.test_client()
+    assert login(client, "proctor_dept").status_code == 302
+    page = client.get(f"/exams/practicals/{practical.id}").text
+    assert 'data-test="submit-scores"' not in page
+    response = client.post(f"/exams/practicals/{practical.id}",
+                           data={"score": GOOD, "csrf_token": token_in(page)})
+    assert response.status_code == 403
+    assert _practical_state(practical) == before

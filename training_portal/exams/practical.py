@@ -60,6 +60,12 @@ def may_examine(user, written: ExamAttempt, centers: set[int] | None = None) -> 
         user, written, _centers(written) if centers is None else centers)
 
 
+def can_score(practical: PracticalExam, user) -> bool:
+    """One of this exam's examiners, and an examiner who may examine the candidate now."""
+    return any(e.user_id == user.id for e in practical.examiners) and \
+        may_examine(user, practical.written_attempt)
+
+
 def examiner_choices() -> list[User]:
     """Everyone who examines for a reviewing unit now, for the scheduling form; the
     candidate's own conflicts are checked when the exam is created."""
@@ -112,11 +118,11 @@ def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
 
 def score(practical: PracticalExam, *, examiner, item_scores: list[float]) -> None:
     practical = locked(PracticalExam, practical.id)
-    mine = next((e for e in practical.examiners if e.user_id == examiner.id), None)
     # The examiner row is the assignment; the authority is asked now, before anything is
     # written: an admin may have revoked the role or the account since.
-    if mine is None or not may_examine(examiner, practical.written_attempt):
+    if not can_score(practical, examiner):
         raise ExamError(_l("Only this exam's examiners score it."))
+    mine = next(e for e in practical.examiners if e.user_id == examiner.id)
     if mine.submitted_at is not None:
         raise ExamError(_l("You have submitted your scores already."))
     items = practical.rubric.items

@@ -370,7 +370,7 @@ def practical(practical_id: int):
     item = get_or_404(PracticalExam, practical_id, _("No such practical exam."))
     _practical_visible(item)
     if request.method == "POST":
-        if not any(e.user_id == current_user.id for e in item.examiners):
+        if not practical_ops.can_score(item, current_user):
             refuse(403, _("Only this exam's examiners score it."))
         values = request.form.getlist("score", type=float)
         try:
@@ -378,7 +378,8 @@ def practical(practical_id: int):
         except ExamError as exc:
             refuse(409, exc)
         return redirect(url_for("exams.practical", practical_id=item.id))
-    mine = next((e for e in item.examiners if e.user_id == current_user.id), None)
+    mine = next((e for e in item.examiners if e.user_id == current_user.id), None) \
+        if practical_ops.can_score(item, current_user) else None
     can_schedule = current_user.holds("exam.schedule")
     # The same list add_third checks against: only the eligible are offered.
     choices = practical_ops.third_examiner_choices(item) \
