@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from training_portal.accounts import operations as account_ops
 from training_portal.certificates import operations as ops
 from training_portal.certificates import tasks
 from training_portal.certificates.models import Certificate, CertificateBatch, CertificateStatus
+from training_portal.core import audit
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db
 from training_portal.core.i18n import local_today, local_zone
@@ -300,3 +302,25 @@ def test_reminders_at_60_and_30_days_go_once_each(users):
     assert tasks.send_reminders((due - timedelta(days=29)).isoformat()) == {}
     keys = db.session.scalars(select(Notification.key).where(Notification.user_id == user.id)).all()
     assert len(keys) == 2
+
+
+@pytest.mark.parametrize("how", ["revoke", "deactivate", "not_a_regulator"])
+def test_only_a_regulator_covering_the_holder_now_changes_a_certificate(users, how):
+    certificate = certified(users)
+    actor = users["regulator"]
+    if how == "revoke":
+        for assignment in list(actor.assignments):
+            account_ops.revoke_role(assignment, actor=users["admin"])
+    elif how == "deactivate":
+        account_ops.set_active(actor, False, actor=users["admin"])
+    else:
+        actor = users["mine_officer"]  # the holder's employer, yet no regulator
+    db.session.commit()
+    entries = audit.entry_count()
+    for status in (CertificateStatus.SUSPENDED, CertificateStatus.REVOKED):
+        with pytest.raises(ops.CertificateError):
+            ops.set_status(certificate, status, "考试作弊", actor=actor)
+    db.session.flush()
+    db.session.expire_all()
+    assert audit.entry_count() == entries
+    assert certificate.status is CertificateStatus.VALID and certificate.status_changed_at is None

@@ -2,12 +2,15 @@
 
 import pytest
 
+from training_portal.core import audit
+from training_portal.core.db import db
 from training_portal.exams import appeals, attempts
 from training_portal.exams import sessions as session_ops
 from training_portal.exams.applications import ExamError
 from training_portal.exams.models import AttemptState
 
 from .conftest import answer_all_correctly, gas_inspectors, seated
+from .test_sessions import lose_role
 
 
 def terminated(users):
@@ -47,3 +50,19 @@ def test_only_terminated_attempts_are_appealed(users):
     attempts.submit(attempt, candidate=candidate)
     with pytest.raises(ExamError):
         appeals.appeal(attempt, candidate=candidate, reason="分数太低")
+
+
+@pytest.mark.parametrize("how", ["revoke", "deactivate"])
+def test_a_reviewer_who_lost_the_role_decides_no_appeal_and_nothing_is_written(users, how):
+    attempt, candidate = terminated(users)
+    item = appeals.appeal(attempt, candidate=candidate, reason="不服")
+    db.session.commit()
+    lose_role(users["reviewer_dept"], how, users)
+    entries = audit.entry_count()
+    with pytest.raises(ExamError):
+        appeals.decide(item, reviewer=users["reviewer_dept"], upheld=True, reason="录像显示未使用手机")
+    db.session.flush()
+    db.session.expire_all()
+    assert audit.entry_count() == entries
+    assert item.decided_at is None and item.upheld is None
+    assert attempt.state is AttemptState.TERMINATED and attempt.passed is False

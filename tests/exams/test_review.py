@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from training_portal.accounts import operations as account_ops
+from training_portal.core import audit
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db
 from training_portal.core.permissions import Role
@@ -17,6 +18,7 @@ from training_portal.people.models import Education, PersonnelCategory
 
 from ..training.helpers import give_hours
 from .conftest import apply, gas_inspectors
+from .test_sessions import lose_role
 
 
 @pytest.mark.parametrize("order", [("reviewer_center", "reviewer_dept"),
@@ -79,8 +81,11 @@ def test_no_review_of_ones_own_or_ones_organisations_application(users):
                                      appointed_on=date.today())
     with pytest.raises(ExamError):
         app_ops.review_application(own, reviewer=reviewer, approve=True)
-    theirs = app_ops.submit_application(colleague, PersonnelCategory.SAFETY_MANAGER, actor=reviewer,
-                                        appointed_on=date.today())
+    with pytest.raises(ExamError):  # a colleague is nobody a reviewer applies for
+        app_ops.submit_application(colleague, PersonnelCategory.SAFETY_MANAGER, actor=reviewer,
+                                   appointed_on=date.today())
+    theirs = app_ops.submit_application(colleague, PersonnelCategory.SAFETY_MANAGER,
+                                        actor=users["admin"], appointed_on=date.today())
     with pytest.raises(ExamError):
         app_ops.review_application(theirs, reviewer=reviewer, approve=True)
     assert theirs not in app_ops.pending_for(reviewer)
@@ -106,3 +111,18 @@ def test_a_second_open_application_is_refused(users):
     apply(worker, users["admin"])
     with pytest.raises(ExamError):
         apply(worker, users["admin"])
+
+
+@pytest.mark.parametrize("how", ["revoke", "deactivate"])
+def test_a_reviewer_who_lost_the_role_is_refused_and_nothing_is_written(users, how):
+    application = apply(gas_inspectors()[0], users["admin"])
+    db.session.commit()
+    lose_role(users["reviewer_dept"], how, users)
+    entries = audit.entry_count()
+    with pytest.raises(ExamError):
+        app_ops.review_application(application, reviewer=users["reviewer_dept"], approve=True)
+    db.session.flush()
+    db.session.expire_all()
+    assert audit.entry_count() == entries and application.reviews == []
+    assert application.status is ApplicationStatus.SUBMITTED
+    assert app_ops.pending_for(users["reviewer_dept"]) == []

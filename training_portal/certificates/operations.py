@@ -306,6 +306,12 @@ def masked_id(certificate: Certificate) -> str:
 
 def set_status(certificate: Certificate, status: CertificateStatus, reason: str, *, actor) -> None:
     """Suspend, reinstate (from suspended only) or revoke (final), with a reason."""
+    # Asked of the actor as they are now, before anything is written: an active account
+    # holding a regulator role whose jurisdiction covers the holder (the view asks too,
+    # but a revoked role or a crafted call must not get past the operation).
+    if actor is None or not actor.active or not certificate.can_change_status(actor):
+        raise CertificateError(_l("Only a regulator whose jurisdiction covers the holder suspends, "
+                                  "reinstates or revokes the certificate."))
     certificate = locked(Certificate, certificate.id)
     if not reason.strip():
         raise CertificateError(_l("Give the reason."))

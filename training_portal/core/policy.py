@@ -35,11 +35,17 @@ class Rule:
     key: str
     default: Any
     description: object
-    kind: type  # int, float, date or dict (a table of ints keyed by category)
+    kind: type  # int, float, bool (a switch), date or dict (a table of ints keyed by category)
 
     def parse(self, raw: str) -> Any:
         """Turn an admin's text into a value, or raise ValueError with a reason."""
         raw = raw.strip()
+        if self.kind is bool:
+            switch = {"1": True, "true": True, "yes": True, "on": True,
+                      "0": False, "false": False, "no": False, "off": False}.get(raw.lower())
+            if switch is None:
+                raise ValueError("expected 1 (on) or 0 (off)")
+            return switch
         if self.kind is int:
             value = int(raw)
             if value < 0:
@@ -62,6 +68,8 @@ class Rule:
     def to_text(self, value: Any) -> str:
         if self.kind is dict:
             return json.dumps(value, ensure_ascii=False, sort_keys=True)
+        if self.kind is bool:
+            return "1" if value else "0"
         return value.isoformat() if isinstance(value, date) else str(value)
 
     def _load(self, stored: Any) -> Any:
@@ -85,6 +93,8 @@ _rule("exam.pass_mark", 80, _l("Knowledge exam pass mark"))
 _rule("practical.pass_mark", 80, _l("Practical exam pass mark"))
 _rule("practical.max_examiner_difference", 10,
       _l("Practical exam: largest difference between two examiners before a third decides"))
+_rule("practical.examiners_from_both_units", True,
+      _l("Practical exam: the two examiners come one from each reviewing unit (1 yes, 0 no)"))
 _rule("exam.retakes_allowed", 1, _l("Retakes allowed (补考)"))
 _rule("exam.result_valid_months", 12, _l("A passing score stays valid (months)"))
 _rule("exam.reapply_block_months", 12, _l("Months barred from applying after a failed retake"))

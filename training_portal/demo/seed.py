@@ -132,6 +132,8 @@ DEMO_LOGINS = [
     ("reviewer_dept", "reviewer_dept", Role.REVIEWER, "business_dept", None),
     ("proctor_center", "proctor_center", Role.PROCTOR, "edu_center", None),
     ("proctor_dept", "proctor_dept", Role.PROCTOR, "business_dept", None),
+    # A third examiner, for a practical exam whose two examiners differ too much.
+    ("examiner_dept", None, Role.PROCTOR, "business_dept", "业务处室第三考评员"),
     ("regulator", "regulator", Role.REGULATOR, "reg_province", None),
     ("mine_officer", "mine_officer", Role.MINE_OFFICER, "mine_gujiao", None),
     # Regulators lower down, to see jurisdiction at work.

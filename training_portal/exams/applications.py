@@ -9,15 +9,69 @@ from sqlalchemy import select
 
 from ..core import audit, policy
 from ..core.db import db, locked, utcnow
-from ..core.permissions import Role
-from ..organisations.models import ReviewUnit
+from ..core.permissions import Role, roles_with
+from ..organisations.models import Organisation, ReviewUnit
 from ..people.models import OperationType, Person, PersonnelCategory
+from ..training.models import Course, Enrolment, TrainingClass
 from .eligibility import precheck
-from .models import ApplicationReview, ApplicationStatus, AttemptState, ExamApplication, ExamAttempt
+from .models import (
+    ApplicationReview,
+    ApplicationStatus,
+    AttemptState,
+    ExamApplication,
+    ExamAttempt,
+    current_unit,
+)
 
 
 class ExamError(ValueError):
     """A rule refused the operation; ``str()`` is the reason to show."""
+
+
+def training_center_ids(person: Person) -> set[int]:
+    """The training centers that train the person: those with a class the person is on the
+    roster of."""
+    return set(db.session.scalars(
+        select(Course.center_id).join(TrainingClass, TrainingClass.course_id == Course.id)
+        .join(Enrolment, Enrolment.class_id == TrainingClass.id)
+        .where(Enrolment.person_id == person.id).distinct()))
+
+
+# One answer for a number nobody has and for somebody else's candidate: applying is no
+# oracle for who exists, and no way to block a stranger's own application.
+NOT_YOUR_CANDIDATE = _l("No candidate of yours has this identity number.")
+
+
+def applying_as(actor, person: Person) -> tuple[bool, Organisation | None]:
+    """Whether the actor may apply for the person now, and the training center they apply
+    through. A person applies for themself; a center's staff for the center's trainees (on
+    the roster of one of its classes); a mine's officer for the mine's employees (employer or
+    a current post there); an admin for anyone."""
+    if actor is None or not actor.active:
+        return False, None
+    if actor.person_id is not None and actor.person_id == person.id:
+        return True, None
+    granting = roles_with("exam.apply_for")
+    centers = employers = None
+    for a in actor.assignments:
+        if a.role not in granting:
+            continue
+        if a.role is Role.ADMIN:
+            return True, None
+        if a.role is Role.CENTER_STAFF:
+            centers = training_center_ids(person) if centers is None else centers
+            if a.organisation_id in centers:
+                return True, a.organisation
+        if a.role is Role.MINE_OFFICER:
+            if employers is None:
+                employers = {p.organisation_id for p in person.current_posts} | {person.employer_id}
+            if a.organisation_id in employers:
+                return True, None
+    return False, None
+
+
+def may_apply_for(actor, person: Person) -> bool:
+    return applying_as(actor, person)[0]
 
 
 def retake_block_until(person: Person, category: PersonnelCategory,
@@ -39,6 +93,12 @@ def submit_application(person: Person, category: PersonnelCategory, *, actor,
                        operation_type: OperationType | None = None, center=None,
                        appointed_on: date | None = None, work_history: str = "",
                        evidence: dict | None = None) -> ExamApplication:
+    """``center``, when given, must be the training center the actor applies through; by
+    default it is that center (none when applying for oneself or an employee)."""
+    allowed, through = applying_as(actor, person)
+    if not allowed or (center is not None and (through is None or center.id != through.id)):
+        raise ExamError(NOT_YOUR_CANDIDATE)
+    center = through
     if (category is PersonnelCategory.SPECIAL_OPERATOR) != (operation_type is not None):
         raise ExamError(_l("A special-operations exam names its operation type, and only it does."))
     open_one = db.session.scalar(select(ExamApplication.id).where(
@@ -69,11 +129,9 @@ def submit_application(person: Person, category: PersonnelCategory, *, actor,
 
 
 def reviewer_unit(reviewer) -> tuple[ReviewUnit, object] | None:
-    """The unit (and its organisation) a reviewer reviews for."""
-    for a in reviewer.assignments:
-        if a.role is Role.REVIEWER and getattr(a.organisation, "review_unit", None) is not None:
-            return a.organisation.review_unit, a.organisation
-    return None
+    """The unit (and its organisation) a reviewer reviews for at this moment: an active
+    account still holding the reviewer role."""
+    return current_unit(reviewer, Role.REVIEWER)
 
 
 def conflict_of_interest(application: ExamApplication, reviewer) -> str | None:

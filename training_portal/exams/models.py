@@ -11,8 +11,30 @@ from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
+from ..core.permissions import Role
 from ..organisations.models import Labelled, Organisation, ReviewUnit, _enum
 from ..people.models import OperationType, Person, PersonnelCategory
+
+
+def current_unit(user, role: Role) -> tuple[ReviewUnit, Organisation] | None:
+    """The reviewing unit (and its organisation) the user acts for in ``role`` right now.
+
+    Asked at every act, never remembered: an assignment to a room, an application or a
+    practical exam is only the invitation; the authority is an active account that still
+    holds the role, which the admin may have taken away since."""
+    if user is None or not user.active:
+        return None
+    for a in user.assignments:
+        if a.role is role and getattr(a.organisation, "review_unit", None) is not None:
+            return a.organisation.review_unit, a.organisation
+    return None
+
+
+def holds_unit_role(user, role: Role, unit: ReviewUnit) -> bool:
+    """Whether the active user holds ``role`` now for an organisation of ``unit``."""
+    return user is not None and user.active and any(
+        a.role is role and getattr(a.organisation, "review_unit", None) == unit
+        for a in user.assignments)
 
 
 class ApplicationStatus(Labelled):
@@ -124,10 +146,14 @@ class ExamSession(db.Model):
         return self.operation_type.label if self.operation_type else self.category.label
 
     def proctor_unit(self, user) -> ReviewUnit | None:
-        return next((p.unit for p in self.proctors if p.user_id == user.id), None)
+        """The unit the user proctors this room for: assigned to it, and still a proctor of
+        that unit (an active account holding the role now)."""
+        unit = next((p.unit for p in self.proctors if p.user_id == user.id), None)
+        return unit if unit is not None and holds_unit_role(user, Role.PROCTOR, unit) else None
 
     def can_proctor(self, user) -> bool:
-        """Only the two proctors assigned to this room, each for their own unit."""
+        """Only the two proctors assigned to this room, each for their own unit, while they
+        hold the proctor role."""
         return self.proctor_unit(user) is not None
 
     @property

@@ -7,9 +7,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from ..accounts.models import RoleAssignment, User
 from ..core import audit, policy
 from ..core.db import db, locked, utcnow
-from .applications import ExamError
+from ..core.permissions import Role
+from ..organisations.models import ReviewUnit
+from .applications import ExamError, training_center_ids
 from .models import (
     AttemptState,
     ExamAttempt,
@@ -30,6 +33,57 @@ def validate_rubric(items: list[dict]) -> None:
         raise ExamError(_l("A rubric's items add up to 100 points, not %(n)s.", n=f"{total:g}"))
 
 
+def _centers(written: ExamAttempt) -> set[int]:
+    """The training centers of the candidate: the ones that train them and the one that
+    applied for them."""
+    centers = training_center_ids(written.person)
+    if written.application.center_id is not None:
+        centers.add(written.application.center_id)
+    return centers
+
+
+def _trains_or_is(user, written: ExamAttempt, centers: set[int]) -> bool:
+    """考教分离: the candidate themself, or anyone who works for or acts for a center that
+    trained them, never examines them."""
+    if user.person_id is not None and user.person_id == written.person_id:
+        return True
+    theirs = {a.organisation_id for a in user.assignments if a.organisation_id is not None}
+    if user.person is not None and user.person.employer_id is not None:
+        theirs.add(user.person.employer_id)
+    return bool(theirs & centers)
+
+
+def may_examine(user, written: ExamAttempt, centers: set[int] | None = None) -> bool:
+    """Whether the user may examine this candidate now: an active proctor/examiner of a
+    reviewing unit, who neither trained nor is the candidate."""
+    return proctor_unit(user) is not None and not _trains_or_is(
+        user, written, _centers(written) if centers is None else centers)
+
+
+def can_score(practical: PracticalExam, user) -> bool:
+    """One of this exam's examiners, and an examiner who may examine the candidate now."""
+    return any(e.user_id == user.id for e in practical.examiners) and \
+        may_examine(user, practical.written_attempt)
+
+
+def examiner_choices() -> list[User]:
+    """Everyone who examines for a reviewing unit now, for the scheduling form; the
+    candidate's own conflicts are checked when the exam is created."""
+    users = db.session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+                               .where(RoleAssignment.role == Role.PROCTOR, User.active.is_(True))
+                               .distinct().order_by(User.username))
+    return [u for u in users if proctor_unit(u) is not None]
+
+
+def third_examiner_choices(practical: PracticalExam) -> list[User]:
+    """Who may be the third examiner: an examiner of either unit now, not one of the two
+    who scored, not the candidate's trainer nor the candidate."""
+    taken = {e.user_id for e in practical.examiners}
+    written = practical.written_attempt
+    centers = _centers(written)
+    return [u for u in examiner_choices() if u.id not in taken and may_examine(u, written, centers)]
+
+
 def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
     if written.passed is not True or written.state not in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT) \
             or not written.session.results_published:
@@ -40,11 +94,17 @@ def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
         raise ExamError(_l("There is no practical rubric for this operation type."))
     if len(examiners) != 2 or examiners[0].id == examiners[1].id:
         raise ExamError(_l("Two different examiners score a practical exam."))
+    centers = _centers(written)
     for examiner in examiners:
         if proctor_unit(examiner) is None:
             raise ExamError(_l("Examiners are examiners of the two reviewing units."))
         if examiner.person_id == written.person_id:
             raise ExamError(_l("Nobody examines themself."))
+        if _trains_or_is(examiner, written, centers):
+            raise ExamError(_l("Who trains the candidate does not examine them (考教分离)."))
+    if policy.get("practical.examiners_from_both_units") and \
+            {proctor_unit(e)[0] for e in examiners} != set(ReviewUnit):
+        raise ExamError(_l("The two examiners come one from each reviewing unit."))
     practical = PracticalExam(written_attempt=written, person_id=written.person_id, rubric=rubric,
                               status=PracticalStatus.SCORING)
     practical.examiners = [PracticalExaminer(user_id=e.id, role=role)
@@ -58,9 +118,11 @@ def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
 
 def score(practical: PracticalExam, *, examiner, item_scores: list[float]) -> None:
     practical = locked(PracticalExam, practical.id)
-    mine = next((e for e in practical.examiners if e.user_id == examiner.id), None)
-    if mine is None:
+    # The examiner row is the assignment; the authority is asked now, before anything is
+    # written: an admin may have revoked the role or the account since.
+    if not can_score(practical, examiner):
         raise ExamError(_l("Only this exam's examiners score it."))
+    mine = next(e for e in practical.examiners if e.user_id == examiner.id)
     if mine.submitted_at is not None:
         raise ExamError(_l("You have submitted your scores already."))
     items = practical.rubric.items
@@ -113,8 +175,9 @@ def _final(practical: PracticalExam, total: float, critical_failed: bool, actor)
 def add_third(practical: PracticalExam, examiner, *, actor) -> None:
     if practical.status is not PracticalStatus.NEEDS_THIRD:
         raise ExamError(_l("A third examiner decides only when the two differ too much."))
-    if any(e.user_id == examiner.id for e in practical.examiners) or proctor_unit(examiner) is None:
-        raise ExamError(_l("The third examiner is another examiner of the reviewing units."))
+    if examiner.id not in {u.id for u in third_examiner_choices(practical)}:
+        raise ExamError(_l("The third examiner is another examiner of the reviewing units, "
+                           "who did not train the candidate."))
     practical.examiners.append(PracticalExaminer(user_id=examiner.id, role="third"))
     db.session.flush()
     audit.record("practical.third_examiner", practical, actor=actor, after={"examiner": examiner.id})

@@ -27,6 +27,7 @@ from .models import (
     SessionProctor,
     SessionSignature,
     SessionStatus,
+    current_unit,
 )
 from .signals import session_published
 
@@ -51,10 +52,8 @@ def create_session(*, name: str, site: str, room: str, starts_at: datetime,
 
 
 def proctor_unit(user) -> tuple[ReviewUnit, object] | None:
-    for a in user.assignments:
-        if a.role is Role.PROCTOR and getattr(a.organisation, "review_unit", None) is not None:
-            return a.organisation.review_unit, a.organisation
-    return None
+    """The unit (and organisation) the user proctors and examines for now, if any."""
+    return current_unit(user, Role.PROCTOR)
 
 
 def assign_proctor(session: ExamSession, user, *, actor) -> SessionProctor:
@@ -106,6 +105,8 @@ def seat(session: ExamSession, application: ExamApplication, *, actor) -> ExamAt
 
 
 def _need_proctor(session: ExamSession, user) -> ReviewUnit:
+    """Asked first in every room act, before anything is written: the assignment row and the
+    role the user holds at this moment (an admin may have revoked it since)."""
     unit = session.proctor_unit(user)
     if unit is None:
         raise ExamError(_l("Only the room's two proctors act in it."))

@@ -14,6 +14,7 @@ from ..core import storage
 from ..core.db import db
 from ..core.i18n import from_local
 from ..core.web import get_or_404, refuse, xlsx_download
+from ..organisations.models import ReviewUnit
 from ..people import operations as people_ops
 from ..people.models import OperationType, PersonnelCategory
 from . import appeals as appeal_ops
@@ -24,7 +25,15 @@ from . import report as report_ops
 from . import sessions as session_ops
 from .applications import ExamError
 from .forms import ApplicationForm, ReviewForm, SessionForm
-from .models import ApplicationStatus, ExamAppeal, ExamApplication, ExamAttempt, ExamSession, PracticalExam
+from .models import (
+    ApplicationStatus,
+    ExamAppeal,
+    ExamApplication,
+    ExamAttempt,
+    ExamSession,
+    PracticalExam,
+    PracticalStatus,
+)
 
 bp = Blueprint("exams", __name__, template_folder="templates")
 
@@ -42,17 +51,20 @@ def mine():
 
 
 def _applicant_person(form: ApplicationForm):
-    """Trainees apply for themselves; a center's staff for a trainee, by identity number."""
+    """Trainees apply for themselves; a center's staff for its trainees and a mine's officer for
+    its employees, by identity number. A number of nobody and a number of somebody else's
+    candidate get the same answer."""
     if form.id_number.data:
         if not current_user.holds("exam.apply_for"):
-            refuse(403, _("Only training centers apply on a trainee's behalf."))
+            refuse(403, _("Only training centers and mines apply on a candidate's behalf."))
         person = people_ops.find_by_id_number(form.id_number.data)
-        if person is None:
-            form.id_number.errors.append(_("No record for this identity number."))
-        return person, current_user.organisations()[0] if current_user.organisations() else None
+        if person is None or not app_ops.may_apply_for(current_user, person):
+            form.id_number.errors.append(str(app_ops.NOT_YOUR_CANDIDATE))
+            return None
+        return person
     if current_user.person is None:
         form.id_number.errors.append(_("Give the candidate's identity number."))
-    return current_user.person, None
+    return current_user.person
 
 
 @bp.route("/exams/apply", methods=["GET", "POST"])
@@ -60,7 +72,7 @@ def _applicant_person(form: ApplicationForm):
 def apply():
     form = ApplicationForm()
     if form.validate_on_submit():
-        person, center = _applicant_person(form)
+        person = _applicant_person(form)
         if person is not None:
             try:
                 files = {}
@@ -68,10 +80,12 @@ def apply():
                     upload = getattr(form, kind).data
                     if upload:
                         files[kind] = evidence.store(upload.read(evidence.MAX_BYTES + 1))
+                # The operation asks again who may apply for whom, and records the center
+                # applied through.
                 application = app_ops.submit_application(
                     person, PersonnelCategory(form.category.data), actor=current_user,
                     operation_type=OperationType(form.operation_type.data) if form.operation_type.data
-                    else None, center=center, appointed_on=form.appointed_on.data,
+                    else None, appointed_on=form.appointed_on.data,
                     work_history=form.work_history.data or "", evidence=files)
             except (ExamError, evidence.EvidenceError) as exc:
                 form.form_errors.append(str(exc))
@@ -342,9 +356,12 @@ def practicals():
         taken = set(db.session.scalars(select(PracticalExam.written_attempt_id)))
         ready = [a for a in db.session.scalars(select(ExamAttempt).where(ExamAttempt.passed.is_(True)))
                  if a.id not in taken and a.session.results_published and a.application.operation_type]
-    examiners = [u for u in db.session.scalars(select(User).order_by(User.username))
-                 if session_ops.proctor_unit(u) is not None] if schedule else []
-    return render_template("exams/practicals.html", items=items, ready=ready, examiners=examiners)
+    examiners = [(u, session_ops.proctor_unit(u)[0]) for u in practical_ops.examiner_choices()] \
+        if schedule else []
+    # One examiner from each unit, preselected: what the policy asks by default.
+    defaults = [next((u.id for u, unit in examiners if unit is wanted), None) for wanted in ReviewUnit]
+    return render_template("exams/practicals.html", items=items, ready=ready, examiners=examiners,
+                           defaults=defaults)
 
 
 @bp.route("/exams/practicals/<int:practical_id>", methods=["GET", "POST"])
@@ -353,7 +370,7 @@ def practical(practical_id: int):
     item = get_or_404(PracticalExam, practical_id, _("No such practical exam."))
     _practical_visible(item)
     if request.method == "POST":
-        if not any(e.user_id == current_user.id for e in item.examiners):
+        if not practical_ops.can_score(item, current_user):
             refuse(403, _("Only this exam's examiners score it."))
         values = request.form.getlist("score", type=float)
         try:
@@ -361,12 +378,16 @@ def practical(practical_id: int):
         except ExamError as exc:
             refuse(409, exc)
         return redirect(url_for("exams.practical", practical_id=item.id))
-    mine = next((e for e in item.examiners if e.user_id == current_user.id), None)
+    mine = next((e for e in item.examiners if e.user_id == current_user.id), None) \
+        if practical_ops.can_score(item, current_user) else None
+    can_schedule = current_user.holds("exam.schedule")
+    # The same list add_third checks against: only the eligible are offered.
+    choices = practical_ops.third_examiner_choices(item) \
+        if can_schedule and item.status is PracticalStatus.NEEDS_THIRD else []
     return render_template("exams/practical.html", item=item, mine=mine,
                            scores=practical_ops.visible_scores(item, current_user),
-                           can_schedule=current_user.holds("exam.schedule"),
-                           examiners=[u for u in db.session.scalars(select(User).order_by(User.username))
-                                      if session_ops.proctor_unit(u) is not None])
+                           can_schedule=can_schedule,
+                           examiners=[(u, session_ops.proctor_unit(u)[0]) for u in choices])
 
 
 @bp.post("/exams/practicals/<int:practical_id>/third")
