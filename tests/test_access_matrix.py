@@ -116,6 +116,10 @@ MATRIX |= {
 REVIEWERS = ("admin", "reviewer_center", "reviewer_dept")
 PROCTORS = ("proctor_center", "proctor_dept")
 REGULATORS = ("regulator", "regulator_gujiao")
+# The demo session is the education center's (its reviewer scheduled it), at a site in Taiyuan:
+# the business department's reviewers and the Gujiao county regulator do not see it.
+SESSION_OWNERS = ("admin", "reviewer_center")
+SESSION_VIEWERS = (*SESSION_OWNERS, *PROCTORS, "regulator")
 # The objects: the demo session, the trainee's approved application and their seat in it.
 MATRIX |= {
     ("exams.mine", "GET"): everyone(200),
@@ -128,9 +132,9 @@ MATRIX |= {
     ("exams.sessions", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
     ("exams.new_session", "GET"): only({r: 200 for r in REVIEWERS}, 403),
     ("exams.new_session", "POST"): only({r: 422 for r in REVIEWERS}, 403),
-    ("exams.session", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
-    ("exams.assign_proctor", "POST"): only({r: 400 for r in REVIEWERS}, 403),  # nobody chosen
-    ("exams.seat", "POST"): only({r: 400 for r in REVIEWERS}, 403),
+    ("exams.session", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
+    ("exams.assign_proctor", "POST"): only({r: 400 for r in SESSION_OWNERS}, 403),  # nobody chosen
+    ("exams.seat", "POST"): only({r: 400 for r in SESSION_OWNERS}, 403),
     ("exams.open_session", "POST"): only({r: 409 for r in PROCTORS}, 403),  # open already
     ("exams.sign", "POST"): only({r: 302 for r in PROCTORS}, 403),
     ("exams.room_action", "POST"): only({r: 400 for r in PROCTORS}, 403),  # no action named
@@ -146,15 +150,15 @@ MATRIX |= {
     # A practical exam of another gas inspector, scored by the two demo proctors.
     ("exams.practicals", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS)}, 403),
     ("exams.practicals", "POST"): only({r: 400 for r in REVIEWERS}, 403),  # nobody chosen
-    # Its candidate works at a mine outside the Gujiao county.
-    ("exams.practical", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, "regulator")}, 403),
+    # Its candidate works at a mine outside the Gujiao county; its sitting is the education center's.
+    ("exams.practical", "GET"): only({r: 200 for r in (*SESSION_OWNERS, *PROCTORS, "regulator")}, 403),
     ("exams.practical", "POST"): only({r: 409 for r in PROCTORS}, 403),  # no scores sent
     ("exams.practical_third", "POST"): only({r: 400 for r in REVIEWERS}, 403),
     ("exams.appeal", "POST"): only({"trainee": 409}, 403),  # the attempt was not terminated
     ("exams.appeals", "GET"): only({r: 200 for r in REVIEWERS}, 403),
     ("exams.decide_appeal", "POST"): only({r: 404 for r in REVIEWERS}, 403),  # no such appeal
-    ("exams.sitting_report", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
-    ("exams.sitting_report_xlsx", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
+    ("exams.sitting_report", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
+    ("exams.sitting_report_xlsx", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
 }
 
 # Recordings: an upload and a recording that do not exist (the real ones are in
@@ -208,9 +212,10 @@ MATRIX |= {
 }
 
 # Certificates: the certificate of a Gujiao gas inspector (trained at the Taiyuan center) from a
-# signed sitting and a passed practical; its batch; the trainee's person for a violation.
+# signed sitting and a passed practical; its batch (that certificate alone: seen by those who see
+# the certificate, not by the sitting's proctors and schedulers); the trainee's person for a
+# violation.
 CERT_VIEWERS = (*OF_THE_GUJIAO_MINE, "center")
-SITTING = ("admin", *REVIEWERS[1:], *PROCTORS, *REGULATORS)
 MATRIX |= {
     ("certificates.mine", "GET"): only({r: 200 for r in WITH_A_PERSON}, 403),
     ("certificates.detail", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
@@ -222,10 +227,10 @@ MATRIX |= {
     ("certificates.record_violation", "POST"): only({r: 400 for r in ("admin", *REGULATORS)}, 403),  # no date
     ("certificates.search", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
     ("certificates.batches", "GET"): only({r: 200 for r in ("admin", *REVIEWERS[1:], *REGULATORS)}, 403),
-    ("certificates.batch", "GET"): only({r: 200 for r in SITTING}, 403),
-    ("certificates.batch_progress", "GET"): only({r: 200 for r in SITTING}, 403),
-    ("certificates.batch_zip", "GET"): only({r: 200 for r in SITTING}, 403),
-    ("certificates.batch_print", "GET"): only({r: 200 for r in SITTING}, 403),
+    ("certificates.batch", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
+    ("certificates.batch_progress", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
+    ("certificates.batch_zip", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
+    ("certificates.batch_print", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
     ("certificates.verify", "GET"): everyone(200, anonymous=200),  # public
     ("certificates.verify_photo", "GET"): everyone(404, anonymous=404),  # the holder has no photo
 }
