@@ -7,12 +7,16 @@ headers and cookie flags every page must carry.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 
+from proctoring.models import Recording, RecordingEvent
 from training_portal.accounts import operations as account_ops
 from training_portal.certificates.views import limiter
-from training_portal.core.db import db
+from training_portal.core import storage
+from training_portal.core.db import db, utcnow
 from training_portal.core.i18n import local_today
 from training_portal.core.permissions import Role
 from training_portal.demo.seed import DEMO_COURSE
@@ -161,8 +165,9 @@ MATRIX |= {
     ("exams.sitting_report_xlsx", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
 }
 
-# Recordings: an upload and a recording that do not exist (the real ones are in
-# tests/recordings); the list is for everyone who holds an organisation's view.
+# Recordings: an upload that does not exist (the real ones are in tests/recordings and
+# tests/test_idor.py) and the demo room's recording with an evidence frame, seen by those who see
+# the sitting; the list is for everyone who holds an organisation's view.
 MATRIX |= {
     ("recordings.index", "GET"): only({"trainee": 403}, 200),
     ("recordings.upload_page", "GET"): everyone(404),  # no classroom named
@@ -170,9 +175,9 @@ MATRIX |= {
     ("recordings.upload_status", "GET"): everyone(404, anonymous=401),
     ("recordings.upload_chunk", "PUT"): everyone(404, anonymous=401),
     ("recordings.finish_upload", "POST"): everyone(404, anonymous=401),
-    ("recordings.report", "GET"): everyone(404),
-    ("recordings.progress", "GET"): everyone(404),
-    ("recordings.evidence", "GET"): everyone(404),
+    ("recordings.report", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
+    ("recordings.progress", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
+    ("recordings.evidence", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
 }
 
 # Training: the demo course and its class at the Taiyuan center (the demo trainee is on its
@@ -303,6 +308,19 @@ def objects(demo, user_named):
     db.session.commit()
     exam_session = db.session.scalar(select(ExamSession))
     attempt = exam_session.attempts[0]
+    start = utcnow() - timedelta(days=1)
+    recording = Recording(exam_session_id=exam_session.id, starts_at=start,
+                          ends_at=start + timedelta(hours=1), filename="room.mp4",
+                          storage_key="recordings/none.mp4", size_bytes=1, sha256="0" * 64,
+                          duration_s=3600, width=640, height=360,
+                          retain_until=date(2099, 1, 1), status="analysed",
+                          uploaded_by_id=user_named("proctor_center").id,
+                          report={"duration_s": 3600.0, "wall_s": 1.0, "roster": None, "samples": []},
+                          events=[RecordingEvent(kind="covered", start_s=1, end_s=9, confidence=0.9,
+                                                 evidence_key=storage.save("evidence_frames",
+                                                                           b"\xff\xd8\xff\xd9", ".jpg"))])
+    db.session.add(recording)
+    db.session.flush()
     certificate = certified(users_by_name())  # the first gas inspector without a seat: at Gujiao
     regulator = user_named("regulator")
     inspection = regulator_ops.record_inspection(mine, local_today(), "张监察", "", actor=regulator)
@@ -324,7 +342,8 @@ def objects(demo, user_named):
         "notification_id": notification.id, "certificate_id": certificate.id, "serial": certificate.serial,
         "batch_id": certificate.batch_id, "mine_id": mine.id, "inspection_id": inspection.id,
         "test_id": spot.id, "order_id": spot.order.id, "milestone": "philosophy", "report_id": culture.id,
-        "appeal_id": 999_999, "upload_id": "nope", "recording_id": 999_999, "event_id": 999_999,
+        "appeal_id": 999_999, "upload_id": "nope",
+        "recording_id": recording.id, "event_id": recording.events[0].id,
         "session_id": exam_session.id, "attempt_id": attempt.id,
         "practical_id": practical_exam.id,
         "application_id": attempt.application_id, "kind": "diploma",
