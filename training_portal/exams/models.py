@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import permissions
@@ -160,11 +161,11 @@ class ExamSession(db.Model):
         return self.can_proctor(user) or self.can_schedule(user) \
             or permissions.granted_in_region(user, "exam.results", self.region)
 
-    @property
+    @hybrid_property
     def results_published(self) -> bool:
-        """The one rule for every page, export and API: a score, a pass or fail and graded
-        answers exist for anyone only once both units have signed the room record."""
-        return self.status is SessionStatus.SIGNED
+        """The one rule for every page, export, API and query: a score, a pass or fail and
+        graded answers exist for anyone only once both units have signed the room record."""
+        return self.status == SessionStatus.SIGNED
 
 
 class SessionProctor(db.Model):
