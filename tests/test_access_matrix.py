@@ -7,12 +7,16 @@ headers and cookie flags every page must carry.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 
+from proctoring.models import Recording, RecordingEvent
 from training_portal.accounts import operations as account_ops
 from training_portal.certificates.views import limiter
-from training_portal.core.db import db
+from training_portal.core import storage
+from training_portal.core.db import db, utcnow
 from training_portal.core.i18n import local_today
 from training_portal.core.permissions import Role
 from training_portal.demo.seed import DEMO_COURSE
@@ -116,6 +120,10 @@ MATRIX |= {
 REVIEWERS = ("admin", "reviewer_center", "reviewer_dept")
 PROCTORS = ("proctor_center", "proctor_dept")
 REGULATORS = ("regulator", "regulator_gujiao")
+# The demo session is the education center's (its reviewer scheduled it), at a site in Taiyuan:
+# the business department's reviewers and the Gujiao county regulator do not see it.
+SESSION_OWNERS = ("admin", "reviewer_center")
+SESSION_VIEWERS = (*SESSION_OWNERS, *PROCTORS, "regulator")
 # The objects: the demo session, the trainee's approved application and their seat in it.
 MATRIX |= {
     ("exams.mine", "GET"): everyone(200),
@@ -128,9 +136,9 @@ MATRIX |= {
     ("exams.sessions", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
     ("exams.new_session", "GET"): only({r: 200 for r in REVIEWERS}, 403),
     ("exams.new_session", "POST"): only({r: 422 for r in REVIEWERS}, 403),
-    ("exams.session", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
-    ("exams.assign_proctor", "POST"): only({r: 400 for r in REVIEWERS}, 403),  # nobody chosen
-    ("exams.seat", "POST"): only({r: 400 for r in REVIEWERS}, 403),
+    ("exams.session", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
+    ("exams.assign_proctor", "POST"): only({r: 400 for r in SESSION_OWNERS}, 403),  # nobody chosen
+    ("exams.seat", "POST"): only({r: 400 for r in SESSION_OWNERS}, 403),
     ("exams.open_session", "POST"): only({r: 409 for r in PROCTORS}, 403),  # open already
     ("exams.sign", "POST"): only({r: 302 for r in PROCTORS}, 403),
     ("exams.room_action", "POST"): only({r: 400 for r in PROCTORS}, 403),  # no action named
@@ -146,19 +154,20 @@ MATRIX |= {
     # A practical exam of another gas inspector, scored by the two demo proctors.
     ("exams.practicals", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS)}, 403),
     ("exams.practicals", "POST"): only({r: 400 for r in REVIEWERS}, 403),  # nobody chosen
-    # Its candidate works at a mine outside the Gujiao county.
-    ("exams.practical", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, "regulator")}, 403),
+    # Its candidate works at a mine outside the Gujiao county; its sitting is the education center's.
+    ("exams.practical", "GET"): only({r: 200 for r in (*SESSION_OWNERS, *PROCTORS, "regulator")}, 403),
     ("exams.practical", "POST"): only({r: 409 for r in PROCTORS}, 403),  # no scores sent
     ("exams.practical_third", "POST"): only({r: 400 for r in REVIEWERS}, 403),
     ("exams.appeal", "POST"): only({"trainee": 409}, 403),  # the attempt was not terminated
     ("exams.appeals", "GET"): only({r: 200 for r in REVIEWERS}, 403),
     ("exams.decide_appeal", "POST"): only({r: 404 for r in REVIEWERS}, 403),  # no such appeal
-    ("exams.sitting_report", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
-    ("exams.sitting_report_xlsx", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
+    ("exams.sitting_report", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
+    ("exams.sitting_report_xlsx", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
 }
 
-# Recordings: an upload and a recording that do not exist (the real ones are in
-# tests/recordings); the list is for everyone who holds an organisation's view.
+# Recordings: an upload that does not exist (the real ones are in tests/recordings and
+# tests/test_idor.py) and the demo room's recording with an evidence frame, seen by those who see
+# the sitting; the list is for everyone who holds an organisation's view.
 MATRIX |= {
     ("recordings.index", "GET"): only({"trainee": 403}, 200),
     ("recordings.upload_page", "GET"): everyone(404),  # no classroom named
@@ -166,9 +175,9 @@ MATRIX |= {
     ("recordings.upload_status", "GET"): everyone(404, anonymous=401),
     ("recordings.upload_chunk", "PUT"): everyone(404, anonymous=401),
     ("recordings.finish_upload", "POST"): everyone(404, anonymous=401),
-    ("recordings.report", "GET"): everyone(404),
-    ("recordings.progress", "GET"): everyone(404),
-    ("recordings.evidence", "GET"): everyone(404),
+    ("recordings.report", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
+    ("recordings.progress", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
+    ("recordings.evidence", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
 }
 
 # Training: the demo course and its class at the Taiyuan center (the demo trainee is on its
@@ -208,9 +217,10 @@ MATRIX |= {
 }
 
 # Certificates: the certificate of a Gujiao gas inspector (trained at the Taiyuan center) from a
-# signed sitting and a passed practical; its batch; the trainee's person for a violation.
+# signed sitting and a passed practical; its batch (that certificate alone: seen by those who see
+# the certificate, not by the sitting's proctors and schedulers); the trainee's person for a
+# violation.
 CERT_VIEWERS = (*OF_THE_GUJIAO_MINE, "center")
-SITTING = ("admin", *REVIEWERS[1:], *PROCTORS, *REGULATORS)
 MATRIX |= {
     ("certificates.mine", "GET"): only({r: 200 for r in WITH_A_PERSON}, 403),
     ("certificates.detail", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
@@ -222,10 +232,10 @@ MATRIX |= {
     ("certificates.record_violation", "POST"): only({r: 400 for r in ("admin", *REGULATORS)}, 403),  # no date
     ("certificates.search", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
     ("certificates.batches", "GET"): only({r: 200 for r in ("admin", *REVIEWERS[1:], *REGULATORS)}, 403),
-    ("certificates.batch", "GET"): only({r: 200 for r in SITTING}, 403),
-    ("certificates.batch_progress", "GET"): only({r: 200 for r in SITTING}, 403),
-    ("certificates.batch_zip", "GET"): only({r: 200 for r in SITTING}, 403),
-    ("certificates.batch_print", "GET"): only({r: 200 for r in SITTING}, 403),
+    ("certificates.batch", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
+    ("certificates.batch_progress", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
+    ("certificates.batch_zip", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
+    ("certificates.batch_print", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
     ("certificates.verify", "GET"): everyone(200, anonymous=200),  # public
     ("certificates.verify_photo", "GET"): everyone(404, anonymous=404),  # the holder has no photo
 }
@@ -298,6 +308,19 @@ def objects(demo, user_named):
     db.session.commit()
     exam_session = db.session.scalar(select(ExamSession))
     attempt = exam_session.attempts[0]
+    start = utcnow() - timedelta(days=1)
+    recording = Recording(exam_session_id=exam_session.id, starts_at=start,
+                          ends_at=start + timedelta(hours=1), filename="room.mp4",
+                          storage_key="recordings/none.mp4", size_bytes=1, sha256="0" * 64,
+                          duration_s=3600, width=640, height=360,
+                          retain_until=date(2099, 1, 1), status="analysed",
+                          uploaded_by_id=user_named("proctor_center").id,
+                          report={"duration_s": 3600.0, "wall_s": 1.0, "roster": None, "samples": []},
+                          events=[RecordingEvent(kind="covered", start_s=1, end_s=9, confidence=0.9,
+                                                 evidence_key=storage.save("evidence_frames",
+                                                                           b"\xff\xd8\xff\xd9", ".jpg"))])
+    db.session.add(recording)
+    db.session.flush()
     certificate = certified(users_by_name())  # the first gas inspector without a seat: at Gujiao
     regulator = user_named("regulator")
     inspection = regulator_ops.record_inspection(mine, local_today(), "张监察", "", actor=regulator)
@@ -319,7 +342,8 @@ def objects(demo, user_named):
         "notification_id": notification.id, "certificate_id": certificate.id, "serial": certificate.serial,
         "batch_id": certificate.batch_id, "mine_id": mine.id, "inspection_id": inspection.id,
         "test_id": spot.id, "order_id": spot.order.id, "milestone": "philosophy", "report_id": culture.id,
-        "appeal_id": 999_999, "upload_id": "nope", "recording_id": 999_999, "event_id": 999_999,
+        "appeal_id": 999_999, "upload_id": "nope",
+        "recording_id": recording.id, "event_id": recording.events[0].id,
         "session_id": exam_session.id, "attempt_id": attempt.id,
         "practical_id": practical_exam.id,
         "application_id": attempt.application_id, "kind": "diploma",

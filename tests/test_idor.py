@@ -12,16 +12,32 @@ from sqlalchemy import select
 
 from proctoring.models import Recording, RecordingEvent
 from training_portal.accounts import operations as account_ops
+from training_portal.certificates.models import Certificate, CertificateBatch
 from training_portal.core import storage
 from training_portal.core.db import db, utcnow
 from training_portal.core.permissions import Role
-from training_portal.exams.models import ExamAttempt
-from training_portal.organisations.models import Classroom, MineEnterprise, Organisation
+from training_portal.demo.seed import DEMO_COURSE
+from training_portal.exams import applications as app_ops
+from training_portal.exams import attempts
+from training_portal.exams import practical as practical_ops
+from training_portal.exams import sessions as session_ops
+from training_portal.exams.models import ExamApplication, ExamAttempt, ExamSession
+from training_portal.organisations.models import Classroom, MineEnterprise, Organisation, Region
 from training_portal.people.models import Person
+from training_portal.training.models import Course
 
 from .certificates.conftest import certified
 from .conftest import csrf_token, login
-from .exams.conftest import CANDIDATE_PASSWORD, gas_inspectors, seated, users_by_name
+from .exams.conftest import (
+    CANDIDATE_PASSWORD,
+    answer_all_correctly,
+    apply,
+    approved,
+    gas_inspectors,
+    new_session,
+    seated,
+    users_by_name,
+)
 
 pytestmark = pytest.mark.one_backend
 
@@ -139,3 +155,165 @@ def test_someone_elses_certificate_is_refused(app, world, who):
     # What anyone may see: the public verification page, with the identity number masked.
     page = client.get(f"/verify/{certificate.serial}").text
     assert certificate.person.id_number not in page
+
+
+# ----------------------------------------------------------------------------- sittings and batches
+
+
+def _certified_in(users, person: Person, region: Region):
+    """``person`` seated in a sitting whose exam site lies in ``region``, passed, both units
+    signed, practical scored full by both examiners: their certificate, in the sitting's batch."""
+    session = new_session(users)
+    session.region = region
+    attempt, candidate = seated(users, person, session)
+    answer_all_correctly(attempt)
+    attempts.submit(attempt, candidate=candidate)
+    for name in ("proctor_center", "proctor_dept"):
+        session_ops.sign(session, proctor=users[name])
+    practical = practical_ops.create(attempt, [users["proctor_center"], users["proctor_dept"]],
+                                     actor=users["reviewer_center"])
+    full = [float(item["points"]) for item in practical.rubric.items]
+    for name in ("proctor_center", "proctor_dept"):
+        practical_ops.score(practical, examiner=users[name], item_scores=full)
+    db.session.commit()
+    return db.session.scalar(select(Certificate).where(Certificate.practical_id == practical.id))
+
+
+@pytest.fixture()
+def datong_sitting(demo):
+    """A sitting at an exam site in Datong, its only candidate a Zuoyun (Datong) gas inspector
+    with a certificate in the sitting's batch, and the room's recording."""
+    users = users_by_name()
+    _user("datong_regulator", Role.REGULATOR, "大同市应急管理局")
+    datong = db.session.scalar(select(Region).where(Region.code == "140200"))
+    worker = next(p for p in gas_inspectors() if p.employer.region.path.startswith(datong.path))
+    certificate = _certified_in(users, worker, datong)
+    session = db.session.get(ExamSession, db.session.get(CertificateBatch, certificate.batch_id).session_id)
+    start = utcnow() - timedelta(days=1)
+    recording = Recording(exam_session_id=session.id, starts_at=start, ends_at=start + timedelta(hours=1),
+                          filename="room.mp4", storage_key="recordings/none.mp4", size_bytes=1,
+                          sha256="0" * 64, duration_s=3600, width=640, height=360,
+                          retain_until=date(2099, 1, 1), status="analysed",
+                          uploaded_by_id=users["proctor_center"].id,
+                          report={"duration_s": 3600.0, "wall_s": 1.0, "roster": None, "samples": []})
+    db.session.add(recording)
+    db.session.commit()
+    return {"session": session, "certificate": certificate, "worker": worker, "recording": recording}
+
+
+def _sitting_urls(sitting) -> list[str]:
+    session, batch_id = sitting["session"], sitting["certificate"].batch_id
+    return [f"/exams/sessions/{session.id}", f"/exams/sessions/{session.id}/report",
+            f"/exams/sessions/{session.id}/report.xlsx", f"/certificates/batches/{batch_id}",
+            f"/certificates/batches/{batch_id}/progress", f"/certificates/batches/{batch_id}.zip",
+            f"/certificates/batches/{batch_id}/print.pdf", f"/recordings/{sitting['recording'].id}",
+            f"/recordings/{sitting['recording'].id}/progress"]
+
+
+@pytest.mark.parametrize("who", ["regulator_gujiao", "regulator_taiyuan"])
+def test_a_sitting_in_another_city_and_its_batch_are_refused_to_a_regulator(app, datong_sitting, who):
+    """The finding of issue 17: a county and a city regulator downloaded the room report and the
+    certificate batch of a sitting in another city, while its candidate's record was refused."""
+    worker = datong_sitting["worker"]
+    client = _client(app, who, "demo-pass-2026")
+    assert client.get(f"/people/{worker.id}").status_code == 403
+    for url in _sitting_urls(datong_sitting):
+        response = client.get(url)
+        assert response.status_code in (403, 404), (url, response.status_code)
+        for secret in (worker.name, worker.id_number):
+            assert secret.encode() not in response.data, (url, secret)
+    # Nor does a list show it.
+    for url in ("/exams/sessions", "/certificates/batches", "/recordings/"):
+        response = client.get(url)
+        assert f"/exams/sessions/{datong_sitting['session'].id}\"" not in response.text, url
+        assert f"/certificates/batches/{datong_sitting['certificate'].batch_id}\"" not in response.text, url
+        assert f"/recordings/{datong_sitting['recording'].id}\"" not in response.text, url
+
+
+@pytest.mark.parametrize("who", ["datong_regulator", "regulator"])
+def test_the_regulators_of_the_sittings_region_see_it_and_its_candidates(app, datong_sitting, who):
+    client = _client(app, who, OTHER_PASSWORD if who == "datong_regulator" else "demo-pass-2026")
+    for url in _sitting_urls(datong_sitting):
+        assert client.get(url).status_code == 200, url
+    assert datong_sitting["worker"].name in client.get(
+        f"/exams/sessions/{datong_sitting['session'].id}").text
+    assert f"/exams/sessions/{datong_sitting['session'].id}\"" in client.get("/exams/sessions").text
+
+
+@pytest.mark.parametrize("who", ["proctor_center", "reviewer_center"])
+def test_a_batch_is_for_those_who_may_see_every_certificate_in_it(app, datong_sitting, who):
+    """The proctors and schedulers run the sitting, yet the PDFs carry identity numbers, birth
+    dates and photos they may not see on the holder's record."""
+    batch_id = datong_sitting["certificate"].batch_id
+    client = _client(app, who, "demo-pass-2026")
+    assert client.get(f"/exams/sessions/{datong_sitting['session'].id}").status_code == 200
+    for url in (f"/certificates/batches/{batch_id}", f"/certificates/batches/{batch_id}.zip",
+                f"/certificates/batches/{batch_id}/print.pdf"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert datong_sitting["worker"].id_number.encode() not in response.data
+
+
+def test_the_other_units_reviewer_does_not_schedule_or_see_a_sitting(app, demo):
+    """A sitting belongs to the unit that scheduled it: the other unit's reviewers neither see it
+    nor seat candidates or assign proctors in it (their part is their own proctor)."""
+    users = users_by_name()
+    session = new_session(users, seats=5)  # scheduled by the education center's reviewer
+    person = gas_inspectors()[0]
+    application = approved(person, users)
+    db.session.commit()
+    client = _client(app, "reviewer_dept", "demo-pass-2026")
+    for method, url, data in [("GET", f"/exams/sessions/{session.id}", None),
+                              ("GET", f"/exams/sessions/{session.id}/report.xlsx", None),
+                              ("POST", f"/exams/sessions/{session.id}/seats",
+                               {"application_id": application.id}),
+                              ("POST", f"/exams/sessions/{session.id}/proctors",
+                               {"user_id": users["proctor_center"].id})]:
+        response = client.open(url, method=method, data=data)
+        assert response.status_code == 403, (method, url, response.status_code)
+    db.session.expire_all()
+    assert db.session.get(ExamSession, session.id).attempts == []
+    # Their own queue shows what waits for their unit, never the other unit's decisions.
+    waiting = apply(gas_inspectors()[1], users["admin"])
+    app_ops.review_application(waiting, reviewer=users["reviewer_dept"], approve=True)
+    db.session.commit()
+    assert f"/exams/applications/{waiting.id}\"" not in client.get("/exams/reviews").text
+    response = client.post(f"/exams/applications/{waiting.id}", data={"decision": "reject", "reason": "x"})
+    assert response.status_code == 422
+    db.session.expire_all()
+    assert len(db.session.get(ExamApplication, waiting.id).reviews) == 1
+
+
+def test_another_centers_class_is_refused(app, world):
+    theirs = db.session.scalar(select(Course).where(Course.title == DEMO_COURSE)).classes[0]
+    assert theirs.center.name == "太原煤炭安全技术培训中心" and theirs.enrolments
+    client = _client(app, "datong_staff", OTHER_PASSWORD)
+    for url in (f"/training/classes/{theirs.id}", f"/training/lessons/{theirs.lessons[0].id}"):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        for enrolment in theirs.enrolments:
+            assert enrolment.person.id_number.encode() not in response.data
+
+
+def test_the_scheduling_form_gives_the_sitting_its_owner_and_its_sites_region(app, demo):
+    """The unit is the scheduler's own; the region is the exam site's, chosen on the form (the
+    unit's region, the province, is only the default), and decides which regulators see it."""
+    from question_bank.models import Blueprint
+
+    blueprint = db.session.scalar(select(Blueprint).where(Blueprint.purpose == "exam"))
+    datong = db.session.scalar(select(Region).where(Region.code == "140200"))
+    client = _client(app, "reviewer_center", "demo-pass-2026")
+    form = client.get("/exams/sessions/new").text
+    assert f'value="{datong.id}"' in form
+    response = client.post("/exams/sessions/new", data={
+        "name": "大同考点场次", "site": "大同市安全生产培训学校考试点", "region_id": datong.id,
+        "room": "第一考场", "starts_at": "2030-01-02T09:00", "category": "special_operator",
+        "operation_type": "coal_gas_inspection", "blueprint_id": blueprint.id, "seats": 20,
+        "csrf_token": csrf_token(client, "/exams/sessions/new")})
+    assert response.status_code == 302, response.text
+    created = db.session.scalar(select(ExamSession).where(ExamSession.name == "大同考点场次"))
+    assert created.region_id == datong.id and created.organisation.name == "山西省安全生产教育培训中心"
+    assert _client(app, "regulator_taiyuan", "demo-pass-2026").get(
+        f"/exams/sessions/{created.id}").status_code == 403
+    assert _client(app, "regulator", "demo-pass-2026").get(
+        f"/exams/sessions/{created.id}").status_code == 200

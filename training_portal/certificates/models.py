@@ -11,6 +11,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
+from ..exams.models import ExamSession
 from ..organisations.models import Labelled, Organisation, _enum
 from ..people.models import OperationType, Person, PersonnelCategory
 
@@ -139,6 +140,18 @@ class CertificateBatch(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     certificates: Mapped[list[Certificate]] = relationship(order_by="Certificate.serial")
+
+    def can_view(self, user: User) -> bool:
+        """Whoever may see every certificate in it (each PDF carries an identity number, a
+        birth date and a photo). Before any is issued the batch reveals nobody: then those
+        who may see its sitting follow its progress."""
+        if not self.certificates:
+            session = db.session.get(ExamSession, self.session_id)
+            return session is not None and session.can_view(user)
+        return all(c.can_view(user) for c in self.certificates)
+
+    def can_download(self, user: User) -> bool:
+        return bool(self.certificates) and self.can_view(user)
 
 
 class Violation(db.Model):

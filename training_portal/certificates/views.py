@@ -190,14 +190,9 @@ def search():
 
 def _batch_or_error(batch_id: int) -> tuple[CertificateBatch, ExamSession]:
     batch = get_or_404(CertificateBatch, batch_id, _("No such batch."))
-    session = db.session.get(ExamSession, batch.session_id)
-    if not (
-        session.can_proctor(current_user)
-        or current_user.holds("exam.schedule")
-        or current_user.holds("exam.results")
-    ):
-        refuse(403, _("Only the sitting's proctors, schedulers and regulators see its batch."))
-    return batch, session
+    if not batch.can_view(current_user):
+        refuse(403, _("This batch holds certificates outside what you may see."))
+    return batch, db.session.get(ExamSession, batch.session_id)
 
 
 @bp.get("/certificates/batches")
@@ -211,7 +206,8 @@ def batches():
         .order_by(CertificateBatch.id.desc())
         .limit(200)
     ).all()
-    return render_template("certificates/batches.html", rows=rows)
+    return render_template("certificates/batches.html",
+                           rows=[(b, s) for b, s in rows if b.can_view(current_user)])
 
 
 @bp.get("/certificates/batches/<int:batch_id>")
@@ -244,6 +240,8 @@ def _issued(batch: CertificateBatch) -> list[Certificate]:
 def batch_zip(batch_id: int):
     batch, _session = _batch_or_error(batch_id)
     certificates = _issued(batch)
+    if not batch.can_download(current_user):
+        refuse(403, _("This batch holds certificates outside what you may see."))
     ops.ensure_pdfs(certificates)
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -262,6 +260,8 @@ def batch_zip(batch_id: int):
 @login_required
 def batch_print(batch_id: int):
     batch, _session = _batch_or_error(batch_id)
+    if not batch.can_download(current_user):
+        refuse(403, _("This batch holds certificates outside what you may see."))
     data = create_pdf(ops.PDF_TEMPLATE, [ops.pdf_context(c) for c in _issued(batch)])
     return send_file(
         io.BytesIO(data),

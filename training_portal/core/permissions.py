@@ -113,3 +113,26 @@ register("inspection.conduct", _l("Inspect mines and run spot tests (逢查必�
 register("order.respond", _l("Answer reassignment orders for one's mine"), Role.MINE_OFFICER)
 register("dashboard.view", _l("See the jurisdiction's dashboards"), Role.REGULATOR)
 register("compliance.view", _l("See 五职矿长 compliance"), Role.REGULATOR, Role.MINE_OFFICER)
+
+
+def granted_in_region(user, name: str, region) -> bool:
+    """Whether ``user`` may take ``name`` over something that lies in ``region`` but belongs
+    to no organisation there (an exam sitting at a site): an administrator, or a jurisdictional
+    role whose unit's region contains ``region``."""
+    granting = roles_with(name)
+    for assignment in user.assignments:
+        if assignment.role not in granting:
+            continue
+        if assignment.role is Role.ADMIN:
+            return True
+        if assignment.role in JURISDICTIONAL_ROLES and assignment.organisation is not None \
+                and assignment.organisation.region.contains(region):
+            return True
+    return False
+
+
+def is_reviewer(user) -> bool:
+    """A reviewer of one of the two units of 双审核 (or an administrator): both units review
+    every application, so this is a question of the user, not of one application."""
+    return any(a.role is Role.ADMIN or (a.role is Role.REVIEWER and getattr(
+        a.organisation, "review_unit", None) is not None) for a in user.assignments)

@@ -401,7 +401,7 @@ class Seeder:
             starts_at=datetime.now(UTC).replace(minute=0, second=0, microsecond=0),
             category=PersonnelCategory.SPECIAL_OPERATOR,
             operation_type=OperationType.COAL_GAS_INSPECTION, blueprint=blueprint, seats=30,
-            actor=users["reviewer_center"])
+            actor=users["reviewer_center"], region=self.regions["140100"])  # the site is in Taiyuan
         for proctor in ("proctor_center", "proctor_dept"):
             session_ops.assign_proctor(session, users[proctor], actor=users["reviewer_center"])
         attempt = session_ops.seat(session, application, actor=users["reviewer_center"])

@@ -40,3 +40,5 @@ class SessionForm(FlaskForm):
         [("", "—"), *((o.value, o.label) for o in OperationType)]))
     blueprint_id = SelectField(_l("Blueprint"), coerce=int, validate_choice=False)
     seats = IntegerField(_l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=500)])
+    # Where the exam site is: the regulators of that region (and above) see the sitting.
+    region_id = SelectField(_l("Region of the exam site"), coerce=int, validate_choice=False)

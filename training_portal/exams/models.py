@@ -8,11 +8,13 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..core import permissions
 from ..core.db import UTCDateTime, db, utcnow
 from ..core.permissions import Role
-from ..organisations.models import Labelled, Organisation, ReviewUnit, _enum
+from ..organisations.models import Labelled, Organisation, Region, ReviewUnit, _enum
 from ..people.models import OperationType, Person, PersonnelCategory
 
 
@@ -80,6 +82,17 @@ class ExamApplication(db.Model):
     def subject_label(self) -> str:
         return self.operation_type.label if self.operation_type else self.category.label
 
+    def can_view(self, user) -> bool:
+        """The candidate, the reviewers, the center that applied for them, the candidate's
+        employer (its safety officer applies for its employees) and the regulators of it."""
+        return (user.person_id is not None and user.person_id == self.person_id) \
+            or self.can_review(user) \
+            or user.can("exam.results", self.person.employer) \
+            or (self.center is not None and user.can("exam.apply_for", self.center))
+
+    def can_review(self, user) -> bool:
+        return permissions.is_reviewer(user)
+
 
 class ApplicationReview(db.Model):
     """One unit's review. One per unit per application: the database refuses a second."""
@@ -133,8 +146,15 @@ class ExamSession(db.Model):
     status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus), index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The reviewing unit that scheduled the sitting and runs it (none when an administrator
+    # without a unit did), and the region of its exam site, which decides the regulators
+    # who see it.
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
 
     blueprint: Mapped[Any] = relationship("Blueprint")
+    organisation: Mapped[Organisation | None] = relationship()
+    region: Mapped[Region] = relationship()
     proctors: Mapped[list[SessionProctor]] = relationship(back_populates="session",
                                                           order_by="SessionProctor.unit")
     attempts: Mapped[list[ExamAttempt]] = relationship(back_populates="session",
@@ -156,9 +176,22 @@ class ExamSession(db.Model):
         hold the proctor role."""
         return self.proctor_unit(user) is not None
 
-    @property
+    def can_schedule(self, user) -> bool:
+        """Seat candidates, assign proctors: the reviewers of the unit that owns the sitting."""
+        return user.can("exam.schedule", self.organisation)
+
+    def can_view(self, user) -> bool:
+        """The room page, its report and its recording: the two proctors, the owning unit's
+        schedulers, and regulators whose jurisdiction contains the exam site's region (who
+        thereby see the candidates seated in it, wherever they work)."""
+        return self.can_proctor(user) or self.can_schedule(user) \
+            or permissions.granted_in_region(user, "exam.results", self.region)
+
+    @hybrid_property
     def results_published(self) -> bool:
-        return self.status is SessionStatus.SIGNED
+        """The one rule for every page, export, API and query: a score, a pass or fail and
+        graded answers exist for anyone only once both units have signed the room record."""
+        return self.status == SessionStatus.SIGNED
 
 
 class SessionProctor(db.Model):
@@ -249,6 +282,18 @@ class ExamAttempt(db.Model):
     actions: Mapped[list[ProctorAction]] = relationship(back_populates="attempt",
                                                         order_by="ProctorAction.at")
 
+    @property
+    def result_visible(self) -> bool:
+        return self.session.results_published
+
+    @property
+    def visible_score(self) -> float | None:
+        return self.score if self.result_visible else None
+
+    @property
+    def visible_passed(self) -> bool | None:
+        return self.passed if self.result_visible else None
+
 
 class ProctorAction(db.Model):
     """Everything a proctor did to a seat: identity, pause, time, irregularity, termination."""
@@ -328,6 +373,12 @@ class PracticalExam(db.Model):
     examiners: Mapped[list[PracticalExaminer]] = relationship(
         back_populates="practical", order_by="PracticalExaminer.id")
 
+    def can_view(self, user) -> bool:
+        return any(e.user_id == user.id for e in self.examiners) \
+            or self.written_attempt.session.can_schedule(user) \
+            or user.can("exam.results", self.person.employer) \
+            or (user.person_id is not None and self.person_id == user.person_id)
+
 
 class PracticalExaminer(db.Model):
     """An examiner of one practical exam and, once submitted, their scores."""
@@ -364,3 +415,6 @@ class ExamAppeal(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     attempt: Mapped[ExamAttempt] = relationship()
+
+    def can_decide(self, user) -> bool:
+        return permissions.is_reviewer(user)

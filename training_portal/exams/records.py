@@ -25,9 +25,8 @@ def exams_section(person: Person) -> dict:
         "written": [{
             "session": t.session.name, "site": t.session.site, "date": t.session.starts_at.date().isoformat(),
             "retake": t.retake, "state": t.state.value,
-            "score": t.score if t.session.results_published else None,
-            "passed": t.passed if t.session.results_published else None,
-            "published": t.session.results_published} for t in attempts],
+            "score": t.visible_score, "passed": t.visible_passed,
+            "published": t.result_visible} for t in attempts],
         "practical": [{
             "rubric": p.rubric.name, "status": p.status.value, "score": p.final_score,
             "passed": p.passed, "decided_at": p.decided_at.isoformat() if p.decided_at else None}

@@ -1,5 +1,9 @@
 """The sitting report: pass rate, score distribution, reliability, flagged questions and
-irregularities of one signed session; as a page and as an Excel file."""
+irregularities of one session; as a page and as an Excel file.
+
+Before both units have signed (``ExamSession.results_published``) it holds no score, no pass
+or fail and nothing derived from graded answers: only who is seated, who is present and what
+happened in the room."""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ class SittingReport:
     session: ExamSession
     seated: int
     present: int
-    passed: int
+    passed: int | None
     scores: list[float]
     distribution: list[tuple[str, int]]
     stats: TestStats | None
@@ -33,13 +37,21 @@ class SittingReport:
     irregularities: list[ProctorAction] = field(default_factory=list)
 
     @property
+    def published(self) -> bool:
+        return self.session.results_published
+
+    @property
     def pass_rate(self) -> float | None:
-        return 100.0 * self.passed / self.present if self.present else None
+        return 100.0 * self.passed / self.present if self.present and self.passed is not None else None
 
 
 def build(session: ExamSession) -> SittingReport:
     graded = [a for a in session.attempts
               if a.state in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT, AttemptState.TERMINATED)]
+    irregular = [action for a in session.attempts for action in a.actions if action.kind in IRREGULAR]
+    if not session.results_published:
+        return SittingReport(session, len(session.attempts), len(graded), None, [], [], None,
+                             [], irregular)
     scores = [a.score or 0.0 for a in graded]
     bins = [(f"{lo}–{lo + 9 if lo < 90 else 100}",
              sum(1 for s in scores if lo <= s < lo + 10 or (lo == 90 and s == 100)))
@@ -53,7 +65,6 @@ def build(session: ExamSession) -> SittingReport:
         select(QuestionVersion, ItemStatistic).join(ItemStatistic)
         .where(QuestionVersion.id.in_(versions), ItemStatistic.flag.is_not(None))
         .order_by(ItemStatistic.discrimination_index)).all() if versions else []
-    irregular = [action for a in session.attempts for action in a.actions if action.kind in IRREGULAR]
     return SittingReport(session, len(session.attempts), len(graded),
                          sum(1 for a in graded if a.passed), scores, bins, stats,
                          [tuple(row) for row in flagged], irregular)
@@ -66,7 +77,8 @@ def to_xlsx(report: SittingReport) -> bytes:
     s = report.session
     rows = [("场次", s.name), ("考试点", s.site), ("考场", s.room), ("类别", s.subject_label),
             ("开考时间", s.starts_at.strftime("%Y-%m-%d %H:%M")), ("安排人数", report.seated),
-            ("实考人数", report.present), ("合格人数", report.passed),
+            ("实考人数", report.present),
+            ("合格人数", report.passed if report.published else "双方签字后公布"),
             ("合格率（%）", round(report.pass_rate, 1) if report.pass_rate is not None else "")]
     if report.stats:
         rows += [("平均分", round(report.stats.mean, 2)), ("标准差", round(report.stats.sd, 2)),
@@ -78,8 +90,9 @@ def to_xlsx(report: SittingReport) -> bytes:
     candidates = book.create_sheet("考生成绩")
     candidates.append(["座位", "姓名", "身份证号", "状态", "成绩", "是否合格", "补考"])
     for a in s.attempts:
+        result = ("合格" if a.passed else "不合格") if a.result_visible else "双方签字后公布"
         candidates.append([a.seat, a.person.name, a.person.id_number, str(a.state.label),
-                           a.score, "合格" if a.passed else "不合格", "是" if a.retake else "否"])
+                           a.visible_score, result, "是" if a.retake else "否"])
     distribution = book.create_sheet("分数分布")
     distribution.append(["分数段", "人数"])
     for label, count in report.distribution:

@@ -13,9 +13,9 @@ from question_bank import statistics_store
 from ..core import audit
 from ..core.db import db, locked, utcnow
 from ..core.permissions import Role
-from ..organisations.models import ReviewUnit
+from ..organisations.models import Region, ReviewUnit
 from ..people.models import OperationType, PersonnelCategory
-from .applications import ExamError, seatable
+from .applications import ExamError, reviewer_unit, seatable
 from .attempts import _finish, remaining_seconds
 from .models import (
     AttemptState,
@@ -34,20 +34,29 @@ from .signals import session_published
 
 def create_session(*, name: str, site: str, room: str, starts_at: datetime,
                    category: PersonnelCategory, operation_type: OperationType | None, blueprint,
-                   seats: int, actor) -> ExamSession:
+                   seats: int, actor, region=None) -> ExamSession:
+    """The sitting belongs to the scheduling reviewer's unit; ``region`` is its exam site's
+    (the unit's own region when not given), which decides the regulators who see it."""
     if seats <= 0:
         raise ExamError(_l("A room needs at least one seat."))
     if blueprint.purpose != "exam":
         raise ExamError(_l("An exam session draws from an exam blueprint."))
+    unit_org = reviewer_unit(actor)
+    owner = unit_org[1] if unit_org else None
+    if region is None:
+        region = owner.region if owner is not None else db.session.scalar(
+            select(Region).where(Region.parent_id.is_(None)).order_by(Region.id))
     session = ExamSession(name=name, site=site, room=room, starts_at=starts_at, category=category,
                           operation_type=operation_type, blueprint_id=blueprint.id, seats=seats,
-                          status=SessionStatus.SCHEDULED, created_by_id=actor.id)
+                          status=SessionStatus.SCHEDULED, created_by_id=actor.id,
+                          organisation=owner, region=region)
     db.session.add(session)
     db.session.flush()
     audit.record("session.create", session, actor=actor,
                  after={"name": name, "site": site, "room": room, "starts_at": starts_at,
                         "category": category, "operation_type": operation_type,
-                        "blueprint_id": blueprint.id, "seats": seats})
+                        "blueprint_id": blueprint.id, "seats": seats,
+                        "organisation_id": owner.id if owner else None, "region": region.code})
     return session
 
 

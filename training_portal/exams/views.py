@@ -14,7 +14,7 @@ from ..core import storage
 from ..core.db import db
 from ..core.i18n import from_local
 from ..core.web import get_or_404, refuse, xlsx_download
-from ..organisations.models import ReviewUnit
+from ..organisations.models import Region, ReviewUnit
 from ..people import operations as people_ops
 from ..people.models import OperationType, PersonnelCategory
 from . import appeals as appeal_ops
@@ -95,11 +95,8 @@ def apply():
 
 
 def _application_visible(application: ExamApplication) -> None:
-    if application.person_id == current_user.person_id or current_user.holds("application.review") \
-            or current_user.can("exam.results", application.person.employer) \
-            or (application.center is not None and current_user.can("exam.apply_for", application.center)):
-        return
-    refuse(403, _("This application is outside what you may see."))
+    if not application.can_view(current_user):
+        refuse(403, _("This application is outside what you may see."))
 
 
 @bp.route("/exams/applications/<int:application_id>", methods=["GET", "POST"])
@@ -112,7 +109,7 @@ def application(application_id: int):
     may_review = unit is not None and item.status is ApplicationStatus.SUBMITTED and \
         item.review_by(unit[0]) is None and app_ops.conflict_of_interest(item, current_user) is None
     if request.method == "POST":
-        if not current_user.holds("application.review"):
+        if not item.can_review(current_user):
             refuse(403, _("Only reviewers review applications."))
         if form.validate_on_submit():
             try:
@@ -156,9 +153,7 @@ def _need_scheduler() -> None:
 
 def _visible_sessions():
     query = select(ExamSession).order_by(ExamSession.starts_at.desc())
-    if current_user.holds("exam.schedule") or current_user.holds("exam.results"):
-        return db.session.scalars(query).all()
-    return [s for s in db.session.scalars(query) if s.can_proctor(current_user)]
+    return [s for s in db.session.scalars(query) if s.can_view(current_user)]
 
 
 @bp.get("/exams/sessions")
@@ -179,17 +174,28 @@ def new_session():
     blueprints = db.session.scalars(select(PaperBlueprint).where(PaperBlueprint.purpose == "exam")
                                     .order_by(PaperBlueprint.name)).all()
     form.blueprint_id.choices = [(b.id, b.name) for b in blueprints]
+    # The exam site's region, chosen by whoever schedules (they know where the site is); the
+    # owning unit's own region (the province, for the two reviewing units) is the default.
+    regions = db.session.scalars(select(Region).order_by(Region.path)).all()
+    form.region_id.choices = [(r.id, r.full_name) for r in regions]
+    unit = app_ops.reviewer_unit(current_user)
+    if not form.is_submitted() and unit is not None:
+        form.region_id.data = unit[1].region_id
     if form.validate_on_submit():
         blueprint = db.session.get(PaperBlueprint, form.blueprint_id.data)
+        region = db.session.get(Region, form.region_id.data) if form.region_id.data else None
         try:
             if blueprint is None:
                 raise ExamError(_("Choose a blueprint."))
+            if region is None:
+                raise ExamError(_("Choose the region of the exam site."))
             created = session_ops.create_session(
                 name=form.name.data, site=form.site.data, room=form.room.data,
                 starts_at=from_local(form.starts_at.data),
                 category=PersonnelCategory(form.category.data),
                 operation_type=OperationType(form.operation_type.data) if form.operation_type.data
-                else None, blueprint=blueprint, seats=form.seats.data, actor=current_user)
+                else None, blueprint=blueprint, seats=form.seats.data, actor=current_user,
+                region=region)
         except ExamError as exc:
             form.form_errors.append(str(exc))
         else:
@@ -198,8 +204,7 @@ def new_session():
 
 
 def _session_visible(session: ExamSession) -> None:
-    if not (session.can_proctor(current_user) or current_user.holds("exam.schedule")
-            or current_user.holds("exam.results")):
+    if not session.can_view(current_user):
         refuse(403, _("This session is outside what you may see."))
 
 
@@ -209,25 +214,28 @@ def session(session_id: int):
     item = get_or_404(ExamSession, session_id, _("No such session."))
     _session_visible(item)
     waiting = []
-    if current_user.holds("exam.schedule"):
+    can_schedule = item.can_schedule(current_user)
+    if can_schedule:
         waiting = [a for a in db.session.scalars(select(ExamApplication).where(
             ExamApplication.status == ApplicationStatus.APPROVED,
             ExamApplication.category == item.category,
             ExamApplication.operation_type == item.operation_type))
             if app_ops.seatable(a)[0] and all(t.person_id != a.person_id for t in item.attempts)]
     proctors = [u for u in db.session.scalars(select(User).order_by(User.username))
-                if session_ops.proctor_unit(u) is not None] if current_user.holds("exam.schedule") else []
+                if session_ops.proctor_unit(u) is not None] if can_schedule else []
     return render_template("exams/session.html", item=item, waiting=waiting, proctors=proctors,
                            seats=session_ops.seat_states(item),
-                           is_proctor=item.can_proctor(current_user),
-                           can_schedule=current_user.holds("exam.schedule"))
+                           is_proctor=item.can_proctor(current_user), can_schedule=can_schedule)
 
 
-def _session_action(session_id: int, action, proctors_only: bool = False):
+def _session_action(session_id: int, action, proctors_only: bool = False,
+                    schedulers_only: bool = False):
     item = get_or_404(ExamSession, session_id, _("No such session."))
     _session_visible(item)
     if proctors_only and not item.can_proctor(current_user):
         refuse(403, _("Only the room's two proctors act in it."))
+    if schedulers_only and not item.can_schedule(current_user):
+        refuse(403, _("Only the reviewers of the unit that runs this session schedule it."))
     try:
         action(item)
     except ExamError as exc:
@@ -242,20 +250,30 @@ def _form_id(name: str) -> int:
     return value
 
 
+def _need_session_scheduler(session_id: int) -> None:
+    """Asked of the session before the form is read, so a refusal says nothing about it."""
+    item = get_or_404(ExamSession, session_id, _("No such session."))
+    _session_visible(item)
+    if not item.can_schedule(current_user):
+        refuse(403, _("Only the reviewers of the unit that runs this session schedule it."))
+
+
 @bp.post("/exams/sessions/<int:session_id>/proctors")
 @login_required
 def assign_proctor(session_id: int):
-    _need_scheduler()
+    _need_session_scheduler(session_id)
     user = get_or_404(User, _form_id("user_id"), _("No such account."))
-    return _session_action(session_id, lambda s: session_ops.assign_proctor(s, user, actor=current_user))
+    return _session_action(session_id, lambda s: session_ops.assign_proctor(s, user, actor=current_user),
+                           schedulers_only=True)
 
 
 @bp.post("/exams/sessions/<int:session_id>/seats")
 @login_required
 def seat(session_id: int):
-    _need_scheduler()
+    _need_session_scheduler(session_id)
     application = get_or_404(ExamApplication, _form_id("application_id"), _("No such application."))
-    return _session_action(session_id, lambda s: session_ops.seat(s, application, actor=current_user))
+    return _session_action(session_id, lambda s: session_ops.seat(s, application, actor=current_user),
+                           schedulers_only=True)
 
 
 @bp.post("/exams/sessions/<int:session_id>/open")
@@ -327,9 +345,7 @@ def client(attempt_id: int):
 
 
 def _practical_visible(item) -> None:
-    if not (any(e.user_id == current_user.id for e in item.examiners)
-            or current_user.holds("exam.schedule") or current_user.can("exam.results", item.person.employer)
-            or item.person_id == current_user.person_id):
+    if not item.can_view(current_user):
         refuse(403, _("This practical exam is outside what you may see."))
 
 
@@ -437,7 +453,8 @@ def appeal(attempt_id: int):
 def appeals():
     if not current_user.holds("application.review"):
         refuse(403, _("Only reviewers review applications."))
-    return render_template("exams/appeals.html", appeals=appeal_ops.open_appeals())
+    return render_template("exams/appeals.html", appeals=[
+        a for a in appeal_ops.open_appeals() if a.can_decide(current_user)])
 
 
 @bp.post("/exams/appeals/<int:appeal_id>/decide")
@@ -446,6 +463,8 @@ def decide_appeal(appeal_id: int):
     if not current_user.holds("application.review"):
         refuse(403, _("Only reviewers review applications."))
     item = get_or_404(ExamAppeal, appeal_id, _("No such appeal."))
+    if not item.can_decide(current_user):
+        refuse(403, _("Only reviewers review applications."))
     decision = request.form.get("decision")
     if decision not in ("uphold", "dismiss"):
         refuse(400, _("Uphold or dismiss the appeal."))

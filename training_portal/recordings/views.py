@@ -53,10 +53,7 @@ def _can_see(recording: Recording) -> str | None:
         classroom = db.session.get(Classroom, recording.classroom_id)
         return _place_label(classroom, None) if classroom.can_view(current_user) else None
     session = db.session.get(ExamSession, recording.exam_session_id)
-    if session.can_proctor(current_user) or current_user.holds("exam.schedule") \
-            or current_user.holds("exam.results"):
-        return _place_label(None, session)
-    return None
+    return _place_label(None, session) if session.can_view(current_user) else None
 
 
 def _recording_visible(recording: Recording) -> str:
