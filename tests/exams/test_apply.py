@@ -99,3 +99,7 @@ def test_a_linked_candidate_is_applied_for_through_the_page(users, app, login_na
     db.session.expire_all()
     application = db.session.scalar(select(ExamApplication).where(ExamApplication.person_id == ours.id))
     assert application.submitted_by_id == users[login_name].id
+    # The other side of the act: whoever applied reads the application they were sent to.
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert ours.name in page.get_data(as_text=True)

@@ -88,6 +88,7 @@ class ExamApplication(db.Model):
         return (user.person_id is not None and user.person_id == self.person_id) \
             or self.can_review(user) \
             or user.can("exam.results", self.person.employer) \
+            or user.can("exam.apply_for", self.person.employer) \
             or (self.center is not None and user.can("exam.apply_for", self.center))
 
     def can_review(self, user) -> bool:
