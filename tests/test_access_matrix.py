@@ -129,9 +129,12 @@ MATRIX |= {
     ("exams.mine", "GET"): everyone(200),
     ("exams.apply", "GET"): everyone(200),
     ("exams.apply", "POST"): everyone(422),  # empty form
-    ("exams.application", "GET"): only({r: 200 for r in (*REVIEWERS, *REGULATORS, "trainee")}, 403),
+    # The trainee works at the Gujiao mine: its safety officer applies for and follows them.
+    ("exams.application", "GET"): only({r: 200 for r in (*REVIEWERS, *REGULATORS, "trainee",
+                                                         "mine_officer")}, 403),
     ("exams.application", "POST"): only({r: 422 for r in REVIEWERS}, 403),
-    ("exams.evidence_file", "GET"): only({r: 404 for r in (*REVIEWERS, *REGULATORS, "trainee")}, 403),
+    ("exams.evidence_file", "GET"): only({r: 404 for r in (*REVIEWERS, *REGULATORS, "trainee",
+                                                           "mine_officer")}, 403),
     ("exams.reviews", "GET"): only({r: 200 for r in REVIEWERS}, 403),
     ("exams.sessions", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
     ("exams.new_session", "GET"): only({r: 200 for r in REVIEWERS}, 403),
@@ -157,7 +160,7 @@ MATRIX |= {
     # Its candidate works at a mine outside the Gujiao county; its sitting is the education center's.
     ("exams.practical", "GET"): only({r: 200 for r in (*SESSION_OWNERS, *PROCTORS, "regulator")}, 403),
     ("exams.practical", "POST"): only({r: 409 for r in PROCTORS}, 403),  # no scores sent
-    ("exams.practical_third", "POST"): only({r: 400 for r in REVIEWERS}, 403),
+    ("exams.practical_third", "POST"): only({r: 400 for r in SESSION_OWNERS}, 403),  # nobody chosen
     ("exams.appeal", "POST"): only({"trainee": 409}, 403),  # the attempt was not terminated
     ("exams.appeals", "GET"): only({r: 200 for r in REVIEWERS}, 403),
     ("exams.decide_appeal", "POST"): only({r: 404 for r in REVIEWERS}, 403),  # no such appeal
