@@ -13,7 +13,7 @@ from sqlalchemy import select
 from proctoring.models import Recording, RecordingEvent
 from training_portal.accounts import operations as account_ops
 from training_portal.certificates.models import Certificate, CertificateBatch
-from training_portal.core import storage
+from training_portal.core import audit, storage
 from training_portal.core.db import db, utcnow
 from training_portal.core.permissions import Role
 from training_portal.demo.seed import DEMO_COURSE
@@ -21,7 +21,7 @@ from training_portal.exams import applications as app_ops
 from training_portal.exams import attempts
 from training_portal.exams import practical as practical_ops
 from training_portal.exams import sessions as session_ops
-from training_portal.exams.models import ExamApplication, ExamAttempt, ExamSession
+from training_portal.exams.models import ExamApplication, ExamAttempt, ExamSession, PracticalExam
 from training_portal.organisations.models import Classroom, MineEnterprise, Organisation, Region
 from training_portal.people.models import Person
 from training_portal.training.models import Course
@@ -35,6 +35,7 @@ from .exams.conftest import (
     approved,
     gas_inspectors,
     new_session,
+    passed_practical,
     seated,
     users_by_name,
 )
@@ -317,3 +318,25 @@ def test_the_scheduling_form_gives_the_sitting_its_owner_and_its_sites_region(ap
         f"/exams/sessions/{created.id}").status_code == 403
     assert _client(app, "regulator", "demo-pass-2026").get(
         f"/exams/sessions/{created.id}").status_code == 200
+
+
+def test_the_other_units_reviewer_does_not_run_a_sittings_practical(app, demo):
+    """A practical exam follows its written sitting: the unit that owns the sitting schedules
+    it and chooses its third examiner; the other unit's reviewer neither lists it nor acts."""
+    users = users_by_name()
+    practical = passed_practical(users)  # its sitting is the education center's
+    client = _client(app, "reviewer_dept", "demo-pass-2026")
+    assert f"/exams/practicals/{practical.id}\"" not in client.get("/exams/practicals").text
+    before = audit.entry_count()
+    response = client.post(f"/exams/practicals/{practical.id}/third",
+                           data={"examiner": users["proctor_dept"].id})
+    assert response.status_code == 403
+    response = client.post("/exams/practicals", data={
+        "attempt_id": practical.written_attempt_id, "examiner1": users["proctor_center"].id,
+        "examiner2": users["proctor_dept"].id})
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert audit.entry_count() == before
+    assert [e.role for e in db.session.get(PracticalExam, practical.id).examiners] == ["first", "second"]
+    owner = _client(app, "reviewer_center", "demo-pass-2026")
+    assert f"/exams/practicals/{practical.id}\"" in owner.get("/exams/practicals").text

@@ -85,6 +85,8 @@ def third_examiner_choices(practical: PracticalExam) -> list[User]:
 
 
 def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
+    if not written.session.can_schedule(actor):
+        raise ExamError(_l("Only the unit that owns the sitting schedules its practical exams."))
     if written.passed is not True or written.state not in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT) \
             or not written.session.results_published:
         raise ExamError(_l("The practical exam comes only after a passed, published written exam."))
@@ -173,6 +175,8 @@ def _final(practical: PracticalExam, total: float, critical_failed: bool, actor)
 
 
 def add_third(practical: PracticalExam, examiner, *, actor) -> None:
+    if not practical.written_attempt.session.can_schedule(actor):
+        raise ExamError(_l("Only the unit that owns the sitting schedules its practical exams."))
     if practical.status is not PracticalStatus.NEEDS_THIRD:
         raise ExamError(_l("A third examiner decides only when the two differ too much."))
     if examiner.id not in {u.id for u in third_examiner_choices(practical)}:

@@ -358,20 +358,24 @@ def practicals():
     if request.method == "POST":
         _need_scheduler()
         written = get_or_404(ExamAttempt, _form_id("attempt_id"), _("No such seat."))
+        if not written.session.can_schedule(current_user):
+            refuse(403, _("Only the unit that owns the sitting schedules its practical exams."))
         examiners = [get_or_404(User, _form_id(f"examiner{k}"), _("No such account.")) for k in (1, 2)]
         try:
             created = practical_ops.create(written, examiners, actor=current_user)
         except ExamError as exc:
             refuse(409, exc)
         return redirect(url_for("exams.practical", practical_id=created.id))
-    items = db.session.scalars(select(PracticalExam).order_by(PracticalExam.id.desc())).all()
-    if not schedule:
-        items = [p for p in items if any(e.user_id == current_user.id for e in p.examiners)]
+    # Each practical asked itself: its examiners and the unit that owns its sitting see it.
+    items = [p for p in db.session.scalars(select(PracticalExam).order_by(PracticalExam.id.desc()))
+             if any(e.user_id == current_user.id for e in p.examiners)
+             or p.written_attempt.session.can_schedule(current_user)]
     ready = []
     if schedule:
         taken = set(db.session.scalars(select(PracticalExam.written_attempt_id)))
         ready = [a for a in db.session.scalars(select(ExamAttempt).where(ExamAttempt.passed.is_(True)))
-                 if a.id not in taken and a.session.results_published and a.application.operation_type]
+                 if a.id not in taken and a.session.results_published and a.application.operation_type
+                 and a.session.can_schedule(current_user)]
     examiners = [(u, session_ops.proctor_unit(u)[0]) for u in practical_ops.examiner_choices()] \
         if schedule else []
     # One examiner from each unit, preselected: what the policy asks by default.
@@ -396,7 +400,7 @@ def practical(practical_id: int):
         return redirect(url_for("exams.practical", practical_id=item.id))
     mine = next((e for e in item.examiners if e.user_id == current_user.id), None) \
         if practical_ops.can_score(item, current_user) else None
-    can_schedule = current_user.holds("exam.schedule")
+    can_schedule = item.written_attempt.session.can_schedule(current_user)
     # The same list add_third checks against: only the eligible are offered.
     choices = practical_ops.third_examiner_choices(item) \
         if can_schedule and item.status is PracticalStatus.NEEDS_THIRD else []
@@ -409,8 +413,9 @@ def practical(practical_id: int):
 @bp.post("/exams/practicals/<int:practical_id>/third")
 @login_required
 def practical_third(practical_id: int):
-    _need_scheduler()
     item = get_or_404(PracticalExam, practical_id, _("No such practical exam."))
+    if not item.written_attempt.session.can_schedule(current_user):
+        refuse(403, _("Only the unit that owns the sitting schedules its practical exams."))
     examiner = get_or_404(User, _form_id("examiner"), _("No such account."))
     try:
         practical_ops.add_third(item, examiner, actor=current_user)
