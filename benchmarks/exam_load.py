@@ -7,8 +7,8 @@ to a bare JSON endpoint of the same app under the same server (the anchor). Prin
   noisy machine then weighs on both alike), their p50/p99 at that saturation, and the CPU
   each kind of request costs the portal, PostgreSQL and this client (all on this machine,
   so a save's database and client costs come out of the same cores as the portal's);
-  each worker process reads an attempt's paper shape on its first save of it (one query
-  more), so few --rounds weigh those first saves more than a sitting does: a 120-minute
+  each worker process reads an attempt's owner and paper shape on its first save of it
+  (two queries more), so few --rounds weigh those first saves more than a sitting does: a 120-minute
   sitting is 240 saves per candidate; the default 60 rounds is a quarter of one, with the
   first saves at most workers/60 of all (printed), against workers/240 in a sitting;
 - paced: the candidates' 30-second save cycle compressed (10x by default: 333 saves/s for
@@ -368,7 +368,7 @@ def main() -> None:
         save_rate = describe(f"answer saves ({args.candidates} candidates)", saves, saves_wall)
         print(saves_cost.describe())
         first = min(args.workers, args.rounds) * len(clients)
-        print(f"{'':<28} of them a worker's first of its attempt (one query more): at most {first:,} "
+        print(f"{'':<28} of them a worker's first of its attempt (two queries more): at most {first:,} "
               f"of {args.rounds * len(clients):,} ({first / (args.rounds * len(clients)):.1%}; "
               f"{args.workers / 240:.1%} in a 120-minute sitting)")
         print(f"saves/s relative to the bare endpoint: {save_rate / bare_rate:.2f}x (target >= 0.5x)")
