@@ -23,7 +23,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
                 instance_path=instance_path or str(root / "instance"))
     app.config.update(config_module.load(Path(app.instance_path), overrides))
 
-    from .core import audit, i18n, jobs, quick, web
+    from .core import audit, i18n, jobs, web
     from .core.db import db, ping_when_idle
 
     db.init_app(app)
@@ -88,7 +88,6 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     records.add_section("certificates", certificate_records.certificates_section, "certificates/_record.html")
     records.add_section("spot_tests", regulator_records.spot_tests_section,
                         "regulator/_record_spot_tests.html")
-    quick.init_app(app, exams_api.QUICK_ROUTES)
     if app.config["PROXY_HOPS"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],
                                 x_proto=app.config["PROXY_HOPS"])

@@ -60,6 +60,23 @@ def test_malformed_saves_are_refused_and_write_nothing(sitting, body):
     assert attempt.saved_seq == 0 and attempt.answers == {}
 
 
+@pytest.mark.parametrize("seq", [2**31, 2**63, 2**80, -1, 0, True, 1.0, 1.5, "1", None, [1]])
+def test_a_seq_outside_what_the_database_stores_is_a_400_with_the_reason(sitting, seq):
+    attempt, client = sitting
+    response = put(client, attempt, {"1": [0]}, seq)
+    assert response.status_code == 400, response.text
+    assert "2147483647" in response.get_json()["reason"]
+    db.session.refresh(attempt)
+    assert attempt.saved_seq == 0 and attempt.answers == {}
+
+
+def test_the_largest_seq_the_database_stores_is_saved(sitting):
+    attempt, client = sitting
+    assert put(client, attempt, {"1": [0]}, 2**31 - 1).get_json()["saved_seq"] == 2**31 - 1
+    db.session.refresh(attempt)
+    assert attempt.saved_seq == 2**31 - 1 and attempt.answers == {"1": [0]}
+
+
 def test_every_option_shown_can_be_chosen_and_none_beyond(sitting):
     attempt, client = sitting
     last = {str(i.position): [len(i.option_order) - 1] for i in attempt.paper.items}
@@ -136,7 +153,7 @@ def _end_by(how: str, app, client, candidate) -> None:
 @pytest.mark.parametrize("how", ["logged out", "idle", "too old", "deactivated"])
 def test_a_save_needs_a_live_session_of_the_candidate(sitting, app, how):
     attempt, client = sitting
-    assert put(client, attempt, {"1": [0]}, 1).status_code == 200  # the quick path knows it now
+    assert put(client, attempt, {"1": [0]}, 1).status_code == 200  # the log-in was live a moment ago
     candidate = db.session.scalar(select(User).where(User.person_id == attempt.person_id))
     _end_by(how, app, client, candidate)
     assert put(client, attempt, {"1": [1]}, 2).status_code == 401

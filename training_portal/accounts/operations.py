@@ -9,18 +9,17 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import joinedload
 
 from ..core import audit
-from ..core.db import Prepared, UTCDateTime, db, utcnow
+from ..core.db import UTCDateTime, db, utcnow
 from ..core.permissions import ROLE_ORGANISATION_KIND, Role
 from ..organisations.models import Organisation
 from ..people.models import Person
@@ -176,10 +175,10 @@ def load_session(token: str) -> User | None:
 
 
 KEEP_ALIVE = timedelta(seconds=60)
-_kept_alive: dict[str, datetime] = {}
 _sessions = AuthSession.__table__
-# The person of a live session (the rules of ``load_session``), built once: the busiest request
-# asks it inside its own statement with the parameters of ``live_session_params``.
+# The person of a live session (the rules of ``load_session``), built once: the answer save
+# asks it inside its own statement with the parameters of ``live_session_params``, so that a
+# log-in ended after the request loaded it stores nothing.
 LIVE_SESSION_PERSON = (
     select(User.__table__.c.person_id)
     .join(_sessions, _sessions.c.user_id == User.__table__.c.id)
@@ -188,27 +187,13 @@ LIVE_SESSION_PERSON = (
            _sessions.c.created_at >= bindparam("session_oldest", type_=UTCDateTime()),
            User.__table__.c.active.is_(True))
     .scalar_subquery())
-_KEEP_ALIVE = Prepared(
-    update(_sessions)
-    .where(_sessions.c.token_hash == bindparam("session_hash"),
-           _sessions.c.last_seen_at >= bindparam("session_idle", type_=UTCDateTime()),
-           _sessions.c.last_seen_at < bindparam("stale", type_=UTCDateTime()))
-    .values(last_seen_at=bindparam("now", type_=UTCDateTime())))
 
 
-def live_session_params(run: Callable[[Prepared, dict], list], token: str, now: datetime) -> dict:
-    """The parameters of ``LIVE_SESSION_PERSON`` for this token. Keeps the session alive as
-    ``load_session`` does, at most once a minute per process, through ``run`` (see
-    ``core.db.autocommit_run``)."""
-    hashed = _token_hash(token)
+def live_session_params(token: str | None, now: datetime) -> dict:
+    """The parameters of ``LIVE_SESSION_PERSON`` for this token (None: no log-in at all)."""
     idle, oldest = _session_limits(now)
-    if now - _kept_alive.get(hashed, idle) > KEEP_ALIVE:
-        if len(_kept_alive) > 100_000:
-            _kept_alive.clear()
-        _kept_alive[hashed] = now
-        run(_KEEP_ALIVE, {"session_hash": hashed, "session_idle": idle,
-                          "stale": now - KEEP_ALIVE, "now": now})
-    return {"session_hash": hashed, "session_idle": idle, "session_oldest": oldest}
+    return {"session_hash": _token_hash(token) if token else None, "session_idle": idle,
+            "session_oldest": oldest}
 
 
 def end_session(token: str | None) -> None:

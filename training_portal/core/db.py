@@ -7,12 +7,10 @@ the CLI command or the Celery task; operations only flush.
 from __future__ import annotations
 
 import enum
-import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import NamedTuple
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Enum, MetaData, event, select
@@ -92,101 +90,6 @@ def in_chunks(values, size: int = 10_000) -> Iterator[list]:
     values = list(values)
     for start in range(0, len(values), size):
         yield values[start:start + size]
-
-
-class _Compiled(NamedTuple):
-    sql: str
-    order: list[str] | None  # parameter names in order, for a positional paramstyle
-    constants: dict          # values bound in the statement itself
-    binds: dict              # parameter name -> the driver value of a Python value
-    results: list | None     # per column: the Python value of a driver value; None: as they are
-
-
-class Prepared:
-    """A statement SQLAlchemy compiles once per dialect, for ``autocommit_run`` to hand to the
-    driver as it is: the busiest statements skip what each ``execute`` costs (the statement's
-    cache key, an execution context, a result object), which is most of a small request."""
-
-    def __init__(self, statement) -> None:
-        self.statement = statement
-        self._compiled: dict[str, _Compiled] = {}
-
-    def for_dialect(self, dialect) -> _Compiled:
-        known = self._compiled.get(dialect.name)
-        if known is None:
-            compiled = self.statement.compile(dialect=dialect)
-            binds = {name: bind.type.dialect_impl(dialect).bind_processor(dialect)
-                     for name, bind in compiled.binds.items()}
-            results = [column.type.dialect_impl(dialect).result_processor(dialect, None)
-                       for column in getattr(self.statement, "exported_columns", ())]
-            known = self._compiled[dialect.name] = _Compiled(
-                compiled.string, compiled.positiontup if dialect.positional else None,
-                {name: bind.effective_value for name, bind in compiled.binds.items()
-                 if not bind.required},
-                {name: process for name, process in binds.items() if process},
-                results if any(results) else None)
-        return known
-
-
-def _as_sqlalchemy_error(exc: Exception, dialect, lost: bool) -> sa_exc.DBAPIError:
-    """The driver's error as SQLAlchemy raises it: an OperationalError for a database that is
-    gone, and so on, which the portal's handlers know."""
-    return sa_exc.DBAPIError.instance(None, None, exc, dialect.loaded_dbapi.Error,
-                                      connection_invalidated=lost, dialect=dialect)
-
-
-@contextmanager
-def autocommit_run(engine) -> Iterator[Callable[[Prepared, dict], list[tuple]]]:
-    """``run(prepared, params) -> rows`` on a pooled connection of its own on which each
-    statement commits by itself: for a request whose whole write is one statement, it spares
-    BEGIN and COMMIT. It sees nothing of ``db.session``'s transaction. A connection the driver
-    reports lost is thrown away, as SQLAlchemy would."""
-    dialect = engine.dialect
-    try:
-        pooled = engine.raw_connection()
-    except dialect.loaded_dbapi.Error as exc:  # the database cannot be reached
-        raise _as_sqlalchemy_error(exc, dialect, lost=True) from exc
-    connection = pooled.dbapi_connection
-    cursor = None
-
-    def run(prepared: Prepared, params: dict) -> list[tuple]:
-        compiled = prepared.for_dialect(dialect)
-        values = compiled.constants | params
-        for name, process in compiled.binds.items():
-            values[name] = process(values[name])
-        execute(compiled.sql,
-                values if compiled.order is None else [values[name] for name in compiled.order])
-        rows = cursor.fetchall() if cursor.description else []
-        if compiled.results is None:  # nothing to convert (or a text statement: nothing known)
-            return [tuple(row) for row in rows]
-        return [tuple(process(v) if process else v
-                      for process, v in zip(compiled.results, row, strict=True)) for row in rows]
-
-    try:
-        dialect.set_isolation_level(connection, "AUTOCOMMIT")
-        cursor = connection.cursor()
-        # psycopg prepares a statement on the server from its first run, not its fifth: in
-        # PostgreSQL's planning of the save's statement, its plan kept ready halves the CPU the
-        # database spends on it (0.32 -> 0.16 ms measured; psycopg's own threshold left it at
-        # 0.32). sqlite3 keeps its statements compiled by itself.
-        execute = functools.partial(cursor.execute, prepare=True) if dialect.driver == "psycopg" \
-            else cursor.execute
-        yield run
-    except dialect.loaded_dbapi.Error as exc:
-        lost = dialect.is_disconnect(exc, connection, cursor)
-        if lost:
-            pooled.invalidate(exc)
-        raise _as_sqlalchemy_error(exc, dialect, lost) from exc
-    finally:
-        try:
-            if pooled.is_valid:
-                if cursor is not None:
-                    cursor.close()
-                dialect.reset_isolation_level(connection)
-        except dialect.loaded_dbapi.Error as exc:
-            pooled.invalidate(exc)
-        finally:
-            pooled.close()
 
 
 IDLE_BEFORE_PING_S = 1.0

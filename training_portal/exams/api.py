@@ -13,7 +13,6 @@ from sqlalchemy import select
 from question_bank import assembly
 
 from ..core.db import db
-from ..core.quick import QuickRequest
 from ..core.web import get_or_404, refuse
 from . import attempts as ops
 from . import sessions as session_ops
@@ -97,40 +96,20 @@ def start(attempt_id: int):
     return jsonify(_attempt_json(item))
 
 
-def quick_save(request: QuickRequest, attempt_id: str) -> dict | None:
-    """The busiest request of a sitting, answered before Flask (see ``core.quick``): a save
-    that can be stored is one UPDATE, the log-in checked inside it. Anything else goes to
-    ``save`` below, which answers with the reason."""
-    session = request.session()
-    token = session and request.login_token(session)
-    if not token or not request.csrf_passes(session):
-        return None
-    body = request.json()
-    if not isinstance(body, dict) or not _whole_number(body.get("seq")):
-        return None
-    stored = ops.save_answers_in_session(int(attempt_id), token, body.get("answers"), body["seq"],
-                                         request.cookies.get(ops.DEVICE_COOKIE))
-    return None if stored is None else {"saved_seq": stored[0], "remaining_s": stored[1]}
-
-
-def _whole_number(seq: object) -> bool:
-    return isinstance(seq, int) and not isinstance(seq, bool) and seq >= 1
-
-
-QUICK_ROUTES = [("PUT", r"/api/attempts/([0-9]+)/answers", quick_save)]
-
-
 @bp.put("/attempts/<int:attempt_id>/answers")
 @login_required
 def save(attempt_id: int):
-    """The save ``quick_save`` handed on: a refusal with its reason, or a save it could not
-    make (an older seq, the database busy a moment)."""
-    body = request.get_json(silent=True)
+    """The busiest request of a sitting, a route like any other: Flask's session, Flask-Login
+    and Flask-WTF's CSRF check have passed before it runs. What never changes of an attempt
+    is remembered by the process, so a save is its one UPDATE, the log-in checked again
+    inside it."""
     known = ops.owner_and_paper(attempt_id)
     if known is None or current_user.person_id is None or known[0] != current_user.person_id:
         refuse(404, _("No such attempt."))
-    if not isinstance(body, dict) or not _whole_number(body.get("seq")):
-        refuse(400, _("Send {\"answers\": {…}, \"seq\": n} with n a whole number from 1."))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not ops.valid_seq(body.get("seq")):
+        refuse(400, _("Send {\"answers\": {…}, \"seq\": n} with n a whole number from 1 to "
+                      "%(most)d.", most=ops.MAX_SEQ))
     if known[1] is None:
         refuse(409, _("The exam has not started."))
     try:
@@ -138,8 +117,10 @@ def save(attempt_id: int):
     except ValueError as exc:
         refuse(400, str(exc))
     try:
-        saved, remaining = ops.save_answers(attempt_id, known[0], answers, body["seq"],
-                                            request.cookies.get(ops.DEVICE_COOKIE))
+        saved, remaining = ops.save_answers(attempt_id, current_user.session_token, answers,
+                                            body["seq"], request.cookies.get(ops.DEVICE_COOKIE))
+    except ops.LoggedOut as exc:
+        refuse(401, exc)
     except ops.AttemptClosed as exc:
         refuse(409, exc)
     return jsonify({"saved_seq": saved, "remaining_s": remaining})

@@ -18,13 +18,18 @@ from question_bank.models import PaperItem
 
 from ..accounts import operations as accounts
 from ..core import audit, policy
-from ..core.db import Prepared, autocommit_run, db, utcnow
+from ..core.db import db, utcnow
 from .applications import ExamError
 from .models import AttemptState, ExamAttempt, IdentityCheck, SessionStatus
 
 
 class AttemptClosed(ExamError):
     """The attempt takes no more answers (submitted, timed out, paused, terminated)."""
+
+
+class LoggedOut(ExamError):
+    """The log-in ended (logged out, idled out, too old, account deactivated) before the save
+    was stored."""
 
 
 DEVICE_COOKIE = "exam_device"
@@ -82,14 +87,17 @@ def start(attempt: ExamAttempt, *, candidate) -> None:
 
 
 # What never changes once a paper is drawn, remembered by the process so that the busiest
-# request of a sitting (the save) needs no query but its UPDATE: attempt id -> (person id,
-# paper id), and paper id -> {question id: number of options}.
+# request of a sitting (the save) needs no query of its own but its UPDATE: attempt id ->
+# (person id, paper id), and paper id -> {question id: number of options}.
 _owners: dict[int, tuple[int, int]] = {}
 _shapes: dict[int, dict[str, int]] = {}
 
 
 # The number of options of a paper item, counted by the database: no JSON to decode.
 _OPTIONS = func.json_array_length(PaperItem.option_order).label("options")
+
+# The largest seq the database stores (saved_seq is a 32-bit integer column).
+MAX_SEQ = 2**31 - 1
 
 
 def _remember(cache: dict, key: int, value) -> None:
@@ -129,33 +137,14 @@ def owner_and_paper(attempt_id: int) -> tuple[int, int | None] | None:
     return row.person_id, row.paper_id
 
 
-_ATTEMPT_SHAPE = Prepared(
-    select(ExamAttempt.person_id, ExamAttempt.paper_id, PaperItem.position, _OPTIONS)
-    .join(PaperItem, PaperItem.paper_id == ExamAttempt.paper_id)
-    .where(ExamAttempt.id == bindparam("attempt_id")))
-
-
-def _sheet_shape(attempt_id: int, run) -> dict[str, int] | None:
-    """The shape of the attempt's paper (None before it is drawn): one query if not known."""
-    known = _owners.get(attempt_id)
-    if known is not None and (shape := _shapes.get(known[1])) is not None:
-        return shape
-    rows = run(_ATTEMPT_SHAPE, {"attempt_id": attempt_id})
-    if not rows:
-        return None
-    person_id, paper_id = rows[0][:2]
-    _remember(_owners, attempt_id, (person_id, paper_id))
-    shape = {str(position): options for _, _, position, options in rows}
-    _remember(_shapes, paper_id, shape)
-    return shape
+def valid_seq(seq: object) -> bool:
+    """A save's seq: a whole number (not a bool, not a float) that the database can store."""
+    return isinstance(seq, int) and not isinstance(seq, bool) and 1 <= seq <= MAX_SEQ
 
 
 def validate_answers(paper_id: int, answers: object) -> dict[str, list[int]]:
     """The answer sheet as the client sent it, checked against the paper; ValueError if bad."""
-    return _checked_sheet(_paper_shape(paper_id), answers)
-
-
-def _checked_sheet(options: dict[str, int], answers: object) -> dict[str, list[int]]:
+    options = _paper_shape(paper_id)
     if not isinstance(answers, dict):
         raise ValueError("answers must be an object keyed by question id")
     clean: dict[str, list[int]] = {}
@@ -169,13 +158,16 @@ def _checked_sheet(options: dict[str, int], answers: object) -> dict[str, list[i
     return clean
 
 
-def _conditional_save(owner):
-    """Store the sheet only if the attempt is ``owner``'s, answering, before its deadline, on
-    its PC and the seq is newer; the database checks it all in this one statement."""
+def _conditional_save():
+    """Store the sheet only for a live log-in of the attempt's candidate, while the attempt is
+    answering, before its deadline, on its PC, and if the seq is newer: the database checks it
+    all in this one statement, so a log-in ended or a submit made a moment before the save
+    leaves nothing stored."""
     table = ExamAttempt.__table__
     now = bindparam("now", type_=table.c.deadline.type)
     return (update(table)
-            .where(table.c.id == bindparam("attempt_id"), table.c.person_id == owner,
+            .where(table.c.id == bindparam("attempt_id"),
+                   table.c.person_id == accounts.LIVE_SESSION_PERSON,
                    table.c.state == AttemptState.ANSWERING, table.c.deadline > now,
                    table.c.saved_seq < bindparam("seq"),
                    table.c.device_hash.is_(None) | (table.c.device_hash == bindparam("device")))
@@ -184,25 +176,19 @@ def _conditional_save(owner):
             .returning(table.c.deadline))
 
 
-_SAVE_AS_PERSON = _conditional_save(bindparam("owner"))
-# Compiled once: the busiest statement of a sitting.
-_SAVE_IN_SESSION = Prepared(_conditional_save(accounts.LIVE_SESSION_PERSON))
+_SAVE = _conditional_save()
 
 
-def _save_params(attempt_id: int, answers: dict[str, list[int]], seq: int, device: str | None,
-                 now: datetime) -> dict:
-    return {"attempt_id": attempt_id, "seq": seq, "device": device_hash(device), "sheet": answers,
-            "now": now}
-
-
-def save_answers(attempt_id: int, person_id: int, answers: dict[str, list[int]],
+def save_answers(attempt_id: int, session_token: str | None, answers: dict[str, list[int]],
                  seq: int, device: str | None = None) -> tuple[int, int]:
     """Store the whole answer sheet if ``seq`` is newer than what is stored; return the
-    stored seq and the remaining seconds. Raises AttemptClosed after submission, the
-    deadline, or during a pause."""
+    stored seq and the remaining seconds. ``session_token`` is the candidate's log-in
+    (``User.session_token``). Raises AttemptClosed after submission, the deadline, or during
+    a pause, and LoggedOut when the log-in ended before the save."""
     now = utcnow()
-    deadline = db.session.execute(_SAVE_AS_PERSON, {"owner": person_id} | _save_params(
-        attempt_id, answers, seq, device, now)).scalar()
+    deadline = db.session.execute(_SAVE, accounts.live_session_params(session_token, now) | {
+        "attempt_id": attempt_id, "seq": seq, "device": device_hash(device), "sheet": answers,
+        "now": now}).scalar()
     if deadline is not None:
         return seq, max(0, int((deadline - now).total_seconds()))
     attempt = db.session.get(ExamAttempt, attempt_id, populate_existing=True)
@@ -210,28 +196,9 @@ def save_answers(attempt_id: int, person_id: int, answers: dict[str, list[int]],
         raise AttemptClosed(_l("This exam is running on another PC. A proctor can allow this one."))
     if attempt.state is not AttemptState.ANSWERING or attempt.deadline <= now:
         raise AttemptClosed(_closed_reason(attempt, now))
+    if attempt.saved_seq < seq:  # all else held: the log-in is what failed
+        raise LoggedOut(_l("Please log in."))
     return attempt.saved_seq, remaining_seconds(attempt, now)  # an older save arriving late
-
-
-def save_answers_in_session(attempt_id: int, session_token: str, answers: object, seq: int,
-                            device: str | None) -> tuple[int, int] | None:
-    """The exam client's save in one statement, the log-in included: (seq, remaining seconds)
-    when the sheet is stored; None for anything else (not the session's attempt, closed, an
-    older seq, a bad sheet), which the caller answers the long way, with the reason."""
-    # The request's one write is its UPDATE: it commits by itself, without the round trips of
-    # a BEGIN and a COMMIT around it.
-    with autocommit_run(db.engine) as run:
-        shape = _sheet_shape(attempt_id, run)
-        if shape is None:
-            return None
-        try:
-            clean = _checked_sheet(shape, answers)
-        except ValueError:
-            return None
-        now = utcnow()
-        stored = run(_SAVE_IN_SESSION, accounts.live_session_params(run, session_token, now)
-                     | _save_params(attempt_id, clean, seq, device, now))
-    return (seq, max(0, int((stored[0][0] - now).total_seconds()))) if stored else None
 
 
 def _closed_reason(attempt: ExamAttempt, now: datetime) -> str:
