@@ -126,7 +126,7 @@ def test_verify_over_a_full_demo_sitting_finds_a_rewritten_grade(app, demo):
             "practical.score", "certificate.issue"} <= actions, actions
     runner = app.test_cli_runner()
     result = runner.invoke(args=["audit", "verify"])
-    assert result.exit_code == 0 and result.output.startswith("ok: ")
+    assert result.exit_code == 0 and result.output.startswith("ok: "), result.output
     grade = db.session.scalar(select(AuditEntry).where(
         AuditEntry.action == "attempt.grade", AuditEntry.object_id == str(certificate.written_attempt_id)))
     db.session.execute(text("UPDATE audit_entries SET after = :v WHERE id = :id"),

@@ -188,7 +188,7 @@ def test_a_certificate_batch_killed_midway_completes_once(ctx, demo, workers):
     result = workers.send("certificates.issue_batch", [batch_id])
     _kill_mid_job(workers, result, lambda r: r.state == "STARTED" and time.sleep(0.3) is None, "batch")
     batch = _fresh(CertificateBatch, batch_id)
-    assert batch.status == "queued", "the batch finished before the kill"
+    assert batch.status in ("queued", "running"), "the batch finished before the kill"
 
     workers.start()
     assert result.get(timeout=180) == {"batch": batch_id, "certificates": len(people)}

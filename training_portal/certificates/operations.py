@@ -203,25 +203,66 @@ def start_batch(session: ExamSession) -> CertificateBatch:
     return batch
 
 
-def run_batch(batch: CertificateBatch, progress=None, chunk: int = 50) -> int:
-    """Issue and render every certificate the sitting earned; a re-run adds nothing twice."""
+def issue_batch(batch: CertificateBatch) -> list[int]:
+    """Issue (and audit) every certificate the sitting earned, nothing twice; the ids of the
+    batch's certificates in seat order. The caller commits this before rendering, so the
+    serial counters are held for the issuing alone."""
     attempts = db.session.scalars(
         select(ExamAttempt).where(ExamAttempt.session_id == batch.session_id).order_by(ExamAttempt.seat)
     ).all()
     eligible = [a for a in attempts if completed(a)[0]]
-    batch.status, batch.total = "running", len(eligible)
+    batch.status, batch.total, batch.failure = "running", len(eligible), ""
     certificates = [issue_for(a, batch=batch) for a in eligible]
-    done = 0
-    for start in range(0, len(certificates), chunk):
-        ensure_pdfs(certificates[start : start + chunk])
-        done = min(start + chunk, len(certificates))
-        batch.issued = done
-        if progress:
-            progress(done / max(len(certificates), 1))
-    batch.issued = len(certificates)
-    batch.status, batch.finished_at = "done", utcnow()
+    batch.issued = sum(1 for c in certificates if c.pdf_key is not None)
     db.session.flush()
-    return len(certificates)
+    return [c.id for c in certificates]
+
+
+def render_batch_chunk(batch: CertificateBatch, certificate_ids: list[int]) -> None:
+    """Render and store the PDFs of one chunk that have none yet (a re-run renders only what
+    is missing), and count what is done."""
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.id.in_(certificate_ids)).order_by(Certificate.id)
+    ).all()
+    ensure_pdfs(list(certificates))
+    batch.issued = db.session.scalar(
+        select(func.count(Certificate.id)).where(
+            Certificate.batch_id == batch.id, Certificate.pdf_key.is_not(None))
+    )
+    db.session.flush()
+
+
+def finish_batch(batch: CertificateBatch) -> None:
+    batch.issued = batch.total
+    batch.status, batch.finished_at, batch.failure = "done", utcnow(), ""
+    db.session.flush()
+
+
+def fail_batch(batch: CertificateBatch, reason: str) -> None:
+    """The job stopped: the batch says so (and why) until someone retries it."""
+    batch.status, batch.failure = "failed", reason[:300]
+    db.session.flush()
+    audit.record("certificate.batch_fail", batch, after={"failure": batch.failure})
+
+
+def retry_batch(batch: CertificateBatch, *, actor) -> None:
+    """Queue a failed batch again; the caller starts its job after the commit."""
+    if batch.status != "failed":
+        raise CertificateError(_l("Only a failed batch can be retried."))
+    batch.status, batch.failure = "queued", ""
+    db.session.flush()
+    audit.record("certificate.batch_retry", batch, actor=actor)
+
+
+def run_batch(batch: CertificateBatch, progress=None, chunk: int = 50) -> int:
+    """Issue and render in the caller's one transaction (the PDF of a single request)."""
+    ids = issue_batch(batch)
+    for start in range(0, len(ids), chunk):
+        render_batch_chunk(batch, ids[start : start + chunk])
+        if progress:
+            progress(min(start + chunk, len(ids)) / max(len(ids), 1))
+    finish_batch(batch)
+    return len(ids)
 
 
 # ----------------------------------------------------------------------------- the PDF

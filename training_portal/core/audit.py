@@ -26,8 +26,9 @@ from typing import Any
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from sqlalchemy import JSON, ForeignKey, String, func, select, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, ForeignKey, String, event, func, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.sql.elements import TextClause
 
 from .db import UTCDateTime, db, transaction, utcnow
 
@@ -103,16 +104,17 @@ def record(action: str, target: Any, *, actor: Any = None, organisation: Any = N
            before: Any = None, after: Any = None,
            target_type: str | None = None) -> AuditEntry:
     """Append one entry. ``target`` is a mapped object (flushed, so it has an id) or an id
-    with ``target_type``. The caller's transaction commits it together with the change."""
+    with ``target_type``. The caller's transaction commits it together with the change.
+
+    The entry is linked into the chain only when that transaction commits (or first reads the
+    trail itself): the chain's lock is then held for the commit alone, so no audited decision
+    waits behind a long transaction that wrote an entry early on."""
     if target_type is None:
         target_type = target.__tablename__
         target_id = target.id
     else:
         target_id = target
-    session = db.session
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
-    last_hash = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    session = db.session()
     entry = AuditEntry(
         created_at=utcnow(),
         actor_user_id=getattr(actor, "id", None),
@@ -123,12 +125,81 @@ def record(action: str, target: Any, *, actor: Any = None, organisation: Any = N
         action=action,
         before=_plain(before),
         after=_plain(after),
-        prev_hash=last_hash or GENESIS,
     )
-    entry.hash = entry.compute_hash()
-    session.add(entry)
-    session.flush()
+    innermost = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(_PENDING, []).append((innermost, entry))
     return entry
+
+
+_PENDING = "audit_pending"
+
+
+def _chain_pending(session: Session) -> None:
+    """Link and insert the entries recorded in this transaction, in the order recorded, under
+    the chain's lock (held to the end of the transaction, which is about to commit)."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
+    last_hash = session.scalar(select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1))
+    previous = last_hash or GENESIS
+    for _transaction, entry in pending:
+        entry.prev_hash = previous
+        entry.hash = previous = entry.compute_hash()
+        session.add(entry)
+        session.flush()  # one by one: the ids follow the chain
+
+
+@event.listens_for(Session, "before_commit")
+def _chain_before_commit(session: Session) -> None:
+    _chain_pending(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _chain_before_reading_the_trail(state) -> None:
+    """A transaction that reads the trail sees its own entries: they are linked first."""
+    if state.session.info.get(_PENDING) and _reads_trail(state):
+        _chain_pending(state.session)
+
+
+def _reads_trail(state) -> bool:
+    if any(m.class_ is AuditEntry for m in state.all_mappers):
+        return True
+    statement = state.statement
+    if isinstance(statement, TextClause):
+        return AuditEntry.__tablename__ in statement.text
+    froms = getattr(statement, "get_final_froms", None)
+    return froms is not None and any(
+        getattr(f, "name", None) == AuditEntry.__tablename__ for f in froms())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_at_the_end(session: Session, transaction) -> None:
+    """A transaction closed without committing (``close()``) takes its entries along."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction) -> None:
+    """Entries recorded inside a rolled-back transaction or savepoint go with it."""
+    pending = session.info.get(_PENDING)
+    if not pending:
+        return
+
+    def inside(transaction) -> bool:
+        while transaction is not None:
+            if transaction is previous_transaction:
+                return True
+            transaction = transaction.parent
+        return False
+
+    kept = [(t, e) for t, e in pending if not inside(t)]
+    if kept:
+        session.info[_PENDING] = kept
+    else:
+        session.info.pop(_PENDING, None)
 
 
 @dataclass
