@@ -239,6 +239,8 @@ MATRIX |= {
     ("certificates.batch_progress", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
     ("certificates.batch_zip", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
     ("certificates.batch_print", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
+    # A scheduler who may see the batch; the demo's batch is done, so there is nothing to retry.
+    ("certificates.batch_retry", "POST"): only({"admin": 409}, 403),
     ("certificates.verify", "GET"): everyone(200, anonymous=200),  # public
     ("certificates.verify_photo", "GET"): everyone(404, anonymous=404),  # the holder has no photo
 }

@@ -2,7 +2,7 @@
 (function () {
   "use strict";
   var box = document.getElementById("batch");
-  if (!box || box.dataset.status === "done") { return; }
+  if (!box || box.dataset.status === "done" || box.dataset.status === "failed") { return; }
   var bar = document.getElementById("batch-bar");
   var state = document.getElementById("batch-state");
   var count = document.getElementById("batch-count");
@@ -11,9 +11,9 @@
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (data) {
         bar.value = data.progress;
-        state.textContent = data.status;
+        state.textContent = data.label;
         count.textContent = data.issued + " / " + data.total;
-        if (data.status === "done") { window.location.reload(); } else { setTimeout(poll, 1500); }
+        if (data.status === "done" || data.status === "failed") { window.location.reload(); } else { setTimeout(poll, 1500); }
       })
       .catch(function () { setTimeout(poll, 5000); });
   }

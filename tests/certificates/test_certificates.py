@@ -25,7 +25,7 @@ from training_portal.notifications.models import Notification
 from training_portal.people.models import OperationType, PersonnelCategory
 from training_portal.training.models import CourseKind
 
-from ..conftest import login, png_bytes
+from ..conftest import csrf_token, login, png_bytes
 from ..exams.conftest import candidate_user
 from ..training.helpers import give_hours
 from .conftest import certified
@@ -324,3 +324,35 @@ def test_only_a_regulator_covering_the_holder_now_changes_a_certificate(users, h
     db.session.expire_all()
     assert audit.entry_count() == entries
     assert certificate.status is CertificateStatus.VALID and certificate.status_changed_at is None
+
+
+def test_a_failed_render_marks_the_batch_failed_and_a_retry_completes_it(app, users, client, monkeypatch):
+    certificate = certified(users)
+    batch_id = certificate.batch_id
+    db.session.commit()
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("font missing")
+
+    monkeypatch.setattr(ops, "create_pdf", broken)
+    assert tasks.issue_batch(batch_id) == {"batch": batch_id, "failed": "font missing"}
+    db.session.expire_all()
+    batch = db.session.get(CertificateBatch, batch_id)
+    assert (batch.status, batch.failure) == ("failed", "RuntimeError: font missing")
+    assert db.session.get(Certificate, certificate.id).pdf_key is None
+
+    login(client, "admin")
+    page = client.get(f"/certificates/batches/{batch_id}").get_data(as_text=True)
+    assert "RuntimeError: font missing" in page and "失败" in page and ">failed<" not in page
+    monkeypatch.undo()
+    assert client.post(f"/certificates/batches/{batch_id}/retry", data={
+        "csrf_token": csrf_token(client, f"/certificates/batches/{batch_id}")}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(CertificateBatch, batch_id).status == "queued"
+    assert tasks.issue_batch(batch_id) == {"batch": batch_id, "certificates": 1}  # the queued job
+    db.session.expire_all()
+    batch = db.session.get(CertificateBatch, batch_id)
+    assert (batch.status, batch.failure, batch.issued) == ("done", "", 1)
+    assert db.session.get(Certificate, certificate.id).pdf_key is not None
+    assert client.post(f"/certificates/batches/{batch_id}/retry", data={
+        "csrf_token": csrf_token(client, f"/certificates/batches/{batch_id}")}).status_code == 409

@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -16,8 +17,8 @@ from sqlalchemy import or_, select
 
 from ..accounts.recent import password_confirmed
 from ..core import storage
-from ..core.db import db
-from ..core.jobs import task_progress
+from ..core.db import db, utcnow
+from ..core.jobs import after_commit, task_progress
 from ..core.pdf import create_pdf
 from ..core.web import get_or_404, refuse
 from ..exams.models import ExamSession
@@ -210,11 +211,37 @@ def batches():
                            rows=[(b, s) for b, s in rows if b.can_view(current_user)])
 
 
+# What a batch's job is doing, in words (the status column holds codes).
+BATCH_STATES = {"queued": _l("Waiting to run"), "running": _l("Being issued"),
+                "done": _l("All issued"), "failed": _l("Job failed")}
+
+
 @bp.get("/certificates/batches/<int:batch_id>")
 @login_required
 def batch(batch_id: int):
     batch, session = _batch_or_error(batch_id)
-    return render_template("certificates/batch.html", batch=batch, session=session, today=ops.today())
+    return render_template("certificates/batch.html", batch=batch, session=session, today=ops.today(),
+                           state=BATCH_STATES[batch.status])
+
+
+@bp.post("/certificates/batches/<int:batch_id>/retry")
+@login_required
+def batch_retry(batch_id: int):
+    """A failed batch queued again, by a scheduler who may see it; its job starts after the
+    commit and renders only what is missing."""
+    batch, _session = _batch_or_error(batch_id)
+    if not current_user.holds("exam.schedule"):
+        refuse(403, _("Only schedulers retry a certificate batch."))
+    try:
+        ops.retry_batch(batch, actor=current_user)
+    except ops.CertificateError as exc:
+        refuse(409, str(exc))
+    from .tasks import issue_batch
+
+    task_id = f"certificate-batch-{batch.id}-{utcnow():%Y%m%d%H%M%S%f}"
+    batch.task_id = task_id
+    after_commit(lambda: issue_batch.apply_async(args=[batch_id], task_id=task_id))
+    return redirect(url_for("certificates.batch", batch_id=batch.id))
 
 
 @bp.get("/certificates/batches/<int:batch_id>/progress")
@@ -225,7 +252,8 @@ def batch_progress(batch_id: int):
     if batch.status in ("queued", "running"):
         fraction = task_progress(batch.task_id) or fraction
     return jsonify(
-        {"status": batch.status, "progress": fraction, "issued": batch.issued, "total": batch.total}
+        {"status": batch.status, "label": str(BATCH_STATES[batch.status]), "progress": fraction,
+         "issued": batch.issued, "total": batch.total}
     )
 
 
