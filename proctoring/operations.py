@@ -167,6 +167,15 @@ def mark_failed(recording: Recording, reason: str) -> None:
     recording_changed.send(recording)
 
 
+def retry_analysis(recording: Recording, *, actor) -> None:
+    """Queue a failed analysis again; the caller starts its job after the commit."""
+    if recording.status != "failed":
+        raise RecordingError(_l("Only a failed analysis can be retried."))
+    recording.status, recording.failure = "queued", ""
+    db.session.flush()
+    audit.record("recording.retry", recording, actor=actor)
+
+
 def delete_recording(recording: Recording) -> None:
     """Remove a recording past its retention date: its file, evidence frames and rows."""
     for event in recording.events:

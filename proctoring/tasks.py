@@ -9,17 +9,20 @@ recording's page reads it.
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from celery import shared_task
 from sqlalchemy import select
 
 from training_portal.core import storage
-from training_portal.core.db import db, utcnow
+from training_portal.core.db import db, transaction, utcnow
 from training_portal.core.i18n import local_today
 
 from . import operations as ops
 from .models import Recording
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, name="proctoring.analyse_recording", acks_late=True,
@@ -38,10 +41,17 @@ def analyse_recording(self, recording_id: int, roster: int | None = None) -> dic
     try:
         with storage.local_copy(recording.storage_key) as path:
             report = analyse(path, roster=roster, progress=progress, workers=2)
+        ops.store_report(recording, report, roster)
+        db.session.commit()
     except NotAVideo as exc:
-        ops.mark_failed(recording, str(exc.reason))
+        db.session.rollback()
+        ops.mark_failed(db.session.get(Recording, recording_id), str(exc.reason))
         return {"recording": recording_id, "status": "failed"}
-    ops.store_report(recording, report, roster)
+    except Exception as exc:  # any other failure: rolled back, then said on the recording
+        log.exception("analysis of recording %s failed", recording_id)
+        with transaction():
+            ops.mark_failed(db.session.get(Recording, recording_id), f"{type(exc).__name__}: {exc}")
+        return {"recording": recording_id, "status": "failed"}
     return {"recording": recording_id, "status": "analysed", "events": len(recording.events)}
 
 

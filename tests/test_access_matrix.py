@@ -181,6 +181,8 @@ MATRIX |= {
     ("recordings.report", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
     ("recordings.progress", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
     ("recordings.evidence", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
+    # The room's proctors, who upload its video; the demo's analysis did not fail: nothing to retry.
+    ("recordings.retry", "POST"): only({r: 409 for r in PROCTORS}, 403),
 }
 
 # Training: the demo course and its class at the Taiyuan center (the demo trainee is on its

@@ -8,7 +8,7 @@
     fetch(box.dataset.progress, {credentials: "same-origin", headers: {"Accept": "application/json"}})
       .then(function (r) { return r.json(); })
       .then(function (d) {
-        bar.value = d.progress; label.textContent = d.status;
+        bar.value = d.progress; label.textContent = d.label;
         if (d.status === "analysed" || d.status === "failed") { clearInterval(timer); window.location.reload(); }
       }, function () {});
   }, 2000);

@@ -28,7 +28,7 @@ def test_upload_in_chunks_and_open_the_report(live_server, browser, app, video, 
         page.fill("#ends_at", "2026-11-20T09:30")
         page.click("[data-test=send]")
         page.wait_for_url(f"{live_server}/recordings/*")
-        assert page.locator("[data-test=analysis-state]").inner_text() == "queued"
+        assert page.locator("[data-test=analysis-state]").inner_text() == "等待分析"
     finally:
         app.config["RECORDING_CHUNK_BYTES"] = 8 * 1024 * 1024
     recording = db.session.scalar(select(Recording))

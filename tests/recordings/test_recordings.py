@@ -129,7 +129,7 @@ def test_the_analysis_job_finds_the_events_and_a_rerun_replaces_them(demo, app, 
     evidence = client.get(f"/recordings/events/{recording.events[0].id}/evidence.jpg")
     assert evidence.status_code == 200 and evidence.data[:3] == b"\xff\xd8\xff"
     assert client.get(f"/recordings/{recording_id}/progress").get_json() == {
-        "status": "analysed", "progress": 1.0}
+        "status": "analysed", "label": "分析完成", "progress": 1.0}
     other = app.test_client()
     login(other, "mine_officer")
     assert other.get(f"/recordings/{recording_id}").status_code == 403
@@ -222,3 +222,32 @@ def test_exam_room_recordings_come_from_the_rooms_proctors_and_are_kept_three_ye
     center = staff_client(app)
     assert center.post("/api/recordings/uploads", json=body).status_code == 403
     assert center.get(f"/recordings/{recording_id}").status_code == 403
+
+
+def test_a_failed_analysis_says_why_and_a_retry_completes_it(demo, app, video, monkeypatch):
+    import proctoring.analysis
+
+    client = staff_client(app)
+    upload_id = start(client, classroom(), len(video)).get_json()["id"]
+    send(client, upload_id, video, chunk=1 << 20)
+    recording_id = client.post(f"/api/recordings/uploads/{upload_id}/complete").get_json()["recording"]
+
+    def broken(*_args, **_kwargs):
+        raise MemoryError("decoder ran out of memory")
+
+    monkeypatch.setattr(proctoring.analysis, "analyse", broken)
+    assert analyse_recording.apply(args=[recording_id]).get()["status"] == "failed"
+    db.session.expire_all()
+    recording = db.session.get(Recording, recording_id)
+    assert (recording.status, recording.failure) == ("failed", "MemoryError: decoder ran out of memory")
+    page = client.get(f"/recordings/{recording_id}").text
+    assert "分析失败" in page and "MemoryError: decoder ran out of memory" in page and ">failed<" not in page
+    monkeypatch.undo()
+    token = csrf_token(client, f"/recordings/{recording_id}")
+    assert client.post(f"/recordings/{recording_id}/retry", data={"csrf_token": token}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Recording, recording_id).status == "queued"
+    assert analyse_recording.apply(args=[recording_id]).get()["status"] == "analysed"  # the queued job
+    db.session.expire_all()
+    assert db.session.get(Recording, recording_id).failure == ""
+    assert client.post(f"/recordings/{recording_id}/retry", data={"csrf_token": token}).status_code == 409

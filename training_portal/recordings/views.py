@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -54,6 +55,18 @@ def _can_see(recording: Recording) -> str | None:
         return _place_label(classroom, None) if classroom.can_view(current_user) else None
     session = db.session.get(ExamSession, recording.exam_session_id)
     return _place_label(None, session) if session.can_view(current_user) else None
+
+
+# What a recording's analysis is doing, in words (the status column holds codes).
+RECORDING_STATES = {"queued": _l("Waiting for analysis"), "analysing": _l("Being analysed"),
+                    "analysed": _l("Analysed"), "failed": _l("Analysis failed")}
+
+
+def _may_upload(recording: Recording) -> bool:
+    """Who may upload the place's video may also have its analysis run again."""
+    if recording.classroom_id:
+        return db.session.get(Classroom, recording.classroom_id).can_upload_video(current_user)
+    return db.session.get(ExamSession, recording.exam_session_id).can_proctor(current_user)
 
 
 def _recording_visible(recording: Recording) -> str:
@@ -167,7 +180,26 @@ def report(recording_id: int):
         select(Lesson).join(TrainingClass).where(
             TrainingClass.classroom_id == recording.classroom_id, Lesson.starts_at < recording.ends_at,
             Lesson.ends_at > recording.starts_at).order_by(Lesson.starts_at)).all()
-    return render_template("recordings/report.html", recording=recording, label=label, lessons=lessons)
+    return render_template("recordings/report.html", recording=recording, label=label, lessons=lessons,
+                           state=RECORDING_STATES[recording.status],
+                           may_retry=recording.status == "failed" and _may_upload(recording))
+
+
+@bp.post("/recordings/<int:recording_id>/retry")
+@login_required
+def retry(recording_id: int):
+    """A failed analysis queued again, by whoever may upload the place's video."""
+    recording = get_or_404(Recording, recording_id, _("No such recording."))
+    _recording_visible(recording)
+    if not _may_upload(recording):
+        refuse(403, _("Only those who upload the place's video retry its analysis."))
+    try:
+        ops.retry_analysis(recording, actor=current_user)
+    except ops.RecordingError as exc:
+        refuse(409, exc)
+    recording.task_id = task_id = uuid.uuid4().hex
+    after_commit(lambda: analyse_recording.apply_async(args=[recording_id], task_id=task_id))
+    return redirect(url_for("recordings.report", recording_id=recording_id))
 
 
 @bp.get("/recordings/<int:recording_id>/progress")
@@ -178,7 +210,8 @@ def progress(recording_id: int):
     fraction = 1.0 if recording.status == "analysed" else 0.0
     if recording.status not in ("analysed", "failed"):
         fraction = task_progress(recording.task_id) or fraction
-    return jsonify({"status": recording.status, "progress": fraction})
+    return jsonify({"status": recording.status, "label": str(RECORDING_STATES[recording.status]),
+                    "progress": fraction})
 
 
 @bp.get("/recordings/events/<int:event_id>/evidence.jpg")
