@@ -61,9 +61,9 @@ def _queued_batch(users, people) -> int:
         db.session.commit()
     finally:
         practical_decided.connect(links._practical_decided)
-    assert not db.session.get(CertificateBatch, batch_id := db.session.scalar(
-        select(CertificateBatch.id).where(CertificateBatch.session_id == session.id))).certificates
-    return batch_id
+    batch = db.session.scalar(select(CertificateBatch).where(CertificateBatch.session_id == session.id))
+    assert not batch.certificates  # the batch has everything left to issue
+    return batch.id
 
 
 def test_a_review_commits_while_a_batch_renders(app, demo, postgresql, monkeypatch):
