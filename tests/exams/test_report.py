@@ -48,7 +48,7 @@ def test_report_after_a_sitting(users, app):
     assert summary["实考人数"] == 2 and summary["合格人数"] == 1 and summary["合格率（%）"] == 50
     rows = list(book["考生成绩"].iter_rows(min_row=2, values_only=True))
     assert sorted((r[1], r[5]) for r in rows) == sorted([(good.name, "合格"), (bad.name, "不合格")])
-    assert [r[1] for r in book["考场情况"].iter_rows(min_row=2, values_only=True)] == ["irregularity"]
+    assert [r[1] for r in book["考场情况"].iter_rows(min_row=2, values_only=True)] == ["记录违纪"]
 
 
 def test_the_record_page_shows_exams(users, app):

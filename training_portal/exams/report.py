@@ -104,7 +104,7 @@ def to_xlsx(report: SittingReport) -> bytes:
     irregular = book.create_sheet("考场情况")
     irregular.append(["座位", "情况", "理由", "分钟"])
     for action in report.irregularities:
-        irregular.append([action.attempt.seat, action.kind, action.reason, action.minutes])
+        irregular.append([action.attempt.seat, action.label, action.reason, action.minutes])
     for sheet in book.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
