@@ -124,3 +124,12 @@ def test_pages_and_exports_show_no_raw_code_and_no_english(app, walked, role):
         response = client.get(url)
         problems += [f"{url}: {f}" for f in sorted(findings(visible_text(response), codes, english))]
     assert not problems, "\n".join(problems)
+
+
+def test_certificate_batches_show_their_state_in_words(app, objects):  # noqa: F811
+    # A batch's state is a plain string column (queued/running/done/failed), not an enum,
+    # so the walk above cannot see it.
+    client = app.test_client()
+    login(client, "admin")
+    page = visible_text(client.get("/certificates/batches"))
+    assert not {"queued", "running", "done", "failed"} & set(page) and "等待发证" in page
