@@ -6,10 +6,24 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, Date, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training_portal.core.db import UTCDateTime, db, utcnow
+
+
+def _status_labels() -> dict[str, object]:
+    return {"queued": _l("Queued for analysis"), "analysing": _l("Being analysed"),
+            "analysed": _l("Analysed"), "failed": _l("Analysis failed")}
+
+
+def _event_labels() -> dict[str, object]:
+    """The kinds ``proctoring.analysis.EVENT_KINDS`` names."""
+    return {"covered": _l("Camera covered"), "dark": _l("Picture dark"), "frozen": _l("Picture frozen"),
+            "scene_change": _l("Camera moved"), "looped": _l("Picture looped"),
+            "absent": _l("Fewer people than on the roster"),
+            "overcrowded": _l("More people than on the roster")}
 
 
 class Upload(db.Model):
@@ -56,6 +70,10 @@ class Recording(db.Model):
     events: Mapped[list[RecordingEvent]] = relationship(
         back_populates="recording", order_by="RecordingEvent.start_s", cascade="all, delete-orphan")
 
+    @property
+    def status_label(self) -> str:
+        return str(_status_labels().get(self.status, self.status))
+
 
 class RecordingEvent(db.Model):
     __tablename__ = "pr_recording_events"
@@ -69,3 +87,7 @@ class RecordingEvent(db.Model):
     evidence_key: Mapped[str | None] = mapped_column(String(80))
 
     recording: Mapped[Recording] = relationship(back_populates="events")
+
+    @property
+    def kind_label(self) -> str:
+        return str(_event_labels().get(self.kind, self.kind))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -64,7 +65,7 @@ class SectionForm(Form):
 
 
 class BlueprintForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=120)])
     target = StringField(_l("For (personnel category or operation type code)"),
                          validators=[DataRequired(), Length(max=40)])
     purpose = SelectField(_l("Purpose"), choices=choices(

@@ -103,6 +103,11 @@ class ItemStatistic(db.Model):
     flag: Mapped[str | None] = mapped_column(String(10))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
+    @property
+    def flag_label(self) -> str:
+        """What the flag (``question_bank.statistics.flag_for``) tells a reviewer."""
+        return str(_l("very likely broken") if self.flag == "broken" else _l("check it")) if self.flag else ""
+
 
 class Blueprint(db.Model):
     """组卷规则: what a paper for one personnel category or operation type is made of."""

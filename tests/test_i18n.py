@@ -11,17 +11,23 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "training_portal"
 SOURCES = [PACKAGE, ROOT / "question_bank", ROOT / "proctoring"]
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2)}
+KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngettext": (1, 2),
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 
 
 def test_every_message_in_the_code_has_a_chinese_translation():
-    in_code = {msg[2] if isinstance(msg[2], str) else msg[2][0]
+    # A message is its context and its text: pgettext("thing", "Name") (名称) is another message
+    # than _("Name") (姓名), and each needs its own Chinese.
+    in_code = {(context, message if isinstance(message, str) else message[0])
                for source in SOURCES
-               for msg in extract_from_dir(str(source), METHODS, keywords=KEYWORDS)}
+               for _file, _line, message, _comments, context
+               in extract_from_dir(str(source), METHODS, keywords=KEYWORDS)}
     with open(PACKAGE / "translations/zh_Hans_CN/LC_MESSAGES/messages.po", "rb") as f:
         catalog = read_po(f)
-    translated = {m.id for m in catalog if m.id and m.string}
-    missing = sorted(in_code - translated)
+    translated = {(m.context, m.id if isinstance(m.id, str) else m.id[0])
+                  for m in catalog if m.id and m.string}
+    missing = sorted(f"{context}|{message}" if context else message
+                     for context, message in in_code - translated)
     assert not missing, "no Chinese for: " + "; ".join(missing)
 
 

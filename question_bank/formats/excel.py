@@ -13,8 +13,12 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from datetime import date, datetime, time
+from functools import lru_cache
 
+from flask import current_app, has_app_context
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
@@ -23,9 +27,12 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from training_portal.people.models import OperationType, PersonnelCategory
+
 from .. import types
 from ..data import Issue, ParseResult, QuestionData
 from .common import (
+    _SPLIT,
     FALSE_WORDS,
     LETTERS,
     TRUE_WORDS,
@@ -46,6 +53,33 @@ MAX_PHYSICAL_ROWS = 2 * MAX_ROWS  # rows read at all, empty ones included
 HEADER_SCAN = 10  # the header is the first of these rows that names a required column
 
 DEFAULT_TRUE_FALSE = ["对", "错"]
+def _applies_words() -> dict[str, str]:
+    """Category and operation codes by the words people read and type in the file's 适用类别
+    (瓦斯检查作业 rather than coal_gas_inspection), in each language; a code stands for itself."""
+    return _words_in(tuple(current_app.config["LANGUAGES"]) if has_app_context() else ())
+
+
+@lru_cache
+def _words_in(languages: tuple[str, ...]) -> dict[str, str]:
+    members = [m for enum in (PersonnelCategory, OperationType) for m in enum]
+    words = {m.label: m.value for m in members}
+    for language in languages:
+        with force_locale(language):
+            words |= {m.label: m.value for m in members}
+    return words | {m.value: m.value for m in members}
+
+
+def _applies_word(code: str) -> str:
+    """The file's Chinese word for a code; a code without one, or whose label would be split
+    as a list (an English label has spaces), stays a code."""
+    member = PersonnelCategory._value2member_map_.get(code) or OperationType._value2member_map_.get(code)
+    if member is None:
+        return code
+    with force_locale("zh_CN") if has_app_context() else nullcontext():
+        label = member.label
+    return code if _SPLIT.search(label) else label
+
+
 TYPE_WORDS = {"true_false": "判断", "single_choice": "单选", "multiple_choice": "多选"}
 TYPE_ALIASES = {
     "判断": "true_false", "判断题": "true_false", "是非题": "true_false", "对错题": "true_false",
@@ -213,7 +247,8 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
     result.questions.append(QuestionData(
         type=qtype, stem=stem, stem_format=stem_format, options=options, correct=correct,
         explanation=cell("解析"), category=category_path(cell("分类")),
-        knowledge_point=cell("知识点"), difficulty=difficulty, applies_to=split_list(cell("适用类别")),
+        knowledge_point=cell("知识点"), difficulty=difficulty, applies_to=[_applies_words().get(w, w)
+                                                                     for w in split_list(cell("适用类别"))],
         external_id=external_id))
 
 
@@ -255,7 +290,8 @@ def table_row(q: QuestionData) -> list[object]:
         answer = "".join(LETTERS[i] for i in q.correct)
     options += [""] * (len(LETTERS) - len(options))
     return [TYPE_WORDS.get(q.type, q.type), q.stem, *options, answer, q.explanation, q.category,
-            q.knowledge_point, "" if q.difficulty is None else q.difficulty, "、".join(q.applies_to),
+            q.knowledge_point, "" if q.difficulty is None else q.difficulty,
+            "、".join(_applies_word(c) for c in q.applies_to),
             q.external_id]
 
 
@@ -406,8 +442,8 @@ TEMPLATE_NOTES = [
     ("分类", "选填", "题目所属分类，多级用“/”分隔，如：煤矿安全/瓦斯防治。"),
     ("知识点", "选填", "题目考查的知识点。"),
     ("难度", "选填", "1（最易）～5（最难），或 易、较易、中等、较难、难。"),
-    ("适用类别", "选填", "适用的人员类别或特种作业类别代码，多个用顿号、逗号或空格分隔；"
-                       "留空表示适用于全部。"),
+    ("适用类别", "选填", "适用的人员类别或特种作业类别（名称如“瓦斯检查作业”，或代码），"
+                       "多个用顿号、逗号或空格分隔；留空表示适用于全部。"),
     ("编号", "选填", "题目在本单位题库中的编号。同一文件内不能重复；再次导入同一编号的题目会更新该题。"),
     ("", "", ""),
     ("说明", "", "第一行为表头，列的顺序可以调整，多余的列会被忽略；空行会被忽略。"

@@ -6,6 +6,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from question_bank.models import ItemStatistic
 from training_portal.core.db import db
 from training_portal.exams import attempts
 from training_portal.exams import sessions as session_ops
@@ -48,7 +49,7 @@ def test_report_after_a_sitting(users, app):
     assert summary["实考人数"] == 2 and summary["合格人数"] == 1 and summary["合格率（%）"] == 50
     rows = list(book["考生成绩"].iter_rows(min_row=2, values_only=True))
     assert sorted((r[1], r[5]) for r in rows) == sorted([(good.name, "合格"), (bad.name, "不合格")])
-    assert [r[1] for r in book["考场情况"].iter_rows(min_row=2, values_only=True)] == ["irregularity"]
+    assert [r[1] for r in book["考场情况"].iter_rows(min_row=2, values_only=True)] == ["记录违纪"]
 
 
 def test_the_record_page_shows_exams(users, app):
@@ -140,3 +141,19 @@ def test_no_certificate_before_the_second_signature(users, app):
     login(client, "regulator")
     book = load_workbook(io.BytesIO(client.get(f"/exams/sessions/{session.id}/report.xlsx").data))
     assert [r[5] for r in book["考生成绩"].iter_rows(min_row=2, values_only=True)] == ["合格", "不合格"]
+
+
+def test_flagged_questions_are_named_by_their_label(users, app):
+    attempt = passed_written(users)
+    for item in attempt.paper.items:
+        db.session.merge(ItemStatistic(version_id=item.version_id, n=30, facility=50.0, sd=1.0,
+                                       discrimination_index=-5.0, discriminative_efficiency=None,
+                                       point_biserial=None, flag="broken"))
+    db.session.commit()
+    client = app.test_client()
+    login(client, "regulator")
+    page = client.get(f"/exams/sessions/{attempt.session_id}/report").text
+    assert "很可能有误" in page and ">broken<" not in page
+    book = load_workbook(io.BytesIO(client.get(f"/exams/sessions/{attempt.session_id}/report.xlsx").data))
+    marks = {r[4] for r in book["需复核试题"].iter_rows(min_row=2, values_only=True)}
+    assert marks == {"很可能有误"}

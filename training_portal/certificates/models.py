@@ -141,6 +141,12 @@ class CertificateBatch(db.Model):
 
     certificates: Mapped[list[Certificate]] = relationship(order_by="Certificate.serial")
 
+    @property
+    def status_label(self) -> str:
+        labels = {"queued": _l("Waiting to be issued"), "running": _l("Being issued"),
+                  "done": _l("All issued"), "failed": _l("Issuing failed")}
+        return str(labels.get(self.status, self.status))
+
     def can_view(self, user: User) -> bool:
         """Whoever may see every certificate in it (each PDF carries an identity number, a
         birth date and a photo). Before any is issued the batch reveals nobody: then those

@@ -296,6 +296,26 @@ class ExamAttempt(db.Model):
         return self.passed if self.result_visible else None
 
 
+class ProctorActionKind(Labelled):
+    """What a proctor did to a seat (``ProctorAction.kind``, a plain string column)."""
+
+    IDENTITY_CONFIRM = "identity_confirm"
+    IDENTITY_REFUSE = "identity_refuse"
+    PAUSE = "pause"
+    RESUME = "resume"
+    ADD_TIME = "add_time"
+    IRREGULARITY = "irregularity"
+    ALLOW_NEW_DEVICE = "allow_new_device"
+    TERMINATE = "terminate"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.IDENTITY_CONFIRM: _l("Identity confirmed"), cls.IDENTITY_REFUSE: _l("Identity refused"),
+                cls.PAUSE: _l("Paused by the proctor"), cls.RESUME: _l("Resumed"),
+                cls.ADD_TIME: _l("Time added"), cls.IRREGULARITY: _l("Irregularity noted"),
+                cls.ALLOW_NEW_DEVICE: _l("Allowed on another PC"), cls.TERMINATE: _l("Terminated")}
+
+
 class ProctorAction(db.Model):
     """Everything a proctor did to a seat: identity, pause, time, irregularity, termination."""
 
@@ -310,6 +330,10 @@ class ProctorAction(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     attempt: Mapped[ExamAttempt] = relationship(back_populates="actions")
+
+    @property
+    def label(self) -> str:
+        return ProctorActionKind(self.kind).label
 
 
 class SessionSignature(db.Model):

@@ -100,11 +100,12 @@ def to_xlsx(report: SittingReport) -> bytes:
     flagged = book.create_sheet("需复核试题")
     flagged.append(["题干", "作答人数", "通过率", "区分度", "标记"])
     for version, stat in report.flagged:
-        flagged.append([version.stem, stat.n, round(stat.facility, 1), stat.discrimination_index, stat.flag])
+        flagged.append([version.stem, stat.n, round(stat.facility, 1), stat.discrimination_index,
+                        stat.flag_label])
     irregular = book.create_sheet("考场情况")
     irregular.append(["座位", "情况", "理由", "分钟"])
     for action in report.irregularities:
-        irregular.append([action.attempt.seat, action.kind, action.reason, action.minutes])
+        irregular.append([action.attempt.seat, action.label, action.reason, action.minutes])
     for sheet in book.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)

@@ -21,20 +21,20 @@ from .models import CourseKind
 
 def target_choices():
     """Course targets: a category, or a special-operation type ("special_operator:<type>")."""
-    yield from ((c.value, c.label) for c in PersonnelCategory)
-    yield from ((f"special_operator:{t.value}", t.label) for t in OperationType)
+    yield from ((c.value, c.lazy_label) for c in PersonnelCategory)
+    yield from ((f"special_operator:{t.value}", t.lazy_label) for t in OperationType)
 
 
 def post_choices():
     yield "", "—"
-    yield from ((p.value, p.label) for p in Post if p is not Post.SPECIAL_OPERATOR)
-    yield from ((f"special_operator:{t.value}", t.label) for t in OperationType)
+    yield from ((p.value, p.lazy_label) for p in Post if p is not Post.SPECIAL_OPERATOR)
+    yield from ((f"special_operator:{t.value}", t.lazy_label) for t in OperationType)
 
 
 class CourseForm(FlaskForm):
     center_id = SelectField(_l("Training center"), coerce=int, validate_choice=False)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
-    kind = SelectField(_l("Kind"), choices=choices((k.value, k.label) for k in CourseKind))
+    kind = SelectField(_l("Kind"), choices=choices((k.value, k.lazy_label) for k in CourseKind))
     targets = SelectMultipleField(_l("Counts for"), choices=choices(target_choices()),
                                   validators=[DataRequired()])
     modules = TextAreaField(_l("Modules, one per line: title | hours"),
@@ -79,7 +79,7 @@ class AccidentForm(FlaskForm):
 
 
 class UpgradeForm(FlaskForm):
-    education = SelectField(_l("Education"), choices=choices((e.value, e.label) for e in Education))
+    education = SelectField(_l("Education"), choices=choices((e.value, e.lazy_label) for e in Education))
     field_of_study = StringField(_l("Field of study"), validators=[Length(max=80)])
     mining_related = BooleanField(_l("Mining-related"))
     institution = StringField(_l("School or university"), validators=[DataRequired(), Length(max=120)])
