@@ -12,9 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from training_portal.core.db import UTCDateTime, db, utcnow
 
+RECORDING_STATUSES = ("queued", "analysing", "analysed", "failed")
+
 
 def _status_labels() -> dict[str, object]:
-    return {"queued": _l("Queued for analysis"), "analysing": _l("Being analysed"),
+    return {"queued": _l("Waiting for analysis"), "analysing": _l("Being analysed"),
             "analysed": _l("Analysed"), "failed": _l("Analysis failed")}
 
 

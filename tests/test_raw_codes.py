@@ -18,6 +18,8 @@ import openpyxl
 import pytest
 from babel.messages.pofile import read_po
 
+from proctoring.analysis import EVENT_KINDS
+from proctoring.models import RECORDING_STATUSES
 from training_portal.core.db import db
 from training_portal.exams.models import ExamSession, ProctorAction
 
@@ -45,6 +47,8 @@ def enum_values() -> set[str]:
         todo.extend(cls.__subclasses__())
         if cls.__module__.split(".")[0] in PACKAGES:
             found |= {m.value for m in cls if isinstance(m.value, str)}
+    # Codes kept in plain string columns, not enums: a recording's status and its events' kinds.
+    found |= set(RECORDING_STATUSES) | set(EVENT_KINDS)
     return {v for v in found if len(v) >= 4 and ("_" in v or re.fullmatch(r"[a-z]{5,}", v))}
 
 

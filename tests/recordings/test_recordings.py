@@ -125,7 +125,8 @@ def test_the_analysis_job_finds_the_events_and_a_rerun_replaces_them(demo, app, 
     assert db.session.scalar(select(func.count()).select_from(RecordingEvent)) == 1
     assert recording.report["samples"] and recording.report["duration_s"] == 40.0
     page = client.get(f"/recordings/{recording_id}")
-    assert page.status_code == 200 and 'data-test="timeline"' in page.text and "covered" in page.text
+    # The event in words, not its code.
+    assert page.status_code == 200 and 'data-test="timeline"' in page.text and "摄像头被遮挡" in page.text
     evidence = client.get(f"/recordings/events/{recording.events[0].id}/evidence.jpg")
     assert evidence.status_code == 200 and evidence.data[:3] == b"\xff\xd8\xff"
     assert client.get(f"/recordings/{recording_id}/progress").get_json() == {

@@ -9,7 +9,6 @@ from datetime import date
 
 from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -211,17 +210,12 @@ def batches():
                            rows=[(b, s) for b, s in rows if b.can_view(current_user)])
 
 
-# What a batch's job is doing, in words (the status column holds codes).
-BATCH_STATES = {"queued": _l("Waiting to run"), "running": _l("Being issued"),
-                "done": _l("All issued"), "failed": _l("Job failed")}
-
-
 @bp.get("/certificates/batches/<int:batch_id>")
 @login_required
 def batch(batch_id: int):
     batch, session = _batch_or_error(batch_id)
     return render_template("certificates/batch.html", batch=batch, session=session, today=ops.today(),
-                           state=BATCH_STATES[batch.status])
+                           state=batch.status_label)
 
 
 @bp.post("/certificates/batches/<int:batch_id>/retry")
@@ -252,7 +246,7 @@ def batch_progress(batch_id: int):
     if batch.status in ("queued", "running"):
         fraction = task_progress(batch.task_id) or fraction
     return jsonify(
-        {"status": batch.status, "label": str(BATCH_STATES[batch.status]), "progress": fraction,
+        {"status": batch.status, "label": batch.status_label, "progress": fraction,
          "issued": batch.issued, "total": batch.total}
     )
 

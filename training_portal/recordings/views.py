@@ -7,7 +7,6 @@ from datetime import datetime
 
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -55,11 +54,6 @@ def _can_see(recording: Recording) -> str | None:
         return _place_label(classroom, None) if classroom.can_view(current_user) else None
     session = db.session.get(ExamSession, recording.exam_session_id)
     return _place_label(None, session) if session.can_view(current_user) else None
-
-
-# What a recording's analysis is doing, in words (the status column holds codes).
-RECORDING_STATES = {"queued": _l("Waiting for analysis"), "analysing": _l("Being analysed"),
-                    "analysed": _l("Analysed"), "failed": _l("Analysis failed")}
 
 
 def _may_upload(recording: Recording) -> bool:
@@ -181,7 +175,7 @@ def report(recording_id: int):
             TrainingClass.classroom_id == recording.classroom_id, Lesson.starts_at < recording.ends_at,
             Lesson.ends_at > recording.starts_at).order_by(Lesson.starts_at)).all()
     return render_template("recordings/report.html", recording=recording, label=label, lessons=lessons,
-                           state=RECORDING_STATES[recording.status],
+                           state=recording.status_label,
                            may_retry=recording.status == "failed" and _may_upload(recording))
 
 
@@ -210,7 +204,7 @@ def progress(recording_id: int):
     fraction = 1.0 if recording.status == "analysed" else 0.0
     if recording.status not in ("analysed", "failed"):
         fraction = task_progress(recording.task_id) or fraction
-    return jsonify({"status": recording.status, "label": str(RECORDING_STATES[recording.status]),
+    return jsonify({"status": recording.status, "label": recording.status_label,
                     "progress": fraction})
 
 
