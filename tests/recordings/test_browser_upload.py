@@ -36,4 +36,4 @@ def test_upload_in_chunks_and_open_the_report(live_server, browser, app, video, 
     analyse_recording.apply(args=[recording.id])  # what the worker does
     page.reload()
     page.wait_for_selector("[data-test=timeline]")
-    assert "covered" in page.locator("[data-test=events]").inner_text()
+    assert "摄像头被遮挡" in page.locator("[data-test=events]").inner_text()  # in words, not the code
