@@ -58,9 +58,10 @@ def _post(client, id_number: str):
 
 
 def _answer(response, id_number: str) -> tuple[int, str]:
-    """The answer with what differs by nature taken out: the number typed and the form's token."""
+    """The answer with what differs by nature taken out: the number typed and the CSRF tokens
+    (the form's and the menu's, signed with the second they were made in)."""
     body = response.get_data(as_text=True).replace(id_number, "NUMBER")
-    return response.status_code, re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", body)
+    return response.status_code, re.sub(r'(<input[^>]*name="csrf_token"[^>]*?) value="[^"]*"', r"\1", body)
 
 
 def _unknown_number() -> str:
