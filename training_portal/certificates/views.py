@@ -223,8 +223,8 @@ def batch(batch_id: int):
 def batch_retry(batch_id: int):
     """A failed batch queued again, by a scheduler who may see it; its job starts after the
     commit and renders only what is missing."""
-    batch, _session = _batch_or_error(batch_id)
-    if not current_user.holds("exam.schedule"):
+    batch, session = _batch_or_error(batch_id)
+    if not session.can_schedule(current_user):
         refuse(403, _("Only schedulers retry a certificate batch."))
     try:
         ops.retry_batch(batch, actor=current_user)
