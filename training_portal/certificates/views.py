@@ -214,8 +214,10 @@ def batches():
 @login_required
 def batch(batch_id: int):
     batch, session = _batch_or_error(batch_id)
+    # The retry button asks what the retry route asks: the sitting's own schedulers.
     return render_template("certificates/batch.html", batch=batch, session=session, today=ops.today(),
-                           state=batch.status_label)
+                           state=batch.status_label,
+                           may_retry=batch.status == "failed" and session.can_schedule(current_user))
 
 
 @bp.post("/certificates/batches/<int:batch_id>/retry")
