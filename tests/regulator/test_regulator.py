@@ -216,3 +216,15 @@ def test_center_oversight_traces_results_to_the_center_and_flags_it(users, clien
     login(client, "regulator")
     page = client.get("/regulator/centers").get_data(as_text=True)
     assert f'data-test="center-{center.id}"' in page and f'data-test="center-{other.id}"' in page
+
+
+def test_oversight_of_a_jurisdiction_without_centers_is_an_empty_list(demo, client):
+    """The Gujiao regulator holds oversight but no training center lies in Gujiao: the page opens
+    and says so (before, the menu offered a link that answered 403)."""
+    login(client, "regulator_gujiao")
+    response = client.get("/regulator/centers")
+    assert response.status_code == 200
+    assert 'data-test="no-centers"' in response.text and 'data-test="center-' not in response.text
+    trainee = client.application.test_client()
+    login(trainee, "trainee")
+    assert trainee.get("/regulator/centers").status_code == 403

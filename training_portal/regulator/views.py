@@ -282,10 +282,11 @@ def centers():
     from ..organisations.models import TrainingCenter
     from . import oversight
 
+    if not (current_user.holds("training.oversee") or current_user.holds("training.manage")):
+        refuse(403, _("Your roles do not include training-center oversight."))
+    # A regulator whose jurisdiction has no training center sees an empty list, not a refusal.
     visible = [c for c in db.session.scalars(select(TrainingCenter).order_by(TrainingCenter.name))
                if current_user.can("training.oversee", c) or current_user.can("training.manage", c)]
-    if not visible:
-        refuse(403, _("Your roles do not include training-center oversight."))
     province = oversight.province_rates()
     rows = [oversight.oversee(c, province) for c in visible]
     rows.sort(key=lambda r: (not r.flags, r.center.name))  # flagged centers first
