@@ -7,6 +7,10 @@ the portal, so another portal could use it tomorrow.
 
 
 def init_app(app) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from training_portal.core import menu
+
     from . import access  # noqa: F401  (registers the bank's permissions)
     from .cli import questions_cli
     from .types import get as get_type
@@ -15,3 +19,5 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(questions_cli)
     app.add_template_global(lambda name: get_type(name).label, "types_label")
+    menu.add(app, "questions.index", _l("Question bank"), 140,
+             menu.holds_any("question.edit", "question.review"))

@@ -1,8 +1,8 @@
 """A person's record (一人一档) as JSON, for other systems and the record page.
 
 Later domains add their sections (``training``, ``exams``, ``certificates``,
-``spot_tests``) by calling ``add_section`` from the app factory, so the wiring
-is explicit in one place and this module never imports them.
+``spot_tests``) by calling ``add_section`` from their own ``init_app``, in the order
+the app factory wires the domains; this module never imports them.
 """
 
 from __future__ import annotations
