@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from training_portal.core.issues import Issue  # noqa: F401  (re-exported: the formats report with it)
+
 
 @dataclass
 class QuestionData:
@@ -26,17 +28,6 @@ class QuestionData:
     applies_to: list[str] = field(default_factory=list)  # personnel category / operation codes
     external_id: str = ""  # 编号 / Moodle idnumber / GIFT ::title::
     points: float | None = None  # default points, if the file gives them
-
-
-@dataclass
-class Issue:
-    """Where and why: ``item`` is a row number ("row 7"), a line ("line 12") or an id."""
-
-    item: str
-    reason: str
-
-    def as_json(self) -> dict:
-        return {"item": self.item, "reason": str(self.reason)}
 
 
 @dataclass

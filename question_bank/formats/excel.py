@@ -2,7 +2,7 @@
 CSV format shares: one row per question under a header row of Chinese column names.
 
 Parsing never raises on a bad file: a file that is not a workbook, is encrypted, or would cost
-more to read than its size warrants (``xlsx_bounds``) gives one error with item ``"file"``; a bad
+more to read than its size warrants (``core/xlsx_bounds``) gives one error with item ``"file"``; a bad
 row gives an error naming the sheet's own row number (``"row 7"``, or ``"row 7 (Q-101)"`` when
 the row has an 编号).
 """
@@ -14,19 +14,18 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
-from datetime import date, datetime, time
 from functools import lru_cache
 
 from flask import current_app, has_app_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from training_portal.core.xlsx import cell_text, save, write_cell
+from training_portal.core.xlsx_bounds import CellBudget, WorkbookError, check_archive, not_a_workbook
 from training_portal.people.models import OperationType, PersonnelCategory
 
 from .. import types
@@ -41,7 +40,6 @@ from .common import (
     sanitise_html,
     split_list,
 )
-from .xlsx_bounds import CellBudget, WorkbookError, check_archive, not_a_workbook
 
 OPTION_COLUMNS = tuple(f"选项{letter}" for letter in LETTERS)
 COLUMNS = ("题型", "题干", *OPTION_COLUMNS, "答案", "解析", "分类", "知识点", "难度", "适用类别", "编号")
@@ -104,22 +102,6 @@ def _too_many_rows() -> ParseResult:
 
 
 # ----------------------------------------------------------------------------- cells
-
-def cell_text(value: object) -> str:
-    """A cell as text: numbers without a spurious ``.0`` (编号 101, not 101.0), line breaks as
-    ``\\n``."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        if value.is_integer():
-            return str(int(value))
-        return repr(value)
-    if isinstance(value, datetime | date | time):
-        return value.isoformat()
-    return str(value).replace("\r\n", "\n").replace("\r", "\n")
-
 
 def _header_key(value: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value)))
@@ -297,36 +279,6 @@ def table_row(q: QuestionData) -> list[object]:
 
 # ----------------------------------------------------------------------------- xlsx files
 
-def sheet_rows(data: bytes, max_rows: int) -> list[tuple]:
-    """The first sheet's rows as values, for small tables others import (a class roster); the
-    same bounds as a question file. Raise WorkbookError with a file-level issue."""
-    problem = check_archive(data)
-    if problem is not None:
-        raise WorkbookError(problem)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a broken file; none may escape
-        raise WorkbookError(not_a_workbook()) from None
-    try:
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        if sheet is None or not hasattr(sheet, "iter_rows"):
-            raise WorkbookError(not_a_workbook())
-        sheet.reset_dimensions()
-        rows = []
-        for row in CellBudget().rows(sheet.iter_rows(values_only=True)):
-            rows.append(tuple(cell_text(v) for v in row))
-            if len(rows) > max_rows:
-                raise WorkbookError(Issue("file", _l("The file has more than %(max)d rows; split it "
-                                                     "into smaller files.", max=max_rows)))
-        return rows
-    except WorkbookError:
-        raise
-    except Exception:
-        raise WorkbookError(not_a_workbook()) from None
-    finally:
-        workbook.close()
-
-
 def parse(data: bytes) -> ParseResult:
     problem = check_archive(data)
     if problem is not None:
@@ -357,17 +309,6 @@ def parse(data: bytes) -> ParseResult:
         workbook.close()
 
 
-def _cell(sheet, value: object, font: Font | None = None) -> WriteOnlyCell:
-    if isinstance(value, str):
-        value = ILLEGAL_CHARACTERS_RE.sub("", value) or None
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str) and value:
-        cell.data_type = "s"  # never a formula or an error code, whatever the text starts with
-    if font is not None:
-        cell.font = font
-    return cell
-
-
 _WIDTHS = {"题型": 8, "题干": 60, "答案": 8, "解析": 40, "分类": 24, "知识点": 16, "难度": 6,
            "适用类别": 24, "编号": 12}
 
@@ -378,36 +319,16 @@ def _sheet(workbook: Workbook, title: str = SHEET_NAME):
     for index, name in enumerate(COLUMNS):
         sheet.column_dimensions[get_column_letter(index + 1)].width = _WIDTHS.get(name, 18)
     bold = Font(bold=True)
-    sheet.append([_cell(sheet, name, bold) for name in COLUMNS])
+    sheet.append([write_cell(sheet, name, bold) for name in COLUMNS])
     return sheet
-
-
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def simple_table(title: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
-    """A one-sheet workbook: a bold header and rows, every text cell stored as text (never a
-    formula), for the tables others hand out (a roster template, an export)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    sheet.freeze_panes = "A2"
-    for index in range(len(header)):
-        sheet.column_dimensions[get_column_letter(index + 1)].width = 20
-    sheet.append([_cell(sheet, name, Font(bold=True)) for name in header])
-    for row in rows:
-        sheet.append([_cell(sheet, value) for value in row])
-    return _save(workbook)
 
 
 def write(questions: list[QuestionData]) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = _sheet(workbook)
     for q in questions:
-        sheet.append([_cell(sheet, value) for value in table_row(q)])
-    return _save(workbook)
+        sheet.append([write_cell(sheet, value) for value in table_row(q)])
+    return save(workbook)
 
 
 # ----------------------------------------------------------------------------- the template
@@ -479,4 +400,4 @@ def template() -> bytes:
     notes.column_dimensions["C"].width = 100
     for row in notes.iter_rows(min_row=2):
         row[2].alignment = Alignment(wrap_text=True, vertical="top")
-    return _save(workbook)
+    return save(workbook)

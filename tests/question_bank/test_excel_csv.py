@@ -17,8 +17,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from question_bank.data import QuestionData
-from question_bank.formats import delimited, excel, xlsx_bounds
+from question_bank.formats import delimited, excel
 from question_bank.formats.common import FALSE_WORDS, TRUE_WORDS, category_path, sanitise_html
+from training_portal.core import xlsx_bounds
+from training_portal.core.xlsx import sheet_rows
 
 HEADER = list(excel.COLUMNS)
 
@@ -496,7 +498,7 @@ def test_a_small_workbook_that_unpacks_to_megabytes_is_refused_before_it_is_read
     assert [e.item for e in result.errors] == ["file"] and result.questions == []
     assert str(result.errors[0].reason).startswith(refusal)
     with pytest.raises(xlsx_bounds.WorkbookError) as refused:  # a class roster is read with the same bounds
-        excel.sheet_rows(data, 2010)
+        sheet_rows(data, 2010)
     assert str(refused.value.issue.reason) == str(result.errors[0].reason)
 
 
@@ -564,7 +566,7 @@ def test_a_real_5000_question_bank_fits_the_bounds():
 def test_a_roster_reads_2000_rows_but_not_millions_of_cells(english):
     rows = [["姓名", "身份证号", "单位", "岗位"]] + [["王一", "140181199001010011", "古交金岭煤业有限公司",
                                                  "瓦斯检查作业"]] * 2000
-    assert len(excel.sheet_rows(as_excel_saves(xlsx(rows[1:], header=rows[0])), 2010)) == 2001
+    assert len(sheet_rows(as_excel_saves(xlsx(rows[1:], header=rows[0])), 2010)) == 2001
     workbook = Workbook()
     for number, row in enumerate(rows, start=1):
         workbook.active.append(row)
@@ -573,7 +575,7 @@ def test_a_roster_reads_2000_rows_but_not_millions_of_cells(english):
     workbook.save(buffer)
     assert len(buffer.getvalue()) < 64 * 1024
     with pytest.raises(xlsx_bounds.WorkbookError) as refused:
-        excel.sheet_rows(buffer.getvalue(), 2010)
+        sheet_rows(buffer.getvalue(), 2010)
     assert str(refused.value.issue.reason).startswith(f"The file has more than {xlsx_bounds.MAX_CELLS} cells")
 
 

@@ -11,13 +11,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from question_bank import assembly
-from question_bank.formats.excel import simple_table
 from question_bank.models import Blueprint as PaperBlueprint
 from question_bank.models import Paper
 
 from ..core.db import db, utcnow
 from ..core.i18n import local_today
 from ..core.web import get_or_404, refuse, xlsx_download
+from ..core.xlsx import simple_table
 from ..organisations.models import MineEnterprise
 from ..people.models import PersonPost
 from . import dashboard as board

@@ -20,11 +20,11 @@ from sqlalchemy import func, select
 
 from proctoring.models import Recording
 from proctoring.operations import in_use
-from question_bank.formats.excel import WorkbookError, sheet_rows
 
 from ..core import audit, policy, storage
 from ..core.db import db, utcnow
 from ..core.i18n import local_today, local_zone
+from ..core.xlsx import WorkbookError, sheet_rows
 from ..organisations.models import Classroom, MineEnterprise, Organisation, TrainingCenter
 from ..people import idcard
 from ..people import operations as people_ops

@@ -11,13 +11,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from question_bank.formats.excel import simple_table
-
 from ..core import policy
 from ..core.db import db, utcnow
 from ..core.forms import choices
 from ..core.i18n import from_local, local_today, local_zone
 from ..core.web import get_or_404, refuse, xlsx_download
+from ..core.xlsx import simple_table
 from ..organisations.models import Classroom, MineEnterprise, TrainingCenter
 from ..people import operations as people_ops
 from ..people.idcard import IdNumberError

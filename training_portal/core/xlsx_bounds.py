@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from flask_babel import lazy_gettext as _l
 
-from ..data import Issue
+from .issues import Issue
 
 MB = 1024 * 1024
 MAX_MEMBERS = 1_000
