@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from training_portal.core import audit
+from training_portal.core import audit, audit_verify
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db
 
@@ -35,7 +35,7 @@ def _write(n: int) -> list[AuditEntry]:
 
 def test_an_intact_chain_verifies(ctx):
     _write(5)
-    report = audit.verify_chain()
+    report = audit_verify.verify_chain()
     assert report.ok and report.count == 5
     assert str(report) == "ok: 5 entries, 0 anchors, 0 rows checked"
 
@@ -53,7 +53,7 @@ def test_a_changed_entry_is_found(ctx):
                        {"v": '{"n": 99}', "id": entries[2].id})
     db.session.commit()
     db.session.expire_all()
-    report = audit.verify_chain()
+    report = audit_verify.verify_chain()
     assert not report.ok
     assert report.broken_at == entries[2].id
     assert "changed" in report.reason
@@ -65,7 +65,7 @@ def test_a_changed_actor_is_found(ctx):
                        {"id": entries[0].id})
     db.session.commit()
     db.session.expire_all()
-    assert audit.verify_chain().broken_at == entries[0].id
+    assert audit_verify.verify_chain().broken_at == entries[0].id
 
 
 def test_a_removed_entry_is_found(ctx):
@@ -73,7 +73,7 @@ def test_a_removed_entry_is_found(ctx):
     db.session.execute(text("DELETE FROM audit_entries WHERE id = :id"), {"id": entries[1].id})
     db.session.commit()
     db.session.expire_all()
-    report = audit.verify_chain()
+    report = audit_verify.verify_chain()
     assert not report.ok and report.broken_at == entries[2].id
     assert "removed" in report.reason
 

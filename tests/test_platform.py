@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 
 from training_portal import create_app
 from training_portal.accounts.models import User
-from training_portal.core.audit import AuditEntry, verify_chain
+from training_portal.core.audit import AuditEntry
+from training_portal.core.audit_verify import verify_chain
 from training_portal.core.db import db
 from training_portal.core.permissions import Role
 from training_portal.demo import seed

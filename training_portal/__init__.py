@@ -28,7 +28,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
                 instance_path=instance_path or str(root / "instance"))
     app.config.update(config_module.load(Path(app.instance_path), overrides))
 
-    from .core import audit, i18n, jobs, menu, web
+    from .core import audit_verify, i18n, jobs, menu, web
     from .core.db import db, ping_when_idle
 
     db.init_app(app)
@@ -38,7 +38,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     csrf.init_app(app)
     i18n.init_app(app)
     web.init_app(app)
-    audit.init_app(app)
+    audit_verify.init_app(app)
     jobs.celery_init_app(app)
 
     menu.init_app(app)

@@ -9,8 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.models import RoleAssignment, User
-from ..core.audit import verify_chain
 from ..core.audit_anchor import record_result
+from ..core.audit_verify import verify_chain
 from ..core.db import db
 from ..core.permissions import Role
 from ..notifications import operations as notes

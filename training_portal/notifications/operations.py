@@ -7,33 +7,15 @@ when it is shown, so a notification reads in whatever language its reader chose.
 
 from __future__ import annotations
 
-import smtplib
-from email.message import EmailMessage
-
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..core.db import db, utcnow
 from ..core.jobs import after_commit
+from .messages import MESSAGES, register, text  # noqa: F401  (kinds register here; pages read here)
 from .models import Notification
-
-MESSAGES: dict[str, object] = {}
-
-
-def register(kind: str, message) -> None:
-    if MESSAGES.get(kind, message) is not message:
-        raise ValueError(f"notification kind {kind!r} registered twice")
-    MESSAGES[kind] = message
-
-
-def text(notification: Notification) -> str:
-    message = MESSAGES.get(notification.kind)
-    if message is None:
-        return notification.kind
-    return str(message) % notification.params
+from .tasks import email_notification
 
 
 def notify(user, key: str, kind: str, params: dict, link: str = "") -> bool:
@@ -51,8 +33,6 @@ def notify(user, key: str, kind: str, params: dict, link: str = "") -> bool:
     except IntegrityError:
         return False
     if current_app.config.get("MAIL_SERVER") and user.email:
-        from .tasks import email_notification
-
         after_commit(lambda: email_notification.delay(notification.id))
     return True
 
@@ -61,23 +41,3 @@ def mark_read(notification: Notification) -> None:
     if notification.read_at is None:
         notification.read_at = utcnow()
         db.session.flush()
-
-
-def email(notification: Notification, user) -> None:
-    """E-mail one notification (in the account's language) through the configured server."""
-    config = current_app.config
-    with force_locale(user.locale or config["BABEL_DEFAULT_LOCALE"]):
-        subject = str(_l("Mine safety training and examination"))
-        body = text(notification)
-    message = EmailMessage()
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = user.email
-    message["Subject"] = subject
-    message.set_content(body + ("\n\n" + config["PORTAL_URL"].rstrip("/") + notification.link
-                                if notification.link and config.get("PORTAL_URL") else ""))
-    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import smtplib
+from email.message import EmailMessage
+
 from celery import shared_task
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
 from ..core.db import db, locked, utcnow
-from . import operations as ops
+from .messages import text
 from .models import Notification
 
 
@@ -18,6 +24,26 @@ def email_notification(notification_id: int) -> bool:
     user = db.session.get(User, notification.user_id)
     if not user.email:
         return False
-    ops.email(notification, user)
+    email(notification, user)
     notification.emailed_at = utcnow()
     return True
+
+
+def email(notification: Notification, user) -> None:
+    """E-mail one notification (in the account's language) through the configured server."""
+    config = current_app.config
+    with force_locale(user.locale or config["BABEL_DEFAULT_LOCALE"]):
+        subject = str(_l("Mine safety training and examination"))
+        body = text(notification)
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = user.email
+    message["Subject"] = subject
+    message.set_content(body + ("\n\n" + config["PORTAL_URL"].rstrip("/") + notification.link
+                                if notification.link and config.get("PORTAL_URL") else ""))
+    with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
