@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from training_portal.core.forms import choices
+from training_portal.people import categories
 
 from . import types
 
@@ -66,8 +67,8 @@ class SectionForm(Form):
 
 class BlueprintForm(FlaskForm):
     name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=120)])
-    target = StringField(_l("For (personnel category or operation type code)"),
-                         validators=[DataRequired(), Length(max=40)])
+    target = SelectField(_l("For (personnel category or operation type)"),
+                         choices=choices(categories.targets()))
     purpose = SelectField(_l("Purpose"), choices=choices(
         [("exam", _l("Exam")), ("spot_test", _l("On-the-spot test"))]))
     duration_minutes = IntegerField(_l("Minutes"), validators=[Optional(), NumberRange(1, 600)])

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from training_portal.core import audit, policy
 from training_portal.core.db import db, utcnow
+from training_portal.people import categories
 
 from . import formats, types
 from .data import Issue, QuestionData
@@ -204,6 +205,10 @@ def save_blueprint(blueprint: Blueprint | None, *, name: str, target: str, purpo
                    partial_credit: bool, sections: list[SectionSpec], actor) -> Blueprint:
     if not sections:
         raise BankError(_l("A blueprint needs at least one section."))
+    try:
+        categories.check_target(target)
+    except categories.UnknownCategory as exc:
+        raise BankError(str(exc)) from None
     for s in sections:
         if s.type not in types.REGISTRY:
             raise BankError(_l("Unknown question type %(name)s.", name=s.type))

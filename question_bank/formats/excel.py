@@ -26,6 +26,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from training_portal.core.xlsx import cell_text, save, write_cell
 from training_portal.core.xlsx_bounds import CellBudget, WorkbookError, check_archive, not_a_workbook
+from training_portal.people import categories
 from training_portal.people.models import OperationType, PersonnelCategory
 
 from .. import types
@@ -64,6 +65,9 @@ def _words_in(languages: tuple[str, ...]) -> dict[str, str]:
     for language in languages:
         with force_locale(language):
             words |= {m.label: m.value for m in members}
+    for kind in categories.REGISTRY.values():
+        words |= {alias: kind.code for alias in kind.aliases}
+        words |= {alias: t.value for t, names in kind.operation_aliases.items() for alias in names}
     return words | {m.value: m.value for m in members}
 
 

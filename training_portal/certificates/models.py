@@ -12,7 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
 from ..exams.models import ExamSession
-from ..organisations.models import Labelled, Organisation, _enum
+from ..core.db import enum_column as _enum
+from ..core.labels import Labelled
+from ..organisations.models import Organisation
 from ..people.models import OperationType, Person, PersonnelCategory
 
 if TYPE_CHECKING:

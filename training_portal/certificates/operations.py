@@ -21,6 +21,8 @@ from ..core.pdf import create_pdf
 from ..exams.models import ExamAttempt, ExamSession, PracticalExam, SessionStatus
 from ..organisations.models import Organisation, ReviewUnit
 from ..people.idcard import mask
+from ..people import categories
+from ..people.categories import add_years
 from ..people.models import OperationType, Person, PersonnelCategory
 from ..training.ledger import training_check
 from ..training.models import CourseKind
@@ -34,12 +36,8 @@ from .models import (
 )
 
 PDF_TEMPLATE = "certificates/pdf/certificate.html"
-SERIAL = re.compile(r"^[TAS]\d{8}[0-9X]$")
-_PREFIX = {
-    PersonnelCategory.SPECIAL_OPERATOR: "T",
-    PersonnelCategory.PRINCIPAL: "A",
-    PersonnelCategory.SAFETY_MANAGER: "S",
-}
+# The serial's letter names the category that issued it; the letters come from the registry.
+SERIAL = re.compile(rf"^[{''.join(c.serial_prefix for c in categories.examined())}]\d{{8}}[0-9X]$")
 
 
 class CertificateError(ValueError):
@@ -50,12 +48,23 @@ def today() -> date:
     return local_today()
 
 
+def certified(category: PersonnelCategory | str) -> type[categories.Category]:
+    """The registered category, if it is examined and certified; refused otherwise."""
+    try:
+        kind = categories.get(category)
+    except categories.UnknownCategory as exc:
+        raise CertificateError(str(exc)) from None
+    if not kind.examined:
+        raise CertificateError(_l("%(c)s get no certificate.", c=kind.label))
+    return kind
+
+
 # ----------------------------------------------------------------------------- serials and dates
 
 
 def check_character(body: str) -> str:
     """ISO 7064 MOD 11-2 over the digits (as in the 身份证号): catches every single wrong digit
-    and every swap of two neighbouring digits; the letter is one of three (checked by form)."""
+    and every swap of two neighbouring digits; the letter is a category's (checked by form)."""
     return mod_11_2.calc_check_digit(body[1:])
 
 
@@ -66,7 +75,7 @@ def is_valid_serial(serial: str) -> bool:
 def next_serial(category: PersonnelCategory, on: date) -> str:
     """``T26000123`` plus its check character: a letter for the kind of certificate, the year,
     a number counted per kind and year under a row lock (two issuers never draw the same)."""
-    prefix = f"{_PREFIX[category]}{on.year % 100:02d}"
+    prefix = f"{certified(category).serial_prefix}{on.year % 100:02d}"
     if db.session.get(SerialCounter, prefix) is None:
         try:
             with db.session.begin_nested():
@@ -86,13 +95,6 @@ def next_serial(category: PersonnelCategory, on: date) -> str:
     return body + check_character(body)
 
 
-def add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def clean_years(person: Person, on: date) -> bool:
     """10+ years in the trade without a recorded violation earn the longer 复审 interval."""
     needed = policy.get("special_ops.clean_years_for_long_interval")
@@ -107,16 +109,11 @@ def review_interval(person: Person, on: date) -> int:
 
 
 def dates_for(category: PersonnelCategory, person: Person, issued_on: date) -> tuple[date, date | None]:
-    """(valid until, next 复审): special operations are valid 6 years with a 复审 every 3 (6 with
-    10+ clean years); managers' certificates last until their next assessment, every 3 years."""
-    if category is PersonnelCategory.SPECIAL_OPERATOR:
-        valid_until = add_years(issued_on, policy.get("special_ops.certificate_valid_years")) - timedelta(
-            days=1
-        )
-        review = add_years(issued_on, review_interval(person, issued_on))
-        return valid_until, min(review, valid_until)
-    years = policy.get("manager.assessment_interval_years")
-    return add_years(issued_on, years) - timedelta(days=1), None
+    """(valid until, next 复审) as the category declares them: special operations are valid 6
+    years with a 复审 every 3 (6 with 10+ clean years); managers' certificates last until their
+    next assessment, every 3 years. A category without a certificate is refused."""
+    kind = certified(category)
+    return kind.certificate_dates(issued_on, review_interval(person, issued_on) if kind.review_rule else None)
 
 
 # ----------------------------------------------------------------------------- issuing
@@ -130,10 +127,10 @@ def _issuer(attempt: ExamAttempt) -> Organisation:
 
 def completed(attempt: ExamAttempt) -> tuple[bool, PracticalExam | None]:
     """Whether the person passed all the category requires: the written exam of a signed
-    sitting and, for special operations, the practical exam that follows it."""
+    sitting and, where the category asks for one, the practical exam that follows it."""
     if attempt.session.status is not SessionStatus.SIGNED or attempt.passed is not True:
         return False, None
-    if attempt.application.category is not PersonnelCategory.SPECIAL_OPERATOR:
+    if not certified(attempt.application.category).practical_exam:
         return True, None
     practical = db.session.scalar(select(PracticalExam).where(PracticalExam.written_attempt_id == attempt.id))
     return (practical is not None and practical.passed is True), practical
@@ -284,6 +281,7 @@ def pdf_context(certificate: Certificate) -> dict:
     if person.photo_key:
         photo = _data_url("image/jpeg", storage.read(person.photo_key))
     url = verify_url(certificate.serial)
+    kind = certified(certificate.category)
     return {
         "serial": certificate.serial,
         "name": person.name,
@@ -299,7 +297,8 @@ def pdf_context(certificate: Certificate) -> dict:
         "photo": photo,
         "qr": segno.make(url, error="m").png_data_uri(scale=6, border=2),
         "verify_url": url,
-        "special": certificate.category is PersonnelCategory.SPECIAL_OPERATOR,
+        "title": kind.certificate_title,
+        "subject_heading": kind.subject_heading,
     }
 
 
@@ -308,7 +307,7 @@ def sample_context(person: Person) -> dict:
     issued_on = today()
     valid_until, next_review = dates_for(PersonnelCategory.SPECIAL_OPERATOR, person, issued_on)
     sample = Certificate(
-        serial="T" + f"{issued_on.year % 100:02d}000000",
+        serial=certified(PersonnelCategory.SPECIAL_OPERATOR).serial_prefix + f"{issued_on.year % 100:02d}000000",
         person=person,
         category=PersonnelCategory.SPECIAL_OPERATOR,
         operation_type=OperationType.COAL_GAS_INSPECTION,
@@ -396,7 +395,7 @@ def review_checks(certificate: Certificate, on: date) -> list[dict]:
     opens = due - timedelta(days=window)
     hours = training_check(
         certificate.person,
-        PersonnelCategory.SPECIAL_OPERATOR,
+        certificate.category,
         certificate.operation_type,
         on,
         kind=CourseKind.REVIEW,
@@ -437,7 +436,7 @@ def apply_for_review(certificate: Certificate, *, actor, on: date | None = None)
     for 10+ clean years, never past the certificate's validity)."""
     on = on or today()
     certificate = locked(Certificate, certificate.id)
-    if certificate.category is not PersonnelCategory.SPECIAL_OPERATOR or certificate.next_review_on is None:
+    if not certified(certificate.category).review_rule or certificate.next_review_on is None:
         raise CertificateError(_l("Only special-operations certificates have a 复审."))
     if certificate.state(on).value not in ("valid", "review_due"):
         raise CertificateError(_l("The certificate is %(s)s.", s=certificate.state(on).label))

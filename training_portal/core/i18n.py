@@ -35,7 +35,7 @@ def init_app(app) -> None:
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories=str(app.root_path) + "/translations")
     app.context_processor(lambda: {"current_language": select_locale()})
-    from ..organisations.models import label_of  # the models import core: no loop at load time
+    from .labels import label_of
     app.add_template_global(label_of, "label_of")
 
 

@@ -108,6 +108,11 @@ _rule("admission.safety_dept_min_years", 2, _l("Head of safety department: minim
 _rule("admission.special_ops_min_age", 18, _l("Special operations: minimum age"))
 _rule("admission.special_ops_high_school_since", date(2018, 6, 1),
       _l("Special operations: 高中 required for those new on the job since"))
+# 班组长 and 一线岗位作业人员: DOMAIN gives no numbers; these are the portal's defaults
+_rule("admission.frontline_min_age", 18, _l("Team leaders and front-line workers: minimum age"))
+_rule("admission.team_leader_min_years", 3, _l("Team leaders: minimum years of mining work"))
+_rule("team_leader.certificate_valid_years", 3, _l("Team leader certificate valid (years)"))
+_rule("frontline.certificate_valid_years", 3, _l("Front-line worker certificate valid (years)"))
 # Special-operations certificates
 _rule("special_ops.certificate_valid_years", 6, _l("Special-operations certificate valid (years)"))
 _rule("special_ops.review_interval_years", 3, _l("复审 every (years)"))
@@ -118,9 +123,12 @@ _rule("special_ops.clean_years_for_long_interval", 10,
       _l("Clean years in the trade for a longer 复审 interval"))
 _rule("special_ops.long_review_interval_years", 6, _l("Longer 复审 interval (years)"))
 # Training hours (学时)
-_rule("training.initial_hours", {"principal": 48, "safety_manager": 48},
+# 班组长 and 一线: 72 initial and 20 yearly, as for coal mines' other staff; 24 yearly for team leaders
+_rule("training.initial_hours", {"principal": 48, "safety_manager": 48, "team_leader": 72,
+                                 "frontline_worker": 72},
       _l("Initial training hours by personnel category"))
-_rule("training.annual_hours", {"principal": 16, "safety_manager": 16},
+_rule("training.annual_hours", {"principal": 16, "safety_manager": 16, "team_leader": 24,
+                                "frontline_worker": 20},
       _l("Annual re-training hours by personnel category"))
 _rule("training.accident_retraining_hours", 16,
       _l("Extra re-training hours in the year of a fatal accident at one's mine"))

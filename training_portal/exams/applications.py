@@ -11,6 +11,7 @@ from ..core import audit, policy
 from ..core.db import db, locked, utcnow
 from ..core.permissions import Role, roles_with
 from ..organisations.models import Organisation, ReviewUnit
+from ..people import categories
 from ..people.models import OperationType, Person, PersonnelCategory
 from ..training.models import Course, Enrolment, TrainingClass
 from .eligibility import precheck
@@ -99,8 +100,13 @@ def submit_application(person: Person, category: PersonnelCategory, *, actor,
     if not allowed or (center is not None and (through is None or center.id != through.id)):
         raise ExamError(NOT_YOUR_CANDIDATE)
     center = through
-    if (category is PersonnelCategory.SPECIAL_OPERATOR) != (operation_type is not None):
-        raise ExamError(_l("A special-operations exam names its operation type, and only it does."))
+    try:
+        kind = categories.get(category)
+        categories.operation_type(kind, operation_type)
+    except categories.UnknownCategory as exc:
+        raise ExamError(str(exc)) from None
+    if not kind.examined:
+        raise ExamError(_l("%(c)s are not examined here.", c=kind.label))
     open_one = db.session.scalar(select(ExamApplication.id).where(
         ExamApplication.person_id == person.id, ExamApplication.category == category,
         ExamApplication.operation_type == operation_type,

@@ -8,9 +8,10 @@ from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, St
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..core.forms import choices
+from ..people import categories
 from ..people.models import OperationType, PersonnelCategory
 
-EXAM_CATEGORIES = [c for c in PersonnelCategory if c is not PersonnelCategory.REGULATOR_OFFICIAL]
+EXAM_CATEGORIES = [PersonnelCategory(c.code) for c in categories.examined()]
 
 
 class ApplicationForm(FlaskForm):

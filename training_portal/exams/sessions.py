@@ -14,6 +14,7 @@ from ..core import audit
 from ..core.db import db, locked, utcnow
 from ..core.permissions import Role
 from ..organisations.models import Region, ReviewUnit
+from ..people import categories
 from ..people.models import OperationType, PersonnelCategory
 from .applications import ExamError, reviewer_unit, seatable
 from .attempts import _finish, remaining_seconds
@@ -41,6 +42,17 @@ def create_session(*, name: str, site: str, room: str, starts_at: datetime,
         raise ExamError(_l("A room needs at least one seat."))
     if blueprint.purpose != "exam":
         raise ExamError(_l("An exam session draws from an exam blueprint."))
+    try:
+        kind = categories.get(category)
+        categories.operation_type(kind, operation_type)
+    except categories.UnknownCategory as exc:
+        raise ExamError(str(exc)) from None
+    if not kind.examined:
+        raise ExamError(_l("%(c)s are not examined here.", c=kind.label))
+    if not categories.fits(blueprint.target, category, operation_type):
+        raise ExamError(_l("The blueprint %(b)s is for %(t)s, not for this sitting's %(c)s.",
+                           b=blueprint.name, t=categories.target_label(blueprint.target),
+                           c=(operation_type or category).label))
     unit_org = reviewer_unit(actor)
     owner = unit_org[1] if unit_org else None
     if region is None:

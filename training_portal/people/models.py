@@ -11,7 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
 from ..core.i18n import local_today
-from ..organisations.models import Labelled, MineKind, Organisation, _enum
+from ..core.db import enum_column as _enum
+from ..core.labels import Labelled
+from ..organisations.models import Organisation
+# The registry's codes, where the models have always been imported from.
+from .categories import FIVE_MANAGER_POSTS as FIVE_MANAGER_POSTS
+from .categories import OperationType as OperationType
+from .categories import PersonnelCategory as PersonnelCategory
+from .categories import Post
+from .education import Education
 
 if TYPE_CHECKING:
     from ..accounts.models import User
@@ -24,154 +32,6 @@ class Gender(Labelled):
     @classmethod
     def _labels(cls):
         return {cls.MALE: _l("Male"), cls.FEMALE: _l("Female")}
-
-
-class Education(Labelled):
-    """学历, in increasing order (the admission rules compare them)."""
-
-    JUNIOR_MIDDLE = "junior_middle"  # 初中
-    SENIOR_HIGH = "senior_high"  # 高中
-    SECONDARY_VOCATIONAL = "secondary_vocational"  # 中专
-    COLLEGE = "college"  # 大专
-    BACHELOR = "bachelor"  # 本科
-    MASTER = "master"
-    DOCTOR = "doctor"
-
-    @classmethod
-    def _labels(cls):
-        return {cls.JUNIOR_MIDDLE: _l("Junior middle school"), cls.SENIOR_HIGH: _l("Senior high school"),
-                cls.SECONDARY_VOCATIONAL: _l("Secondary vocational school"),
-                cls.COLLEGE: _l("College (大专)"), cls.BACHELOR: _l("Bachelor"),
-                cls.MASTER: _l("Master"), cls.DOCTOR: _l("Doctorate")}
-
-    @property
-    def level(self) -> int:
-        return _EDUCATION_LEVEL[self]
-
-    def at_least(self, other: Education) -> bool:
-        return self.level >= other.level
-
-
-# 高中 and 中专 are the same level for the admission rules.
-_EDUCATION_LEVEL = {
-    Education.JUNIOR_MIDDLE: 0, Education.SENIOR_HIGH: 1, Education.SECONDARY_VOCATIONAL: 1,
-    Education.COLLEGE: 2, Education.BACHELOR: 3, Education.MASTER: 4, Education.DOCTOR: 5,
-}
-
-
-class PersonnelCategory(Labelled):
-    """三项岗位人员, plus regulator officials who train too."""
-
-    PRINCIPAL = "principal"  # 主要负责人
-    SAFETY_MANAGER = "safety_manager"  # 安全生产管理人员
-    SPECIAL_OPERATOR = "special_operator"  # 特种作业人员
-    REGULATOR_OFFICIAL = "regulator_official"  # 监管干部
-
-    @classmethod
-    def _labels(cls):
-        return {cls.PRINCIPAL: _l("Principal person in charge"),
-                cls.SAFETY_MANAGER: _l("Safety management staff"),
-                cls.SPECIAL_OPERATOR: _l("Special-operations worker"),
-                cls.REGULATOR_OFFICIAL: _l("Regulator official")}
-
-
-class Post(Labelled):
-    MINE_DIRECTOR = "mine_director"  # 矿长
-    CHIEF_ENGINEER = "chief_engineer"  # 总工程师
-    DEPUTY_SAFETY = "deputy_safety"  # 安全副矿长
-    DEPUTY_PRODUCTION = "deputy_production"  # 生产副矿长
-    DEPUTY_MECH_ELEC = "deputy_mech_elec"  # 机电副矿长
-    PRINCIPAL = "principal"  # 主要负责人 (other than a mine director)
-    SAFETY_MANAGER = "safety_manager"  # 安全生产管理人员
-    SPECIAL_OPERATOR = "special_operator"  # 特种作业人员: with an operation type
-    REGULATOR_OFFICIAL = "regulator_official"  # 监管干部
-
-    @classmethod
-    def _labels(cls):
-        return {cls.MINE_DIRECTOR: _l("Mine director"), cls.CHIEF_ENGINEER: _l("Chief engineer"),
-                cls.DEPUTY_SAFETY: _l("Deputy director for safety"),
-                cls.DEPUTY_PRODUCTION: _l("Deputy director for production"),
-                cls.DEPUTY_MECH_ELEC: _l("Deputy director for mechanical and electrical"),
-                cls.PRINCIPAL: _l("Principal person in charge"),
-                cls.SAFETY_MANAGER: _l("Safety management staff"),
-                cls.SPECIAL_OPERATOR: _l("Special-operations worker"),
-                cls.REGULATOR_OFFICIAL: _l("Regulator official")}
-
-    @property
-    def is_five_manager(self) -> bool:
-        """One of the 五职矿长."""
-        return self in FIVE_MANAGER_POSTS
-
-    @property
-    def personnel_category(self) -> PersonnelCategory:
-        return _POST_CATEGORY[self]
-
-
-FIVE_MANAGER_POSTS = (Post.MINE_DIRECTOR, Post.CHIEF_ENGINEER, Post.DEPUTY_SAFETY,
-                      Post.DEPUTY_PRODUCTION, Post.DEPUTY_MECH_ELEC)
-
-# The mine director is the mine's principal person; the other four are safety management staff.
-_POST_CATEGORY = {
-    Post.MINE_DIRECTOR: PersonnelCategory.PRINCIPAL,
-    Post.PRINCIPAL: PersonnelCategory.PRINCIPAL,
-    Post.CHIEF_ENGINEER: PersonnelCategory.SAFETY_MANAGER,
-    Post.DEPUTY_SAFETY: PersonnelCategory.SAFETY_MANAGER,
-    Post.DEPUTY_PRODUCTION: PersonnelCategory.SAFETY_MANAGER,
-    Post.DEPUTY_MECH_ELEC: PersonnelCategory.SAFETY_MANAGER,
-    Post.SAFETY_MANAGER: PersonnelCategory.SAFETY_MANAGER,
-    Post.SPECIAL_OPERATOR: PersonnelCategory.SPECIAL_OPERATOR,
-    Post.REGULATOR_OFFICIAL: PersonnelCategory.REGULATOR_OFFICIAL,
-}
-
-
-class OperationType(Labelled):
-    """特种作业类别: ten for coal mines, eight for metal and non-metal mines."""
-
-    COAL_ELECTRICAL = "coal_electrical"
-    COAL_BLASTING = "coal_blasting"
-    COAL_MONITORING = "coal_monitoring"
-    COAL_GAS_INSPECTION = "coal_gas_inspection"
-    COAL_SAFETY_INSPECTION = "coal_safety_inspection"
-    COAL_HOIST = "coal_hoist"
-    COAL_SHEARER = "coal_shearer"
-    COAL_GAS_DRAINAGE = "coal_gas_drainage"
-    COAL_OUTBURST_PREVENTION = "coal_outburst_prevention"
-    COAL_WATER_EXPLORATION = "coal_water_exploration"
-    MN_VENTILATION = "mn_ventilation"
-    MN_TAILINGS = "mn_tailings"
-    MN_SAFETY_INSPECTION = "mn_safety_inspection"
-    MN_HOIST = "mn_hoist"
-    MN_SUPPORT = "mn_support"
-    MN_ELECTRICAL = "mn_electrical"
-    MN_DRAINAGE = "mn_drainage"
-    MN_BLASTING = "mn_blasting"
-
-    @classmethod
-    def _labels(cls):
-        return {
-            cls.COAL_ELECTRICAL: _l("Coal: underground electrical work"),
-            cls.COAL_BLASTING: _l("Coal: underground blasting"),
-            cls.COAL_MONITORING: _l("Coal: safety monitoring and control"),
-            cls.COAL_GAS_INSPECTION: _l("Coal: gas inspection"),
-            cls.COAL_SAFETY_INSPECTION: _l("Coal: safety inspection"),
-            cls.COAL_HOIST: _l("Coal: hoist operation"),
-            cls.COAL_SHEARER: _l("Coal: shearer (roadheader) operation"),
-            cls.COAL_GAS_DRAINAGE: _l("Coal: gas drainage"),
-            cls.COAL_OUTBURST_PREVENTION: _l("Coal: outburst prevention"),
-            cls.COAL_WATER_EXPLORATION: _l("Coal: water exploration and drainage"),
-            cls.MN_VENTILATION: _l("Metal/non-metal: mine ventilation"),
-            cls.MN_TAILINGS: _l("Metal/non-metal: tailings work"),
-            cls.MN_SAFETY_INSPECTION: _l("Metal/non-metal: safety inspection"),
-            cls.MN_HOIST: _l("Metal/non-metal: hoist operation"),
-            cls.MN_SUPPORT: _l("Metal/non-metal: roof support"),
-            cls.MN_ELECTRICAL: _l("Metal/non-metal: underground electrical work"),
-            cls.MN_DRAINAGE: _l("Metal/non-metal: drainage"),
-            cls.MN_BLASTING: _l("Metal/non-metal: blasting"),
-        }
-
-    @property
-    def mine_kind(self) -> MineKind:
-        return MineKind.COAL if self.value.startswith("coal_") else MineKind.METAL_NONMETAL
 
 
 class OrganisationLink(Protocol):

@@ -16,6 +16,7 @@ from ..core.permissions import JURISDICTIONAL_ROLES, Role
 from ..organisations.models import Organisation, Region
 from ..organisations.operations import in_regions
 from . import idcard
+from . import categories
 from .models import RELATED_ORGANISATION_LINKS, Education, OperationType, Person, PersonPost, Post
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -77,8 +78,10 @@ def update_person(person: Person, *, actor, **changes) -> None:
 def add_post(person: Person, post: Post, *, actor, started_on: date,
              organisation: Organisation | None = None,
              operation_type: OperationType | None = None) -> PersonPost:
-    if (post is Post.SPECIAL_OPERATOR) != (operation_type is not None):
-        raise PersonError(_l("A special-operations post needs its operation type, and only it."))
+    try:
+        categories.operation_type(categories.of_post(post), operation_type)
+    except categories.UnknownCategory as exc:
+        raise PersonError(str(exc)) from None
     entry = PersonPost(person=person, post=post, operation_type=operation_type,
                        organisation=organisation, started_on=started_on)
     db.session.add(entry)

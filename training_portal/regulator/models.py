@@ -11,7 +11,9 @@ from sqlalchemy import JSON, Date, Float, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
-from ..organisations.models import Labelled, MineEnterprise, _enum
+from ..core.db import enum_column as _enum
+from ..core.labels import Labelled
+from ..organisations.models import MineEnterprise
 from ..people.models import Person, Post
 
 if TYPE_CHECKING:

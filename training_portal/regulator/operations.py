@@ -21,6 +21,7 @@ from ..core.db import db, locked, utcnow
 from ..organisations.models import MineEnterprise, Organisation
 from ..organisations.operations import visible_organisations
 from ..people import operations as people_ops
+from ..people import categories
 from ..people.models import FIVE_MANAGER_POSTS, Education, Person, PersonPost
 from .models import Inspection, OrderStatus, ReassignmentOrder, SpotTest
 
@@ -240,7 +241,7 @@ def managers_at(mine: MineEnterprise, on: date | None = None) -> list[PersonPost
 
 
 def start_spot_test(inspection: Inspection, post: PersonPost, blueprint: Blueprint, *, actor) -> SpotTest:
-    if post.organisation_id != inspection.mine_id or post.post not in FIVE_MANAGER_POSTS:
+    if post.organisation_id != inspection.mine_id or not categories.of_post(post.post).spot_testable:
         raise RegulatorError(_l("Spot tests are for the managers of the inspected mine."))
     if blueprint.purpose != "spot_test":
         raise RegulatorError(_l("Choose a spot-test blueprint."))

@@ -10,7 +10,9 @@ from sqlalchemy import Boolean, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
-from ..organisations.models import Labelled, MineEnterprise, MineSize, MiningMethod, ProductionStatus, _enum
+from ..core.db import enum_column as _enum
+from ..core.labels import Labelled
+from ..organisations.models import MineEnterprise, MineSize, MiningMethod, ProductionStatus
 
 
 @dataclass(frozen=True)

@@ -15,20 +15,29 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length
 
 from ..core.forms import choices
-from ..people.models import Education, OperationType, PersonnelCategory, Post
+from ..people import categories
+from ..people.models import Education, PersonnelCategory, Post
 from .models import CourseKind
 
 
+def _operation_choices():
+    """An operation type as "<category>:<type>" ("special_operator:coal_gas_inspection")."""
+    for kind in categories.REGISTRY.values():
+        yield from ((f"{kind.code}:{t.value}", t.lazy_label) for t in kind.operation_types)
+
+
 def target_choices():
-    """Course targets: a category, or a special-operation type ("special_operator:<type>")."""
+    """Course targets: a category, or an operation type of one."""
     yield from ((c.value, c.lazy_label) for c in PersonnelCategory)
-    yield from ((f"special_operator:{t.value}", t.lazy_label) for t in OperationType)
+    yield from _operation_choices()
 
 
 def post_choices():
+    """A post named alone, or a category's post by its operation type."""
     yield "", "—"
-    yield from ((p.value, p.lazy_label) for p in Post if p is not Post.SPECIAL_OPERATOR)
-    yield from ((f"special_operator:{t.value}", t.lazy_label) for t in OperationType)
+    yield from ((p.value, p.lazy_label) for p in Post
+                if not (p.value in categories.REGISTRY and categories.get(p.value).operation_types))
+    yield from _operation_choices()
 
 
 class CourseForm(FlaskForm):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from ..core import policy
 from ..core.db import db, in_chunks
 from ..core.i18n import local_today
+from ..people import categories
 from ..people.models import OperationType, Person, PersonnelCategory, PersonPost, Post
 from .models import (
     Course,
@@ -26,9 +27,12 @@ from .models import (
 )
 
 RETRAINING_KINDS = [k for k in CourseKind if k.counts_as_retraining]
-# The categories with a yearly re-training duty (主要负责人, 安全生产管理人员).
-_MANAGER_POSTS = [p for p in Post if p.personnel_category in (PersonnelCategory.PRINCIPAL,
-                                                               PersonnelCategory.SAFETY_MANAGER)]
+
+
+def _duty_posts() -> list[Post]:
+    """The posts whose category has a yearly re-training duty in the policy."""
+    annual = policy.get("training.annual_hours")
+    return [p for p in Post if annual.get(categories.of_post(p).code, 0)]
 
 
 def verified_only() -> bool:
@@ -62,7 +66,7 @@ def _held_in(post: PersonPost, year: int) -> bool:
 def _accident_hits(person: Person, accident: FatalAccident) -> bool:
     if person.id in accident.responsible_ids:
         return True
-    return any(p.organisation_id == accident.mine_id and p.post in _MANAGER_POSTS
+    return any(p.organisation_id == accident.mine_id and categories.of_post(p.post).retrains_after_accident
                and p.started_on <= accident.occurred_on
                and (p.ended_on is None or p.ended_on >= accident.occurred_on) for p in person.posts)
 
@@ -149,7 +153,7 @@ def deficits(people: Select, year: int) -> list[tuple[Person, LedgerYear]]:
     """(person, ledger line) for everyone in ``people`` short of the year's required hours."""
     accidents = _accidents_in(year)
     responsible = {pid for a in accidents for pid in a.responsible_ids}
-    on_duty = select(PersonPost.person_id).where(PersonPost.post.in_(_MANAGER_POSTS),
+    on_duty = select(PersonPost.person_id).where(PersonPost.post.in_(_duty_posts()),
                                                  func.coalesce(PersonPost.ended_on, date(9999, 12, 31))
                                                  >= date(year, 1, 1))
     candidates = db.session.scalars(
@@ -179,7 +183,7 @@ def training_check(person: Person, category: PersonnelCategory, operation_type: 
     if kind is CourseKind.REVIEW:
         need = policy.get("special_ops.review_training_hours") * 10
     else:
-        need = policy.get("training.initial_hours").get(category.value, 0) * 10
+        need = categories.get(category).initial_hours() * 10
     if not need:
         return TrainingCheck(True, 0, 0, str(_l("The policy sets no training hours for this category.")))
     months = policy.get("training.hours_window_months")

@@ -14,7 +14,9 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
-from ..organisations.models import Classroom, Labelled, MineEnterprise, TrainingCenter, _enum
+from ..core.db import enum_column as _enum
+from ..core.labels import Labelled
+from ..organisations.models import Classroom, MineEnterprise, TrainingCenter
 from ..people.models import Education, OperationType, Person, PersonnelCategory, Post
 
 if TYPE_CHECKING:

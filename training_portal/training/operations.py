@@ -28,6 +28,7 @@ from ..core.xlsx import WorkbookError, sheet_rows
 from ..organisations.models import Classroom, MineEnterprise, Organisation, TrainingCenter
 from ..people import idcard
 from ..people import operations as people_ops
+from ..people import categories
 from ..people.models import Education, OperationType, Person, PersonnelCategory, Post
 from . import hours
 from .models import (
@@ -83,7 +84,11 @@ def create_course(center: TrainingCenter, title: str, kind: CourseKind, *,
     if not modules:
         raise TrainingError(_l("A course has at least one module with its hours."))
     for category, operation_type in targets:
-        if operation_type is not None and category is not PersonnelCategory.SPECIAL_OPERATOR:
+        try:
+            registered = categories.get(category)
+        except categories.UnknownCategory as exc:
+            raise TrainingError(str(exc)) from None
+        if operation_type is not None and operation_type not in registered.operation_types:
             raise TrainingError(_l("Only special operations have operation types."))
     course = Course(center=center, title=title.strip()[:120], kind=kind, description=description,
                     created_by_id=actor.id,
@@ -154,6 +159,11 @@ def add_lesson(training_class: TrainingClass, title: str, starts_at: datetime, e
 # ----------------------------------------------------------------------------- the roster
 
 def _check_post(course: Course, post: Post | None, operation_type: OperationType | None) -> None:
+    if post is not None:
+        try:
+            categories.operation_type(categories.of_post(post), operation_type)
+        except categories.UnknownCategory as exc:
+            raise TrainingError(str(exc)) from None
     if post is not None and not course.counts_for(post.personnel_category, operation_type):
         raise TrainingError(_l("The course does not count for the post %(p)s.",
                                p=operation_type.label if operation_type else post.label))
@@ -207,53 +217,31 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
-# The official names (特种作业目录) and the usual short forms a roster uses.
-_OPERATION_NAMES = {
-    OperationType.COAL_ELECTRICAL: ("煤矿井下电气作业", "井下电气作业", "井下电钳工"),
-    OperationType.COAL_BLASTING: ("煤矿井下爆破作业", "井下爆破作业", "爆破工"),
-    OperationType.COAL_MONITORING: ("煤矿安全监测监控作业", "安全监测监控作业", "监测监控工"),
-    OperationType.COAL_GAS_INSPECTION: ("煤矿瓦斯检查作业", "瓦斯检查作业", "瓦斯检查工", "瓦检员"),
-    OperationType.COAL_SAFETY_INSPECTION: ("煤矿安全检查作业", "安全检查作业", "安全检查工", "安检员"),
-    OperationType.COAL_HOIST: ("煤矿提升机操作作业", "提升机操作作业", "提升机司机"),
-    OperationType.COAL_SHEARER: ("煤矿采煤机(掘进机)操作作业", "煤矿采煤机（掘进机）操作作业",
-                                 "采煤机司机", "掘进机司机"),
-    OperationType.COAL_GAS_DRAINAGE: ("煤矿瓦斯抽采作业", "瓦斯抽采作业", "瓦斯抽采工"),
-    OperationType.COAL_OUTBURST_PREVENTION: ("煤矿防突作业", "防突作业", "防突工"),
-    OperationType.COAL_WATER_EXPLORATION: ("煤矿探放水作业", "探放水作业", "探放水工"),
-    OperationType.MN_VENTILATION: ("金属非金属矿井通风作业", "矿井通风作业"),
-    OperationType.MN_TAILINGS: ("尾矿作业",),
-    OperationType.MN_SAFETY_INSPECTION: ("金属非金属矿山安全检查作业",),
-    OperationType.MN_HOIST: ("金属非金属矿山提升机操作作业",),
-    OperationType.MN_SUPPORT: ("金属非金属矿山支柱作业", "支柱作业"),
-    OperationType.MN_ELECTRICAL: ("金属非金属矿山井下电气作业",),
-    OperationType.MN_DRAINAGE: ("金属非金属矿山排水作业", "排水作业"),
-    OperationType.MN_BLASTING: ("金属非金属矿山爆破作业",),
-}
-_POST_NAMES = {
-    Post.MINE_DIRECTOR: ("矿长",), Post.CHIEF_ENGINEER: ("总工程师", "总工"),
-    Post.DEPUTY_SAFETY: ("安全副矿长",), Post.DEPUTY_PRODUCTION: ("生产副矿长",),
-    Post.DEPUTY_MECH_ELEC: ("机电副矿长",), Post.PRINCIPAL: ("主要负责人",),
-    Post.SAFETY_MANAGER: ("安全生产管理人员", "安全管理人员"), Post.REGULATOR_OFFICIAL: ("监管干部",),
-}
-
-
 def post_words() -> dict[str, tuple[Post, OperationType | None]]:
-    """What a roster's 岗位 cell may say: a post or an operation type by its official Chinese
-    name, a usual short form, its label in either language, or its code."""
+    """What a roster's 岗位 cell may say: a post or an operation type by the words the category
+    registry gives for it (official names, usual short forms), its label in either language,
+    or its code. A category with operation types is named by its operation, never alone."""
     words: dict[str, tuple[Post, OperationType | None]] = {}
-    for post, names in _POST_NAMES.items():
-        words.update({_norm(n): (post, None) for n in names})
-    for kind, names in _OPERATION_NAMES.items():
-        words.update({_norm(n): (Post.SPECIAL_OPERATOR, kind) for n in names})
+    named: list[Post] = []
+    operations: list[tuple[Post, OperationType]] = []
+    for kind in categories.REGISTRY.values():
+        for spec in kind.all_posts():
+            post = Post(spec.code)
+            if spec.code == kind.code and kind.operation_types:
+                operations += [(post, t) for t in kind.operation_types]
+                for t, names in kind.operation_aliases.items():
+                    words.update({_norm(n): (post, t) for n in names})
+            else:
+                named.append(post)
+                words.update({_norm(n): (post, None) for n in spec.aliases})
     for locale in ("en", "zh_Hans_CN"):
         with force_locale(locale):
-            for post in Post:
-                if post is not Post.SPECIAL_OPERATOR:
-                    words.setdefault(_norm(str(post.label)), (post, None))
-            for kind in OperationType:
-                words.setdefault(_norm(str(kind.label)), (Post.SPECIAL_OPERATOR, kind))
-    words.update({p.value: (p, None) for p in Post if p is not Post.SPECIAL_OPERATOR})
-    words.update({t.value: (Post.SPECIAL_OPERATOR, t) for t in OperationType})
+            for post in named:
+                words.setdefault(_norm(str(post.label)), (post, None))
+            for post, t in operations:
+                words.setdefault(_norm(str(t.label)), (post, t))
+    words.update({post.value: (post, None) for post in named})
+    words.update({t.value: (post, t) for post, t in operations})
     return words
 
 

@@ -56,9 +56,8 @@ def _parse_target(value: str) -> tuple[PersonnelCategory, OperationType | None]:
 def _parse_post(value: str) -> tuple[Post | None, OperationType | None]:
     if not value:
         return None, None
-    if value.startswith("special_operator:"):
-        return Post.SPECIAL_OPERATOR, OperationType(value.partition(":")[2])
-    return Post(value), None
+    post, _sep, kind = value.partition(":")
+    return Post(post), OperationType(kind) if kind else None
 
 
 # ----------------------------------------------------------------------------- courses
