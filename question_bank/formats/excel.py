@@ -65,9 +65,9 @@ def _words_in(languages: tuple[str, ...]) -> dict[str, str]:
     for language in languages:
         with force_locale(language):
             words |= {m.label: m.value for m in members}
+    # A category's other names too; a worker's job title (瓦斯检查工) stays the file's own word.
     for kind in categories.REGISTRY.values():
         words |= {alias: kind.code for alias in kind.aliases}
-        words |= {alias: t.value for t, names in kind.operation_aliases.items() for alias in names}
     return words | {m.value: m.value for m in members}
 
 

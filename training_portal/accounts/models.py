@@ -10,8 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import permissions
 from ..core.db import UTCDateTime, db, utcnow
-from ..core.permissions import JURISDICTIONAL_ROLES, Role
 from ..core.db import enum_column as _enum
+from ..core.permissions import JURISDICTIONAL_ROLES, Role
 from ..organisations.models import Organisation
 from ..people.models import Person
 

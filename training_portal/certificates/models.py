@@ -11,9 +11,9 @@ from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
-from ..exams.models import ExamSession
 from ..core.db import enum_column as _enum
 from ..core.labels import Labelled
+from ..exams.models import ExamSession
 from ..organisations.models import Organisation
 from ..people.models import OperationType, Person, PersonnelCategory
 

@@ -20,9 +20,9 @@ from ..core.i18n import local_today
 from ..core.pdf import create_pdf
 from ..exams.models import ExamAttempt, ExamSession, PracticalExam, SessionStatus
 from ..organisations.models import Organisation, ReviewUnit
-from ..people.idcard import mask
 from ..people import categories
 from ..people.categories import add_years
+from ..people.idcard import mask
 from ..people.models import OperationType, Person, PersonnelCategory
 from ..training.ledger import training_check
 from ..training.models import CourseKind
@@ -307,7 +307,7 @@ def sample_context(person: Person) -> dict:
     issued_on = today()
     valid_until, next_review = dates_for(PersonnelCategory.SPECIAL_OPERATOR, person, issued_on)
     sample = Certificate(
-        serial=certified(PersonnelCategory.SPECIAL_OPERATOR).serial_prefix + f"{issued_on.year % 100:02d}000000",
+        serial=f"{certified(PersonnelCategory.SPECIAL_OPERATOR).serial_prefix}{issued_on:%y}000000",
         person=person,
         category=PersonnelCategory.SPECIAL_OPERATOR,
         operation_type=OperationType.COAL_GAS_INSPECTION,

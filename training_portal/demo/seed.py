@@ -273,6 +273,15 @@ class Seeder:
             official = self.person(key, org_key, education=Education.BACHELOR, years=10,
                                    born=1978 + len(key) % 10, male=len(key) % 2 == 0)
             self.post(official, Post.REGULATOR_OFFICIAL, org_key, date(2020, 1, 1))
+        # 班组长 and 一线岗位作业人员 at a coal and a non-coal mine (last, so earlier demo people
+        # keep their names and numbers).
+        for mine_key in ("mine_gujiao", "mine_qingxu"):
+            leader = self.person(f"{mine_key}_team_leader", mine_key, education=Education.SENIOR_HIGH,
+                                 years=7, born=1988)
+            self.post(leader, Post.TEAM_LEADER, mine_key, date(2025, 3, 1))
+            worker = self.person(f"{mine_key}_frontline", mine_key, education=Education.JUNIOR_MIDDLE,
+                                 years=2, born=1999)
+            self.post(worker, Post.FRONTLINE_WORKER, mine_key, date(2026, 3, 1))
 
     def seed_logins(self) -> None:
         password_hash = None
@@ -373,6 +382,23 @@ class Seeder:
         for person in managers[:3]:
             training_ops.sign_in(lesson, person, at=at(start, 8, 28), actor=staff)
             training_ops.sign_out(lesson, person, at=at(start, 17, 0), actor=staff)
+        front_line = training_ops.create_course(
+            center, "班组长和一线岗位作业人员安全培训", CourseKind.INITIAL,
+            targets=[(PersonnelCategory.TEAM_LEADER, None), (PersonnelCategory.FRONTLINE_WORKER, None)],
+            modules=[("岗位安全操作规程", 320), ("班组安全管理与隐患排查", 240), ("自救互救与应急避险", 160)],
+            actor=staff)
+        taught = today - timedelta(days=30)
+        front_class = training_ops.create_class(
+            front_line, second, f"{today.year}年班组长和一线员工安全培训班", taught, taught, actor=staff)
+        front_lesson = training_ops.add_lesson(front_class, "岗位安全操作规程", at(taught, 8, 30),
+                                               at(taught, 17, 0), 80, actor=staff,
+                                               module=front_line.modules[0])
+        for key in ("mine_gujiao_team_leader", "mine_gujiao_frontline", "mine_qingxu_team_leader",
+                    "mine_qingxu_frontline"):
+            person = self.people[key]
+            training_ops.enrol(front_class, person, actor=staff, post=person.posts[0].post)
+            training_ops.sign_in(front_lesson, person, at=at(taught, 8, 25), actor=staff)
+            training_ops.sign_out(front_lesson, person, at=at(taught, 17, 0), actor=staff)
 
     def seed_exam(self) -> None:
         """An open session with the two demo proctors, the demo trainee seated and checked,

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import permissions
 from ..core.db import UTCDateTime, db, utcnow
-from ..core.permissions import Role
 from ..core.db import enum_column as _enum
 from ..core.labels import Labelled
+from ..core.permissions import Role
 from ..organisations.models import Organisation, Region, ReviewUnit
 from ..people.models import OperationType, Person, PersonnelCategory
 

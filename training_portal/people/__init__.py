@@ -5,9 +5,10 @@ def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from ..core import menu
-    from . import api, views
+    from . import api, cli, views
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    app.cli.add_command(cli.categories_cli)
     menu.add(app, "people.me", _l("My record"), 10, menu.has_record)
     menu.add(app, "people.index", _l("People"), 120, menu.holds_any("person.view_record"))

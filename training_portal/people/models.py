@@ -10,10 +10,11 @@ from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Select, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
-from ..core.i18n import local_today
 from ..core.db import enum_column as _enum
+from ..core.i18n import local_today
 from ..core.labels import Labelled
 from ..organisations.models import Organisation
+
 # The registry's codes, where the models have always been imported from.
 from .categories import FIVE_MANAGER_POSTS as FIVE_MANAGER_POSTS
 from .categories import OperationType as OperationType

@@ -15,8 +15,7 @@ from ..core.i18n import local_today
 from ..core.permissions import JURISDICTIONAL_ROLES, Role
 from ..organisations.models import Organisation, Region
 from ..organisations.operations import in_regions
-from . import idcard
-from . import categories
+from . import categories, idcard
 from .models import RELATED_ORGANISATION_LINKS, Education, OperationType, Person, PersonPost, Post
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024

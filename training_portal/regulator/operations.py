@@ -20,8 +20,8 @@ from ..core import audit, policy
 from ..core.db import db, locked, utcnow
 from ..organisations.models import MineEnterprise, Organisation
 from ..organisations.operations import visible_organisations
-from ..people import operations as people_ops
 from ..people import categories
+from ..people import operations as people_ops
 from ..people.models import FIVE_MANAGER_POSTS, Education, Person, PersonPost
 from .models import Inspection, OrderStatus, ReassignmentOrder, SpotTest
 

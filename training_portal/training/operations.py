@@ -26,9 +26,8 @@ from ..core.db import db, utcnow
 from ..core.i18n import local_today, local_zone
 from ..core.xlsx import WorkbookError, sheet_rows
 from ..organisations.models import Classroom, MineEnterprise, Organisation, TrainingCenter
-from ..people import idcard
+from ..people import categories, idcard
 from ..people import operations as people_ops
-from ..people import categories
 from ..people.models import Education, OperationType, Person, PersonnelCategory, Post
 from . import hours
 from .models import (
