@@ -25,8 +25,11 @@ def test_defaults_are_the_rules_of_the_domain(ctx):
     assert policy.get("special_ops.review_window_days") == 60
     assert policy.get("special_ops.review_training_hours") == 8
     assert policy.get("special_ops.long_review_interval_years") == 6
-    assert policy.get("training.initial_hours") == {"principal": 48, "safety_manager": 48}
-    assert policy.get("training.annual_hours") == {"principal": 16, "safety_manager": 16}
+    # DOMAIN's managers' hours, and the portal's choice for 班组长 and 一线岗位作业人员.
+    assert policy.get("training.initial_hours") == {"principal": 48, "safety_manager": 48,
+                                                    "team_leader": 72, "frontline_worker": 72}
+    assert policy.get("training.annual_hours") == {"principal": 16, "safety_manager": 16,
+                                                   "team_leader": 24, "frontline_worker": 20}
     assert policy.get("recordings.exam_retention_years") == 3
     assert policy.get("safety_culture.deadline") == date(2026, 6, 30)
     assert policy.get("admission.special_ops_high_school_since") == date(2018, 6, 1)
