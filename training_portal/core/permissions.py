@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 
@@ -56,6 +57,19 @@ ROLE_ORGANISATION_KIND = {
 # Roles whose assignment covers every organisation in the unit's region and below.
 JURISDICTIONAL_ROLES = frozenset({Role.REGULATOR})
 
+
+
+class Asker(Protocol):
+    """Who asks an object whether they may act on it: a logged-in account
+    (``accounts.models.User``). Models type their ``can_*`` methods with this, not with the
+    account model, so that the models of organisations and people need not import accounts."""
+
+    id: int
+    person_id: int | None
+
+    def holds(self, permission: str) -> bool: ...
+
+    def can(self, permission: str, organisation) -> bool: ...
 
 @dataclass(frozen=True)
 class Permission:

@@ -6,8 +6,6 @@ regulator's jurisdiction (its unit's region and everything below) is one prefix 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,9 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.db import db
 from ..core.db import enum_column as _enum
 from ..core.labels import Labelled
-
-if TYPE_CHECKING:
-    from ..accounts.models import User
+from ..core.permissions import Asker
 
 
 class RegionLevel(Labelled):
@@ -135,7 +131,7 @@ class Organisation(db.Model):
 
     __mapper_args__ = {"polymorphic_on": "kind"}
 
-    def can_view(self, user: User) -> bool:
+    def can_view(self, user: Asker) -> bool:
         return user.can("organisation.view", self)
 
 
@@ -147,7 +143,7 @@ class TrainingCenter(Organisation):
     classrooms: Mapped[list[Classroom]] = relationship(
         back_populates="center", order_by="Classroom.name", cascade="all, delete-orphan")
 
-    def can_manage_classrooms(self, user: User) -> bool:
+    def can_manage_classrooms(self, user: Asker) -> bool:
         return user.can("classroom.manage", self)
 
 
@@ -184,11 +180,11 @@ class Classroom(db.Model):
 
     center: Mapped[TrainingCenter] = relationship(back_populates="classrooms")
 
-    def can_view(self, user: User) -> bool:
+    def can_view(self, user: Asker) -> bool:
         return user.can("organisation.view", self.center)
 
-    def can_manage(self, user: User) -> bool:
+    def can_manage(self, user: Asker) -> bool:
         return user.can("classroom.manage", self.center)
 
-    def can_upload_video(self, user: User) -> bool:
+    def can_upload_video(self, user: Asker) -> bool:
         return user.can("classroom.upload_video", self.center)

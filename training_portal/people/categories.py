@@ -15,9 +15,10 @@ registry, so the stored codes and the classes cannot drift apart.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar, Protocol
 
 from flask_babel import lazy_gettext as _l
 
@@ -26,8 +27,21 @@ from ..core.labels import Labelled
 from ..organisations.models import MineKind
 from .education import Education
 
-if TYPE_CHECKING:
-    from .models import Person
+
+class Person(Protocol):
+    """What the admission rules read of a person (``people.models.Person``); a protocol, so that
+    the registry, which the models build their codes from, does not import the models back."""
+
+    education: Education | None
+    mining_related_degree: bool
+    work_started_on: date | None
+
+    @property
+    def current_posts(self) -> Iterable: ...
+
+    def mining_years(self, on: date | None = None) -> int: ...
+
+    def age(self, on: date | None = None) -> int: ...
 
 
 class UnknownCategory(ValueError):

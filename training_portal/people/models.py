@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Select, String
@@ -13,6 +13,7 @@ from ..core.db import UTCDateTime, db, utcnow
 from ..core.db import enum_column as _enum
 from ..core.i18n import local_today
 from ..core.labels import Labelled
+from ..core.permissions import Asker
 from ..organisations.models import Organisation
 
 # The registry's codes, where the models have always been imported from.
@@ -21,9 +22,6 @@ from .categories import OperationType as OperationType
 from .categories import PersonnelCategory as PersonnelCategory
 from .categories import Post
 from .education import Education
-
-if TYPE_CHECKING:
-    from ..accounts.models import User
 
 
 class Gender(Labelled):
@@ -105,16 +103,16 @@ class Person(db.Model):
             orgs += link.organisations_of(self)
         return orgs
 
-    def can_view_record(self, user: User) -> bool:
+    def can_view_record(self, user: Asker) -> bool:
         return user.person_id == self.id or self._granted(user, "person.view_record")
 
-    def can_read_api(self, user: User) -> bool:
+    def can_read_api(self, user: Asker) -> bool:
         return self._granted(user, "person.read_api") or user.person_id == self.id
 
-    def can_edit(self, user: User) -> bool:
+    def can_edit(self, user: Asker) -> bool:
         return self._granted(user, "person.edit")
 
-    def _granted(self, user: User, permission: str) -> bool:
+    def _granted(self, user: Asker, permission: str) -> bool:
         return user.can(permission, None) or any(
             user.can(permission, org) for org in self.related_organisations())
 
