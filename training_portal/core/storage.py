@@ -55,13 +55,24 @@ class LocalStore:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)  # readers never see half a file
+        try:
+            tmp.write_bytes(data)
+            tmp.replace(path)  # readers never see half a file
+        except BaseException:  # disk full, read-only: no half file left behind either
+            tmp.unlink(missing_ok=True)
+            raise
 
-    def put_file(self, key: str, source: Path) -> None:
+    def put_file(self, key: str, source: Path) -> bool:
+        """Move ``source`` into the store; True: it was moved (see ``move_back``)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(source, path)
+        return True
+
+    def move_back(self, key: str, source: Path) -> None:
+        """Undo ``put_file``: the file goes back where it came from."""
+        source.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(self._path(key), source)
 
     def put_new(self, key: str, data: bytes) -> None:
         """Write a file that must not exist yet (FileExistsError if it does)."""
@@ -101,9 +112,10 @@ class S3Store:
     def put(self, key: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=_checked(key), Body=data)
 
-    def put_file(self, key: str, source: Path) -> None:
+    def put_file(self, key: str, source: Path) -> bool:
+        """Upload a copy; False: ``source`` stays until the transaction commits."""
         self.client.upload_file(str(source), self.bucket, _checked(key))
-        source.unlink(missing_ok=True)
+        return False
 
     def put_new(self, key: str, data: bytes) -> None:
         """Write an object that must not exist yet: a conditional PUT, refused (412) if it does."""
@@ -179,10 +191,12 @@ def save(area: str, data: bytes, suffix: str) -> str:
 
 
 def save_file(area: str, source: Path, suffix: str) -> str:
-    """Store a (large) local file, which is moved away; return its key."""
+    """Store a (large) local file, which is moved away; return its key. The file existed before
+    the transaction (an upload's staged bytes): if the transaction rolls back it is put back
+    where it was, never deleted, so the same request can be sent again."""
     key = _new_key(area, suffix)
-    store().put_file(key, source)
-    _pending("written", key)
+    moved = store().put_file(key, source)
+    _pending("moved" if moved else "copied", (key, source))
     return key
 
 
@@ -197,37 +211,58 @@ def delete(key: str) -> None:
 
 # Files follow the database transaction of the request or task that stored them: a file
 # stored by a transaction that rolls back is deleted, and a file deleted by one is deleted
-# only when it commits (until then, rows that may yet be restored still point to it).
+# only when it commits (until then, rows that may yet be restored still point to it). A file
+# that existed before the transaction and was moved into the store goes back where it was
+# (kept as a copy until the commit, on a store that copies).
 
-def _pending(kind: str, key: str) -> None:
+def _pending(kind: str, item) -> None:
     session = db.session()
     if not session.in_transaction():  # the file opens the transaction it belongs to
         session.begin()
-    waiting = session.info.setdefault("storage", {"written": [], "doomed": []})
-    waiting[kind].append((store(), key))
+    waiting = session.info.setdefault("storage", {"written": [], "doomed": [], "moved": [],
+                                                  "copied": []})
+    waiting[kind].append((store(), item))
 
 
-def _settle(session, delete_now: str) -> None:
-    """The transaction ended: delete the files of ``delete_now`` ("written" after a rollback,
-    "doomed" after a commit) and forget the rest."""
-    waiting = session.info.pop("storage", None)
-    for where, key in (waiting or {}).get(delete_now, []):
+def _undo(where, kind: str, item) -> None:
+    if kind == "written":
+        where.delete(item)
+    elif kind == "moved":
+        where.move_back(*item)
+    elif kind == "copied":
+        where.delete(item[0])
+
+
+def _settle(session, committed: bool) -> None:
+    """The transaction ended: after a commit delete the doomed files and the sources of copies;
+    after a rollback undo what it stored. Then forget the rest."""
+    waiting = session.info.pop("storage", None) or {}
+    if committed:
+        steps = [(w, "written", key) for w, key in waiting.get("doomed", [])]
+        steps += [(w, "source", item) for w, item in waiting.get("copied", [])]
+    else:
+        steps = [(w, kind, item) for kind in ("written", "moved", "copied")
+                 for w, item in waiting.get(kind, [])]
+    for where, kind, item in steps:
         try:
-            where.delete(key)
+            if kind == "source":
+                item[1].unlink(missing_ok=True)
+            else:
+                _undo(where, kind, item)
         except Exception:  # a file left behind is logged, never a failed request
-            logger.exception("could not delete stored file %s", key)
+            logger.exception("could not settle stored file %s (%s)", item, kind)
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session) -> None:
     if not session.in_nested_transaction():  # a savepoint's commit decides nothing yet
-        _settle(session, "doomed")
+        _settle(session, committed=True)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session, previous_transaction) -> None:
     if previous_transaction.parent is None:  # the whole transaction, not a savepoint
-        _settle(session, "written")
+        _settle(session, committed=False)
 
 
 def exists(key: str) -> bool:
