@@ -77,6 +77,7 @@ def workers(request, app, database_url, tmp_path):
 
     class Workers:
         kind = request.param
+        broker_url = broker
 
         def start(self):
             process = celery_worker(env, queue, log)
@@ -157,6 +158,54 @@ def test_a_video_analysis_killed_midway_completes_once(ctx, demo, workers, incid
     assert stored == len(incidents_report.events)  # one result, not two runs' events
     assert sorted(e.kind for e in recording.events) == sorted(e.kind for e in incidents_report.events)
     assert result.get(timeout=30)["status"] == "analysed"
+
+
+def test_a_killed_workers_job_is_taken_up_by_the_worker_still_running(ctx, demo, workers, incidents):  # noqa: F811
+    """On the embedded broker the job of a worker killed outright waits for the next heartbeat of
+    another worker on the machine (``core.broker.HEARTBEAT_S``), not for a restart."""
+    if workers.kind != "embedded":
+        pytest.skip("Redis hands the job out after its visibility timeout (the test above)")
+    from sqlalchemy import create_engine, text
+
+    from training_portal.core import broker
+
+    room = db.session.scalar(select(Classroom).order_by(Classroom.id))
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=utcnow().tzinfo)
+    recording = Recording(
+        classroom_id=room.id, starts_at=start, ends_at=start + timedelta(seconds=incidents.spec.duration_s),
+        filename="room.mp4", storage_key=storage.save("recordings", incidents.path.read_bytes(), ".mp4"),
+        size_bytes=incidents.path.stat().st_size, sha256="0" * 64, duration_s=incidents.spec.duration_s,
+        width=incidents.spec.width, height=incidents.spec.height, retain_until=date(2099, 1, 1),
+        status="queued", uploaded_by_id=users_by_name()["admin"].id)
+    db.session.add(recording)
+    db.session.commit()
+    both = [workers.start(), workers.start()]
+    engine = create_engine(workers.broker_url.removeprefix("sqla+"))
+    try:
+        wait_until(lambda: len(broker.Liveness(workers.broker_url).seen()["workers"]) == 2, 120,
+                   f"both workers' heartbeats\n{workers.log()}")
+        result = workers.send("proctoring.analyse_recording", [recording.id, ROSTER])
+
+        def holder():
+            with engine.connect() as conn:
+                return conn.execute(text("SELECT worker FROM portal_broker_claim")).scalar()
+
+        first = wait_until(holder, 60, "the job to be claimed", interval=0.05)
+        wait_until(lambda: result.state == "PROGRESS", 120, f"the analysis to start\n{workers.log()}",
+                   interval=0.02)
+        victim = next(w for w in both if w.pid == int(first.split(":")[1]))
+        kill_tree(victim)
+        killed = time.monotonic()
+        again = wait_until(lambda: (h := holder()) and h != first and h, 120,
+                           f"the other worker to take the job\n{workers.log()}", interval=0.05)
+        waited = time.monotonic() - killed
+        print(f"\nthe killed worker's job was taken up again after {waited:.1f} s")
+        assert int(again.split(":")[1]) != victim.pid
+        assert result.get(timeout=180)["status"] == "analysed"
+        with engine.connect() as conn:  # nothing left: the finished job is deleted
+            assert conn.execute(text("SELECT count(*) FROM kombu_message")).scalar() == 0
+    finally:
+        engine.dispose()
 
 
 def test_a_certificate_batch_killed_midway_completes_once(ctx, demo, workers):

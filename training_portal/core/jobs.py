@@ -9,6 +9,7 @@ switches to Redis.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from celery import Celery, Task, shared_task
@@ -16,7 +17,10 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from . import broker
 from .db import db
+
+broker.install()  # sqla+… broker URLs: jobs are claimed, and finished ones deleted
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -42,30 +46,42 @@ def celery_init_app(app: Flask) -> Celery:
 
 
 def _restore_on_start(celery_app: Celery) -> None:
-    """The embedded broker keeps a delivered job hidden until its worker acknowledges it, and
-    never hands it out again if that worker dies (Redis does after the visibility timeout). It
-    serves the one worker of ``make run``; so when that worker starts, what an earlier one was
-    given and never finished is queued again. The jobs are idempotent; a job that was in fact
-    finished just runs once more."""
-    url = str(celery_app.conf.broker_url or "")
-    if not url.startswith("sqla+"):
-        return
+    """Hand out again what a dead worker held, when a worker starts (``core.broker``), and keep a
+    heartbeat from every worker and from the beat, on any broker, for ``/healthz``."""
+    from celery.signals import after_task_publish, beat_init, worker_init, worker_ready, worker_shutdown
 
-    def restore(sender=None, **_kwargs) -> None:
-        from sqlalchemy import create_engine, inspect, text
+    running: dict[str, object] = {}
 
-        engine = create_engine(url.removeprefix("sqla+"))
-        try:
-            if inspect(engine).has_table("kombu_message"):
-                with engine.begin() as conn:
-                    conn.execute(text("UPDATE kombu_message SET visible = :yes WHERE visible = :no"),
-                                 {"yes": True, "no": False})
-        finally:
-            engine.dispose()
+    def recover_now(sender=None, **_kwargs) -> None:
+        place = broker.Liveness(str(celery_app.conf.broker_url or ""))
+        if place.sql:
+            with place.engine().begin() as conn:
+                broker.recover(conn)
+            place.engine().dispose()
 
-    from celery.signals import worker_init
+    def start(sender=None, **_kwargs) -> None:
+        running["stop"] = broker.start_heartbeat(str(celery_app.conf.broker_url or ""))
 
-    worker_init.connect(restore, weak=False)
+    def stop(sender=None, **_kwargs) -> None:
+        if running.get("stop") is not None:
+            running.pop("stop").set()
+
+    def in_beat(sender=None, **_kwargs) -> None:
+        running["beat"] = broker.Liveness(str(celery_app.conf.broker_url or ""))
+
+    def beat_sent(sender=None, **_kwargs) -> None:
+        place = running.get("beat")
+        if place is not None and place.usable:
+            try:
+                place.beat("beat")
+            except Exception:  # the job is sent; only the note of it failed
+                logging.getLogger(__name__).warning("could not note the beat's run", exc_info=True)
+
+    worker_init.connect(recover_now, weak=False)
+    worker_ready.connect(start, weak=False)
+    worker_shutdown.connect(stop, weak=False)
+    beat_init.connect(in_beat, weak=False)
+    after_task_publish.connect(beat_sent, weak=False)
 
 
 def after_commit(callback: Callable[[], object]) -> None:
