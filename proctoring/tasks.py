@@ -15,7 +15,7 @@ from datetime import date
 from celery import shared_task
 from sqlalchemy import select
 
-from training_portal.core import storage
+from training_portal.core import jobs, storage
 from training_portal.core.db import db, transaction, utcnow
 from training_portal.core.i18n import local_today
 
@@ -48,6 +48,8 @@ def analyse_recording(self, recording_id: int, roster: int | None = None) -> dic
         ops.mark_failed(db.session.get(Recording, recording_id), str(exc.reason))
         return {"recording": recording_id, "status": "failed"}
     except Exception as exc:  # any other failure: rolled back, then said on the recording
+        db.session.rollback()
+        jobs.retry_if_transient(self, exc)  # a full or read-only disk, a locked database: later
         log.exception("analysis of recording %s failed", recording_id)
         with transaction():
             ops.mark_failed(db.session.get(Recording, recording_id), f"{type(exc).__name__}: {exc}")

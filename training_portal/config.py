@@ -71,6 +71,10 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         # Classroom recordings are hours long; they arrive in chunks well under MAX_CONTENT_LENGTH.
         "RECORDING_MAX_BYTES": _int("RECORDING_MAX_BYTES", 4 * 1024**3),
         "RECORDING_CHUNK_BYTES": 8 * 1024 * 1024,
+        # A job meeting a passing error (disk full or read-only, database locked) tries again
+        # after JOB_RETRY_BASE_S, doubling each time, JOB_MAX_RETRIES times; then it is failed.
+        "JOB_MAX_RETRIES": _int("JOB_MAX_RETRIES", 5),
+        "JOB_RETRY_BASE_S": _int("JOB_RETRY_BASE_S", 10),
         "CELERY": {
             "broker_url": broker,
             "result_backend": backend,

@@ -78,6 +78,7 @@ def workers(request, app, database_url, tmp_path):
     class Workers:
         kind = request.param
         broker_url = broker
+        environment = env  # settings of the workers started after a change
 
         def start(self):
             process = celery_worker(env, queue, log)
@@ -208,7 +209,9 @@ def test_a_killed_workers_job_is_taken_up_by_the_worker_still_running(ctx, demo,
         engine.dispose()
 
 
-def test_a_certificate_batch_killed_midway_completes_once(ctx, demo, workers):
+def signed_sitting_batch():
+    """A sitting signed by both proctors, every candidate through both parts: its certificate
+    batch, queued on a broker where no worker runs. Returns (batch id, attempts, people)."""
     users = users_by_name()
     session = new_session(users)
     people = gas_inspectors()
@@ -234,6 +237,11 @@ def test_a_certificate_batch_killed_midway_completes_once(ctx, demo, workers):
     batch_id = db.session.scalar(select(CertificateBatch.id).where(CertificateBatch.session_id == session.id))
     assert db.session.scalar(select(func.count(Certificate.id)).where(Certificate.pdf_key.is_not(None))) == 0
 
+    return batch_id, seated, people
+
+
+def test_a_certificate_batch_killed_midway_completes_once(ctx, demo, workers):
+    batch_id, seated, people = signed_sitting_batch()
     result = workers.send("certificates.issue_batch", [batch_id])
     _kill_mid_job(workers, result, lambda r: r.state == "STARTED" and time.sleep(0.3) is None, "batch")
     batch = _fresh(CertificateBatch, batch_id)

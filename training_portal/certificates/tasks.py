@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 
 from ..accounts.models import User
+from ..core import jobs
 from ..core.db import db, in_chunks, locked, transaction
 from ..notifications import operations as notes
 from . import operations as ops
@@ -58,6 +59,7 @@ def issue_batch(self, batch_id: int) -> dict:
         with transaction():
             ops.finish_batch(locked(CertificateBatch, batch_id))
     except Exception as exc:  # the failed transaction is rolled back; say so on the batch
+        jobs.retry_if_transient(self, exc)  # a full or read-only disk, a locked database: later
         log.exception("certificate batch %s failed", batch_id)
         with transaction():
             ops.fail_batch(locked(CertificateBatch, batch_id), f"{type(exc).__name__}: {exc}")

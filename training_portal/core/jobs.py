@@ -9,6 +9,7 @@ switches to Redis.
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable
 
@@ -99,6 +100,40 @@ def _run_after_commit(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _drop_after_commit(session: Session) -> None:
     session.info.pop("after_commit", None)
+
+
+# Errors that pass: a full or read-only disk (an operator frees space or remounts), a database
+# locked by another job or restarting. A job meeting one tries again later, a few times, before
+# its object is marked failed.
+TRANSIENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO,
+                    errno.EAGAIN}
+
+
+def transient(exc: BaseException) -> bool:
+    from sqlalchemy import exc as sa_exc
+
+    if isinstance(exc, OSError) and exc.errno in TRANSIENT_ERRNOS:
+        return True
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.DisconnectionError | sa_exc.TimeoutError):
+        return True
+    return type(exc).__name__ in ("EndpointConnectionError", "ConnectTimeoutError")  # the S3 store
+
+
+def retry_if_transient(task: Task, exc: BaseException) -> None:
+    """Send the job again later (``JOB_RETRY_BASE_S`` doubling each time) if ``exc`` passes and
+    retries are left (``JOB_MAX_RETRIES``); otherwise return, and the caller marks the job's
+    object failed with the reason. Jobs run in the test process (``apply``) are not retried."""
+    from flask import current_app
+
+    if not transient(exc) or task.request.is_eager or task.request.called_directly:
+        return
+    limit = current_app.config["JOB_MAX_RETRIES"]
+    if task.request.retries >= limit:
+        return
+    countdown = current_app.config["JOB_RETRY_BASE_S"] * 2 ** task.request.retries
+    logging.getLogger(__name__).warning("%s: %s; trying again in %s s (%d of %d)", task.name, exc,
+                                        countdown, task.request.retries + 1, limit)
+    raise task.retry(exc=exc, countdown=countdown, max_retries=limit)
 
 
 def broker_answers(celery_app: Celery, timeout: float = 2.0) -> tuple[bool, str]:
