@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Starts the portal and one Celery worker (with its beat for periodic jobs);
-# Ctrl-C stops both.
+# Starts the portal and one Celery worker (with its beat for periodic jobs); a worker that
+# dies is started again (after 2 s, so a worker that cannot start does not spin). Ctrl-C
+# stops both. INSTANCE_DIR places the database, broker, results, secrets and beat schedule.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
+INSTANCE_DIR="$(realpath -m "${INSTANCE_DIR:-instance}")"
+export INSTANCE_DIR
+mkdir -p "$INSTANCE_DIR"
 
 cat <<'TXT'
 
@@ -14,8 +18,20 @@ cat <<'TXT'
 
 TXT
 
-"$BIN/celery" -A wsgi:celery_app worker -B --loglevel=INFO --concurrency=2 \
-  --schedule instance/celerybeat-schedule &
+keep_worker() {
+
+  trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; exit 0' TERM INT
+  while true; do
+    "$BIN/celery" -A wsgi:celery_app worker -B --loglevel=INFO --concurrency=2 \
+      --schedule "$INSTANCE_DIR/celerybeat-schedule" &
+    pid=$!
+    wait $pid && status=0 || status=$?
+    echo "serve.sh: the worker stopped (exit $status); starting it again in 2 s" >&2
+    sleep 2
+  done
+}
+
+keep_worker &
 worker=$!
-trap 'kill $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
+trap 'kill -TERM $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
 "$BIN/flask" --app wsgi run --host 127.0.0.1 --port 5000

@@ -18,11 +18,35 @@ from training_portal.people.models import FIVE_MANAGER_POSTS, Person, PersonPost
 from .conftest import login
 
 
-def test_healthz_reports_database_and_broker(client):
+def test_healthz_reports_database_broker_workers_and_beat(client, app):
+    from training_portal.core.broker import Liveness
+
+    place = Liveness(app.config["CELERY"]["broker_url"])
+    place.gone()  # no worker: pages work, jobs do not
+    with place.engine().begin() as conn:
+        conn.exec_driver_sql("DELETE FROM portal_broker_liveness")
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": {"ok": True},
-                                   "broker": {"ok": True}}
+    assert response.get_json() == {"status": "degraded", "database": {"ok": True}, "broker": {"ok": True},
+                                   "workers": {"ok": False, "alive": 0},
+                                   "beat": {"ok": False, "last_run_s": None}}
+    assert client.get("/healthz?strict=1").status_code == 503
+
+    # What a running worker and the beat write (this process stands for both).
+    place.beat("worker")
+    place.beat("beat")
+    try:
+        response = client.get("/healthz")
+        body = response.get_json()
+        assert response.status_code == 200
+        assert body["status"] == "ok" and body["database"] == {"ok": True} and body["broker"] == {"ok": True}
+        assert body["workers"] == {"ok": True, "alive": 1}
+        assert body["beat"]["ok"] is True and 0 <= body["beat"]["last_run_s"] < 60
+        assert client.get("/healthz?strict=1").status_code == 200
+    finally:
+        place.gone()
+        with place.engine().begin() as conn:
+            conn.exec_driver_sql("DELETE FROM portal_broker_liveness")
 
 
 def test_healthz_says_when_the_broker_does_not_answer(database_url, tmp_path):

@@ -23,9 +23,11 @@ DOMAINS = (".accounts", ".admin", ".organisations", ".people", ".training", ".ex
 
 
 def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
+    """``instance_path``: the folder of the database, broker, results, secrets and beat schedule
+    (default: ``INSTANCE_DIR``, else ``instance/`` in the checkout)."""
     root = config_module.ROOT
     app = Flask(__name__, static_folder=str(root / "static"), static_url_path="/static",
-                instance_path=instance_path or str(root / "instance"))
+                instance_path=str(Path(instance_path or config_module.instance_dir()).resolve()))
     app.config.update(config_module.load(Path(app.instance_path), overrides))
 
     from .core import audit_verify, i18n, jobs, menu, web

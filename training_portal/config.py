@@ -9,6 +9,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def instance_dir() -> Path:
+    """Where the portal keeps its state by default: ``INSTANCE_DIR``, else ``instance/`` in the
+    checkout. One variable moves the database, broker, results, secrets and beat schedule."""
+    return Path(os.environ.get("INSTANCE_DIR") or ROOT / "instance")
+
+
 def _secret_key(instance: Path, name: str = "SECRET_KEY") -> str:
     """A key from the environment, else one generated once and kept under instance/ (mode 600):
     SECRET_KEY in ``instance/secret_key``, AUDIT_KEY in ``instance/audit_key``."""

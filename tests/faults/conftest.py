@@ -185,3 +185,46 @@ def kill_tree(process: subprocess.Popen) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
     process.wait(timeout=30)
+
+
+# ----------------------------------------------------------------------------- the file store
+
+
+@contextlib.contextmanager
+def read_only(folder: Path):
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:  # root writes through any mode: mount the folder read-only over itself
+        mounted = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
+        if mounted.returncode != 0:
+            pytest.skip(f"cannot bind-mount here: {mounted.stderr.decode()}")
+        try:
+            subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
+            yield
+        finally:
+            subprocess.run(["umount", str(folder)], check=True)
+    else:
+        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob("*")] if p.is_dir()}
+        for path in modes:
+            path.chmod(0o555)
+        try:
+            yield
+        finally:
+            for path, mode in modes.items():
+                path.chmod(mode)
+
+
+@contextlib.contextmanager
+def full_disk(folder: Path, size: str = "64k"):
+    """A tiny file system mounted over ``folder`` (root only): writes past ``size`` fail with
+    ENOSPC, as on a full disk."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small file system needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount here: {mounted.stderr.decode()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)

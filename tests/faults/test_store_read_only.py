@@ -5,9 +5,6 @@ read-only for real: a read-only bind mount as root (EROFS), else its mode (EACCE
 
 from __future__ import annotations
 
-import contextlib
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,33 +16,10 @@ from training_portal.core import storage
 from training_portal.core.db import db
 
 from ..exams.conftest import users_by_name
-from .conftest import wait_until
+from .conftest import read_only, wait_until
 from .test_worker_killed import _fresh, signed_sitting_batch, workers  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
-
-
-@contextlib.contextmanager
-def read_only(folder: Path):
-    folder.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:  # root writes through any mode: mount the folder read-only over itself
-        mounted = subprocess.run(["mount", "--bind", str(folder), str(folder)], capture_output=True)
-        if mounted.returncode != 0:
-            pytest.skip(f"cannot bind-mount here: {mounted.stderr.decode()}")
-        try:
-            subprocess.run(["mount", "-o", "remount,bind,ro", str(folder)], check=True)
-            yield
-        finally:
-            subprocess.run(["umount", str(folder)], check=True)
-    else:
-        modes = {p: p.stat().st_mode for p in [folder, *folder.rglob("*")] if p.is_dir()}
-        for path in modes:
-            path.chmod(0o555)
-        try:
-            yield
-        finally:
-            for path, mode in modes.items():
-                path.chmod(mode)
 
 
 def test_a_batch_on_a_read_only_store_fails_with_why_and_a_retry_completes_it(ctx, demo, workers):  # noqa: F811

@@ -29,7 +29,7 @@ from pathlib import Path
 from kombu.transport import TRANSPORT_ALIASES, _transport_cache
 from kombu.transport import sqlalchemy as sqla
 from kombu.utils.encoding import bytes_to_str
-from sqlalchemy import Column, Float, Integer, MetaData, String, Table, create_engine, text
+from sqlalchemy import Column, Float, Integer, MetaData, String, Table, create_engine, inspect, text
 from sqlalchemy.exc import OperationalError
 
 log = logging.getLogger(__name__)
@@ -108,6 +108,8 @@ def recover(conn, message_table: str = "kombu_message") -> int:
     claims (acknowledged before claims existed); forget long-dead workers. Return how many
     messages are handed out again."""
     now = time.time()
+    if not inspect(conn).has_table(message_table):  # no job was ever sent through this broker
+        return 0
     workers = {r.name: r for r in conn.execute(liveness.select().where(liveness.c.kind == "worker"))}
     holders = {w for (w,) in conn.execute(text(f"SELECT DISTINCT worker FROM {claims.name}"))}
     dead = [w for w in holders if _is_dead(workers.get(w), now)]

@@ -3,6 +3,7 @@ the health check and the language switch."""
 
 from __future__ import annotations
 
+import errno
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request, session
@@ -14,6 +15,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
+from .broker import Liveness
 from .db import db
 from .jobs import broker_answers
 
@@ -161,18 +163,62 @@ def _database_unavailable(exc: Exception):
     return body, status, {"Retry-After": str(RETRY_AFTER_S)}
 
 
+BEAT_LATE_AFTER_S = 300  # the beat sends a job every 30 s (close-overdue-attempts)
+
+
+def _storage_error(exc: Exception):
+    """The file store cannot take or give a file: disk full (507), read-only or unreachable (503).
+    The request wrote nothing (its transaction rolls back, its files are undone)."""
+    code = getattr(exc, "errno", None)
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        status, reason = 507, _("The file storage is full. Nothing was saved; please tell the "
+                                "administrator and try again later.")
+    elif code in (errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO) or not isinstance(exc, OSError):
+        status, reason = 503, _("The file storage is unavailable for a moment. Nothing was saved; "
+                                "please try again later.")
+    else:
+        return _server_error(exc)
+    current_app.logger.error("storage error on %s %s: %s", request.method, request.path, exc)
+    db.session.rollback()
+    body, status = _error(status, reason)
+    return body, status, {"Retry-After": "60"}
+
+
 @bp.get("/healthz")
 def healthz():
+    """``status``: "ok"; "degraded" (200: pages work, background jobs do not: no worker's
+    heartbeat, or no periodic job sent for 5 minutes); "unavailable" (503: the database or the
+    broker does not answer). ``?strict=1`` answers 503 for "degraded" too, for monitors that read
+    only the status code. See docs/reliability.md."""
     try:
         db.session.execute(text("SELECT 1"))
         database = {"ok": True}
     except Exception as exc:
         database = {"ok": False, "error": type(exc).__name__}
-    ok, error = broker_answers(current_app.extensions["celery"])
+    celery_app = current_app.extensions["celery"]
+    ok, error = broker_answers(celery_app)
     broker = {"ok": ok} | ({"error": error} if error else {})
-    healthy = database["ok"] and broker["ok"]
-    body = {"status": "ok" if healthy else "unavailable", "database": database, "broker": broker}
-    return jsonify(body), 200 if healthy else 503
+    workers, beat = {"ok": False, "alive": 0}, {"ok": False, "last_run_s": None}
+    if ok:
+        try:
+            place = current_app.extensions.get("liveness")
+            if place is None:
+                place = current_app.extensions["liveness"] = Liveness(str(celery_app.conf.broker_url or ""))
+            seen = place.seen()
+            workers = {"ok": bool(seen["workers"]), "alive": len(seen["workers"])}
+            last = seen["beat"]
+            beat = {"ok": last is not None and last < BEAT_LATE_AFTER_S,
+                    "last_run_s": None if last is None else round(last, 1)}
+        except Exception as exc:  # the heartbeats cannot be read: nobody is known to run
+            workers["error"] = type(exc).__name__
+    if not (database["ok"] and broker["ok"]):
+        status, code = "unavailable", 503
+    elif not (workers["ok"] and beat["ok"]):
+        status, code = "degraded", 503 if request.args.get("strict") == "1" else 200
+    else:
+        status, code = "ok", 200
+    body = {"status": status, "database": database, "broker": broker, "workers": workers, "beat": beat}
+    return jsonify(body), code
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -194,6 +240,14 @@ def switch_language():
     return redirect(safe_next(request.form.get("next")))
 
 
+def _botocore_error(name: str):
+    try:
+        from botocore import exceptions
+    except ImportError:
+        return None
+    return getattr(exceptions, name, None)
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
     app.json = JSONProvider(app)
@@ -203,6 +257,11 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     for kind in UNAVAILABLE:
         app.register_error_handler(kind, _database_unavailable)
+    app.register_error_handler(OSError, _storage_error)
+    for name in ("EndpointConnectionError", "ConnectTimeoutError"):  # the S3 store is unreachable
+        kind = _botocore_error(name)
+        if kind is not None:
+            app.register_error_handler(kind, _storage_error)
     app.register_error_handler(Exception, _server_error)
     app.register_blueprint(bp)
 
