@@ -79,6 +79,9 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         "RECORDING_CHUNK_BYTES": 8 * 1024 * 1024,
         # A job meeting a passing error (disk full or read-only, database locked) tries again
         # after JOB_RETRY_BASE_S, doubling each time, JOB_MAX_RETRIES times; then it is failed.
+        # A stored file no row names is deleted this long after it was written (longer than
+        # any job runs: a job still running may not have committed its row yet).
+        "STORAGE_ORPHAN_HOURS": _int("STORAGE_ORPHAN_HOURS", 12),
         "JOB_MAX_RETRIES": _int("JOB_MAX_RETRIES", 5),
         "JOB_RETRY_BASE_S": _int("JOB_RETRY_BASE_S", 10),
         "CELERY": {
@@ -105,6 +108,7 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
                                                "schedule": 3600.0},
                 "delete-expired-recordings": {"task": "proctoring.delete_expired_recordings",
                                               "schedule": 24 * 3600.0},
+                "sweep-orphan-files-hourly": {"task": "core.sweep_orphan_files", "schedule": 3600.0},
                 "delete-abandoned-uploads": {"task": "proctoring.delete_abandoned_uploads",
                                              "schedule": 3600.0},
                 # A deadline passes whether or not the candidate's page is open.

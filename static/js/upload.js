@@ -1,42 +1,63 @@
-// Chunked, resumable upload: each chunk is sent at the offset the server has; after a
-// dropped connection the client asks where to go on and sends the rest.
+// Chunked, resumable upload: each chunk is sent at the offset the server has. After any error
+// that may pass (a dropped connection, a 5xx such as a database or storage outage, a 429) the
+// client waits, asks the server where to go on and sends the rest, never from byte 0; the same
+// file chosen again (after a reload too) resumes the upload the server holds for it.
 (function () {
   "use strict";
   var box = document.getElementById("upload");
   var bar = document.getElementById("bar"), state = document.getElementById("state");
   var headers = {"X-CSRFToken": box.dataset.csrf, "Accept": "application/json"};
+  function answer(r) {
+    return r.json().then(function (d) { return {status: r.status, data: d}; },
+                         function () { return {status: r.status, data: {}}; });
+  }
   function json(method, url, body) {
     var h = Object.assign({"Content-Type": "application/json"}, headers);
     return fetch(url, {method: method, credentials: "same-origin", headers: h,
-                       body: body === undefined ? undefined : JSON.stringify(body)})
-      .then(function (r) { return r.json().then(function (d) { return {status: r.status, data: d}; }); });
+                       body: body === undefined ? undefined : JSON.stringify(body)}).then(answer);
+  }
+  function passing(status) { return status === 429 || status >= 500; }
+  function remembered(file) { return "upload:" + [file.name, file.size, file.lastModified].join(":"); }
+  function later(file, base, chunk, wait, reason) {
+    state.textContent = (reason ? reason + " " : "") + box.dataset.msgResume;
+    return new Promise(function (ok) { setTimeout(ok, wait); }).then(function () {
+      return json("GET", base).then(function (r) {
+        if (r.status === 200) { return sendFrom(file, base, r.data.received, chunk); }
+        if (passing(r.status)) { return later(file, base, chunk, Math.min(wait * 2, 60000), r.data.reason); }
+        sessionStorage.removeItem(remembered(file));  // the upload is gone: choose the file again
+        state.textContent = r.data.reason || String(r.status);
+      }, function () { return later(file, base, chunk, Math.min(wait * 2, 60000)); });
+    });
   }
   function sendFrom(file, base, offset, chunk) {
     bar.value = file.size ? offset / file.size : 1;
     if (offset >= file.size) {
       return json("POST", base + "/complete").then(function (r) {
-        if (r.status === 200) { state.textContent = box.dataset.msgDone; window.location = r.data.url; }
-        else { state.textContent = r.data.reason || String(r.status); }
-      });
+        if (r.status === 200) {
+          sessionStorage.removeItem(remembered(file));
+          state.textContent = box.dataset.msgDone; window.location = r.data.url; return;
+        }
+        if (passing(r.status)) { return later(file, base, chunk, 3000, r.data.reason); }
+        sessionStorage.removeItem(remembered(file));
+        state.textContent = r.data.reason || String(r.status);
+      }, function () { return later(file, base, chunk, 3000); });
     }
     var piece = file.slice(offset, Math.min(offset + chunk, file.size));
     return fetch(base + "?offset=" + offset, {method: "PUT", credentials: "same-origin", headers: headers, body: piece})
-      .then(function (r) { return r.json().then(function (d) { return {status: r.status, data: d}; }); })
+      .then(answer)
       .then(function (r) {
         if (r.status === 200 || (r.status === 409 && r.data.received !== undefined)) {
           return sendFrom(file, base, r.data.received, chunk);
         }
+        if (passing(r.status)) { return later(file, base, chunk, 3000, r.data.reason); }
         state.textContent = r.data.reason || String(r.status);
-      }, function () {
-        state.textContent = box.dataset.msgResume;
-        return new Promise(function (ok) { setTimeout(ok, 3000); }).then(function () {
-          return json("GET", base).then(function (r) { return sendFrom(file, base, r.data.received, chunk); });
-        });
-      });
+      }, function () { return later(file, base, chunk, 3000); });
   }
   document.getElementById("send").addEventListener("click", function () {
     var file = document.getElementById("file").files[0];
     if (!file) { return; }
+    var held = JSON.parse(sessionStorage.getItem(remembered(file)) || "null");
+    if (held) { return later(file, held.base, held.chunk, 0); }
     var place = box.dataset.session ? {exam_session_id: parseInt(box.dataset.session, 10)}
                                     : {classroom_id: parseInt(box.dataset.classroom, 10)};
     json("POST", box.dataset.start, Object.assign(place, {size: file.size,
@@ -44,7 +65,9 @@
                                      ends_at: document.getElementById("ends_at").value}))
       .then(function (r) {
         if (r.status !== 200) { state.textContent = r.data.reason || String(r.status); return; }
-        return sendFrom(file, box.dataset.start + "/" + r.data.id, 0, r.data.chunk_bytes);
+        var base = box.dataset.start + "/" + r.data.id;
+        sessionStorage.setItem(remembered(file), JSON.stringify({base: base, chunk: r.data.chunk_bytes}));
+        return sendFrom(file, base, 0, r.data.chunk_bytes);
       });
   });
 }());

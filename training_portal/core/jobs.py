@@ -153,6 +153,18 @@ def anchor_audit_chain() -> str | None:
     return write()
 
 
+@shared_task(name="core.sweep_orphan_files")
+def sweep_orphan_files() -> int:
+    """Delete what jobs that died left in the store: files no row names, ``.part`` files, older
+    than ``STORAGE_ORPHAN_HOURS`` (longer than the longest job). Staged uploads are the
+    ``proctoring.delete_abandoned_uploads`` job's."""
+    from flask import current_app
+
+    from . import storage
+
+    return storage.sweep_orphans(current_app.config["STORAGE_ORPHAN_HOURS"] * 3600)
+
+
 def task_progress(task_id: str | None) -> float | None:
     """The fraction a running task reported (``PROGRESS`` with ``{"progress": f}``), if any."""
     if not task_id:

@@ -86,6 +86,27 @@ class LocalStore:
         return sorted(f"{area}/{p.name}" for p in folder.glob("*") if p.is_file()
                       and _NAMED.match(f"{area}/{p.name}")) if folder.is_dir() else []
 
+    def files(self) -> Iterator[tuple[str, float]]:
+        """Every file under a generated key, and ``.part`` files, with their modification time."""
+        if not self.root.is_dir():
+            return
+        for area in self.root.iterdir():
+            if not area.is_dir() or area.name == "staging" or not re.fullmatch(r"[a-z_]+", area.name):
+                continue
+            for path in area.iterdir():
+                name = f"{area.name}/{path.name}"
+                if path.is_file() and (_KEY.match(name) or name.endswith(".part")):
+                    try:
+                        yield name, path.stat().st_mtime
+                    except FileNotFoundError:
+                        continue
+
+    def remove(self, name: str) -> None:
+        """Delete what ``files`` listed (a key or a ``.part`` file)."""
+        if not (_KEY.match(name) or re.fullmatch(r"[a-z_]+/[0-9a-f]{32}\.[a-z0-9]{2,5}\.part", name)):
+            raise ValueError(f"not a stored file: {name!r}")
+        (self.root / name).unlink(missing_ok=True)
+
     def get(self, key: str) -> bytes:
         return self._path(key).read_bytes()
 
@@ -125,6 +146,15 @@ class S3Store:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"{area}/")
         return sorted(item["Key"] for page in pages for item in page.get("Contents", [])
                       if _NAMED.match(item["Key"]))
+
+    def files(self) -> Iterator[tuple[str, float]]:
+        for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
+            for item in page.get("Contents", []):
+                if _KEY.match(item["Key"]):
+                    yield item["Key"], item["LastModified"].timestamp()
+
+    def remove(self, name: str) -> None:
+        self.delete(name)
 
     def get(self, key: str) -> bytes:
         return self.client.get_object(Bucket=self.bucket, Key=_checked(key))["Body"].read()
@@ -267,6 +297,55 @@ def _after_rollback(session, previous_transaction) -> None:
 
 def exists(key: str) -> bool:
     return store().exists(key)
+
+
+def referenced_keys() -> set[str]:
+    """Every stored file a row names. By convention a row names a file in a text column whose
+    name ends in ``_key`` (``pdf_key``, ``photo_key``, ``storage_key``…) or in a JSON column
+    named ``evidence`` (an application's files by kind); a new kind of reference must follow it,
+    or ``sweep_orphans`` would take its files for orphans."""
+    from sqlalchemy import JSON, String, select
+
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            if _KEY.match(value):
+                found.add(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if (isinstance(column.type, String) and column.name.endswith("_key")) or (
+                    isinstance(column.type, JSON) and column.name == "evidence"):
+                for value in db.session.scalars(select(column).where(column.is_not(None))):
+                    walk(value)
+    return found
+
+
+def sweep_orphans(older_than_s: float) -> int:
+    """Delete stored files no row names and ``.part`` files, once older than ``older_than_s``
+    (longer than any job runs): what a killed worker or a failed write left behind. Return how
+    many were deleted."""
+    import time
+
+    cutoff = time.time() - older_than_s
+    old = [name for name, modified in store().files() if modified < cutoff]
+    if not old:
+        return 0
+    keep = referenced_keys()
+    gone = 0
+    for name in old:
+        if name not in keep:
+            store().remove(name)
+            logger.warning("deleted orphaned file %s", name)
+            gone += 1
+    return gone
 
 
 def put_named(key: str, data: bytes, *, replace: bool) -> None:
