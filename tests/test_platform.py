@@ -130,3 +130,18 @@ def test_error_pages_reveal_no_internals(database_url, tmp_path):
         response = app.test_client().get(path, headers={"Accept": accept})
         assert response.status_code == 500
         assert "secret internals" not in response.text and "Traceback" not in response.text
+
+
+def test_instance_dir_places_database_broker_results_and_secrets(tmp_path, monkeypatch):
+    for name in ("SECRET_KEY", "AUDIT_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
+                 "STORAGE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INSTANCE_DIR", str(tmp_path / "elsewhere"))
+    app = create_app()
+    place = tmp_path / "elsewhere"
+    assert app.instance_path == str(place)
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{place / 'portal.sqlite'}"
+    assert app.config["CELERY"]["broker_url"] == f"sqla+sqlite:///{place / 'celery-broker.sqlite'}"
+    assert app.config["CELERY"]["result_backend"] == f"db+sqlite:///{place / 'celery-results.sqlite'}"
+    assert app.config["STORAGE_DIR"] == str(place / "storage")
+    assert (place / "secret_key").exists() and (place / "audit_key").exists()

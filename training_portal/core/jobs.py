@@ -69,6 +69,7 @@ def _restore_on_start(celery_app: Celery) -> None:
 
     def in_beat(sender=None, **_kwargs) -> None:
         running["beat"] = broker.Liveness(str(celery_app.conf.broker_url or ""))
+        beat_sent()  # alive from its start, not only from its first job (up to 30 s later)
 
     def beat_sent(sender=None, **_kwargs) -> None:
         place = running.get("beat")
