@@ -18,27 +18,35 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from PIL import Image
-from sqlalchemy import Table, bindparam, create_engine, text
+from sqlalchemy import Table, bindparam, create_engine, select, text
 from werkzeug.serving import make_server
 
 from training_portal import create_app
+from training_portal.accounts.models import User
 from training_portal.config import database_url as normalise_url
 from training_portal.core.db import db
 from training_portal.core.i18n import local_today
+from training_portal.demo.seed import DEMO_LOGINS, DEMO_PASSWORD
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
-DEMO_PASSWORD = "demo-pass-2026"
+
+
+def _one_backend(item) -> bool:
+    """Marked ``one_backend``, or driving a browser: what a page does in Chromium does not
+    depend on the database's dialect, and a browser test is the slowest kind there is."""
+    return bool(item.get_closest_marker("one_backend")) or "browser" in getattr(item, "fixturenames", ())
 
 
 def pytest_collection_modifyitems(config, items):
     """Tests marked ``one_backend`` ask nothing of the database's dialect (headers, object-level
-    refusals, re-authentication, fuzzed requests): with PostgreSQL at hand, they run there only."""
+    refusals, re-authentication, fuzzed requests, the browser's): with PostgreSQL at hand, they
+    run there only."""
     if "postgresql" not in BACKENDS:
         return
     keep, drop = [], []
     for item in items:
         on_sqlite = getattr(item, "callspec", None) and item.callspec.params.get("database_url") == "sqlite"
-        (drop if on_sqlite and item.get_closest_marker("one_backend") else keep).append(item)
+        (drop if on_sqlite and _one_backend(item) else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -174,6 +182,19 @@ def _copy_back(tables: list[tuple[Table, list[dict]]]) -> None:
         db.session.execute(text("SELECT " + ", ".join(counters)))
 
 
+def demo_users() -> dict[str, User]:
+    """The demo's log-ins by username: one per role, the third examiner, the lower regulators."""
+    names = [login[0] for login in DEMO_LOGINS]
+    return {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(names)))}
+
+
+@pytest.fixture()
+def users(demo) -> dict[str, User]:
+    """The demo province's accounts by username (``users["proctor_dept"]``). For accounts of a
+    test's own, without the demo, see ``tests/factories.py``."""
+    return demo_users()
+
+
 @pytest.fixture()
 def client(ctx) -> FlaskClient:
     return ctx.test_client()
@@ -203,10 +224,6 @@ def png_bytes(size=(60, 80), color=(120, 140, 160)) -> bytes:
 
 @pytest.fixture()
 def user_named():
-    from sqlalchemy import select
-
-    from training_portal.accounts.models import User
-
     def find(username: str) -> User:
         return db.session.scalar(select(User).where(User.username == username))
 

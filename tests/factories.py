@@ -155,6 +155,16 @@ def person(name: str | None = None, *, employer: Organisation | None = None, pos
     return made
 
 
+_HASHES: dict[str, str] = {}
+
+
+def _hash(password: str) -> str:
+    """Argon2 is slow on purpose: each password is hashed once a run, as the demo seed does."""
+    if password not in _HASHES:
+        _HASHES[password] = account_ops.hash_password(password)
+    return _HASHES[password]
+
+
 _ROLE_PLACE = {
     "training_center": lambda: center(),
     "mine": lambda: mine(),
@@ -173,7 +183,7 @@ def user(*roles: Role | tuple[Role, Organisation | None], at: Organisation | Non
         person = globals()["person"](name)
     username = username or f"user{_next()}"
     made = account_ops.create_user(username, name or (person.name if person else username), actor=None,
-                                   password=password, person=person, email=email)
+                                   password_hash=_hash(password), person=person, email=email)
     for role, org in grants:
         kind = ROLE_ORGANISATION_KIND.get(role)
         if org is None and kind is not None:

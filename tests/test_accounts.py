@@ -13,6 +13,7 @@ from training_portal.core.db import db, utcnow
 from training_portal.core.permissions import Role
 from training_portal.organisations.models import Organisation
 
+from . import factories as make
 from .conftest import DEMO_PASSWORD, csrf_token, login
 
 
@@ -211,9 +212,8 @@ def org(name):
     return db.session.scalar(select(Organisation).where(Organisation.name == name))
 
 
-def test_role_rules(demo, user_named):
-    admin, trainee = user_named("admin"), user_named("trainee")
-    center = org("太原煤炭安全技术培训中心")
+def test_role_rules(ctx):
+    admin, trainee, center = make.admin(), make.user(Role.TRAINEE), make.center()
     with pytest.raises(ops.AccountError):  # a proctor belongs to one of the two units
         ops.grant_role(trainee, Role.PROCTOR, center, actor=admin)
     with pytest.raises(ops.AccountError):  # a regulator acts for a regulator unit

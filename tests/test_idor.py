@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import select
 
 from proctoring.models import Recording, RecordingEvent
-from training_portal.accounts import operations as account_ops
 from training_portal.certificates.models import Certificate, CertificateBatch
 from training_portal.core import audit, storage
 from training_portal.core.db import db, utcnow
@@ -26,6 +25,7 @@ from training_portal.organisations.models import Classroom, MineEnterprise, Orga
 from training_portal.people.models import Person
 from training_portal.training.models import Course
 
+from . import factories as make
 from .certificates.conftest import certified
 from .conftest import csrf_token, login
 from .exams.conftest import (
@@ -47,9 +47,7 @@ OTHER_PASSWORD = "other-password-1"
 
 def _user(username: str, role: Role, org_name: str):
     org = db.session.scalar(select(Organisation).where(Organisation.name == org_name))
-    user = account_ops.create_user(username, username, actor=None, password=OTHER_PASSWORD)
-    account_ops.grant_role(user, role, org, actor=None)
-    return user
+    return make.user((role, org), username=username, password=OTHER_PASSWORD)
 
 
 @pytest.fixture()

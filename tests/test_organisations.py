@@ -3,9 +3,11 @@ from sqlalchemy import select
 from stdnum.cn import uscc
 
 from training_portal.core.db import db
+from training_portal.core.permissions import Role
 from training_portal.organisations import operations as ops
 from training_portal.organisations.models import Classroom, Organisation
 
+from . import factories as make
 from .conftest import csrf_token, login
 
 
@@ -32,9 +34,10 @@ def test_center_staff_add_a_classroom_to_their_own_center(demo, client):
                        data={"name": "x", "seats": "3", "csrf_token": token}).status_code == 403
 
 
-def test_a_classroom_needs_seats(demo, user_named):
+def test_a_classroom_needs_seats(ctx):
+    own = make.center()
     with pytest.raises(ops.OrganisationError):
-        ops.add_classroom(center(), "空教室", 0, actor=user_named("center"))
+        ops.add_classroom(own, "空教室", 0, actor=make.user(Role.CENTER_STAFF, at=own))
 
 
 def test_credit_codes_are_checked():

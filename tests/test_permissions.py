@@ -6,7 +6,9 @@ from sqlalchemy import select
 from training_portal.core import permissions
 from training_portal.core.db import db
 from training_portal.core.permissions import PERMISSIONS, Role
-from training_portal.organisations.models import Organisation
+from training_portal.organisations.models import Organisation, ReviewUnit
+
+from . import factories as make
 
 
 def org(name: str) -> Organisation:
@@ -26,26 +28,31 @@ def test_registering_twice_or_asking_for_an_unknown_name_fails():
         permissions.get("no.such.permission")
 
 
-def test_center_staff_act_only_for_their_own_center(demo, user_named):
-    center = user_named("center")
-    own, other = org("太原煤炭安全技术培训中心"), org("大同市安全生产培训学校")
+def test_center_staff_act_only_for_their_own_center(ctx):
+    own, other = make.classroom().center, make.classroom().center
+    center = make.user(Role.CENTER_STAFF, at=own)
     assert own.classrooms and own.classrooms[0].can_upload_video(center)
     assert not other.classrooms[0].can_upload_video(center)
     assert own.can_manage_classrooms(center) and not other.can_manage_classrooms(center)
 
 
-def test_regulators_see_their_jurisdiction_and_nothing_outside(demo, user_named):
-    province, city, county = (user_named("regulator"), user_named("regulator_taiyuan"),
-                              user_named("regulator_gujiao"))
-    gujiao_mine, qingxu_mine, datong_mine = (org("古交金岭煤业有限公司"), org("清徐鑫磊石料有限公司"),
-                                             org("左云宏泰煤业有限公司"))
+def test_regulators_see_their_jurisdiction_and_nothing_outside(ctx):
+    shanxi = make.region("山西省")
+    taiyuan, datong = make.region("太原市", parent=shanxi), make.region("大同市", parent=shanxi)
+    gujiao, qingxu = make.region("古交市", parent=taiyuan), make.region("清徐县", parent=taiyuan)
+    taiyuan_unit = make.regulator(region=taiyuan)
+    province, city, county = (make.user(Role.REGULATOR, at=make.regulator(region=shanxi)),
+                              make.user(Role.REGULATOR, at=taiyuan_unit),
+                              make.user(Role.REGULATOR, at=make.regulator(region=gujiao)))
+    gujiao_mine, qingxu_mine, datong_mine = (make.mine(region=gujiao), make.mine(region=qingxu),
+                                             make.mine(region=datong))
     assert all(m.can_view(province) for m in (gujiao_mine, qingxu_mine, datong_mine))
     assert gujiao_mine.can_view(city) and qingxu_mine.can_view(city)
     assert not datong_mine.can_view(city)
     assert gujiao_mine.can_view(county)
     assert not qingxu_mine.can_view(county) and not datong_mine.can_view(county)
     # A county regulator does not oversee the city above it.
-    assert not org("太原市应急管理局").can_view(county)
+    assert not taiyuan_unit.can_view(county)
 
 
 def test_regulators_do_not_upload_video_anywhere(demo, user_named):
@@ -73,8 +80,9 @@ def test_admin_can_everything(demo, user_named):
     assert all(admin.can(name, None) for name in PERMISSIONS)
 
 
-def test_reviewers_hold_review_only_for_their_unit(demo, user_named):
-    reviewer = user_named("reviewer_center")
-    assert reviewer.can("application.review", org("山西省安全生产教育培训中心"))
-    assert not reviewer.can("application.review", org("山西省应急管理厅煤矿安全监管处"))
-    assert not reviewer.can("exam.proctor", org("山西省安全生产教育培训中心"))
+def test_reviewers_hold_review_only_for_their_unit(ctx):
+    center, dept = make.review_unit(ReviewUnit.EDUCATION_CENTER), make.review_unit(ReviewUnit.BUSINESS_DEPT)
+    reviewer = make.user(Role.REVIEWER, at=center)
+    assert reviewer.can("application.review", center)
+    assert not reviewer.can("application.review", dept)
+    assert not reviewer.can("exam.proctor", center)

@@ -10,13 +10,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from training_portal.accounts import operations as account_ops
 from training_portal.accounts.models import LoginAttempt, RoleAssignment
 from training_portal.accounts.recent import STAMP
 from training_portal.certificates.models import CertificateStatus
 from training_portal.core.db import db
 from training_portal.core.permissions import Role
 
+from . import factories as make
 from .certificates.conftest import certified
 from .conftest import DEMO_PASSWORD, login, token_in
 from .exams.conftest import users_by_name
@@ -36,13 +36,11 @@ def _confirm(client, target: str, password: str):
 
 
 @pytest.fixture()
-def spare(demo, user_named):
-    admin = user_named("admin")
-    account = account_ops.create_user("spare", "Spare", actor=admin, password="spare-password-1")
-    org = users_by_name()["mine_officer"].assignments[0].organisation
-    assignment = account_ops.grant_role(account, Role.MINE_OFFICER, org, actor=admin)
+def spare(users):
+    account = make.user(Role.MINE_OFFICER, at=users["mine_officer"].assignments[0].organisation,
+                        username="spare", name="Spare")
     db.session.commit()
-    return account.id, assignment.id
+    return account.id, account.assignments[0].id
 
 
 def test_an_old_session_confirms_its_password_before_revoking_a_role(client, spare):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from training_portal.certificates.models import Certificate
 from training_portal.core.db import db
 from training_portal.exams import practical as practical_ops
 
-from ..exams.conftest import passed_practical, users_by_name
+from ..exams.conftest import passed_practical
 
 
 def certified(users) -> Certificate:
@@ -23,8 +22,3 @@ def certified(users) -> Certificate:
     certificate = db.session.scalar(select(Certificate).where(Certificate.practical_id == practical.id))
     assert certificate is not None
     return certificate
-
-
-@pytest.fixture()
-def users(demo):
-    return users_by_name()

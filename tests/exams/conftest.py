@@ -20,22 +20,13 @@ from training_portal.exams import sessions as session_ops
 from training_portal.exams.models import ExamAttempt, ExamSession, PracticalExam
 from training_portal.people.models import OperationType, Person, PersonnelCategory
 
-from ..conftest import login
+from ..conftest import demo_users, login
 
 CANDIDATE_PASSWORD = "candidate-pass-1"
 
 
-NAMES = ("admin", "trainee", "center", "reviewer_center", "reviewer_dept", "proctor_center",
-         "proctor_dept", "regulator", "mine_officer")
-
-
-def users_by_name() -> dict[str, User]:
-    return {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(NAMES)))}
-
-
-@pytest.fixture()
-def users(demo):
-    return users_by_name()
+# The demo's accounts by username: the root fixture ``users``, or this where a fixture is not at hand.
+users_by_name = demo_users
 
 
 def gas_inspectors() -> list[Person]:

@@ -5,7 +5,6 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from stdnum.cn import ric
 
 from training_portal.core import audit
 from training_portal.core.db import db
@@ -14,6 +13,7 @@ from training_portal.exams.applications import ExamError
 from training_portal.exams.models import ExamApplication
 from training_portal.people.models import OperationType, PersonnelCategory
 
+from .. import factories as make
 from ..conftest import csrf_token, login
 from .conftest import gas_inspectors
 
@@ -65,8 +65,7 @@ def _answer(response, id_number: str) -> tuple[int, str]:
 
 
 def _unknown_number() -> str:
-    body = "14012119700101000"
-    return body + ric.calc_check_digit(body + "0")
+    return make.id_number("14012119700101000")
 
 
 @pytest.mark.parametrize("login_name", ["center", "mine_officer"])

@@ -4,7 +4,6 @@ import re
 
 import pytest
 from sqlalchemy import func, select
-from stdnum.cn import ric
 
 from training_portal.accounts import operations as account_ops
 from training_portal.accounts.models import User
@@ -15,8 +14,8 @@ from training_portal.exams import practical as practical_ops
 from training_portal.exams.applications import ExamError
 from training_portal.exams.models import PracticalExam, PracticalStatus
 from training_portal.organisations.models import Organisation
-from training_portal.people import operations as people_ops
 
+from .. import factories as make
 from ..conftest import login, token_in
 from .conftest import gas_inspectors, passed_practical, passed_written, seated
 from .test_sessions import lose_role
@@ -85,10 +84,8 @@ def test_only_after_a_passed_published_written_exam(users):
 
 
 def _another_examiner(users, username: str = "examiner3"):
-    examiner = account_ops.create_user(username, "第三考评员", actor=None, password="examiner-pass-3")
-    account_ops.grant_role(examiner, Role.PROCTOR, users["proctor_center"].organisations()[0], actor=None)
-    db.session.flush()
-    return examiner
+    return make.user(Role.PROCTOR, at=users["proctor_center"].organisations()[0], username=username,
+                     name="第三考评员")
 
 
 # ----------------------------------------------------------------------------- authority at the act
@@ -144,20 +141,13 @@ def _offered(page: str) -> list[str]:
     return re.findall(r'<option value="(\d+)"', select_)
 
 
-def _id_number(body17: str) -> str:
-    return body17 + ric.calc_check_digit(body17 + "0")
-
-
 def _trainer_and_candidate_examiners(users, practical):
     """Two proctors of the business department who must not examine this candidate: one
     employed by the training center that trained them (考教分离), one who is the candidate."""
     center = db.session.scalar(select(Organisation).where(Organisation.name == "太原煤炭安全技术培训中心"))
     dept = users["proctor_dept"].organisations()[0]
-    teacher = people_ops.create_person(_id_number("14012119800101123"), "带班老师",
-                                       actor=users["admin"], employer=center)
-    trainer = account_ops.create_user("trainer_examiner", "带班老师", actor=None,
-                                      password="trainer-pass-1", person=teacher)
-    account_ops.grant_role(trainer, Role.PROCTOR, dept, actor=None)
+    trainer = make.user((Role.PROCTOR, dept), username="trainer_examiner",
+                        person=make.person("带班老师", employer=center))
     themself = db.session.scalar(select(User).where(User.person_id == practical.person_id))
     account_ops.grant_role(themself, Role.PROCTOR, dept, actor=None)
     db.session.flush()

@@ -12,15 +12,9 @@ from training_portal.safety_culture import operations as ops
 from training_portal.safety_culture.models import MILESTONES, ReportStatus, must_build
 
 from ..conftest import login, png_bytes
-from ..exams.conftest import users_by_name
 from ..regulator.conftest import gujiao
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture()
-def users(demo, user_named):
-    return users_by_name() | {"regulator_gujiao": user_named("regulator_gujiao")}
 
 
 def test_report_accept_send_back_and_the_completion_rate(users):

@@ -1,12 +1,2 @@
-"""Fixtures for training tests: the demo province with its accounts by name."""
-
-from __future__ import annotations
-
-import pytest
-
-from ..exams.conftest import users_by_name
-
-
-@pytest.fixture()
-def users(demo):
-    return users_by_name()
+"""Fixtures for training tests: ``users`` (the demo's accounts by name) is the root one;
+makers are in tests/training/helpers.py and tests/factories.py."""

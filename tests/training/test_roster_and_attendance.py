@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
-from stdnum.cn import ric
 
 from training_portal.accounts import operations as account_ops
 from training_portal.core.audit import AuditEntry
@@ -22,14 +21,14 @@ from training_portal.people.models import OperationType, Person, PersonnelCatego
 from training_portal.training import operations as ops
 from training_portal.training.models import CodeFailure, CourseKind, Enrolment, TrainingClass
 
+from .. import factories as make
 from .helpers import center, lesson_for
 
 GAS = OperationType.COAL_GAS_INSPECTION
 
 
 def _number(serial: int) -> str:
-    base = f"14018119900101{serial:03d}"
-    return next(base + c for c in "0123456789X" if ric.is_valid(base + c))
+    return make.id_number(f"14018119900101{serial:03d}")
 
 
 def _xlsx(rows) -> bytes:
