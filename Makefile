@@ -10,7 +10,7 @@ RUN_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subs
 # The browser tests drive Debian's Chromium; pdffonts checks embedded fonts.
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 
-.PHONY: run test setup-run setup-test translations lint clean
+.PHONY: run test setup-run setup-test translations lint format clean
 
 run: setup-run
 	$(BIN)/flask db upgrade
@@ -48,6 +48,10 @@ translations: $(VENV)/.installed-run
 
 lint: setup-test
 	$(BIN)/ruff check .
+
+# Rewrites the code in the house style ([tool.ruff.format] in pyproject.toml).
+format: setup-test
+	$(BIN)/ruff format .
 
 clean:
 	rm -rf $(VENV) .stamps .pytest_cache
