@@ -25,15 +25,9 @@ from training_portal.people import categories
 from training_portal.people.models import FIVE_MANAGER_POSTS, OperationType, Person, PersonnelCategory, Post
 from training_portal.training.operations import post_words
 
-from .exams.conftest import users_by_name
 from .training.helpers import give_hours
 
 TEAM_LEADER = PersonnelCategory.TEAM_LEADER
-
-
-@pytest.fixture()
-def users(demo):
-    return users_by_name()
 
 
 def holder(post: Post, mine: str = "古交") -> Person:
