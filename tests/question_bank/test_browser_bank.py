@@ -42,7 +42,7 @@ def test_upload_review_blueprint_and_preview(live_server, browser, tmp_path):
     author.click("[data-test=bulk-activate]")
     author.goto(f"{live_server}/questions/blueprints/new")
     author.fill("input[name=name]", "浏览器测试抽考")
-    author.fill("input[name=target]", "coal_gas_inspection")
+    author.select_option("select[name=target]", "coal_gas_inspection")
     author.select_option("select[name=purpose]", "spot_test")
     author.select_option("select[name=sections-0-type]", "true_false")
     author.fill("input[name=sections-0-count]", "3")
