@@ -12,9 +12,12 @@ TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
 
 .PHONY: run test setup-run setup-test translations lint format clean
 
+# DEMO=0 leaves the demo province out (production: see the README).
+DEMO ?= 1
+
 run: setup-run
 	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo
+	@if [ "$(DEMO)" != 0 ]; then $(BIN)/flask seed-demo; fi
 	@scripts/serve.sh
 
 test: setup-test

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Starts the portal and one Celery worker (with its beat for periodic jobs); a worker that
+# Starts the portal under gunicorn, as in production (WEB_WORKERS processes, by default
+# 2 × cores + 1), and one Celery worker (with its beat for periodic jobs); a worker that
 # dies is started again (after 2 s, so a worker that cannot start does not spin). Ctrl-C
-# stops both. INSTANCE_DIR places the database, broker, results, secrets and beat schedule.
+# stops both. INSTANCE_DIR places the database, broker, results, secrets and beat schedule;
+# BIND the address (127.0.0.1:5000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -9,9 +11,12 @@ INSTANCE_DIR="$(realpath -m "${INSTANCE_DIR:-instance}")"
 export INSTANCE_DIR
 mkdir -p "$INSTANCE_DIR"
 
-cat <<'TXT'
+BIND="${BIND:-127.0.0.1:5000}"
+WEB_WORKERS="${WEB_WORKERS:-$(( 2 * $(nproc) + 1 ))}"
 
-  培训考试平台 / Mine-safety training portal: http://127.0.0.1:5000
+cat <<TXT
+
+  培训考试平台 / Mine-safety training portal: http://$BIND
   Demo logins (password demo-pass-2026):
     admin  trainee  center  reviewer_center  reviewer_dept
     proctor_center  proctor_dept  regulator  mine_officer
@@ -34,4 +39,5 @@ keep_worker() {
 keep_worker &
 worker=$!
 trap 'kill -TERM $worker 2>/dev/null; wait $worker 2>/dev/null' EXIT INT TERM
-"$BIN/flask" --app wsgi run --host 127.0.0.1 --port 5000
+# Not exec: the EXIT trap above must still stop the Celery worker when gunicorn ends.
+"$BIN/gunicorn" --workers "$WEB_WORKERS" --bind "$BIND" --access-logfile - wsgi:app

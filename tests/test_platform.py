@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from training_portal import create_app
 from training_portal.accounts.models import User
@@ -145,3 +145,32 @@ def test_instance_dir_places_database_broker_results_and_secrets(tmp_path, monke
     assert app.config["CELERY"]["result_backend"] == f"db+sqlite:///{place / 'celery-results.sqlite'}"
     assert app.config["STORAGE_DIR"] == str(place / "storage")
     assert (place / "secret_key").exists() and (place / "audit_key").exists()
+
+
+def test_the_embedded_database_lets_readers_go_on_while_a_writer_holds_its_lock(tmp_path):
+    """The embedded default is one SQLite file for every gunicorn worker and the Celery worker:
+    in WAL mode a page reads while a batch holds the write lock, and a second writer waits for
+    the lock instead of failing at once."""
+    import sqlite3
+
+    path = tmp_path / "portal.sqlite"
+    app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
+                     instance_path=str(tmp_path))
+    with app.app_context():
+        db.session.execute(select(1))
+        assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        db.session.execute(text("CREATE TABLE t (x INTEGER)"))
+        db.session.execute(text("INSERT INTO t VALUES (1)"))
+        db.session.commit()
+
+        writer = sqlite3.connect(path, isolation_level=None)
+        writer.execute("BEGIN EXCLUSIVE")  # a long job's write transaction, still open (in WAL mode as IMMEDIATE)
+        writer.execute("INSERT INTO t VALUES (2)")
+        try:
+            # A reader sees what was committed, without waiting for the writer.
+            assert db.session.execute(text("SELECT count(*) FROM t")).scalar() == 1
+            db.session.rollback()
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        db.engine.dispose()

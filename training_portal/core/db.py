@@ -116,3 +116,23 @@ def ping_when_idle(engine) -> None:
             dbapi_connection.rollback()  # hand it over idle, not inside the ping's transaction
         except Exception as exc:  # the pool throws this connection away and takes another
             raise sa_exc.DisconnectionError(str(exc)) from exc
+
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+
+
+def share_sqlite_file(engine) -> None:
+    """The embedded default: one SQLite file shared by every gunicorn worker and the Celery
+    worker. In WAL mode readers never wait for the writer (a staff page opens while a batch
+    commits) and the writer never waits for readers; a writer that finds another one waits
+    up to the busy timeout, then the request answers 503 (nothing half-written). Synchronous
+    stays FULL: an acknowledged answer survives a power cut, not only a crash."""
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _wal(dbapi_connection, record) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
