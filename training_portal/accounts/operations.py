@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from ..core import audit
 from ..core.db import UTCDateTime, db, utcnow
+from ..core.errors import CONFLICT, REFUSED, DomainError
 from ..core.permissions import ROLE_ORGANISATION_KIND, Role
 from ..organisations.models import Organisation
 from ..people.models import Person
@@ -31,8 +32,8 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
 
 
-class AccountError(ValueError):
-    """A rule refused the operation; ``str()`` is the reason to show."""
+class AccountError(DomainError):
+    """Refused by a rule of accounts (log-in, passwords, roles)."""
 
 
 class LoginRefused(AccountError):
@@ -214,10 +215,10 @@ def create_user(username: str, display_name: str, *, actor: User | None,
         raise ValueError("give exactly one of password and password_hash")
     username = username.strip()
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise AccountError(_l("The username %(u)s is taken.", u=username))
+        raise AccountError(_l("The username %(u)s is taken.", u=username), status=CONFLICT, field="username")
     if person is not None and db.session.scalar(
             select(User.id).where(User.person_id == person.id)) is not None:
-        raise AccountError(_l("This person already has an account."))
+        raise AccountError(_l("This person already has an account."), status=CONFLICT, field="id_number")
     if password_hash is None:
         password_hash = hash_password(password)
     user = User(username=username, password_hash=password_hash,
@@ -267,7 +268,7 @@ def grant_role(user: User, role: Role, organisation: Organisation | None, *,
         raise AccountError(_l("A trainee account must be linked to a person."))
     org_id = organisation.id if organisation is not None else None
     if any(a.role == role and a.organisation_id == org_id for a in user.assignments):
-        raise AccountError(_l("The account already holds this role."))
+        raise AccountError(_l("The account already holds this role."), status=CONFLICT)
     before = [a.as_json() for a in user.assignments]
     assignment = RoleAssignment(user=user, role=role, organisation=organisation,
                                 granted_by_id=actor.id if actor else None)
@@ -281,7 +282,7 @@ def grant_role(user: User, role: Role, organisation: Organisation | None, *,
 def revoke_role(assignment: RoleAssignment, *, actor: User | None) -> None:
     user = assignment.user
     if assignment.role is Role.ADMIN and actor is not None and actor.id == user.id:
-        raise AccountError(_l("You cannot remove your own administrator role."))
+        raise AccountError(_l("You cannot remove your own administrator role."), status=REFUSED)
     before = [a.as_json() for a in user.assignments]
     user.assignments.remove(assignment)
     db.session.flush()
@@ -292,7 +293,7 @@ def revoke_role(assignment: RoleAssignment, *, actor: User | None) -> None:
 
 def set_active(user: User, active: bool, *, actor: User) -> None:
     if user.id == actor.id and not active:
-        raise AccountError(_l("You cannot deactivate your own account."))
+        raise AccountError(_l("You cannot deactivate your own account."), status=REFUSED)
     before = user.active
     user.active = active
     if not active:

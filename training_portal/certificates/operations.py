@@ -16,6 +16,7 @@ from stdnum.iso7064 import mod_11_2
 
 from ..core import audit, policy, storage
 from ..core.db import db, locked, utcnow
+from ..core.errors import CONFLICT, REFUSED, DomainError
 from ..core.i18n import local_today
 from ..core.pdf import create_pdf
 from ..exams.models import ExamAttempt, ExamSession, PracticalExam, SessionStatus
@@ -40,8 +41,8 @@ PDF_TEMPLATE = "certificates/pdf/certificate.html"
 SERIAL = re.compile(rf"^[{''.join(c.serial_prefix for c in categories.examined())}]\d{{8}}[0-9X]$")
 
 
-class CertificateError(ValueError):
-    """A rule refused the operation; ``str()`` is the reason to show."""
+class CertificateError(DomainError):
+    """Refused by a rule of certificates (发证, 复审, suspension, revocation)."""
 
 
 def today() -> date:
@@ -90,7 +91,7 @@ def next_serial(category: PersonnelCategory, on: date) -> str:
     ).one()
     counter.last += 1
     if counter.last > 999_999:
-        raise CertificateError(_l("The serial numbers of %(p)s are used up.", p=prefix))
+        raise CertificateError(_l("The serial numbers of %(p)s are used up.", p=prefix), status=CONFLICT)
     body = f"{prefix}{counter.last:06d}"
     return body + check_character(body)
 
@@ -245,7 +246,7 @@ def fail_batch(batch: CertificateBatch, reason: str) -> None:
 def retry_batch(batch: CertificateBatch, *, actor) -> None:
     """Queue a failed batch again; the caller starts its job after the commit."""
     if batch.status != "failed":
-        raise CertificateError(_l("Only a failed batch can be retried."))
+        raise CertificateError(_l("Only a failed batch can be retried."), status=CONFLICT)
     batch.status, batch.failure = "queued", ""
     db.session.flush()
     audit.record("certificate.batch_retry", batch, actor=actor)
@@ -351,14 +352,14 @@ def set_status(certificate: Certificate, status: CertificateStatus, reason: str,
     # but a revoked role or a crafted call must not get past the operation).
     if actor is None or not actor.active or not certificate.can_change_status(actor):
         raise CertificateError(_l("Only a regulator whose jurisdiction covers the holder suspends, "
-                                  "reinstates or revokes the certificate."))
+                                  "reinstates or revokes the certificate."), status=REFUSED)
     certificate = locked(Certificate, certificate.id)
     if not reason.strip():
-        raise CertificateError(_l("Give the reason."))
+        raise CertificateError(_l("Give the reason."), field="reason")
     if certificate.status is CertificateStatus.REVOKED:
-        raise CertificateError(_l("A revoked certificate stays revoked."))
+        raise CertificateError(_l("A revoked certificate stays revoked."), status=CONFLICT)
     if certificate.status is status:
-        raise CertificateError(_l("The certificate is %(s)s already.", s=status.label))
+        raise CertificateError(_l("The certificate is %(s)s already.", s=status.label), status=CONFLICT)
     before = certificate.status
     certificate.status, certificate.status_reason = status, reason.strip()
     certificate.status_changed_at = utcnow()
@@ -374,9 +375,9 @@ def set_status(certificate: Certificate, status: CertificateStatus, reason: str,
 
 def record_violation(person: Person, occurred_on: date, description: str, *, actor) -> Violation:
     if not description.strip():
-        raise CertificateError(_l("Describe the violation."))
+        raise CertificateError(_l("Describe the violation."), field="description")
     if occurred_on > today():
-        raise CertificateError(_l("The date is in the future."))
+        raise CertificateError(_l("The date is in the future."), field="occurred_on")
     violation = Violation(
         person_id=person.id, occurred_on=occurred_on, description=description.strip(), recorded_by_id=actor.id
     )
@@ -439,12 +440,13 @@ def apply_for_review(certificate: Certificate, *, actor, on: date | None = None)
     if not certified(certificate.category).review_rule or certificate.next_review_on is None:
         raise CertificateError(_l("Only special-operations certificates have a 复审."))
     if certificate.state(on).value not in ("valid", "review_due"):
-        raise CertificateError(_l("The certificate is %(s)s.", s=certificate.state(on).label))
+        raise CertificateError(_l("The certificate is %(s)s.", s=certificate.state(on).label),
+                               status=CONFLICT)
     due = certificate.next_review_on
     checks = review_checks(certificate, on)
     window = checks[0]
     if not window["ok"]:  # outside the window there is nothing to decide yet
-        raise CertificateError(window["detail"])
+        raise CertificateError(window["detail"], status=CONFLICT)
     passed = all(c["ok"] for c in checks)
     next_review = None
     if passed:

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from .broker import Liveness
 from .db import db
+from .errors import DomainError
 from .jobs import broker_answers
 
 bp = Blueprint("core", __name__)
@@ -132,6 +133,38 @@ def _http_error(exc: HTTPException):
     }
     reason = exc.description if isinstance(exc, Refused) else reasons.get(exc.code, exc.name)
     return _error(exc.code or 500, reason)
+
+
+def redraw_on_refusal(template: str, form, *, form_name: str = "form", **context) -> None:
+    """Say how this request answers a refusal of the domain: ``template`` drawn again with
+    ``form`` (passed as ``form_name``) and ``context``, the message beside the error's field or
+    at the top of the form, with the error's status. Call it before the operation; the view
+    then needs no ``try``. Context values that are callables are called only when drawing, so a
+    view can name what it would show without loading it on the way to success."""
+    g.redraw_on_refusal = (template, form, form_name, context)
+
+
+def _domain_error(exc: DomainError):
+    if wants_json():
+        body = {"error": exc.status, "reason": str(exc)}
+        if exc.field:
+            body["field"] = exc.field
+        return jsonify(body), exc.status
+    redraw = g.pop("redraw_on_refusal", None)
+    if redraw is None:
+        return _error(exc.status, str(exc))
+    template, form, form_name, context = redraw
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(exc)]
+    else:
+        form.form_errors.append(str(exc))
+    # The refused request's writes are undone before the page reads anything back (the
+    # boundary would roll them back after drawing it, too late for what it shows).
+    if not g.get("keep_writes_of_refusal"):
+        db.session.rollback()
+    values = {k: v() if callable(v) else v for k, v in context.items()}
+    return render_template(template, **{form_name: form}, **values), exc.status
 
 
 def _csrf_error(exc: CSRFError):
@@ -255,6 +288,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish_transaction)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(DomainError, _domain_error)
     for kind in UNAVAILABLE:
         app.register_error_handler(kind, _database_unavailable)
     app.register_error_handler(OSError, _storage_error)

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from flask_babel import lazy_gettext as _l
 
+from .errors import DomainError
 from .issues import Issue
 
 MB = 1024 * 1024
@@ -40,11 +41,11 @@ MAX_CELLS = 1_000_000  # 50,000 questions of 15 columns are 750,000
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-class WorkbookError(ValueError):
-    """A workbook refused as a whole; ``issue`` (item ``"file"``) says why."""
+class WorkbookError(DomainError):
+    """A workbook refused as a whole (422); ``issue`` (item ``"file"``) says why."""
 
     def __init__(self, issue: Issue) -> None:
-        super().__init__(str(issue.reason))
+        super().__init__(issue.reason, field="file")
         self.issue = issue
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from ..core import audit, policy
 from ..core.db import db, locked, utcnow
+from ..core.errors import CONFLICT, REFUSED, DomainError
 from ..core.permissions import Role, roles_with
 from ..organisations.models import Organisation, ReviewUnit
 from ..people import categories
@@ -25,8 +26,8 @@ from .models import (
 )
 
 
-class ExamError(ValueError):
-    """A rule refused the operation; ``str()`` is the reason to show."""
+class ExamError(DomainError):
+    """Refused by a rule of exams (applications, sittings, the room, practicals, appeals)."""
 
 
 def training_center_ids(person: Person) -> set[int]:
@@ -98,7 +99,7 @@ def submit_application(person: Person, category: PersonnelCategory, *, actor,
     default it is that center (none when applying for oneself or an employee)."""
     allowed, through = applying_as(actor, person)
     if not allowed or (center is not None and (through is None or center.id != through.id)):
-        raise ExamError(NOT_YOUR_CANDIDATE)
+        raise ExamError(NOT_YOUR_CANDIDATE, status=REFUSED, field="id_number")
     center = through
     try:
         kind = categories.get(category)
@@ -112,11 +113,11 @@ def submit_application(person: Person, category: PersonnelCategory, *, actor,
         ExamApplication.operation_type == operation_type,
         ExamApplication.status == ApplicationStatus.SUBMITTED))
     if open_one is not None:
-        raise ExamError(_l("An application for this exam is already under review."))
+        raise ExamError(_l("An application for this exam is already under review."), status=CONFLICT)
     blocked = retake_block_until(person, category, operation_type)
     if blocked is not None:
         raise ExamError(_l("After a failed retake a new application is possible from %(d)s.",
-                           d=blocked.date().isoformat()))
+                           d=blocked.date().isoformat()), status=CONFLICT)
     checks = precheck(person, category, appointed_on, operation_type=operation_type)
     failing = [c for c in checks if not c.ok]
     if failing:
@@ -158,20 +159,20 @@ def review_application(application: ExamApplication, *, reviewer, approve: bool,
     The same person can never give both reviews."""
     unit_org = reviewer_unit(reviewer)
     if unit_org is None:
-        raise ExamError(_l("Only reviewers of the two reviewing units review applications."))
+        raise ExamError(_l("Only reviewers of the two reviewing units review applications."), status=REFUSED)
     unit, org = unit_org
     conflict = conflict_of_interest(application, reviewer)
     if conflict:
-        raise ExamError(conflict)
+        raise ExamError(conflict, status=REFUSED)
     application = locked(ExamApplication, application.id)  # two reviews at once queue here
     if application.status is not ApplicationStatus.SUBMITTED:
-        raise ExamError(_l("This application is decided already."))
+        raise ExamError(_l("This application is decided already."), status=CONFLICT)
     if application.review_by(unit) is not None:
-        raise ExamError(_l("Your unit has reviewed this application already."))
+        raise ExamError(_l("Your unit has reviewed this application already."), status=CONFLICT)
     if any(r.reviewer_id == reviewer.id for r in application.reviews):
-        raise ExamError(_l("The same person cannot give both reviews."))
+        raise ExamError(_l("The same person cannot give both reviews."), status=REFUSED)
     if not approve and not reason.strip():
-        raise ExamError(_l("A rejection needs a reason."))
+        raise ExamError(_l("A rejection needs a reason."), field="reason")
     review = ApplicationReview(application=application, unit=unit, reviewer_id=reviewer.id,
                                organisation_id=org.id, approved=approve, reason=reason.strip())
     db.session.add(review)

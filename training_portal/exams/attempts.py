@@ -19,6 +19,7 @@ from question_bank.models import PaperItem
 from ..accounts import operations as accounts
 from ..core import audit, policy
 from ..core.db import db, utcnow
+from ..core.errors import CONFLICT, REFUSED
 from .applications import ExamError
 from .models import AttemptState, ExamAttempt, IdentityCheck, SessionStatus
 
@@ -26,10 +27,14 @@ from .models import AttemptState, ExamAttempt, IdentityCheck, SessionStatus
 class AttemptClosed(ExamError):
     """The attempt takes no more answers (submitted, timed out, paused, terminated)."""
 
+    status = CONFLICT
+
 
 class LoggedOut(ExamError):
     """The log-in ended (logged out, idled out, too old, account deactivated) before the save
     was stored."""
+
+    status = 401
 
 
 DEVICE_COOKIE = "exam_device"
@@ -67,11 +72,11 @@ def remaining_seconds(attempt: ExamAttempt, now: datetime | None = None) -> int:
 def start(attempt: ExamAttempt, *, candidate) -> None:
     """The candidate starts: their own paper is drawn and frozen, the server's clock runs."""
     if attempt.person_id != candidate.person_id:
-        raise ExamError(_l("This is not your seat."))
+        raise ExamError(_l("This is not your seat."), status=REFUSED)
     if attempt.session.status is not SessionStatus.OPEN:
-        raise ExamError(_l("The proctors have not opened the session."))
+        raise ExamError(_l("The proctors have not opened the session."), status=CONFLICT)
     if attempt.identity is not IdentityCheck.CONFIRMED:
-        raise ExamError(_l("A proctor must check your identity at the seat first."))
+        raise ExamError(_l("A proctor must check your identity at the seat first."), status=CONFLICT)
     if attempt.state is not AttemptState.NOT_STARTED:
         return  # starting twice (a reload, a second tab) changes nothing
     if attempt.paper_id is None:
@@ -246,14 +251,14 @@ def passes(attempt: ExamAttempt) -> bool:
 def submit(attempt: ExamAttempt, *, candidate) -> ExamAttempt:
     """Hand in. A second submit, or a submit after the deadline task, returns what is there."""
     if attempt.person_id != candidate.person_id:
-        raise ExamError(_l("This is not your seat."))
+        raise ExamError(_l("This is not your seat."), status=REFUSED)
     now = utcnow()
     if attempt.deadline is not None and attempt.deadline <= now:
         _finish(attempt, AttemptState.TIMED_OUT, attempt.deadline, (AttemptState.ANSWERING,))
     elif _finish(attempt, AttemptState.SUBMITTED, now, (AttemptState.ANSWERING,)):
         audit.record("attempt.submit", attempt, actor=candidate, after={"finished_at": now})
     if attempt.state is AttemptState.NOT_STARTED:
-        raise ExamError(_l("The exam has not started."))
+        raise ExamError(_l("The exam has not started."), status=CONFLICT)
     if attempt.state is AttemptState.PAUSED:
         raise AttemptClosed(_closed_reason(attempt, now))
     return attempt

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from ..core import storage
+from ..core.errors import DomainError
 
 MAX_BYTES = storage.EVIDENCE_MAX_BYTES
 MEDIA = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".png": "image/png"}
 
 
-class EvidenceError(ValueError):
-    pass
+class EvidenceError(DomainError):
+    """An uploaded evidence file refused (type, size)."""
 
 
 def store(data: bytes) -> str:

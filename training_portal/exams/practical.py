@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..accounts.models import RoleAssignment, User
 from ..core import audit, policy
 from ..core.db import db, locked, utcnow
+from ..core.errors import CONFLICT, REFUSED
 from ..core.permissions import Role
 from ..organisations.models import ReviewUnit
 from .applications import ExamError, training_center_ids
@@ -86,10 +87,12 @@ def third_examiner_choices(practical: PracticalExam) -> list[User]:
 
 def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
     if not written.session.can_schedule(actor):
-        raise ExamError(_l("Only the unit that owns the sitting schedules its practical exams."))
+        raise ExamError(_l("Only the unit that owns the sitting schedules its practical exams."),
+                        status=REFUSED)
     if written.passed is not True or written.state not in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT) \
             or not written.session.results_published:
-        raise ExamError(_l("The practical exam comes only after a passed, published written exam."))
+        raise ExamError(_l("The practical exam comes only after a passed, published written exam."),
+                        status=CONFLICT)
     operation = written.application.operation_type
     rubric = db.session.scalar(select(PracticalRubric).where(PracticalRubric.operation_type == operation))
     if rubric is None:
@@ -101,9 +104,9 @@ def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
         if proctor_unit(examiner) is None:
             raise ExamError(_l("Examiners are examiners of the two reviewing units."))
         if examiner.person_id == written.person_id:
-            raise ExamError(_l("Nobody examines themself."))
+            raise ExamError(_l("Nobody examines themself."), status=REFUSED)
         if _trains_or_is(examiner, written, centers):
-            raise ExamError(_l("Who trains the candidate does not examine them (考教分离)."))
+            raise ExamError(_l("Who trains the candidate does not examine them (考教分离)."), status=REFUSED)
     if policy.get("practical.examiners_from_both_units") and \
             {proctor_unit(e)[0] for e in examiners} != set(ReviewUnit):
         raise ExamError(_l("The two examiners come one from each reviewing unit."))
@@ -123,10 +126,10 @@ def score(practical: PracticalExam, *, examiner, item_scores: list[float]) -> No
     # The examiner row is the assignment; the authority is asked now, before anything is
     # written: an admin may have revoked the role or the account since.
     if not can_score(practical, examiner):
-        raise ExamError(_l("Only this exam's examiners score it."))
+        raise ExamError(_l("Only this exam's examiners score it."), status=REFUSED)
     mine = next(e for e in practical.examiners if e.user_id == examiner.id)
     if mine.submitted_at is not None:
-        raise ExamError(_l("You have submitted your scores already."))
+        raise ExamError(_l("You have submitted your scores already."), status=CONFLICT)
     items = practical.rubric.items
     if len(item_scores) != len(items):
         raise ExamError(_l("Score every item of the rubric."))
@@ -176,12 +179,13 @@ def _final(practical: PracticalExam, total: float, critical_failed: bool, actor)
 
 def add_third(practical: PracticalExam, examiner, *, actor) -> None:
     if not practical.written_attempt.session.can_schedule(actor):
-        raise ExamError(_l("Only the unit that owns the sitting schedules its practical exams."))
+        raise ExamError(_l("Only the unit that owns the sitting schedules its practical exams."),
+                        status=REFUSED)
     if practical.status is not PracticalStatus.NEEDS_THIRD:
-        raise ExamError(_l("A third examiner decides only when the two differ too much."))
+        raise ExamError(_l("A third examiner decides only when the two differ too much."), status=CONFLICT)
     if examiner.id not in {u.id for u in third_examiner_choices(practical)}:
         raise ExamError(_l("The third examiner is another examiner of the reviewing units, "
-                           "who did not train the candidate."))
+                           "who did not train the candidate."), field="examiner")
     practical.examiners.append(PracticalExaminer(user_id=examiner.id, role="third"))
     db.session.flush()
     audit.record("practical.third_examiner", practical, actor=actor, after={"examiner": examiner.id})

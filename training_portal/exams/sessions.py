@@ -12,6 +12,7 @@ from question_bank import statistics_store
 
 from ..core import audit
 from ..core.db import db, locked, utcnow
+from ..core.errors import CONFLICT, REFUSED
 from ..core.permissions import Role
 from ..organisations.models import Region, ReviewUnit
 from ..people import categories
@@ -52,7 +53,7 @@ def create_session(*, name: str, site: str, room: str, starts_at: datetime,
     if not categories.fits(blueprint.target, category, operation_type):
         raise ExamError(_l("The blueprint %(b)s is for %(t)s, not for this sitting's %(c)s.",
                            b=blueprint.name, t=categories.target_label(blueprint.target),
-                           c=(operation_type or category).label))
+                           c=(operation_type or category).label), field="blueprint_id")
     unit_org = reviewer_unit(actor)
     owner = unit_org[1] if unit_org else None
     if region is None:
@@ -80,16 +81,16 @@ def proctor_unit(user) -> tuple[ReviewUnit, object] | None:
 def assign_proctor(session: ExamSession, user, *, actor) -> SessionProctor:
     """Two proctors per room, one from each unit; the system refuses anything else."""
     if session.status is SessionStatus.SIGNED:
-        raise ExamError(_l("The session is signed already."))
+        raise ExamError(_l("The session is signed already."), status=CONFLICT)
     unit_org = proctor_unit(user)
     if unit_org is None:
         raise ExamError(_l("Proctors are proctors of the education and training center or of "
                            "the business department."))
     unit, org = unit_org
     if any(p.unit == unit for p in session.proctors):
-        raise ExamError(_l("The room has its proctor from this unit already."))
+        raise ExamError(_l("The room has its proctor from this unit already."), status=CONFLICT)
     if any(a.person_id == user.person_id for a in session.attempts if user.person_id):
-        raise ExamError(_l("A candidate cannot proctor their own room."))
+        raise ExamError(_l("A candidate cannot proctor their own room."), status=REFUSED)
     proctor = SessionProctor(session=session, unit=unit, user_id=user.id, organisation_id=org.id)
     db.session.add(proctor)
     db.session.flush()
@@ -100,20 +101,21 @@ def assign_proctor(session: ExamSession, user, *, actor) -> SessionProctor:
 
 def seat(session: ExamSession, application: ExamApplication, *, actor) -> ExamAttempt:
     if session.status is not SessionStatus.SCHEDULED:
-        raise ExamError(_l("Candidates are seated before the session opens."))
+        raise ExamError(_l("Candidates are seated before the session opens."), status=CONFLICT)
     if (application.category, application.operation_type) != (session.category, session.operation_type):
         raise ExamError(_l("The application is for another exam."))
     allowed, retake = seatable(application)
     if not allowed:
-        raise ExamError(_l("Only an approved application with an attempt left takes a seat."))
+        raise ExamError(_l("Only an approved application with an attempt left takes a seat."),
+                        status=CONFLICT)
     if any(a.person_id == application.person_id for a in session.attempts):
-        raise ExamError(_l("The candidate has a seat in this session already."))
+        raise ExamError(_l("The candidate has a seat in this session already."), status=CONFLICT)
     if any(p.user.person_id == application.person_id for p in session.proctors):
-        raise ExamError(_l("A proctor of the room cannot sit in it."))
+        raise ExamError(_l("A proctor of the room cannot sit in it."), status=REFUSED)
     taken = db.session.scalar(select(func.count()).select_from(ExamAttempt).where(
         ExamAttempt.session_id == session.id)) or 0
     if taken >= session.seats:
-        raise ExamError(_l("The room is full."))
+        raise ExamError(_l("The room is full."), status=CONFLICT)
     attempt = ExamAttempt(session=session, application=application,
                           person_id=application.person_id, retake=retake, seat=taken + 1,
                           identity=IdentityCheck.PENDING, state=AttemptState.NOT_STARTED)
@@ -130,16 +132,16 @@ def _need_proctor(session: ExamSession, user) -> ReviewUnit:
     role the user holds at this moment (an admin may have revoked it since)."""
     unit = session.proctor_unit(user)
     if unit is None:
-        raise ExamError(_l("Only the room's two proctors act in it."))
+        raise ExamError(_l("Only the room's two proctors act in it."), status=REFUSED)
     return unit
 
 
 def open_session(session: ExamSession, *, proctor) -> None:
     _need_proctor(session, proctor)
     if {p.unit for p in session.proctors} != set(ReviewUnit):
-        raise ExamError(_l("A room opens only with its two proctors, one from each unit."))
+        raise ExamError(_l("A room opens only with its two proctors, one from each unit."), status=CONFLICT)
     if session.status is not SessionStatus.SCHEDULED:
-        raise ExamError(_l("The session is open already."))
+        raise ExamError(_l("The session is open already."), status=CONFLICT)
     session.status = SessionStatus.OPEN
     db.session.flush()
     audit.record("session.open", session, actor=proctor)
@@ -157,9 +159,9 @@ def _act(attempt: ExamAttempt, proctor, kind: str, reason: str = "", minutes: in
 def check_identity(attempt: ExamAttempt, *, proctor, confirm: bool, reason: str = "") -> None:
     _need_proctor(attempt.session, proctor)
     if attempt.state is not AttemptState.NOT_STARTED:
-        raise ExamError(_l("Identity is checked before the candidate starts."))
+        raise ExamError(_l("Identity is checked before the candidate starts."), status=CONFLICT)
     if not confirm and not reason.strip():
-        raise ExamError(_l("Refusing a candidate needs a reason."))
+        raise ExamError(_l("Refusing a candidate needs a reason."), field="reason")
     attempt.identity = IdentityCheck.CONFIRMED if confirm else IdentityCheck.REFUSED
     attempt.identity_checked_by_id = proctor.id
     _act(attempt, proctor, "identity_confirm" if confirm else "identity_refuse", reason.strip())
@@ -174,7 +176,7 @@ def pause(attempt: ExamAttempt, *, proctor, reason: str) -> None:
         .execution_options(synchronize_session=False)).rowcount
     db.session.refresh(attempt)
     if not done:
-        raise ExamError(_l("Only an exam in progress can be paused."))
+        raise ExamError(_l("Only an exam in progress can be paused."), status=CONFLICT)
     _act(attempt, proctor, "pause", reason.strip())
 
 
@@ -182,7 +184,7 @@ def resume(attempt: ExamAttempt, *, proctor) -> None:
     """The time spent paused is given back: the deadline moves by the pause."""
     _need_proctor(attempt.session, proctor)
     if attempt.state is not AttemptState.PAUSED:
-        raise ExamError(_l("The exam is not paused."))
+        raise ExamError(_l("The exam is not paused."), status=CONFLICT)
     attempt.deadline = attempt.deadline + (utcnow() - attempt.paused_at)
     attempt.state, attempt.paused_at = AttemptState.ANSWERING, None
     _act(attempt, proctor, "resume")
@@ -191,12 +193,12 @@ def resume(attempt: ExamAttempt, *, proctor) -> None:
 def add_time(attempt: ExamAttempt, *, proctor, minutes: int, reason: str) -> None:
     _need_proctor(attempt.session, proctor)
     if not reason.strip():
-        raise ExamError(_l("Added time needs a reason."))
+        raise ExamError(_l("Added time needs a reason."), field="reason")
     if not 0 < minutes <= 60:
-        raise ExamError(_l("Add between 1 and 60 minutes."))
+        raise ExamError(_l("Add between 1 and 60 minutes."), field="minutes")
     if attempt.state not in (AttemptState.ANSWERING, AttemptState.PAUSED) or (
             attempt.state is AttemptState.ANSWERING and remaining_seconds(attempt) <= 0):
-        raise ExamError(_l("Time is added only to an exam in progress."))
+        raise ExamError(_l("Time is added only to an exam in progress."), status=CONFLICT)
     attempt.deadline = attempt.deadline + timedelta(minutes=minutes)
     _act(attempt, proctor, "add_time", reason.strip(), minutes)
 
@@ -204,7 +206,7 @@ def add_time(attempt: ExamAttempt, *, proctor, minutes: int, reason: str) -> Non
 def record_irregularity(attempt: ExamAttempt, *, proctor, reason: str) -> None:
     _need_proctor(attempt.session, proctor)
     if not reason.strip():
-        raise ExamError(_l("Describe the irregularity."))
+        raise ExamError(_l("Describe the irregularity."), field="reason")
     _act(attempt, proctor, "irregularity", reason.strip())
 
 
@@ -219,10 +221,10 @@ def terminate(attempt: ExamAttempt, *, proctor, reason: str) -> None:
     """Expel: the attempt ends, is voided as failed, and the candidate may appeal."""
     _need_proctor(attempt.session, proctor)
     if not reason.strip():
-        raise ExamError(_l("Terminating an attempt needs a reason."))
+        raise ExamError(_l("Terminating an attempt needs a reason."), field="reason")
     if not _finish(attempt, AttemptState.TERMINATED, utcnow(),
                    (AttemptState.ANSWERING, AttemptState.PAUSED, AttemptState.NOT_STARTED)):
-        raise ExamError(_l("The attempt is over already."))
+        raise ExamError(_l("The attempt is over already."), status=CONFLICT)
     attempt.passed = False
     _act(attempt, proctor, "terminate", reason.strip())
 
@@ -233,14 +235,15 @@ def sign(session: ExamSession, *, proctor, remarks: str = "") -> SessionSignatur
     unit = _need_proctor(session, proctor)
     session = locked(ExamSession, session.id)  # two proctors signing at once queue here
     if session.status is not SessionStatus.OPEN:
-        raise ExamError(_l("Only an open session is signed."))
+        raise ExamError(_l("Only an open session is signed."), status=CONFLICT)
     seats = db.session.scalars(select(ExamAttempt).where(ExamAttempt.session_id == session.id)
                                .execution_options(populate_existing=True)).all()
     running = [a.seat for a in seats if a.state in (AttemptState.ANSWERING, AttemptState.PAUSED)]
     if running:
-        raise ExamError(_l("Seats %(seats)s are still answering.", seats=", ".join(map(str, running))))
+        raise ExamError(_l("Seats %(seats)s are still answering.", seats=", ".join(map(str, running))),
+                        status=CONFLICT)
     if any(s.unit == unit for s in session.signatures):
-        raise ExamError(_l("Your unit has signed already."))
+        raise ExamError(_l("Your unit has signed already."), status=CONFLICT)
     absent = [a for a in seats if a.state is AttemptState.NOT_STARTED]
     for attempt in absent:
         attempt.state, attempt.passed = AttemptState.ABSENT, False

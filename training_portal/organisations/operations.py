@@ -9,12 +9,13 @@ from stdnum.exceptions import ValidationError
 
 from ..core import audit, permissions
 from ..core.db import db
+from ..core.errors import CONFLICT, DomainError
 from ..core.permissions import JURISDICTIONAL_ROLES, Role
 from .models import Classroom, Organisation, Region, TrainingCenter
 
 
-class OrganisationError(ValueError):
-    pass
+class OrganisationError(DomainError):
+    """Refused by a rule of organisations (credit code, region)."""
 
 
 def normalise_credit_code(raw: str) -> str:
@@ -50,7 +51,8 @@ def add_classroom(center: TrainingCenter, name: str, seats: int, *, actor,
     if seats <= 0:
         raise OrganisationError(_l("A classroom needs at least one seat."))
     if any(c.name == name for c in center.classrooms):
-        raise OrganisationError(_l("The center already has a classroom of this name."))
+        raise OrganisationError(_l("The center already has a classroom of this name."),
+                                status=CONFLICT, field="name")
     room = Classroom(center=center, name=name, seats=seats, camera_ref=camera_ref)
     db.session.add(room)
     db.session.flush()

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
+from ..core.errors import DomainError
 from ..core.i18n import local_today
 
 _REASONS = {
@@ -19,10 +20,8 @@ _REASONS = {
 }
 
 
-class IdNumberError(ValueError):
-    def __init__(self, reason) -> None:
-        super().__init__(str(reason))
-        self.reason = reason
+class IdNumberError(DomainError):
+    """Not a valid identity number; ``reason`` says why, for the person who typed it."""
 
 
 @dataclass(frozen=True)

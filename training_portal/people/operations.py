@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from ..core import audit, storage
 from ..core.db import db
+from ..core.errors import CONFLICT, DomainError
 from ..core.i18n import local_today
 from ..core.permissions import JURISDICTIONAL_ROLES, Role
 from ..organisations.models import Organisation, Region
@@ -25,8 +26,8 @@ MAX_PHOTO_PIXELS = 25_000_000
 PHOTO_SIZE = (360, 480)  # the 3:4 of an identity photo, enough for a certificate
 
 
-class PersonError(ValueError):
-    pass
+class PersonError(DomainError):
+    """Refused by a rule of people (identity, photo, posts)."""
 
 
 def find_by_id_number(raw: str) -> Person | None:
@@ -51,7 +52,8 @@ def create_person(id_number: str, name: str, *, actor, employer: Organisation | 
                   phone: str = "") -> Person:
     parsed = idcard.parse(id_number)  # raises IdNumberError with a reason
     if db.session.scalar(select(Person.id).where(Person.id_number == parsed.number)):
-        raise PersonError(_l("A record for this identity number already exists (一人一档)."))
+        raise PersonError(_l("A record for this identity number already exists (一人一档)."),
+                          status=CONFLICT, field="id_number")
     person = Person(id_number=parsed.number, name=name.strip(), gender=parsed.gender,
                     birth_date=parsed.birth_date, employer=employer, education=education,
                     education_field=education_field, mining_related_degree=mining_related_degree,

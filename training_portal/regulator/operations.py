@@ -18,6 +18,7 @@ from ..certificates.models import Certificate, CertificateState
 from ..certificates.operations import SERIAL, today
 from ..core import audit, policy
 from ..core.db import db, locked, utcnow
+from ..core.errors import CONFLICT, DomainError
 from ..organisations.models import MineEnterprise, Organisation
 from ..organisations.operations import visible_organisations
 from ..people import categories
@@ -26,8 +27,8 @@ from ..people.models import FIVE_MANAGER_POSTS, Education, Person, PersonPost
 from .models import Inspection, OrderStatus, ReassignmentOrder, SpotTest
 
 
-class RegulatorError(ValueError):
-    """A rule refused the operation; ``str()`` is the reason to show."""
+class RegulatorError(DomainError):
+    """Refused by a rule of supervision (inspections, spot tests, orders)."""
 
 
 # ----------------------------------------------------------------------------- 五职矿长 compliance
@@ -203,9 +204,9 @@ def record_inspection(
     mine: MineEnterprise, inspected_on: date, inspectors: str, findings: str, *, actor
 ) -> Inspection:
     if inspected_on > today():
-        raise RegulatorError(_l("The inspection date is in the future."))
+        raise RegulatorError(_l("The inspection date is in the future."), field="inspected_on")
     if not inspectors.strip():
-        raise RegulatorError(_l("Name the inspectors."))
+        raise RegulatorError(_l("Name the inspectors."), field="inspectors")
     inspection = Inspection(
         mine=mine,
         inspected_on=inspected_on,
@@ -242,9 +243,9 @@ def managers_at(mine: MineEnterprise, on: date | None = None) -> list[PersonPost
 
 def start_spot_test(inspection: Inspection, post: PersonPost, blueprint: Blueprint, *, actor) -> SpotTest:
     if post.organisation_id != inspection.mine_id or not categories.of_post(post.post).spot_testable:
-        raise RegulatorError(_l("Spot tests are for the managers of the inspected mine."))
+        raise RegulatorError(_l("Spot tests are for the managers of the inspected mine."), field="post_id")
     if blueprint.purpose != "spot_test":
-        raise RegulatorError(_l("Choose a spot-test blueprint."))
+        raise RegulatorError(_l("Choose a spot-test blueprint."), field="blueprint_id")
     try:
         paper = assembly.draw_papers(blueprint, 1)[0]
     except ValueError as exc:
@@ -316,9 +317,9 @@ def submit_spot_test(test: SpotTest, answers: dict[int, list[int]], *, actor) ->
 def respond_to_order(order: ReassignmentOrder, response: str, *, actor) -> None:
     order = locked(ReassignmentOrder, order.id)
     if order.status is OrderStatus.CLOSED:
-        raise RegulatorError(_l("The order is closed."))
+        raise RegulatorError(_l("The order is closed."), status=CONFLICT)
     if not response.strip():
-        raise RegulatorError(_l("Say what the mine did."))
+        raise RegulatorError(_l("Say what the mine did."), field="response")
     order.status, order.response = OrderStatus.ANSWERED, response.strip()
     order.responded_at, order.responded_by_id = utcnow(), actor.id
     db.session.flush()
@@ -330,7 +331,7 @@ def respond_to_order(order: ReassignmentOrder, response: str, *, actor) -> None:
 def close_order(order: ReassignmentOrder, *, actor) -> None:
     order = locked(ReassignmentOrder, order.id)
     if order.status is not OrderStatus.ANSWERED:
-        raise RegulatorError(_l("Only an order the mine has answered is closed."))
+        raise RegulatorError(_l("Only an order the mine has answered is closed."), status=CONFLICT)
     order.status, order.closed_at, order.closed_by_id = OrderStatus.CLOSED, utcnow(), actor.id
     db.session.flush()
     audit.record("order.close", order, actor=actor, organisation=order.mine)

@@ -9,14 +9,15 @@ from sqlalchemy import select
 
 from ..core import audit, storage
 from ..core.db import db, locked, utcnow
+from ..core.errors import CONFLICT, DomainError
 from ..organisations.models import MineEnterprise
 from .models import MILESTONE_KEYS, MILESTONES, MilestoneReport, ReportStatus, must_build
 
 EVIDENCE_MAX_BYTES = storage.EVIDENCE_MAX_BYTES
 
 
-class CultureError(ValueError):
-    """A rule refused the operation; ``str()`` is the reason to show."""
+class CultureError(DomainError):
+    """Refused by a rule of safety-culture milestones."""
 
 
 def report(
@@ -25,18 +26,18 @@ def report(
     if milestone not in MILESTONE_KEYS:
         raise CultureError(_l("No such milestone."))
     if not evidence:
-        raise CultureError(_l("Attach the evidence (PDF, JPEG or PNG)."))
+        raise CultureError(_l("Attach the evidence (PDF, JPEG or PNG)."), field="evidence")
     row = db.session.scalar(
         select(MilestoneReport).where(
             MilestoneReport.mine_id == mine.id, MilestoneReport.milestone == milestone
         )
     )
     if row is not None and row.status is ReportStatus.ACCEPTED:
-        raise CultureError(_l("This milestone has been accepted already."))
+        raise CultureError(_l("This milestone has been accepted already."), status=CONFLICT)
     try:
         key = storage.save_evidence("culture", evidence)
     except storage.FileRefused as exc:
-        raise CultureError(str(exc.reason)) from exc
+        raise CultureError(str(exc.reason), field="evidence") from exc
     if row is None:
         row = MilestoneReport(mine=mine, milestone=milestone)
         db.session.add(row)
@@ -59,11 +60,11 @@ def report(
 def decide(row: MilestoneReport, accept: bool, note: str, *, actor, publish: bool = False) -> None:
     row = locked(MilestoneReport, row.id)
     if row.status is not ReportStatus.SUBMITTED:
-        raise CultureError(_l("Only a report waiting for a decision is decided."))
+        raise CultureError(_l("Only a report waiting for a decision is decided."), status=CONFLICT)
     if not accept and not note.strip():
-        raise CultureError(_l("Say why it is sent back."))
+        raise CultureError(_l("Say why it is sent back."), field="note")
     if publish and (not accept or row.milestone != "excellent_case"):
-        raise CultureError(_l("Only an accepted excellent case is published."))
+        raise CultureError(_l("Only an accepted excellent case is published."), field="publish")
     row.status = ReportStatus.ACCEPTED if accept else ReportStatus.SENT_BACK
     row.decision_note, row.decided_by_id, row.decided_at = note.strip(), actor.id, utcnow()
     row.published = publish

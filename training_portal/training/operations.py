@@ -23,6 +23,7 @@ from proctoring.operations import in_use
 
 from ..core import audit, policy, storage
 from ..core.db import db, utcnow
+from ..core.errors import CONFLICT, DomainError
 from ..core.i18n import local_today, local_zone
 from ..core.xlsx import WorkbookError, sheet_rows
 from ..organisations.models import Classroom, MineEnterprise, Organisation, TrainingCenter
@@ -48,8 +49,8 @@ from .models import (
 )
 
 
-class TrainingError(ValueError):
-    """A rule refused the operation; ``str()`` is the reason to show."""
+class TrainingError(DomainError):
+    """Refused by a rule of training (classes, attendance, rosters)."""
 
 
 CODE_SECONDS = 60  # a classroom code changes every minute; the previous one still works
@@ -142,7 +143,7 @@ def add_lesson(training_class: TrainingClass, title: str, starts_at: datetime, e
             Lesson.starts_at < ends_at, Lesson.ends_at > starts_at).limit(1))
     if clash is not None:
         raise TrainingError(_l("The classroom is booked then by %(c)s (%(t)s).",
-                               c=clash.training_class.name, t=clash.title))
+                               c=clash.training_class.name, t=clash.title), status=CONFLICT)
     lesson = Lesson(training_class=training_class, title=title.strip()[:120] or training_class.course.title,
                     starts_at=starts_at, ends_at=ends_at, hours_tenths=hours_tenths, module=module,
                     code_secret=secrets.token_hex(16))
@@ -172,10 +173,10 @@ def enrol(training_class: TrainingClass, person: Person, *, actor, post: Post | 
           operation_type: OperationType | None = None) -> Enrolment:
     _check_post(training_class.course, post, operation_type)
     if any(e.person_id == person.id for e in training_class.enrolments):
-        raise TrainingError(_l("%(name)s is already on the roster.", name=person.name))
+        raise TrainingError(_l("%(name)s is already on the roster.", name=person.name), status=CONFLICT)
     if len(training_class.enrolments) >= training_class.classroom.seats:
         raise TrainingError(_l("The classroom has %(n)d seats and the roster is full.",
-                               n=training_class.classroom.seats))
+                               n=training_class.classroom.seats), status=CONFLICT)
     enrolment = Enrolment(training_class=training_class, person=person, post=post,
                           operation_type=operation_type, enrolled_by_id=actor.id)
     db.session.add(enrolment)
@@ -359,9 +360,10 @@ def sign_in(lesson: Lesson, person: Person, *, at: datetime, actor) -> Attendanc
     """签到. ``actor`` is the staff member marking it, or None for the trainee's own code."""
     _enrolled(lesson, person)
     if _attendance(lesson, person) is not None:
-        raise TrainingError(_l("%(name)s has signed in already.", name=person.name))
+        raise TrainingError(_l("%(name)s has signed in already.", name=person.name), status=CONFLICT)
     if not lesson.starts_at - SIGN_IN_EARLY <= at <= lesson.ends_at:
-        raise TrainingError(_l("Signing in is open from 30 minutes before the lesson until it ends."))
+        raise TrainingError(_l("Signing in is open from 30 minutes before the lesson until it ends."),
+                            status=CONFLICT)
     attendance = Attendance(lesson=lesson, person=person, signed_in_at=at,
                             signed_in_by_id=actor.id if actor else None)
     db.session.add(attendance)
@@ -378,9 +380,9 @@ def sign_out(lesson: Lesson, person: Person, *, at: datetime, actor) -> Attendan
     _enrolled(lesson, person)
     attendance = _attendance(lesson, person)
     if attendance is None:
-        raise TrainingError(_l("%(name)s has not signed in.", name=person.name))
+        raise TrainingError(_l("%(name)s has not signed in.", name=person.name), status=CONFLICT)
     if attendance.signed_out_at is not None:
-        raise TrainingError(_l("%(name)s has signed out already.", name=person.name))
+        raise TrainingError(_l("%(name)s has signed out already.", name=person.name), status=CONFLICT)
     if at <= attendance.signed_in_at:
         raise TrainingError(_l("Signing out must come after signing in."))
     attendance.signed_out_at = at
@@ -396,7 +398,7 @@ def sign_out(lesson: Lesson, person: Person, *, at: datetime, actor) -> Attendan
 def sign_out_everyone(lesson: Lesson, *, actor) -> int:
     """At the end of a lesson, staff sign out everyone still signed in, at the lesson's end."""
     if utcnow() < lesson.ends_at:
-        raise TrainingError(_l("The lesson has not ended yet."))
+        raise TrainingError(_l("The lesson has not ended yet."), status=CONFLICT)
     open_ones = [a for a in lesson.attendance if a.signed_out_at is None]
     for attendance in open_ones:
         sign_out(lesson, attendance.person, at=lesson.ends_at, actor=actor)
@@ -428,7 +430,7 @@ def check_in_with_code(person: Person, code: str, *, at: datetime | None = None)
     with db.engine.begin() as connection:
         connection.execute(CodeFailure.__table__.insert().values(person_id=person.id, at=at))
     if not lessons:
-        raise TrainingError(_l("None of your classes has a lesson now."))
+        raise TrainingError(_l("None of your classes has a lesson now."), status=CONFLICT)
     raise TrainingError(_l("The code is not right or has expired; type the one shown now."))
 
 
@@ -512,7 +514,7 @@ def recording_changed(recording: Recording) -> None:
 def record_accident(mine: MineEnterprise, occurred_on: date, description: str, *,
                     responsible: list[Person], actor) -> FatalAccident:
     if occurred_on > local_today():
-        raise TrainingError(_l("The accident date is in the future."))
+        raise TrainingError(_l("The accident date is in the future."), field="occurred_on")
     accident = FatalAccident(mine=mine, occurred_on=occurred_on, description=description.strip(),
                              responsible_ids=sorted({p.id for p in responsible}), recorded_by_id=actor.id)
     db.session.add(accident)
@@ -529,15 +531,15 @@ def record_education_upgrade(person: Person, education: Education, institution: 
     """学历提升 with its evidence (a PDF or a photo of the diploma); a degree higher than the
     record's becomes the person's education, which the admission rules read."""
     if not institution.strip():
-        raise TrainingError(_l("Name the school or university."))
+        raise TrainingError(_l("Name the school or university."), field="institution")
     if completed_on > local_today():
-        raise TrainingError(_l("The completion date is in the future."))
+        raise TrainingError(_l("The completion date is in the future."), field="completed_on")
     if not evidence:
-        raise TrainingError(_l("Attach the diploma or certificate as evidence."))
+        raise TrainingError(_l("Attach the diploma or certificate as evidence."), field="evidence")
     try:
         evidence_key = storage.save_evidence("evidence", evidence)
     except storage.FileRefused as exc:
-        raise TrainingError(str(exc.reason)) from exc
+        raise TrainingError(str(exc.reason), field="evidence") from exc
     upgrade = EducationUpgrade(person=person, education=education, field=field_of_study.strip()[:80],
                                mining_related=mining_related, institution=institution.strip()[:120],
                                completed_on=completed_on,
