@@ -4,6 +4,7 @@ the health check and the language switch."""
 from __future__ import annotations
 
 import errno
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, g, jsonify, redirect, render_template, request, session
@@ -135,13 +136,29 @@ def _http_error(exc: HTTPException):
     return _error(exc.code or 500, reason)
 
 
-def redraw_on_refusal(template: str, form, *, form_name: str = "form", **context) -> None:
-    """Say how this request answers a refusal of the domain: ``template`` drawn again with
-    ``form`` (passed as ``form_name``) and ``context``, the message beside the error's field or
-    at the top of the form, with the error's status. Call it before the operation; the view
-    then needs no ``try``. Context values that are callables are called only when drawing, so a
-    view can name what it would show without loading it on the way to success."""
-    g.redraw_on_refusal = (template, form, form_name, context)
+def redraw_on_refusal(template: str, form, *, form_name: str = "form",
+                      context: Callable[[], dict] | None = None, **values) -> None:
+    """Say how this request answers a refusal: ``template`` drawn again with ``form`` (passed
+    as ``form_name``), the message beside the error's field or at the top of the form, with
+    the error's status. Call it before validating and acting; the view then needs no ``try``.
+    ``context`` is called only when drawing (after the refused writes are undone), so the page
+    shows the state as it is, and a successful request never computes it."""
+    g.redraw_on_refusal = (template, form, form_name, context, values)
+
+
+def validated(form):
+    """The form, validated, or an ``InvalidForm`` refusal (422) with its first message; the
+    messages stay on their fields for ``redraw_on_refusal``."""
+    if not form.validate_on_submit():
+        name, messages = next(((k, v) for k, v in form.errors.items() if v), (None, []))
+        message = messages[0] if messages and isinstance(messages[0], str) else _(
+            "Please correct the marked fields.")
+        raise InvalidForm(message, field=name)
+    return form
+
+
+class InvalidForm(DomainError):
+    """A form its own validators refused (422); the messages are on its fields already."""
 
 
 def _domain_error(exc: DomainError):
@@ -153,18 +170,20 @@ def _domain_error(exc: DomainError):
     redraw = g.pop("redraw_on_refusal", None)
     if redraw is None:
         return _error(exc.status, str(exc))
-    template, form, form_name, context = redraw
+    template, form, form_name, context, values = redraw
+    message = str(exc)
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None and hasattr(field, "errors"):
-        field.errors = [*field.errors, str(exc)]
-    else:
-        form.form_errors.append(str(exc))
+        if message not in field.errors:
+            field.errors = [*field.errors, message]
+    elif message not in form.form_errors:
+        form.form_errors.append(message)
     # The refused request's writes are undone before the page reads anything back (the
     # boundary would roll them back after drawing it, too late for what it shows).
     if not g.get("keep_writes_of_refusal"):
         db.session.rollback()
-    values = {k: v() if callable(v) else v for k, v in context.items()}
-    return render_template(template, **{form_name: form}, **values), exc.status
+    page = {**(context() if context else {}), **values, form_name: form}
+    return render_template(template, **page), exc.status
 
 
 def _csrf_error(exc: CSRFError):

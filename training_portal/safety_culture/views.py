@@ -3,17 +3,18 @@ their reports, and the excellent cases every user may read."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..core import policy, storage
 from ..core.db import db
-from ..core.web import get_or_404, refuse
+from ..core.web import get_or_404, redraw_on_refusal, refuse, validated
 from ..organisations.models import MineEnterprise
 from ..regulator.operations import mines_of
 from . import operations as ops
+from .forms import MilestoneDecisionForm, MilestoneReportForm
 from .models import MILESTONES, MilestoneReport
 
 bp = Blueprint("safety_culture", __name__, url_prefix="/safety-culture", template_folder="templates")
@@ -40,12 +41,8 @@ def _mine_or_error(mine_id: int) -> MineEnterprise:
     return mine
 
 
-@bp.get("/mines/<int:mine_id>")
-@login_required
-def mine(mine_id: int):
-    mine = _mine_or_error(mine_id)
-    return render_template(
-        "safety_culture/mine.html",
+def _mine_page(mine: MineEnterprise) -> dict:
+    return dict(
         mine=mine,
         progress=ops.progress([mine])[0],
         milestones=MILESTONES,
@@ -55,25 +52,26 @@ def mine(mine_id: int):
     )
 
 
+@bp.get("/mines/<int:mine_id>")
+@login_required
+def mine(mine_id: int):
+    return render_template("safety_culture/mine.html", **_mine_page(_mine_or_error(mine_id)))
+
+
 @bp.post("/mines/<int:mine_id>/milestones/<milestone>")
 @login_required
 def report(mine_id: int, milestone: str):
     mine = _mine_or_error(mine_id)
     if not current_user.can("order.respond", mine):
         refuse(403, _("The mine's own safety officer reports its milestones."))
-    upload = request.files.get("evidence")
+    form = MilestoneReportForm()
+    redraw_on_refusal("safety_culture/mine.html", form, form_name="report_form",
+                      context=lambda: _mine_page(mine), refused=milestone)
+    validated(form)
+    upload = form.evidence.data
     data = upload.read(ops.EVIDENCE_MAX_BYTES + 1) if upload else b""
-    try:
-        ops.report(
-            mine,
-            milestone,
-            request.form.get("note", ""),
-            data,
-            upload.filename if upload else "",
-            actor=current_user,
-        )
-    except ops.CultureError as exc:
-        refuse(422, exc)
+    ops.report(mine, milestone, form.note.data or "", data, upload.filename if upload else "",
+               actor=current_user)
     return redirect(url_for("safety_culture.mine", mine_id=mine.id))
 
 
@@ -90,19 +88,13 @@ def decide(report_id: int):
     row = _report_or_error(report_id)
     if not current_user.can("inspection.conduct", row.mine):
         refuse(403, _("Only regulators accept or send back milestones."))
-    decision = request.form.get("decision")
-    if decision not in ("accept", "send_back"):
-        refuse(400, _("Accept or send back."))
-    try:
-        ops.decide(
-            row,
-            decision == "accept",
-            request.form.get("note", ""),
-            actor=current_user,
-            publish=request.form.get("publish") == "1",
-        )
-    except ops.CultureError as exc:
-        refuse(422, exc)
+    form = MilestoneDecisionForm()
+    mine = row.mine
+    redraw_on_refusal("safety_culture/mine.html", form, form_name="decide_form",
+                      context=lambda: _mine_page(mine), refused=row.milestone)
+    validated(form)
+    ops.decide(row, form.decision.data == "accept", form.note.data or "", actor=current_user,
+               publish=form.publish.data)
     return redirect(url_for("safety_culture.mine", mine_id=row.mine_id))
 
 

@@ -1,0 +1,102 @@
+"""One answer to a refusal, per domain: a form that a rule refuses is drawn again with the
+message beside its field (or at the top of the form) and a 4xx status that says what kind of
+refusal it is (422 invalid input, 409 conflict of state, 403 refused by rule), and nothing is
+written; a JSON caller gets ``{"error": status, "reason": …}``."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from training_portal.core.audit import AuditEntry
+from training_portal.core.db import db
+from training_portal.safety_culture import operations as culture_ops
+from training_portal.safety_culture.models import MilestoneReport, ReportStatus
+
+from .conftest import csrf_token, login
+from .regulator.conftest import gujiao
+
+pytestmark = pytest.mark.one_backend
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def audit_count() -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(AuditEntry))
+
+
+def beside(html: str, field: str) -> list[str]:
+    """The messages drawn beside a field of the redrawn form."""
+    return re.findall(rf'data-test="field-error-{field}">([^<]+)<', html)
+
+
+def at_top(html: str) -> list[str]:
+    return re.findall(r'data-test="form-error">([^<]+)<', html)
+
+
+# ----------------------------------------------------------------------------- safety culture
+
+
+def test_a_milestone_sent_back_without_a_reason_is_the_form_again(users, client):
+    mine = gujiao()
+    row = culture_ops.report(mine, "rules", "制度", PDF, "x.pdf", actor=users["mine_officer"])
+    db.session.commit()
+    before = audit_count()
+    login(client, "regulator")
+    token = csrf_token(client, f"/safety-culture/mines/{mine.id}")
+    response = client.post(f"/safety-culture/reports/{row.id}/decide",
+                           data={"csrf_token": token, "decision": "send_back", "note": " "})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert beside(html, "note") == ["请说明退回理由。"]
+    assert 'data-test="milestones"' in html and "返回首页" not in html
+    assert audit_count() == before
+    assert db.session.get(MilestoneReport, row.id).status is ReportStatus.SUBMITTED
+
+
+def test_a_decision_on_a_decided_milestone_is_a_conflict(users, client):
+    mine = gujiao()
+    row = culture_ops.report(mine, "rules", "制度", PDF, "x.pdf", actor=users["mine_officer"])
+    culture_ops.decide(row, True, "", actor=users["regulator"])
+    db.session.commit()
+    before = audit_count()
+    login(client, "regulator")
+    token = csrf_token(client, f"/safety-culture/mines/{mine.id}")
+    response = client.post(f"/safety-culture/reports/{row.id}/decide",
+                           data={"csrf_token": token, "decision": "send_back", "note": "再看看"})
+    assert response.status_code == 409 and at_top(response.get_data(as_text=True))
+    assert audit_count() == before
+
+
+def test_a_milestone_report_without_evidence_is_the_form_again(users, client):
+    mine = gujiao()
+    db.session.commit()
+    before = audit_count()
+    login(client, "mine_officer")
+    token = csrf_token(client, f"/safety-culture/mines/{mine.id}")
+    response = client.post(f"/safety-culture/mines/{mine.id}/milestones/philosophy",
+                           data={"csrf_token": token, "note": "理念", "evidence": (io.BytesIO(b""), "")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert beside(html, "evidence") == ["请上传佐证材料（PDF、JPEG 或 PNG）。"] and 'value="理念"' in html
+    assert audit_count() == before
+    assert db.session.scalar(select(func.count()).select_from(MilestoneReport)) == 0
+
+
+def test_a_json_caller_gets_json(users, client):
+    mine = gujiao()
+    row = culture_ops.report(mine, "rules", "制度", PDF, "x.pdf", actor=users["mine_officer"])
+    db.session.commit()
+    login(client, "regulator")
+    token = csrf_token(client, f"/safety-culture/mines/{mine.id}")
+    response = client.post(f"/safety-culture/reports/{row.id}/decide",
+                           data={"csrf_token": token, "decision": "send_back", "note": ""},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    assert response.get_json() == {"error": 422, "reason": response.get_json()["reason"], "field": "note"}
+    assert response.get_json()["reason"]
