@@ -100,3 +100,46 @@ def test_a_json_caller_gets_json(users, client):
     assert response.status_code == 422
     assert response.get_json() == {"error": 422, "reason": response.get_json()["reason"], "field": "note"}
     assert response.get_json()["reason"]
+
+
+# ----------------------------------------------------------------------------- certificates
+
+
+def test_a_status_change_without_a_reason_is_the_form_again(users, client):
+    from training_portal.certificates.models import CertificateStatus
+
+    from .certificates.conftest import certified
+
+    certificate = certified(users)
+    db.session.commit()
+    before = audit_count()
+    login(client, "regulator")
+    page = f"/certificates/{certificate.id}"
+    token = csrf_token(client, page)
+    response = client.post(f"{page}/status", data={"csrf_token": token, "status": "suspended", "reason": ""})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert beside(html, "reason") == ["请填写理由。"] and 'data-test="status-form"' in html
+    assert audit_count() == before
+    db.session.expire_all()
+    assert certificate.status is CertificateStatus.VALID
+    # A status the buttons never send: the same form, 422 (it was a bare 400 page).
+    response = client.post(f"{page}/status", data={"csrf_token": token, "status": "lost", "reason": "x"})
+    assert response.status_code == 422 and 'data-test="status-form"' in response.get_data(as_text=True)
+
+
+def test_a_revoked_certificate_is_a_conflict(users, client):
+    from .certificates.conftest import certified
+
+    certificate = certified(users)
+    db.session.commit()
+    login(client, "regulator")
+    page = f"/certificates/{certificate.id}"
+    token = csrf_token(client, page)
+    form = {"csrf_token": token, "status": "revoked", "reason": "伪造培训记录"}
+    assert client.post(f"{page}/status", data=form).status_code == 302
+    before = audit_count()
+    response = client.post(f"{page}/status", data=form | {"status": "valid"})
+    assert response.status_code == 409
+    assert at_top(response.get_data(as_text=True)) == ["证书已吊销，不能恢复。"]
+    assert audit_count() == before

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from datetime import date
 
 from flask import Blueprint, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -17,13 +16,15 @@ from sqlalchemy import or_, select
 from ..accounts.recent import password_confirmed
 from ..core import storage
 from ..core.db import db, utcnow
+from ..core.forms import ButtonForm
 from ..core.jobs import after_commit, task_progress
 from ..core.pdf import create_pdf
-from ..core.web import get_or_404, refuse
+from ..core.web import get_or_404, redraw_on_refusal, refuse, validated
 from ..exams.models import ExamSession
 from ..people import operations as people_ops
 from ..people.models import Person
 from . import operations as ops
+from .forms import StatusForm, ViolationForm
 from .models import Certificate, CertificateBatch, CertificateState, CertificateStatus
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
@@ -72,12 +73,8 @@ def mine():
     return render_template("certificates/mine.html", rows=rows, today=ops.today())
 
 
-@bp.get("/certificates/<int:certificate_id>")
-@login_required
-def detail(certificate_id: int):
-    certificate = _certificate_or_error(certificate_id)
-    return render_template(
-        "certificates/detail.html",
+def _detail_page(certificate: Certificate) -> dict:
+    return dict(
         c=certificate,
         today=ops.today(),
         can_change=certificate.can_change_status(current_user),
@@ -85,6 +82,13 @@ def detail(certificate_id: int):
         or certificate.person.can_edit(current_user),
         statuses=CertificateStatus,
     )
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@login_required
+def detail(certificate_id: int):
+    certificate = _certificate_or_error(certificate_id)
+    return render_template("certificates/detail.html", **_detail_page(certificate))
 
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
@@ -106,14 +110,12 @@ def change_status(certificate_id: int):
     certificate = _certificate_or_error(certificate_id)
     if not certificate.can_change_status(current_user):
         refuse(403, _("Only regulators suspend or revoke certificates."))
-    try:
-        status = CertificateStatus(request.form.get("status", ""))
-    except ValueError:
-        refuse(400, _("Choose suspend, reinstate or revoke."))
-    try:
-        ops.set_status(certificate, status, request.form.get("reason", ""), actor=current_user)
-    except ops.CertificateError as exc:
-        refuse(422, exc)
+    form = StatusForm()
+    redraw_on_refusal("certificates/detail.html", form, form_name="status_form",
+                      context=lambda: _detail_page(certificate))
+    validated(form)
+    ops.set_status(certificate, CertificateStatus(form.status.data), form.reason.data or "",
+                   actor=current_user)
     return redirect(url_for("certificates.detail", certificate_id=certificate.id))
 
 
@@ -123,33 +125,29 @@ def apply_review(certificate_id: int):
     certificate = _certificate_or_error(certificate_id)
     if current_user.person_id != certificate.person_id and not certificate.person.can_edit(current_user):
         refuse(403, _("The holder, or their employer, applies for 复审."))
-    try:
-        ops.apply_for_review(certificate, actor=current_user)
-    except ops.CertificateError as exc:
-        refuse(422, exc)
+    form = ButtonForm()
+    redraw_on_refusal("certificates/detail.html", form, form_name="review_form",
+                      context=lambda: _detail_page(certificate))
+    validated(form)
+    ops.apply_for_review(certificate, actor=current_user)
     return redirect(url_for("certificates.detail", certificate_id=certificate.id))
 
 
 @bp.post("/certificates/people/<int:person_id>/violations")
 @login_required
 def record_violation(person_id: int):
+    """No page draws this form (a regulator's tool posts it): a refusal is the error page."""
     person = get_or_404(Person, person_id, _("No such person."))
     if not (
         current_user.can("certificate.record_violation", None)
         or any(current_user.can("certificate.record_violation", o) for o in person.related_organisations())
     ):
         refuse(403, _("Only regulators record violations."))
-    try:
-        occurred_on = date.fromisoformat(request.form.get("occurred_on", ""))
-    except ValueError:
-        refuse(400, _("Give the date of the violation."))
-    try:
-        ops.record_violation(person, occurred_on, request.form.get("description", ""), actor=current_user)
-    except ops.CertificateError as exc:
-        refuse(422, exc)
+    form = validated(ViolationForm())
+    ops.record_violation(person, form.occurred_on.data, form.description.data or "", actor=current_user)
     return redirect(
-        request.form.get("next")
-        if request.form.get("next", "").startswith("/certificates/")
+        form.next.data
+        if (form.next.data or "").startswith("/certificates/")
         else url_for("people.record", person_id=person.id)
     )
 
@@ -213,11 +211,13 @@ def batches():
 @bp.get("/certificates/batches/<int:batch_id>")
 @login_required
 def batch(batch_id: int):
-    batch, session = _batch_or_error(batch_id)
+    return render_template("certificates/batch.html", **_batch_page(*_batch_or_error(batch_id)))
+
+
+def _batch_page(batch: CertificateBatch, session: ExamSession) -> dict:
     # The retry button asks what the retry route asks: the sitting's own schedulers.
-    return render_template("certificates/batch.html", batch=batch, session=session, today=ops.today(),
-                           state=batch.status_label,
-                           may_retry=batch.status == "failed" and session.can_schedule(current_user))
+    return dict(batch=batch, session=session, today=ops.today(), state=batch.status_label,
+                may_retry=batch.status == "failed" and session.can_schedule(current_user))
 
 
 @bp.post("/certificates/batches/<int:batch_id>/retry")
@@ -228,10 +228,11 @@ def batch_retry(batch_id: int):
     batch, session = _batch_or_error(batch_id)
     if not session.can_schedule(current_user):
         refuse(403, _("Only schedulers retry a certificate batch."))
-    try:
-        ops.retry_batch(batch, actor=current_user)
-    except ops.CertificateError as exc:
-        refuse(409, str(exc))
+    form = ButtonForm()
+    redraw_on_refusal("certificates/batch.html", form, form_name="retry_form",
+                      context=lambda: _batch_page(batch, session))
+    validated(form)
+    ops.retry_batch(batch, actor=current_user)
     from .tasks import issue_batch
 
     task_id = f"certificate-batch-{batch.id}-{utcnow():%Y%m%d%H%M%S%f}"
