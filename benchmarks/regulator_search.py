@@ -128,6 +128,7 @@ def main() -> None:
             import flask_migrate
 
             from training_portal.demo import seed
+            from training_portal.organisations.operations import mines_of
             from training_portal.regulator import operations as ops
 
             flask_migrate.upgrade()
@@ -191,7 +192,7 @@ def main() -> None:
             db.session.rollback()
             for _ in range(2):
                 t = time.perf_counter()
-                mines = ops.mines_of(regulator)
+                mines = mines_of(regulator)
                 rows = ops.compliance(mines)
                 elapsed = time.perf_counter() - t
             print(

@@ -143,3 +143,63 @@ def test_a_revoked_certificate_is_a_conflict(users, client):
     assert response.status_code == 409
     assert at_top(response.get_data(as_text=True)) == ["证书已吊销，不能恢复。"]
     assert audit_count() == before
+
+
+# ----------------------------------------------------------------------------- regulator
+
+
+def test_an_inspection_dated_tomorrow_is_the_form_again(users, client):
+    from datetime import timedelta
+
+    from training_portal.core.i18n import local_today
+    from training_portal.regulator.models import Inspection
+
+    mine = gujiao()
+    db.session.commit()
+    before = audit_count()
+    login(client, "regulator")
+    page = f"/regulator/mines/{mine.id}"
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    response = client.post(f"{page}/inspections", data={
+        "csrf_token": csrf_token(client, page), "inspected_on": tomorrow, "inspectors": "张监察",
+        "findings": "通风系统检查"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert beside(html, "inspected_on") == ["检查日期不能晚于今天。"] and "通风系统检查</textarea>" in html
+    assert audit_count() == before
+    assert db.session.scalar(select(func.count()).select_from(Inspection)) == 0
+
+
+def test_closing_an_unanswered_order_is_a_conflict_and_a_spot_test_answer_must_be_an_option(users, client):
+    from training_portal.core.i18n import local_today
+    from training_portal.people.models import Post
+    from training_portal.regulator import operations as ops
+    from training_portal.regulator.models import OrderStatus, SpotTest
+
+    from .regulator.conftest import spot_blueprint
+
+    mine = gujiao()
+    inspection = ops.record_inspection(mine, local_today(), "张监察", "", actor=users["regulator"])
+    director = next(p for p in ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
+    test = ops.start_spot_test(inspection, director, spot_blueprint(), actor=users["regulator"])
+    db.session.commit()
+    login(client, "regulator")
+    page = f"/regulator/spot-tests/{test.id}"
+    before = audit_count()
+    response = client.post(page, data={"csrf_token": csrf_token(client, page), "q1": "99"})
+    assert response.status_code == 422  # was a bare 400 page
+    html = response.get_data(as_text=True)
+    assert beside(html, "q1") == ["所选答案不在选项之中。"] and 'data-test="spot-paper"' in html
+    assert audit_count() == before and db.session.get(SpotTest, test.id).finished_at is None
+
+    ops.submit_spot_test(test, {}, actor=users["regulator"])
+    db.session.commit()
+    order = db.session.get(SpotTest, test.id).order
+    before = audit_count()
+    response = client.post(f"/regulator/orders/{order.id}/close",
+                           data={"csrf_token": csrf_token(client, "/regulator/orders")})
+    assert response.status_code == 409  # was 422
+    assert at_top(response.get_data(as_text=True)) == ["只有矿山已答复的指令才能关闭。"]
+    assert audit_count() == before
+    db.session.expire_all()
+    assert order.status is OrderStatus.OPEN

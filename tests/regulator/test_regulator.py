@@ -18,6 +18,7 @@ from training_portal.core.db import db
 from training_portal.core.i18n import local_today
 from training_portal.exams.models import ExamAttempt
 from training_portal.organisations.models import MineEnterprise
+from training_portal.organisations.operations import mines_of
 from training_portal.people.models import Education, PersonnelCategory, Post
 from training_portal.regulator import operations as ops
 from training_portal.regulator.models import OrderStatus
@@ -91,7 +92,7 @@ def test_a_valid_certificate_of_the_right_category_satisfies_the_post(users):
     ],
 )
 def test_each_level_sees_its_own_jurisdiction(users, who, sees_gujiao, sees_datong):
-    names = {m.name for m in ops.mines_of(users[who])}
+    names = {m.name for m in mines_of(users[who])}
     assert (gujiao().name in names) == sees_gujiao
     assert any("左云" in n or "大同" in n for n in names) == sees_datong
     if who == "mine_officer":
@@ -99,7 +100,7 @@ def test_each_level_sees_its_own_jurisdiction(users, who, sees_gujiao, sees_dato
     if who == "regulator_gujiao":  # a county sees only the mines of its county
         assert all(
             m.region.path.startswith(users[who].assignments[0].organisation.region.path)
-            for m in ops.mines_of(users[who])
+            for m in mines_of(users[who])
         )
 
 
@@ -170,7 +171,7 @@ def test_the_exports_open_in_openpyxl_with_the_right_rows(users, client):
     response = client.get("/regulator/compliance.xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    mines = ops.mines_of(users["regulator_gujiao"])
+    mines = mines_of(users["regulator_gujiao"])
     assert rows[0] == ("矿山", "地区", "岗位", "姓名", "问题") and len(rows) == 1 + 5 * len(mines)
     trainee = users["trainee"].person
     response = client.get(f"/regulator/search.xlsx?q={trainee.id_number}")

@@ -151,9 +151,10 @@ def validated(form):
     messages stay on their fields for ``redraw_on_refusal``."""
     if not form.validate_on_submit():
         name, messages = next(((k, v) for k, v in form.errors.items() if v), (None, []))
-        message = messages[0] if messages and isinstance(messages[0], str) else _(
-            "Please correct the marked fields.")
-        raise InvalidForm(message, field=name)
+        first = messages[0] if messages else None
+        # Field messages are strings (or lazy ones); a FieldList's are nested lists.
+        raise InvalidForm(first if first and not isinstance(first, (list, dict)) else _(
+            "Please correct the marked fields."), field=name)
     return form
 
 
@@ -174,9 +175,9 @@ def _domain_error(exc: DomainError):
     message = str(exc)
     field = getattr(form, exc.field, None) if exc.field else None
     if field is not None and hasattr(field, "errors"):
-        if message not in field.errors:
+        if message not in map(str, field.errors):
             field.errors = [*field.errors, message]
-    elif message not in form.form_errors:
+    elif message not in map(str, form.form_errors):
         form.form_errors.append(message)
     # The refused request's writes are undone before the page reads anything back (the
     # boundary would roll them back after drawing it, too late for what it shows).

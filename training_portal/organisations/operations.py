@@ -11,7 +11,7 @@ from ..core import audit, permissions
 from ..core.db import db
 from ..core.errors import CONFLICT, DomainError
 from ..core.permissions import JURISDICTIONAL_ROLES, Role
-from .models import Classroom, Organisation, Region, TrainingCenter
+from .models import Classroom, MineEnterprise, Organisation, Region, TrainingCenter
 
 
 class OrganisationError(DomainError):
@@ -59,3 +59,10 @@ def add_classroom(center: TrainingCenter, name: str, seats: int, *, actor,
     audit.record("classroom.create", room, actor=actor, organisation=center,
                  after={"name": name, "seats": seats, "camera_ref": camera_ref})
     return room
+
+
+def mines_of(user) -> list[MineEnterprise]:
+    """The mines in the user's jurisdiction (a mine officer: their own mine)."""
+    visible = visible_organisations(user).with_only_columns(Organisation.id)
+    return list(db.session.scalars(
+        select(MineEnterprise).where(MineEnterprise.id.in_(visible)).order_by(MineEnterprise.name)))

@@ -20,7 +20,6 @@ from ..core import audit, policy
 from ..core.db import db, locked, utcnow
 from ..core.errors import CONFLICT, DomainError
 from ..organisations.models import MineEnterprise, Organisation
-from ..organisations.operations import visible_organisations
 from ..people import categories
 from ..people import operations as people_ops
 from ..people.models import FIVE_MANAGER_POSTS, Education, Person, PersonPost
@@ -187,16 +186,6 @@ def compliance(mines: list[MineEnterprise], on: date | None = None) -> list[Mine
     return result
 
 
-def mines_of(user) -> list[MineEnterprise]:
-    """The mines in the user's jurisdiction (a mine officer: their own mine)."""
-    visible = visible_organisations(user).with_only_columns(Organisation.id)
-    return list(
-        db.session.scalars(
-            select(MineEnterprise).where(MineEnterprise.id.in_(visible)).order_by(MineEnterprise.name)
-        )
-    )
-
-
 # ----------------------------------------------------------------------------- inspections and spot tests
 
 
@@ -224,6 +213,11 @@ def record_inspection(
         after={"mine_id": mine.id, "inspected_on": inspected_on, "inspectors": inspection.inspectors},
     )
     return inspection
+
+
+def spot_test_blueprints() -> list[Blueprint]:
+    return list(db.session.scalars(
+        select(Blueprint).where(Blueprint.purpose == "spot_test").order_by(Blueprint.name)))
 
 
 def managers_at(mine: MineEnterprise, on: date | None = None) -> list[PersonPost]:

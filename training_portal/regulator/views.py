@@ -3,8 +3,6 @@ reassignment orders, and the search with its Excel export."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -15,13 +13,16 @@ from question_bank.models import Blueprint as PaperBlueprint
 from question_bank.models import Paper
 
 from ..core.db import db, utcnow
+from ..core.forms import ButtonForm
 from ..core.i18n import local_today
-from ..core.web import get_or_404, refuse, xlsx_download
+from ..core.web import get_or_404, redraw_on_refusal, refuse, validated, xlsx_download
 from ..core.xlsx import simple_table
 from ..organisations.models import MineEnterprise
+from ..organisations.operations import mines_of
 from ..people.models import PersonPost
 from . import dashboard as board
 from . import operations as ops
+from .forms import InspectionForm, OrderResponseForm, SpotTestForm, spot_answers_form
 from .models import Inspection, OrderStatus, ReassignmentOrder, SpotTest
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator", template_folder="templates")
@@ -40,7 +41,7 @@ def _mine_or_error(mine_id: int) -> MineEnterprise:
 
 
 def _compliance_rows(problems_only: bool):
-    rows = ops.compliance(ops.mines_of(current_user))
+    rows = ops.compliance(mines_of(current_user))
     if problems_only:
         rows = [r for r in rows if not r.ok]
     return sorted(rows, key=lambda r: (r.ok, r.mine.name))
@@ -76,10 +77,7 @@ def compliance_export():
     return xlsx_download(data, "compliance.xlsx")
 
 
-@bp.get("/mines/<int:mine_id>")
-@login_required
-def mine(mine_id: int):
-    mine = _mine_or_error(mine_id)
+def _mine_page(mine: MineEnterprise) -> dict:
     inspections = db.session.scalars(
         select(Inspection).where(Inspection.mine_id == mine.id).order_by(Inspection.inspected_on.desc())
     ).all()
@@ -88,8 +86,7 @@ def mine(mine_id: int):
         .where(ReassignmentOrder.mine_id == mine.id)
         .order_by(ReassignmentOrder.id.desc())
     ).all()
-    return render_template(
-        "regulator/mine.html",
+    return dict(
         mine=mine,
         result=ops.compliance([mine])[0],
         inspections=inspections,
@@ -99,26 +96,24 @@ def mine(mine_id: int):
     )
 
 
+@bp.get("/mines/<int:mine_id>")
+@login_required
+def mine(mine_id: int):
+    return render_template("regulator/mine.html", **_mine_page(_mine_or_error(mine_id)))
+
+
 @bp.post("/mines/<int:mine_id>/inspections")
 @login_required
 def record_inspection(mine_id: int):
     mine = _mine_or_error(mine_id)
     if not current_user.can("inspection.conduct", mine):
         refuse(403, _("Only regulators inspect mines."))
-    try:
-        inspected_on = date.fromisoformat(request.form.get("inspected_on", ""))
-    except ValueError:
-        refuse(400, _("Give the date of the inspection."))
-    try:
-        inspection = ops.record_inspection(
-            mine,
-            inspected_on,
-            request.form.get("inspectors", ""),
-            request.form.get("findings", ""),
-            actor=current_user,
-        )
-    except ops.RegulatorError as exc:
-        refuse(422, exc)
+    form = InspectionForm()
+    redraw_on_refusal("regulator/mine.html", form, form_name="inspection_form",
+                      context=lambda: _mine_page(mine))
+    validated(form)
+    inspection = ops.record_inspection(mine, form.inspected_on.data, form.inspectors.data or "",
+                                       form.findings.data or "", actor=current_user)
     return redirect(url_for("regulator.inspection", inspection_id=inspection.id))
 
 
@@ -129,20 +124,20 @@ def _inspection_or_error(inspection_id: int) -> Inspection:
     return inspection
 
 
-@bp.get("/inspections/<int:inspection_id>")
-@login_required
-def inspection(inspection_id: int):
-    inspection = _inspection_or_error(inspection_id)
-    blueprints = db.session.scalars(
-        select(PaperBlueprint).where(PaperBlueprint.purpose == "spot_test").order_by(PaperBlueprint.name)
-    ).all()
-    return render_template(
-        "regulator/inspection.html",
+def _inspection_page(inspection: Inspection) -> dict:
+    return dict(
         inspection=inspection,
-        blueprints=blueprints,
+        blueprints=ops.spot_test_blueprints(),
         managers=ops.managers_at(inspection.mine),
         can_conduct=inspection.can_conduct(current_user),
     )
+
+
+@bp.get("/inspections/<int:inspection_id>")
+@login_required
+def inspection(inspection_id: int):
+    return render_template("regulator/inspection.html",
+                           **_inspection_page(_inspection_or_error(inspection_id)))
 
 
 @bp.post("/inspections/<int:inspection_id>/spot-tests")
@@ -151,14 +146,15 @@ def start_spot_test(inspection_id: int):
     inspection = _inspection_or_error(inspection_id)
     if not inspection.can_conduct(current_user):
         refuse(403, _("Only regulators run spot tests."))
-    post = db.session.get(PersonPost, request.form.get("post_id", type=int) or 0)
-    blueprint = db.session.get(PaperBlueprint, request.form.get("blueprint_id", type=int) or 0)
+    form = SpotTestForm()
+    redraw_on_refusal("regulator/inspection.html", form, form_name="spot_form",
+                      context=lambda: _inspection_page(inspection))
+    validated(form)
+    post = db.session.get(PersonPost, form.post_id.data)
+    blueprint = db.session.get(PaperBlueprint, form.blueprint_id.data)
     if post is None or blueprint is None:
-        refuse(400, _("Choose the manager and the spot-test blueprint."))
-    try:
-        test = ops.start_spot_test(inspection, post, blueprint, actor=current_user)
-    except ops.RegulatorError as exc:
-        refuse(422, exc)
+        raise ops.RegulatorError(_("Choose the manager and the spot-test blueprint."))
+    test = ops.start_spot_test(inspection, post, blueprint, actor=current_user)
     return redirect(url_for("regulator.spot_test", test_id=test.id))
 
 
@@ -169,19 +165,20 @@ def _test_or_error(test_id: int) -> SpotTest:
     return test
 
 
-@bp.get("/spot-tests/<int:test_id>")
-@login_required
-def spot_test(test_id: int):
-    test = _test_or_error(test_id)
+def _spot_test_page(test: SpotTest) -> dict:
     paper = db.session.get(Paper, test.paper_id)
-    questions = [] if test.finished_at else assembly.paper_view(paper)
-    return render_template(
-        "regulator/spot_test.html",
+    return dict(
         test=test,
-        questions=questions,
+        questions=[] if test.finished_at else assembly.paper_view(paper),
         can_take=test.can_take(current_user),
         now=utcnow(),
     )
+
+
+@bp.get("/spot-tests/<int:test_id>")
+@login_required
+def spot_test(test_id: int):
+    return render_template("regulator/spot_test.html", **_spot_test_page(_test_or_error(test_id)))
 
 
 @bp.post("/spot-tests/<int:test_id>")
@@ -190,16 +187,22 @@ def submit_spot_test(test_id: int):
     test = _test_or_error(test_id)
     if not test.can_take(current_user):
         refuse(403, _("The regulator who started it, or the manager tested, hands it in."))
-    paper = db.session.get(Paper, test.paper_id)
-    answers: dict[int, list[int]] = {}
-    for item in paper.items:
-        chosen = request.form.getlist(f"q{item.position}")
-        try:
-            answers[item.position] = sorted({int(c) for c in chosen})
-        except ValueError:
-            refuse(400, _("An answer is not one of the options."))
-    ops.submit_spot_test(test, answers, actor=current_user)
+    form = spot_answers_form(db.session.get(Paper, test.paper_id))
+    redraw_on_refusal("regulator/spot_test.html", form, form_name="answers_form",
+                      context=lambda: _spot_test_page(test))
+    validated(form)
+    ops.submit_spot_test(test, form.answers(), actor=current_user)
     return redirect(url_for("regulator.spot_test", test_id=test.id))
+
+
+def _orders_page() -> dict:
+    mines = {m.id for m in mines_of(current_user)}
+    rows = db.session.scalars(
+        select(ReassignmentOrder)
+        .where(ReassignmentOrder.mine_id.in_(mines))
+        .order_by(ReassignmentOrder.status, ReassignmentOrder.id.desc())
+    ).all()
+    return dict(rows=rows, statuses=OrderStatus)
 
 
 @bp.get("/orders")
@@ -207,13 +210,7 @@ def submit_spot_test(test_id: int):
 def orders():
     if not (current_user.holds("inspection.conduct") or current_user.holds("order.respond")):
         refuse(403, _("Only regulators and mine officers see reassignment orders."))
-    mines = {m.id for m in ops.mines_of(current_user)}
-    rows = db.session.scalars(
-        select(ReassignmentOrder)
-        .where(ReassignmentOrder.mine_id.in_(mines))
-        .order_by(ReassignmentOrder.status, ReassignmentOrder.id.desc())
-    ).all()
-    return render_template("regulator/orders.html", rows=rows, statuses=OrderStatus)
+    return render_template("regulator/orders.html", **_orders_page())
 
 
 def _order_or_error(order_id: int, permission: str) -> ReassignmentOrder:
@@ -227,10 +224,11 @@ def _order_or_error(order_id: int, permission: str) -> ReassignmentOrder:
 @login_required
 def respond(order_id: int):
     order = _order_or_error(order_id, "order.respond")
-    try:
-        ops.respond_to_order(order, request.form.get("response", ""), actor=current_user)
-    except ops.RegulatorError as exc:
-        refuse(422, exc)
+    form = OrderResponseForm()
+    redraw_on_refusal("regulator/orders.html", form, form_name="order_form", context=_orders_page,
+                      refused=order.id)
+    validated(form)
+    ops.respond_to_order(order, form.response.data or "", actor=current_user)
     return redirect(url_for("regulator.orders"))
 
 
@@ -238,10 +236,11 @@ def respond(order_id: int):
 @login_required
 def close(order_id: int):
     order = _order_or_error(order_id, "inspection.conduct")
-    try:
-        ops.close_order(order, actor=current_user)
-    except ops.RegulatorError as exc:
-        refuse(422, exc)
+    form = ButtonForm()
+    redraw_on_refusal("regulator/orders.html", form, form_name="order_form", context=_orders_page,
+                      refused=order.id)
+    validated(form)
+    ops.close_order(order, actor=current_user)
     return redirect(url_for("regulator.orders"))
 
 

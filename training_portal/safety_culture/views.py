@@ -12,7 +12,7 @@ from ..core import policy, storage
 from ..core.db import db
 from ..core.web import get_or_404, redraw_on_refusal, refuse, validated
 from ..organisations.models import MineEnterprise
-from ..regulator.operations import mines_of
+from ..organisations.operations import mines_of
 from . import operations as ops
 from .forms import MilestoneDecisionForm, MilestoneReportForm
 from .models import MILESTONES, MilestoneReport
