@@ -99,7 +99,7 @@ def submit_application(person: Person, category: PersonnelCategory, *, actor,
     default it is that center (none when applying for oneself or an employee)."""
     allowed, through = applying_as(actor, person)
     if not allowed or (center is not None and (through is None or center.id != through.id)):
-        raise ExamError(NOT_YOUR_CANDIDATE, status=REFUSED, field="id_number")
+        raise ExamError(NOT_YOUR_CANDIDATE, field="id_number")  # as for a number of nobody
     center = through
     try:
         kind = categories.get(category)

@@ -4,8 +4,16 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    Field,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..core.forms import choices
 from ..people import categories
@@ -44,3 +52,65 @@ class SessionForm(FlaskForm):
     seats = IntegerField(_l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=500)])
     # Where the exam site is: the regulators of that region (and above) see the sitting.
     region_id = SelectField(_l("Region of the exam site"), coerce=int, validate_choice=False)
+
+
+_CHOOSE = _l("Choose from the list.")
+
+
+class ProctorForm(FlaskForm):
+    user_id = IntegerField(_l("Proctor"), validators=[InputRequired(_CHOOSE)])
+
+
+class SeatForm(FlaskForm):
+    application_id = IntegerField(_l("Approved application"), validators=[InputRequired(_CHOOSE)])
+
+
+class SignForm(FlaskForm):
+    remarks = StringField(_l("Remarks"))  # cut to 2,000 characters, as the room record keeps
+
+
+ROOM_ACTION_NAMES = ("confirm", "refuse", "pause", "resume", "add_time", "irregularity", "terminate",
+                "allow_new_device")
+
+
+class RoomActionForm(FlaskForm):
+    """A proctor's act at a seat; the buttons named "action" carry which."""
+
+    action = StringField(validators=[AnyOf(ROOM_ACTION_NAMES, message=_l("Unknown action."))])
+    reason = StringField(_l("Reason"))
+    minutes = IntegerField(_l("Minutes"), default=0, validators=[Optional()])
+
+
+class AppealForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"))  # cut to 4,000 characters
+
+
+class AppealDecisionForm(FlaskForm):
+    decision = StringField(validators=[AnyOf(("uphold", "dismiss"),
+                                             message=_l("Uphold or dismiss the appeal."))])
+    reason = TextAreaField(_l("Reason"))
+
+
+class PracticalForm(FlaskForm):
+    attempt_id = IntegerField(validators=[InputRequired(_CHOOSE)])
+    examiner1 = IntegerField(validators=[InputRequired(_CHOOSE)])
+    examiner2 = IntegerField(validators=[InputRequired(_CHOOSE)])
+
+
+class ThirdExaminerForm(FlaskForm):
+    examiner = IntegerField(_l("Examiner"), validators=[InputRequired(_CHOOSE)])
+
+
+class ScoresField(Field):
+    """The scores of a rubric's items, one ``score`` input per item, in the rubric's order."""
+
+    def process_formdata(self, valuelist):
+        try:
+            self.data = [float(v) for v in valuelist]
+        except ValueError as exc:
+            self.data = []
+            raise ValueError(_l("A score is a number.")) from exc
+
+
+class ScoreForm(FlaskForm):
+    score = ScoresField(default=())

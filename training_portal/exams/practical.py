@@ -7,22 +7,22 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..accounts.models import RoleAssignment, User
+from ..accounts.models import User
 from ..core import audit, policy
 from ..core.db import db, locked, utcnow
 from ..core.errors import CONFLICT, REFUSED
-from ..core.permissions import Role
 from ..organisations.models import ReviewUnit
 from .applications import ExamError, training_center_ids
 from .models import (
     AttemptState,
+    ExamApplication,
     ExamAttempt,
     PracticalExam,
     PracticalExaminer,
     PracticalRubric,
     PracticalStatus,
 )
-from .sessions import proctor_unit
+from .sessions import proctor_choices, proctor_unit
 from .signals import practical_decided
 
 
@@ -70,10 +70,25 @@ def can_score(practical: PracticalExam, user) -> bool:
 def examiner_choices() -> list[User]:
     """Everyone who examines for a reviewing unit now, for the scheduling form; the
     candidate's own conflicts are checked when the exam is created."""
-    users = db.session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
-                               .where(RoleAssignment.role == Role.PROCTOR, User.active.is_(True))
-                               .distinct().order_by(User.username))
-    return [u for u in users if proctor_unit(u) is not None]
+    return proctor_choices()
+
+
+def visible_to(user) -> list[PracticalExam]:
+    """The practical exams the user examines, or whose sitting the user's unit owns."""
+    rows = db.session.scalars(select(PracticalExam).order_by(PracticalExam.id.desc()))
+    return [p for p in rows if any(e.user_id == user.id for e in p.examiners)
+            or p.written_attempt.session.can_schedule(user)]
+
+
+def ready_for(user) -> list[ExamAttempt]:
+    """Passed, published written exams of special operations with no practical exam yet, in
+    sittings the user's unit schedules."""
+    taken = select(PracticalExam.written_attempt_id)
+    rows = db.session.scalars(
+        select(ExamAttempt).join(ExamApplication, ExamApplication.id == ExamAttempt.application_id)
+        .where(ExamAttempt.passed.is_(True), ExamAttempt.id.not_in(taken),
+               ExamApplication.operation_type.is_not(None)).order_by(ExamAttempt.id))
+    return [a for a in rows if a.session.results_published and a.session.can_schedule(user)]
 
 
 def third_examiner_choices(practical: PracticalExam) -> list[User]:

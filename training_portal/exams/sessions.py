@@ -10,16 +10,18 @@ from sqlalchemy import func, select, update
 
 from question_bank import statistics_store
 
+from ..accounts.models import RoleAssignment, User
 from ..core import audit
 from ..core.db import db, locked, utcnow
 from ..core.errors import CONFLICT, REFUSED
 from ..core.permissions import Role
-from ..organisations.models import Region, ReviewUnit
+from ..organisations.models import Region, RegulatorUnit, ReviewUnit
 from ..people import categories
 from ..people.models import OperationType, PersonnelCategory
 from .applications import ExamError, reviewer_unit, seatable
 from .attempts import _finish, remaining_seconds
 from .models import (
+    ApplicationStatus,
     AttemptState,
     ExamApplication,
     ExamAttempt,
@@ -76,6 +78,29 @@ def create_session(*, name: str, site: str, room: str, starts_at: datetime,
 def proctor_unit(user) -> tuple[ReviewUnit, object] | None:
     """The unit (and organisation) the user proctors and examines for now, if any."""
     return current_unit(user, Role.PROCTOR)
+
+
+def proctor_choices() -> list[User]:
+    """Everyone who proctors and examines for a reviewing unit now (what ``proctor_unit``
+    asks of one account, asked of all in one query), for the scheduling forms."""
+    return list(db.session.scalars(
+        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(RegulatorUnit, RegulatorUnit.id == RoleAssignment.organisation_id)
+        .where(RoleAssignment.role == Role.PROCTOR, User.active.is_(True),
+               RegulatorUnit.review_unit.is_not(None))
+        .distinct().order_by(User.username)))
+
+
+def waiting_for(session: ExamSession) -> list[ExamApplication]:
+    """Approved applications for this session's exam whose candidate has no seat in it yet and
+    that may take a seat now (``seatable``: an attempt is left)."""
+    seated = select(ExamAttempt.person_id).where(ExamAttempt.session_id == session.id)
+    candidates = db.session.scalars(select(ExamApplication).where(
+        ExamApplication.status == ApplicationStatus.APPROVED,
+        ExamApplication.category == session.category,
+        ExamApplication.operation_type == session.operation_type,
+        ExamApplication.person_id.not_in(seated)).order_by(ExamApplication.id))
+    return [a for a in candidates if seatable(a)[0]]
 
 
 def assign_proctor(session: ExamSession, user, *, actor) -> SessionProctor:

@@ -12,8 +12,9 @@ from question_bank.models import Blueprint as PaperBlueprint
 from ..accounts.models import User
 from ..core import storage
 from ..core.db import db
+from ..core.forms import ButtonForm
 from ..core.i18n import from_local
-from ..core.web import get_or_404, refuse, xlsx_download
+from ..core.web import get_or_404, redraw_on_refusal, refuse, validated, xlsx_download
 from ..organisations.models import Region, ReviewUnit
 from ..people import operations as people_ops
 from ..people.models import OperationType, PersonnelCategory
@@ -24,7 +25,20 @@ from . import practical as practical_ops
 from . import report as report_ops
 from . import sessions as session_ops
 from .applications import ExamError
-from .forms import ApplicationForm, ReviewForm, SessionForm
+from .forms import (
+    AppealDecisionForm,
+    AppealForm,
+    ApplicationForm,
+    PracticalForm,
+    ProctorForm,
+    ReviewForm,
+    RoomActionForm,
+    ScoreForm,
+    SeatForm,
+    SessionForm,
+    SignForm,
+    ThirdExaminerForm,
+)
 from .models import (
     ApplicationStatus,
     ExamAppeal,
@@ -41,13 +55,7 @@ bp = Blueprint("exams", __name__, template_folder="templates")
 @bp.get("/exams/")
 @login_required
 def mine():
-    person = current_user.person
-    applications = db.session.scalars(select(ExamApplication).where(
-        ExamApplication.person_id == person.id).order_by(ExamApplication.submitted_at.desc())
-    ).all() if person else []
-    attempts = db.session.scalars(select(ExamAttempt).where(
-        ExamAttempt.person_id == person.id).order_by(ExamAttempt.id.desc())).all() if person else []
-    return render_template("exams/mine.html", applications=applications, attempts=attempts)
+    return render_template("exams/mine.html", **_mine_page())
 
 
 def _applicant_person(form: ApplicationForm):
@@ -59,11 +67,10 @@ def _applicant_person(form: ApplicationForm):
             refuse(403, _("Only training centers and mines apply on a candidate's behalf."))
         person = people_ops.find_by_id_number(form.id_number.data)
         if person is None or not app_ops.may_apply_for(current_user, person):
-            form.id_number.errors.append(str(app_ops.NOT_YOUR_CANDIDATE))
-            return None
+            raise ExamError(app_ops.NOT_YOUR_CANDIDATE, field="id_number")
         return person
     if current_user.person is None:
-        form.id_number.errors.append(_("Give the candidate's identity number."))
+        raise ExamError(_("Give the candidate's identity number."), field="id_number")
     return current_user.person
 
 
@@ -71,27 +78,23 @@ def _applicant_person(form: ApplicationForm):
 @login_required
 def apply():
     form = ApplicationForm()
-    if form.validate_on_submit():
-        person = _applicant_person(form)
-        if person is not None:
-            try:
-                files = {}
-                for kind in ("appointment_document", "diploma"):
-                    upload = getattr(form, kind).data
-                    if upload:
-                        files[kind] = evidence.store(upload.read(evidence.MAX_BYTES + 1))
-                # The operation asks again who may apply for whom, and records the center
-                # applied through.
-                application = app_ops.submit_application(
-                    person, PersonnelCategory(form.category.data), actor=current_user,
-                    operation_type=OperationType(form.operation_type.data) if form.operation_type.data
-                    else None, appointed_on=form.appointed_on.data,
-                    work_history=form.work_history.data or "", evidence=files)
-            except (ExamError, evidence.EvidenceError) as exc:
-                form.form_errors.append(str(exc))
-            else:
-                return redirect(url_for("exams.application", application_id=application.id))
-    return render_template("exams/apply.html", form=form), 422 if form.is_submitted() else 200
+    if not form.is_submitted():
+        return render_template("exams/apply.html", form=form)
+    redraw_on_refusal("exams/apply.html", form)
+    validated(form)
+    person = _applicant_person(form)
+    files = {}
+    for kind in ("appointment_document", "diploma"):
+        upload = getattr(form, kind).data
+        if upload:
+            files[kind] = evidence.store(upload.read(evidence.MAX_BYTES + 1))
+    # The operation asks again who may apply for whom, and records the center applied through.
+    application = app_ops.submit_application(
+        person, PersonnelCategory(form.category.data), actor=current_user,
+        operation_type=OperationType(form.operation_type.data) if form.operation_type.data
+        else None, appointed_on=form.appointed_on.data,
+        work_history=form.work_history.data or "", evidence=files)
+    return redirect(url_for("exams.application", application_id=application.id))
 
 
 def _application_visible(application: ExamApplication) -> None:
@@ -111,17 +114,11 @@ def application(application_id: int):
     if request.method == "POST":
         if not item.can_review(current_user):
             refuse(403, _("Only reviewers review applications."))
-        if form.validate_on_submit():
-            try:
-                app_ops.review_application(item, reviewer=current_user,
-                                           approve=form.decision.data == "approve",
-                                           reason=form.reason.data or "")
-            except ExamError as exc:
-                form.form_errors.append(str(exc))
-            else:
-                return redirect(url_for("exams.reviews"))
-        return render_template("exams/application.html", item=item, form=form,
-                               may_review=may_review), 422
+        redraw_on_refusal("exams/application.html", form, item=item, may_review=may_review)
+        validated(form)
+        app_ops.review_application(item, reviewer=current_user, approve=form.decision.data == "approve",
+                                   reason=form.reason.data or "")
+        return redirect(url_for("exams.reviews"))
     return render_template("exams/application.html", item=item, form=form, may_review=may_review)
 
 
@@ -181,26 +178,22 @@ def new_session():
     unit = app_ops.reviewer_unit(current_user)
     if not form.is_submitted() and unit is not None:
         form.region_id.data = unit[1].region_id
-    if form.validate_on_submit():
-        blueprint = db.session.get(PaperBlueprint, form.blueprint_id.data)
-        region = db.session.get(Region, form.region_id.data) if form.region_id.data else None
-        try:
-            if blueprint is None:
-                raise ExamError(_("Choose a blueprint."))
-            if region is None:
-                raise ExamError(_("Choose the region of the exam site."))
-            created = session_ops.create_session(
-                name=form.name.data, site=form.site.data, room=form.room.data,
-                starts_at=from_local(form.starts_at.data),
-                category=PersonnelCategory(form.category.data),
-                operation_type=OperationType(form.operation_type.data) if form.operation_type.data
-                else None, blueprint=blueprint, seats=form.seats.data, actor=current_user,
-                region=region)
-        except ExamError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            return redirect(url_for("exams.session", session_id=created.id))
-    return render_template("exams/session_new.html", form=form), 422 if form.is_submitted() else 200
+    if not form.is_submitted():
+        return render_template("exams/session_new.html", form=form)
+    redraw_on_refusal("exams/session_new.html", form)
+    validated(form)
+    blueprint = db.session.get(PaperBlueprint, form.blueprint_id.data)
+    region = db.session.get(Region, form.region_id.data) if form.region_id.data else None
+    if blueprint is None:
+        raise ExamError(_("Choose a blueprint."), field="blueprint_id")
+    if region is None:
+        raise ExamError(_("Choose the region of the exam site."), field="region_id")
+    created = session_ops.create_session(
+        name=form.name.data, site=form.site.data, room=form.room.data,
+        starts_at=from_local(form.starts_at.data), category=PersonnelCategory(form.category.data),
+        operation_type=OperationType(form.operation_type.data) if form.operation_type.data else None,
+        blueprint=blueprint, seats=form.seats.data, actor=current_user, region=region)
+    return redirect(url_for("exams.session", session_id=created.id))
 
 
 def _session_visible(session: ExamSession) -> None:
@@ -208,101 +201,89 @@ def _session_visible(session: ExamSession) -> None:
         refuse(403, _("This session is outside what you may see."))
 
 
+def _session_page(item: ExamSession) -> dict:
+    can_schedule = item.can_schedule(current_user)
+    return dict(item=item, waiting=session_ops.waiting_for(item) if can_schedule else [],
+                proctors=session_ops.proctor_choices() if can_schedule else [],
+                seats=session_ops.seat_states(item), is_proctor=item.can_proctor(current_user),
+                can_schedule=can_schedule)
+
+
 @bp.get("/exams/sessions/<int:session_id>")
 @login_required
 def session(session_id: int):
     item = get_or_404(ExamSession, session_id, _("No such session."))
     _session_visible(item)
-    waiting = []
-    can_schedule = item.can_schedule(current_user)
-    if can_schedule:
-        waiting = [a for a in db.session.scalars(select(ExamApplication).where(
-            ExamApplication.status == ApplicationStatus.APPROVED,
-            ExamApplication.category == item.category,
-            ExamApplication.operation_type == item.operation_type))
-            if app_ops.seatable(a)[0] and all(t.person_id != a.person_id for t in item.attempts)]
-    proctors = [u for u in db.session.scalars(select(User).order_by(User.username))
-                if session_ops.proctor_unit(u) is not None] if can_schedule else []
-    return render_template("exams/session.html", item=item, waiting=waiting, proctors=proctors,
-                           seats=session_ops.seat_states(item),
-                           is_proctor=item.can_proctor(current_user), can_schedule=can_schedule)
+    return render_template("exams/session.html", **_session_page(item))
 
 
-def _session_action(session_id: int, action, proctors_only: bool = False,
-                    schedulers_only: bool = False):
+def _session_act(session_id: int, form, proctors_only: bool = False,
+                 schedulers_only: bool = False) -> ExamSession:
+    """The session, checked, with its form validated; a refusal redraws the session page
+    with the message."""
     item = get_or_404(ExamSession, session_id, _("No such session."))
     _session_visible(item)
     if proctors_only and not item.can_proctor(current_user):
         refuse(403, _("Only the room's two proctors act in it."))
     if schedulers_only and not item.can_schedule(current_user):
         refuse(403, _("Only the reviewers of the unit that runs this session schedule it."))
-    try:
-        action(item)
-    except ExamError as exc:
-        refuse(409, exc)
+    redraw_on_refusal("exams/session.html", form, form_name="refused_form",
+                      context=lambda: _session_page(item))
+    validated(form)
+    return item
+
+
+def _back_to(item: ExamSession):
     return redirect(url_for("exams.session", session_id=item.id))
-
-
-def _form_id(name: str) -> int:
-    value = request.form.get(name, type=int)
-    if value is None:
-        refuse(400, _("Choose from the list."))
-    return value
-
-
-def _need_session_scheduler(session_id: int) -> None:
-    """Asked of the session before the form is read, so a refusal says nothing about it."""
-    item = get_or_404(ExamSession, session_id, _("No such session."))
-    _session_visible(item)
-    if not item.can_schedule(current_user):
-        refuse(403, _("Only the reviewers of the unit that runs this session schedule it."))
 
 
 @bp.post("/exams/sessions/<int:session_id>/proctors")
 @login_required
 def assign_proctor(session_id: int):
-    _need_session_scheduler(session_id)
-    user = get_or_404(User, _form_id("user_id"), _("No such account."))
-    return _session_action(session_id, lambda s: session_ops.assign_proctor(s, user, actor=current_user),
-                           schedulers_only=True)
+    form = ProctorForm()
+    item = _session_act(session_id, form, schedulers_only=True)
+    user = get_or_404(User, form.user_id.data, _("No such account."))
+    session_ops.assign_proctor(item, user, actor=current_user)
+    return _back_to(item)
 
 
 @bp.post("/exams/sessions/<int:session_id>/seats")
 @login_required
 def seat(session_id: int):
-    _need_session_scheduler(session_id)
-    application = get_or_404(ExamApplication, _form_id("application_id"), _("No such application."))
-    return _session_action(session_id, lambda s: session_ops.seat(s, application, actor=current_user),
-                           schedulers_only=True)
+    form = SeatForm()
+    item = _session_act(session_id, form, schedulers_only=True)
+    application = get_or_404(ExamApplication, form.application_id.data, _("No such application."))
+    session_ops.seat(item, application, actor=current_user)
+    return _back_to(item)
 
 
 @bp.post("/exams/sessions/<int:session_id>/open")
 @login_required
 def open_session(session_id: int):
-    return _session_action(session_id, lambda s: session_ops.open_session(s, proctor=current_user),
-                           proctors_only=True)
+    item = _session_act(session_id, ButtonForm(), proctors_only=True)
+    session_ops.open_session(item, proctor=current_user)
+    return _back_to(item)
 
 
 @bp.post("/exams/sessions/<int:session_id>/sign")
 @login_required
 def sign(session_id: int):
-    remarks = request.form.get("remarks", "")[:2000]
-    return _session_action(session_id, lambda s: session_ops.sign(s, proctor=current_user,
-                                                                   remarks=remarks),
-                           proctors_only=True)
+    form = SignForm()
+    item = _session_act(session_id, form, proctors_only=True)
+    session_ops.sign(item, proctor=current_user, remarks=(form.remarks.data or "")[:2000])
+    return _back_to(item)
 
 
+# Each act at a seat: (attempt, proctor, reason, minutes).
 ROOM_ACTIONS = {
-    "confirm": lambda a, u, f: session_ops.check_identity(a, proctor=u, confirm=True),
-    "refuse": lambda a, u, f: session_ops.check_identity(a, proctor=u, confirm=False,
-                                                         reason=f.get("reason", "")),
-    "pause": lambda a, u, f: session_ops.pause(a, proctor=u, reason=f.get("reason", "")),
-    "resume": lambda a, u, f: session_ops.resume(a, proctor=u),
-    "add_time": lambda a, u, f: session_ops.add_time(a, proctor=u, minutes=f.get("minutes", 0, type=int),
-                                                     reason=f.get("reason", "")),
-    "irregularity": lambda a, u, f: session_ops.record_irregularity(a, proctor=u, reason=f.get("reason", "")),
-    "terminate": lambda a, u, f: session_ops.terminate(a, proctor=u, reason=f.get("reason", "")),
-    "allow_new_device": lambda a, u, f: session_ops.allow_new_device(a, proctor=u),
+    "confirm": lambda a, u, r, m: session_ops.check_identity(a, proctor=u, confirm=True),
+    "refuse": lambda a, u, r, m: session_ops.check_identity(a, proctor=u, confirm=False, reason=r),
+    "pause": lambda a, u, r, m: session_ops.pause(a, proctor=u, reason=r),
+    "resume": lambda a, u, r, m: session_ops.resume(a, proctor=u),
+    "add_time": lambda a, u, r, m: session_ops.add_time(a, proctor=u, minutes=m, reason=r),
+    "irregularity": lambda a, u, r, m: session_ops.record_irregularity(a, proctor=u, reason=r),
+    "terminate": lambda a, u, r, m: session_ops.terminate(a, proctor=u, reason=r),
+    "allow_new_device": lambda a, u, r, m: session_ops.allow_new_device(a, proctor=u),
 }
 
 
@@ -312,13 +293,12 @@ def room_action(attempt_id: int):
     attempt = get_or_404(ExamAttempt, attempt_id, _("No such seat."))
     if not attempt.session.can_proctor(current_user):
         refuse(403, _("Only the room's two proctors act in it."))
-    action = ROOM_ACTIONS.get(request.form.get("action", ""))
-    if action is None:
-        refuse(400, _("Unknown action."))
-    try:
-        action(attempt, current_user, request.form)
-    except ExamError as exc:
-        refuse(409, exc)
+    form = RoomActionForm()
+    session = attempt.session
+    redraw_on_refusal("exams/session.html", form, form_name="refused_form",
+                      context=lambda: _session_page(session), refused_seat=attempt.seat)
+    validated(form)
+    ROOM_ACTIONS[form.action.data](attempt, current_user, form.reason.data or "", form.minutes.data or 0)
     return redirect(url_for("exams.session", session_id=attempt.session_id))
 
 
@@ -349,39 +329,47 @@ def _practical_visible(item) -> None:
         refuse(403, _("This practical exam is outside what you may see."))
 
 
+def _practicals_page() -> dict:
+    schedule = current_user.holds("exam.schedule")
+    items = practical_ops.visible_to(current_user)
+    ready = practical_ops.ready_for(current_user) if schedule else []
+    examiners = [(u, session_ops.proctor_unit(u)[0]) for u in practical_ops.examiner_choices()] \
+        if schedule else []
+    # One examiner from each unit, preselected: what the policy asks by default.
+    defaults = [next((u.id for u, unit in examiners if unit is wanted), None) for wanted in ReviewUnit]
+    return dict(items=items, ready=ready, examiners=examiners, defaults=defaults)
+
+
 @bp.route("/exams/practicals", methods=["GET", "POST"])
 @login_required
 def practicals():
     if not (current_user.holds("exam.schedule") or current_user.holds("exam.proctor")):
         refuse(403, _("Your roles do not include practical exams."))
-    schedule = current_user.holds("exam.schedule")
     if request.method == "POST":
         _need_scheduler()
-        written = get_or_404(ExamAttempt, _form_id("attempt_id"), _("No such seat."))
+        form = PracticalForm()
+        redraw_on_refusal("exams/practicals.html", form, form_name="create_form", context=_practicals_page)
+        validated(form)
+        written = get_or_404(ExamAttempt, form.attempt_id.data, _("No such seat."))
         if not written.session.can_schedule(current_user):
             refuse(403, _("Only the unit that owns the sitting schedules its practical exams."))
-        examiners = [get_or_404(User, _form_id(f"examiner{k}"), _("No such account.")) for k in (1, 2)]
-        try:
-            created = practical_ops.create(written, examiners, actor=current_user)
-        except ExamError as exc:
-            refuse(409, exc)
+        examiners = [get_or_404(User, f.data, _("No such account."))
+                     for f in (form.examiner1, form.examiner2)]
+        created = practical_ops.create(written, examiners, actor=current_user)
         return redirect(url_for("exams.practical", practical_id=created.id))
-    # Each practical asked itself: its examiners and the unit that owns its sitting see it.
-    items = [p for p in db.session.scalars(select(PracticalExam).order_by(PracticalExam.id.desc()))
-             if any(e.user_id == current_user.id for e in p.examiners)
-             or p.written_attempt.session.can_schedule(current_user)]
-    ready = []
-    if schedule:
-        taken = set(db.session.scalars(select(PracticalExam.written_attempt_id)))
-        ready = [a for a in db.session.scalars(select(ExamAttempt).where(ExamAttempt.passed.is_(True)))
-                 if a.id not in taken and a.session.results_published and a.application.operation_type
-                 and a.session.can_schedule(current_user)]
-    examiners = [(u, session_ops.proctor_unit(u)[0]) for u in practical_ops.examiner_choices()] \
-        if schedule else []
-    # One examiner from each unit, preselected: what the policy asks by default.
-    defaults = [next((u.id for u, unit in examiners if unit is wanted), None) for wanted in ReviewUnit]
-    return render_template("exams/practicals.html", items=items, ready=ready, examiners=examiners,
-                           defaults=defaults)
+    return render_template("exams/practicals.html", **_practicals_page())
+
+
+def _practical_page(item: PracticalExam) -> dict:
+    mine = next((e for e in item.examiners if e.user_id == current_user.id), None) \
+        if practical_ops.can_score(item, current_user) else None
+    can_schedule = item.written_attempt.session.can_schedule(current_user)
+    # The same list add_third checks against: only the eligible are offered.
+    choices = practical_ops.third_examiner_choices(item) \
+        if can_schedule and item.status is PracticalStatus.NEEDS_THIRD else []
+    return dict(item=item, mine=mine, scores=practical_ops.visible_scores(item, current_user),
+                can_schedule=can_schedule,
+                examiners=[(u, session_ops.proctor_unit(u)[0]) for u in choices])
 
 
 @bp.route("/exams/practicals/<int:practical_id>", methods=["GET", "POST"])
@@ -392,22 +380,13 @@ def practical(practical_id: int):
     if request.method == "POST":
         if not practical_ops.can_score(item, current_user):
             refuse(403, _("Only this exam's examiners score it."))
-        values = request.form.getlist("score", type=float)
-        try:
-            practical_ops.score(item, examiner=current_user, item_scores=values)
-        except ExamError as exc:
-            refuse(409, exc)
+        form = ScoreForm()
+        redraw_on_refusal("exams/practical.html", form, form_name="score_form",
+                          context=lambda: _practical_page(item))
+        validated(form)
+        practical_ops.score(item, examiner=current_user, item_scores=form.score.data)
         return redirect(url_for("exams.practical", practical_id=item.id))
-    mine = next((e for e in item.examiners if e.user_id == current_user.id), None) \
-        if practical_ops.can_score(item, current_user) else None
-    can_schedule = item.written_attempt.session.can_schedule(current_user)
-    # The same list add_third checks against: only the eligible are offered.
-    choices = practical_ops.third_examiner_choices(item) \
-        if can_schedule and item.status is PracticalStatus.NEEDS_THIRD else []
-    return render_template("exams/practical.html", item=item, mine=mine,
-                           scores=practical_ops.visible_scores(item, current_user),
-                           can_schedule=can_schedule,
-                           examiners=[(u, session_ops.proctor_unit(u)[0]) for u in choices])
+    return render_template("exams/practical.html", **_practical_page(item))
 
 
 @bp.post("/exams/practicals/<int:practical_id>/third")
@@ -416,11 +395,12 @@ def practical_third(practical_id: int):
     item = get_or_404(PracticalExam, practical_id, _("No such practical exam."))
     if not item.written_attempt.session.can_schedule(current_user):
         refuse(403, _("Only the unit that owns the sitting schedules its practical exams."))
-    examiner = get_or_404(User, _form_id("examiner"), _("No such account."))
-    try:
-        practical_ops.add_third(item, examiner, actor=current_user)
-    except ExamError as exc:
-        refuse(409, exc)
+    form = ThirdExaminerForm()
+    redraw_on_refusal("exams/practical.html", form, form_name="third_form",
+                      context=lambda: _practical_page(item))
+    validated(form)
+    examiner = get_or_404(User, form.examiner.data, _("No such account."))
+    practical_ops.add_third(item, examiner, actor=current_user)
     return redirect(url_for("exams.practical", practical_id=item.id))
 
 
@@ -440,17 +420,32 @@ def sitting_report_xlsx(session_id: int):
     return xlsx_download(report_ops.to_xlsx(report_ops.build(item)), f"sitting-{item.id}.xlsx")
 
 
+def _mine_page() -> dict:
+    person = current_user.person
+    applications = db.session.scalars(select(ExamApplication).where(
+        ExamApplication.person_id == person.id).order_by(ExamApplication.submitted_at.desc())
+    ).all() if person else []
+    attempts = db.session.scalars(select(ExamAttempt).where(
+        ExamAttempt.person_id == person.id).order_by(ExamAttempt.id.desc())).all() if person else []
+    return dict(applications=applications, attempts=attempts)
+
+
 @bp.post("/exams/attempts/<int:attempt_id>/appeal")
 @login_required
 def appeal(attempt_id: int):
     attempt = get_or_404(ExamAttempt, attempt_id, _("No such seat."))
     if attempt.person_id != current_user.person_id:
         refuse(403, _("This is not your seat."))
-    try:
-        appeal_ops.appeal(attempt, candidate=current_user, reason=request.form.get("reason", "")[:4000])
-    except ExamError as exc:
-        refuse(409, exc)
+    form = AppealForm()
+    redraw_on_refusal("exams/mine.html", form, form_name="appeal_form", context=_mine_page,
+                      refused=attempt.id)
+    validated(form)
+    appeal_ops.appeal(attempt, candidate=current_user, reason=(form.reason.data or "")[:4000])
     return redirect(url_for("exams.mine"))
+
+
+def _appeals_page() -> dict:
+    return dict(appeals=[a for a in appeal_ops.open_appeals() if a.can_decide(current_user)])
 
 
 @bp.get("/exams/appeals")
@@ -458,8 +453,7 @@ def appeal(attempt_id: int):
 def appeals():
     if not current_user.holds("application.review"):
         refuse(403, _("Only reviewers review applications."))
-    return render_template("exams/appeals.html", appeals=[
-        a for a in appeal_ops.open_appeals() if a.can_decide(current_user)])
+    return render_template("exams/appeals.html", **_appeals_page())
 
 
 @bp.post("/exams/appeals/<int:appeal_id>/decide")
@@ -470,12 +464,10 @@ def decide_appeal(appeal_id: int):
     item = get_or_404(ExamAppeal, appeal_id, _("No such appeal."))
     if not item.can_decide(current_user):
         refuse(403, _("Only reviewers review applications."))
-    decision = request.form.get("decision")
-    if decision not in ("uphold", "dismiss"):
-        refuse(400, _("Uphold or dismiss the appeal."))
-    try:
-        appeal_ops.decide(item, reviewer=current_user, upheld=decision == "uphold",
-                          reason=request.form.get("reason", "")[:4000])
-    except ExamError as exc:
-        refuse(409, exc)
+    form = AppealDecisionForm()
+    redraw_on_refusal("exams/appeals.html", form, form_name="decide_form", context=_appeals_page,
+                      refused=item.id)
+    validated(form)
+    appeal_ops.decide(item, reviewer=current_user, upheld=form.decision.data == "uphold",
+                      reason=(form.reason.data or "")[:4000])
     return redirect(url_for("exams.appeals"))
