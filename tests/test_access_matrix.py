@@ -140,11 +140,11 @@ MATRIX |= {
     ("exams.new_session", "GET"): only({r: 200 for r in REVIEWERS}, 403),
     ("exams.new_session", "POST"): only({r: 422 for r in REVIEWERS}, 403),
     ("exams.session", "GET"): only({r: 200 for r in SESSION_VIEWERS}, 403),
-    ("exams.assign_proctor", "POST"): only({r: 400 for r in SESSION_OWNERS}, 403),  # nobody chosen
-    ("exams.seat", "POST"): only({r: 400 for r in SESSION_OWNERS}, 403),
+    ("exams.assign_proctor", "POST"): only({r: 422 for r in SESSION_OWNERS}, 403),  # nobody chosen
+    ("exams.seat", "POST"): only({r: 422 for r in SESSION_OWNERS}, 403),
     ("exams.open_session", "POST"): only({r: 409 for r in PROCTORS}, 403),  # open already
     ("exams.sign", "POST"): only({r: 302 for r in PROCTORS}, 403),
-    ("exams.room_action", "POST"): only({r: 400 for r in PROCTORS}, 403),  # no action named
+    ("exams.room_action", "POST"): only({r: 422 for r in PROCTORS}, 403),  # no action named
     ("exams.candidate_photo", "GET"): only({r: 200 for r in PROCTORS}, 403),
     ("exams.client", "GET"): only({"trainee": 200}, 404),  # someone else's seat: as if none
     ("exams_api.my_attempts", "GET"): everyone(200, anonymous=401),
@@ -156,11 +156,11 @@ MATRIX |= {
     ("exams_api.seats", "GET"): only({r: 200 for r in PROCTORS}, 403, anonymous=401),
     # A practical exam of another gas inspector, scored by the two demo proctors.
     ("exams.practicals", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS)}, 403),
-    ("exams.practicals", "POST"): only({r: 400 for r in REVIEWERS}, 403),  # nobody chosen
+    ("exams.practicals", "POST"): only({r: 422 for r in REVIEWERS}, 403),  # nobody chosen
     # Its candidate works at a mine outside the Gujiao county; its sitting is the education center's.
     ("exams.practical", "GET"): only({r: 200 for r in (*SESSION_OWNERS, *PROCTORS, "regulator")}, 403),
-    ("exams.practical", "POST"): only({r: 409 for r in PROCTORS}, 403),  # no scores sent
-    ("exams.practical_third", "POST"): only({r: 400 for r in SESSION_OWNERS}, 403),  # nobody chosen
+    ("exams.practical", "POST"): only({r: 422 for r in PROCTORS}, 403),  # no scores sent
+    ("exams.practical_third", "POST"): only({r: 422 for r in SESSION_OWNERS}, 403),  # nobody chosen
     ("exams.appeal", "POST"): only({"trainee": 409}, 403),  # the attempt was not terminated
     ("exams.appeals", "GET"): only({r: 200 for r in REVIEWERS}, 403),
     ("exams.decide_appeal", "POST"): only({r: 404 for r in REVIEWERS}, 403),  # no such appeal
@@ -231,10 +231,10 @@ MATRIX |= {
     ("certificates.detail", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
     ("certificates.pdf", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
     # No status chosen.
-    ("certificates.change_status", "POST"): only({r: 400 for r in ("admin", *REGULATORS)}, 403),
+    ("certificates.change_status", "POST"): only({r: 422 for r in ("admin", *REGULATORS)}, 403),
     # The employer's officer may apply for the holder; its 复审 is years away, so it is refused.
-    ("certificates.apply_review", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),
-    ("certificates.record_violation", "POST"): only({r: 400 for r in ("admin", *REGULATORS)}, 403),  # no date
+    ("certificates.apply_review", "POST"): only({r: 409 for r in ("admin", "mine_officer")}, 403),
+    ("certificates.record_violation", "POST"): only({r: 422 for r in ("admin", *REGULATORS)}, 403),  # no date
     ("certificates.search", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
     ("certificates.batches", "GET"): only({r: 200 for r in ("admin", *REVIEWERS[1:], *REGULATORS)}, 403),
     ("certificates.batch", "GET"): only({r: 200 for r in CERT_VIEWERS}, 403),
@@ -254,14 +254,14 @@ MATRIX |= {
     ("regulator.compliance", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
     ("regulator.compliance_export", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
     ("regulator.mine", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
-    ("regulator.record_inspection", "POST"): only({r: 400 for r in GUJIAO_OVERSIGHT}, 403),  # no date
+    ("regulator.record_inspection", "POST"): only({r: 422 for r in GUJIAO_OVERSIGHT}, 403),  # no date
     ("regulator.inspection", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
-    ("regulator.start_spot_test", "POST"): only({r: 400 for r in GUJIAO_OVERSIGHT}, 403),  # nobody chosen
+    ("regulator.start_spot_test", "POST"): only({r: 422 for r in GUJIAO_OVERSIGHT}, 403),  # nobody chosen
     ("regulator.spot_test", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
     ("regulator.submit_spot_test", "POST"): only({"regulator": 302}, 403),  # handed in already: the result
     ("regulator.orders", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
     ("regulator.respond", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),  # no answer given
-    ("regulator.close", "POST"): only({r: 422 for r in GUJIAO_OVERSIGHT}, 403),  # the mine has not answered
+    ("regulator.close", "POST"): only({r: 409 for r in GUJIAO_OVERSIGHT}, 403),  # the mine has not answered
     ("regulator.search", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
     ("regulator.search_export", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
     # No training center lies in the Gujiao county; the center staff see their own.
@@ -278,7 +278,7 @@ MATRIX |= {
     ("safety_culture.index", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
     ("safety_culture.mine", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
     ("safety_culture.report", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),  # no file
-    ("safety_culture.decide", "POST"): only({r: 400 for r in GUJIAO_OVERSIGHT}, 403),  # no decision
+    ("safety_culture.decide", "POST"): only({r: 422 for r in GUJIAO_OVERSIGHT}, 403),  # no decision
     ("safety_culture.evidence", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),  # not published
     ("safety_culture.cases", "GET"): everyone(200),
 }
