@@ -204,7 +204,7 @@ MATRIX |= {
     ("training.roster_template", "GET"): everyone(200),
     ("training.add_lesson", "POST"): only({r: 422 for r in CENTER}, 403),
     ("training.lesson", "GET"): only({r: 200 for r in (*CENTER, "regulator")}, 403),
-    ("training.mark_attendance", "POST"): only({r: 400 for r in CENTER}, 403),  # no action named
+    ("training.mark_attendance", "POST"): only({r: 422 for r in CENTER}, 403),  # no action named
     ("training.lesson_code_page", "GET"): only({r: 200 for r in CENTER}, 403),
     ("training.lesson_code", "GET"): only({r: 200 for r in CENTER}, 403),
     ("training.check_in", "GET"): only({r: 200 for r in WITH_A_PERSON}, 403),

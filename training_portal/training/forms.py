@@ -7,12 +7,13 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from ..core.forms import choices
 from ..people import categories
@@ -73,6 +74,17 @@ class EnrolForm(FlaskForm):
 
 class RosterForm(FlaskForm):
     roster = FileField(_l("Roster (Excel: 姓名, 身份证号, 单位, 岗位)"))
+
+
+class AttendanceForm(FlaskForm):
+    """Staff sign a trainee in or out (at a time, or now), or everyone out at the lesson's end;
+    the buttons named "action" carry which."""
+
+    action = StringField(validators=[AnyOf(("in", "out", "out_all"),
+                                           message=_l("Say whether to sign in or out."))])
+    person_id = IntegerField(validators=[Optional()])
+    at = DateTimeLocalField(format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
+                                    "%Y-%m-%d %H:%M:%S"], validators=[Optional()])
 
 
 class CheckInForm(FlaskForm):

@@ -15,7 +15,7 @@ from ..core import policy
 from ..core.db import db, utcnow
 from ..core.forms import choices
 from ..core.i18n import from_local, local_today, local_zone
-from ..core.web import get_or_404, refuse, xlsx_download
+from ..core.web import get_or_404, redraw_on_refusal, refuse, validated, xlsx_download
 from ..core.xlsx import simple_table
 from ..organisations.models import Classroom, MineEnterprise, TrainingCenter
 from ..people import operations as people_ops
@@ -25,6 +25,7 @@ from . import ledger
 from . import operations as ops
 from .forms import (
     AccidentForm,
+    AttendanceForm,
     CheckInForm,
     ClassForm,
     CourseForm,
@@ -85,11 +86,12 @@ def _modules(text: str) -> list[tuple[str, int]]:
             continue
         title, sep, raw_hours = line.rpartition("|")
         if not sep or not title.strip():
-            raise ops.TrainingError(_("Line %(n)d: write the module as “title | hours”.", n=number))
+            raise ops.TrainingError(_("Line %(n)d: write the module as “title | hours”.", n=number),
+                                    field="modules")
         try:
             modules.append((title.strip(), ops.parse_hours(raw_hours)))
         except ops.TrainingError as exc:
-            raise ops.TrainingError(_("Line %(n)d: %(why)s", n=number, why=exc)) from None
+            raise ops.TrainingError(_("Line %(n)d: %(why)s", n=number, why=exc), field="modules") from None
     return modules
 
 
@@ -101,20 +103,18 @@ def new_course():
         refuse(403, _("Only training-center staff create courses."))
     form = CourseForm()
     form.center_id.choices = choices((c.id, c.name) for c in centers)
-    if form.validate_on_submit():
-        center = next((c for c in centers if c.id == form.center_id.data), None)
-        if center is None:
-            refuse(403, _("Only the center's own staff create its courses."))
-        try:
-            course = ops.create_course(center, form.title.data, CourseKind(form.kind.data),
-                                       targets=[_parse_target(v) for v in form.targets.data],
-                                       modules=_modules(form.modules.data), actor=current_user,
-                                       description=form.description.data or "")
-        except ops.TrainingError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            return redirect(url_for("training.course", course_id=course.id))
-    return render_template("training/course_new.html", form=form), 422 if form.is_submitted() else 200
+    if not form.is_submitted():
+        return render_template("training/course_new.html", form=form)
+    redraw_on_refusal("training/course_new.html", form)
+    validated(form)
+    center = next((c for c in centers if c.id == form.center_id.data), None)
+    if center is None:
+        refuse(403, _("Only the center's own staff create its courses."))
+    course = ops.create_course(center, form.title.data, CourseKind(form.kind.data),
+                               targets=[_parse_target(v) for v in form.targets.data],
+                               modules=_modules(form.modules.data), actor=current_user,
+                               description=form.description.data or "")
+    return redirect(url_for("training.course", course_id=course.id))
 
 
 @bp.get("/courses/<int:course_id>")
@@ -152,20 +152,16 @@ def new_class(course_id: int):
     if not course.can_manage(current_user):
         refuse(403, _("Only the center's own staff run its classes."))
     form = _class_form(course)
-    if form.validate_on_submit():
-        classroom = db.session.get(Classroom, form.classroom_id.data)
-        if classroom is None:
-            form.classroom_id.errors.append(_("No such classroom."))
-        else:
-            try:
-                training_class = ops.create_class(course, classroom, form.name.data, form.starts_on.data,
-                                                  form.ends_on.data, actor=current_user)
-            except ops.TrainingError as exc:
-                form.form_errors.append(str(exc))
-            else:
-                return redirect(url_for("training.class_detail", class_id=training_class.id))
-    return render_template("training/class_new.html", form=form, course=course), \
-        422 if form.is_submitted() else 200
+    if not form.is_submitted():
+        return render_template("training/class_new.html", form=form, course=course)
+    redraw_on_refusal("training/class_new.html", form, course=course)
+    validated(form)
+    classroom = db.session.get(Classroom, form.classroom_id.data)
+    if classroom is None:
+        raise ops.TrainingError(_("No such classroom."), field="classroom_id")
+    training_class = ops.create_class(course, classroom, form.name.data, form.starts_on.data,
+                                      form.ends_on.data, actor=current_user)
+    return redirect(url_for("training.class_detail", class_id=training_class.id))
 
 
 def _class_or_error(class_id: int, *, manage: bool = False) -> TrainingClass:
@@ -184,15 +180,25 @@ def _lesson_form(training_class: TrainingClass) -> LessonForm:
     return form
 
 
-def _class_page(training_class: TrainingClass, status: int = 200, *, enrol_form=None, roster_form=None,
-                lesson_form=None, roster_result=None):
+def _class_context(training_class: TrainingClass, *, enrol_form=None, roster_form=None,
+                   lesson_form=None, roster_result=None) -> dict:
     manage = training_class.can_manage(current_user)
-    return render_template(
-        "training/class.html", c=training_class, manage=manage,
+    return dict(
+        c=training_class, manage=manage,
         enrol_form=(enrol_form or EnrolForm(prefix="enrol")) if manage else None,
         roster_form=(roster_form or RosterForm(prefix="roster")) if manage else None,
         lesson_form=(lesson_form or _lesson_form(training_class)) if manage else None,
-        roster_result=roster_result), status
+        roster_result=roster_result)
+
+
+def _class_page(training_class: TrainingClass, status: int = 200, **forms):
+    return render_template("training/class.html", **_class_context(training_class, **forms)), status
+
+
+def _redraw_class_page(training_class: TrainingClass, form, form_name: str) -> None:
+    """A refusal of one of the class page's forms draws the page again with that form."""
+    redraw_on_refusal("training/class.html", form, form_name=form_name,
+                      context=lambda: _class_context(training_class, **{form_name: form}))
 
 
 @bp.get("/classes/<int:class_id>")
@@ -206,19 +212,18 @@ def class_detail(class_id: int):
 def enrol(class_id: int):
     training_class = _class_or_error(class_id, manage=True)
     form = EnrolForm(prefix="enrol")
-    if form.validate_on_submit():
-        person = people_ops.find_by_id_number(form.id_number.data)
-        if person is None:
-            form.id_number.errors.append(_("No record for this identity number; import it with a roster."))
-        else:
-            try:
-                post, kind = _parse_post(form.post.data)
-                ops.enrol(training_class, person, actor=current_user, post=post, operation_type=kind)
-            except (ops.TrainingError, ValueError) as exc:
-                form.form_errors.append(str(exc))
-            else:
-                return redirect(url_for("training.class_detail", class_id=class_id))
-    return _class_page(training_class, 422, enrol_form=form)
+    _redraw_class_page(training_class, form, "enrol_form")
+    validated(form)
+    person = people_ops.find_by_id_number(form.id_number.data)
+    if person is None:
+        raise ops.TrainingError(_("No record for this identity number; import it with a roster."),
+                                field="id_number")
+    try:
+        post, kind = _parse_post(form.post.data)
+    except ValueError as exc:
+        raise ops.TrainingError(str(exc), field="post") from None
+    ops.enrol(training_class, person, actor=current_user, post=post, operation_type=kind)
+    return redirect(url_for("training.class_detail", class_id=class_id))
 
 
 @bp.post("/classes/<int:class_id>/roster")
@@ -254,17 +259,13 @@ def roster_template():
 def add_lesson(class_id: int):
     training_class = _class_or_error(class_id, manage=True)
     form = _lesson_form(training_class)
-    if form.validate_on_submit():
-        module = next((m for m in training_class.course.modules if m.id == form.module_id.data), None)
-        try:
-            ops.add_lesson(training_class, form.title.data, from_local(form.starts_at.data),
-                           from_local(form.ends_at.data), ops.parse_hours(form.hours.data),
-                           actor=current_user, module=module)
-        except ops.TrainingError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            return redirect(url_for("training.class_detail", class_id=class_id))
-    return _class_page(training_class, 422, lesson_form=form)
+    _redraw_class_page(training_class, form, "lesson_form")
+    validated(form)
+    module = next((m for m in training_class.course.modules if m.id == form.module_id.data), None)
+    ops.add_lesson(training_class, form.title.data, from_local(form.starts_at.data),
+                   from_local(form.ends_at.data), ops.parse_hours(form.hours.data),
+                   actor=current_user, module=module)
+    return redirect(url_for("training.class_detail", class_id=class_id))
 
 
 # ----------------------------------------------------------------------------- attendance
@@ -280,42 +281,37 @@ def _lesson_or_error(lesson_id: int, *, manage: bool = False) -> Lesson:
     return lesson
 
 
-def _sheet_page(lesson: Lesson, error: str | None = None, status: int = 200):
+def _sheet(lesson: Lesson) -> dict:
     signed = {a.person_id: a for a in lesson.attendance}
     rows = [(e, signed.get(e.person_id)) for e in lesson.training_class.enrolments]
-    return render_template("training/lesson.html", lesson=lesson, rows=rows, error=error,
-                           manage=lesson.training_class.can_manage(current_user), now=utcnow()), status
+    return dict(lesson=lesson, rows=rows, manage=lesson.training_class.can_manage(current_user),
+                now=utcnow())
 
 
 @bp.get("/lessons/<int:lesson_id>")
 @login_required
 def lesson(lesson_id: int):
-    return _sheet_page(_lesson_or_error(lesson_id))
+    return render_template("training/lesson.html", **_sheet(_lesson_or_error(lesson_id)))
 
 
 @bp.post("/lessons/<int:lesson_id>/attendance")
 @login_required
 def mark_attendance(lesson_id: int):
     lesson = _lesson_or_error(lesson_id, manage=True)
-    action = request.form.get("action", "")
-    try:
-        if action == "out_all":
-            ops.sign_out_everyone(lesson, actor=current_user)
-        elif action in ("in", "out"):
-            person = next((e.person for e in lesson.training_class.enrolments
-                           if str(e.person_id) == request.form.get("person_id", "")), None)
-            if person is None:
-                refuse(400, _("Choose a trainee on the roster."))
-            raw_at = request.form.get("at", "").strip()
-            try:
-                at = from_local(datetime.fromisoformat(raw_at)) if raw_at else utcnow()
-            except ValueError:
-                refuse(400, _("Give the time as a date and time."))
-            (ops.sign_in if action == "in" else ops.sign_out)(lesson, person, at=at, actor=current_user)
-        else:
-            refuse(400, _("Say whether to sign in or out."))
-    except ops.TrainingError as exc:
-        return _sheet_page(lesson, str(exc), 422)
+    form = AttendanceForm()
+    redraw_on_refusal("training/lesson.html", form, form_name="attendance_form",
+                      context=lambda: _sheet(lesson))
+    validated(form)
+    if form.action.data == "out_all":
+        ops.sign_out_everyone(lesson, actor=current_user)
+    else:
+        person = next((e.person for e in lesson.training_class.enrolments
+                       if e.person_id == form.person_id.data), None)
+        if person is None:
+            raise ops.TrainingError(_("Choose a trainee on the roster."), field="person_id")
+        at = from_local(form.at.data) if form.at.data else utcnow()
+        (ops.sign_in if form.action.data == "in" else ops.sign_out)(lesson, person, at=at,
+                                                                    actor=current_user)
     return redirect(url_for("training.lesson", lesson_id=lesson.id))
 
 
@@ -342,16 +338,16 @@ def check_in():
     if current_user.person is None:
         refuse(403, _("This account is not linked to a person."))
     form = CheckInForm()
-    done = None
-    if form.validate_on_submit():
-        try:
-            attendance = ops.check_in_with_code(current_user.person, form.code.data)
-        except ops.TrainingError as exc:
-            form.code.errors.append(str(exc))
-        else:
-            done = attendance
-    status = 422 if form.is_submitted() and done is None else 200
-    return render_template("training/check_in.html", form=form, done=done), status
+    if not form.is_submitted():
+        return render_template("training/check_in.html", form=form, done=None)
+    redraw_on_refusal("training/check_in.html", form, done=None)
+    validated(form)
+    try:
+        done = ops.check_in_with_code(current_user.person, form.code.data)
+    except ops.TrainingError as exc:
+        exc.field = exc.field or "code"  # every refusal of a code is said beside it
+        raise
+    return render_template("training/check_in.html", form=form, done=done)
 
 
 # ----------------------------------------------------------------------------- hours and what is due
@@ -417,32 +413,31 @@ def accidents():
     if not current_user.holds("training.record_accident"):
         refuse(403, _("Only regulators record fatal accidents."))
     form = _accident_form()
-    if form.validate_on_submit():
-        mine = db.session.get(MineEnterprise, form.mine_id.data)
-        if mine is None or not current_user.can("training.record_accident", mine):
-            form.mine_id.errors.append(_("Choose a mine in your jurisdiction."))
-        responsible = []
-        for line in (form.responsible.data or "").split():
-            try:
-                person = people_ops.find_by_id_number(line)
-            except IdNumberError:
-                person = None
-            if person is None:
-                form.responsible.errors.append(_("No record for %(n)s.", n=line))
-            else:
-                responsible.append(person)
-        if not form.mine_id.errors and not form.responsible.errors:
-            try:
-                ops.record_accident(mine, form.occurred_on.data, form.description.data,
-                                    responsible=responsible, actor=current_user)
-            except ops.TrainingError as exc:
-                form.form_errors.append(str(exc))
-            else:
-                return redirect(url_for("training.accidents"))
-    rows = [a for a in db.session.scalars(select(FatalAccident).order_by(FatalAccident.occurred_on.desc()))
+    if not form.is_submitted():
+        return render_template("training/accidents.html", form=form, rows=_accidents())
+    redraw_on_refusal("training/accidents.html", form, context=lambda: {"rows": _accidents()})
+    validated(form)
+    mine = db.session.get(MineEnterprise, form.mine_id.data)
+    if mine is None or not current_user.can("training.record_accident", mine):
+        raise ops.TrainingError(_("Choose a mine in your jurisdiction."), field="mine_id")
+    responsible, unknown = [], []
+    for line in (form.responsible.data or "").split():
+        try:
+            person = people_ops.find_by_id_number(line)
+        except IdNumberError:
+            person = None
+        (unknown if person is None else responsible).append(person or line)
+    if unknown:  # every unknown number said beside the field, not only the first
+        form.responsible.errors = [_("No record for %(n)s.", n=n) for n in unknown]
+        raise ops.TrainingError(form.responsible.errors[0], field="responsible")
+    ops.record_accident(mine, form.occurred_on.data, form.description.data, responsible=responsible,
+                        actor=current_user)
+    return redirect(url_for("training.accidents"))
+
+
+def _accidents() -> list[FatalAccident]:
+    return [a for a in db.session.scalars(select(FatalAccident).order_by(FatalAccident.occurred_on.desc()))
             if current_user.can("training.record_accident", a.mine)]
-    return render_template("training/accidents.html", form=form, rows=rows), \
-        422 if form.is_submitted() else 200
 
 
 @bp.route("/people/<int:person_id>/education", methods=["GET", "POST"])
@@ -453,23 +448,22 @@ def education(person_id: int):
         refuse(403, _("This person is outside your organisations."))
     can_edit = person.can_edit(current_user)
     form = UpgradeForm()
-    if request.method == "POST":
-        if not can_edit:
-            refuse(403, _("Only the employer's safety officer records degree upgrades."))
-        if form.validate_on_submit():
-            upload = form.evidence.data
-            evidence = upload.read(ops.EVIDENCE_MAX_BYTES + 1) if upload else b""
-            try:
-                ops.record_education_upgrade(person, Education(form.education.data), form.institution.data,
-                                             form.completed_on.data, evidence, actor=current_user,
-                                             field_of_study=form.field_of_study.data or "",
-                                             mining_related=form.mining_related.data)
-            except ops.TrainingError as exc:
-                form.form_errors.append(str(exc))
-            else:
-                return redirect(url_for("training.education", person_id=person.id))
-    rows = db.session.scalars(select(EducationUpgrade).where(EducationUpgrade.person_id == person.id)
-                              .order_by(EducationUpgrade.completed_on)).all()
-    return render_template("training/education.html", person=person, rows=rows,
-                           form=form if can_edit else None, today=local_today()), \
-        422 if form.is_submitted() else 200
+
+    def page() -> dict:
+        rows = db.session.scalars(select(EducationUpgrade).where(EducationUpgrade.person_id == person.id)
+                                  .order_by(EducationUpgrade.completed_on)).all()
+        return dict(person=person, rows=rows, today=local_today())
+
+    if request.method != "POST":
+        return render_template("training/education.html", form=form if can_edit else None, **page())
+    if not can_edit:
+        refuse(403, _("Only the employer's safety officer records degree upgrades."))
+    redraw_on_refusal("training/education.html", form, context=page)
+    validated(form)
+    upload = form.evidence.data
+    evidence = upload.read(ops.EVIDENCE_MAX_BYTES + 1) if upload else b""
+    ops.record_education_upgrade(person, Education(form.education.data), form.institution.data,
+                                 form.completed_on.data, evidence, actor=current_user,
+                                 field_of_study=form.field_of_study.data or "",
+                                 mining_related=form.mining_related.data)
+    return redirect(url_for("training.education", person_id=person.id))
