@@ -203,3 +203,100 @@ def test_closing_an_unanswered_order_is_a_conflict_and_a_spot_test_answer_must_b
     assert audit_count() == before
     db.session.expire_all()
     assert order.status is OrderStatus.OPEN
+
+
+# ----------------------------------------------------------------------------- exams
+
+
+def test_a_third_examiner_who_scored_already_is_the_form_again(users, client):
+    from training_portal.exams import practical as practical_ops
+    from training_portal.exams.models import PracticalExaminer, PracticalStatus
+
+    from .exams.conftest import passed_practical
+
+    practical = passed_practical(users)
+    practical_ops.score(practical, examiner=users["proctor_center"], item_scores=[18, 14, 27, 13, 20])
+    practical_ops.score(practical, examiner=users["proctor_dept"], item_scores=[10, 8, 20, 10, 20])
+    db.session.commit()
+    before = audit_count()
+    login(client, "reviewer_center")
+    page = f"/exams/practicals/{practical.id}"
+    response = client.post(f"{page}/third", data={"csrf_token": csrf_token(client, page),
+                                                  "examiner": users["proctor_center"].id})
+    assert response.status_code == 422  # was a bare 409 page
+    html = response.get_data(as_text=True)
+    assert beside(html, "examiner") == ["第三考评员须是审核单位的另一名考评员，且未培训过该考生。"]
+    assert 'name="examiner"' in html and "返回首页" not in html
+    assert audit_count() == before
+    db.session.expire_all()
+    assert practical.status is PracticalStatus.NEEDS_THIRD
+    assert db.session.scalar(select(func.count()).select_from(PracticalExaminer).where(
+        PracticalExaminer.practical_id == practical.id)) == 2
+
+
+def test_a_room_opened_twice_is_a_conflict_and_a_seat_gets_its_minutes_checked(users, client, app):
+    from training_portal.exams.models import ExamAttempt
+
+    from .exams.conftest import gas_inspectors, seated
+
+    attempt, _candidate = seated(users, gas_inspectors()[0])
+    db.session.commit()
+    session_id, deadline = attempt.session_id, attempt.deadline
+    login(client, "proctor_center")
+    page = f"/exams/sessions/{session_id}"
+    token = csrf_token(client, page)
+    before = audit_count()
+    response = client.post(f"{page}/open", data={"csrf_token": token})
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert at_top(html) == ["考试场次已开考。"] and 'data-test="seats"' in html
+    response = client.post(f"/exams/attempts/{attempt.id}/action", data={
+        "csrf_token": token, "action": "add_time", "minutes": "90", "reason": "停电"})
+    assert response.status_code == 422  # was 409
+    assert beside(response.get_data(as_text=True), "minutes") == ["请延长 1 到 60 分钟。"]
+    assert audit_count() == before
+    assert db.session.get(ExamAttempt, attempt.id).deadline == deadline
+
+
+def test_a_json_caller_of_a_form_view_gets_json(users, client):
+    from .exams.conftest import gas_inspectors, seated
+
+    attempt, _candidate = seated(users, gas_inspectors()[0])
+    db.session.commit()
+    login(client, "proctor_center")
+    page = f"/exams/sessions/{attempt.session_id}"
+    response = client.post(f"{page}/open", data={"csrf_token": csrf_token(client, page)},
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 409
+    assert response.get_json() == {"error": 409, "reason": "考试场次已开考。"}
+
+
+# ----------------------------------------------------------------------------- training
+
+
+def test_a_lesson_in_a_booked_classroom_is_a_conflict_with_the_class_page(users, client):
+    from datetime import timedelta
+
+    from training_portal.core.i18n import local_zone
+    from training_portal.training.models import Lesson, TrainingClass
+
+    klass = db.session.scalar(select(TrainingClass).order_by(TrainingClass.id))
+    lesson = db.session.scalar(select(Lesson).where(Lesson.class_id == klass.id)
+                               .order_by(Lesson.starts_at))
+    db.session.commit()
+    count = db.session.scalar(select(func.count()).select_from(Lesson))
+    before = audit_count()
+    login(client, "center")
+    page = f"/training/classes/{klass.id}"
+    starts = lesson.starts_at.astimezone(local_zone()).replace(tzinfo=None)
+    response = client.post(f"{page}/lessons", data={
+        "lesson-csrf_token": csrf_token(client, page), "lesson-title": "重复的课",
+        "lesson-starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "lesson-ends_at": (starts + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "lesson-hours": "1", "lesson-module_id": "0"})
+    assert response.status_code == 409  # was 422
+    html = response.get_data(as_text=True)
+    assert at_top(html) == [f"该时段教室已被“{klass.name}”（{lesson.title}）占用。"]
+    assert 'value="重复的课"' in html
+    assert audit_count() == before
+    assert db.session.scalar(select(func.count()).select_from(Lesson)) == count
