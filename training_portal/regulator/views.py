@@ -319,7 +319,7 @@ def dashboard():
     """Province / city / county: each figure for the region and for each region below it, as a
     chart and a table; every number links to the list behind it."""
     region = _dashboard_region()
-    on = ops.today()
+    on = local_today()
     below = board.children(region)
     figures = {
         key: {r.id: board.figure(metric, r, on) for r in [region, *below]}
@@ -341,7 +341,7 @@ def dashboard():
 def dashboard_list(key: str):
     region = _dashboard_region()
     metric = _metric_or_404(key)
-    on = ops.today()
+    on = local_today()
     figure, listing = metric.compute(region, on)
     return render_template(
         "regulator/dashboard_list.html",
@@ -359,6 +359,6 @@ def dashboard_list(key: str):
 def dashboard_export(key: str):
     region = _dashboard_region()
     metric = _metric_or_404(key)
-    listing = metric.compute(region, ops.today())[1]
+    listing = metric.compute(region, local_today())[1]
     data = simple_table(str(metric.label)[:31], tuple(str(c) for c in listing.columns), listing.rows)
     return xlsx_download(data, f"{key}-{region.code}.xlsx")

@@ -1,0 +1,164 @@
+"""Inspections, spot tests of a mine's managers, and the reassignment orders a failed one raises."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+
+from question_bank import assembly
+from question_bank.models import Blueprint
+
+from ...certificates.operations import today
+from ...core import audit, policy
+from ...core.db import db, locked, utcnow
+from ...core.errors import CONFLICT
+from ...organisations.models import MineEnterprise
+from ...people import categories
+from ...people.models import FIVE_MANAGER_POSTS, PersonPost
+from ..models import Inspection, OrderStatus, ReassignmentOrder, SpotTest
+from ._base import RegulatorError
+
+
+def record_inspection(
+    mine: MineEnterprise, inspected_on: date, inspectors: str, findings: str, *, actor
+) -> Inspection:
+    if inspected_on > today():
+        raise RegulatorError(_l("The inspection date is in the future."), field="inspected_on")
+    if not inspectors.strip():
+        raise RegulatorError(_l("Name the inspectors."), field="inspectors")
+    inspection = Inspection(
+        mine=mine,
+        inspected_on=inspected_on,
+        inspectors=inspectors.strip()[:200],
+        findings=findings.strip(),
+        created_by_id=actor.id,
+    )
+    db.session.add(inspection)
+    db.session.flush()
+    audit.record(
+        "inspection.record",
+        inspection,
+        actor=actor,
+        organisation=mine,
+        after={"mine_id": mine.id, "inspected_on": inspected_on, "inspectors": inspection.inspectors},
+    )
+    return inspection
+
+
+def spot_test_blueprints() -> list[Blueprint]:
+    return list(
+        db.session.scalars(select(Blueprint).where(Blueprint.purpose == "spot_test").order_by(Blueprint.name))
+    )
+
+
+def managers_at(mine: MineEnterprise, on: date | None = None) -> list[PersonPost]:
+    on = on or today()
+    return list(
+        db.session.scalars(
+            select(PersonPost)
+            .where(
+                PersonPost.organisation_id == mine.id,
+                PersonPost.post.in_(FIVE_MANAGER_POSTS),
+                or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= on),
+            )
+            .order_by(PersonPost.post)
+        )
+    )
+
+
+def start_spot_test(inspection: Inspection, post: PersonPost, blueprint: Blueprint, *, actor) -> SpotTest:
+    if post.organisation_id != inspection.mine_id or not categories.of_post(post.post).spot_testable:
+        raise RegulatorError(_l("Spot tests are for the managers of the inspected mine."), field="post_id")
+    if blueprint.purpose != "spot_test":
+        raise RegulatorError(_l("Choose a spot-test blueprint."), field="blueprint_id")
+    try:
+        paper = assembly.draw_papers(blueprint, 1)[0]
+    except ValueError as exc:
+        raise RegulatorError(str(exc)) from exc
+    test = SpotTest(
+        inspection=inspection,
+        person_id=post.person_id,
+        post=post.post,
+        paper_id=paper.id,
+        started_by_id=actor.id,
+        deadline=utcnow() + timedelta(minutes=paper.duration_minutes),
+    )
+    db.session.add(test)
+    db.session.flush()
+    audit.record(
+        "spot_test.start",
+        test,
+        actor=actor,
+        organisation=inspection.mine,
+        after={
+            "inspection_id": inspection.id,
+            "person_id": post.person_id,
+            "post": post.post,
+            "paper_id": paper.id,
+        },
+    )
+    return test
+
+
+def submit_spot_test(test: SpotTest, answers: dict[int, list[int]], *, actor) -> SpotTest:
+    """Grade once (a second submit returns the result); a failure raises a reassignment order."""
+    test = locked(SpotTest, test.id)
+    if test.finished_at is not None:
+        return test
+    from question_bank.models import Paper
+
+    paper = db.session.get(Paper, test.paper_id)
+    late = utcnow() > test.deadline
+    counted = {} if late else answers
+    score, _items = assembly.grade_paper(paper, counted)
+    test.answers = {str(k): v for k, v in counted.items()}
+    test.score = score
+    test.passed = score >= policy.get("exam.pass_mark") * paper.total_points / policy.get("exam.total_points")
+    test.finished_at = utcnow()
+    db.session.flush()
+    audit.record(
+        "spot_test.grade",
+        test,
+        actor=actor,
+        organisation=test.inspection.mine,
+        after={"score": score, "passed": test.passed, "late": late},
+    )
+    if not test.passed:
+        order = ReassignmentOrder(
+            spot_test=test, mine_id=test.inspection.mine_id, person_id=test.person_id, status=OrderStatus.OPEN
+        )
+        db.session.add(order)
+        db.session.flush()
+        audit.record(
+            "order.issue",
+            order,
+            actor=actor,
+            organisation=test.inspection.mine,
+            after={"person_id": test.person_id, "post": test.post, "spot_test_id": test.id},
+        )
+    return test
+
+
+def respond_to_order(order: ReassignmentOrder, response: str, *, actor) -> None:
+    order = locked(ReassignmentOrder, order.id)
+    if order.status is OrderStatus.CLOSED:
+        raise RegulatorError(_l("The order is closed."), status=CONFLICT)
+    if not response.strip():
+        raise RegulatorError(_l("Say what the mine did."), field="response")
+    order.status, order.response = OrderStatus.ANSWERED, response.strip()
+    order.responded_at, order.responded_by_id = utcnow(), actor.id
+    db.session.flush()
+    audit.record(
+        "order.respond", order, actor=actor, organisation=order.mine, after={"response": order.response}
+    )
+
+
+def close_order(order: ReassignmentOrder, *, actor) -> None:
+    order = locked(ReassignmentOrder, order.id)
+    if order.status is not OrderStatus.ANSWERED:
+        raise RegulatorError(_l("Only an order the mine has answered is closed."), status=CONFLICT)
+    order.status, order.closed_at, order.closed_by_id = OrderStatus.CLOSED, utcnow(), actor.id
+    db.session.flush()
+    audit.record("order.close", order, actor=actor, organisation=order.mine)
