@@ -15,6 +15,7 @@ from training_portal.accounts import operations as account_ops
 from training_portal.certificates import operations as ops
 from training_portal.certificates import tasks
 from training_portal.certificates.models import Certificate, CertificateBatch, CertificateStatus
+from training_portal.certificates.operations import rendering
 from training_portal.core import audit
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db
@@ -22,6 +23,7 @@ from training_portal.core.i18n import local_today, local_zone
 from training_portal.core.pdf import PortalFetcher, create_pdf
 from training_portal.exams.models import ExamAttempt
 from training_portal.notifications.models import Notification
+from training_portal.people.categories import add_years
 from training_portal.people.models import OperationType, PersonnelCategory
 from training_portal.training.models import CourseKind
 
@@ -230,7 +232,7 @@ def test_a_passed_review_moves_the_next_date(users):
     certificate.next_review_on = due = local_today() + timedelta(days=20)  # its 复审 is due soon
     review = ops.apply_for_review(certificate, actor=users["admin"])
     assert review.passed, review.checks
-    assert certificate.next_review_on == min(ops.add_years(due, 3), certificate.valid_until)
+    assert certificate.next_review_on == min(add_years(due, 3), certificate.valid_until)
 
 
 # ----------------------------------------------------------------------------- verification
@@ -334,7 +336,7 @@ def test_a_failed_render_marks_the_batch_failed_and_a_retry_completes_it(app, us
     def broken(*_args, **_kwargs):
         raise RuntimeError("font missing")
 
-    monkeypatch.setattr(ops, "create_pdf", broken)
+    monkeypatch.setattr(rendering, "create_pdf", broken)
     assert tasks.issue_batch(batch_id) == {"batch": batch_id, "failed": "font missing"}
     db.session.expire_all()
     batch = db.session.get(CertificateBatch, batch_id)

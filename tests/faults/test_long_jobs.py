@@ -9,8 +9,8 @@ import threading
 from sqlalchemy import select
 
 from training_portal.certificates import links, tasks
-from training_portal.certificates import operations as cert_ops
 from training_portal.certificates.models import CertificateBatch
+from training_portal.certificates.operations import rendering as pdf_rendering
 from training_portal.core import audit, audit_verify
 from training_portal.core.db import db
 from training_portal.exams import applications as app_ops
@@ -75,14 +75,14 @@ def test_a_review_commits_while_a_batch_renders(app, demo, postgresql, monkeypat
     application_id = application.id
 
     rendering, release = threading.Event(), threading.Event()
-    real = cert_ops.create_pdf
+    real = pdf_rendering.create_pdf  # the one place certificates are rendered
 
     def held(*args, **kwargs):
         rendering.set()
         release.wait(WAIT_S)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(cert_ops, "create_pdf", held)
+    monkeypatch.setattr(pdf_rendering, "create_pdf", held)
     outcome: dict = {}
 
     def job():
