@@ -155,7 +155,8 @@ def test_a_photo_of_too_many_pixels_is_refused_before_it_is_decoded(demo, client
 def test_a_duplicate_identity_number_is_refused(demo, client, user_named):
     login(client, "admin")
     response = _person_form(client, id_number=user_named("trainee").person.id_number)
-    assert response.status_code == 422
+    assert response.status_code == 409  # a conflict with the record that exists: was 422
+    assert "该身份证号已有档案（一人一档）。" in response.text and 'name="id_number"' in response.text
 
 
 def test_mine_officer_edits_only_their_own_people(demo, client, user_named):

@@ -164,7 +164,8 @@ def test_the_embedded_database_lets_readers_go_on_while_a_writer_holds_its_lock(
         db.session.commit()
 
         writer = sqlite3.connect(path, isolation_level=None)
-        writer.execute("BEGIN EXCLUSIVE")  # a long job's write transaction, still open (in WAL mode as IMMEDIATE)
+        # A long job's write transaction, still open (in WAL mode as IMMEDIATE).
+        writer.execute("BEGIN EXCLUSIVE")
         writer.execute("INSERT INTO t VALUES (2)")
         try:
             # A reader sees what was committed, without waiting for the writer.

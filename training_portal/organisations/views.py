@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ..core.db import db
-from ..core.web import get_or_404, refuse
+from ..core.web import get_or_404, redraw_on_refusal, refuse, validated
 from . import operations as ops
 from .forms import ClassroomForm
 from .models import Organisation, OrganisationKind, TrainingCenter
@@ -34,11 +34,14 @@ def _visible_or_error(org_id: int) -> Organisation:
     return org
 
 
-def _detail(org: Organisation, form: ClassroomForm | None = None, status: int = 200):
+def _detail_page(org: Organisation, form: ClassroomForm | None = None) -> dict:
     can_manage = isinstance(org, TrainingCenter) and org.can_manage_classrooms(current_user)
-    return render_template("organisations/detail.html", org=org,
-                           can_see_people=current_user.can("person.view_record", org),
-                           form=(form or ClassroomForm()) if can_manage else None), status
+    return dict(org=org, can_see_people=current_user.can("person.view_record", org),
+                form=(form or ClassroomForm()) if can_manage else None)
+
+
+def _detail(org: Organisation):
+    return render_template("organisations/detail.html", **_detail_page(org))
 
 
 @bp.get("/<int:org_id>")
@@ -54,12 +57,8 @@ def add_classroom(org_id: int):
     if not isinstance(org, TrainingCenter) or not org.can_manage_classrooms(current_user):
         refuse(403, _("Only the center's own staff manage its classrooms."))
     form = ClassroomForm()
-    if form.validate_on_submit():
-        try:
-            ops.add_classroom(org, form.name.data.strip(), form.seats.data, actor=current_user,
-                              camera_ref=(form.camera_ref.data or "").strip())
-        except ops.OrganisationError as exc:
-            form.form_errors.append(str(exc))
-        else:
-            return redirect(url_for("organisations.detail", org_id=org.id))
-    return _detail(org, form, 422)
+    redraw_on_refusal("organisations/detail.html", form, context=lambda: _detail_page(org, form))
+    validated(form)
+    ops.add_classroom(org, form.name.data.strip(), form.seats.data, actor=current_user,
+                      camera_ref=(form.camera_ref.data or "").strip())
+    return redirect(url_for("organisations.detail", org_id=org.id))

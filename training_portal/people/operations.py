@@ -94,23 +94,23 @@ def add_post(person: Person, post: Post, *, actor, started_on: date,
 def set_photo(person: Person, data: bytes, *, actor) -> None:
     """Accept a JPEG or PNG by its content, and store it re-encoded (no metadata, fixed size)."""
     if not data:
-        raise PersonError(_l("The photo file is empty."))
+        raise PersonError(_l("The photo file is empty."), field="photo")
     if len(data) > MAX_PHOTO_BYTES:
-        raise PersonError(_l("The photo is larger than 5 MB."))
+        raise PersonError(_l("The photo is larger than 5 MB."), field="photo")
     too_large = _l("The photo has too many pixels: at most %(mp)d megapixels.",
                    mp=MAX_PHOTO_PIXELS // 1_000_000)
     try:
         with Image.open(io.BytesIO(data)) as img:  # reads the header only
             if img.format not in ("JPEG", "PNG"):
-                raise PersonError(_l("The photo must be a JPEG or PNG image."))
+                raise PersonError(_l("The photo must be a JPEG or PNG image."), field="photo")
             if img.width * img.height > MAX_PHOTO_PIXELS:
-                raise PersonError(too_large)
+                raise PersonError(too_large, field="photo")
             img.load()
             photo = img.convert("RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # PIL's own, higher limit
-        raise PersonError(too_large) from exc
+        raise PersonError(too_large, field="photo") from exc
     except (UnidentifiedImageError, OSError) as exc:
-        raise PersonError(_l("The file is not a readable image.")) from exc
+        raise PersonError(_l("The file is not a readable image."), field="photo") from exc
     photo.thumbnail(PHOTO_SIZE)
     out = io.BytesIO()
     photo.save(out, "JPEG", quality=88)

@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from ..core import storage
 from ..core.db import db
 from ..core.forms import choices
-from ..core.web import get_or_404, refuse
+from ..core.web import get_or_404, redraw_on_refusal, refuse
 from ..organisations.models import Organisation
 from . import idcard, records
 from . import operations as ops
@@ -94,18 +94,16 @@ def _save(form: PersonForm, person: Person | None) -> Person | None:
                   education_field=form.education_field.data or "",
                   mining_related_degree=form.mining_related_degree.data,
                   work_started_on=form.work_started_on.data, phone=form.phone.data or "")
-    try:
-        if person is None:
-            person = ops.create_person(form.id_number.data, form.name.data, actor=current_user,
-                                       employer=employer, **fields)
-        else:
-            ops.update_person(person, actor=current_user, name=form.name.data,
-                              employer_id=employer.id if employer else None, **fields)
-        if form.photo.data:
-            ops.set_photo(person, form.photo.data.read(ops.MAX_PHOTO_BYTES + 1), actor=current_user)
-    except ops.PersonError as exc:
-        form.form_errors.append(str(exc))
-        return None
+    # A refusal of the operations (a record of this number exists, an unreadable photo)
+    # redraws the form through the view's redraw_on_refusal.
+    if person is None:
+        person = ops.create_person(form.id_number.data, form.name.data, actor=current_user,
+                                   employer=employer, **fields)
+    else:
+        ops.update_person(person, actor=current_user, name=form.name.data,
+                          employer_id=employer.id if employer else None, **fields)
+    if form.photo.data:
+        ops.set_photo(person, form.photo.data.read(ops.MAX_PHOTO_BYTES + 1), actor=current_user)
     return person
 
 
@@ -116,6 +114,7 @@ def create():
         refuse(403, _("Your roles do not include creating records."))
     form = PersonForm()
     form.employer_id.choices = _employer_choices()
+    redraw_on_refusal("people/form.html", form, person=None)
     if form.validate_on_submit():
         person = _save(form, None)
         if person is not None:
@@ -139,6 +138,7 @@ def edit(person_id: int):
         form.employer_id.data = person.employer_id or 0
         form.education.data = person.education.value if person.education else ""
     form.id_number.render_kw = {"readonly": True}
+    redraw_on_refusal("people/form.html", form, person=person)
     if form.validate_on_submit():
         if form.id_number.data != person.id_number:
             form.id_number.errors.append(_("The identity number of a record cannot change."))
