@@ -278,7 +278,7 @@ def test_the_other_units_reviewer_does_not_schedule_or_see_a_sitting(app, demo):
     db.session.commit()
     assert f"/exams/applications/{waiting.id}\"" not in client.get("/exams/reviews").text
     response = client.post(f"/exams/applications/{waiting.id}", data={"decision": "reject", "reason": "x"})
-    assert response.status_code == 422
+    assert response.status_code == 409  # their unit has reviewed it: a conflict of state (was 422)
     db.session.expire_all()
     assert len(db.session.get(ExamApplication, waiting.id).reviews) == 1
 
