@@ -54,7 +54,7 @@ class ImportForm(FlaskForm):
     file = FileField(_l("Question file"), validators=[FileRequired()])
     format = SelectField(_l("Format"), choices=choices(
         [("auto", _l("Recognise it")), ("xlsx", "Excel (.xlsx)"), ("csv", "CSV"),
-         ("gift", "GIFT"), ("moodle-xml", "Moodle XML")]))
+         ("gift", "GIFT"), ("moodle-xml", "Moodle XML"), ("qti", "QTI 2.1 (.zip)")]))
 
 
 class SectionForm(Form):

@@ -55,8 +55,8 @@ def _version_fields(data: QuestionData) -> dict:
     html_options = data.options_format == "html"
     explanation = data.explanation.strip()
     if data.explanation_format == "html":
-        explanation = sanitise_html(explanation)
-    feedback = [sanitise_html(f) for f in data.option_feedback]
+        explanation = sanitise_html(explanation, links=True)
+    feedback = [sanitise_html(f, links=True) for f in data.option_feedback]
     return {"type": data.type, "stem": stem, "stem_format": data.stem_format,
             "options": [sanitise_html(o) if html_options else o.strip() for o in data.options],
             "correct": sorted(data.correct), "explanation": explanation,
@@ -66,7 +66,8 @@ def _version_fields(data: QuestionData) -> dict:
             "options_format": "html" if html_options else "text",
             "explanation_format": "html" if data.explanation_format == "html" and explanation else "text",
             "option_feedback": feedback if any(feedback) else [],
-            "feedback": {k: sanitise_html(v) for k, v in data.feedback.items() if sanitise_html(v)},
+            "feedback": {k: sanitise_html(v, links=True) for k, v in data.feedback.items()
+                         if sanitise_html(v, links=True)},
             "shuffle_options": bool(data.shuffle)}
 
 

@@ -34,7 +34,13 @@ _SPLIT = re.compile(r"[,，;；、\s]+")
 _COURSE_PREFIX = re.compile(r"^\$(course|system|module|cat\d+)\$/")
 
 
-def sanitise_html(html: str) -> str:
+def sanitise_html(html: str, links: bool = False) -> str:
+    """Safe HTML. ``links``: feedback and explanations, read after the exam, keep their web links
+    (http and https); a stem or an option, read during it, never leads off the page."""
+    if links:
+        return nh3.clean(html, tags=ALLOWED_TAGS | {"a"},
+                         attributes=ALLOWED_ATTRIBUTES | {"a": {"href", "title"}},
+                         url_schemes={"http", "https", "data"}, link_rel="noopener noreferrer").strip()
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes={"http", "https", "data"}).strip()
 
@@ -123,12 +129,15 @@ _KEPT_SRC = ("data:image/", "http://", "https://")
 
 
 class _Losses(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, links: bool) -> None:
         super().__init__(convert_charrefs=True)
         self.lost: list[str] = []
+        self.links = links
 
     def handle_starttag(self, tag, attrs):
         values = dict(attrs)
+        if tag == "a" and self.links and (values.get("href") or "").startswith(("http://", "https://")):
+            return
         if tag in _CONTENT_TAGS:
             where = values.get(_CONTENT_TAGS[tag]) or ""
             self.lost.append(f"<{tag}>{' ' + where if where else ''}")
@@ -136,10 +145,10 @@ class _Losses(HTMLParser):
             self.lost.append(f"<img> {values.get('src') or ''}".strip())
 
 
-def html_losses(html: str) -> list[str]:
-    """What ``sanitise_html`` will drop of ``html`` that a reader would miss: links, audio,
-    video, embedded objects, images whose file is not in the question file."""
-    parser = _Losses()
+def html_losses(html: str, links: bool = False) -> list[str]:
+    """What ``sanitise_html`` will drop of ``html`` that a reader would miss: links (but web
+    links where ``links``), audio, video, embedded objects, images whose file is not in the file."""
+    parser = _Losses(links)
     parser.feed(html)
     parser.close()
     return parser.lost

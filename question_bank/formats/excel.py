@@ -231,8 +231,8 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
 
     explanation, explanation_format = cell("解析"), "text"
     if looks_like_html(explanation):
-        lost += html_losses(explanation)
-        explanation, explanation_format = sanitise_html(explanation), "html"
+        lost += html_losses(explanation, links=True)
+        explanation, explanation_format = sanitise_html(explanation, links=True), "html"
     if lost:
         result.notes.append(Issue(item, loss_note(lost)))
     result.questions.append(QuestionData(

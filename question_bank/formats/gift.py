@@ -102,11 +102,12 @@ class _Choice:
         self.feedback, self.feedback_fmt, self.marked_right = feedback, feedback_fmt, marked_right
 
 
-def _keep_html(pieces: list[tuple[str, str]]) -> tuple[list[str], str]:
+def _keep_html(pieces: list[tuple[str, str]], links: bool = False) -> tuple[list[str], str]:
     """Texts in their formats as one format: HTML (sanitised) when any of them has markup,
     else plain text, so that an image in an answer stays an image."""
     if any(fmt == "html" and not _is_plain_html(text) for text, fmt in pieces):
-        return [sanitise_html(text) if fmt == "html" else _text_to_html(text) for text, fmt in pieces], "html"
+        return [sanitise_html(text, links) if fmt == "html" else _text_to_html(text)
+                for text, fmt in pieces], "html"
     return [_as_plain(text, fmt) for text, fmt in pieces], "text"
 
 
@@ -114,7 +115,7 @@ def _feedback_html(text: str, fmt: str) -> str:
     """An answer's feedback as the bank keeps it: HTML."""
     if not text:
         return ""
-    return sanitise_html(text) if fmt == "html" else _text_to_html(text)
+    return sanitise_html(text, links=True) if fmt == "html" else _text_to_html(text)
 
 
 class _Reader:
@@ -178,8 +179,8 @@ class _Reader:
         explanation, feedback_fmt = _text_with_format(feedback, fmt)
         lost = html_losses(stem) if fmt == "html" else []
         if feedback_fmt == "html":
-            lost += html_losses(explanation)
-        (explanation,), explanation_format = _keep_html([(explanation, feedback_fmt)])
+            lost += html_losses(explanation, links=True)
+        (explanation,), explanation_format = _keep_html([(explanation, feedback_fmt)], links=True)
 
         option_feedback: list[str] = []
         if not answers:
@@ -205,8 +206,9 @@ class _Reader:
             qtype, correct = parsed
             options, options_format = _keep_html([(c.text, c.fmt) for c in choices])
             option_feedback = [_feedback_html(c.feedback, c.feedback_fmt) for c in choices]
-            lost += [w for c in choices if c.feedback_fmt == "html" for w in html_losses(c.feedback)]
-            lost += [w for c in choices if c.fmt == "html" for w in html_losses(c.text)]
+            for c in choices:
+                lost += html_losses(c.text) if c.fmt == "html" else []
+                lost += html_losses(c.feedback, links=True) if c.feedback_fmt == "html" else []
         elif "=" in answers and "->" in answers:
             skip("matching")
             return

@@ -94,29 +94,31 @@ def _inline_files(raw: str, element: StdElementTree.Element, lost: list[str]) ->
     return raw
 
 
-def _rich(element: StdElementTree.Element | None, default_format: str, lost: list[str]) -> tuple[str, str]:
-    """The text of an element with its files inlined and its format: ("text" or "html")."""
+def _rich(element: StdElementTree.Element | None, default_format: str, lost: list[str],
+          links: bool = False) -> tuple[str, str]:
+    """The text of an element with its files inlined and its format: ("text" or "html");
+    ``links`` for feedback, which keeps its web links."""
     if element is None:
         return "", "text"
     text = _text(element)
     if element.get("format", default_format).strip() != "html":
         return text, "text"
     text = _inline_files(text, element, lost)
-    lost += html_losses(text)
+    lost += html_losses(text, links)
     return text, "html"
 
 
-def _keep(pieces: list[tuple[str, str]]) -> tuple[list[str], str]:
+def _keep(pieces: list[tuple[str, str]], links: bool = False) -> tuple[list[str], str]:
     """Texts as one format: sanitised HTML when any has markup, else plain text."""
     if any(fmt == "html" and not _is_plain_html(text) for text, fmt in pieces):
-        return [sanitise_html(t) if fmt == "html" else _text_to_html(t) for t, fmt in pieces], "html"
+        return [sanitise_html(t, links) if fmt == "html" else _text_to_html(t) for t, fmt in pieces], "html"
     return [_html_to_text(t) if fmt == "html" else t for t, fmt in pieces], "text"
 
 
 def _as_html(text: str, fmt: str) -> str:
     if not text:
         return ""
-    return sanitise_html(text) if fmt == "html" else _text_to_html(text)
+    return sanitise_html(text, links=True) if fmt == "html" else _text_to_html(text)
 
 
 def _number(raw: str) -> float | None:
@@ -185,7 +187,7 @@ class _Reader:
                 pieces.append(_rich(answer, fmt, lost))
             else:
                 pieces.append((_text(answer), "text"))
-            notes_html.append(_as_html(*_rich(answer.find("feedback"), "html", lost)))
+            notes_html.append(_as_html(*_rich(answer.find("feedback"), "html", lost, links=True)))
             raw = answer.get("fraction", "0").strip() or "0"
             fraction = _number(raw)
             if fraction is None:
@@ -282,11 +284,11 @@ class _Reader:
                 return
             self.ids[idnumber] = item
 
-        explanation, explanation_fmt = _rich(element.find("generalfeedback"), fmt, lost)
-        (explanation,), explanation_format = _keep([(explanation, explanation_fmt)])
+        explanation, explanation_fmt = _rich(element.find("generalfeedback"), fmt, lost, links=True)
+        (explanation,), explanation_format = _keep([(explanation, explanation_fmt)], links=True)
         feedback = {}
         for tag, key in _COMBINED.items():
-            text = _as_html(*_rich(element.find(tag), "html", lost))
+            text = _as_html(*_rich(element.find(tag), "html", lost, links=True))
             if text:
                 feedback[key] = text
         shuffle_raw = _text(element, "shuffleanswers") if element.find("shuffleanswers") is not None else "1"

@@ -306,7 +306,7 @@ RICH_XML = f"""<?xml version="1.0" encoding="UTF-8"?>
       <file name="bonjour.mp3" encoding="base64">SUQzAwAAAAAAEA==</file>
     </questiontext>
     <generalfeedback format="html">
-      <text><![CDATA[<p><img src="@@PLUGINFILE@@/infos.png" alt="i"> See the <b>docs</b>.</p>]]></text>
+      <text><![CDATA[<p><img src="@@PLUGINFILE@@/infos.png" alt="i"> See the <a href="http://docs.moodle.org/en/About_Moodle"><b>docs</b></a>.</p>]]></text>
       <file name="infos.png" encoding="base64">{PNG}</file>
     </generalfeedback>
     <single>true</single>
@@ -362,7 +362,9 @@ def test_images_feedback_and_order_are_kept_and_what_is_dropped_is_reported(engl
     )
     assert greeting.option_feedback[0] == "<p>Sorry, <i>listen</i> again.</p>"
     assert 'src="data:image/png;base64,' in greeting.option_feedback[1]
-    assert greeting.explanation_format == "html" and "<b>docs</b>" in greeting.explanation
+    assert greeting.explanation_format == "html" and "<b>docs</b></a>" in greeting.explanation
+    assert 'href="http://docs.moodle.org/en/About_Moodle"' in greeting.explanation  # feedback keeps links
+    assert "<a" not in greeting.stem  # a stem, read during the exam, does not
     assert 'src="data:image/png' in greeting.explanation
     assert greeting.feedback == {"correct": "<p>Well <b>done</b></p>", "incorrect": "Try again."}
     assert greeting.shuffle_options is False
@@ -445,11 +447,11 @@ def test_excel_round_trip_keeps_points_and_leaves_an_active_question_alone(engli
     assert "煤矿瓦斯检查作业" in [c.value for c in sheet[2]] + [c.value for c in sheet[3]]
 
 
-def test_rich_questions_round_trip_through_gift_and_moodle_xml(english):
+def test_rich_questions_round_trip_through_gift_moodle_xml_and_qti(english):
     ops.import_questions(RICH_XML.encode(), fmt="moodle-xml")
     db.session.commit()
     before = [ops.question_data(v, q.external_id) for q, v in ops.questions_in()]
-    for fmt in ("gift", "moodle-xml"):
+    for fmt in ("gift", "moodle-xml", "qti"):
         report = ops.import_questions(formats.write(before, fmt), fmt=fmt)
         db.session.commit()
         assert (report.imported, report.updated, report.unchanged) == (0, 0, 3), fmt
