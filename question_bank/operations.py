@@ -71,6 +71,13 @@ def _version_fields(data: QuestionData) -> dict:
             "shuffle_options": bool(data.shuffle)}
 
 
+# A version's fields by the template's column names, to say how two copies of a question differ.
+FIELD_WORDS = {"correct": "答案", "explanation": "解析", "points": "分值", "knowledge_point": "知识点",
+               "author_difficulty": "难度", "applies_to": "适用类别", "option_feedback": "选项反馈",
+               "feedback": "反馈", "shuffle_options": "选项顺序", "stem_format": "格式",
+               "options_format": "格式", "explanation_format": "格式"}
+
+
 def fingerprint(fields: dict) -> str:
     """Who an id-less question is: its type, stem and options (in any order) within its
     category. The answer, explanation and points may change; the question stays the same one."""
@@ -176,7 +183,7 @@ def import_questions(data: bytes, *, fmt: str = "auto", filename: str = "",
         return report
     wanted: list[tuple[QuestionData, dict]] = []
     ids: dict[str, object] = {}
-    prints: dict[str, object] = {}
+    prints: dict[str, tuple[object, dict]] = {}
     for index, item in enumerate(parsed.questions, start=1):
         where = item.source or item.external_id or _l("question %(n)d", n=index)
         try:
@@ -193,10 +200,15 @@ def import_questions(data: bytes, *, fmt: str = "auto", filename: str = "",
         else:
             key = fingerprint(fields)
             if key in prints:
-                report.skipped.append(Issue(where, _l("The same question as %(other)s: imported once.",
-                                                      other=prints[key])))
+                other, first = prints[key]
+                differ = list(dict.fromkeys(FIELD_WORDS.get(name, name) for name in fields
+                                            if fields[name] != first[name]))
+                report.skipped.append(Issue(where, _l(
+                    "The same question as %(other)s, with another %(fields)s: only the first was imported.",
+                    other=other, fields="、".join(differ)) if differ else _l(
+                    "The same question as %(other)s: imported once.", other=other)))
                 continue
-            prints[key] = where
+            prints[key] = (where, fields)
         wanted.append((item, fields))
     if not report.ok:
         return report

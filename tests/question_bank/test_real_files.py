@@ -286,6 +286,13 @@ def test_id_less_questions_are_never_doubled_across_the_four_formats(english):
     assert "<idnumber></idnumber>" in moodle_xml.write(exported).decode()  # as Moodle writes it
 
 
+def test_the_same_question_twice_with_other_feedback_says_what_was_not_imported(english):
+    report = ops.import_questions(fixture("examples.txt"), fmt="gift")
+    reasons = {str(s.item): str(s.reason) for s in report.skipped}
+    assert reasons["line 113"] == (
+        "The same question as line 12, with another 选项反馈: only the first was imported.")
+
+
 def test_a_corrected_answer_of_an_id_less_question_updates_it(english):
     ops.import_questions("瓦斯的主要成分是？{=甲烷 ~乙烷}\n".encode(), fmt="gift")
     report = ops.import_questions("瓦斯的主要成分是？{~甲烷 =乙烷}\n".encode(), fmt="gift")
