@@ -15,12 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 
 from training_portal.core import policy
 from training_portal.core.db import db
+from training_portal.people import categories
 
 from . import types
+from .formats.common import html_to_text
 from .models import Blueprint, ItemStatistic, Paper, PaperItem, Question, QuestionStatus, QuestionVersion
 
 # The author's difficulty 1 (easiest) … 5 as the share of candidates expected to be right;
@@ -43,6 +46,7 @@ class Pool:
     facility: np.ndarray
     label: str = ""
     option_counts: np.ndarray | None = None  # needed to store papers, not to draw them
+    shuffles: np.ndarray | None = None  # per question: may its options be shuffled (Moodle's shuffleanswers)
 
     def __len__(self) -> int:
         return len(self.version_ids)
@@ -55,6 +59,7 @@ class Draw:
     items: list[tuple[int, int, float]]
     expected_score: float
     option_counts: list[int] = field(default_factory=list)
+    shuffles: list[bool] = field(default_factory=list)
 
 
 @dataclass
@@ -63,15 +68,55 @@ class Shortfall:
     label: str
     needed: int
     available: int
+    reason: str = ""  # why the bank has too few (``explain``)
 
 
-def _matches(section, category: str, knowledge_point: str, applies_to: list[str], target: str):
+def _matches(section, category: str, knowledge_point: str, applies_to: list[str], targets: set[str]):
     if section.category and not (category == section.category
                                  or category.startswith(section.category + "/")):
         return False
     if section.knowledge_point and knowledge_point != section.knowledge_point:
         return False
-    return not applies_to or target in applies_to
+    return not applies_to or not targets.isdisjoint(applies_to)
+
+
+def _targets(target: str) -> set[str]:
+    """What a question's applies_to may name to be drawn for ``target``: the target itself and,
+    for an operation type, its category (a question for every 特种作业人员 suits each of them)."""
+    return {target} | {kind.code for kind in categories.REGISTRY.values()
+                       if any(t.value == target for t in kind.operation_types)}
+
+
+def explain(blueprint: Blueprint, missing: list[Shortfall]) -> list[Shortfall]:
+    """Each shortfall with the reason the bank lacks questions for it: none of that type (in the
+    section's category), none of them active, or the active ones apply to other categories."""
+    from .formats.common import applies_to_label  # the Chinese names the files use
+
+    target = applies_to_label(blueprint.target)
+    wanted = _targets(blueprint.target)
+    for shortfall in missing:
+        section = blueprint.sections[shortfall.section]
+        rows = db.session.execute(
+            select(Question.status, QuestionVersion.category, QuestionVersion.knowledge_point,
+                   QuestionVersion.applies_to)
+            .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
+            .where(QuestionVersion.type == section.type, Question.status != QuestionStatus.RETIRED)).all()
+        of_kind = [r for r in rows if _matches(section, r[1], r[2], [], set())]
+        active = [r for r in of_kind if r[0] == QuestionStatus.ACTIVE]
+        elsewhere = sorted({code for r in active if r[3] and wanted.isdisjoint(r[3]) for code in r[3]})
+        if not of_kind:
+            shortfall.reason = str(_l("The bank has no question of this type in this category at all."))
+        elif not active:
+            shortfall.reason = str(_l("%(n)d such questions, none of them active yet (drafts and reviewed "
+                                      "questions are never drawn).", n=len(of_kind)))
+        elif elsewhere:
+            shortfall.reason = str(_l(
+                "%(n)d such questions are active, %(fit)d of them apply to %(target)s; the others apply "
+                "to %(others)s only.", n=len(active), fit=shortfall.available, target=target,
+                others="、".join(applies_to_label(c) for c in elsewhere)))
+        else:
+            shortfall.reason = str(_l("Only %(n)d such questions are active.", n=len(active)))
+    return missing
 
 
 def facility_of(author_difficulty: int | None, stats_n: int | None, stats_facility: float | None,
@@ -88,29 +133,31 @@ def load_pools(blueprint: Blueprint) -> list[Pool]:
         select(QuestionVersion.id, QuestionVersion.type, QuestionVersion.category,
                QuestionVersion.knowledge_point, QuestionVersion.applies_to,
                QuestionVersion.author_difficulty, ItemStatistic.n, ItemStatistic.facility,
-               func.json_array_length(QuestionVersion.options))
+               func.json_array_length(QuestionVersion.options), QuestionVersion.shuffle_options)
         .join(Question, Question.current_version_id == QuestionVersion.id)
         .outerjoin(ItemStatistic, ItemStatistic.version_id == QuestionVersion.id)
         .where(Question.status == QuestionStatus.ACTIVE, QuestionVersion.type.in_(wanted_types))
     ).all()
     min_n = policy.get("question_bank.min_responses_for_difficulty")
+    wanted = _targets(blueprint.target)
     by_type: dict[str, list] = {}
     for row in rows:
         by_type.setdefault(row[1], []).append(row)
     pools = []
     for section in blueprint.sections:
-        ids, facilities, option_counts = [], [], []
-        for vid, _, category, kp, applies, difficulty, n, observed, n_options in by_type.get(
+        ids, facilities, option_counts, shuffles = [], [], [], []
+        for vid, _, category, kp, applies, difficulty, n, observed, n_options, shuffle in by_type.get(
                 section.type, []):
-            if _matches(section, category, kp, applies or [], blueprint.target):
+            if _matches(section, category, kp, applies or [], wanted):
                 ids.append(vid)
                 facilities.append(facility_of(difficulty, n, observed, min_n))
                 option_counts.append(n_options)
+                shuffles.append(shuffle is not False)
         label = " / ".join(x for x in (str(types.get(section.type).label), section.category,
                                        section.knowledge_point) if x)
         pools.append(Pool(section.type, section.count, section.points,
                           np.array(ids, dtype=np.int64), np.array(facilities, dtype=np.float64),
-                          label, np.array(option_counts, dtype=np.int64)))
+                          label, np.array(option_counts, dtype=np.int64), np.array(shuffles, dtype=bool)))
     return pools
 
 
@@ -170,7 +217,9 @@ class Assembler:
                  for i in range(len(pools)) for k in picks[i]]
         counts = [int(pools[i].option_counts[k]) for i in range(len(pools)) for k in picks[i]] \
             if all(p.option_counts is not None for p in pools) else []
-        return Draw(items, expected, counts)
+        shuffles = [bool(pools[i].shuffles[k]) for i in range(len(pools)) for k in picks[i]] \
+            if all(p.shuffles is not None for p in pools) else []
+        return Draw(items, expected, counts, shuffles)
 
     def _balance(self, picks: list[np.ndarray], chosen: set[int], expected: float) -> float:
         rng, pools = self.rng, self.pools
@@ -216,10 +265,11 @@ def store(blueprint: Blueprint, draw: Draw, pools: list[Pool], rng: np.random.Ge
     db.session.add(paper)
     db.session.flush()
     rows = []
-    for position, ((pool, vid, points), n_options) in enumerate(
-            zip(draw.items, draw.option_counts, strict=True), start=1):
-        order = (rng.permutation(n_options).tolist() if types.get(pools[pool].type).shuffle_options
-                 else list(range(n_options)))
+    shuffles = draw.shuffles or [True] * len(draw.items)
+    for position, ((pool, vid, points), n_options, shuffle) in enumerate(
+            zip(draw.items, draw.option_counts, shuffles, strict=True), start=1):
+        order = (rng.permutation(n_options).tolist()
+                 if shuffle and types.get(pools[pool].type).shuffle_options else list(range(n_options)))
         rows.append({"paper_id": paper.id, "position": position, "version_id": vid,
                      "option_order": order, "points": points})
     db.session.execute(insert(PaperItem), rows)
@@ -238,9 +288,12 @@ def paper_view(paper: Paper, with_answers: bool = False) -> list[dict]:
     view = []
     for item in paper.items:
         v = item.version
+        options = [v.options[k] for k in item.option_order]
         entry = {"position": item.position, "type": v.type, "stem": v.stem,
                  "stem_format": v.stem_format, "points": item.points,
-                 "options": [v.options[k] for k in item.option_order]}
+                 "options": [html_to_text(o) for o in options] if v.options_format == "html" else options}
+        if v.options_format == "html":  # images in answers: pages that can show HTML use these
+            entry["options_html"] = options
         if with_answers:
             entry["correct"] = [shown for shown, k in enumerate(item.option_order) if k in v.correct]
             entry["explanation"] = v.explanation

@@ -42,8 +42,9 @@ class QuestionForm(FlaskForm):
     knowledge_point = StringField(_l("Knowledge point"), validators=[Length(max=120)])
     difficulty = IntegerField(_l("Difficulty 1–5 (author's estimate)"),
                               validators=[Optional(), NumberRange(min=1, max=5)])
-    applies_to = StringField(_l("Applies to (codes, separated by commas)"),
+    applies_to = StringField(_l("Applies to (names or codes, separated by commas; blank or 全部: all)"),
                              validators=[Length(max=500)])
+    points = FloatField(_l("Points"), validators=[Optional(), NumberRange(min=0.1, max=999)])
     external_id = StringField(_l("External id (编号)"), validators=[Length(max=80)])
 
     OPTION_FIELDS = ("option_a", "option_b", "option_c", "option_d", "option_e", "option_f")
@@ -53,7 +54,7 @@ class ImportForm(FlaskForm):
     file = FileField(_l("Question file"), validators=[FileRequired()])
     format = SelectField(_l("Format"), choices=choices(
         [("auto", _l("Recognise it")), ("xlsx", "Excel (.xlsx)"), ("csv", "CSV"),
-         ("gift", "GIFT"), ("moodle-xml", "Moodle XML")]))
+         ("gift", "GIFT"), ("moodle-xml", "Moodle XML"), ("qti", "QTI 2.1 (.zip)")]))
 
 
 class SectionForm(Form):

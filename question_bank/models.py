@@ -34,6 +34,9 @@ class Question(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(80), unique=True)
+    # Who the question is when the file gives no id: its content within its category
+    # (``operations.fingerprint``), so that re-importing the same file finds it again.
+    fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[QuestionStatus] = mapped_column(enum_column(QuestionStatus, length=20), index=True)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("qb_question_versions.id", use_alter=True))
@@ -73,6 +76,13 @@ class QuestionVersion(db.Model):
     knowledge_point: Mapped[str] = mapped_column(String(120), default="")
     applies_to: Mapped[list[str]] = mapped_column(JSON, default=list)
     author_difficulty: Mapped[int | None] = mapped_column(Integer)  # 1 (easiest) … 5
+    # Options and explanation may carry sanitised HTML (images in answers, links in feedback).
+    options_format: Mapped[str] = mapped_column(String(10), default="text")
+    explanation_format: Mapped[str] = mapped_column(String(10), default="text")
+    option_feedback: Mapped[list[str]] = mapped_column(JSON, default=list)  # HTML, per option
+    # Moodle's combined feedback, HTML: correct / partially_correct / incorrect.
+    feedback: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    shuffle_options: Mapped[bool] = mapped_column(Boolean, default=True)  # false: the author's order
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -85,7 +95,10 @@ class QuestionVersion(db.Model):
                 "options": list(self.options), "correct": list(self.correct),
                 "explanation": self.explanation, "points": self.points, "category": self.category,
                 "knowledge_point": self.knowledge_point, "applies_to": list(self.applies_to),
-                "author_difficulty": self.author_difficulty}
+                "author_difficulty": self.author_difficulty, "options_format": self.options_format,
+                "explanation_format": self.explanation_format,
+                "option_feedback": list(self.option_feedback or []), "feedback": dict(self.feedback or {}),
+                "shuffle_options": self.shuffle_options}
 
 
 class ItemStatistic(db.Model):

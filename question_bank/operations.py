@@ -6,6 +6,8 @@ An import runs inside a savepoint of its own, so a file with any error leaves no
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -32,6 +34,7 @@ class ImportReport:
     unchanged: int = 0
     skipped: list[Issue] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
+    notes: list[Issue] = field(default_factory=list)  # imported, with what was changed or dropped
 
     @property
     def ok(self) -> bool:
@@ -40,6 +43,7 @@ class ImportReport:
     def as_json(self) -> dict:
         return {"imported": self.imported, "updated": self.updated, "unchanged": self.unchanged,
                 "skipped": [i.as_json() for i in self.skipped],
+                "notes": [i.as_json() for i in self.notes],
                 "errors": [i.as_json() for i in self.errors]}
 
 
@@ -48,12 +52,40 @@ def _version_fields(data: QuestionData) -> dict:
     stem = sanitise_html(data.stem) if data.stem_format == "html" else data.stem.strip()
     if not stem:
         raise types.QuestionTypeError(_l("The stem is empty."))
+    html_options = data.options_format == "html"
+    explanation = data.explanation.strip()
+    if data.explanation_format == "html":
+        explanation = sanitise_html(explanation, links=True)
+    feedback = [sanitise_html(f, links=True) for f in data.option_feedback]
     return {"type": data.type, "stem": stem, "stem_format": data.stem_format,
-            "options": [o.strip() for o in data.options], "correct": sorted(data.correct),
-            "explanation": data.explanation.strip(),
+            "options": [sanitise_html(o) if html_options else o.strip() for o in data.options],
+            "correct": sorted(data.correct), "explanation": explanation,
             "points": float(data.points) if data.points else 1.0,
             "category": category_path(data.category), "knowledge_point": data.knowledge_point.strip(),
-            "applies_to": list(data.applies_to), "author_difficulty": data.difficulty}
+            "applies_to": list(data.applies_to), "author_difficulty": data.difficulty,
+            "options_format": "html" if html_options else "text",
+            "explanation_format": "html" if data.explanation_format == "html" and explanation else "text",
+            "option_feedback": feedback if any(feedback) else [],
+            "feedback": {k: sanitise_html(v, links=True) for k, v in data.feedback.items()
+                         if sanitise_html(v, links=True)},
+            "shuffle_options": bool(data.shuffle)}
+
+
+# A version's fields by the template's column names, to say how two copies of a question differ.
+FIELD_WORDS = {"correct": "答案", "explanation": "解析", "points": "分值", "knowledge_point": "知识点",
+               "author_difficulty": "难度", "applies_to": "适用类别", "option_feedback": "选项反馈",
+               "feedback": "反馈", "shuffle_options": "选项顺序", "stem_format": "格式",
+               "options_format": "格式", "explanation_format": "格式"}
+
+
+def fingerprint(fields: dict) -> str:
+    """Who an id-less question is: its type, stem and options (in any order) within its
+    category. The answer, explanation and points may change; the question stays the same one."""
+    def norm(text: str) -> str:
+        return " ".join(text.split())
+    key = [fields["category"], fields["type"], norm(fields["stem"]),
+           sorted(norm(o) for o in fields["options"])]
+    return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()
 
 
 def _new_version(question: Question, fields: dict, actor) -> QuestionVersion:
@@ -62,6 +94,7 @@ def _new_version(question: Question, fields: dict, actor) -> QuestionVersion:
                               created_by_id=getattr(actor, "id", None), **fields)
     db.session.add(version)
     question.current_version = version
+    question.fingerprint = fingerprint(fields)
     return version
 
 
@@ -73,6 +106,8 @@ def _save(data: QuestionData, existing: Question | None, actor) -> tuple[Questio
         db.session.add(question)
         _new_version(question, fields, actor)
         return question, "imported"
+    if data.points is None and existing.current_version is not None:
+        fields["points"] = existing.current_version.points  # a file without points keeps them
     if existing.current_version is not None and existing.current_version.content() == fields:
         return existing, "unchanged"
     # A changed question is a new version and needs review again; papers already drawn
@@ -119,35 +154,79 @@ def _by_external_ids(ids: list[str]) -> dict[str, Question]:
     return found
 
 
+def _by_fingerprints(prints: list[str]) -> dict[str, Question]:
+    """The bank's question of each fingerprint; one without an id first, then the oldest."""
+    found: dict[str, Question] = {}
+    for start in range(0, len(prints), 500):
+        chunk = prints[start:start + 500]
+        query = select(Question).where(Question.fingerprint.in_(chunk)).order_by(
+            Question.external_id.is_not(None), Question.id)
+        for q in db.session.scalars(query):
+            found.setdefault(q.fingerprint, q)
+    return found
+
+
 def import_questions(data: bytes, *, fmt: str = "auto", filename: str = "",
                      actor=None) -> ImportReport:
-    """All or nothing: any error in the file and the bank is as it was."""
+    """All or nothing: any error in the file and the bank is as it was.
+
+    A question is the bank's question of the same id when the file gives one, else the one of
+    the same content in the same category (``fingerprint``): re-importing a file changes nothing.
+    """
     parsed = formats.parse(data, fmt, filename)
-    report = ImportReport(skipped=list(parsed.skipped), errors=list(parsed.errors))
+    report = ImportReport(skipped=list(parsed.skipped), errors=list(parsed.errors),
+                          notes=list(parsed.notes))
     if not report.ok:
         return report
     if not parsed.questions:
         report.errors.append(Issue("file", _l("The file holds no question this bank can take.")))
         return report
-    existing = _by_external_ids([q.external_id for q in parsed.questions if q.external_id])
-    savepoint = db.session.begin_nested()
-    for index, data_item in enumerate(parsed.questions, start=1):
+    wanted: list[tuple[QuestionData, dict]] = []
+    ids: dict[str, object] = {}
+    prints: dict[str, tuple[object, dict]] = {}
+    for index, item in enumerate(parsed.questions, start=1):
+        where = item.source or item.external_id or _l("question %(n)d", n=index)
         try:
-            _, outcome = _save(data_item, existing.get(data_item.external_id), actor)
+            fields = _version_fields(item)
         except types.QuestionTypeError as exc:
-            report.errors.append(Issue(data_item.external_id or f"question {index}", str(exc)))
+            report.errors.append(Issue(where, str(exc)))
             continue
-        setattr(report, outcome, getattr(report, outcome) + 1)
+        if item.external_id:
+            if item.external_id in ids:
+                report.errors.append(Issue(where, _l("The ID %(id)s is already used at %(other)s.",
+                                                     id=item.external_id, other=ids[item.external_id])))
+                continue
+            ids[item.external_id] = where
+        else:
+            key = fingerprint(fields)
+            if key in prints:
+                other, first = prints[key]
+                differ = list(dict.fromkeys(FIELD_WORDS.get(name, name) for name in fields
+                                            if fields[name] != first[name]))
+                report.skipped.append(Issue(where, _l(
+                    "The same question as %(other)s, with another %(fields)s: only the first was imported.",
+                    other=other, fields="、".join(differ)) if differ else _l(
+                    "The same question as %(other)s: imported once.", other=other)))
+                continue
+            prints[key] = (where, fields)
+        wanted.append((item, fields))
     if not report.ok:
-        savepoint.rollback()
-        report.imported = report.updated = report.unchanged = 0
         return report
+    by_id = _by_external_ids([item.external_id for item, _ in wanted if item.external_id])
+    by_print = _by_fingerprints([fingerprint(f) for item, f in wanted if not item.external_id])
+    savepoint = db.session.begin_nested()
+    for item, fields in wanted:
+        existing = (by_id.get(item.external_id) if item.external_id
+                    else by_print.get(fingerprint(fields)))
+        _, outcome = _save(item, existing, actor)
+        setattr(report, outcome, getattr(report, outcome) + 1)
     savepoint.commit()
     db.session.flush()
     if report.imported or report.updated:
         audit.record("questions.import", filename or "upload", target_type="files", actor=actor,
                      after={"format": fmt, "imported": report.imported, "updated": report.updated,
-                            "unchanged": report.unchanged, "skipped": len(report.skipped)})
+                            "unchanged": report.unchanged, "skipped": len(report.skipped),
+                            "notes": len(report.notes)})
     return report
 
 
@@ -256,8 +335,11 @@ def question_data(version: QuestionVersion, external_id: str | None) -> Question
                         explanation=version.explanation, category=version.category,
                         knowledge_point=version.knowledge_point,
                         difficulty=version.author_difficulty, applies_to=list(version.applies_to),
-                        external_id=external_id or "",
-                        points=version.points if version.points != 1.0 else None)
+                        external_id=external_id or "", points=version.points,
+                        options_format=version.options_format,
+                        explanation_format=version.explanation_format,
+                        option_feedback=list(version.option_feedback or []),
+                        feedback=dict(version.feedback or {}), shuffle=version.shuffle_options)
 
 
 def questions_in(category: str = "", include_retired: bool = False):

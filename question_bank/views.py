@@ -16,7 +16,14 @@ from training_portal.core.web import get_or_404, refuse
 from . import access, assembly, formats
 from . import operations as ops
 from .data import QuestionData
-from .formats.common import LETTERS, split_list
+from .formats.common import (
+    LETTERS,
+    UnknownAppliesTo,
+    applies_to_codes,
+    applies_to_error,
+    applies_to_label,
+    split_list,
+)
 from .forms import BlueprintForm, ImportForm, QuestionForm
 from .models import Blueprint, ItemStatistic, Question, QuestionStatus, QuestionVersion
 
@@ -80,13 +87,29 @@ def _form_data(form: QuestionForm) -> QuestionData | None:
     if any(ch not in LETTERS[:len(options)] for ch in letters):
         form.answer.errors.append(_("The answer names an option that is not there."))
         return None
+    try:
+        applies_to = applies_to_codes(split_list(form.applies_to.data))
+    except UnknownAppliesTo as exc:
+        form.applies_to.errors.append(str(applies_to_error(exc.args[0])))
+        return None
     return QuestionData(type=form.type.data, stem=form.stem.data,
                         stem_format="html" if form.stem_is_html.data else "text",
                         options=options, correct=sorted({LETTERS.index(ch) for ch in letters}),
                         explanation=form.explanation.data or "", category=form.category.data or "",
                         knowledge_point=form.knowledge_point.data or "",
-                        difficulty=form.difficulty.data, applies_to=split_list(form.applies_to.data),
-                        external_id=(form.external_id.data or "").strip())
+                        difficulty=form.difficulty.data, applies_to=applies_to,
+                        external_id=(form.external_id.data or "").strip(), points=form.points.data)
+
+
+def _keep_unshown(data: QuestionData, version) -> None:
+    """What the form does not show stays as the file gave it: the formats, each option's
+    feedback (while the options keep their number), the combined feedback, the option order."""
+    data.options_format = version.options_format
+    data.explanation_format = version.explanation_format
+    if len(version.option_feedback or []) == len(data.options):
+        data.option_feedback = list(version.option_feedback)
+    data.feedback = dict(version.feedback or {})
+    data.shuffle = version.shuffle_options
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -119,13 +142,15 @@ def edit(question_id: int):
                            "answer": "".join(LETTERS[i] for i in v.correct),
                            "explanation": v.explanation, "category": v.category,
                            "knowledge_point": v.knowledge_point, "difficulty": v.author_difficulty,
-                           "applies_to": ", ".join(v.applies_to),
+                           "applies_to": "、".join(applies_to_label(c) for c in v.applies_to),
+                           "points": v.points,
                            "external_id": question.external_id or "",
                            **dict(zip(QuestionForm.OPTION_FIELDS, v.options, strict=False))})
     elif form.validate():
         data = _form_data(form)
         if data is not None:
             data.external_id = question.external_id or ""
+            _keep_unshown(data, question.current_version)
             try:
                 ops.edit_question(question, data, actor=current_user)
             except ops.BankError as exc:
@@ -249,8 +274,9 @@ def _sections(form: BlueprintForm) -> list[ops.SectionSpec]:
 
 def _blueprint_page(form: BlueprintForm, blueprint: Blueprint | None, status: int = 200):
     pools = assembly.load_pools(blueprint) if blueprint is not None else []
+    missing = assembly.explain(blueprint, assembly.shortfalls(pools)) if blueprint is not None else []
     return render_template("questions/blueprint.html", form=form, blueprint=blueprint,
-                           pools=pools, shortfalls=assembly.shortfalls(pools)), status
+                           pools=pools, shortfalls=missing), status
 
 
 @bp.route("/blueprints/new", methods=["GET", "POST"], defaults={"blueprint_id": None})

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from question_bank import operations as bank_ops
-from question_bank.formats import excel
+from question_bank.formats.common import UnknownAppliesTo, applies_to_codes
 from training_portal.certificates import operations as cert_ops
 from training_portal.certificates.models import Certificate, CertificateStatus
 from training_portal.core.db import db
@@ -75,9 +75,12 @@ def test_words_clerks_type_name_the_registered_posts_and_categories(ctx):
     assert words["瓦检员"] == (Post.SPECIAL_OPERATOR, OperationType.COAL_GAS_INSPECTION)
     assert words["矿长"] == (Post.MINE_DIRECTOR, None)
     assert "special_operator" not in words  # a special operator is named by the operation
-    applies = excel._applies_words()
-    assert applies["班组长"] == "team_leader" and applies["一线岗位作业人员"] == "frontline_worker"
-    assert applies["煤矿瓦斯检查作业"] == "coal_gas_inspection" and "瓦斯检查工" not in applies
+    # A question file's 适用类别 reads the same words, as the targets a paper is drawn for.
+    assert applies_to_codes(["班组长", "一线岗位作业人员"]) == ["team_leader", "frontline_worker"]
+    assert applies_to_codes(["煤矿瓦斯检查作业", "瓦斯检查工", "瓦检员"]) == ["coal_gas_inspection"]
+    assert applies_to_codes(["特种作业人员", "矿长"]) == ["special_operator", "principal"]
+    with pytest.raises(UnknownAppliesTo):
+        applies_to_codes(["监管干部"])  # not examined: no paper would ever draw the question
 
 
 def test_the_cli_prints_the_registry_as_json(app, ctx):

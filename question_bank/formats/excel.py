@@ -13,11 +13,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
-from functools import lru_cache
 
-from flask import current_app, has_app_context
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
@@ -26,24 +22,29 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from training_portal.core.xlsx import cell_text, save, write_cell
 from training_portal.core.xlsx_bounds import CellBudget, WorkbookError, check_archive, not_a_workbook
-from training_portal.people import categories
-from training_portal.people.models import OperationType, PersonnelCategory
 
 from .. import types
 from ..data import Issue, ParseResult, QuestionData
 from .common import (
-    _SPLIT,
     FALSE_WORDS,
     LETTERS,
     TRUE_WORDS,
+    UnknownAppliesTo,
+    applies_to_codes,
+    applies_to_error,
+    applies_to_label,
     category_path,
+    html_losses,
+    loss_note,
     parse_difficulty,
+    row_item,
     sanitise_html,
     split_list,
 )
 
 OPTION_COLUMNS = tuple(f"选项{letter}" for letter in LETTERS)
-COLUMNS = ("题型", "题干", *OPTION_COLUMNS, "答案", "解析", "分类", "知识点", "难度", "适用类别", "编号")
+COLUMNS = ("题型", "题干", *OPTION_COLUMNS, "答案", "分值", "解析", "分类", "知识点", "难度", "适用类别",
+           "编号")
 REQUIRED = ("题型", "题干", "答案")
 SHEET_NAME = "题库"
 
@@ -52,36 +53,7 @@ MAX_PHYSICAL_ROWS = 2 * MAX_ROWS  # rows read at all, empty ones included
 HEADER_SCAN = 10  # the header is the first of these rows that names a required column
 
 DEFAULT_TRUE_FALSE = ["对", "错"]
-def _applies_words() -> dict[str, str]:
-    """Category and operation codes by the words people read and type in the file's 适用类别
-    (瓦斯检查作业 rather than coal_gas_inspection), in each language; a code stands for itself."""
-    return _words_in(tuple(current_app.config["LANGUAGES"]) if has_app_context() else ())
-
-
-@lru_cache
-def _words_in(languages: tuple[str, ...]) -> dict[str, str]:
-    members = [m for enum in (PersonnelCategory, OperationType) for m in enum]
-    words = {m.label: m.value for m in members}
-    for language in languages:
-        with force_locale(language):
-            words |= {m.label: m.value for m in members}
-    # A category's other names too; a worker's job title (瓦斯检查工) stays the file's own word.
-    for kind in categories.REGISTRY.values():
-        words |= {alias: kind.code for alias in kind.aliases}
-    return words | {m.value: m.value for m in members}
-
-
-def _applies_word(code: str) -> str:
-    """The file's Chinese word for a code; a code without one, or whose label would be split
-    as a list (an English label has spaces), stays a code."""
-    member = PersonnelCategory._value2member_map_.get(code) or OperationType._value2member_map_.get(code)
-    if member is None:
-        return code
-    with force_locale("zh_CN") if has_app_context() else nullcontext():
-        label = member.label
-    return code if _SPLIT.search(label) else label
-
-
+SAMPLE_PREFIX = "示例"  # the template's sample rows have 编号 示例1, 示例2 …: never imported
 TYPE_WORDS = {"true_false": "判断", "single_choice": "单选", "multiple_choice": "多选"}
 TYPE_ALIASES = {
     "判断": "true_false", "判断题": "true_false", "是非题": "true_false", "对错题": "true_false",
@@ -169,10 +141,15 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
         return cells.get(name, "").strip()
 
     external_id = cell("编号")
-    item = f"row {number} ({external_id})" if external_id else f"row {number}"
+    item = row_item(number, external_id)
 
     def error(reason) -> None:
         result.errors.append(Issue(item, reason))
+
+    if external_id.startswith(SAMPLE_PREFIX):
+        result.skipped.append(Issue(item, _l("A sample row of the template (编号 %(id)s): not imported.",
+                                             id=external_id)))
+        return
 
     raw_type = cell("题型")
     if not raw_type:
@@ -184,8 +161,10 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
                                              type=raw_type)))
         return
 
+    lost: list[str] = []
     stem, stem_format = cell("题干"), "text"
     if looks_like_html(stem):
+        lost += html_losses(stem)
         stem, stem_format = sanitise_html(stem), "html"
     if not stem:
         error(_l("The %(column)s cell is empty.", column="题干"))
@@ -197,6 +176,10 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
     if "" in texts:
         error(_l("Row has an empty option %(letter)s between filled ones.", letter=LETTERS[texts.index("")]))
         return
+    options_format = "html" if any(looks_like_html(t) for t in texts) else "text"
+    if options_format == "html":
+        lost += [what for t in texts for what in html_losses(t)]
+        texts = [sanitise_html(t) for t in texts]
 
     answer = unicodedata.normalize("NFKC", cell("答案")).strip()
     if not answer:
@@ -217,6 +200,22 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
                  value=cell("难度")))
         return
 
+    points = None
+    if cell("分值"):
+        try:
+            points = float(unicodedata.normalize("NFKC", cell("分值")))
+        except ValueError:
+            points = None
+        if points is None or not 0 < points < 1000:
+            error(_l("The 分值 %(value)s is not a positive number of points.", value=cell("分值")))
+            return
+
+    try:
+        applies_to = applies_to_codes(split_list(cell("适用类别")))
+    except UnknownAppliesTo as exc:
+        error(applies_to_error(exc.args[0]))
+        return
+
     try:
         types.get(qtype).validate(options, correct)
     except types.QuestionTypeError as exc:
@@ -230,12 +229,18 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
             return
         seen_ids[external_id] = number
 
+    explanation, explanation_format = cell("解析"), "text"
+    if looks_like_html(explanation):
+        lost += html_losses(explanation, links=True)
+        explanation, explanation_format = sanitise_html(explanation, links=True), "html"
+    if lost:
+        result.notes.append(Issue(item, loss_note(lost)))
     result.questions.append(QuestionData(
         type=qtype, stem=stem, stem_format=stem_format, options=options, correct=correct,
-        explanation=cell("解析"), category=category_path(cell("分类")),
-        knowledge_point=cell("知识点"), difficulty=difficulty, applies_to=[_applies_words().get(w, w)
-                                                                     for w in split_list(cell("适用类别"))],
-        external_id=external_id))
+        explanation=explanation, explanation_format=explanation_format,
+        category=category_path(cell("分类")), knowledge_point=cell("知识点"), difficulty=difficulty,
+        applies_to=applies_to, external_id=external_id, points=points, options_format=options_format,
+        source=item))
 
 
 def _letters(answer: str, n_options: int) -> list[int] | None:
@@ -275,10 +280,10 @@ def table_row(q: QuestionData) -> list[object]:
     else:
         answer = "".join(LETTERS[i] for i in q.correct)
     options += [""] * (len(LETTERS) - len(options))
-    return [TYPE_WORDS.get(q.type, q.type), q.stem, *options, answer, q.explanation, q.category,
+    points = "" if q.points is None else int(q.points) if q.points == int(q.points) else q.points
+    return [TYPE_WORDS.get(q.type, q.type), q.stem, *options, answer, points, q.explanation, q.category,
             q.knowledge_point, "" if q.difficulty is None else q.difficulty,
-            "、".join(_applies_word(c) for c in q.applies_to),
-            q.external_id]
+            "、".join(applies_to_label(c) for c in q.applies_to), q.external_id]
 
 
 # ----------------------------------------------------------------------------- xlsx files
@@ -313,7 +318,7 @@ def parse(data: bytes) -> ParseResult:
         workbook.close()
 
 
-_WIDTHS = {"题型": 8, "题干": 60, "答案": 8, "解析": 40, "分类": 24, "知识点": 16, "难度": 6,
+_WIDTHS = {"题型": 8, "题干": 60, "答案": 8, "分值": 6, "解析": 40, "分类": 24, "知识点": 16, "难度": 6,
            "适用类别": 24, "编号": 12}
 
 
@@ -341,17 +346,18 @@ TEMPLATE_EXAMPLES = [
     QuestionData(type="true_false", stem="入井人员必须随身携带自救器和矿灯。", options=["对", "错"],
                  correct=[0], explanation="《煤矿安全规程》规定，入井人员必须随身携带自救器、标识卡和矿灯。",
                  category="煤矿安全/个体防护", knowledge_point="自救器", difficulty=1,
-                 applies_to=["special_operator"], external_id="T-001"),
+                 applies_to=["special_operator"], external_id="示例1"),
     QuestionData(type="single_choice", stem="采掘工作面进风流中，氧气浓度不得低于（　）。",
                  options=["18%", "20%", "22%", "25%"], correct=[1],
                  explanation="采掘工作面的进风流中，氧气浓度不低于20%，二氧化碳浓度不超过0.5%。",
                  category="煤矿安全/通风管理", knowledge_point="矿井空气成分", difficulty=2,
-                 applies_to=["coal_gas_inspection", "coal_safety_inspection"], external_id="T-002"),
+                 applies_to=["coal_gas_inspection", "coal_safety_inspection"], external_id="示例2",
+                 points=2.0),
     QuestionData(type="multiple_choice", stem="瓦斯爆炸必须同时具备的条件有（　）。",
                  options=["瓦斯浓度在爆炸界限内", "有高温火源", "氧气浓度不低于12%", "煤尘浓度超限"],
                  correct=[0, 1, 2], explanation="瓦斯爆炸的三个条件：一定浓度的瓦斯、高温火源和充足的氧气。",
                  category="煤矿安全/瓦斯防治", knowledge_point="瓦斯爆炸条件", difficulty=3,
-                 applies_to=["coal_gas_inspection"], external_id="T-003"),
+                 applies_to=["coal_gas_inspection"], external_id="示例3", points=2.0),
 ]
 
 TEMPLATE_NOTES = [
@@ -363,13 +369,17 @@ TEMPLATE_NOTES = [
      "判断题可不填，默认选项为“对”“错”；也可填自己的两个说法（如“正确”“错误”）。"),
     ("答案", "必填", "选择题填选项字母，如 A、ABD、A,B,D（大小写均可）；多选题至少两个字母。"
                    "判断题填 对/错、正确/错误、√/× 或 A/B。"),
+    ("分值", "选填", "每题的分值，如 1、2、0.5；留空为 1 分。组卷时按组卷规则的每题分值计分。"),
     ("解析", "选填", "答案解析，考后显示给考生。"),
     ("分类", "选填", "题目所属分类，多级用“/”分隔，如：煤矿安全/瓦斯防治。"),
     ("知识点", "选填", "题目考查的知识点。"),
     ("难度", "选填", "1（最易）～5（最难），或 易、较易、中等、较难、难。"),
-    ("适用类别", "选填", "适用的人员类别或特种作业类别（名称如“瓦斯检查作业”，或代码），"
-                       "多个用顿号、逗号或空格分隔；留空表示适用于全部。"),
-    ("编号", "选填", "题目在本单位题库中的编号。同一文件内不能重复；再次导入同一编号的题目会更新该题。"),
+    ("适用类别", "选填", "适用的人员类别或特种作业类别，写名称"
+                       "（如“主要负责人”“煤矿瓦斯检查作业”“瓦斯检查作业”）或代码，多个用顿号、逗号或空格分隔；填“全部”或留空表示适用于全部类别。"
+                       "写了不认识的名称时，该行报错并列出可用的名称。"),
+    ("编号", "选填", "题目在本单位题库中的编号。同一文件内不能重复；再次导入同一编号的题目会更新该题。"
+                   "不填编号时，按题目内容识别：再次导入同一题不会重复。"
+                   "以“示例”开头的编号是模板的示例行，不会导入，可删除。"),
     ("", "", ""),
     ("说明", "", "第一行为表头，列的顺序可以调整，多余的列会被忽略；空行会被忽略。"
                "一个文件最多 50000 道题。有任何错误时整个文件都不会导入，请按提示的行号修改后重新上传。"),

@@ -14,23 +14,36 @@ comment line before the question, ``// qb: {"knowledge_point": …}``, which Moo
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import re
-from html.parser import HTMLParser
 
 from flask_babel import lazy_gettext as _l
 
 from .. import types
 from ..data import Issue, ParseResult, QuestionData
-from .common import category_path, parse_difficulty, sanitise_html
+from .common import (
+    UnknownAppliesTo,
+    _html_to_text,
+    _is_plain_html,
+    _text_to_html,
+    applies_to_codes,
+    applies_to_error,
+    category_path,
+    html_losses,
+    line_item,
+    loss_note,
+    parse_difficulty,
+    sanitise_html,
+    valid_grade,
+)
 
 __all__ = ["parse", "write"]
 
 TRUE_FALSE_OPTIONS = ["对", "错"]
 BLANK = "（  ）"  # where the answer block of a missing-word question stood
 META_PREFIX = "// qb:"
+FEEDBACK_KINDS = ("correct", "partially_correct", "incorrect")
 
 # Escaped characters are replaced by private-use placeholders while the structure is read,
 # as Moodle's escapedchar_pre/escapedchar_post do, and restored in the texts afterwards.
@@ -43,64 +56,9 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _FORMAT_MARK = re.compile(r"\[(moodle|html|plain|markdown)\]")
 _WEIGHT = re.compile(r"%(-?\d{1,3}(?:\.\d*)?)%")
 _TF_WORDS = {"T": 0, "TRUE": 0, "F": 1, "FALSE": 1}
-_HTML_TAG = re.compile(r"</?([a-zA-Z][^\s/>]*)|<!|<\?")
-_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
 # --- text helpers (shared with moodle_xml) -------------------------------------------------------
-
-def _text_to_html(text: str) -> str:
-    """Plain text as HTML that shows the same: escaped, line breaks as ``<br>``."""
-    return html.escape(text, quote=False).replace("\r", "&#13;").replace("\n", "<br>")
-
-
-class _TextExtractor(HTMLParser):
-    BLOCKS = {"p", "div", "li", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
-              "blockquote", "dt", "dd", "section", "article", "header", "footer"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self.hidden += 1
-        elif tag == "br" or tag in self.BLOCKS:
-            self.parts.append("\n")
-        elif tag in ("td", "th"):
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self.hidden = max(0, self.hidden - 1)
-        elif tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data):
-        if not self.hidden:
-            self.parts.append(re.sub(r"[ \t\r\n\f]+", " ", data))
-
-    def text(self) -> str:
-        lines = ("".join(self.parts).replace("\xa0", " ")).split("\n")
-        return "\n".join(line.strip() for line in lines if line.strip())
-
-
-def _is_plain_html(fragment: str) -> bool:
-    """Whether HTML has no markup but ``<br>``, as ``_text_to_html`` makes it."""
-    return {(m.group(1) or "!").lower() for m in _HTML_TAG.finditer(fragment)} <= {"br"}
-
-
-def _html_to_text(fragment: str) -> str:
-    """HTML as plain text. HTML without markup but ``<br>`` (what ``_text_to_html`` makes) is read
-    back exactly; real markup is flattened as a browser would show it."""
-    if _is_plain_html(fragment):
-        return html.unescape(_BR.sub("\n", fragment)).strip()
-    extractor = _TextExtractor()
-    extractor.feed(fragment)
-    extractor.close()
-    return extractor.text()
-
 
 def _validate(qtype: str, options: list[str], correct: list[int]) -> object | None:
     """The reason the question is malformed, or None."""
@@ -124,6 +82,7 @@ def _restore(text: str) -> str:
 def _text_with_format(raw: str, default: str) -> tuple[str, str]:
     """Moodle's parse_text_with_format: an optional leading ``[format]``, escapes restored, trimmed."""
     fmt = default
+    raw = raw.lstrip()
     mark = _FORMAT_MARK.match(raw)
     if mark:
         fmt, raw = mark.group(1), raw[mark.end():]
@@ -134,12 +93,37 @@ def _as_plain(text: str, fmt: str) -> str:
     return _html_to_text(text) if fmt == "html" else text
 
 
+class _Choice:
+    """One answer of a choice question as the file has it."""
+
+    def __init__(self, text: str, fmt: str, weight: float | None, feedback: str, feedback_fmt: str,
+                 marked_right: bool) -> None:
+        self.text, self.fmt, self.weight = text, fmt, weight
+        self.feedback, self.feedback_fmt, self.marked_right = feedback, feedback_fmt, marked_right
+
+
+def _keep_html(pieces: list[tuple[str, str]], links: bool = False) -> tuple[list[str], str]:
+    """Texts in their formats as one format: HTML (sanitised) when any of them has markup,
+    else plain text, so that an image in an answer stays an image."""
+    if any(fmt == "html" and not _is_plain_html(text) for text, fmt in pieces):
+        return [sanitise_html(text, links) if fmt == "html" else _text_to_html(text)
+                for text, fmt in pieces], "html"
+    return [_as_plain(text, fmt) for text, fmt in pieces], "text"
+
+
+def _feedback_html(text: str, fmt: str) -> str:
+    """An answer's feedback as the bank keeps it: HTML."""
+    if not text:
+        return ""
+    return sanitise_html(text, links=True) if fmt == "html" else _text_to_html(text)
+
+
 class _Reader:
     def __init__(self) -> None:
         self.result = ParseResult()
         self.category = ""
 
-    def block(self, lines: list[tuple[int, str]]) -> None:
+    def block(self, lines: list[tuple[int, str]], last: bool = False) -> None:
         meta_lines: list[str] = []
         body: list[tuple[int, str]] = []
         for number, line in lines:
@@ -152,10 +136,10 @@ class _Reader:
             self.category = category_path(body[0][1][len("$CATEGORY:"):])
             body = body[1:]
         if body:
-            self.question(body[0][0], "\n".join(line for _, line in body), meta_lines)
+            self.question(body[0][0], "\n".join(line for _, line in body), meta_lines, last)
 
-    def question(self, number: int, text: str, meta_lines: list[str]) -> None:
-        item, title = f"line {number}", ""
+    def question(self, number: int, text: str, meta_lines: list[str], last: bool = False) -> None:
+        item, title = line_item(number), ""
         text = _protect(text)
         if text.startswith("::"):  # a title; without its closing "::", Moodle reads on without one
             text = text[2:]
@@ -163,7 +147,7 @@ class _Reader:
             if end != -1:
                 title, text = _restore(text[:end]).strip(), text[end + 2:].strip()
                 if title:
-                    item = f"line {number} ({title})"
+                    item = line_item(number, title)
 
         def error(reason: object) -> None:
             self.result.errors.append(Issue(item, reason))
@@ -175,6 +159,10 @@ class _Reader:
         start, end = text.find("{"), text.find("}")
         if start == -1 and end == -1:
             skip("description")
+            return
+        if last and start != -1 and end == -1:
+            error(_l("The file ends inside this question: it seems incomplete (cut off). "
+                     "Upload the whole file again."))
             return
         if (start == -1 or end == -1 or end < start or "{" in text[start + 1:end]
                 or "{" in text[end + 1:] or "}" in text[end + 1:]):
@@ -189,8 +177,12 @@ class _Reader:
             answers, feedback = answers[:split].strip(), answers[split + 4:]
         stem, fmt = _text_with_format(question_text, "moodle")
         explanation, feedback_fmt = _text_with_format(feedback, fmt)
-        explanation = _as_plain(explanation, feedback_fmt)
+        lost = html_losses(stem) if fmt == "html" else []
+        if feedback_fmt == "html":
+            lost += html_losses(explanation, links=True)
+        (explanation,), explanation_format = _keep_html([(explanation, feedback_fmt)], links=True)
 
+        option_feedback: list[str] = []
         if not answers:
             skip("essay")
             return
@@ -198,20 +190,40 @@ class _Reader:
             skip("numerical")
             return
         if "~" in answers:
-            parsed = self.choices(answers, fmt)
+            choices = self.choices(answers, fmt)
+            bad = [c.weight for c in choices if c.weight is not None and not valid_grade(c.weight * 100)]
+            if bad:
+                error(_l("The grade %(grade)s%% is not one Moodle allows (such as 100, 50, 33.33333, 25).",
+                         grade=_percent(bad[0] * 100)))
+                return
+            parsed = self.kind(choices)
+            if isinstance(parsed, str):
+                self.result.skipped.append(Issue(item, parsed))
+                return
             if parsed is None:
                 error(_l("No answer is marked correct."))
                 return
-            qtype, options, correct = parsed
+            qtype, correct = parsed
+            options, options_format = _keep_html([(c.text, c.fmt) for c in choices])
+            option_feedback = [_feedback_html(c.feedback, c.feedback_fmt) for c in choices]
+            for c in choices:
+                lost += html_losses(c.text) if c.fmt == "html" else []
+                lost += html_losses(c.feedback, links=True) if c.feedback_fmt == "html" else []
         elif "=" in answers and "->" in answers:
             skip("matching")
             return
         else:
-            word = answers.split("#", 1)[0].strip() if answers.find("#") > 0 else answers
+            word, *notes = answers.split("#")
+            word = word.strip()
             if word not in _TF_WORDS:
                 skip("shortanswer")
                 return
             qtype, options, correct = "true_false", list(TRUE_FALSE_OPTIONS), [_TF_WORDS[word]]
+            options_format = "text"
+            # {FALSE#shown to whoever is wrong#shown to whoever is right}
+            wrong_fb, right_fb = (_feedback_html(*_text_with_format(n, fmt)) for n in [*notes, "", ""][:2])
+            if wrong_fb or right_fb:
+                option_feedback = [right_fb, wrong_fb] if correct == [0] else [wrong_fb, right_fb]
 
         if fmt == "html":
             stem, stem_format = sanitise_html(stem), "html"
@@ -226,42 +238,65 @@ class _Reader:
             return
         question = QuestionData(type=qtype, stem=stem, options=options, correct=correct,
                                 stem_format=stem_format, explanation=explanation,
-                                category=self.category, external_id=title)
+                                explanation_format=explanation_format, category=self.category,
+                                title=title, options_format=options_format,
+                                option_feedback=option_feedback if any(option_feedback) else [],
+                                source=item)
         for raw in meta_lines:
             reason = _apply_meta(question, raw)
             if reason is not None:
                 error(reason)
                 return
+        if lost:
+            self.result.notes.append(Issue(item, loss_note(lost)))
         self.result.questions.append(question)
 
     @staticmethod
-    def choices(answers: str, fmt: str) -> tuple[str, list[str], list[int]] | None:
-        single = "=" in answers
+    def choices(answers: str, fmt: str) -> list[_Choice]:
         parts = answers.replace("=", "~=").split("~")
         parts[0] = parts[0].strip()
         if not parts[0]:
             parts.pop(0)
-        options: list[str] = []
-        weights: list[float] = []
+        choices = []
         for part in parts:
             part = part.strip()
-            weight = 0.0
-            if part.startswith("="):
-                weight, part = 1.0, part[1:]
-            elif mark := _WEIGHT.match(part):
+            weight: float | None = None
+            right = part.startswith("=")
+            if right:
+                part = part[1:]
+                weight = 1.0
+            if mark := _WEIGHT.match(part):
                 weight, part = float(mark.group(1)) / 100, part[mark.end():]
-            text, answer_fmt = _text_with_format(part.split("#", 1)[0], fmt)
-            options.append(_as_plain(text, answer_fmt))
-            weights.append(weight)
-        if single:
-            correct = [i for i, w in enumerate(weights) if w >= 0.99999]
-            return ("single_choice", options, correct) if correct else None
+            answer, _, feedback = part.partition("#")
+            text, answer_fmt = _text_with_format(answer, fmt)
+            note, note_fmt = _text_with_format(feedback, fmt)
+            choices.append(_Choice(text, answer_fmt, weight, note, note_fmt, right))
+        return choices
+
+    @staticmethod
+    def kind(choices: list[_Choice]) -> tuple[str, list[int]] | str | None:
+        """(type, correct), a reason to skip the question, or None when nothing is right."""
+        weights = [c.weight or 0.0 for c in choices]
+        if any(c.marked_right for c in choices):
+            correct = [i for i, c in enumerate(choices) if c.marked_right and weights[i] >= 0.99999]
+            if any(0 < w < 0.99999 for w in weights):
+                return str(_l("Partial credit on a single-answer question (an answer worth %(w)s%%) "
+                              "cannot be kept here: the question was skipped.",
+                              w=_percent(100 * next(w for w in weights if 0 < w < 0.99999))))
+            if len(correct) > 1:
+                return ("single_choice", correct)  # validate() says what is wrong
+            return ("single_choice", correct) if correct else None
         correct = [i for i, w in enumerate(weights) if w > 0]
         if not correct:
             return None
         if len(correct) == 1 and weights[correct[0]] >= 0.99999:
-            return "single_choice", options, correct
-        return "multiple_choice", options, correct
+            return "single_choice", correct
+        shares = {round(weights[i], 4) for i in correct}
+        if len(shares) > 1 or abs(sum(weights[i] for i in correct) - 1) > 0.001:
+            return str(_l("The right answers carry unequal or incomplete shares of the grade (%(w)s); "
+                          "this bank gives each right answer an equal share: the question was skipped.",
+                          w=", ".join(_percent(100 * weights[i]) + "%" for i in correct)))
+        return "multiple_choice", correct
 
 
 def _apply_meta(question: QuestionData, raw: str) -> object | None:
@@ -276,6 +311,12 @@ def _apply_meta(question: QuestionData, raw: str) -> object | None:
     knowledge_point = meta.get("knowledge_point", "")
     applies_to = meta.get("applies_to", [])
     points = meta.get("points")
+    idnumber = meta.get("idnumber", "")
+    shuffle = meta.get("shuffle", True)
+    feedback = meta.get("feedback", {})
+    if (not isinstance(idnumber, str) or not isinstance(shuffle, bool) or not isinstance(feedback, dict)
+            or not all(isinstance(k, str) and isinstance(v, str) for k, v in feedback.items())):
+        return bad
     if isinstance(applies_to, str):
         applies_to = [applies_to]
     if (not isinstance(knowledge_point, str) or not isinstance(applies_to, list)
@@ -288,10 +329,17 @@ def _apply_meta(question: QuestionData, raw: str) -> object | None:
     except ValueError:
         return _l("The difficulty %(value)s is not 1–5 or one of 易, 较易, 中等, 较难, 难.",
                   value=meta.get("difficulty"))
+    try:
+        codes = applies_to_codes([code.strip() for code in applies_to if code.strip()])
+    except UnknownAppliesTo as exc:
+        return applies_to_error(exc.args[0])
     question.knowledge_point = knowledge_point.strip()
     question.difficulty = difficulty
-    question.applies_to = [code.strip() for code in applies_to if code.strip()]
+    question.applies_to = codes
     question.points = None if points is None else float(points)
+    question.external_id = idnumber.strip()
+    question.shuffle = shuffle
+    question.feedback = {k: v for k, v in feedback.items() if k in FEEDBACK_KINDS and v}
     return None
 
 
@@ -305,12 +353,14 @@ def parse(data: bytes) -> ParseResult:
                                                     "upload it again."))])
     reader = _Reader()
     block: list[tuple[int, str]] = []
-    for number, line in enumerate([*_LINE_BREAK.split(text), ""], start=1):
+    lines = _LINE_BREAK.split(text)
+    final = max((n for n, line in enumerate(lines, start=1) if line.strip()), default=0)
+    for number, line in enumerate([*lines, ""], start=1):
         line = line.strip()
         if line:
             block.append((number, line))
         elif block:
-            reader.block(block)
+            reader.block(block, last=block[-1][0] == final)
             block = []
     result = reader.result
     if not (result.questions or result.skipped or result.errors):
@@ -341,7 +391,10 @@ def _percent(value: float) -> str:
 
 
 def _meta(question: QuestionData) -> dict:
+    """What GIFT has no place for, in the ``// qb:`` comment line."""
     meta: dict = {}
+    if question.external_id:
+        meta["idnumber"] = question.external_id
     if question.knowledge_point:
         meta["knowledge_point"] = question.knowledge_point
     if question.difficulty is not None:
@@ -350,7 +403,15 @@ def _meta(question: QuestionData) -> dict:
         meta["applies_to"] = list(question.applies_to)
     if question.points is not None:
         meta["points"] = question.points
+    if not question.shuffle:
+        meta["shuffle"] = False
+    if question.feedback:
+        meta["feedback"] = dict(question.feedback)
     return meta
+
+
+def _html_piece(html_text: str) -> str:
+    return "[html]" + _escape(html_text)
 
 
 def _write_question(question: QuestionData) -> str:
@@ -359,16 +420,27 @@ def _write_question(question: QuestionData) -> str:
     if meta:
         out.append(f"{META_PREFIX} {json.dumps(meta, ensure_ascii=False)}\n")
     is_html = question.stem_format == "html"
-    head = f"::{_escape(question.external_id)}::" if question.external_id else ""
+    title = question.external_id or question.title
+    head = f"::{_escape(title)}::" if title else ""
     if is_html:
         stem = "[html]" + _escape(question.stem)
     else:
         stem = _escape(question.stem)
         if stem.startswith(("[", "//")):
             stem = "[moodle]" + stem
-    feedback = "####" + _piece(question.explanation, is_html) if question.explanation else ""
+    if question.explanation_format == "html":
+        feedback = "####" + _html_piece(question.explanation)
+    else:
+        feedback = "####" + _piece(question.explanation, is_html) if question.explanation else ""
+    notes = list(question.option_feedback) + [""] * (len(question.options) - len(question.option_feedback))
+
+    def note(index: int) -> str:
+        return "#" + _html_piece(notes[index]) if notes[index] else ""
+
     if question.type == "true_false":
-        out.append(f"{head}{stem}{{{'TRUE' if question.correct == [0] else 'FALSE'}{feedback}}}\n")
+        right = question.correct[0]
+        tf = ("#" + _html_piece(notes[1 - right]) + "#" + _html_piece(notes[right])) if any(notes) else ""
+        out.append(f"{head}{stem}{{{'TRUE' if right == 0 else 'FALSE'}{tf}{feedback}}}\n")
         return "".join(out)
     out.append(f"{head}{stem}{{\n")
     correct = set(question.correct)
@@ -378,7 +450,8 @@ def _write_question(question: QuestionData) -> str:
             mark = f"~%{share}%" if index in correct else "~%-100%"
         else:
             mark = "=" if index in correct else "~"
-        out.append(f"\t{mark}{_piece(option, is_html)}\n")
+        text = _html_piece(option) if question.options_format == "html" else _piece(option, is_html)
+        out.append(f"\t{mark}{text}{note(index)}\n")
     if feedback:
         out.append(f"\t{feedback}\n")
     out.append("}\n")

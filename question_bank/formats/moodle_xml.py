@@ -10,11 +10,13 @@ applies-to codes as Moodle tags ``kp:…``, ``difficulty:3`` and ``applies:CODE`
 
 from __future__ import annotations
 
+import html
 import math
 import mimetypes
 import re
 import xml.etree.ElementTree as StdElementTree
 from urllib.parse import quote
+from xml.parsers.expat import errors as _expat_errors
 from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeElementTree
@@ -22,7 +24,18 @@ from defusedxml import DefusedXmlException
 from flask_babel import lazy_gettext as _l
 
 from ..data import Issue, ParseResult, QuestionData
-from .common import category_path, parse_difficulty, sanitise_html
+from .common import (
+    UnknownAppliesTo,
+    applies_to_codes,
+    applies_to_error,
+    category_path,
+    html_losses,
+    line_item,
+    loss_note,
+    parse_difficulty,
+    sanitise_html,
+    valid_grade,
+)
 from .gift import TRUE_FALSE_OPTIONS, _html_to_text, _is_plain_html, _percent, _text_to_html, _validate
 
 __all__ = ["parse", "write"]
@@ -67,24 +80,45 @@ def _text(element: StdElementTree.Element | None, path: str = "text") -> str:
     return (element.findtext(path) or "").strip()
 
 
-def _inline_files(raw: str, element: StdElementTree.Element) -> str:
-    """Images embedded as ``<file>`` (``@@PLUGINFILE@@/name`` in the HTML) become data: URLs."""
+def _inline_files(raw: str, element: StdElementTree.Element, lost: list[str]) -> str:
+    """Images embedded as ``<file>`` (``@@PLUGINFILE@@/name`` in the HTML) become data: URLs; any
+    other file (audio, a document) is named in ``lost``."""
     for file in element.findall("file"):
         name = file.get("name") or ""
         mime = mimetypes.guess_type(name)[0] or ""
         if not name or not mime.startswith("image/") or file.get("encoding", "base64") != "base64":
+            lost.append(f"<file> {name}".strip())
             continue
         url = f"data:{mime};base64,{''.join((file.text or '').split())}"
         raw = raw.replace(_PLUGINFILE + quote(name), url).replace(_PLUGINFILE + name, url)
     return raw
 
 
-def _plain(element: StdElementTree.Element | None, default_format: str) -> str:
-    """The text of an answer or a feedback as plain text."""
+def _rich(element: StdElementTree.Element | None, default_format: str, lost: list[str],
+          links: bool = False) -> tuple[str, str]:
+    """The text of an element with its files inlined and its format: ("text" or "html");
+    ``links`` for feedback, which keeps its web links."""
     if element is None:
-        return ""
+        return "", "text"
     text = _text(element)
-    return _html_to_text(text) if element.get("format", default_format) == "html" else text
+    if element.get("format", default_format).strip() != "html":
+        return text, "text"
+    text = _inline_files(text, element, lost)
+    lost += html_losses(text, links)
+    return text, "html"
+
+
+def _keep(pieces: list[tuple[str, str]], links: bool = False) -> tuple[list[str], str]:
+    """Texts as one format: sanitised HTML when any has markup, else plain text."""
+    if any(fmt == "html" and not _is_plain_html(text) for text, fmt in pieces):
+        return [sanitise_html(t, links) if fmt == "html" else _text_to_html(t) for t, fmt in pieces], "html"
+    return [_html_to_text(t) if fmt == "html" else t for t, fmt in pieces], "text"
+
+
+def _as_html(text: str, fmt: str) -> str:
+    if not text:
+        return ""
+    return sanitise_html(text, links=True) if fmt == "html" else _text_to_html(text)
 
 
 def _number(raw: str) -> float | None:
@@ -95,55 +129,76 @@ def _number(raw: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+_KNOWN_TAGS = ("kp", "difficulty", "applies")
+_COMBINED = {"correctfeedback": "correct", "partiallycorrectfeedback": "partially_correct",
+             "incorrectfeedback": "incorrect"}
+
+
 class _Reader:
     def __init__(self, lines: dict[int, int]) -> None:
         self.lines = lines
         self.result = ParseResult()
         self.category = ""
+        self.ids: dict[str, object] = {}
 
     def question(self, element: StdElementTree.Element) -> None:
         qtype = (element.get("type") or "").strip()
         if qtype == "category":
             self.category = category_path(_text(element.find("category")) or _text(element, "category"))
             return
-        label = _text(element, "idnumber") or _text(element.find("name"))[:NAME_LENGTH]
-        number = self.lines.get(id(element))
-        item = f"line {number}" if number else "question"
-        if label:
-            item = f"{item} ({label})"
+        idnumber = _text(element, "idnumber")
+        title = _text(element.find("name"))
+        label = idnumber or title[:NAME_LENGTH]
+        item = line_item(self.lines.get(id(element)), label, xml=True)
 
         def error(reason: object) -> None:
             self.result.errors.append(Issue(item, reason))
 
+        def skip(reason: object) -> None:
+            self.result.skipped.append(Issue(item, reason))
+
         if qtype not in ("multichoice", "truefalse"):
-            self.result.skipped.append(Issue(item, _l("Moodle question type %(type)s is not supported; "
-                                                      "the question was skipped.",
-                                                      type=qtype or "(none)")))
+            skip(_l("Moodle question type %(type)s is not supported; the question was skipped.",
+                    type=qtype or "(none)"))
             return
 
+        lost: list[str] = []
+        notes: list[object] = []
         question_text = element.find("questiontext")
         fmt = "html" if question_text is None else question_text.get("format", "html").strip()
-        stem = _text(question_text)
+        stem, stem_fmt = _rich(question_text, "html", lost)
+        old_image = _old_image(element)
+        if old_image:  # Moodle 1.9: the picture beside the text
+            stem, stem_fmt = (stem if stem_fmt == "html" else _text_to_html(stem)) + old_image, "html"
         stem_format = "text"
-        if fmt == "html":
+        if stem_fmt == "html":
             if _is_plain_html(stem):  # no markup but line breaks: what write() makes of a text stem
                 stem = _html_to_text(stem)
             else:
-                stem, stem_format = sanitise_html(_inline_files(stem, question_text)), "html"
+                stem, stem_format = sanitise_html(stem), "html"
         if not stem:
             error(_l("The question text is empty."))
             return
 
         answers = element.findall("answer")
-        options, fractions = [], []
+        pieces, notes_html, fractions = [], [], []
         for answer in answers:
-            options.append(_plain(answer, fmt) if qtype == "multichoice" else _text(answer))
+            if qtype == "multichoice":
+                pieces.append(_rich(answer, fmt, lost))
+            else:
+                pieces.append((_text(answer), "text"))
+            notes_html.append(_as_html(*_rich(answer.find("feedback"), "html", lost, links=True)))
             raw = answer.get("fraction", "0").strip() or "0"
             fraction = _number(raw)
             if fraction is None:
                 error(_l("The %(field)s value %(value)s is not a number.", field="fraction", value=raw))
                 return
+            if not valid_grade(fraction):
+                error(_l("The grade %(grade)s%% is not one Moodle allows (such as 100, 50, 33.33333, 25).",
+                         grade=raw))
+                return
             fractions.append(fraction)
+        options, options_format = _keep(pieces)
 
         if qtype == "truefalse":
             words = [o.lower() for o in options]
@@ -151,14 +206,32 @@ class _Reader:
                 words = ["true", "false"][:len(options)]  # an old file: true first, as Moodle assumes
             full = {w for w, f in zip(words, fractions, strict=False) if abs(f - 100) < 1e-6}
             correct = [0] if "true" in full else [1] if "false" in full else []
-            options = list(TRUE_FALSE_OPTIONS)
+            by_word = dict(zip(words, notes_html, strict=False))
+            notes_html = [by_word.get("true", ""), by_word.get("false", "")]
+            options, options_format = list(TRUE_FALSE_OPTIONS), "text"
             kind = "true_false"
         elif _single(_text(element, "single") if element.find("single") is not None else "true"):
+            if any(0 < f < 100 - 1e-3 for f in fractions):
+                skip(_l("Partial credit on a single-answer question (an answer worth %(w)s%%) cannot be "
+                        "kept here: the question was skipped.",
+                        w=_percent(next(f for f in fractions if 0 < f < 100 - 1e-3))))
+                return
             correct = [i for i, f in enumerate(fractions) if f >= 100 - 1e-3]
             kind = "single_choice"
         else:
             correct = [i for i, f in enumerate(fractions) if f > 0]
             kind = "multiple_choice"
+            if len(correct) == 1 and fractions[correct[0]] >= 100 - 1e-3:
+                kind = "single_choice"
+                notes.append(_l("A multiple-answer question with one right answer: imported as single "
+                                "choice."))
+            elif correct:
+                shares = {round(fractions[i], 3) for i in correct}
+                if len(shares) > 1 or abs(sum(fractions[i] for i in correct) - 100) > 0.01:
+                    skip(_l("The right answers carry unequal or incomplete shares of the grade (%(w)s); "
+                            "this bank gives each right answer an equal share: the question was "
+                            "skipped.", w=", ".join(_percent(fractions[i]) + "%" for i in correct)))
+                    return
         if not correct:
             error(_l("No answer is marked correct."))
             return
@@ -176,7 +249,7 @@ class _Reader:
                          value=grade.text.strip()))
                 return
 
-        knowledge_point, difficulty, applies_to = "", None, []
+        knowledge_point, difficulty, applies_words, other_tags = "", None, [], []
         for tag in [*element.findall("tags/tag"), *element.findall("coursetags/tag")]:
             text = _text(tag)
             key, _, value = text.partition(":")
@@ -191,13 +264,54 @@ class _Reader:
                              value=value))
                     return
             elif key == "applies" and value:
-                applies_to.append(value)
+                applies_words.append(value)
+            elif text:
+                other_tags.append(text)
+        try:
+            applies_to = applies_to_codes(applies_words)
+        except UnknownAppliesTo as exc:
+            error(applies_to_error(exc.args[0]))
+            return
+        if other_tags:
+            lost.append(_l("tags %(tags)s", tags="、".join(other_tags)))
+        if element.findall("hint"):
+            lost.append(_l("%(n)d hints", n=len(element.findall("hint"))))
 
+        if idnumber:
+            if idnumber in self.ids:
+                error(_l("The ID %(id)s is already used at %(other)s.", id=idnumber,
+                         other=self.ids[idnumber]))
+                return
+            self.ids[idnumber] = item
+
+        explanation, explanation_fmt = _rich(element.find("generalfeedback"), fmt, lost, links=True)
+        (explanation,), explanation_format = _keep([(explanation, explanation_fmt)], links=True)
+        feedback = {}
+        for tag, key in _COMBINED.items():
+            text = _as_html(*_rich(element.find(tag), "html", lost, links=True))
+            if text:
+                feedback[key] = text
+        shuffle_raw = _text(element, "shuffleanswers") if element.find("shuffleanswers") is not None else "1"
+        if lost:
+            notes.append(loss_note([str(w) for w in lost]))
+        self.result.notes.extend(Issue(item, note) for note in notes)
         self.result.questions.append(QuestionData(
             type=kind, stem=stem, options=options, correct=correct, stem_format=stem_format,
-            explanation=_plain(element.find("generalfeedback"), fmt), category=self.category,
+            explanation=explanation, explanation_format=explanation_format, category=self.category,
             knowledge_point=knowledge_point, difficulty=difficulty, applies_to=applies_to,
-            external_id=_text(element, "idnumber"), points=points))
+            external_id=idnumber, points=points, options_format=options_format,
+            option_feedback=notes_html if any(notes_html) else [], feedback=feedback,
+            shuffle=_single(shuffle_raw), title=title, source=item))
+
+
+def _old_image(element: StdElementTree.Element) -> str:
+    """Moodle 1.9's ``<image>``/``<image_base64>`` as an ``<img>`` to put after the text."""
+    name = _text(element, "image")
+    data = "".join((element.findtext("image_base64") or "").split())
+    mime = mimetypes.guess_type(name)[0] or ""
+    if not data or not mime.startswith("image/"):
+        return ""
+    return f'<p><img src="data:{mime};base64,{data}" alt="{html.escape(name)}"></p>'
 
 
 def _single(raw: str) -> bool:
@@ -218,6 +332,28 @@ def _as_utf8(data: bytes) -> bytes:
     return text.replace(name, "UTF-8", 1).encode("utf-8")
 
 
+def _code(name: str) -> int:
+    return _expat_errors.codes[getattr(_expat_errors, name)]
+
+
+def _xml_error(code: int | None):
+    """What expat's error means, in the reader's language (expat's own words are English)."""
+    if code in (_code("XML_ERROR_NO_ELEMENTS"), _code("XML_ERROR_UNCLOSED_TOKEN"),
+                _code("XML_ERROR_UNCLOSED_CDATA_SECTION"), _code("XML_ERROR_PARTIAL_CHAR")):
+        return _l("The XML is not well-formed: the file ends too early, it seems incomplete (cut off). "
+                  "Upload the whole file again.")
+    if code == _code("XML_ERROR_TAG_MISMATCH"):
+        return _l("The XML is not well-formed: an element is closed by the wrong end tag.")
+    if code == _code("XML_ERROR_INVALID_TOKEN"):
+        return _l("The XML is not well-formed: a character or markup is not allowed here.")
+    if code == _code("XML_ERROR_JUNK_AFTER_DOC_ELEMENT"):
+        return _l("The XML is not well-formed: there is text after the end of the document.")
+    if code in (_code("XML_ERROR_UNDEFINED_ENTITY"), _code("XML_ERROR_UNKNOWN_ENCODING"),
+                _code("XML_ERROR_INCORRECT_ENCODING")):
+        return _l("The XML is not well-formed: an unknown entity or encoding.")
+    return _l("The XML is not well-formed.")
+
+
 def parse(data: bytes) -> ParseResult:
     if not data.strip():
         return ParseResult(errors=[Issue("file", _l("The file is empty."))])
@@ -232,11 +368,10 @@ def parse(data: bytes) -> ParseResult:
                                                     "which are refused for safety."))])
     except (SafeElementTree.ParseError, StdElementTree.ParseError) as err:
         line = getattr(err, "position", (0, 0))[0]
-        return ParseResult(errors=[Issue(f"line {line}" if line else "file",
-                                         _l("The XML is not well-formed: %(reason)s", reason=str(err)))])
-    except (ValueError, LookupError) as err:
-        return ParseResult(errors=[Issue("file", _l("The XML is not well-formed: %(reason)s",
-                                                    reason=str(err)))])
+        return ParseResult(errors=[Issue(line_item(line, xml=True) if line else "file",
+                                         _xml_error(getattr(err, "code", None)))])
+    except (ValueError, LookupError):
+        return ParseResult(errors=[Issue("file", _xml_error(None))])
     if root.tag != "quiz":
         return ParseResult(errors=[Issue("file", _l("This is not a Moodle XML question file: the root "
                                                     "element is <%(tag)s>, not <quiz>.", tag=root.tag))])
@@ -273,8 +408,8 @@ def _grade(value: float) -> str:
 
 
 def _name(question: QuestionData, number: int) -> str:
-    if question.external_id:
-        return question.external_id
+    if question.title or question.external_id:
+        return question.title or question.external_id
     text = question.stem if question.stem_format != "html" else _html_to_text(question.stem)
     text = " ".join(text.split())[:NAME_LENGTH].strip()
     return text or f"Q{number}"
@@ -287,41 +422,47 @@ def _category(path: str) -> str:
             f"    </info>\n    <idnumber></idnumber>\n  </question>\n")
 
 
-def _answer(fraction: str, text: str, fmt: str) -> str:
+def _answer(fraction: str, text: str, fmt: str, feedback: str = "") -> str:
     return (f"    <answer fraction=\"{fraction}\" format=\"{fmt}\">\n      <text>{text}</text>\n"
-            f"      <feedback format=\"html\">\n        <text></text>\n      </feedback>\n    </answer>\n")
+            f"      <feedback format=\"html\">\n        <text>{_cdata(feedback)}</text>\n      </feedback>\n"
+            f"    </answer>\n")
 
 
 def _question(question: QuestionData, number: int) -> str:
     stem = question.stem if question.stem_format == "html" else _text_to_html(question.stem)
+    explanation = (question.explanation if question.explanation_format == "html"
+                   else _text_to_html(question.explanation))
     tf = question.type == "true_false"
+    notes = list(question.option_feedback) + [""] * (len(question.options) - len(question.option_feedback))
     out = [f"  <question type=\"{'truefalse' if tf else 'multichoice'}\">\n",
            f"    <name>\n      <text>{_plain_text(_name(question, number))}</text>\n    </name>\n",
            f"    <questiontext format=\"html\">\n      <text>{_cdata(stem)}</text>\n    </questiontext>\n",
            f"    <generalfeedback format=\"html\">\n"
-           f"      <text>{_cdata(_text_to_html(question.explanation))}</text>\n    </generalfeedback>\n",
+           f"      <text>{_cdata(explanation)}</text>\n    </generalfeedback>\n",
            f"    <defaultgrade>{_grade(1 if question.points is None else question.points)}</defaultgrade>\n",
            f"    <penalty>{'1' if tf else '0.3333333'}</penalty>\n",
            "    <hidden>0</hidden>\n",
            f"    <idnumber>{_plain_text(question.external_id)}</idnumber>\n"]
     correct = set(question.correct)
     if tf:
-        out.append(_answer("100" if correct == {0} else "0", "true", "moodle_auto_format"))
-        out.append(_answer("100" if correct == {1} else "0", "false", "moodle_auto_format"))
+        out.append(_answer("100" if correct == {0} else "0", "true", "moodle_auto_format", notes[0]))
+        out.append(_answer("100" if correct == {1} else "0", "false", "moodle_auto_format", notes[1]))
     else:
         multiple = question.type == "multiple_choice"
         out.append(f"    <single>{'false' if multiple else 'true'}</single>\n"
-                   "    <shuffleanswers>1</shuffleanswers>\n"
+                   f"    <shuffleanswers>{'1' if question.shuffle else '0'}</shuffleanswers>\n"
                    "    <answernumbering>ABCD</answernumbering>\n"
                    "    <showstandardinstruction>0</showstandardinstruction>\n")
-        for field in ("correctfeedback", "partiallycorrectfeedback", "incorrectfeedback"):
-            out.append(f"    <{field} format=\"html\">\n      <text></text>\n    </{field}>\n")
+        for field, key in _COMBINED.items():
+            text = _cdata(question.feedback.get(key, ""))
+            out.append(f"    <{field} format=\"html\">\n      <text>{text}</text>\n    </{field}>\n")
         if multiple:
             out.append("    <shownumcorrect/>\n")
         share = _percent(100 / len(correct)) if multiple else "100"
         wrong = "-100" if multiple else "0"
         for index, option in enumerate(question.options):
-            out.append(_answer(share if index in correct else wrong, _cdata(_text_to_html(option)), "html"))
+            text = option if question.options_format == "html" else _text_to_html(option)
+            out.append(_answer(share if index in correct else wrong, _cdata(text), "html", notes[index]))
     tags = []
     if question.knowledge_point:
         tags.append(f"kp:{question.knowledge_point}")

@@ -62,7 +62,14 @@
         input.checked = (answers[q.id] || []).indexOf(index) >= 0;
         input.addEventListener("change", function () { choose(q.id, li); });
         label.appendChild(input);
-        label.appendChild(document.createTextNode(" " + "ABCDEF"[index] + ". " + text));
+        label.appendChild(document.createTextNode(" " + "ABCDEF"[index] + ". "));
+        if (q.options_html) {  // sanitised on import: images in answers
+          var body = document.createElement("span");
+          body.innerHTML = q.options_html[index];
+          label.appendChild(body);
+        } else {
+          label.appendChild(document.createTextNode(text));
+        }
         li.appendChild(label);
       });
       els.questions.appendChild(li);

@@ -4,6 +4,7 @@ file or row, which must give issues and never an exception."""
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import html
 import io
 import re
@@ -21,6 +22,7 @@ from question_bank.formats import delimited, excel
 from question_bank.formats.common import FALSE_WORDS, TRUE_WORDS, category_path, sanitise_html
 from training_portal.core import xlsx_bounds
 from training_portal.core.xlsx import sheet_rows
+from training_portal.people import categories as registry
 
 HEADER = list(excel.COLUMNS)
 
@@ -148,8 +150,8 @@ html_stems = st.builds(lambda a, b, bold: f"<p>{html.escape(a)}<br>{'<b>' if bol
     lambda s: sanitise_html(s) == s)
 categories = st.lists(stripped(st.sampled_from(list("煤矿安全瓦斯防治 top$"))), max_size=3).map(
     "/".join).filter(lambda c: category_path(c) == c)
-codes = st.lists(st.from_regex(r"[a-z][a-z_]{0,12}", fullmatch=True)
-                 | st.sampled_from(["瓦斯检查工", "爆破工"]), max_size=3)
+# 适用类别 holds registry codes only: a word no category has is a row error (test_applies_to_*).
+codes = st.lists(st.sampled_from([code for code, _ in registry.targets()]), max_size=3, unique=True)
 external_ids = st.just("") | st.integers(0, 10**6).map(str) | stripped(
     st.sampled_from(list("QA-_0123456789题号 ")), max_size=10)
 
@@ -176,7 +178,8 @@ def questions(draw) -> QuestionData:
         stem_format="html" if is_html else "text", options=options, correct=correct,
         explanation=draw(st.just("") | stripped()), category=draw(categories),
         knowledge_point=draw(st.just("") | stripped()), difficulty=draw(st.none() | st.integers(1, 5)),
-        applies_to=draw(codes), external_id=draw(external_ids))
+        applies_to=draw(codes), external_id=draw(external_ids),
+        points=draw(st.none() | st.sampled_from([1.0, 2.0, 0.5, 2.5])))
 
 
 def unique_ids(qs: list[QuestionData]) -> bool:
@@ -213,7 +216,8 @@ def test_written_workbook_has_a_bold_frozen_header():
     assert sheet["A1"].font.b and sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["B"].width > sheet.column_dimensions["A"].width
     assert sheet["I2"].value == "对" and sheet["C2"].value is None  # 判断 with the default words
-    assert sheet["M2"].value == 1  # 难度 is a number
+    assert sheet["J2"].value is None and sheet["J3"].value == 2  # 分值: blank is 1 point
+    assert sheet["N2"].value == 1  # 难度 is a number
 
 
 def test_written_csv_is_utf8_with_bom_and_commas():
@@ -225,15 +229,22 @@ def test_written_csv_is_utf8_with_bom_and_commas():
 
 # ----------------------------------------------------------------------------- the template
 
-def test_template_parses_to_its_three_examples():
+def test_template_sample_rows_are_never_imported_and_a_clerks_row_under_them_is():
     from openpyxl import load_workbook
 
     data = excel.template()
     result = excel.parse(data)
-    assert result.ok and result.skipped == []
-    assert result.questions == excel.TEMPLATE_EXAMPLES
-    assert [q.type for q in result.questions] == ["true_false", "single_choice", "multiple_choice"]
+    assert result.ok and result.questions == []
+    assert [str(i.item) for i in result.skipped] == ["row 2 (示例1)", "row 3 (示例2)", "row 4 (示例3)"]
     workbook = load_workbook(io.BytesIO(data))
+    workbook["题库"].append(row("单选", "新题", answer="B", 分值=2))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = excel.parse(buffer.getvalue())
+    assert result.ok and [(q.stem, q.points) for q in result.questions] == [("新题", 2.0)]
+    assert len(result.skipped) == 3
+    examples = [dataclasses.replace(q, external_id="") for q in excel.TEMPLATE_EXAMPLES]
+    assert excel.parse(excel.write(examples)).questions == examples  # the samples themselves are valid
     assert workbook.sheetnames == ["题库", "说明"]
     assert [c.value for c in workbook["题库"][1]] == HEADER
     explained = " ".join(str(c.value) for c in workbook["说明"]["A"])

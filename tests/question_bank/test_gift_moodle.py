@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from question_bank.data import QuestionData
 from question_bank.formats import gift, moodle_xml
 from question_bank.formats.common import sanitise_html
+from training_portal.people import categories as registry
 
 TF = ["对", "错"]
 
@@ -54,13 +55,19 @@ HTML_STEM = st.lists(st.tuples(st.sampled_from(HTML_TAGS), stripped(LINES)), min
                                         for tag, text in parts)))
 
 
+CODES = [code for code, _ in registry.targets()]
+FEEDBACK = st.one_of(st.just(""), HTML_STEM)
+
+
 @st.composite
 def questions(draw) -> QuestionData:
     qtype = draw(st.sampled_from(["true_false", "single_choice", "multiple_choice"]))
+    html_options = qtype != "true_false" and draw(st.booleans())
     if qtype == "true_false":
         options, correct = list(TF), [draw(st.integers(0, 1))]
     else:
-        options = draw(st.lists(stripped(LINES), min_size=2, max_size=6, unique_by=str.strip))
+        options = draw(st.lists(HTML_STEM if html_options else stripped(LINES), min_size=2, max_size=6,
+                                unique_by=str.strip))
         indices = range(len(options))
         if qtype == "single_choice":
             correct = [draw(st.sampled_from(indices))]
@@ -68,21 +75,32 @@ def questions(draw) -> QuestionData:
             correct = sorted(draw(st.lists(st.sampled_from(indices), min_size=2, max_size=len(options),
                                            unique=True)))
     is_html = draw(st.booleans())
+    html_explanation = draw(st.booleans())
+    notes = draw(st.lists(FEEDBACK, min_size=len(options), max_size=len(options)))
+    combined = {} if qtype == "true_false" else draw(st.dictionaries(
+        st.sampled_from(["correct", "partially_correct", "incorrect"]), HTML_STEM, max_size=3))
     return QuestionData(
         type=qtype, stem=draw(HTML_STEM if is_html else stripped(LINES, 40)), options=options,
         correct=correct, stem_format="html" if is_html else "text",
-        explanation=draw(optional(stripped(LINES, 30))), category=draw(CATEGORY),
+        explanation=draw(HTML_STEM if html_explanation else optional(stripped(LINES, 30))),
+        explanation_format="html" if html_explanation else "text", category=draw(CATEGORY),
         knowledge_point=draw(optional(stripped())), difficulty=draw(st.one_of(st.none(), st.integers(1, 5))),
-        applies_to=draw(st.lists(st.from_regex(r"[A-Z][A-Z0-9_]{0,7}", fullmatch=True), max_size=3)),
+        applies_to=draw(st.lists(st.sampled_from(CODES), max_size=3, unique=True)),
         external_id=draw(optional(stripped())),
-        points=draw(st.one_of(st.none(), st.sampled_from([1.0, 2.0, 0.5, 2.5]))))
+        points=draw(st.one_of(st.none(), st.sampled_from([1.0, 2.0, 0.5, 2.5]))),
+        options_format="html" if html_options else "text",
+        option_feedback=notes if any(notes) else [], feedback=combined,
+        shuffle=qtype == "true_false" or draw(st.booleans()))
 
 
 ROUND_TRIP = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# One file names each id once (a repeated id is a row error: test_a_repeated_idnumber_*).
+QUESTION_LISTS = st.lists(questions(), min_size=1, max_size=6).filter(
+    lambda qs: len({q.external_id for q in qs if q.external_id}) == len([q for q in qs if q.external_id]))
 
 
 @ROUND_TRIP
-@given(st.lists(questions(), min_size=1, max_size=6))
+@given(QUESTION_LISTS)
 def test_gift_round_trip(qs):
     result = gift.parse(gift.write(qs))
     assert not result.errors and not result.skipped
@@ -90,7 +108,7 @@ def test_gift_round_trip(qs):
 
 
 @ROUND_TRIP
-@given(st.lists(questions(), min_size=1, max_size=6))
+@given(QUESTION_LISTS)
 def test_moodle_xml_round_trip(qs):
     result = moodle_xml.parse(moodle_xml.write(qs))
     assert not result.errors and not result.skipped
@@ -100,14 +118,15 @@ def test_moodle_xml_round_trip(qs):
 
 def test_gift_writes_moodle_fractions_categories_and_metadata():
     qs = [QuestionData("multiple_choice", "下列属于三大规程的是", ["甲", "乙", "丙", "丁"], [0, 1, 2],
-                       category="煤矿安全/规程", knowledge_point="规程", difficulty=2, applies_to=["A01"],
-                       external_id="Q-1"),
+                       category="煤矿安全/规程", knowledge_point="规程", difficulty=2,
+                       applies_to=["coal_gas_inspection"], external_id="Q-1"),
           QuestionData("multiple_choice", "二选", ["甲", "乙", "丙"], [0, 2], category="煤矿安全/规程"),
           QuestionData("true_false", "井下可以吸烟。", TF, [1], explanation="严禁。", category="通风")]
     text = gift.write(qs).decode()
     assert text.count("$CATEGORY:") == 2
     assert "$CATEGORY: $course$/top/煤矿安全/规程\n\n" in text
-    assert '// qb: {"knowledge_point": "规程", "difficulty": 2, "applies_to": ["A01"]}\n::Q-1::' in text
+    assert ('// qb: {"idnumber": "Q-1", "knowledge_point": "规程", "difficulty": 2, '
+            '"applies_to": ["coal_gas_inspection"]}\n::Q-1::') in text
     assert "~%33.33333%甲" in text and "~%-100%丁" in text and "~%50%丙" in text
     assert "井下可以吸烟。{FALSE####严禁。}" in text
     assert gift.parse(text.encode()).questions == qs
@@ -115,8 +134,8 @@ def test_gift_writes_moodle_fractions_categories_and_metadata():
 
 def test_xml_writes_what_moodle_exports():
     qs = [QuestionData("multiple_choice", "a < b & c", ["甲", "乙", "丙", "丁"], [0, 1, 3], points=2.0,
-                       category="煤矿安全", knowledge_point="规程", difficulty=4, applies_to=["A", "B"],
-                       external_id="Q-9"),
+                       category="煤矿安全", knowledge_point="规程", difficulty=4,
+                       applies_to=["principal", "coal_hoist"], external_id="Q-9"),
           QuestionData("single_choice", "<p>单选 ]]> 题</p>", ["甲", "乙"], [1], stem_format="html",
                        category="煤矿安全")]
     text = moodle_xml.write(qs).decode()
@@ -128,7 +147,8 @@ def test_xml_writes_what_moodle_exports():
     for element in ("<defaultgrade>2</defaultgrade>", "<penalty>0.3333333</penalty>", "<hidden>0</hidden>",
                     "<idnumber>Q-9</idnumber>", "<shuffleanswers>1</shuffleanswers>",
                     "<answernumbering>ABCD</answernumbering>", "<text>kp:规程</text>",
-                    "<text>difficulty:4</text>", "<text>applies:A</text>", "<text>applies:B</text>"):
+                    "<text>difficulty:4</text>", "<text>applies:principal</text>",
+                    "<text>applies:coal_hoist</text>"):
         assert element in text
     assert "]]]]><![CDATA[>" in text  # a CDATA end inside the text is split, as Moodle does
     assert moodle_xml.parse(text.encode()).questions == [qs[0], dataclasses.replace(
@@ -176,16 +196,19 @@ def test_a_moodle_style_gift_file():
     result = gift.parse(GIFT_SAMPLE.encode())
     assert not result.errors and not result.skipped
     q1, q2, q3, q4, q5, q6, q7 = result.questions
+    # ::Q-1:: is a title (Moodle's question name), not an id; answers keep their feedback and
+    # the general feedback its markup.
     assert q1 == QuestionData(
         "single_choice", "<p>瓦斯爆炸的浓度范围是？</p>", ["5%～16%", "1%～5%", "16%～30%"], [0],
-        stem_format="html", explanation="瓦斯爆炸界限 5%～16%。", category="煤矿安全/瓦斯防治",
-        external_id="Q-1")
-    assert (q2.type, q2.options, q2.correct, q2.explanation, q2.external_id) == (
-        "true_false", TF, [1], "井下严禁明火。", "Q-2")
+        stem_format="html", explanation="<p>瓦斯爆炸界限 <b>5%～16%</b>。</p>", explanation_format="html",
+        category="煤矿安全/瓦斯防治", option_feedback=["正确", "不对", ""])
+    assert (q1.title, q1.external_id) == ("Q-1", "")
+    assert (q2.type, q2.options, q2.correct, q2.explanation, q2.title, q2.option_feedback) == (
+        "true_false", TF, [1], "井下严禁明火。", "Q-2", ["不对。", "对。"])
     assert (q3.type, q3.stem, q3.correct, q3.category) == (
         "multiple_choice", "煤矿三大规程包括:", [0, 1, 2], "煤矿安全/瓦斯防治")
     assert q3.options[3] == "交通规则" and q3.explanation == "三大规程：\n安全规程、作业规程、操作规程"
-    assert (q4.stem, q4.correct, q4.category, q4.external_id) == (
+    assert (q4.stem, q4.correct, q4.category, q4.title) == (
         "矿井通风的主要任务不包括 { 示例 } ~ ？", [2], "通风", "")
     # missing-word questions: the answer block becomes a blank
     assert (q5.type, q5.stem, q5.correct) == ("single_choice", "井下发生火灾时，应（  ）撤离。", [0])
@@ -197,7 +220,7 @@ def test_a_moodle_style_gift_file():
 def test_gift_crlf_and_comments_between_questions():
     text = "// a\r\n::A::一{T}\r\n\r\n// b\r\n\r\n::B::二{F}\r\n"
     result = gift.parse(text.encode())
-    assert [(q.external_id, q.correct) for q in result.questions] == [("A", [0]), ("B", [1])]
+    assert [(q.title, q.correct) for q in result.questions] == [("A", [0]), ("B", [1])]
 
 
 def test_gift_unsupported_kinds_are_skipped_not_fatal():
@@ -210,7 +233,7 @@ def test_gift_unsupported_kinds_are_skipped_not_fatal():
         "::OK::正确的是{=甲 ~乙}", ""])
     result = gift.parse(text.encode())
     assert not result.errors
-    assert [q.external_id for q in result.questions] == ["OK"]
+    assert [q.title for q in result.questions] == ["OK"]
     assert [i.item for i in result.skipped] == ["line 1 (E)", "line 3 (N)", "line 5 (M)", "line 7 (S)",
                                                 "line 9"]
     kinds = ["essay", "numerical", "matching", "shortanswer", "description"]
@@ -223,7 +246,7 @@ def test_gift_unclosed_brace_is_an_error(english):
     assert not result.ok
     assert [i.item for i in result.errors] == ["line 3 (B)", "line 5"]
     assert all("braces" in str(i.reason) for i in result.errors)
-    assert [q.external_id for q in result.questions] == ["A"]
+    assert [q.title for q in result.questions] == ["A"]
 
 
 def test_gift_malformed_questions_are_errors(english):
@@ -296,8 +319,8 @@ XML_SAMPLE = """<?xml version="1.0" encoding="UTF-8"?>
     <tags>
       <tag><text>kp:瓦斯管理</text></tag>
       <tag><text>difficulty:3</text></tag>
-      <tag><text>applies:GAS</text></tag>
-      <tag><text>applies:VENT</text></tag>
+      <tag><text>applies:coal_gas_inspection</text></tag>
+      <tag><text>applies:矿井通风作业</text></tag>
       <tag><text>其他标签</text></tag>
     </tags>
   </question>
@@ -331,9 +354,14 @@ def test_a_moodle_xml_file():
     single, multiple, true_false = result.questions
     assert single == QuestionData(
         "single_choice", "<p>瓦斯浓度达到 <strong>1%</strong> 时应？</p>",
-        ["停止作业，撤出人员", "继续作业"], [0],
-        stem_format="html", explanation="见《煤矿安全规程》\n第 136 条", category="煤矿安全/瓦斯防治",
-        knowledge_point="瓦斯管理", difficulty=3, applies_to=["GAS", "VENT"], external_id="GAS-1", points=2.0)
+        ["<p>停止作业，<b>撤出</b>人员</p>", "<p>继续作业</p>"], [0], stem_format="html",
+        explanation="<p>见《煤矿安全规程》</p><p>第&nbsp;136 条</p>", explanation_format="html",
+        category="煤矿安全/瓦斯防治", knowledge_point="瓦斯管理", difficulty=3,
+        applies_to=["coal_gas_inspection", "mn_ventilation"], external_id="GAS-1", points=2.0,
+        options_format="html", option_feedback=["对", ""])
+    # A Moodle tag the bank has no place for is named in the report, not dropped silently.
+    assert [str(n.item) for n in result.notes] == ["line 13 (XML, GAS-1)"]
+    assert "其他标签" in str(result.notes[0].reason)
     assert multiple == QuestionData(
         "multiple_choice", "三大规程是？", ["安全规程", "作业规程", "操作规程", "交通规则"], [0, 1, 2],
         category="煤矿安全/瓦斯防治")
@@ -353,7 +381,7 @@ def test_xml_unsupported_types_are_skipped_by_name():
     data = f'<?xml version="1.0" encoding="UTF-8"?>\n<quiz>\n{body}</quiz>\n'.encode()
     result = moodle_xml.parse(data)
     assert result.ok and not result.questions
-    expected = [f"line {n} ({qtype})" for n, qtype in enumerate(UNSUPPORTED, 3)]
+    expected = [f"line {n} (XML, {qtype})" for n, qtype in enumerate(UNSUPPORTED, 3)]
     assert [i.item for i in result.skipped] == expected
     assert all(qtype in str(i.reason) for qtype, i in zip(UNSUPPORTED, result.skipped, strict=True))
 
@@ -399,9 +427,9 @@ def test_xml_wrong_root_empty_and_bad_values(english):
             '<answer fraction="100"><text>甲</text></answer><answer fraction="0"><text>乙</text></answer>'
             '<tags><tag><text>difficulty:9</text></tag></tags></question>\n</quiz>').encode()
     reasons = {i.item: str(i.reason) for i in moodle_xml.parse(data).errors}
-    assert reasons.keys() == {"line 2", "line 3", "line 4", "line 5 (T9)"}
-    assert "abc" in reasons["line 2"] and "No answer is marked correct" in reasons["line 3"]
-    assert "empty" in reasons["line 4"] and "9" in reasons["line 5 (T9)"]
+    assert reasons.keys() == {"line 2 (XML)", "line 3 (XML)", "line 4 (XML)", "line 5 (XML, T9)"}
+    assert "abc" in reasons["line 2 (XML)"] and "No answer is marked correct" in reasons["line 3 (XML)"]
+    assert "empty" in reasons["line 4 (XML)"] and "9" in reasons["line 5 (XML, T9)"]
 
 
 def test_xml_in_a_chinese_encoding_is_read():

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 class Issue:
     """Where and why: ``item`` is a row number ("row 7"), a line ("line 12") or an id."""
 
-    item: str
+    item: str  # or a lazy string, translated when shown
     reason: str
 
     def as_json(self) -> dict:
-        return {"item": self.item, "reason": str(self.reason)}
+        return {"item": str(self.item), "reason": str(self.reason)}

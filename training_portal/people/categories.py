@@ -15,11 +15,14 @@ registry, so the stored codes and the classes cannot drift apart.
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import ClassVar, Protocol
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from ..core import policy
@@ -502,3 +505,58 @@ Post = _PostCodes(
     module=__name__, qualname="Post")
 Post.__doc__ = "The posts that make a person one of a category (special operators name an operation)."
 FIVE_MANAGER_POSTS = tuple(p for p in Post if p.is_five_manager)
+
+
+# ----------------------------------------------------------------------------- the words clerks type
+
+
+def normalise_word(text: str) -> str:
+    """A typed word as the tables below hold it: full-width folded, spaces dropped, lower case."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def post_words() -> dict[str, tuple[Post, OperationType | None]]:
+    """What a roster's 岗位 cell may say: a post or an operation type by the words the registry
+    gives for it (official names, usual short forms), its label in either language, or its code.
+    A category with operation types is named by its operation, never alone. Keys are normalised
+    (``normalise_word``)."""
+    words: dict[str, tuple[Post, OperationType | None]] = {}
+    named: list[Post] = []
+    operations: list[tuple[Post, OperationType]] = []
+    for kind in REGISTRY.values():
+        for spec in kind.all_posts():
+            post = Post(spec.code)
+            if spec.code == kind.code and kind.operation_types:
+                operations += [(post, t) for t in kind.operation_types]
+                for t, names in kind.operation_aliases.items():
+                    words.update({normalise_word(n): (post, t) for n in names})
+            else:
+                named.append(post)
+                words.update({normalise_word(n): (post, None) for n in spec.aliases})
+    for locale in ("en", "zh_Hans_CN"):
+        with force_locale(locale):
+            for post in named:
+                words.setdefault(normalise_word(str(post.label)), (post, None))
+            for post, t in operations:
+                words.setdefault(normalise_word(str(t.label)), (post, t))
+    words.update({post.value: (post, None) for post in named})
+    words.update({t.value: (post, t) for post, t in operations})
+    return words
+
+
+def target_words() -> dict[str, str]:
+    """What a question file's 适用类别 may say, as the blueprint target it means: the roster's
+    words (a post stands for its category), and, since a question may suit every operation of a
+    category, such a category by its own words too (特种作业人员). Only targets a paper can be
+    drawn for: a category that is not examined is left out."""
+    codes = dict(targets())
+    words = {word: (t.value if t else post.personnel_category.value)
+             for word, (post, t) in post_words().items()}
+    for kind in REGISTRY.values():
+        if kind.operation_types:
+            own = [*kind.aliases, kind.code]
+            for locale in ("en", "zh_Hans_CN"):
+                with force_locale(locale):
+                    own.append(str(kind.label))
+            words.update({normalise_word(w): kind.code for w in own})
+    return {word: code for word, code in words.items() if code in codes}

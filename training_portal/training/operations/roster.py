@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -112,35 +110,12 @@ class RosterResult:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+    return categories.normalise_word(text)
 
 
 def post_words() -> dict[str, tuple[Post, OperationType | None]]:
-    """What a roster's 岗位 cell may say: a post or an operation type by the words the category
-    registry gives for it (official names, usual short forms), its label in either language,
-    or its code. A category with operation types is named by its operation, never alone."""
-    words: dict[str, tuple[Post, OperationType | None]] = {}
-    named: list[Post] = []
-    operations: list[tuple[Post, OperationType]] = []
-    for kind in categories.REGISTRY.values():
-        for spec in kind.all_posts():
-            post = Post(spec.code)
-            if spec.code == kind.code and kind.operation_types:
-                operations += [(post, t) for t in kind.operation_types]
-                for t, names in kind.operation_aliases.items():
-                    words.update({_norm(n): (post, t) for n in names})
-            else:
-                named.append(post)
-                words.update({_norm(n): (post, None) for n in spec.aliases})
-    for locale in ("en", "zh_Hans_CN"):
-        with force_locale(locale):
-            for post in named:
-                words.setdefault(_norm(str(post.label)), (post, None))
-            for post, t in operations:
-                words.setdefault(_norm(str(t.label)), (post, t))
-    words.update({post.value: (post, None) for post in named})
-    words.update({t.value: (post, t) for post, t in operations})
-    return words
+    """What a roster's 岗位 cell may say (the registry's words; see ``categories.post_words``)."""
+    return categories.post_words()
 
 
 def _roster_rows(data: bytes) -> tuple[list[RosterRow], list[tuple[str, str]]]:
