@@ -19,7 +19,7 @@ from ..core.audit import AuditEntry, entry_count
 from ..core.db import db
 from ..core.forms import choices
 from ..core.permissions import PERMISSIONS, Role
-from ..core.web import get_or_404, refuse
+from ..core.web import get_or_404, redraw_on_refusal, refuse, validated
 from ..organisations.models import Organisation
 from ..people import operations as people_ops
 
@@ -48,23 +48,19 @@ def users():
 def create_user():
     _require("user.manage")
     form = UserForm()
-    if form.validate_on_submit():
-        person = None
-        if form.id_number.data:
-            person = people_ops.find_by_id_number(form.id_number.data)
-            if person is None:
-                form.id_number.errors.append(_("No record for this identity number."))
-        if not form.id_number.errors:
-            try:
-                user = account_ops.create_user(form.username.data, form.display_name.data,
-                                               actor=current_user, password=form.password.data,
-                                               person=person, email=form.email.data or None)
-            except account_ops.AccountError as exc:
-                form.form_errors.append(str(exc))
-            else:
-                return redirect(url_for("admin.user", user_id=user.id))
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/user_new.html", form=form), status
+    if not form.is_submitted():
+        return render_template("admin/user_new.html", form=form)
+    redraw_on_refusal("admin/user_new.html", form)
+    validated(form)
+    person = None
+    if form.id_number.data:
+        person = people_ops.find_by_id_number(form.id_number.data)
+        if person is None:
+            raise account_ops.AccountError(_("No record for this identity number."), field="id_number")
+    user = account_ops.create_user(form.username.data, form.display_name.data, actor=current_user,
+                                   password=form.password.data, person=person,
+                                   email=form.email.data or None)
+    return redirect(url_for("admin.user", user_id=user.id))
 
 
 def _role_form() -> RoleForm:
@@ -80,8 +76,7 @@ def _role_form() -> RoleForm:
 @login_required
 def user(user_id: int):
     _require("user.manage")
-    return render_template("admin/user.html", account=_user_or_404(user_id), form=_role_form(),
-                           error=None)
+    return render_template("admin/user.html", account=_user_or_404(user_id), form=_role_form())
 
 
 @bp.post("/users/<int:user_id>/roles")
@@ -91,19 +86,12 @@ def grant_role(user_id: int):
     _require("user.manage")
     account = _user_or_404(user_id)
     form = _role_form()
-    error = None
+    redraw_on_refusal("admin/user.html", form, account=account)
     if not form.validate_on_submit():
-        error = _("Choose a role.")
-    else:
-        org = db.session.get(Organisation, form.organisation_id.data) if form.organisation_id.data \
-            else None
-        try:
-            account_ops.grant_role(account, Role(form.role.data), org, actor=current_user)
-        except account_ops.AccountError as exc:
-            error = str(exc)
-        else:
-            return redirect(url_for("admin.user", user_id=account.id))
-    return render_template("admin/user.html", account=account, form=form, error=error), 422
+        raise account_ops.AccountError(_("Choose a role."), field="role")
+    org = db.session.get(Organisation, form.organisation_id.data) if form.organisation_id.data else None
+    account_ops.grant_role(account, Role(form.role.data), org, actor=current_user)
+    return redirect(url_for("admin.user", user_id=account.id))
 
 
 @bp.post("/users/<int:user_id>/roles/<int:assignment_id>/revoke")
@@ -115,10 +103,7 @@ def revoke_role(user_id: int, assignment_id: int):
     assignment = db.session.get(RoleAssignment, assignment_id)
     if assignment is None or assignment.user_id != account.id:
         refuse(404, _("No such role assignment."))
-    try:
-        account_ops.revoke_role(assignment, actor=current_user)
-    except account_ops.AccountError as exc:
-        refuse(409, exc)
+    account_ops.revoke_role(assignment, actor=current_user)  # a refusal says its own status
     return redirect(url_for("admin.user", user_id=account.id))
 
 
@@ -128,10 +113,7 @@ def revoke_role(user_id: int, assignment_id: int):
 def set_active(user_id: int):
     _require("user.manage")
     account = _user_or_404(user_id)
-    try:
-        account_ops.set_active(account, request.form.get("active") == "1", actor=current_user)
-    except account_ops.AccountError as exc:
-        refuse(409, exc)
+    account_ops.set_active(account, request.form.get("active") == "1", actor=current_user)
     return redirect(url_for("admin.user", user_id=account.id))
 
 
