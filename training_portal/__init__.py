@@ -18,7 +18,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 
 DOMAINS = (".accounts", ".admin", ".organisations", ".people", ".training", ".exams", ".certificates",
-           ".regulator", ".recordings", ".notifications", ".safety_culture", ".demo", "question_bank",
+           ".regulator", ".recordings", ".notifications", ".safety_culture", ".practice", ".demo",
+           "question_bank",
            "proctoring")
 
 
