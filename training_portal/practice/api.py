@@ -67,7 +67,7 @@ def round_json(practice: PracticeRound) -> dict:
         }
     if not practice.is_mock or practice.state.finished:
         body["feedback"] = {
-            str(i.question_id): ops.feedback(i, i.answer or [])
+            str(i.question_id): ops.feedback(i.shown, i.answer or [])
             for i in practice.items
             if i.answer is not None or practice.is_mock
         }
@@ -109,22 +109,23 @@ def practice_round(round_id: int):
 def answer(round_id: int, question_id: int):
     """Practice: the feedback at once. A mock: the answer is kept until it is handed in, then
     the same feedback (for the answer sent; the mock's score stays as handed in)."""
-    practice = own_round(round_id)
-    item = practice.item_for(question_id)
-    if item is None:
+    found = ops.answerable(round_id, question_id)
+    if found is None or not found.can_answer(current_user):
+        own_round(round_id)  # no such round (or not theirs) says so; else the question is missing
         refuse(404, _("Question %(id)d is not in this round.", id=question_id))
     body = _body()
     try:
-        shown = ops.check_answer(item, body.get("answer"))
-        if not practice.is_mock:
-            return jsonify(ops.answer_practice(practice, item, shown))
-        ops.close_if_overdue(practice)
-        if practice.state.finished:
-            return jsonify(ops.feedback(item, shown))
-        ops.save_mock_answer(practice, item, shown)
+        answer = ops.check_answer(found.question, body.get("answer"))
+        if found.mode is not RoundMode.MOCK:
+            return jsonify(ops.answer_practice(found, answer))
+        mock = own_round(round_id)
+        ops.close_if_overdue(mock)
+        if mock.state.finished:
+            return jsonify(ops.feedback(found.question, answer))
+        ops.save_mock_answer(mock, found.item_id, answer)
     except ops.PracticeError as exc:
         refuse(exc.status, exc)
-    return jsonify({"saved": True, "remaining_s": ops.remaining_seconds(practice)})
+    return jsonify({"saved": True, "remaining_s": ops.remaining_seconds(mock)})
 
 
 def _own_mock(round_id: int) -> PracticeRound:

@@ -8,6 +8,7 @@ paper of the question bank, never a response behind the item statistics. Tables 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -19,6 +20,22 @@ from question_bank.models import Blueprint, QuestionVersion
 from ..core.db import UTCDateTime, db, utcnow
 from ..core.db import enum_column as _enum
 from ..core.labels import Labelled
+
+
+def owned_by(owner_id: int, user) -> bool:
+    """A round is its learner's alone; nobody else, administrators included, sees it."""
+    return user.is_authenticated and user.id == owner_id
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A question as a round shows it: all that checking, grading and feedback need."""
+
+    option_order: list[int]  # option_order[k] is the original index of the option shown in place k
+    points: float
+    type: str
+    correct: list[int]  # original indices
+    explanation: str
 
 
 class RoundMode(Labelled):
@@ -82,11 +99,7 @@ class PracticeRound(db.Model):
         return self.mode is RoundMode.MOCK
 
     def can_answer(self, user) -> bool:
-        """A round is its learner's alone; nobody else, administrators included, sees it."""
-        return user.is_authenticated and user.id == self.user_id
-
-    def item_for(self, question_id: int) -> PracticeItem | None:
-        return next((i for i in self.items if i.question_id == question_id), None)
+        return owned_by(self.user_id, user)
 
 
 class PracticeItem(db.Model):
@@ -110,6 +123,11 @@ class PracticeItem(db.Model):
 
     round: Mapped[PracticeRound] = relationship(back_populates="items")
     version: Mapped[QuestionVersion] = relationship()
+
+    @property
+    def shown(self) -> Shown:
+        v = self.version
+        return Shown(self.option_order, self.points, v.type, v.correct, v.explanation)
 
 
 class WrongAnswer(db.Model):

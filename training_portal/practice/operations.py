@@ -17,8 +17,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, literal, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, case, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from question_bank import assembly, types
 from question_bank.models import Blueprint, Question, QuestionStatus, QuestionVersion
@@ -26,7 +27,7 @@ from question_bank.models import Blueprint, Question, QuestionStatus, QuestionVe
 from ..core import policy
 from ..core.db import db, locked, utcnow
 from ..people.models import Person
-from .models import PracticeItem, PracticeRound, RoundMode, RoundState, WrongAnswer
+from .models import PracticeItem, PracticeRound, RoundMode, RoundState, Shown, WrongAnswer, owned_by
 
 MAX_CATEGORY = 200
 
@@ -228,9 +229,9 @@ def _start_mock(user, person: Person, rng: np.random.Generator) -> PracticeRound
 # ----------------------------------------------------------------------------- answers
 
 
-def check_answer(item: PracticeItem, answer: object, *, allow_empty: bool = False) -> list[int]:
+def check_answer(question: Shown, answer: object, *, allow_empty: bool = False) -> list[int]:
     """The answer as sent (indices into the options as shown), checked; PracticeError if bad."""
-    n = len(item.option_order)
+    n = len(question.option_order)
     if not isinstance(answer, list) or not all(
         isinstance(k, int) and not isinstance(k, bool) for k in answer
     ):
@@ -240,47 +241,99 @@ def check_answer(item: PracticeItem, answer: object, *, allow_empty: bool = Fals
     chosen = sorted(set(answer))
     if not chosen and not allow_empty:
         raise PracticeError(_l("Choose at least one option."), 400)
-    if len(chosen) > 1 and item.version.type != types.MultipleChoice.name:
+    if len(chosen) > 1 and question.type != types.MultipleChoice.name:
         raise PracticeError(_l("This question takes one option."), 400)
     return chosen
 
 
-def _grade(item: PracticeItem, shown: list[int], partial: bool) -> tuple[float, bool]:
-    """The question type's own grading, on the options in their original order."""
-    qtype = types.get(item.version.type)
-    original = [item.option_order[k] for k in shown]
-    full = qtype.grade(item.version.correct, original, item.points, False) >= item.points
-    return qtype.grade(item.version.correct, original, item.points, partial), full
+def _grade(question: Shown, answer: list[int], partial: bool) -> tuple[float, bool]:
+    """The question type's own grading, on the options in their original order: (score, all
+    right)."""
+    qtype = types.get(question.type)
+    original = [question.option_order[k] for k in answer]
+    full = qtype.grade(question.correct, original, question.points, False) >= question.points
+    return qtype.grade(question.correct, original, question.points, partial), full
 
 
-def feedback(item: PracticeItem, shown: list[int]) -> dict:
+def feedback(question: Shown, answer: list[int]) -> dict:
     """What the learner sees after answering: right or not, the right options (as shown) and
     the 解析."""
-    correct = [pos for pos, k in enumerate(item.option_order) if k in item.version.correct]
+    correct = [pos for pos, k in enumerate(question.option_order) if k in question.correct]
     return {
-        "correct": _grade(item, shown, False)[1],
+        "correct": _grade(question, answer, False)[1],
         "answer": correct,
-        "explanation": item.version.explanation,
+        "explanation": question.explanation,
     }
 
 
-def answer_practice(practice: PracticeRound, item: PracticeItem, shown: list[int]) -> dict:
+@dataclass(frozen=True)
+class Answerable:
+    """One question of a round, read for its answer in one query without the ORM's objects: the
+    answer of a practice question is the busiest request of practice."""
+
+    round_id: int
+    user_id: int
+    mode: RoundMode
+    item_id: int
+    question_id: int
+    answer: list[int] | None
+    question: Shown
+
+    def can_answer(self, user) -> bool:
+        return owned_by(self.user_id, user)
+
+
+_ANSWERABLE = (
+    select(
+        PracticeRound.user_id,
+        PracticeRound.mode,
+        PracticeItem.id,
+        PracticeItem.answer,
+        PracticeItem.option_order,
+        PracticeItem.points,
+        QuestionVersion.type,
+        QuestionVersion.correct,
+        QuestionVersion.explanation,
+    )
+    .join(PracticeRound, PracticeRound.id == PracticeItem.round_id)
+    .join(QuestionVersion, QuestionVersion.id == PracticeItem.version_id)
+    .where(
+        PracticeItem.round_id == bindparam("round_id"), PracticeItem.question_id == bindparam("question_id")
+    )
+)
+
+
+def answerable(round_id: int, question_id: int) -> Answerable | None:
+    row = db.session.execute(_ANSWERABLE, {"round_id": round_id, "question_id": question_id}).first()
+    if row is None:
+        return None
+    user_id, mode, item_id, answer, order, points, qtype, correct, explanation = row
+    return Answerable(
+        round_id,
+        user_id,
+        mode,
+        item_id,
+        question_id,
+        answer,
+        Shown(order, points, qtype, correct, explanation),
+    )
+
+
+def answer_practice(found: Answerable, answer: list[int]) -> dict:
     """Answer a practice question once; the same answer again (a retry) gets the same feedback."""
-    score, right = _grade(item, shown, False)
+    score, right = _grade(found.question, answer, False)
     now = utcnow()
     stored = db.session.execute(
         update(PracticeItem)
-        .where(PracticeItem.id == item.id, PracticeItem.answer.is_(None))
-        .values(answer=shown, correct=right, score=score, answered_at=now)
-        .execution_options(synchronize_session=False)
+        .where(PracticeItem.id == found.item_id, PracticeItem.answer.is_(None))
+        .values(answer=answer, correct=right, score=score, answered_at=now)
     ).rowcount
-    db.session.refresh(item)
     if stored != 1:
-        if item.answer != shown:
+        if db.session.scalar(select(PracticeItem.answer).where(PracticeItem.id == found.item_id)) != answer:
             raise PracticeError(_l("You answered this question already."))
-        return feedback(item, shown)
-    note_answer(practice.user_id, item.question_id, right, now)
-    return feedback(item, shown)
+        return feedback(found.question, answer)
+    note_answer(found.user_id, found.question_id, right, now)
+    return feedback(found.question, answer)
 
 
 def note_answer(user_id: int, question_id: int, right: bool, now: datetime | None = None) -> None:
@@ -301,28 +354,20 @@ def note_answer(user_id: int, question_id: int, right: bool, now: datetime | Non
             )
         )
         return
-    wrong = dict(times_wrong=table.c.times_wrong + 1, right_in_a_row=0, left_at=None, last_wrong_at=now)
-    if db.session.execute(
-        update(table).where(table.c.user_id == user_id, table.c.question_id == question_id).values(**wrong)
-    ).rowcount:
-        return
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                WrongAnswer(
-                    user_id=user_id,
-                    question_id=question_id,
-                    times_wrong=1,
-                    right_in_a_row=0,
-                    last_wrong_at=now,
-                )
-            )
-    except IntegrityError:  # the same question answered wrong in another tab a moment ago
-        db.session.execute(
-            update(table)
-            .where(table.c.user_id == user_id, table.c.question_id == question_id)
-            .values(**wrong)
+    table_insert = (pg_insert if db.engine.dialect.name == "postgresql" else sqlite_insert)(table)
+    db.session.execute(
+        table_insert.values(
+            user_id=user_id, question_id=question_id, times_wrong=1, right_in_a_row=0, last_wrong_at=now
+        ).on_conflict_do_update(
+            index_elements=[table.c.user_id, table.c.question_id],
+            set_={
+                "times_wrong": table.c.times_wrong + 1,
+                "right_in_a_row": 0,
+                "left_at": None,
+                "last_wrong_at": now,
+            },
         )
+    )
 
 
 # ----------------------------------------------------------------------------- mocks
@@ -348,9 +393,10 @@ def _open_mock(mock: PracticeRound) -> PracticeRound:
     return mock
 
 
-def save_mock_answer(mock: PracticeRound, item: PracticeItem, shown: list[int]) -> None:
-    _open_mock(mock)
-    item.answer, item.answered_at = shown, utcnow()
+def save_mock_answer(mock: PracticeRound, item_id: int, answer: list[int]) -> None:
+    mock = _open_mock(mock)
+    item = next(i for i in mock.items if i.id == item_id)
+    item.answer, item.answered_at = answer, utcnow()
     db.session.flush()
 
 
@@ -364,7 +410,7 @@ def save_mock_sheet(mock: PracticeRound, answers: object, seq: int) -> int:
     for key, chosen in answers.items():
         if key not in by_id:
             raise PracticeError(_l("Question %(id)s is not in this round.", id=key), 400)
-        clean[key] = check_answer(by_id[key], chosen, allow_empty=True)
+        clean[key] = check_answer(by_id[key].shown, chosen, allow_empty=True)
     if seq <= mock.saved_seq:
         return mock.saved_seq  # an older save arriving late
     now = utcnow()
@@ -389,7 +435,7 @@ def hand_in(mock: PracticeRound) -> PracticeRound:
     mock.finished_at = mock.deadline if late else now
     total = 0.0
     for item in mock.items:
-        score, right = _grade(item, item.answer or [], mock.partial_credit)
+        score, right = _grade(item.shown, item.answer or [], mock.partial_credit)
         item.score, item.correct = score, right
         total += score
         if item.answer:

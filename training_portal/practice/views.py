@@ -67,7 +67,7 @@ def practice_round(round_id: int):
         return render_template(
             "practice/mock_result.html",
             mock=practice,
-            feedback={i.id: ops.feedback(i, i.answer or []) for i in practice.items},
+            feedback={i.id: ops.feedback(i.shown, i.answer or []) for i in practice.items},
         )
     return render_template("practice/mock.html", mock=practice)
 
