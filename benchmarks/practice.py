@@ -10,6 +10,7 @@ of requests to a bare JSON endpoint of the same app under the same server (the a
 - paced: every trainee answering once every 5 s (2,000 trainees: 400 answers/s offered), open
   loop, p50/p99 counted from when each request was due, next to the bare endpoint at the same rate;
 - then every answer the client saw acknowledged is looked up in the database.
+Three answers in four are right (``RIGHT``), the rest wrong; every question is single choice.
 
 Run: .venv/bin/python benchmarks/practice.py [--trainees 2000] [--rounds 10] [--every 5]
      [--workers 4] [--threads 4] [--connections 32]
@@ -44,6 +45,9 @@ from benchmarks.exam_load import Cost, Recorder, describe, free_port, paced, req
 SECRET = "bench-secret-" + secrets.token_hex(8)
 USER_AGENT = "practice-load"
 BANK = 100  # extra active questions for everyone, so that a round lasts the whole run
+# Trainees who practise for an exam with an 80-point pass mark answer most questions right; a
+# right answer to a question not in the book writes nothing to the book, a wrong one does.
+RIGHT = 0.75
 
 
 def prepare(url: str, n: int, per_round: int) -> list[dict]:
@@ -141,7 +145,7 @@ def prepare(url: str, n: int, per_round: int) -> list[dict]:
         rng = np.random.default_rng(1)
         now = utcnow()
         for user in db.session.scalars(select(User).where(User.id.in_(user_ids)).order_by(User.id)):
-            practice = practice_ops.start_round(user, "practice", rng=rng)
+            practice = practice_ops.start_round(user, "practice", "压测", rng=rng)  # single choice only
             token = secrets.token_urlsafe(24)
             db.session.add(
                 AuthSession(
@@ -168,7 +172,10 @@ def prepare(url: str, n: int, per_round: int) -> list[dict]:
                     "round": practice.id,
                     "cookie": cookie,
                     "csrf": csrf,
-                    "questions": [(i.question_id, len(i.option_order)) for i in practice.items],
+                    "questions": [
+                        (i.question_id, len(i.option_order), i.option_order.index(i.version.correct[0]))
+                        for i in practice.items
+                    ],
                 }
             )
         db.session.commit()
@@ -183,10 +190,11 @@ class Load:
         self.rng = random.Random(7)
 
     def answer(self, recorder: Recorder, client: dict, k: int):
-        """Answer the trainee's k-th question (a random option: right or wrong); the body is made
-        before the clock runs. Call the result (with the time it was due, when paced) to send it."""
-        question, n = client["questions"][k]
-        chosen = [self.rng.randrange(n)]
+        """Answer the trainee's k-th question, right with the probability ``RIGHT`` (else another
+        option); the body is made before the clock runs. Call the result (with the time it was
+        due, when paced) to send it."""
+        question, n, right = client["questions"][k]
+        chosen = [right if self.rng.random() < RIGHT else (right + self.rng.randrange(1, n)) % n]
         body = json.dumps({"answer": chosen}).encode()
         headers = {
             "Content-Type": "application/json",

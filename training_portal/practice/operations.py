@@ -278,6 +278,7 @@ class Answerable:
     question_id: int
     answer: list[int] | None
     question: Shown
+    in_book: bool  # the question is in the learner's wrong-answer book now
 
     def can_answer(self, user) -> bool:
         return owned_by(self.user_id, user)
@@ -294,9 +295,16 @@ _ANSWERABLE = (
         QuestionVersion.type,
         QuestionVersion.correct,
         QuestionVersion.explanation,
+        WrongAnswer.id.is_not(None),
     )
     .join(PracticeRound, PracticeRound.id == PracticeItem.round_id)
     .join(QuestionVersion, QuestionVersion.id == PracticeItem.version_id)
+    .outerjoin(
+        WrongAnswer,
+        (WrongAnswer.user_id == PracticeRound.user_id)
+        & (WrongAnswer.question_id == PracticeItem.question_id)
+        & WrongAnswer.left_at.is_(None),
+    )
     .where(
         PracticeItem.round_id == bindparam("round_id"), PracticeItem.question_id == bindparam("question_id")
     )
@@ -307,7 +315,7 @@ def answerable(round_id: int, question_id: int) -> Answerable | None:
     row = db.session.execute(_ANSWERABLE, {"round_id": round_id, "question_id": question_id}).first()
     if row is None:
         return None
-    user_id, mode, item_id, answer, order, points, qtype, correct, explanation = row
+    user_id, mode, item_id, answer, order, points, qtype, correct, explanation, in_book = row
     return Answerable(
         round_id,
         user_id,
@@ -316,6 +324,7 @@ def answerable(round_id: int, question_id: int) -> Answerable | None:
         question_id,
         answer,
         Shown(order, points, qtype, correct, explanation),
+        bool(in_book),
     )
 
 
@@ -332,7 +341,8 @@ def answer_practice(found: Answerable, answer: list[int]) -> dict:
         if db.session.scalar(select(PracticeItem.answer).where(PracticeItem.id == found.item_id)) != answer:
             raise PracticeError(_l("You answered this question already."))
         return feedback(found.question, answer)
-    note_answer(found.user_id, found.question_id, right, now)
+    if found.in_book or not right:  # a right answer to a question not in the book changes nothing
+        note_answer(found.user_id, found.question_id, right, now)
     return feedback(found.question, answer)
 
 
