@@ -19,8 +19,7 @@ login_manager = LoginManager()
 
 DOMAINS = (".accounts", ".admin", ".organisations", ".people", ".training", ".exams", ".certificates",
            ".regulator", ".recordings", ".notifications", ".safety_culture", ".practice", ".demo",
-           "question_bank",
-           "proctoring")
+           "question_bank", "proctoring")
 
 
 def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
