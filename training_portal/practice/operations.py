@@ -165,7 +165,7 @@ def start_round(user, mode: str, category: str = "", rng: np.random.Generator | 
         pool = applicable(person, category)
     if not pool:
         raise PracticeError(_l("No active question applies to your post in this category."))
-    chosen = rng.permutation(len(pool))[: policy.get("practice.questions_per_round")]
+    chosen = rng.permutation(len(pool))[: max(1, policy.get("practice.questions_per_round"))]
     practice = PracticeRound(user_id=user.id, mode=mode, category=category)
     practice.items = [
         PracticeItem(
