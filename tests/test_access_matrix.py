@@ -26,6 +26,7 @@ from training_portal.notifications.models import Notification
 from training_portal.organisations.models import Organisation
 from training_portal.people import operations as people_ops
 from training_portal.people.models import Post
+from training_portal.practice import operations as practice_ops
 from training_portal.regulator import operations as regulator_ops
 from training_portal.safety_culture import operations as culture_ops
 from training_portal.training.models import Course
@@ -283,6 +284,21 @@ MATRIX |= {
     ("safety_culture.cases", "GET"): everyone(200),
 }
 
+# Practice: a practice round of the trainee's (not a mock: nothing to hand in) with the bank's new
+# question in it (it applies to everyone). A round is its learner's alone.
+MATRIX |= {
+    ("practice.index", "GET"): only({"admin": 403}, 200),  # the administrator has no record
+    ("practice.start", "POST"): only({"admin": 403}, 400),  # no mode chosen
+    ("practice.practice_round", "GET"): only({"trainee": 200}, 404),
+    ("practice.wrong_answers", "GET"): only({"admin": 403}, 200),
+    ("practice_api.start", "POST"): everyone(400, anonymous=401),  # no body
+    ("practice_api.practice_round", "GET"): only({"trainee": 200}, 404, anonymous=401),
+    ("practice_api.answer", "PUT"): only({"trainee": 400}, 404, anonymous=401),  # no body
+    ("practice_api.save_sheet", "PUT"): only({"trainee": 409}, 404, anonymous=401),
+    ("practice_api.submit", "POST"): only({"trainee": 409}, 404, anonymous=401),
+    ("practice_api.my_wrong_answers", "GET"): everyone(200, anonymous=401),
+}
+
 # Requests that change who is logged in, or whom, go last.
 LAST = ["exams_api.submit", "exams.sign", "admin.revoke_role", "admin.set_active", "accounts.logout"]
 
@@ -338,6 +354,7 @@ def objects(demo, user_named):
     culture = culture_ops.report(mine, "philosophy", "", b"%PDF-1.4\n%%EOF\n", "x.pdf",
                                  actor=user_named("mine_officer"))
     practical_exam = passed_practical(users_by_name())
+    practice_round = practice_ops.start_round(trainee, "practice")
     limiter.reset()
     course = db.session.scalar(select(Course).where(Course.title == DEMO_COURSE))
     training_class = course.classes[0]
@@ -353,7 +370,7 @@ def objects(demo, user_named):
         "appeal_id": 999_999, "upload_id": "nope",
         "recording_id": recording.id, "event_id": recording.events[0].id,
         "session_id": exam_session.id, "attempt_id": attempt.id,
-        "practical_id": practical_exam.id,
+        "practical_id": practical_exam.id, "round_id": practice_round.id,
         "application_id": attempt.application_id, "kind": "diploma",
         "question_id": question.id, "blueprint_id": bank_blueprint.id,
         "person_id": trainee.person_id, "org_id": mine.id, "user_id": spare.id,

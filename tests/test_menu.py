@@ -10,12 +10,13 @@ import pytest
 from .conftest import login
 from .test_access_matrix import LOGGED_IN
 
-# What the menu showed before it became a registry (base.html's hand-written links).
+# What the menu showed before it became a registry (base.html's hand-written links), and 练习
+# for everyone with a record.
 EXPECTED = {
     "admin": ["班次", "证书", "监管看板", "五职矿长达标情况", "安全文化建设", "培训机构监管", "搜索",
               "通知", "人员", "单位", "题库", "账号"],
-    "trainee": ["我的档案", "我的培训", "课程", "我的证书", "通知"],
-    "mine_officer": ["我的档案", "我的培训", "课程", "我的证书", "五职矿长达标情况", "安全文化建设",
+    "trainee": ["我的档案", "我的培训", "练习", "课程", "我的证书", "通知"],
+    "mine_officer": ["我的档案", "我的培训", "练习", "课程", "我的证书", "五职矿长达标情况", "安全文化建设",
                      "通知", "人员", "单位"],
 }
 

@@ -18,8 +18,8 @@ migrate = Migrate()
 login_manager = LoginManager()
 
 DOMAINS = (".accounts", ".admin", ".organisations", ".people", ".training", ".exams", ".certificates",
-           ".regulator", ".recordings", ".notifications", ".safety_culture", ".demo", "question_bank",
-           "proctoring")
+           ".regulator", ".recordings", ".notifications", ".safety_culture", ".practice", ".demo",
+           "question_bank", "proctoring")
 
 
 def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:

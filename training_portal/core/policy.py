@@ -162,6 +162,10 @@ _rule("oversight.max_pass_rate_gap_points", 15,
       _l("Centers: largest gap below the province's pass rate (percentage points)"))
 _rule("oversight.max_revoked_certificates", 0,
       _l("Centers: most revoked certificates of their trainees before a flag"))
+# Practice between exams (练习, 模拟考试, 错题本): the portal's choices, editable
+_rule("practice.questions_per_round", 20, _l("Practice: questions in one round"))
+_rule("practice.right_in_a_row_to_leave_book", 2,
+      _l("Wrong-answer book: right answers in a row before a question leaves it"))
 
 
 def rule(key: str) -> Rule:
