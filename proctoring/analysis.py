@@ -6,8 +6,9 @@ report, whatever ``workers`` is), so a task calling it can simply be retried. It
 1. probes the file (``NotAVideo`` for anything that is not a complete video);
 2. decides how to sample: keyframes only when they come at least every 2 s (CCTV), else
    every frame decoded and one kept per 2 s;
-3. scans three calibration keyframes finely to learn how big faces are, and fixes the
-   face-detection scale from them (see ``faces``);
+3. scans three calibration keyframes whole to learn where faces sit and how big they are,
+   and plans the bands of rows later frames are scanned in, each at its own scale (see
+   ``faces``; the detector comes from the registry in ``detectors``);
 4. splits the recording into ``workers`` time ranges measured in parallel threads (OpenCV
    and FFmpeg release the GIL, and threads, unlike processes, also work inside a Celery
    prefork worker, whose daemonic children may not start processes);
@@ -22,16 +23,17 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-import cv2
+import numpy as np
 from flask_babel import lazy_gettext as _l
 
+from . import detectors
 from . import events as ev
 from . import thresholds as th
-from .faces import DetectorScale, FaceDetector, default_scale, fitted_scale, stable_counts
+from .faces import FaceScanner, ScanPlan, fitted_plan, stable_counts, whole_frame
 from .features import Measurer, Measures
 from .video import NotAVideo, Sampling, VideoInfo, frame_at, jpeg, probe, samples, sampling
 
@@ -73,7 +75,8 @@ class Report:
     samples: list[Sample]
     events: list[Event]
     info: VideoInfo | None = None
-    detector: DetectorScale | None = None
+    plan: ScanPlan | None = None
+    detector: str = ""
 
     def as_json(self) -> dict[str, object]:
         """The CLI's JSON contract: exactly these keys."""
@@ -87,42 +90,58 @@ class Report:
 
 
 ProgressFn = Callable[[float], None]
+# Who is expected in view: one number for the whole recording, or (start_s, end_s, people)
+# stretches, e.g. one per lesson with the trainees signed in to it.
+Roster = int | Sequence[tuple[float, float, int]]
 
 
-def _calibrate(path: str | os.PathLike[str], how: Sampling, info: VideoInfo) -> DetectorScale:
-    fine = FaceDetector(default_scale(info.height))
-    sizes: list[float] = []
+def _stretches(roster: Roster | None, duration_s: float) -> list[tuple[float, float, int]]:
+    if roster is None:
+        return []
+    if isinstance(roster, int):
+        return [(0.0, float("inf"), roster)]
+    return [(float(a), float(b), int(n)) for a, b, n in roster]
+
+
+def _calibrate(path: str | os.PathLike[str], how: Sampling, info: VideoInfo,
+               detector: detectors.FaceDetector) -> ScanPlan:
+    whole = FaceScanner(detector, whole_frame(info.width, info.height))
+    boxes = []
     for point in th.CALIBRATION_POINTS:
         image = frame_at(path, how, point * info.duration_s)
         if image is not None:
-            sizes.extend(float(b[2]) for b in fine.detect(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)))
-    return fitted_scale(info.height, sizes)
+            boxes.append(whole.detect(image))
+    return fitted_plan(info.width, info.height, boxes, detector.target_face_px)
 
 
 def _ranges(duration_s: float, parts: int) -> list[tuple[float, float]]:
-    edges = [duration_s * k / parts for k in range(parts + 1)]
+    """Time ranges starting on full-scan slots, so each worker starts with a full face scan."""
+    slot = th.FULL_SCAN_S
+    edges = [slot * round(duration_s * k / parts / slot) for k in range(parts + 1)]
     edges[-1] = float("inf")  # the last range takes everything, whatever the rounding
     return list(zip(edges[:-1], edges[1:], strict=True))
 
 
-def _measure_range(path: str | os.PathLike[str], how: Sampling, scale: DetectorScale, start: float,
+def _measure_range(path: str | os.PathLike[str], how: Sampling, scanner: FaceScanner, start: float,
                    end: float, done: list[float], slot: int) -> list[Measures]:
-    measurer = Measurer(FaceDetector(scale))
+    measurer = Measurer(FaceScanner(scanner.detector, scanner.plan))  # it keeps state: one each
     out: list[Measures] = []
-    for t, grey, in_range in samples(path, how, start, end):
+    for t, grey, rgb, in_range in samples(path, how, start, end,
+                                              warmup_s=th.FULL_SCAN_S * th.RESCUE_ANCHORS):
         if not in_range:
-            measurer.see(grey)
+            measurer.see(t, grey, rgb)
             continue
-        out.append(measurer.measure(t, grey))
+        out.append(measurer.measure(t, grey, rgb))
         done[slot] = t - start
     return out
 
 
-def analyse(path: str | os.PathLike[str], *, roster: int | None = None, reference: bytes | None = None,
+def analyse(path: str | os.PathLike[str], *, roster: Roster | None = None, reference: bytes | None = None,
             progress: ProgressFn | None = None, workers: int = 1) -> Report:
     """Analyse a classroom recording; see the module docstring.
 
-    ``roster``: trainees expected in view (enables absent/overcrowded). ``reference``: a JPEG
+    ``roster``: trainees expected in view, for the whole recording or per stretch of it
+    (enables absent/overcrowded). ``reference``: a JPEG
     of the camera's proper view (else the first steady stretch of the recording is used).
     ``workers``: threads to measure with (2 on a 2-core machine halves the time).
     Raises ``NotAVideo`` for a file that is not a complete, decodable video.
@@ -130,7 +149,9 @@ def analyse(path: str | os.PathLike[str], *, roster: int | None = None, referenc
     started = time.perf_counter()
     info = probe(path)
     how = sampling(path)
-    scale = _calibrate(path, how, info)
+    detector = detectors.get(th.DETECTOR)
+    plan = _calibrate(path, how, info, detector)
+    scanner = FaceScanner(detector, plan)
     parts = max(1, int(workers))
     ranges = _ranges(info.duration_s, parts)
     done = [0.0] * parts
@@ -146,13 +167,13 @@ def analyse(path: str | os.PathLike[str], *, roster: int | None = None, referenc
     report(0.0)
     if parts == 1:
         measures = []
-        measurer = Measurer(FaceDetector(scale))
-        for t, grey, _ in samples(path, how, 0.0, float("inf")):
-            measures.append(measurer.measure(t, grey))
+        measurer = Measurer(scanner)
+        for t, grey, rgb, _ in samples(path, how, 0.0, float("inf")):
+            measures.append(measurer.measure(t, grey, rgb))
             report(min(0.99, t / info.duration_s))
     else:
         with ThreadPoolExecutor(parts, thread_name_prefix="proctoring") as pool:
-            futures = [pool.submit(_measure_range, path, how, scale, a, b, done, k)
+            futures = [pool.submit(_measure_range, path, how, scanner, a, b, done, k)
                        for k, (a, b) in enumerate(ranges)]
             while True:  # report progress from this thread, as the workers advance
                 finished, pending = wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
@@ -167,10 +188,10 @@ def analyse(path: str | os.PathLike[str], *, roster: int | None = None, referenc
     events = [_event(path, how, f, measures, info.duration_s) for f in found]
     report(1.0)
     return Report(duration_s=info.duration_s, wall_s=round(time.perf_counter() - started, 3),
-                  samples=result_samples, events=events, info=info, detector=scale)
+                  samples=result_samples, events=events, info=info, plan=plan, detector=detector.name)
 
 
-def _events(ms: list[Measures], duration_s: float, roster: int | None,
+def _events(ms: list[Measures], duration_s: float, roster: Roster | None,
             reference: bytes | None) -> tuple[list[ev.Found], list[Sample]]:
     tl = ev.Timeline([m.t for m in ms], duration_s)
     found, dark, covered, frozen = ev.picture(ms, tl)
@@ -180,11 +201,30 @@ def _events(ms: list[Measures], duration_s: float, roster: int | None,
     moved_found, moved = ev.scene(ms, tl, trusted, ev.reference_view(reference, ms, trusted))
     loop_found, replayed = ev.looped(ms, tl, trusted)
     found += moved_found + loop_found
-    if roster is not None:
-        found += ev.headcount(counts, tl, trusted & ~moved & ~replayed, roster)
+    found += _headcount(counts, tl, trusted & ~moved & ~replayed, _stretches(roster, duration_s))
     found.sort(key=lambda f: (tl.t[f.first], EVENT_KINDS.index(f.kind)))
     result = [Sample(t=round(m.t, 3), faces=int(c)) for m, c in zip(ms, counts, strict=True)]
     return found, result
+
+
+def _headcount(counts: Sequence[int], tl: ev.Timeline, countable: np.ndarray,
+               stretches: list[tuple[float, float, int]]) -> list[ev.Found]:
+    found = []
+    for start, end, people in stretches:
+        found += ev.headcount(counts, tl, countable & (tl.t >= start) & (tl.t < end), people)
+    return found
+
+
+def headcount_events(times: Sequence[float], counts: Sequence[int], untrusted: Sequence[tuple[float, float]],
+                     duration_s: float, roster: Roster) -> list[Event]:
+    """Absent/overcrowded events from stored samples, for a roster that changed after the
+    analysis (no video needed; no evidence frames)."""
+    tl = ev.Timeline(list(times), duration_s)
+    countable = np.array([not any(a <= t < b for a, b in untrusted) for t in times], bool)
+    found = _headcount(counts, tl, countable, _stretches(roster, duration_s))
+    found.sort(key=lambda f: (tl.t[f.first], EVENT_KINDS.index(f.kind)))
+    return [Event(kind=f.kind, start_s=round(float(tl.t[f.first]), 3), end_s=round(tl.end(f.last), 3),
+                  confidence=round(f.confidence, 3), detail=f.detail) for f in found]
 
 
 def _event(path: str | os.PathLike[str], how: Sampling, f: ev.Found, ms: list[Measures],

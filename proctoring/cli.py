@@ -14,9 +14,6 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from .analysis import analyse
-from .video import NotAVideo
-
 proctoring_cli = AppGroup("proctoring", help="Classroom video analysis.")
 
 
@@ -31,6 +28,8 @@ proctoring_cli = AppGroup("proctoring", help="Classroom video analysis.")
               help="Threads to analyse with.")
 def analyze(path: Path, as_json: bool, roster: int | None, reference: Path | None, workers: int) -> None:
     """Analyse the recording at PATH: head counts over time and incidents."""
+    from .analysis import NotAVideo, analyse  # OpenCV, FFmpeg and the detector: only when analysing
+
     try:
         report = analyse(path, roster=roster, workers=workers,
                          reference=reference.read_bytes() if reference else None)

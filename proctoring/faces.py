@@ -1,18 +1,22 @@
-"""Face counting: OpenCV's Haar cascade at a resolution fitted to the faces in the footage.
+"""Face counting: a CNN detector (see ``detectors``) run band by band at the scale each needs.
 
-No YuNet/ONNX face model is shipped inside any PyPI wheel we could use offline (the YuNet
-wrappers on PyPI download the file at run time), so this uses the frontal-face Haar cascade
-that the opencv-python(-headless) 4.x wheels ship in ``cv2.data.haarcascades``.
+A classroom camera hangs at the front and looks down the rows: faces in the back rows are
+small (14-20 px on 540 lines) and high in the frame, those in the front rows large and low.
+Detecting on the whole frame at one scale either loses the small faces (the frame halved)
+or spends most of the time on large faces at far more pixels than they need (the frame
+enlarged). So three calibration keyframes are scanned whole at full size, face size is
+fitted as a straight line of the height in the frame (perspective), and the rest of the
+recording is scanned as horizontal bands, each resized so that the faces expected there
+measure the detector's ``target_face_px``. The ceiling and the floor in front of the first
+desks, where no face was seen, are not scanned at all.
 
-The cost of a cascade grows with the number of pixels scanned, and the smallest face it can
-find is its 24 px window. So instead of scanning every frame at full size, three
-calibration keyframes are scanned finely, and the rest of the recording is scanned at the
-scale that maps the smallest faces found there to just above the window size.
+A face belongs to the band whose own rows hold its centre, so overlapping bands never count
+one face twice. Counts are then steadied over time (``stable_counts``).
 """
 
 from __future__ import annotations
 
-import os
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,67 +24,234 @@ import cv2
 import numpy as np
 
 from . import thresholds as th
-
-CASCADE_FILE = "haarcascade_frontalface_default.xml"
-
-
-def cascade_path() -> str:
-    path = os.path.join(cv2.data.haarcascades, CASCADE_FILE)
-    if not os.path.exists(path):  # opencv 5.x wheels ship no cascades
-        raise RuntimeError(f"OpenCV's {CASCADE_FILE} is missing: install opencv-python-headless 4.x")
-    return path
-
-
-def load_cascade() -> cv2.CascadeClassifier:
-    cascade = cv2.CascadeClassifier(cascade_path())
-    if cascade.empty():
-        raise RuntimeError(f"cannot load {cascade_path()}")
-    return cascade
+from .detectors import FaceDetector
 
 
 @dataclass(frozen=True)
-class DetectorScale:
-    """How frames are scanned: resize by ``scale``, then faces of min..max px (scaled pixels)."""
+class Band:
+    """Frame rows ``y0..y1`` resized by ``scale``; faces centred in ``own0..own1`` are its own."""
 
+    y0: int
+    y1: int
+    own0: int
+    own1: int
     scale: float
-    min_px: int
-    max_px: int
 
 
-def default_scale(height: int) -> DetectorScale:
-    """Before calibration (or when it found no faces): the finest scan we allow."""
-    smallest = max(th.FACE_MIN_FRACTION * height, th.HAAR_WINDOW_PX)
-    scale = min(1.0, th.FACE_TARGET_PX / smallest)
-    return DetectorScale(scale, th.HAAR_WINDOW_PX, max(th.HAAR_WINDOW_PX + 1, int(height * scale * 0.5)))
+@dataclass(frozen=True)
+class ScanPlan:
+    bands: tuple[Band, ...]
+    fitted: bool  # False: too few faces in calibration, the whole frame at full size
+    width: int
+    min_face_px: float  # the smallest face expected
+
+    @property
+    def pixels_per_frame(self) -> int:
+        return int(sum((b.y1 - b.y0) * self.width * b.scale * b.scale for b in self.bands))
 
 
-def fitted_scale(height: int, sizes: Sequence[float]) -> DetectorScale:
-    """The scan that still finds faces a margin smaller than those seen in calibration."""
-    if len(sizes) < th.CALIBRATION_MIN_FACES:
-        return default_scale(height)
-    small = float(np.percentile(sizes, th.CALIBRATION_PERCENTILE)) * th.CALIBRATION_SIZE_MARGIN
-    large = float(np.max(sizes)) / th.CALIBRATION_SIZE_MARGIN
-    small = max(small, th.FACE_MIN_FRACTION * height, th.HAAR_WINDOW_PX)
-    scale = min(1.0, th.FACE_TARGET_PX / small)
-    return DetectorScale(scale, th.HAAR_WINDOW_PX, max(th.HAAR_WINDOW_PX + 1, int(large * scale) + 1))
+def whole_frame(width: int, height: int, min_face_px: float = 12.0) -> ScanPlan:
+    """Before calibration, or when it found too few faces: every row at full size."""
+    return ScanPlan((Band(0, height, 0, height, 1.0),), fitted=False, width=width, min_face_px=min_face_px)
 
 
-class FaceDetector:
-    """Frontal faces in a grey frame; boxes come back in the frame's own pixels."""
+def fitted_plan(width: int, height: int, boxes: Sequence[np.ndarray], target_px: float) -> ScanPlan:
+    """Bands for the faces found on the calibration frames (boxes x, y, w, h)."""
+    found = np.concatenate([b for b in boxes if len(b)]) if any(len(b) for b in boxes) else np.zeros((0, 4))
+    if len(found) < th.CALIBRATION_MIN_FACES:
+        return whole_frame(width, height)
+    cy = found[:, 1] + found[:, 3] / 2
+    size = found[:, 3]
+    if np.ptp(cy) > 2 * float(np.median(size)):
+        slope, base = np.polyfit(cy, size, 1)
+        slope = max(0.0, float(slope))  # a camera looking down: never smaller further down
+    else:  # one row of faces: no perspective to fit
+        slope, base = 0.0, float(np.median(size))
+    # Never smaller than the smallest face seen (rows above the back row hold people standing
+    # at the back, no farther away), and up to a margin larger than the largest.
+    low, high = float(size.min()), float(size.max()) / th.FACE_SIZE_MARGIN
 
-    def __init__(self, how: DetectorScale) -> None:
-        self.how = how
-        self.cascade = load_cascade()
+    def expected(y: float) -> float:
+        return float(np.clip(base + slope * y, low, high))
 
-    def detect(self, grey: np.ndarray) -> np.ndarray:
-        s = self.how.scale
-        img = grey if s >= 1.0 else cv2.resize(grey, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
-        boxes = self.cascade.detectMultiScale(img, th.HAAR_SCALE_FACTOR, th.HAAR_MIN_NEIGHBOURS,
-                                              minSize=(self.how.min_px, self.how.min_px),
-                                              maxSize=(self.how.max_px, self.how.max_px))
-        if len(boxes) == 0:
-            return np.zeros((0, 4), np.float32)
-        return (np.asarray(boxes, np.float32) / s).astype(np.float32)
+    # Face centres may lie above the highest seen (someone standing up, a visitor at the back)
+    # and a little below the lowest (leaning forward).
+    top = max(0.0, float(cy.min()) - th.ROI_ABOVE_FACES * expected(float(cy.min())))
+    bottom = min(float(height), float(cy.max()) + th.ROI_BELOW_FACES * expected(float(cy.max())))
+    bands: list[Band] = []
+    y = top
+    while y < bottom:
+        s_here = expected(y)
+        step = th.BAND_FACES * s_here
+        own1 = min(bottom, y + step)
+        reach = th.BAND_OVERLAP * expected(own1)  # half a face beyond the own rows, and more
+        y0, y1 = max(0, int(y - reach)), min(height, int(np.ceil(own1 + reach)))
+        scale = float(np.clip(target_px / s_here, th.MIN_BAND_SCALE, th.MAX_BAND_SCALE))
+        bands.append(Band(y0, y1, int(y), int(np.ceil(own1)) if own1 < bottom else height, scale))
+        y = own1
+    return ScanPlan(tuple(bands), fitted=True, width=width, min_face_px=low)
+
+
+class FaceScanner:
+    """Faces in an RGB frame; boxes come back in the frame's own pixels.
+
+    A full scan runs every band of the plan. It runs on the first sample of every
+    ``FULL_SCAN_S`` of the recording (``anchor``) and whenever a sample in between shows a
+    reason to: the picture changed outside the people already found (someone
+    arrived or moved seats, the lights went out). Otherwise each face known is followed: first
+    by matching its picture from when the detector last found it (a 12 px template, a
+    fraction of a millisecond), and where that does not match well, by the detector on a
+    small crop around it. A face found by neither is not counted, and looked for again on
+    the next sample. Whatever happens
+    depends only on the samples since the last anchor, so a worker starting on an anchor
+    finds exactly what a single pass finds.
+    """
+
+    def __init__(self, detector: FaceDetector, plan: ScanPlan) -> None:
+        self.detector = detector
+        self.plan = plan
+        self.boxes = np.zeros((0, 4), np.float32)  # the faces known (where last found)
+        self.templates: list[np.ndarray | None] = []  # their pictures when the detector found them
+        # What the full scans of the last RESCUE_ANCHORS anchors found.
+        self.recent: deque[np.ndarray] = deque(maxlen=th.RESCUE_ANCHORS)
+        self.reference: np.ndarray | None = None  # change thumbnail of the last full scan
+        self.full_scans = 0
+
+    def detect(self, rgb: np.ndarray, grey: np.ndarray | None = None, anchor: bool = True) -> np.ndarray:
+        thumb = None if grey is None else _thumbnail(grey)
+        if anchor:
+            # The faces the last anchors' full scans found are looked for again too, so a face
+            # this scan misses is not lost for a whole slot. Only those scans, not what was
+            # followed since, carry over: the result depends on a few anchors, not on all the
+            # history (a worker starting a range warms up on the anchors before it).
+            full = self._full(rgb, thumb)
+            before = _distinct(np.concatenate([*self.recent, np.zeros((0, 4), np.float32)]))
+            self._know(self._with_known(rgb, full, before), grey)
+            self.recent.append(full)
+            return self.boxes
+        if grey is None or thumb is None or self.reference is None or self._arrived(thumb):
+            # After the lens was covered or the lights were off, the faces known before.
+            before = _distinct(np.concatenate([self.boxes, *self.recent]))
+            self._know(self._with_known(rgb, self._full(rgb, thumb), before), grey)
+            return self.boxes
+        found = []
+        for k, box in enumerate(self.boxes):
+            template = self.templates[k]
+            followed = None if template is None else _follow(grey, box, template)
+            if followed is None:
+                followed = self._look_again(rgb, box)
+                if followed is not None:
+                    self.templates[k] = _template(grey, followed)
+            # Missed: not counted now, but looked for again next time (the detector misses a
+            # small face now and then; someone who left stays missed until the next full scan).
+            if followed is not None:
+                self.boxes[k] = followed
+                found.append(followed)
+        return np.asarray(found, np.float32).reshape(-1, 4)
+
+    def _know(self, boxes: np.ndarray, grey: np.ndarray | None) -> None:
+        self.boxes = boxes.copy()
+        self.templates = [None if grey is None else _template(grey, b) for b in boxes]
+
+    def _full(self, rgb: np.ndarray, thumb: np.ndarray | None) -> np.ndarray:
+        self.full_scans += 1
+        self.reference = thumb
+        return _distinct(np.concatenate([self._scan_band(rgb, band) for band in self.plan.bands]))
+
+    def _with_known(self, rgb: np.ndarray, found: np.ndarray, known: np.ndarray) -> np.ndarray:
+        """``found`` plus the ``known`` faces it lacks that are still where they were."""
+        missing = known[~_matches(known, found)] if len(found) else known
+        again = [b for b in (self._look_again(rgb, box) for box in missing) if b is not None]
+        return _distinct(np.concatenate([found, np.asarray(again, np.float32).reshape(-1, 4)]))
+
+    def _scan_band(self, rgb: np.ndarray, band: Band) -> np.ndarray:
+        boxes = self._detect_in(rgb, 0, band.y0, rgb.shape[1], band.y1, band.scale)
+        centre = boxes[:, 1] + boxes[:, 3] / 2
+        return boxes[(centre >= band.own0) & (centre < band.own1)]
+
+    def _detect_in(self, rgb: np.ndarray, x0: int, y0: int, x1: int, y1: int, scale: float) -> np.ndarray:
+        part = rgb[y0:y1, x0:x1]
+        if scale != 1.0:
+            how = cv2.INTER_LINEAR if scale > 1.0 else cv2.INTER_AREA
+            part = cv2.resize(part, None, fx=scale, fy=scale, interpolation=how)
+        boxes = self.detector.detect(part)
+        if len(boxes):
+            boxes = boxes / np.float32(scale)
+            boxes[:, 0] += x0
+            boxes[:, 1] += y0
+        return boxes
+
+    def _look_again(self, rgb: np.ndarray, box: np.ndarray) -> np.ndarray | None:
+        """The face near ``box`` in this frame, or None if it is not there any more."""
+        x, y, w, h = (float(v) for v in box)
+        m = th.LOOK_AGAIN_MARGIN * h
+        height, width = rgb.shape[:2]
+        x0, y0 = max(0, int(x - m)), max(0, int(y - m))
+        x1, y1 = min(width, int(np.ceil(x + w + m))), min(height, int(np.ceil(y + h + m)))
+        scale = float(np.clip(th.LOOK_AGAIN_FACE_PX / h, th.MIN_BAND_SCALE, 2.0))
+        near = self._detect_in(rgb, x0, y0, x1, y1, scale)
+        if not len(near):
+            return None
+        shift = np.linalg.norm((near[:, :2] + near[:, 2:] / 2) - (box[:2] + box[2:] / 2), axis=1)
+        best = int(np.argmin(shift))
+        return near[best] if shift[best] < th.TRACK_MAX_SHIFT * h else None
+
+    def _arrived(self, thumb: np.ndarray) -> bool:
+        """Whether the picture changed outside the people known, since the last full scan."""
+        assert self.reference is not None
+        outside = np.ones(thumb.shape, bool)
+        r = th.CHANGE_REDUCE
+        for x, y, w, h in self.boxes:  # a seated person: the head, and the body below it
+            outside[max(0, int((y - 0.6 * h) / r)): int((y + 3.5 * h) / r) + 1,
+                    max(0, int((x - 0.8 * w) / r)): int((x + 1.8 * w) / r) + 1] = False
+        rows = slice(self.plan.bands[0].y0 // r, -(-self.plan.bands[-1].y1 // r))
+        moved = (cv2.absdiff(thumb, self.reference) > th.CHANGE_PIXEL_DELTA)[rows] & outside[rows]
+        return float(np.count_nonzero(moved)) > th.CHANGE_FACES * (self.plan.min_face_px / r) ** 2
+
+
+def _template(grey: np.ndarray, box: np.ndarray) -> np.ndarray | None:
+    x, y, w, h = (int(round(float(v))) for v in box)
+    patch = grey[max(0, y):y + h, max(0, x):x + w]
+    if patch.shape[0] < 4 or patch.shape[1] < 4:
+        return None
+    f = th.FOLLOW_FACE_PX / h
+    return cv2.resize(patch, (max(4, round(w * f)), th.FOLLOW_FACE_PX), interpolation=cv2.INTER_AREA)
+
+
+def _follow(grey: np.ndarray, box: np.ndarray, template: np.ndarray) -> np.ndarray | None:
+    """``box`` moved to where ``template`` matches best nearby, or None if nowhere well."""
+    x, y, w, h = (float(v) for v in box)
+    m = th.FOLLOW_MARGIN * h
+    x0, y0 = max(0, int(x - m)), max(0, int(y - m))
+    x1, y1 = min(grey.shape[1], int(np.ceil(x + w + m))), min(grey.shape[0], int(np.ceil(y + h + m)))
+    f = th.FOLLOW_FACE_PX / h
+    size = (round((x1 - x0) * f), round((y1 - y0) * f))
+    if size[0] < template.shape[1] or size[1] < template.shape[0]:
+        return None
+    window = cv2.resize(grey[y0:y1, x0:x1], size, interpolation=cv2.INTER_AREA)
+    scores = cv2.matchTemplate(window, template, cv2.TM_CCOEFF_NORMED)
+    _, best, _, (bx, by) = cv2.minMaxLoc(scores)
+    if best < th.FOLLOW_MIN_MATCH:
+        return None
+    return np.array([x0 + bx / f, y0 + by / f, w, h], np.float32)
+
+
+def _thumbnail(grey: np.ndarray) -> np.ndarray:
+    r = th.CHANGE_REDUCE
+    return cv2.resize(grey, (grey.shape[1] // r, grey.shape[0] // r), interpolation=cv2.INTER_AREA)
+
+
+def _distinct(boxes: np.ndarray) -> np.ndarray:
+    """One box per face: a face on the line between two bands may be found by both."""
+    if len(boxes) < 2:
+        return boxes
+    centre = boxes[:, :2] + boxes[:, 2:] / 2
+    keep: list[int] = []
+    for k in range(len(boxes)):
+        if all(np.linalg.norm(centre[k] - centre[j]) >= th.SAME_FACE_SHIFT * max(boxes[k, 3], boxes[j, 3])
+               for j in keep):
+            keep.append(k)
+    return boxes[keep]
 
 
 def _matches(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -97,31 +268,16 @@ def _matches(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def stable_counts(boxes: Sequence[np.ndarray], usable: Sequence[bool]) -> list[int]:
-    """Faces per sample, ignoring one-sample flickers of the detector.
+    """Faces per sample: the median of the counts of the sample and its two neighbours.
 
-    A face counts when it is also found at about the same place in the sample before or
-    after (people stay in their seats for more than 2 s), so a one-off false detection does
-    not count; a face found before and after but missed in between does count. Samples
-    whose picture is unusable (dark, covered) break the chain: they are neither support
-    nor gap.
+    A face the detector misses on one sample, or a one-off false detection, does not change
+    the count; people arriving or leaving do, one sample later at most. Samples whose picture
+    is unusable (dark, covered) are no neighbours: beside one, the sample's own count stands.
     """
     n = len(boxes)
+    raw = [len(b) for b in boxes]
     out: list[int] = []
     for k in range(n):
-        cur = boxes[k]
-        prev = boxes[k - 1] if k > 0 and usable[k - 1] else None
-        nxt = boxes[k + 1] if k + 1 < n and usable[k + 1] else None
-        if prev is None and nxt is None:
-            out.append(len(cur))
-            continue
-        support = np.zeros(len(cur), bool)
-        for other in (prev, nxt):
-            if other is not None:
-                support |= _matches(cur, other)
-        count = int(support.sum())
-        if prev is not None and nxt is not None and len(prev):
-            # Missed here but present on both sides: one detector miss, not a person leaving.
-            both = _matches(prev, nxt) & ~_matches(prev, cur)
-            count += int(both.sum())
-        out.append(count)
+        window = [raw[j] for j in (k - 1, k + 1) if 0 <= j < n and usable[j]]
+        out.append(int(np.median([*window, raw[k]])) if len(window) == 2 else raw[k])
     return out

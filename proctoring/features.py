@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from . import thresholds as th
-from .faces import FaceDetector
+from .faces import FaceScanner
 
 
 @dataclass
@@ -48,18 +48,30 @@ def changed_pixels(work: np.ndarray, before: np.ndarray) -> int:
 class Measurer:
     """Measures samples in time order; keeps the previous reduced frame for ``change``."""
 
-    def __init__(self, detector: FaceDetector) -> None:
-        self.detector = detector
+    def __init__(self, scanner: FaceScanner) -> None:
+        self.scanner = scanner
         self.previous: np.ndarray | None = None
+        self.previous_t: float | None = None
+        self.anchor_due = True
 
-    def see(self, grey: np.ndarray) -> None:
-        """Remember a frame only as 'the sample before' (it belongs to another range)."""
-        self.previous = reduce(grey, th.WORK_WIDTH)
+    def see(self, t: float, grey: np.ndarray, rgb: np.ndarray) -> None:
+        """Take in a sample of another range: only as the state the next samples start from."""
+        self.measure(t, grey, rgb)
 
-    def measure(self, t: float, grey: np.ndarray) -> Measures:
+    def measure(self, t: float, grey: np.ndarray, rgb: np.ndarray) -> Measures:
         work = reduce(grey, th.WORK_WIDTH)
         change = None if self.previous is None else changed_pixels(work, self.previous)
-        self.previous = work
+        # A full face scan on the first sample of every FULL_SCAN_S slot of the recording.
+        slot = th.FULL_SCAN_S
+        if self.previous_t is not None and t // slot > self.previous_t // slot:
+            self.anchor_due = True
+        self.previous, self.previous_t = work, t
         signature = reduce(work, th.SIGNATURE_WIDTH)
-        return Measures(t=t, boxes=self.detector.detect(grey), luma=float(signature.mean()),
-                        texture=texture(work), change=change, signature=signature)
+        luma, edges = float(signature.mean()), texture(work)
+        if luma < th.DARK_LUMA or edges < th.COVERED_TEXTURE:
+            # No faces are counted on a dark or covered picture: none are looked for (the
+            # anchor's full scan waits for the picture to come back).
+            boxes = np.zeros((0, 4), np.float32)
+        else:
+            boxes, self.anchor_due = self.scanner.detect(rgb, grey, self.anchor_due), False
+        return Measures(t=t, boxes=boxes, luma=luma, texture=edges, change=change, signature=signature)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -24,6 +26,26 @@ from .models import Recording, RecordingEvent, Upload
 from .signals import recording_changed
 
 ABANDONED_AFTER = timedelta(days=1)
+
+# Who tells how many people a recording should show: the portal registers a function (a
+# classroom's lessons and their sign-ins, an exam room's seated candidates); proctoring
+# knows classrooms and time slots, never courses or candidates.
+RosterProvider = Callable[[Recording], list[tuple[float, float, int]] | None]
+_roster_providers: list[RosterProvider] = []
+
+
+def add_roster_provider(provider: RosterProvider) -> None:
+    if provider not in _roster_providers:
+        _roster_providers.append(provider)
+
+
+def rosters_for(recording: Recording) -> list[tuple[float, float, int]] | None:
+    """(start_s, end_s, people) stretches of the recording, from the first provider that knows."""
+    for provider in _roster_providers:
+        rosters = provider(recording)
+        if rosters is not None:
+            return rosters
+    return None
 
 
 class RecordingError(ValueError):
@@ -84,6 +106,12 @@ def finish_upload(upload: Upload, *, actor) -> Recording:
     except NotAVideo as exc:
         _discard(upload, reason=str(exc.reason), actor=actor)  # nothing of a refused file is kept
         raise UploadRefused(str(exc.reason)) from exc
+    minutes = policy.get("recordings.min_duration_minutes")
+    if info.duration_s < minutes * 60:
+        reason = str(_l("The recording lasts %(s).0f seconds; recordings shorter than %(n)d minutes are "
+                        "not accepted.", s=info.duration_s, n=minutes))
+        _discard(upload, reason=reason, actor=actor)
+        raise UploadRefused(reason)
     digest = hashlib.sha256()
     with part.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -188,18 +216,79 @@ def delete_recording(recording: Recording) -> None:
     db.session.flush()
 
 
-def in_use(recording: Recording, start_s: float, end_s: float, signed_in: int,
-           tolerance: int = 1) -> bool:
-    """Whether the analysed stretch [start_s, end_s) shows the room in use as attendance says:
-    the camera could be trusted throughout (no covered, dark, frozen, scene_change or looped
-    event overlaps it) and the median head count is within ``tolerance`` of the signed-in
-    trainees. The training side turns this into verified hours."""
+UNTRUSTED = ("covered", "dark", "frozen", "scene_change", "looped")
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How much of a stretch of a recording shows the room as expected.
+
+    ``share`` is the part of the stretch whose samples were trusted (no covered, dark,
+    frozen, moved or replayed picture) and counted ``expected`` faces within the tolerance;
+    ``untrusted`` and ``off`` are the parts lost to each cause. ``why`` names the larger
+    cause when the share falls short ("untrusted", "head_count", or "no_samples").
+    """
+
+    share: float
+    untrusted: float
+    off: float
+    median_count: int | None
+    verified: bool
+    why: str
+
+
+def judge(recording: Recording, start_s: float, end_s: float, expected: int, *, tolerance: int,
+          min_share: float) -> Judgement:
+    """Judge the stretch [start_s, end_s) of an analysed recording against ``expected`` people.
+
+    Each sample stands for the time until the next one, so a lesson is judged by the share
+    of its time, not by any single moment: lights switched on in its first seconds cost
+    those seconds, not the lesson.
+    """
+    samples = (recording.report or {}).get("samples") or [] if recording.status == "analysed" else []
+    length = end_s - start_s
+    if not samples or length <= 0:
+        return Judgement(0.0, 0.0, 0.0, None, False, "no_samples")
+    bad = [(e.start_s, e.end_s) for e in recording.events if e.kind in UNTRUSTED]
+    times = [float(x["t"]) for x in samples] + [max(recording.duration_s, float(samples[-1]["t"]))]
+    good = untrusted = off = 0.0
+    counts: list[int] = []
+    for k, sample in enumerate(samples):
+        a, b = max(start_s, times[k]), min(end_s, times[k + 1])
+        if b <= a:
+            continue
+        if any(s <= times[k] < e for s, e in bad):
+            untrusted += b - a
+            continue
+        counts.append(int(sample["faces"]))
+        if abs(int(sample["faces"]) - expected) <= tolerance:
+            good += b - a
+        else:
+            off += b - a
+    share = good / length
+    verified = share >= min_share
+    why = "" if verified else ("untrusted" if untrusted >= off else "head_count")
+    median = sorted(counts)[len(counts) // 2] if counts else None
+    return Judgement(round(share, 4), round(untrusted / length, 4), round(off / length, 4), median, verified,
+                     why)
+
+
+def rejudge_head_count(recording: Recording, rosters: list[tuple[float, float, int]]) -> None:
+    """Recompute the absent/overcrowded events of an analysed recording for new rosters
+    (people signed in or out since): from the stored samples and picture events, no video."""
+    from .analysis import headcount_events  # numpy only
+
     if recording.status != "analysed" or not recording.report:
-        return False
-    untrusted = {"covered", "dark", "frozen", "scene_change", "looped"}
-    if any(e.kind in untrusted and e.start_s < end_s and e.end_s > start_s for e in recording.events):
-        return False
-    counts = sorted(s["faces"] for s in recording.report["samples"] if start_s <= s["t"] < end_s)
-    if not counts:
-        return False
-    return abs(counts[len(counts) // 2] - signed_in) <= tolerance
+        return
+    for event in [e for e in recording.events if e.kind in ("absent", "overcrowded")]:
+        if event.evidence_key:
+            storage.delete(event.evidence_key)
+        recording.events.remove(event)
+    samples = recording.report["samples"]
+    bad = [(e.start_s, e.end_s) for e in recording.events if e.kind in UNTRUSTED]
+    for e in headcount_events([s["t"] for s in samples], [s["faces"] for s in samples], bad,
+                              recording.duration_s, rosters):
+        recording.events.append(RecordingEvent(kind=e.kind, start_s=e.start_s, end_s=e.end_s,
+                                               confidence=e.confidence, evidence_key=None))
+    recording.report = dict(recording.report, rosters=[list(r) for r in rosters])
+    db.session.flush()

@@ -28,11 +28,15 @@ log = logging.getLogger(__name__)
 @shared_task(bind=True, name="proctoring.analyse_recording", acks_late=True,
              reject_on_worker_lost=True)
 def analyse_recording(self, recording_id: int, roster: int | None = None) -> dict:
+    """``roster`` overrides who is expected; by default the registered providers say, per
+    stretch of the recording (each lesson with the trainees signed in to it)."""
     from .analysis import NotAVideo, analyse  # OpenCV and FFmpeg load only in workers
 
     recording = db.session.get(Recording, recording_id)
     if recording is None:
         return {"recording": recording_id, "status": "missing"}
+    if roster is None:
+        roster = ops.rosters_for(recording) or None
 
     def progress(fraction: float) -> None:
         if self.request.id:

@@ -15,7 +15,8 @@ GOP_PROBE_S = 30.0
 GOP_SLACK_S = 0.15
 
 # --------------------------------------------------------------------------- probing
-# Shorter than one second is not a classroom recording (and catches still images that
+# Shorter than one second is not a video of anything (the portal refuses uploads shorter
+# than its policy's minutes; the library analyses any complete video) (and catches still images that
 # FFmpeg happily opens as one-frame "videos").
 MIN_DURATION_S = 1.0
 # probe() decodes the last few seconds: a file cut short ends well before the duration its
@@ -33,33 +34,56 @@ SIGNATURE_WIDTH = 160
 # Camera-move comparison is about the room's layout, not people: 64 px wide after a blur.
 SCENE_WIDTH = 64
 
-# --------------------------------------------------------------------------- faces (Haar)
-# The frontal-face cascade's window: nothing smaller can be found at any scale.
-HAAR_WINDOW_PX = 24
-# Scan at the scale that makes the smallest expected face this big: a few pixels above the
-# window, because faces at exactly the window size are found unreliably. Scan time grows
-# as its square (28 px costs 8% more than 27 and found no more faces on our footage).
-FACE_TARGET_PX = 27
-# Before calibration: faces down to 4.5% of the frame height (24 px on 540 lines, 49 px on
-# 1080) are looked for; a trainee filling less than that is too small to count anyway.
-FACE_MIN_FRACTION = 0.045
-# Pyramid step: 1.2 finds as many faces as 1.15 on our footage in 80% of the time; 1.25
-# and up miss faces whose size falls between two steps (1.3 finds almost none).
-HAAR_SCALE_FACTOR = 1.2
-# Overlapping hits needed per face at such a coarse scan: with 3, one face in eight is
-# missed on any sample; 2 finds 98% and the temporal check below (a face must also be seen
-# 2 s before or after) removes the one-off false hits that lets through.
-HAAR_MIN_NEIGHBOURS = 2
-# Calibration: faces seen on 3 keyframes spread over the recording fix the scan scale.
+# --------------------------------------------------------------------------- faces
+# The face detector, by its name in ``detectors`` (libfacedetection: BSD-3, weights inside).
+DETECTOR = "libfacedetection"
+# Calibration: faces found on 3 keyframes spread over the recording, the whole frame scanned
+# at full size, fix which rows are scanned later and at which scale (``faces.fitted_plan``).
 CALIBRATION_POINTS = (0.25, 0.5, 0.75)
-# Fewer faces than this in calibration tells nothing about face size: use the fine scan.
+# Fewer faces than this tell nothing about face sizes: every later frame is scanned whole.
 CALIBRATION_MIN_FACES = 3
-# The scan is fitted to faces 10% smaller than the 20th percentile of calibration face
-# sizes (up to the largest / 0.9), and the 24 px window reaches 11% below that: people
-# lean back and forward. A wider margin costs time as its square (0.85 scans 12% more
-# pixels than 0.9, 0.75 44% more) and found no more faces on our footage.
-CALIBRATION_SIZE_MARGIN = 0.9
-CALIBRATION_PERCENTILE = 20.0
+# Faces may come 25% larger than any seen in calibration (people lean forward): the size
+# model is clipped there.
+FACE_SIZE_MARGIN = 0.75
+# Rows scanned: from 3 face heights above the highest face seen (someone standing up, a
+# visitor along the back wall) to 1.5 below the lowest (leaning forward over a desk).
+ROI_ABOVE_FACES = 3.0
+ROI_BELOW_FACES = 1.5
+# A band owns the face centres in 3 face heights of rows and reaches 0.75 of a face beyond
+# them, so a face whose centre is its own lies whole in it (2 scanned 20% more pixels).
+BAND_FACES = 3.0
+BAND_OVERLAP = 0.75
+# Bands are resized by at most these factors: a quarter for faces of 80 px and up (they
+# stay well above the detector's smallest), 1.6 for the smallest faces at the back.
+MIN_BAND_SCALE = 0.25
+MAX_BAND_SCALE = 1.6
+# A full face scan on the first sample of every 20 s of the recording; in between, each face
+# found is looked for again in a crop reaching 1 face height around it, and a full scan
+# runs as soon as the 1/4-size luma changed by more than 30 levels, outside the outlines of
+# the people known, in more pixels than twice the smallest face covers (someone arriving or
+# moving seats changes a head and shoulders: three times that or more; codec noise and swaying stay
+# inside the outlines).
+FULL_SCAN_S = 20.0
+# At an anchor, the faces the full scans of the 2 anchors before found and this one did not
+# are looked for again in crops: a small turned face that a full scan misses now and then
+# is not lost for a whole slot. (A worker starting a range warms up on those anchors.)
+RESCUE_ANCHORS = 2
+LOOK_AGAIN_MARGIN = 1.0
+# Before that, a face is followed by matching its picture from when the detector last found
+# it, at 12 px high, within half a face around where it was; a normalised correlation of
+# 0.7 or more is the same face (swaying, the codec's noise); a wall or another face where
+# it sat scores well below.
+FOLLOW_FACE_PX = 12
+FOLLOW_MARGIN = 0.5
+FOLLOW_MIN_MATCH = 0.7
+# The crop is scaled so the face measures 24 px: in a crop this small the detector needs
+# faces a little larger than in a band to find all the faces a full scan found (18 px: 91%).
+LOOK_AGAIN_FACE_PX = 24
+CHANGE_REDUCE = 4
+CHANGE_PIXEL_DELTA = 30
+CHANGE_FACES = 2.0
+# Two boxes whose centres are closer than half a face are one face found twice.
+SAME_FACE_SHIFT = 0.5
 # The same face in the next sample (2 s later) is within half a face width of where it was:
 # people sit; anyone moving farther is a new detection.
 TRACK_MAX_SHIFT = 0.5

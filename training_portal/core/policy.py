@@ -141,6 +141,8 @@ _rule("training.exam_needs_verified_hours", 1,
       _l("Exam applications count only video-verified hours (1 yes, 0 no)"))
 _rule("training.head_count_tolerance_percent", 10,
       _l("Video head count may differ from the signed-in trainees by (%, at least one person)"))
+_rule("training.video_min_verified_percent", 90,
+      _l("Least share of a lesson's time the video must show trusted and with the right head count (%)"))
 _rule("training.video_max_gap_minutes", 5,
       _l("Largest gap in a lesson's video before it cannot verify the lesson (minutes)"))
 _rule("training.retraining_notice_days", 60, _l("Remind of re-training due (days before)"))
@@ -152,6 +154,7 @@ _rule("papers.expected_score_tolerance", 0.5,
       _l("Largest difference (points) of a paper's expected score from the blueprint's target"))
 # Recordings and the province's 2026 plan
 _rule("recordings.exam_retention_years", 3, _l("Exam recordings kept at least (years)"))
+_rule("recordings.min_duration_minutes", 5, _l("Recordings shorter than this are refused (minutes)"))
 _rule("safety_culture.deadline", date(2026, 6, 30), _l("Safety-culture system deadline"))
 _rule("classrooms.video_coverage_target_percent", 100,
       _l("Training classrooms with networked video (target %)"))

@@ -11,6 +11,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from proctoring import operations as proctoring_ops
+
 from ...core import audit, policy
 from ...core.db import db, utcnow
 from ...core.errors import CONFLICT
@@ -27,7 +29,7 @@ from ..models import (
     VideoVerdict,
 )
 from ._base import CODE_LOCK_FAILURES, CODE_LOCK_MINUTES, CODE_SECONDS, SIGN_IN_EARLY, TrainingError
-from .video_check import verify_lesson
+from .video_check import recordings_of, verify_lesson
 
 
 def lesson_code(lesson: Lesson, at: datetime, *, previous: bool = False) -> str:
@@ -170,4 +172,6 @@ def _attendance_changed(attendance: Attendance) -> None:
     ]
     db.session.flush()
     if lesson.video_verdict is not VideoVerdict.NO_VIDEO:
+        for recording in recordings_of(lesson):  # their absent/overcrowded events too
+            proctoring_ops.rejudge_head_count(recording, proctoring_ops.rosters_for(recording) or [])
         verify_lesson(lesson)
