@@ -96,7 +96,7 @@ def naive(path: Path) -> tuple[float, list[int]]:
         if not ok:
             break
         if i % fps == 0:
-            counts.append(len(detector.detect(cv2.cvtColor(frame, cv2.COLOR_BGR2RGB))))
+            counts.append(len(detector.detect(frame)))
         i += 1
     cap.release()
     return time.perf_counter() - started, counts
@@ -142,7 +142,7 @@ def recall(path: Path, report: Report, truth: Truth) -> list[str]:
         if int(t) not in clean:
             continue
         boxes = scanner.detect(frame_at(path, how, t))
-        centres = boxes[:, :2] + boxes[:, 2:] / 2
+        centres = boxes[:, :2] + boxes[:, 2:4] / 2
         for k in range(len(room.people)):
             if k in SPEC.empty_seats:
                 continue

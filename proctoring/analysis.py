@@ -9,9 +9,10 @@ report, whatever ``workers`` is), so a task calling it can simply be retried. It
 3. scans three calibration keyframes whole to learn where faces sit and how big they are,
    and plans the bands of rows later frames are scanned in, each at its own scale (see
    ``faces``; the detector comes from the registry in ``detectors``);
-4. splits the recording into ``workers`` time ranges measured in parallel threads (OpenCV
-   and FFmpeg release the GIL, and threads, unlike processes, also work inside a Celery
-   prefork worker, whose daemonic children may not start processes);
+4. splits the recording into 5-minute chunks, measured by ``workers`` threads (OpenCV,
+   FFmpeg and the detector release the GIL, and threads, unlike processes, also work inside
+   a Celery prefork worker, whose daemonic children may not start processes); a chunk does
+   not depend on which thread measures it, so the report does not depend on ``workers``;
 5. finds events on the whole sequence of samples (see ``events``) and cuts a small JPEG of
    each from the file.
 
@@ -114,24 +115,23 @@ def _calibrate(path: str | os.PathLike[str], how: Sampling, info: VideoInfo,
     return fitted_plan(info.width, info.height, boxes, detector.target_face_px)
 
 
-def _ranges(duration_s: float, parts: int) -> list[tuple[float, float]]:
-    """Time ranges starting on full-scan slots, so each worker starts with a full face scan."""
-    slot = th.FULL_SCAN_S
-    edges = [slot * round(duration_s * k / parts / slot) for k in range(parts + 1)]
-    edges[-1] = float("inf")  # the last range takes everything, whatever the rounding
-    return list(zip(edges[:-1], edges[1:], strict=True))
+def _chunks(duration_s: float) -> list[tuple[float, float]]:
+    """The recording in CHUNK_S pieces, measured independently (the last takes the rest)."""
+    n = max(1, int(np.ceil(duration_s / th.CHUNK_S - 1e-9)))
+    return [(k * th.CHUNK_S, (k + 1) * th.CHUNK_S if k + 1 < n else float("inf")) for k in range(n)]
 
 
-def _measure_range(path: str | os.PathLike[str], how: Sampling, scanner: FaceScanner, start: float,
-                   end: float, done: list[float], slot: int) -> list[Measures]:
-    measurer = Measurer(FaceScanner(scanner.detector, scanner.plan))  # it keeps state: one each
+def _measure_chunk(path: str | os.PathLike[str], how: Sampling, detector: detectors.FaceDetector,
+                   plan: ScanPlan, start: float, end: float, done: list[float], slot: int) -> list[Measures]:
+    """Measure the samples of [start, end), warmed up on the CHUNK_WARMUP_S before it: the
+    faces known at its start are found there, as every thread finds them."""
+    measurer = Measurer(FaceScanner(detector, plan))
     out: list[Measures] = []
-    for t, grey, rgb, in_range in samples(path, how, start, end,
-                                              warmup_s=th.FULL_SCAN_S * th.RESCUE_ANCHORS):
+    for t, grey, bgr, in_range in samples(path, how, start, end, warmup_s=th.CHUNK_WARMUP_S):
         if not in_range:
-            measurer.see(t, grey, rgb)
+            measurer.see(t, grey, bgr)
             continue
-        out.append(measurer.measure(t, grey, rgb))
+        out.append(measurer.measure(t, grey, bgr))
         done[slot] = t - start
     return out
 
@@ -151,10 +151,8 @@ def analyse(path: str | os.PathLike[str], *, roster: Roster | None = None, refer
     how = sampling(path)
     detector = detectors.get(th.DETECTOR)
     plan = _calibrate(path, how, info, detector)
-    scanner = FaceScanner(detector, plan)
-    parts = max(1, int(workers))
-    ranges = _ranges(info.duration_s, parts)
-    done = [0.0] * parts
+    chunks = _chunks(info.duration_s)
+    done = [0.0] * len(chunks)
     reported = -1.0
 
     def report(fraction: float) -> None:
@@ -165,22 +163,15 @@ def analyse(path: str | os.PathLike[str], *, roster: Roster | None = None, refer
             progress(fraction)
 
     report(0.0)
-    if parts == 1:
-        measures = []
-        measurer = Measurer(scanner)
-        for t, grey, rgb, _ in samples(path, how, 0.0, float("inf")):
-            measures.append(measurer.measure(t, grey, rgb))
-            report(min(0.99, t / info.duration_s))
-    else:
-        with ThreadPoolExecutor(parts, thread_name_prefix="proctoring") as pool:
-            futures = [pool.submit(_measure_range, path, how, scanner, a, b, done, k)
-                       for k, (a, b) in enumerate(ranges)]
-            while True:  # report progress from this thread, as the workers advance
-                finished, pending = wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
-                report(min(0.99, sum(done) / info.duration_s))
-                if not pending or any(f.exception() for f in finished):
-                    break
-            measures = [m for f in futures for m in f.result()]  # re-raises a worker's error
+    with ThreadPoolExecutor(max(1, int(workers)), thread_name_prefix="proctoring") as pool:
+        futures = [pool.submit(_measure_chunk, path, how, detector, plan, a, b, done, k)
+                   for k, (a, b) in enumerate(chunks)]
+        while True:  # report progress from this thread, as the workers advance
+            finished, pending = wait(futures, timeout=0.25, return_when=FIRST_EXCEPTION)
+            report(min(0.99, sum(done) / info.duration_s))
+            if not pending or any(f.exception() for f in finished):
+                break
+        measures = [m for f in futures for m in f.result()]  # re-raises a worker's error
     measures.sort(key=lambda m: m.t)
     if not measures:
         raise NotAVideo(_l("The video stream cannot be decoded."))  # probe() decoded one: a changed file

@@ -93,7 +93,7 @@ def fitted_plan(width: int, height: int, boxes: Sequence[np.ndarray], target_px:
 
 
 class FaceScanner:
-    """Faces in an RGB frame; boxes come back in the frame's own pixels.
+    """Faces in an BGR frame; boxes come back in the frame's own pixels.
 
     A full scan runs every band of the plan. It runs on the first sample of every
     ``FULL_SCAN_S`` of the recording (``anchor``) and whenever a sample in between shows a
@@ -102,9 +102,10 @@ class FaceScanner:
     by matching its picture from when the detector last found it (a 12 px template, a
     fraction of a millisecond), and where that does not match well, by the detector on a
     small crop around it. A face found by neither is not counted, and looked for again on
-    the next sample. Whatever happens
-    depends only on the samples since the last anchor, so a worker starting on an anchor
-    finds exactly what a single pass finds.
+    the next samples (forgotten after ``MAX_MISSES`` of them in a row). A new face counts
+    from the detector's ``min_score``; a face known keeps
+    counting from its lower ``weak_score`` (hysteresis: a small face looking down scores
+    either side of the first from one sample to the next).
     """
 
     def __init__(self, detector: FaceDetector, plan: ScanPlan) -> None:
@@ -112,84 +113,111 @@ class FaceScanner:
         self.plan = plan
         self.boxes = np.zeros((0, 4), np.float32)  # the faces known (where last found)
         self.templates: list[np.ndarray | None] = []  # their pictures when the detector found them
+        self.misses: list[int] = []  # samples in a row each was not found
         # What the full scans of the last RESCUE_ANCHORS anchors found.
         self.recent: deque[np.ndarray] = deque(maxlen=th.RESCUE_ANCHORS)
         self.reference: np.ndarray | None = None  # change thumbnail of the last full scan
         self.full_scans = 0
 
-    def detect(self, rgb: np.ndarray, grey: np.ndarray | None = None, anchor: bool = True) -> np.ndarray:
+    def detect(self, bgr: np.ndarray, grey: np.ndarray | None = None, anchor: bool = True) -> np.ndarray:
+        """The faces in view in this sample (x, y, w, h rows)."""
         thumb = None if grey is None else _thumbnail(grey)
-        if anchor:
-            # The faces the last anchors' full scans found are looked for again too, so a face
-            # this scan misses is not lost for a whole slot. Only those scans, not what was
-            # followed since, carry over: the result depends on a few anchors, not on all the
-            # history (a worker starting a range warms up on the anchors before it).
-            full = self._full(rgb, thumb)
-            before = _distinct(np.concatenate([*self.recent, np.zeros((0, 4), np.float32)]))
-            self._know(self._with_known(rgb, full, before), grey)
-            self.recent.append(full)
-            return self.boxes
-        if grey is None or thumb is None or self.reference is None or self._arrived(thumb):
-            # After the lens was covered or the lights were off, the faces known before.
-            before = _distinct(np.concatenate([self.boxes, *self.recent]))
-            self._know(self._with_known(rgb, self._full(rgb, thumb), before), grey)
-            return self.boxes
+        if anchor or grey is None or thumb is None or self.reference is None or self._arrived(thumb):
+            return self._full_scan(bgr, grey, thumb, anchor)
         found = []
         for k, box in enumerate(self.boxes):
             template = self.templates[k]
             followed = None if template is None else _follow(grey, box, template)
             if followed is None:
-                followed = self._look_again(rgb, box)
+                followed = self._look_again(bgr, box)
                 if followed is not None:
                     self.templates[k] = _template(grey, followed)
-            # Missed: not counted now, but looked for again next time (the detector misses a
-            # small face now and then; someone who left stays missed until the next full scan).
             if followed is not None:
-                self.boxes[k] = followed
+                self.boxes[k], self.misses[k] = followed, 0
                 found.append(followed)
-        return np.asarray(found, np.float32).reshape(-1, 4)
+            else:  # only the detector may find it again: a picture match alone is no face
+                self.misses[k] += 1
+                self.templates[k] = None
+        self._forget()
+        return _distinct(np.asarray(found, np.float32).reshape(-1, 4))
 
-    def _know(self, boxes: np.ndarray, grey: np.ndarray | None) -> None:
-        self.boxes = boxes.copy()
-        self.templates = [None if grey is None else _template(grey, b) for b in boxes]
-
-    def _full(self, rgb: np.ndarray, thumb: np.ndarray | None) -> np.ndarray:
+    def _full_scan(self, bgr: np.ndarray, grey: np.ndarray | None, thumb: np.ndarray | None,
+                   anchor: bool) -> np.ndarray:
+        """Scan every band. In view are the faces scored as new, those scored only as known
+        where a face was known, and the faces known (or found by the last anchors' scans)
+        that the scan lacks but a look in a crop around them still finds."""
         self.full_scans += 1
         self.reference = thumb
-        return _distinct(np.concatenate([self._scan_band(rgb, band) for band in self.plan.bands]))
+        found = _distinct(np.concatenate([self._scan_band(bgr, band) for band in self.plan.bands]))
+        strong = found[found[:, 4] >= self.detector.min_score, :4]
+        weak = found[found[:, 4] < self.detector.min_score, :4]
+        recent = _distinct(np.concatenate([np.zeros((0, 4), np.float32), *self.recent]))
+        faces = np.concatenate([strong, weak[_matches(weak, np.concatenate([self.boxes, recent]))]])
+        kept_boxes, kept_templates, kept_misses = [], [], []
+        for k, box in enumerate(self.boxes):
+            if _matches(box[None], faces)[0]:
+                continue
+            again = self._look_again(bgr, box)
+            if again is not None:
+                faces = np.concatenate([faces, again[None]])
+            else:  # not counted now; looked for again (by the detector) on the next samples
+                kept_boxes.append(box)
+                kept_templates.append(None)
+                kept_misses.append(self.misses[k] + 1)
+        for box in recent[~_matches(recent, np.concatenate([faces, self.boxes]))]:
+            again = self._look_again(bgr, box)
+            if again is not None:
+                faces = np.concatenate([faces, again[None]])
+        faces = _distinct(faces)
+        self.boxes = np.concatenate([faces, np.asarray(kept_boxes, np.float32).reshape(-1, 4)])
+        self.templates = [None if grey is None else _template(grey, b) for b in faces] + kept_templates
+        self.misses = [0] * len(faces) + kept_misses
+        self._forget()
+        if anchor:
+            self.recent.append(strong)
+        return faces.copy()
 
-    def _with_known(self, rgb: np.ndarray, found: np.ndarray, known: np.ndarray) -> np.ndarray:
-        """``found`` plus the ``known`` faces it lacks that are still where they were."""
-        missing = known[~_matches(known, found)] if len(found) else known
-        again = [b for b in (self._look_again(rgb, box) for box in missing) if b is not None]
-        return _distinct(np.concatenate([found, np.asarray(again, np.float32).reshape(-1, 4)]))
+    def _forget(self) -> None:
+        """Drop the faces not found for MAX_MISSES samples in a row (someone who left), and
+        one of two followed to the same place."""
+        keep: list[int] = []
+        for k, m in enumerate(self.misses):
+            same = _matches(self.boxes[k][None], self.boxes[keep])[0] if keep else False
+            if m <= th.MAX_MISSES and not same:
+                keep.append(k)
+        if len(keep) < len(self.misses):
+            self.boxes = self.boxes[keep]
+            self.templates = [self.templates[k] for k in keep]
+            self.misses = [self.misses[k] for k in keep]
 
-    def _scan_band(self, rgb: np.ndarray, band: Band) -> np.ndarray:
-        boxes = self._detect_in(rgb, 0, band.y0, rgb.shape[1], band.y1, band.scale)
+    def _scan_band(self, bgr: np.ndarray, band: Band) -> np.ndarray:
+        boxes = self._detect_in(bgr, 0, band.y0, bgr.shape[1], band.y1, band.scale, self.detector.weak_score)
         centre = boxes[:, 1] + boxes[:, 3] / 2
         return boxes[(centre >= band.own0) & (centre < band.own1)]
 
-    def _detect_in(self, rgb: np.ndarray, x0: int, y0: int, x1: int, y1: int, scale: float) -> np.ndarray:
-        part = rgb[y0:y1, x0:x1]
+    def _detect_in(self, bgr: np.ndarray, x0: int, y0: int, x1: int, y1: int, scale: float,
+                   min_score: float) -> np.ndarray:
+        """Rows x, y, w, h, score in the frame's pixels, of the faces in a part of it."""
+        part = bgr[y0:y1, x0:x1]
         if scale != 1.0:
             how = cv2.INTER_LINEAR if scale > 1.0 else cv2.INTER_AREA
             part = cv2.resize(part, None, fx=scale, fy=scale, interpolation=how)
-        boxes = self.detector.detect(part)
+        boxes = self.detector.detect(part, min_score)
         if len(boxes):
-            boxes = boxes / np.float32(scale)
+            boxes[:, :4] /= np.float32(scale)
             boxes[:, 0] += x0
             boxes[:, 1] += y0
         return boxes
 
-    def _look_again(self, rgb: np.ndarray, box: np.ndarray) -> np.ndarray | None:
+    def _look_again(self, bgr: np.ndarray, box: np.ndarray) -> np.ndarray | None:
         """The face near ``box`` in this frame, or None if it is not there any more."""
         x, y, w, h = (float(v) for v in box)
         m = th.LOOK_AGAIN_MARGIN * h
-        height, width = rgb.shape[:2]
+        height, width = bgr.shape[:2]
         x0, y0 = max(0, int(x - m)), max(0, int(y - m))
         x1, y1 = min(width, int(np.ceil(x + w + m))), min(height, int(np.ceil(y + h + m)))
         scale = float(np.clip(th.LOOK_AGAIN_FACE_PX / h, th.MIN_BAND_SCALE, 2.0))
-        near = self._detect_in(rgb, x0, y0, x1, y1, scale)
+        near = self._detect_in(bgr, x0, y0, x1, y1, scale, self.detector.weak_score)[:, :4]
         if not len(near):
             return None
         shift = np.linalg.norm((near[:, :2] + near[:, 2:] / 2) - (box[:2] + box[2:] / 2), axis=1)
@@ -241,11 +269,12 @@ def _thumbnail(grey: np.ndarray) -> np.ndarray:
     return cv2.resize(grey, (grey.shape[1] // r, grey.shape[0] // r), interpolation=cv2.INTER_AREA)
 
 
+
 def _distinct(boxes: np.ndarray) -> np.ndarray:
     """One box per face: a face on the line between two bands may be found by both."""
     if len(boxes) < 2:
         return boxes
-    centre = boxes[:, :2] + boxes[:, 2:] / 2
+    centre = boxes[:, :2] + boxes[:, 2:4] / 2
     keep: list[int] = []
     for k in range(len(boxes)):
         if all(np.linalg.norm(centre[k] - centre[j]) >= th.SAME_FACE_SHIFT * max(boxes[k, 3], boxes[j, 3])

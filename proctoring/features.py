@@ -54,11 +54,11 @@ class Measurer:
         self.previous_t: float | None = None
         self.anchor_due = True
 
-    def see(self, t: float, grey: np.ndarray, rgb: np.ndarray) -> None:
+    def see(self, t: float, grey: np.ndarray, bgr: np.ndarray) -> None:
         """Take in a sample of another range: only as the state the next samples start from."""
-        self.measure(t, grey, rgb)
+        self.measure(t, grey, bgr)
 
-    def measure(self, t: float, grey: np.ndarray, rgb: np.ndarray) -> Measures:
+    def measure(self, t: float, grey: np.ndarray, bgr: np.ndarray) -> Measures:
         work = reduce(grey, th.WORK_WIDTH)
         change = None if self.previous is None else changed_pixels(work, self.previous)
         # A full face scan on the first sample of every FULL_SCAN_S slot of the recording.
@@ -73,5 +73,5 @@ class Measurer:
             # anchor's full scan waits for the picture to come back).
             boxes = np.zeros((0, 4), np.float32)
         else:
-            boxes, self.anchor_due = self.scanner.detect(rgb, grey, self.anchor_due), False
+            boxes, self.anchor_due = self.scanner.detect(bgr, grey, self.anchor_due), False
         return Measures(t=t, boxes=boxes, luma=luma, texture=edges, change=change, signature=signature)

@@ -60,7 +60,7 @@ class ClassroomSpec:
     gop_s: float = 2.0  # keyframe interval, as CCTV cameras are configured
     rows: int = 2
     cols: int = 4
-    face_px: tuple[int, int] = (16, 36)  # face height in the back row and in the front row
+    face_px: tuple[int, int] = (14, 36)  # face height in the back row and in the front row
     empty_seats: tuple[int, ...] = ()  # seats nobody sits in (a trainee may move to one)
     seed: int = 0
     events: tuple[Scripted, ...] = ()

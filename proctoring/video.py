@@ -99,16 +99,16 @@ def _seek(container: av.container.InputContainer, stream: av.video.stream.VideoS
     container.seek(max(target, stream.start_time or 0), stream=stream, backward=True, any_frame=False)
 
 
-def rgb(frame: av.VideoFrame) -> np.ndarray:
-    """The frame as an RGB array (what the face detectors take)."""
+def bgr(frame: av.VideoFrame) -> np.ndarray:
+    """The frame as a BGR array (what the face detectors take)."""
     if frame.format.name in ("yuv420p", "yuvj420p") and frame.width % 2 == 0 and frame.height % 2 == 0:
         # OpenCV converts planar 4:2:0 several times faster than FFmpeg's swscale does.
         y, u, v = (np.frombuffer(p, np.uint8).reshape(-1, p.line_size) for p in frame.planes)
         w, h = frame.width, frame.height
         chroma = [c[: h // 2, : w // 2].reshape(-1, w) for c in (u, v)]
         i420 = np.concatenate([y[:h, :w], *chroma])
-        return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
-    return frame.to_ndarray(format="rgb24")
+        return cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
+    return frame.to_ndarray(format="bgr24")
 
 
 def luma(frame: av.VideoFrame) -> np.ndarray:
@@ -194,7 +194,7 @@ def sampling(path: str | os.PathLike[str]) -> Sampling:
 
 def samples(path: str | os.PathLike[str], how: Sampling, start_s: float, end_s: float,
             warmup_s: float = 0.0) -> Iterator[tuple[float, np.ndarray, np.ndarray, bool]]:
-    """Yield ``(t, luma, rgb, in_range)`` for the samples with ``start_s <= t < end_s``.
+    """Yield ``(t, luma, bgr, in_range)`` for the samples with ``start_s <= t < end_s``.
 
     The samples from ``warmup_s`` before ``start_s`` (and at least the one just before it)
     are yielded first with ``in_range=False``, so a worker handling this time range can
@@ -223,13 +223,13 @@ def samples(path: str | os.PathLike[str], how: Sampling, start_s: float, end_s: 
                         continue
                 if t >= end_s:
                     break
-                yield t, luma(frame), rgb(frame), t >= start_s
+                yield t, luma(frame), bgr(frame), t >= start_s
         except av.error.FFmpegError as exc:
             raise NotAVideo(_l("The video is damaged and cannot be decoded to the end.")) from exc
 
 
 def frame_at(path: str | os.PathLike[str], how: Sampling, t: float) -> np.ndarray | None:
-    """The sample at time ``t`` (or the first after it) as an RGB image."""
+    """The sample at time ``t`` (or the first after it) as a BGR image."""
     with _open(path) as container:
         stream = _video_stream(container)
         t0 = _t0(stream)
@@ -239,15 +239,14 @@ def frame_at(path: str | os.PathLike[str], how: Sampling, t: float) -> np.ndarra
         try:
             for frame in container.decode(stream):
                 if _frame_time(frame, t0) >= t - 1e-3:
-                    return rgb(frame)
+                    return bgr(frame)
         except av.error.FFmpegError:
             return None
     return None
 
 
 def jpeg(image: np.ndarray, width: int = th.EVIDENCE_WIDTH, quality: int = th.EVIDENCE_QUALITY) -> bytes:
-    """An RGB image as a JPEG at most ``width`` wide."""
-    image = cv2.cvtColor(image, cv2.COLOR_RGB2BGR)
+    """A BGR image as a JPEG at most ``width`` wide."""
     h, w = image.shape[:2]
     if w > width:
         image = cv2.resize(image, (width, max(1, round(h * width / w))), interpolation=cv2.INTER_AREA)

@@ -11,6 +11,9 @@ from flask import Flask
 
 from .conftest import ROSTER, Recording
 
+# Every test here makes or analyses video: slow (run with the full suite, `make test`).
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture()
 def app(tmp_path: Path) -> Flask:

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from proctoring.analysis import Report, analyse
 
 from .conftest import ROSTER, Recording, make
+
+# Every test here makes or analyses video: slow (run with the full suite, `make test`).
+pytestmark = pytest.mark.slow
 
 
 def test_counts_exact_on_clean_footage(clean: Recording, clean_report: Report) -> None:

@@ -11,6 +11,9 @@ from proctoring.synthetic import Scripted, reference_jpeg
 
 from .conftest import ROSTER, SCRIPT, Recording, make
 
+# Every test here makes or analyses video: slow (run with the full suite, `make test`).
+pytestmark = pytest.mark.slow
+
 # Samples come every 2 s and stretches are smoothed over a few samples: a found event may
 # start or end up to two samples (4 s) away from the scripted time.
 SLACK_S = 4.0

@@ -13,6 +13,9 @@ from proctoring.analysis import NotAVideo, analyse, probe
 
 from .conftest import Recording
 
+# Every test here makes or analyses video: slow (run with the full suite, `make test`).
+pytestmark = pytest.mark.slow
+
 
 def _truncate(src: Path, dst: Path, keep: float = 0.7) -> Path:
     data = src.read_bytes()

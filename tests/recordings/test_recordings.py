@@ -20,12 +20,24 @@ from training_portal.organisations.models import Classroom, Organisation
 
 from ..conftest import csrf_token, login
 
+# Every test here uploads or analyses generated video: slow (run with the full suite).
+pytestmark = pytest.mark.slow
+
+DURATION_S = 310.0  # just over the policy's 5 minutes: shorter recordings are refused
+
 
 @pytest.fixture(scope="module")
 def video(tmp_path_factory):
     path = tmp_path_factory.mktemp("rec") / "lesson.mp4"
-    write_classroom(path, ClassroomSpec(duration_s=40.0, seed=5,
+    write_classroom(path, ClassroomSpec(duration_s=DURATION_S, fps=5, seed=5,
                                         events=(Scripted("covered", 14, 24),)))
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def short_video(tmp_path_factory):
+    path = tmp_path_factory.mktemp("rec") / "clip.mp4"
+    write_classroom(path, ClassroomSpec(duration_s=60.0, fps=5, seed=5))
     return path.read_bytes()
 
 
@@ -123,7 +135,7 @@ def test_the_analysis_job_finds_the_events_and_a_rerun_replaces_them(demo, app, 
     kinds = [e.kind for e in recording.events]
     assert kinds == ["covered"]
     assert db.session.scalar(select(func.count()).select_from(RecordingEvent)) == 1
-    assert recording.report["samples"] and recording.report["duration_s"] == 40.0
+    assert recording.report["samples"] and recording.report["duration_s"] == DURATION_S
     page = client.get(f"/recordings/{recording_id}")
     # The event in words, not its code.
     assert page.status_code == 200 and 'data-test="timeline"' in page.text and "摄像头被遮挡" in page.text
@@ -146,11 +158,35 @@ def _analysed(app, video) -> Recording:
     return db.session.get(Recording, recording_id)
 
 
-def test_the_room_is_in_use_only_where_the_camera_is_trusted_and_the_count_matches(demo, app, video):
-    recording = _analysed(app, video)
-    assert ops.in_use(recording, 0, 12, signed_in=8)
-    assert not ops.in_use(recording, 0, 12, signed_in=4)  # attendance claims what the video does not show
-    assert not ops.in_use(recording, 10, 30, signed_in=8)  # the lens was covered in between
+def test_a_stretch_is_judged_by_the_share_of_its_time_trusted_with_the_right_count(demo, app, video):
+    recording = _analysed(app, video)  # 8 people throughout; the lens covered from 14 to 24 s
+
+    def judge(start, end, people, tolerance=0):
+        return ops.judge(recording, start, end, people, tolerance=tolerance, min_share=0.9)
+
+    whole = judge(30, DURATION_S, 8)
+    assert whole.verified and whole.share == 1.0 and whole.median_count == 8
+    # Attendance claims what the video does not show.
+    claimed = judge(30, DURATION_S, 4, tolerance=1)
+    assert not claimed.verified and claimed.why == "head_count" and claimed.off == 1.0
+    # A minute with the lens covered for 10 s of it: 80% at most.
+    covered = judge(0, 60, 8)
+    assert not covered.verified and covered.why == "untrusted" and 0.1 <= covered.untrusted <= 0.2
+    # The same 10 s at the edge of a long stretch costs those seconds, not the stretch.
+    edge = judge(20, DURATION_S, 8)
+    assert edge.verified and 0.97 <= edge.share < 1.0
+
+
+def test_a_recording_shorter_than_the_policy_minimum_is_refused_with_that_reason(demo, app, short_video):
+    client = staff_client(app)
+    upload_id = start(client, classroom(), len(short_video)).get_json()["id"]
+    send(client, upload_id, short_video, chunk=1 << 20)
+    refused = client.post(f"/api/recordings/uploads/{upload_id}/complete")
+    assert refused.status_code == 422
+    assert "60" in refused.get_json()["reason"] and "5" in refused.get_json()["reason"]
+    assert db.session.scalar(select(func.count()).select_from(Recording)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Upload)) == 0
+    assert not storage.staging_path(f"{upload_id}.part").exists()
 
 
 def test_cleanup_never_deletes_before_the_retention_date(demo, app, video):

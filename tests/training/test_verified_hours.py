@@ -72,11 +72,23 @@ def test_a_head_count_far_from_the_signed_in_trainees_does_not_verify(users, fac
 @pytest.mark.parametrize("kind", ["covered", "dark", "frozen", "scene_change", "looped"])
 def test_an_untrusted_camera_does_not_verify(users, kind):
     people = _managers(2)
-    lesson = lesson_for(people, SAFETY, 40)
+    lesson = lesson_for(people, SAFETY, 40)  # 180 minutes
     attend(lesson, people)
-    analysed_recording(lesson, faces=2, events=[RecordingEvent(kind=kind, start_s=600.0, end_s=700.0,
+    analysed_recording(lesson, faces=2, events=[RecordingEvent(kind=kind, start_s=600.0, end_s=2700.0,
                                                                confidence=0.9)])
     assert lesson.video_verdict is VideoVerdict.NOT_IN_USE
+    assert lesson.video_detail["why"] == "untrusted" and lesson.video_detail["verified_percent"] < 90
+
+
+def test_an_incident_in_the_first_minutes_alone_does_not_reject_the_lesson(users):
+    # The lights were switched on a minute into a 3-hour lesson: that minute is lost, not the lesson.
+    people = _managers(2)
+    lesson = lesson_for(people, SAFETY, 40)
+    attend(lesson, people)
+    analysed_recording(lesson, faces=2, events=[RecordingEvent(kind="dark", start_s=0.0, end_s=180.0,
+                                                               confidence=0.9)])
+    assert lesson.video_verdict is VideoVerdict.IN_USE
+    assert 98 <= lesson.video_detail["verified_percent"] < 100
 
 
 def test_a_recording_that_misses_part_of_the_lesson_does_not_verify(users):

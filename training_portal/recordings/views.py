@@ -14,14 +14,14 @@ from proctoring import operations as ops
 from proctoring.models import Recording, RecordingEvent, Upload
 from proctoring.tasks import analyse_recording
 
-from ..core import storage
+from ..core import policy, storage
 from ..core.db import db
 from ..core.i18n import from_local
 from ..core.jobs import after_commit, task_progress
 from ..core.web import get_or_404, keep_writes_of_refusal, refuse
 from ..exams.models import ExamSession
 from ..organisations.models import Classroom
-from ..training.models import Lesson, TrainingClass
+from . import rosters
 
 bp = Blueprint("recordings", __name__, template_folder="templates")
 
@@ -170,11 +170,9 @@ def finish_upload(upload_id: str):
 def report(recording_id: int):
     recording = get_or_404(Recording, recording_id, _("No such recording."))
     label = _recording_visible(recording)
-    lessons = [] if recording.classroom_id is None else db.session.scalars(
-        select(Lesson).join(TrainingClass).where(
-            TrainingClass.classroom_id == recording.classroom_id, Lesson.starts_at < recording.ends_at,
-            Lesson.ends_at > recording.starts_at).order_by(Lesson.starts_at)).all()
+    lessons = rosters.lessons_of(recording)
     return render_template("recordings/report.html", recording=recording, label=label, lessons=lessons,
+                           min_percent=policy.get("training.video_min_verified_percent"),
                            state=recording.status_label,
                            may_retry=recording.status == "failed" and _may_upload(recording))
 
