@@ -126,6 +126,12 @@ def _measure_chunk(path: str | os.PathLike[str], how: Sampling, detector: detect
     """Measure the samples of [start, end), warmed up on the CHUNK_WARMUP_S before it: the
     faces known at its start are found there, as every thread finds them."""
     measurer = Measurer(FaceScanner(detector, plan))
+    if start == 0:
+        # Nothing comes before the first chunk: it warms up on its own first seconds, so the
+        # faces the detector is less sure of are known from the first sample on, too.
+        for t, grey, bgr, _ in samples(path, how, 0.0, th.CHUNK_WARMUP_S):
+            measurer.see(t, grey, bgr)
+        measurer.restart()
     out: list[Measures] = []
     for t, grey, bgr, in_range in samples(path, how, start, end, warmup_s=th.CHUNK_WARMUP_S):
         if not in_range:

@@ -58,6 +58,10 @@ class Measurer:
         """Take in a sample of another range: only as the state the next samples start from."""
         self.measure(t, grey, bgr)
 
+    def restart(self) -> None:
+        """Start again from the beginning, keeping only the faces known."""
+        self.previous, self.previous_t, self.anchor_due = None, None, True
+
     def measure(self, t: float, grey: np.ndarray, bgr: np.ndarray) -> Measures:
         work = reduce(grey, th.WORK_WIDTH)
         change = None if self.previous is None else changed_pixels(work, self.previous)

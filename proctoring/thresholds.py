@@ -15,7 +15,8 @@ GOP_PROBE_S = 30.0
 GOP_SLACK_S = 0.15
 
 # The recording is measured in 5-minute chunks, each warmed up on the 40 s before it (two full
-# face scans, so the faces known at its start are known as in a pass from the beginning).
+# face scans, so the faces known at its start are known as in a pass from the beginning; the
+# first chunk warms up on its own first 40 s).
 # Chunks are independent, so threads take them in any order and the report is the same.
 # The warm-up costs 13% more decoding on a 5-minute chunk (a 2-hour lesson: 24 chunks).
 CHUNK_S = 300.0
