@@ -156,8 +156,9 @@ def overlay_distance(a: np.ndarray, b: np.ndarray) -> float:
     return total / keep
 
 
-def _replay_distance(ms: Sequence[Measures], trusted: np.ndarray, j: int, i: int) -> float:
-    """How well sample j matches the original moment around sample i.
+def _replay_distance(sigs: Sequence[np.ndarray], trusted: np.ndarray, j: int, i: int) -> float:
+    """How well sample j matches the original moment around sample i (``sigs``: the samples'
+    signatures, whole or their live pixels).
 
     A replay's keyframes need not fall on the original's keyframes: a replayed keyframe may
     show a moment between samples i and i+1 (or i-1 and i). At the signature's size people
@@ -165,16 +166,30 @@ def _replay_distance(ms: Sequence[Measures], trusted: np.ndarray, j: int, i: int
     linearly, so that moment is close to a blend of the two; blends at quarter steps are
     tried as well as sample i itself.
     """
-    sig = ms[j].signature
-    best = overlay_distance(sig, ms[i].signature)
+    sig = sigs[j]
+    best = overlay_distance(sig, sigs[i])
     if best > th.LOOP_BLEND_WORTH * th.LOOP_MAX_DISTANCE:
         return best  # blending never brings a difference this large under the limit
     for k in (i - 1, i + 1):
-        if 0 <= k < len(ms) and trusted[k] and k != j:
+        if 0 <= k < len(sigs) and trusted[k] and k != j:
             for alpha in th.LOOP_BLENDS:
-                blend = cv2.addWeighted(ms[i].signature, 1.0 - alpha, ms[k].signature, alpha, 0.0)
+                blend = cv2.addWeighted(sigs[i], 1.0 - alpha, sigs[k], alpha, 0.0)
                 best = min(best, overlay_distance(sig, blend))
     return best
+
+
+def _live(ms: Sequence[Measures], trusted: np.ndarray) -> list[np.ndarray]:
+    """The signatures' pixels where the picture changes over the recording (people), or all
+    of them in a room where too little changes: the walls and desks look the same in a
+    replay and in live footage, and would only water the comparison down."""
+    idx = np.flatnonzero(trusted)
+    if len(idx) < 2:
+        return [m.signature.ravel() for m in ms]
+    stack = np.stack([ms[k].signature for k in idx]).astype(np.float32)
+    moving = stack.std(axis=0) > th.LOOP_LIVE_STD
+    if moving.mean() < th.LOOP_LIVE_MIN_SHARE:
+        return [m.signature.ravel() for m in ms]
+    return [np.ascontiguousarray(m.signature[moving]) for m in ms]
 
 
 def looped(ms: Sequence[Measures], tl: Timeline, trusted: np.ndarray) -> tuple[list[Found], np.ndarray]:
@@ -191,6 +206,8 @@ def looped(ms: Sequence[Measures], tl: Timeline, trusted: np.ndarray) -> tuple[l
     if n == 0:
         return [], replayed
     idx = np.flatnonzero(trusted)
+    whole = [m.signature for m in ms]
+    live = _live(ms, trusted)
     coarse = np.stack([cv2.resize(ms[k].signature, (32, 18), interpolation=cv2.INTER_AREA).ravel()
                        for k in range(n)]).astype(np.float32)
     sq = (coarse ** 2).sum(axis=1)
@@ -202,7 +219,7 @@ def looped(ms: Sequence[Measures], tl: Timeline, trusted: np.ndarray) -> tuple[l
             continue
         d2 = sq[earlier] - 2.0 * coarse[earlier] @ coarse[j] + sq[j]
         best = earlier[np.argsort(d2, kind="stable")[: th.LOOP_CANDIDATES]]
-        scored = sorted((_replay_distance(ms, trusted, int(j), int(i)), int(i)) for i in best)
+        scored = sorted((_replay_distance(whole, trusted, int(j), int(i)), int(i)) for i in best)
         dist, i = scored[0]
         if dist > th.LOOP_MAX_DISTANCE:
             continue
@@ -210,8 +227,9 @@ def looped(ms: Sequence[Measures], tl: Timeline, trusted: np.ndarray) -> tuple[l
                    if 0 <= k < n and trusted[k] and k != j]
         if not context:
             continue
-        around = min(overlay_distance(ms[j].signature, ms[k].signature) for k in context)
-        if dist <= th.LOOP_DISTINCT_RATIO * around:
+        # Standing out is judged where the picture changes (see _live).
+        around = min(overlay_distance(live[j], live[k]) for k in context)
+        if _replay_distance(live, trusted, int(j), i) <= th.LOOP_DISTINCT_RATIO * around:
             match[int(j)] = (i, dist)
     found: list[Found] = []
     js = sorted(match)

@@ -152,6 +152,13 @@ LOOP_MAX_DISTANCE = 2.0
 # a motionless room every frame matches every other equally, and a replay of it cannot be
 # told from live footage, so it is not reported.
 LOOP_DISTINCT_RATIO = 0.5
+# Whether a match stands out is judged on the pixels that change over the recording
+# (standard deviation over the trusted samples above 3 levels: people, the clock), when they
+# are at least 2% of the picture. With faces at CCTV scale people fill a tenth of it; compared over the whole
+# picture a replay 0.4 s off its original's keyframes differed by 0.8 level and the moments
+# around the original by only 1.1-1.7 (walls and desks are the same in both).
+LOOP_LIVE_STD = 3.0
+LOOP_LIVE_MIN_SHARE = 0.02
 LOOP_CONTEXT_SAMPLES = (3, 5, 7)
 # Only footage at least this much older is looked at: a replay of the last half minute is
 # indistinguishable from a quiet class.
