@@ -42,6 +42,7 @@ class FaceDetector:
     target_face_px = 0
     min_score = 0.0
     weak_score = 0.0
+    candidate_score = 0.0  # worth a second look in a crop (see ``faces.FaceScanner``)
 
     def detect(self, bgr: np.ndarray, min_score: float | None = None) -> np.ndarray:
         raise NotImplementedError
@@ -79,8 +80,10 @@ class LibFaceDetection(FaceDetector):
     It finds frontal and half-turned faces from about 12 px; on the LFW faces of the tests it
     finds 87% at 14 px and 98% once they are enlarged to 18-20 px, so bands of small faces
     are enlarged to ``target_face_px``. Scores are 0-100; 50 is the library's own default for
-    a new face. A small face looking down scores 30-70 from one sample to the next, so a face
-    already known counts from 30 (a wall or a desk scores under 20).
+    a new face. A small face scores 20-90 depending on how it falls on the network's grid
+    (and looking down, from one sample to the next), so a face already known counts from
+    30, and a band's detections from 20 get a second look in a crop (a wall or a desk
+    scores under 20).
 
     The library's C entry point ``facedetect_cnn`` (BGR in, a 0x9000-byte result buffer out)
     is called through ctypes rather than the wheel's Python binding: ctypes lets go of the
@@ -93,6 +96,7 @@ class LibFaceDetection(FaceDetector):
     target_face_px = 18
     min_score = 50.0
     weak_score = 30.0
+    candidate_score = 20.0
     _BUFFER = 0x9000  # the size the library requires
     _FACE_SHORTS = 16  # per face: score, x, y, w, h, then five landmarks
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -44,6 +44,7 @@ class ScanPlan:
     fitted: bool  # False: too few faces in calibration, the whole frame at full size
     width: int
     min_face_px: float  # the smallest face expected
+    seen: np.ndarray = field(default_factory=lambda: np.zeros((0, 4), np.float32), compare=False)
 
     @property
     def pixels_per_frame(self) -> int:
@@ -89,7 +90,8 @@ def fitted_plan(width: int, height: int, boxes: Sequence[np.ndarray], target_px:
         scale = float(np.clip(target_px / s_here, th.MIN_BAND_SCALE, th.MAX_BAND_SCALE))
         bands.append(Band(y0, y1, int(y), int(np.ceil(own1)) if own1 < bottom else height, scale))
         y = own1
-    return ScanPlan(tuple(bands), fitted=True, width=width, min_face_px=low)
+    seen = _distinct(found[:, :4].astype(np.float32))
+    return ScanPlan(tuple(bands), fitted=True, width=width, min_face_px=low, seen=seen)
 
 
 class FaceScanner:
@@ -150,9 +152,19 @@ class FaceScanner:
         self.reference = thumb
         found = _distinct(np.concatenate([self._scan_band(bgr, band) for band in self.plan.bands]))
         strong = found[found[:, 4] >= self.detector.min_score, :4]
-        weak = found[found[:, 4] < self.detector.min_score, :4]
-        recent = _distinct(np.concatenate([np.zeros((0, 4), np.float32), *self.recent]))
-        faces = np.concatenate([strong, weak[_matches(weak, np.concatenate([self.boxes, recent]))]])
+        weak = found[found[:, 4] < self.detector.min_score]
+        # Faces found by the last anchors' scans or in calibration (where people sit).
+        recent = _distinct(np.concatenate([self.plan.seen, *self.recent]))
+        was_known = _matches(weak[:, :4], np.concatenate([self.boxes, recent])) & (
+            weak[:, 4] >= self.detector.weak_score)
+        weak = weak[:, :4]
+        # A weak score in a band may be the band's fault (a face scores 30-70 depending on how
+        # it falls on the detector's grid): a second look in a crop around it, where a face
+        # is scored as well as it can be, decides whether it is a new face.
+        second = (self._look_again(bgr, box, self.detector.min_score) for box in weak[~was_known])
+        confirmed = [b for b in second if b is not None]
+        strong = np.concatenate([strong, np.asarray(confirmed, np.float32).reshape(-1, 4)])
+        faces = np.concatenate([strong, weak[was_known]])
         kept_boxes, kept_templates, kept_misses = [], [], []
         for k, box in enumerate(self.boxes):
             if _matches(box[None], faces)[0]:
@@ -191,7 +203,8 @@ class FaceScanner:
             self.misses = [self.misses[k] for k in keep]
 
     def _scan_band(self, bgr: np.ndarray, band: Band) -> np.ndarray:
-        boxes = self._detect_in(bgr, 0, band.y0, bgr.shape[1], band.y1, band.scale, self.detector.weak_score)
+        boxes = self._detect_in(bgr, 0, band.y0, bgr.shape[1], band.y1, band.scale,
+                                self.detector.candidate_score)
         centre = boxes[:, 1] + boxes[:, 3] / 2
         return boxes[(centre >= band.own0) & (centre < band.own1)]
 
@@ -209,15 +222,18 @@ class FaceScanner:
             boxes[:, 1] += y0
         return boxes
 
-    def _look_again(self, bgr: np.ndarray, box: np.ndarray) -> np.ndarray | None:
-        """The face near ``box`` in this frame, or None if it is not there any more."""
+    def _look_again(self, bgr: np.ndarray, box: np.ndarray,
+                    min_score: float | None = None) -> np.ndarray | None:
+        """The face near ``box`` in this frame (scored at least ``min_score``, by default the
+        detector's score for a face known), or None if it is not there any more."""
         x, y, w, h = (float(v) for v in box)
         m = th.LOOK_AGAIN_MARGIN * h
         height, width = bgr.shape[:2]
         x0, y0 = max(0, int(x - m)), max(0, int(y - m))
         x1, y1 = min(width, int(np.ceil(x + w + m))), min(height, int(np.ceil(y + h + m)))
         scale = float(np.clip(th.LOOK_AGAIN_FACE_PX / h, th.MIN_BAND_SCALE, 2.0))
-        near = self._detect_in(bgr, x0, y0, x1, y1, scale, self.detector.weak_score)[:, :4]
+        score = self.detector.weak_score if min_score is None else min_score
+        near = self._detect_in(bgr, x0, y0, x1, y1, scale, score)[:, :4]
         if not len(near):
             return None
         shift = np.linalg.norm((near[:, :2] + near[:, 2:] / 2) - (box[:2] + box[2:] / 2), axis=1)

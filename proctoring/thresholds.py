@@ -14,9 +14,9 @@ GOP_PROBE_S = 30.0
 # GOP too long avoids falling back to full decoding over rounding.
 GOP_SLACK_S = 0.15
 
-# The recording is measured in 5-minute chunks, each warmed up on the 40 s before it (two full
-# face scans, so the faces known at its start are known as in a pass from the beginning; the
-# first chunk warms up on its own first 40 s).
+# The recording is measured in 5-minute chunks, each warmed up on the 40 s before it (a full
+# face scan and what follows it, so the faces known at its start are known as in a pass from
+# the beginning; the first chunk warms up on its own first 40 s).
 # Chunks are independent, so threads take them in any order and the report is the same.
 # The warm-up costs 13% more decoding on a 5-minute chunk (a 2-hour lesson: 24 chunks).
 CHUNK_S = 300.0
@@ -65,20 +65,21 @@ BAND_OVERLAP = 0.75
 # stay well above the detector's smallest), 1.6 for the smallest faces at the back.
 MIN_BAND_SCALE = 0.25
 MAX_BAND_SCALE = 1.6
-# A full face scan on the first sample of every 20 s of the recording; in between, each face
-# found is looked for again in a crop reaching 1 face height around it, and a full scan
-# runs as soon as the 1/4-size luma changed by more than 30 levels, outside the outlines of
-# the people known, in more pixels than twice the smallest face covers (someone arriving or
-# moving seats changes a head and shoulders: three times that or more; codec noise and swaying stay
-# inside the outlines).
-FULL_SCAN_S = 20.0
-# At a full scan, the faces known before it and the faces the full scans of the 2 anchors
-# before found are looked for again in crops when the scan lacks them: a small turned face
-# that a full scan misses now and then is not lost for a whole slot.
+# A full face scan on the first sample of every 40 s of the recording; in between, each face
+# found is followed (below), and a full scan runs as soon as the 1/4-size luma changed by
+# more than 30 levels, outside the outlines of the people known, in more pixels than 4
+# times the smallest face covers (someone arriving or moving seats changes a head and
+# shoulders: 5 times that and more; codec noise and swaying stay inside the outlines). Every
+# 20 s instead of 40, and on changes of twice the face, cost 35% more for no better count.
+FULL_SCAN_S = 40.0
+# At a full scan, the faces known before it, those the full scans of the 2 anchors before
+# found and those found in calibration are looked for again in crops when the scan lacks
+# them: a small face that a full scan misses now and then is not lost for a whole slot.
 RESCUE_ANCHORS = 2
 # A face known but not found is looked for again on the next 3 samples (6 s) before it is
 # forgotten: a small face looking down is missed on a sample or two now and then.
 MAX_MISSES = 3
+# A face known is looked for again in a crop reaching 1 face height around it.
 LOOK_AGAIN_MARGIN = 1.0
 # Before that, a face is followed by matching its picture from when the detector last found
 # it, at 12 px high, within half a face around where it was; a normalised correlation of
@@ -92,7 +93,7 @@ FOLLOW_MIN_MATCH = 0.7
 LOOK_AGAIN_FACE_PX = 24
 CHANGE_REDUCE = 4
 CHANGE_PIXEL_DELTA = 30
-CHANGE_FACES = 2.0
+CHANGE_FACES = 4.0
 # Two boxes whose centres are closer than half a face are one face found twice.
 SAME_FACE_SHIFT = 0.5
 # The same face in the next sample (2 s later) is within half a face width of where it was:
