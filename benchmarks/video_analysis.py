@@ -216,6 +216,10 @@ def main() -> None:
     print(f"  analysis alone: wall {wall:.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)}) = "
           f"{SPEC.duration_s / wall:.0f}x real time (best {SPEC.duration_s / min(walls):.0f}x; target 150x); "
           f"CPU {statistics.median(cpus):.2f} s")
+    per_sample = statistics.median(cpus) / len(report.samples)
+    print(f"  CPU per sample {1000 * per_sample:.1f} ms: at that cost one 2-core worker could keep up with "
+          f"{2 * th.MAX_SAMPLE_INTERVAL_S / per_sample:.0f} cameras sampled every "
+          f"{th.MAX_SAMPLE_INTERVAL_S:g} s (an estimate: no live stream was opened)")
     print(f"  counts exact: {clean:.1%} of clean seconds (target 95%), {every:.1%} of all seconds")
     print(f"  events: {sum('MISSED' not in line for line in lines)}/{len(lines)} scripted found, "
           f"{len(extra)} extra, {false_trust} false trust events")

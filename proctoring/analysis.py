@@ -173,7 +173,7 @@ def analyse(path: str | os.PathLike[str], *, roster: Roster | None = None, refer
         futures = [pool.submit(_measure_chunk, path, how, detector, plan, a, b, done, k)
                    for k, (a, b) in enumerate(chunks)]
         while True:  # report progress from this thread, as the workers advance
-            finished, pending = wait(futures, timeout=0.05, return_when=FIRST_EXCEPTION)
+            finished, pending = wait(futures, timeout=0.02, return_when=FIRST_EXCEPTION)
             report(min(0.99, sum(done) / info.duration_s))
             if not pending or any(f.exception() for f in finished):
                 break

@@ -132,6 +132,9 @@ class FaceScanner:
             followed = None if template is None else _follow(grey, box, template)
             if followed is None:
                 followed = self._look_again(bgr, box)
+                if followed is None:  # walking to another seat? a wider look, not at another face
+                    others = np.delete(self.boxes, k, axis=0)
+                    followed = self._look_again(bgr, box, reach=th.WIDE_LOOK_FACES, away_from=others)
                 if followed is not None:
                     self.templates[k] = _template(grey, followed)
             if followed is not None:
@@ -222,23 +225,26 @@ class FaceScanner:
             boxes[:, 1] += y0
         return boxes
 
-    def _look_again(self, bgr: np.ndarray, box: np.ndarray,
-                    min_score: float | None = None) -> np.ndarray | None:
+    def _look_again(self, bgr: np.ndarray, box: np.ndarray, min_score: float | None = None,
+                    reach: float | None = None, away_from: np.ndarray | None = None) -> np.ndarray | None:
         """The face near ``box`` in this frame (scored at least ``min_score``, by default the
-        detector's score for a face known), or None if it is not there any more."""
+        detector's score for a face known; within ``reach`` face heights, by default half of
+        one; not where a box of ``away_from`` is), or None if it is not there any more."""
         x, y, w, h = (float(v) for v in box)
-        m = th.LOOK_AGAIN_MARGIN * h
+        m = (th.LOOK_AGAIN_MARGIN if reach is None else reach + 0.5) * h
         height, width = bgr.shape[:2]
         x0, y0 = max(0, int(x - m)), max(0, int(y - m))
         x1, y1 = min(width, int(np.ceil(x + w + m))), min(height, int(np.ceil(y + h + m)))
         scale = float(np.clip(th.LOOK_AGAIN_FACE_PX / h, th.MIN_BAND_SCALE, 2.0))
         score = self.detector.weak_score if min_score is None else min_score
         near = self._detect_in(bgr, x0, y0, x1, y1, scale, score)[:, :4]
+        if away_from is not None and len(near) and len(away_from):
+            near = near[~_matches(near, away_from)]
         if not len(near):
             return None
         shift = np.linalg.norm((near[:, :2] + near[:, 2:] / 2) - (box[:2] + box[2:] / 2), axis=1)
         best = int(np.argmin(shift))
-        return near[best] if shift[best] < th.TRACK_MAX_SHIFT * h else None
+        return near[best] if shift[best] < (th.TRACK_MAX_SHIFT if reach is None else reach) * h else None
 
     def _arrived(self, thumb: np.ndarray) -> bool:
         """Whether the picture changed outside the people known, since the last full scan."""

@@ -290,5 +290,5 @@ def rejudge_head_count(recording: Recording, rosters: list[tuple[float, float, i
                               recording.duration_s, rosters):
         recording.events.append(RecordingEvent(kind=e.kind, start_s=e.start_s, end_s=e.end_s,
                                                confidence=e.confidence, evidence_key=None))
-    recording.report = dict(recording.report, rosters=[list(r) for r in rosters])
+    recording.report = dict(recording.report, roster=[list(r) for r in rosters])
     db.session.flush()

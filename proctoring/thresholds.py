@@ -67,10 +67,10 @@ MIN_BAND_SCALE = 0.25
 MAX_BAND_SCALE = 1.6
 # A full face scan on the first sample of every 40 s of the recording; in between, each face
 # found is followed (below), and a full scan runs as soon as the 1/4-size luma changed by
-# more than 30 levels, outside the outlines of the people known, in more pixels than 4
-# times the smallest face covers (someone arriving or moving seats changes a head and
-# shoulders: 5 times that and more; codec noise and swaying stay inside the outlines). Every
-# 20 s instead of 40, and on changes of twice the face, cost 35% more for no better count.
+# more than 30 levels, outside the outlines of the people known, in more pixels than twice
+# the smallest face covers (a head seen over a desk at the back changes about that much;
+# codec noise and swaying stay inside the outlines; 4 times missed someone moving seats at
+# the back for 10 s). Every 20 s instead of 40 cost 25% more for no better count.
 FULL_SCAN_S = 40.0
 # At a full scan, the faces known before it, those the full scans of the 2 anchors before
 # found and those found in calibration are looked for again in crops when the scan lacks
@@ -79,8 +79,11 @@ RESCUE_ANCHORS = 2
 # A face known but not found is looked for again on the next 3 samples (6 s) before it is
 # forgotten: a small face looking down is missed on a sample or two now and then.
 MAX_MISSES = 3
-# A face known is looked for again in a crop reaching 1 face height around it.
+# A face known is looked for again in a crop reaching 1 face height around it; if it is not
+# there, within 3 face heights (someone walking to another seat moves 1-2 faces in 2 s), but
+# not where another face known is.
 LOOK_AGAIN_MARGIN = 1.0
+WIDE_LOOK_FACES = 3.0
 # Before that, a face is followed by matching its picture from when the detector last found
 # it, at 12 px high, within half a face around where it was; a normalised correlation of
 # 0.7 or more is the same face (swaying, the codec's noise); a wall or another face where
@@ -93,7 +96,7 @@ FOLLOW_MIN_MATCH = 0.7
 LOOK_AGAIN_FACE_PX = 24
 CHANGE_REDUCE = 4
 CHANGE_PIXEL_DELTA = 30
-CHANGE_FACES = 4.0
+CHANGE_FACES = 2.0
 # Two boxes whose centres are closer than half a face are one face found twice.
 SAME_FACE_SHIFT = 0.5
 # The same face in the next sample (2 s later) is within half a face width of where it was:
