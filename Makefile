@@ -51,6 +51,7 @@ translations: $(VENV)/.installed-run
 
 lint: setup-test
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # Rewrites the code in the house style ([tool.ruff.format] in pyproject.toml).
 format: setup-test

@@ -82,8 +82,7 @@ def prepare(url: str, n: int) -> list[dict]:
     )
     from training_portal.people.models import Gender, OperationType, Person, PersonnelCategory
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET},
-                     instance_path=tempfile.mkdtemp())
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET}, instance_path=tempfile.mkdtemp())
     clients = []
     with app.app_context():
         flask_migrate.upgrade()
@@ -96,49 +95,115 @@ def prepare(url: str, n: int) -> list[dict]:
         for k in range(n):
             body = f"140121{1980 + k % 20}0101{k % 1000:03d}"
             number = body + ric.calc_check_digit(body + "0")
-            people.append({"id_number": number[:-1] + number[-1] if k < 1000 else number,
-                           "name": f"考生{k:04d}", "gender": Gender.MALE if k % 2 else Gender.FEMALE,
-                           "birth_date": datetime(1980 + k % 20, 1, 1).date(), "education_field": "",
-                           "mining_related_degree": False, "phone": "", "created_at": utcnow()})
+            people.append(
+                {
+                    "id_number": number[:-1] + number[-1] if k < 1000 else number,
+                    "name": f"考生{k:04d}",
+                    "gender": Gender.MALE if k % 2 else Gender.FEMALE,
+                    "birth_date": datetime(1980 + k % 20, 1, 1).date(),
+                    "education_field": "",
+                    "mining_related_degree": False,
+                    "phone": "",
+                    "created_at": utcnow(),
+                }
+            )
         ids = db.session.execute(insert(Person).returning(Person.id), people).scalars().all()
         for k, pid in enumerate(ids):
-            users.append({"username": f"bench{k:05d}", "password_hash": password,
-                          "display_name": f"考生{k:04d}", "person_id": pid, "active": True,
-                          "created_at": utcnow()})
+            users.append(
+                {
+                    "username": f"bench{k:05d}",
+                    "password_hash": password,
+                    "display_name": f"考生{k:04d}",
+                    "person_id": pid,
+                    "active": True,
+                    "created_at": utcnow(),
+                }
+            )
         user_ids = db.session.execute(insert(User).returning(User.id), users).scalars().all()
-        apps = db.session.execute(insert(ExamApplication).returning(ExamApplication.id), [
-            {"person_id": pid, "category": PersonnelCategory.SPECIAL_OPERATOR,
-             "operation_type": OperationType.COAL_GAS_INSPECTION, "status": ApplicationStatus.APPROVED,
-             "submitted_by_id": uid, "work_history": "", "evidence": {}, "precheck": [],
-             "submitted_at": utcnow()} for pid, uid in zip(ids, user_ids, strict=True)]).scalars().all()
+        apps = (
+            db.session.execute(
+                insert(ExamApplication).returning(ExamApplication.id),
+                [
+                    {
+                        "person_id": pid,
+                        "category": PersonnelCategory.SPECIAL_OPERATOR,
+                        "operation_type": OperationType.COAL_GAS_INSPECTION,
+                        "status": ApplicationStatus.APPROVED,
+                        "submitted_by_id": uid,
+                        "work_history": "",
+                        "evidence": {},
+                        "precheck": [],
+                        "submitted_at": utcnow(),
+                    }
+                    for pid, uid in zip(ids, user_ids, strict=True)
+                ],
+            )
+            .scalars()
+            .all()
+        )
         papers = assembly.draw_papers(session.blueprint, n, np.random.default_rng(1))
         now = utcnow()
-        attempt_ids = db.session.execute(insert(ExamAttempt).returning(ExamAttempt.id), [
-            {"session_id": session.id, "application_id": aid, "person_id": pid, "retake": False,
-             "seat": 100 + k, "identity": IdentityCheck.CONFIRMED, "allowed_new_device": False,
-             "paper_id": paper.id, "state": AttemptState.ANSWERING, "started_at": now,
-             "deadline": now + timedelta(hours=3), "answers": {}, "saved_seq": 0}
-            for k, (aid, pid, paper) in enumerate(zip(apps, ids, papers, strict=True))]).scalars().all()
+        attempt_ids = (
+            db.session.execute(
+                insert(ExamAttempt).returning(ExamAttempt.id),
+                [
+                    {
+                        "session_id": session.id,
+                        "application_id": aid,
+                        "person_id": pid,
+                        "retake": False,
+                        "seat": 100 + k,
+                        "identity": IdentityCheck.CONFIRMED,
+                        "allowed_new_device": False,
+                        "paper_id": paper.id,
+                        "state": AttemptState.ANSWERING,
+                        "started_at": now,
+                        "deadline": now + timedelta(hours=3),
+                        "answers": {},
+                        "saved_seq": 0,
+                    }
+                    for k, (aid, pid, paper) in enumerate(zip(apps, ids, papers, strict=True))
+                ],
+            )
+            .scalars()
+            .all()
+        )
         serializer = app.session_interface.get_signing_serializer(app)
         by_id = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids)))}
         for uid, attempt_id, paper in zip(user_ids, attempt_ids, papers, strict=True):
             token = secrets.token_urlsafe(24)
-            db.session.add(AuthSession(token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                                       user_id=uid, created_at=now, last_seen_at=now))
+            db.session.add(
+                AuthSession(
+                    token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                    user_id=uid,
+                    created_at=now,
+                    last_seen_at=now,
+                )
+            )
             # The session cookie as the log-in page leaves it, made by Flask-Login and
             # Flask-WTF themselves for the address and browser the load comes from, so that
             # no save finds it changed and writes it again; each in a context of its own, as
             # each candidate's log-in is a request of its own.
             user = by_id[uid]
             user.session_token = token
-            with app.app_context(), app.test_request_context(
-                    environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": USER_AGENT}):
+            with (
+                app.app_context(),
+                app.test_request_context(
+                    environ_base={"REMOTE_ADDR": "127.0.0.1"}, headers={"User-Agent": USER_AGENT}
+                ),
+            ):
                 flask_session.permanent = True
                 login_user(user)
                 csrf = generate_csrf()
                 cookie = serializer.dumps(dict(flask_session))
-            clients.append({"attempt": attempt_id, "cookie": cookie, "csrf": csrf,
-                            "questions": [(str(i.position), len(i.option_order)) for i in paper.items]})
+            clients.append(
+                {
+                    "attempt": attempt_id,
+                    "cookie": cookie,
+                    "csrf": csrf,
+                    "questions": [(str(i.position), len(i.option_order)) for i in paper.items],
+                }
+            )
         db.session.commit()
         db.engine.dispose()
     return clients
@@ -194,8 +259,12 @@ class Load:
         when paced) to send it."""
         answers = {q: [self.rng.randrange(n)] for q, n in client["questions"]}
         body = json.dumps({"answers": answers, "seq": seq}).encode()
-        headers = {"Content-Type": "application/json", "X-CSRFToken": client["csrf"],
-                   "Cookie": f"portal_session={client['cookie']}", "User-Agent": USER_AGENT}
+        headers = {
+            "Content-Type": "application/json",
+            "X-CSRFToken": client["csrf"],
+            "Cookie": f"portal_session={client['cookie']}",
+            "User-Agent": USER_AGENT,
+        }
         path = f"/api/attempts/{client['attempt']}/answers"
 
         def send(due: float | None = None) -> None:
@@ -269,8 +338,10 @@ class Cost:
 
     def describe(self) -> str:
         per = {part: 1000 * used / max(1, self.requests) for part, used in self.used.items()}
-        return (f"{'':<28} CPU per request: portal {per['portal']:.2f} ms, database "
-                f"{per['database']:.2f} ms, client {per['client']:.2f} ms, total {sum(per.values()):.2f} ms")
+        return (
+            f"{'':<28} CPU per request: portal {per['portal']:.2f} ms, database "
+            f"{per['database']:.2f} ms, client {per['client']:.2f} ms, total {sum(per.values()):.2f} ms"
+        )
 
 
 def paced(jobs: list, rate: float, connections: int) -> None:
@@ -302,23 +373,32 @@ def describe(name: str, recorder: Recorder, wall: float) -> float:
     rate = len(lat) / wall
     p50 = statistics.median(lat) * 1000 if lat else float("nan")
     p99 = lat[int(len(lat) * 0.99) - 1] * 1000 if lat else float("nan")
-    print(f"{name:<28} {rate:8.1f} req/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   "
-          f"ok {len(lat)}   errors {len(recorder.errors)}")
+    print(
+        f"{name:<28} {rate:8.1f} req/s   p50 {p50:7.1f} ms   p99 {p99:7.1f} ms   "
+        f"ok {len(lat)}   errors {len(recorder.errors)}"
+    )
     return rate
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=60,
-                        help="saves per candidate, flat out (a 120-minute sitting has 240)")
+    parser.add_argument(
+        "--rounds", type=int, default=60, help="saves per candidate, flat out (a 120-minute sitting has 240)"
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--connections", type=int, default=32, help="concurrent client connections")
-    parser.add_argument("--compress", type=float, default=10.0,
-                        help="time compression of the paced phase (10: a 30 s save cycle in 3 s)")
-    parser.add_argument("--database", default=os.environ.get(
-        "BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"))
+    parser.add_argument(
+        "--compress",
+        type=float,
+        default=10.0,
+        help="time compression of the paced phase (10: a 30 s save cycle in 3 s)",
+    )
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
     args = parser.parse_args()
 
     from training_portal.config import database_url
@@ -333,24 +413,41 @@ def main() -> None:
     try:
         start = time.perf_counter()
         clients = prepare(url, args.candidates)
-        print(f"prepared {len(clients)} candidates with started attempts in "
-              f"{time.perf_counter() - start:.1f} s (PostgreSQL, durable commits)")
+        print(
+            f"prepared {len(clients)} candidates with started attempts in "
+            f"{time.perf_counter() - start:.1f} s (PostgreSQL, durable commits)"
+        )
         port = free_port()
-        env = os.environ | {"DATABASE_URL": url, "SECRET_KEY": SECRET,
-                            "STORAGE_DIR": tempfile.mkdtemp()}
+        env = os.environ | {"DATABASE_URL": url, "SECRET_KEY": SECRET, "STORAGE_DIR": tempfile.mkdtemp()}
         server = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "--workers", str(args.workers), "--worker-class", "gthread",
-             "--threads", str(args.threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-             "benchmarks.exam_load_app:app"], cwd=ROOT, env=env)
+            [
+                str(ROOT / ".venv/bin/gunicorn"),
+                "--workers",
+                str(args.workers),
+                "--worker-class",
+                "gthread",
+                "--threads",
+                str(args.threads),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+                "benchmarks.exam_load_app:app",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
         for _ in range(100):
             try:
                 request(port, "GET", "/bench/bare", None, {})
                 break
             except Exception:
                 time.sleep(0.2)
-        print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-              f"{platform.python_version()}; gunicorn {args.workers} workers x {args.threads} threads; "
-              f"{args.connections} client connections on the same machine")
+        print(
+            f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}; gunicorn {args.workers} workers x {args.threads} threads; "
+            f"{args.connections} client connections on the same machine"
+        )
         load = Load(port, clients)
         # Throughput: the bare endpoint and the saves in alternating blocks, so that the other
         # load on a shared machine weighs on both alike; the ratio is of their summed rates.
@@ -359,30 +456,35 @@ def main() -> None:
         bare_wall = saves_wall = 0.0
         for r in range(args.rounds):
             bare_wall += bare_cost.flat_out([lambda: load.bare(bare) for _ in clients], args.connections)
-            saves_wall += saves_cost.flat_out(
-                [load.save(saves, c, r + 1) for c in clients], args.connections)
-        print(f"flat out, {args.connections} connections, {args.rounds} alternating blocks of "
-              f"{len(clients)} requests each:")
+            saves_wall += saves_cost.flat_out([load.save(saves, c, r + 1) for c in clients], args.connections)
+        print(
+            f"flat out, {args.connections} connections, {args.rounds} alternating blocks of "
+            f"{len(clients)} requests each:"
+        )
         bare_rate = describe("anchor: bare JSON endpoint", bare, bare_wall)
         print(bare_cost.describe())
         save_rate = describe(f"answer saves ({args.candidates} candidates)", saves, saves_wall)
         print(saves_cost.describe())
         first = min(args.workers, args.rounds) * len(clients)
-        print(f"{'':<28} of them a worker's first of its attempt (two queries more): at most {first:,} "
-              f"of {args.rounds * len(clients):,} ({first / (args.rounds * len(clients)):.1%}; "
-              f"{args.workers / 240:.1%} in a 120-minute sitting)")
+        print(
+            f"{'':<28} of them a worker's first of its attempt (two queries more): at most {first:,} "
+            f"of {args.rounds * len(clients):,} ({first / (args.rounds * len(clients)):.1%}; "
+            f"{args.workers / 240:.1%} in a 120-minute sitting)"
+        )
         print(f"saves/s relative to the bare endpoint: {save_rate / bare_rate:.2f}x (target >= 0.5x)")
 
         # Latency: the candidates' 30-second save cycle compressed --compress times, open loop.
         rate = len(clients) / 30 * args.compress
-        print(f"paced: {len(clients)} candidates saving every 30 s compressed {args.compress}x = "
-              f"{rate:.0f} saves/s offered, 2 cycles; latency from when each request was due:")
+        print(
+            f"paced: {len(clients)} candidates saving every 30 s compressed {args.compress}x = "
+            f"{rate:.0f} saves/s offered, 2 cycles; latency from when each request was due:"
+        )
         bare_paced, saves_paced = Recorder(), Recorder()
-        paced([lambda due: load.bare(bare_paced, due) for _ in range(2 * len(clients))], rate,
-              args.connections)
+        paced(
+            [lambda due: load.bare(bare_paced, due) for _ in range(2 * len(clients))], rate, args.connections
+        )
         describe("anchor: bare JSON endpoint", bare_paced, 2 * len(clients) / rate)
-        jobs = [load.save(saves_paced, c, args.rounds + 1 + cycle)
-                for cycle in range(2) for c in clients]
+        jobs = [load.save(saves_paced, c, args.rounds + 1 + cycle) for cycle in range(2) for c in clients]
         paced(jobs, rate, args.connections)
         describe(f"answer saves ({args.candidates} candidates)", saves_paced, 2 * len(clients) / rate)
         acknowledged = load.acknowledged
@@ -396,8 +498,10 @@ def main() -> None:
         for attempt, (seq, answers) in acknowledged.items():
             if rows.get(attempt) != seq or stored.get(attempt) != answers:
                 lost += 1
-        print(f"re-read {len(acknowledged)} attempts: {lost} lost or different saves (target 0); "
-              f"failed saves {failed} (target 0)")
+        print(
+            f"re-read {len(acknowledged)} attempts: {lost} lost or different saves (target 0); "
+            f"failed saves {failed} (target 0)"
+        )
         print("targets: p99 below 100 ms at 1,000 candidates")
         engine.dispose()
     finally:

@@ -33,8 +33,11 @@ from training_portal.core.db import db  # noqa: E402
 SUBJECTS = ["煤矿安全", "通风管理", "机电运输", "采掘技术", "应急救援", "法律法规"]
 TOPICS = ["基础知识", "操作规程", "隐患排查", "事故案例", "新技术"]
 TYPES = {"true_false": 8000, "single_choice": 8000, "multiple_choice": 4000}
-QUOTAS = {"true_false": [7, 7, 7, 7, 6, 6], "single_choice": [7, 7, 7, 7, 6, 6],
-          "multiple_choice": [4, 4, 3, 3, 3, 3]}
+QUOTAS = {
+    "true_false": [7, 7, 7, 7, 6, 6],
+    "single_choice": [7, 7, 7, 7, 6, 6],
+    "multiple_choice": [4, 4, 3, 3, 3, 3],
+}
 
 
 def build_bank(rng: np.random.Generator) -> None:
@@ -54,11 +57,24 @@ def build_bank(rng: np.random.Generator) -> None:
                 options = [f"选项{k}" for k in range(5)]
                 correct = sorted(rng.choice(5, size=int(rng.integers(2, 5)), replace=False).tolist())
             questions.append({"id": qid, "external_id": f"B{qid:05d}", "status": "active"})
-            versions.append({"id": qid, "question_id": qid, "number": 1, "type": qtype,
-                             "stem": f"第{qid}题：{subject}{topic}", "stem_format": "text",
-                             "options": options, "correct": correct, "explanation": "",
-                             "points": 1.0, "category": f"{subject}/{topic}", "knowledge_point": "",
-                             "applies_to": [], "author_difficulty": int(rng.integers(1, 6))})
+            versions.append(
+                {
+                    "id": qid,
+                    "question_id": qid,
+                    "number": 1,
+                    "type": qtype,
+                    "stem": f"第{qid}题：{subject}{topic}",
+                    "stem_format": "text",
+                    "options": options,
+                    "correct": correct,
+                    "explanation": "",
+                    "points": 1.0,
+                    "category": f"{subject}/{topic}",
+                    "knowledge_point": "",
+                    "applies_to": [],
+                    "author_difficulty": int(rng.integers(1, 6)),
+                }
+            )
     db.session.execute(insert(Question), questions)
     db.session.execute(insert(QuestionVersion), versions)
     db.session.execute(text("UPDATE qb_questions SET current_version_id = id"))
@@ -68,11 +84,22 @@ def build_bank(rng: np.random.Generator) -> None:
 def make_blueprint():
     from question_bank import operations as ops
 
-    sections = [ops.SectionSpec(qtype, count, 1.0, SUBJECTS[k])
-                for qtype, counts in QUOTAS.items() for k, count in enumerate(counts)]
-    blueprint = ops.save_blueprint(None, name="特种作业理论考试（基准）", target="coal_gas_inspection",
-                                   purpose="exam", duration_minutes=None, target_facility=None,
-                                   partial_credit=False, sections=sections, actor=None)
+    sections = [
+        ops.SectionSpec(qtype, count, 1.0, SUBJECTS[k])
+        for qtype, counts in QUOTAS.items()
+        for k, count in enumerate(counts)
+    ]
+    blueprint = ops.save_blueprint(
+        None,
+        name="特种作业理论考试（基准）",
+        target="coal_gas_inspection",
+        purpose="exam",
+        duration_minutes=None,
+        target_facility=None,
+        partial_credit=False,
+        sections=sections,
+        actor=None,
+    )
     db.session.commit()
     return blueprint
 
@@ -89,10 +116,12 @@ def run(assembler, n: int) -> tuple[list[float], list[float]]:
 
 def describe(name: str, times: list[float], expected: list[float]) -> None:
     p95 = float(np.percentile(times, 95))
-    print(f"{name:<28} median {statistics.median(times):6.3f} ms/paper  p95 {p95:6.3f} ms   "
-          f"expected score: mean {statistics.mean(expected):6.2f}  "
-          f"spread (max-min) {max(expected) - min(expected):5.2f}  "
-          f"SD {statistics.pstdev(expected):4.2f}")
+    print(
+        f"{name:<28} median {statistics.median(times):6.3f} ms/paper  p95 {p95:6.3f} ms   "
+        f"expected score: mean {statistics.mean(expected):6.2f}  "
+        f"spread (max-min) {max(expected) - min(expected):5.2f}  "
+        f"SD {statistics.pstdev(expected):4.2f}"
+    )
 
 
 def main() -> None:
@@ -113,21 +142,27 @@ def main() -> None:
             rng = np.random.default_rng(20261129)
             start = time.perf_counter()
             build_bank(rng)
-            print(f"bank: {sum(TYPES.values())} active questions in {len(SUBJECTS) * len(TOPICS)} "
-                  f"categories, built in {time.perf_counter() - start:.1f} s on {url.split(':')[0]}")
+            print(
+                f"bank: {sum(TYPES.values())} active questions in {len(SUBJECTS) * len(TOPICS)} "
+                f"categories, built in {time.perf_counter() - start:.1f} s on {url.split(':')[0]}"
+            )
             blueprint = make_blueprint()
             start = time.perf_counter()
             pools = assembly.load_pools(blueprint)
-            print(f"blueprint: {len(blueprint.sections)} sections, "
-                  f"{sum(s.count for s in blueprint.sections)} questions, "
-                  f"{blueprint.total_points:g} points; pools loaded in "
-                  f"{(time.perf_counter() - start) * 1000:.0f} ms (once per sitting)")
+            print(
+                f"blueprint: {len(blueprint.sections)} sections, "
+                f"{sum(s.count for s in blueprint.sections)} questions, "
+                f"{blueprint.total_points:g} points; pools loaded in "
+                f"{(time.perf_counter() - start) * 1000:.0f} ms (once per sitting)"
+            )
             tolerance = 0.5
             ours = assembly.Assembler(pools, None, tolerance, np.random.default_rng(1))
             plain = assembly.Assembler(pools, None, float("inf"), np.random.default_rng(1))
-            print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-                  f"Python {platform.python_version()}; {args.papers} papers each; "
-                  f"target expected score {ours.target:.2f}")
+            print(
+                f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+                f"Python {platform.python_version()}; {args.papers} papers each; "
+                f"target expected score {ours.target:.2f}"
+            )
             describe("this project (balanced)", *run(ours, args.papers))
             describe("anchor: plain random draw", *run(plain, args.papers))
             start = time.perf_counter()

@@ -51,7 +51,14 @@ from proctoring.synthetic import truth as scripted_truth  # noqa: E402
 from proctoring.video import frame_at, sampling  # noqa: E402
 
 SPEC = ClassroomSpec(
-    duration_s=600.0, width=960, height=540, fps=10, rows=3, cols=6, face_px=(14, 55), seed=11,
+    duration_s=600.0,
+    width=960,
+    height=540,
+    fps=10,
+    rows=3,
+    cols=6,
+    face_px=(14, 55),
+    seed=11,
     empty_seats=(5,),
     events=(
         Scripted("moved", 30, 40, seats=(4, 5)),  # a trainee moves to the empty seat beside
@@ -109,8 +116,14 @@ def whole_command(path: Path, roster: int) -> tuple[float, float, dict]:
     flask = Path(sys.executable).with_name("flask")
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run([str(flask), "proctoring", "analyze", str(path), "--json", "--roster", str(roster)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [str(flask), "proctoring", "analyze", str(path), "--json", "--roster", str(roster)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -122,16 +135,27 @@ def events_found(report: Report) -> tuple[list[str], list[str], int]:
     for want in SPEC.events:
         if want.kind == "moved":
             continue  # not an incident: nothing may be reported for it
-        hit = [e for e in report.events if e.kind == want.kind
-               and abs(e.start_s - want.start_s) <= SLACK_S and abs(e.end_s - want.end_s) <= SLACK_S]
+        hit = [
+            e
+            for e in report.events
+            if e.kind == want.kind
+            and abs(e.start_s - want.start_s) <= SLACK_S
+            and abs(e.end_s - want.end_s) <= SLACK_S
+        ]
         for e in hit:
             if e in extra:
                 extra.remove(e)
-        found = (f"found {hit[0].start_s:.0f}–{hit[0].end_s:.0f} s, confidence {hit[0].confidence:.2f}"
-                 if hit else "MISSED")
+        found = (
+            f"found {hit[0].start_s:.0f}–{hit[0].end_s:.0f} s, confidence {hit[0].confidence:.2f}"
+            if hit
+            else "MISSED"
+        )
         lines.append(f"    {want.kind:<13} scripted {want.start_s:.0f}–{want.end_s:.0f} s: {found}")
-    false_trust = sum(e.kind in TRUST_KINDS and not any(
-        s.start_s < e.end_s and e.start_s < s.end_s for s in SPEC.events if s.kind != "moved") for e in extra)
+    false_trust = sum(
+        e.kind in TRUST_KINDS
+        and not any(s.start_s < e.end_s and e.start_s < s.end_s for s in SPEC.events if s.kind != "moved")
+        for e in extra
+    )
     return lines, [f"    EXTRA {e.kind} {e.start_s:.0f}–{e.end_s:.0f} s" for e in extra], false_trust
 
 
@@ -179,12 +203,16 @@ def main() -> None:
         print(f"video: generated in {time.perf_counter() - started:.1f} s")
     size_mb = path.stat().st_size / 1e6
     detector = detectors.get(th.DETECTOR)
-    print(f"  {SPEC.duration_s:.0f} s, {SPEC.width}x{SPEC.height} {SPEC.fps} fps H.264, "
-          f"GOP {SPEC.gop_s:g} s, {size_mb:.1f} MB, {SPEC.roster} trainees, faces {SPEC.face_px[0]}-"
-          f"{SPEC.face_px[1]} px, {len(SPEC.events)} scripted events")
-    print(f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-          f"load average before {os.getloadavg()[0]:.2f}; Python {platform.python_version()}, "
-          f"OpenCV {cv2.__version__}, PyAV {__import__('av').__version__}")
+    print(
+        f"  {SPEC.duration_s:.0f} s, {SPEC.width}x{SPEC.height} {SPEC.fps} fps H.264, "
+        f"GOP {SPEC.gop_s:g} s, {size_mb:.1f} MB, {SPEC.roster} trainees, faces {SPEC.face_px[0]}-"
+        f"{SPEC.face_px[1]} px, {len(SPEC.events)} scripted events"
+    )
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
+        f"load average before {os.getloadavg()[0]:.2f}; Python {platform.python_version()}, "
+        f"OpenCV {cv2.__version__}, PyAV {__import__('av').__version__}"
+    )
     print(f"detector: {detector.name} ({detector.licence})")
 
     command_walls, command_cpus = [], []
@@ -206,23 +234,33 @@ def main() -> None:
     got = per_second([s.t for s in report.samples], [s.faces for s in report.samples], int(SPEC.duration_s))
     every, clean = accuracy(got, truth)
     lines, extra, false_trust = events_found(report)
-    print(f"\nthis project ({len(report.samples)} samples, {args.workers} workers, scan plan of "
-          f"{len(report.plan.bands)} bands = {report.plan.pixels_per_frame / 1e3:.0f} kpx per full scan, "
-          f"a full scan every {th.FULL_SCAN_S:g} s and on change):")
-    print(f"  whole command (flask proctoring analyze --json --roster {SPEC.roster}, new process): "
-          f"wall {command:.2f} s (runs: {', '.join(f'{w:.2f}' for w in command_walls)}) = "
-          f"{SPEC.duration_s / command:.0f}x real time (best {SPEC.duration_s / min(command_walls):.0f}x; "
-          f"target 100x); CPU {statistics.median(command_cpus):.2f} s")
-    print(f"  analysis alone: wall {wall:.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)}) = "
-          f"{SPEC.duration_s / wall:.0f}x real time (best {SPEC.duration_s / min(walls):.0f}x; target 150x); "
-          f"CPU {statistics.median(cpus):.2f} s")
+    print(
+        f"\nthis project ({len(report.samples)} samples, {args.workers} workers, scan plan of "
+        f"{len(report.plan.bands)} bands = {report.plan.pixels_per_frame / 1e3:.0f} kpx per full scan, "
+        f"a full scan every {th.FULL_SCAN_S:g} s and on change):"
+    )
+    print(
+        f"  whole command (flask proctoring analyze --json --roster {SPEC.roster}, new process): "
+        f"wall {command:.2f} s (runs: {', '.join(f'{w:.2f}' for w in command_walls)}) = "
+        f"{SPEC.duration_s / command:.0f}x real time (best {SPEC.duration_s / min(command_walls):.0f}x; "
+        f"target 100x); CPU {statistics.median(command_cpus):.2f} s"
+    )
+    print(
+        f"  analysis alone: wall {wall:.2f} s (runs: {', '.join(f'{w:.2f}' for w in walls)}) = "
+        f"{SPEC.duration_s / wall:.0f}x real time (best {SPEC.duration_s / min(walls):.0f}x; target 150x); "
+        f"CPU {statistics.median(cpus):.2f} s"
+    )
     per_sample = statistics.median(cpus) / len(report.samples)
-    print(f"  CPU per sample {1000 * per_sample:.1f} ms: at that cost one 2-core worker could keep up with "
-          f"{2 * th.MAX_SAMPLE_INTERVAL_S / per_sample:.0f} cameras sampled every "
-          f"{th.MAX_SAMPLE_INTERVAL_S:g} s (an estimate: no live stream was opened)")
+    print(
+        f"  CPU per sample {1000 * per_sample:.1f} ms: at that cost one 2-core worker could keep up with "
+        f"{2 * th.MAX_SAMPLE_INTERVAL_S / per_sample:.0f} cameras sampled every "
+        f"{th.MAX_SAMPLE_INTERVAL_S:g} s (an estimate: no live stream was opened)"
+    )
     print(f"  counts exact: {clean:.1%} of clean seconds (target 95%), {every:.1%} of all seconds")
-    print(f"  events: {sum('MISSED' not in line for line in lines)}/{len(lines)} scripted found, "
-          f"{len(extra)} extra, {false_trust} false trust events")
+    print(
+        f"  events: {sum('MISSED' not in line for line in lines)}/{len(lines)} scripted found, "
+        f"{len(extra)} extra, {false_trust} false trust events"
+    )
     print("\n".join(lines + extra))
     print("  detector recall (full scan, clean keyframes), by face height and by pose:")
     print("\n".join(recall(path, report, truth)))
@@ -231,10 +269,14 @@ def main() -> None:
     every_n, clean_n = accuracy(naive_counts, truth)
     print(f"\nanchor (cv2.VideoCapture every frame, {detector.name} on the whole frame once a second):")
     print(f"  wall {naive_wall:.2f} s = {SPEC.duration_s / naive_wall:.0f}x real time")
-    print(f"  counts exact: {clean_n:.1%} of clean seconds, {every_n:.1%} of all seconds; "
-          "events: none (counts only)")
-    print(f"\nspeed-up over the anchor: {naive_wall / wall:.1f}x (analysis), {naive_wall / command:.1f}x "
-          f"(whole command); load average after {os.getloadavg()[0]:.2f}")
+    print(
+        f"  counts exact: {clean_n:.1%} of clean seconds, {every_n:.1%} of all seconds; "
+        "events: none (counts only)"
+    )
+    print(
+        f"\nspeed-up over the anchor: {naive_wall / wall:.1f}x (analysis), {naive_wall / command:.1f}x "
+        f"(whole command); load average after {os.getloadavg()[0]:.2f}"
+    )
     tmp.cleanup()
 
 

@@ -85,8 +85,10 @@ class Report:
             "duration_s": self.duration_s,
             "wall_s": self.wall_s,
             "samples": [{"t": s.t, "faces": s.faces} for s in self.samples],
-            "events": [{"kind": e.kind, "start_s": e.start_s, "end_s": e.end_s, "confidence": e.confidence}
-                       for e in self.events],
+            "events": [
+                {"kind": e.kind, "start_s": e.start_s, "end_s": e.end_s, "confidence": e.confidence}
+                for e in self.events
+            ],
         }
 
 
@@ -104,8 +106,9 @@ def _stretches(roster: Roster | None, duration_s: float) -> list[tuple[float, fl
     return [(float(a), float(b), int(n)) for a, b, n in roster]
 
 
-def _calibrate(path: str | os.PathLike[str], how: Sampling, info: VideoInfo,
-               detector: detectors.FaceDetector) -> ScanPlan:
+def _calibrate(
+    path: str | os.PathLike[str], how: Sampling, info: VideoInfo, detector: detectors.FaceDetector
+) -> ScanPlan:
     whole = FaceScanner(detector, whole_frame(info.width, info.height))
     boxes = []
     for point in th.CALIBRATION_POINTS:
@@ -121,8 +124,16 @@ def _chunks(duration_s: float) -> list[tuple[float, float]]:
     return [(k * th.CHUNK_S, (k + 1) * th.CHUNK_S if k + 1 < n else float("inf")) for k in range(n)]
 
 
-def _measure_chunk(path: str | os.PathLike[str], how: Sampling, detector: detectors.FaceDetector,
-                   plan: ScanPlan, start: float, end: float, done: list[float], slot: int) -> list[Measures]:
+def _measure_chunk(
+    path: str | os.PathLike[str],
+    how: Sampling,
+    detector: detectors.FaceDetector,
+    plan: ScanPlan,
+    start: float,
+    end: float,
+    done: list[float],
+    slot: int,
+) -> list[Measures]:
     """Measure the samples of [start, end), warmed up on the CHUNK_WARMUP_S before it: the
     faces known at its start are found there, as every thread finds them."""
     measurer = Measurer(FaceScanner(detector, plan))
@@ -142,8 +153,14 @@ def _measure_chunk(path: str | os.PathLike[str], how: Sampling, detector: detect
     return out
 
 
-def analyse(path: str | os.PathLike[str], *, roster: Roster | None = None, reference: bytes | None = None,
-            progress: ProgressFn | None = None, workers: int = 1) -> Report:
+def analyse(
+    path: str | os.PathLike[str],
+    *,
+    roster: Roster | None = None,
+    reference: bytes | None = None,
+    progress: ProgressFn | None = None,
+    workers: int = 1,
+) -> Report:
     """Analyse a classroom recording; see the module docstring.
 
     ``roster``: trainees expected in view, for the whole recording or per stretch of it
@@ -170,8 +187,10 @@ def analyse(path: str | os.PathLike[str], *, roster: Roster | None = None, refer
 
     report(0.0)
     with ThreadPoolExecutor(max(1, int(workers)), thread_name_prefix="proctoring") as pool:
-        futures = [pool.submit(_measure_chunk, path, how, detector, plan, a, b, done, k)
-                   for k, (a, b) in enumerate(chunks)]
+        futures = [
+            pool.submit(_measure_chunk, path, how, detector, plan, a, b, done, k)
+            for k, (a, b) in enumerate(chunks)
+        ]
         while True:  # report progress from this thread, as the workers advance
             finished, pending = wait(futures, timeout=0.02, return_when=FIRST_EXCEPTION)
             report(min(0.99, sum(done) / info.duration_s))
@@ -184,12 +203,20 @@ def analyse(path: str | os.PathLike[str], *, roster: Roster | None = None, refer
     found, result_samples = _events(measures, info.duration_s, roster, reference)
     events = [_event(path, how, f, measures, info.duration_s) for f in found]
     report(1.0)
-    return Report(duration_s=info.duration_s, wall_s=round(time.perf_counter() - started, 3),
-                  samples=result_samples, events=events, info=info, plan=plan, detector=detector.name)
+    return Report(
+        duration_s=info.duration_s,
+        wall_s=round(time.perf_counter() - started, 3),
+        samples=result_samples,
+        events=events,
+        info=info,
+        plan=plan,
+        detector=detector.name,
+    )
 
 
-def _events(ms: list[Measures], duration_s: float, roster: Roster | None,
-            reference: bytes | None) -> tuple[list[ev.Found], list[Sample]]:
+def _events(
+    ms: list[Measures], duration_s: float, roster: Roster | None, reference: bytes | None
+) -> tuple[list[ev.Found], list[Sample]]:
     tl = ev.Timeline([m.t for m in ms], duration_s)
     found, dark, covered, frozen = ev.picture(ms, tl)
     usable = ~(dark | covered)
@@ -204,30 +231,50 @@ def _events(ms: list[Measures], duration_s: float, roster: Roster | None,
     return found, result
 
 
-def _headcount(counts: Sequence[int], tl: ev.Timeline, countable: np.ndarray,
-               stretches: list[tuple[float, float, int]]) -> list[ev.Found]:
+def _headcount(
+    counts: Sequence[int], tl: ev.Timeline, countable: np.ndarray, stretches: list[tuple[float, float, int]]
+) -> list[ev.Found]:
     found = []
     for start, end, people in stretches:
         found += ev.headcount(counts, tl, countable & (tl.t >= start) & (tl.t < end), people)
     return found
 
 
-def headcount_events(times: Sequence[float], counts: Sequence[int], untrusted: Sequence[tuple[float, float]],
-                     duration_s: float, roster: Roster) -> list[Event]:
+def headcount_events(
+    times: Sequence[float],
+    counts: Sequence[int],
+    untrusted: Sequence[tuple[float, float]],
+    duration_s: float,
+    roster: Roster,
+) -> list[Event]:
     """Absent/overcrowded events from stored samples, for a roster that changed after the
     analysis (no video needed; no evidence frames)."""
     tl = ev.Timeline(list(times), duration_s)
     countable = np.array([not any(a <= t < b for a, b in untrusted) for t in times], bool)
     found = _headcount(counts, tl, countable, _stretches(roster, duration_s))
     found.sort(key=lambda f: (tl.t[f.first], EVENT_KINDS.index(f.kind)))
-    return [Event(kind=f.kind, start_s=round(float(tl.t[f.first]), 3), end_s=round(tl.end(f.last), 3),
-                  confidence=round(f.confidence, 3), detail=f.detail) for f in found]
+    return [
+        Event(
+            kind=f.kind,
+            start_s=round(float(tl.t[f.first]), 3),
+            end_s=round(tl.end(f.last), 3),
+            confidence=round(f.confidence, 3),
+            detail=f.detail,
+        )
+        for f in found
+    ]
 
 
-def _event(path: str | os.PathLike[str], how: Sampling, f: ev.Found, ms: list[Measures],
-           duration_s: float) -> Event:
+def _event(
+    path: str | os.PathLike[str], how: Sampling, f: ev.Found, ms: list[Measures], duration_s: float
+) -> Event:
     tl = ev.Timeline([m.t for m in ms], duration_s)
     image = frame_at(path, how, ms[f.evidence].t)
-    return Event(kind=f.kind, start_s=round(float(tl.t[f.first]), 3), end_s=round(tl.end(f.last), 3),
-                 confidence=round(f.confidence, 3), evidence_jpeg=None if image is None else jpeg(image),
-                 detail=f.detail)
+    return Event(
+        kind=f.kind,
+        start_s=round(float(tl.t[f.first]), 3),
+        end_s=round(tl.end(f.last), 3),
+        confidence=round(f.confidence, 3),
+        evidence_jpeg=None if image is None else jpeg(image),
+        detail=f.detail,
+    )

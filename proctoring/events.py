@@ -75,12 +75,14 @@ def picture(ms: Sequence[Measures], tl: Timeline) -> tuple[list[Found], np.ndarr
     frozen = same.copy()
     frozen[:-1] |= same[1:]  # a sample identical to the next one is frozen too
     found: list[Found] = []
-    checks = (("dark", dark, luma, th.DARK_LUMA, th.DARK_MIN_S),
-              ("covered", covered, tex, th.COVERED_TEXTURE, th.COVERED_MIN_S))
+    checks = (
+        ("dark", dark, luma, th.DARK_LUMA, th.DARK_MIN_S),
+        ("covered", covered, tex, th.COVERED_TEXTURE, th.COVERED_MIN_S),
+    )
     for kind, mask, values, limit, minimum in checks:
         for a, b in runs(mask):
             if tl.span(a, b) >= minimum:
-                conf = _margin(float(np.median(values[a:b + 1])), limit, below=True)
+                conf = _margin(float(np.median(values[a : b + 1])), limit, below=True)
                 found.append(Found(kind, a, b, conf, (a + b) // 2))
     for a, b in runs(frozen):
         # The picture stopped somewhere between sample a and a+1: the frozen time is a..b.
@@ -91,22 +93,24 @@ def picture(ms: Sequence[Measures], tl: Timeline) -> tuple[list[Found], np.ndarr
     frozen_long = np.zeros(len(ms), bool)
     for f in found:
         if f.kind == "frozen":
-            frozen_long[f.first:f.last + 1] = True
+            frozen_long[f.first : f.last + 1] = True
     return found, dark, covered, frozen_long
 
 
 def _scene_view(signature: np.ndarray) -> np.ndarray:
     h, w = signature.shape
-    small = cv2.resize(signature, (th.SCENE_WIDTH, max(1, round(h * th.SCENE_WIDTH / w))),
-                       interpolation=cv2.INTER_AREA).astype(np.float32)
+    small = cv2.resize(
+        signature, (th.SCENE_WIDTH, max(1, round(h * th.SCENE_WIDTH / w))), interpolation=cv2.INTER_AREA
+    ).astype(np.float32)
     small = cv2.GaussianBlur(small, (0, 0), th.SCENE_BLUR)
     small -= small.mean()
     norm = float(np.linalg.norm(small))
     return small / norm if norm > 1e-6 else small
 
 
-def reference_view(reference_jpeg: bytes | None, ms: Sequence[Measures],
-                   trusted: np.ndarray) -> np.ndarray | None:
+def reference_view(
+    reference_jpeg: bytes | None, ms: Sequence[Measures], trusted: np.ndarray
+) -> np.ndarray | None:
     """The view the camera should show: the JPEG given, or the first steady trusted stretch."""
     if not ms:
         return None
@@ -123,21 +127,33 @@ def reference_view(reference_jpeg: bytes | None, ms: Sequence[Measures],
     return None
 
 
-def scene(ms: Sequence[Measures], tl: Timeline, trusted: np.ndarray,
-          reference: np.ndarray | None) -> tuple[list[Found], np.ndarray]:
+def scene(
+    ms: Sequence[Measures], tl: Timeline, trusted: np.ndarray, reference: np.ndarray | None
+) -> tuple[list[Found], np.ndarray]:
     """Samples whose view no longer matches the reference view (camera turned or moved)."""
     moved = np.zeros(len(ms), bool)
     if reference is None:
         return [], moved
-    sim = np.array([float(np.sum(_scene_view(m.signature) * reference)) if ok else 1.0
-                    for m, ok in zip(ms, trusted, strict=True)])
+    sim = np.array(
+        [
+            float(np.sum(_scene_view(m.signature) * reference)) if ok else 1.0
+            for m, ok in zip(ms, trusted, strict=True)
+        ]
+    )
     moved = trusted & (sim < th.SCENE_MIN_SIMILARITY)
     found = []
     for a, b in runs(moved):
         if tl.span(a, b) >= th.SCENE_MIN_S:
-            found.append(Found("scene_change", a, b, _margin(float(np.median(sim[a:b + 1])),
-                                                             th.SCENE_MIN_SIMILARITY, below=True),
-                               (a + b) // 2, {"similarity": round(float(np.median(sim[a:b + 1])), 3)}))
+            found.append(
+                Found(
+                    "scene_change",
+                    a,
+                    b,
+                    _margin(float(np.median(sim[a : b + 1])), th.SCENE_MIN_SIMILARITY, below=True),
+                    (a + b) // 2,
+                    {"similarity": round(float(np.median(sim[a : b + 1])), 3)},
+                )
+            )
     return found, moved
 
 
@@ -208,9 +224,10 @@ def looped(ms: Sequence[Measures], tl: Timeline, trusted: np.ndarray) -> tuple[l
     idx = np.flatnonzero(trusted)
     whole = [m.signature for m in ms]
     live = _live(ms, trusted)
-    coarse = np.stack([cv2.resize(ms[k].signature, (32, 18), interpolation=cv2.INTER_AREA).ravel()
-                       for k in range(n)]).astype(np.float32)
-    sq = (coarse ** 2).sum(axis=1)
+    coarse = np.stack(
+        [cv2.resize(ms[k].signature, (32, 18), interpolation=cv2.INTER_AREA).ravel() for k in range(n)]
+    ).astype(np.float32)
+    sq = (coarse**2).sum(axis=1)
     match: dict[int, tuple[int, float]] = {}
     t = tl.t
     for j in idx:
@@ -223,8 +240,12 @@ def looped(ms: Sequence[Measures], tl: Timeline, trusted: np.ndarray) -> tuple[l
         dist, i = scored[0]
         if dist > th.LOOP_MAX_DISTANCE:
             continue
-        context = [k for off in th.LOOP_CONTEXT_SAMPLES for k in (i - off, i + off)
-                   if 0 <= k < n and trusted[k] and k != j]
+        context = [
+            k
+            for off in th.LOOP_CONTEXT_SAMPLES
+            for k in (i - off, i + off)
+            if 0 <= k < n and trusted[k] and k != j
+        ]
         if not context:
             continue
         # Standing out is judged where the picture changes (see _live).
@@ -238,8 +259,11 @@ def looped(ms: Sequence[Measures], tl: Timeline, trusted: np.ndarray) -> tuple[l
     while k < len(js):
         run = [js[k]]
         offset = t[js[k]] - t[match[js[k]][0]]
-        while (k + 1 < len(js) and js[k + 1] - run[-1] <= 1 + th.LOOP_RUN_GAP_SAMPLES
-               and abs((t[js[k + 1]] - t[match[js[k + 1]][0]]) - offset) <= step + 1e-6):
+        while (
+            k + 1 < len(js)
+            and js[k + 1] - run[-1] <= 1 + th.LOOP_RUN_GAP_SAMPLES
+            and abs((t[js[k + 1]] - t[match[js[k + 1]][0]]) - offset) <= step + 1e-6
+        ):
             k += 1
             run.append(js[k])
         k += 1
@@ -248,7 +272,7 @@ def looped(ms: Sequence[Measures], tl: Timeline, trusted: np.ndarray) -> tuple[l
             dists = [match[j][1] for j in run]
             conf = _margin(float(np.median(dists)), th.LOOP_MAX_DISTANCE, below=True)
             found.append(Found("looped", a, b, conf, a, {"source_s": round(float(t[match[a][0]]), 3)}))
-            replayed[a:b + 1] = True
+            replayed[a : b + 1] = True
     return found, replayed
 
 
@@ -258,15 +282,17 @@ def headcount(counts: Sequence[int], tl: Timeline, countable: np.ndarray, roster
     smooth = np.full(len(c), np.nan)
     half = th.COUNT_SMOOTH_SAMPLES // 2
     for a, b in runs(countable):
-        seg = c[a:b + 1]
+        seg = c[a : b + 1]
         for k in range(len(seg)):
-            smooth[a + k] = np.median(seg[max(0, k - half): k + half + 1])
+            smooth[a + k] = np.median(seg[max(0, k - half) : k + half + 1])
     found: list[Found] = []
-    for kind, mask, minimum in (("absent", smooth < roster, th.ABSENT_MIN_S),
-                                ("overcrowded", smooth > roster, th.OVERCROWDED_MIN_S)):
+    for kind, mask, minimum in (
+        ("absent", smooth < roster, th.ABSENT_MIN_S),
+        ("overcrowded", smooth > roster, th.OVERCROWDED_MIN_S),
+    ):
         for a, b in runs(mask):
             if tl.span(a, b) >= minimum:
-                raw = c[a:b + 1]
+                raw = c[a : b + 1]
                 share = float(np.mean(raw < roster) if kind == "absent" else np.mean(raw > roster))
                 worst = int(raw.min() if kind == "absent" else raw.max())
                 evidence = a + int(np.argmin(raw) if kind == "absent" else np.argmax(raw))

@@ -146,8 +146,9 @@ class FaceScanner:
         self._forget()
         return _distinct(np.asarray(found, np.float32).reshape(-1, 4))
 
-    def _full_scan(self, bgr: np.ndarray, grey: np.ndarray | None, thumb: np.ndarray | None,
-                   anchor: bool) -> np.ndarray:
+    def _full_scan(
+        self, bgr: np.ndarray, grey: np.ndarray | None, thumb: np.ndarray | None, anchor: bool
+    ) -> np.ndarray:
         """Scan every band. In view are the faces scored as new, those scored only as known
         where a face was known, and the faces known (or found by the last anchors' scans)
         that the scan lacks but a look in a crop around them still finds."""
@@ -159,7 +160,8 @@ class FaceScanner:
         # Faces found by the last anchors' scans or in calibration (where people sit).
         recent = _distinct(np.concatenate([self.plan.seen, *self.recent]))
         was_known = _matches(weak[:, :4], np.concatenate([self.boxes, recent])) & (
-            weak[:, 4] >= self.detector.weak_score)
+            weak[:, 4] >= self.detector.weak_score
+        )
         weak = weak[:, :4]
         # A weak score in a band may be the band's fault (a face scores 30-70 depending on how
         # it falls on the detector's grid): a second look in a crop around it, where a face
@@ -206,13 +208,15 @@ class FaceScanner:
             self.misses = [self.misses[k] for k in keep]
 
     def _scan_band(self, bgr: np.ndarray, band: Band) -> np.ndarray:
-        boxes = self._detect_in(bgr, 0, band.y0, bgr.shape[1], band.y1, band.scale,
-                                self.detector.candidate_score)
+        boxes = self._detect_in(
+            bgr, 0, band.y0, bgr.shape[1], band.y1, band.scale, self.detector.candidate_score
+        )
         centre = boxes[:, 1] + boxes[:, 3] / 2
         return boxes[(centre >= band.own0) & (centre < band.own1)]
 
-    def _detect_in(self, bgr: np.ndarray, x0: int, y0: int, x1: int, y1: int, scale: float,
-                   min_score: float) -> np.ndarray:
+    def _detect_in(
+        self, bgr: np.ndarray, x0: int, y0: int, x1: int, y1: int, scale: float, min_score: float
+    ) -> np.ndarray:
         """Rows x, y, w, h, score in the frame's pixels, of the faces in a part of it."""
         part = bgr[y0:y1, x0:x1]
         if scale != 1.0:
@@ -225,8 +229,14 @@ class FaceScanner:
             boxes[:, 1] += y0
         return boxes
 
-    def _look_again(self, bgr: np.ndarray, box: np.ndarray, min_score: float | None = None,
-                    reach: float | None = None, away_from: np.ndarray | None = None) -> np.ndarray | None:
+    def _look_again(
+        self,
+        bgr: np.ndarray,
+        box: np.ndarray,
+        min_score: float | None = None,
+        reach: float | None = None,
+        away_from: np.ndarray | None = None,
+    ) -> np.ndarray | None:
         """The face near ``box`` in this frame (scored at least ``min_score``, by default the
         detector's score for a face known; within ``reach`` face heights, by default half of
         one; not where a box of ``away_from`` is), or None if it is not there any more."""
@@ -252,8 +262,10 @@ class FaceScanner:
         outside = np.ones(thumb.shape, bool)
         r = th.CHANGE_REDUCE
         for x, y, w, h in self.boxes:  # a seated person: the head, and the body below it
-            outside[max(0, int((y - 0.6 * h) / r)): int((y + 3.5 * h) / r) + 1,
-                    max(0, int((x - 0.8 * w) / r)): int((x + 1.8 * w) / r) + 1] = False
+            outside[
+                max(0, int((y - 0.6 * h) / r)) : int((y + 3.5 * h) / r) + 1,
+                max(0, int((x - 0.8 * w) / r)) : int((x + 1.8 * w) / r) + 1,
+            ] = False
         rows = slice(self.plan.bands[0].y0 // r, -(-self.plan.bands[-1].y1 // r))
         moved = (cv2.absdiff(thumb, self.reference) > th.CHANGE_PIXEL_DELTA)[rows] & outside[rows]
         return float(np.count_nonzero(moved)) > th.CHANGE_FACES * (self.plan.min_face_px / r) ** 2
@@ -261,7 +273,7 @@ class FaceScanner:
 
 def _template(grey: np.ndarray, box: np.ndarray) -> np.ndarray | None:
     x, y, w, h = (int(round(float(v))) for v in box)
-    patch = grey[max(0, y):y + h, max(0, x):x + w]
+    patch = grey[max(0, y) : y + h, max(0, x) : x + w]
     if patch.shape[0] < 4 or patch.shape[1] < 4:
         return None
     f = th.FOLLOW_FACE_PX / h
@@ -291,7 +303,6 @@ def _thumbnail(grey: np.ndarray) -> np.ndarray:
     return cv2.resize(grey, (grey.shape[1] // r, grey.shape[0] // r), interpolation=cv2.INTER_AREA)
 
 
-
 def _distinct(boxes: np.ndarray) -> np.ndarray:
     """One box per face: a face on the line between two bands may be found by both."""
     if len(boxes) < 2:
@@ -299,8 +310,10 @@ def _distinct(boxes: np.ndarray) -> np.ndarray:
     centre = boxes[:, :2] + boxes[:, 2:4] / 2
     keep: list[int] = []
     for k in range(len(boxes)):
-        if all(np.linalg.norm(centre[k] - centre[j]) >= th.SAME_FACE_SHIFT * max(boxes[k, 3], boxes[j, 3])
-               for j in keep):
+        if all(
+            np.linalg.norm(centre[k] - centre[j]) >= th.SAME_FACE_SHIFT * max(boxes[k, 3], boxes[j, 3])
+            for j in keep
+        ):
             keep.append(k)
     return boxes[keep]
 

@@ -16,16 +16,25 @@ RECORDING_STATUSES = ("queued", "analysing", "analysed", "failed")
 
 
 def _status_labels() -> dict[str, object]:
-    return {"queued": _l("Waiting for analysis"), "analysing": _l("Being analysed"),
-            "analysed": _l("Analysed"), "failed": _l("Analysis failed")}
+    return {
+        "queued": _l("Waiting for analysis"),
+        "analysing": _l("Being analysed"),
+        "analysed": _l("Analysed"),
+        "failed": _l("Analysis failed"),
+    }
 
 
 def _event_labels() -> dict[str, object]:
     """The kinds ``proctoring.analysis.EVENT_KINDS`` names."""
-    return {"covered": _l("Camera covered"), "dark": _l("Picture dark"), "frozen": _l("Picture frozen"),
-            "scene_change": _l("Camera moved"), "looped": _l("Picture looped"),
-            "absent": _l("Fewer people than on the roster"),
-            "overcrowded": _l("More people than on the roster")}
+    return {
+        "covered": _l("Camera covered"),
+        "dark": _l("Picture dark"),
+        "frozen": _l("Picture frozen"),
+        "scene_change": _l("Camera moved"),
+        "looped": _l("Picture looped"),
+        "absent": _l("Fewer people than on the roster"),
+        "overcrowded": _l("More people than on the roster"),
+    }
 
 
 class Upload(db.Model):
@@ -70,7 +79,8 @@ class Recording(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     events: Mapped[list[RecordingEvent]] = relationship(
-        back_populates="recording", order_by="RecordingEvent.start_s", cascade="all, delete-orphan")
+        back_populates="recording", order_by="RecordingEvent.start_s", cascade="all, delete-orphan"
+    )
 
     @property
     def status_label(self) -> str:

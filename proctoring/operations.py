@@ -60,8 +60,16 @@ def _part_path(upload: Upload):
     return storage.staging_path(f"{upload.id}.part")
 
 
-def start_upload(*, classroom_id: int | None, exam_session_id: int | None, starts_at: datetime,
-                 ends_at: datetime, filename: str, total_size: int, actor) -> Upload:
+def start_upload(
+    *,
+    classroom_id: int | None,
+    exam_session_id: int | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    filename: str,
+    total_size: int,
+    actor,
+) -> Upload:
     limit = current_app.config["RECORDING_MAX_BYTES"]
     if total_size <= 0:
         raise RecordingError(_l("The file is empty."))
@@ -69,9 +77,17 @@ def start_upload(*, classroom_id: int | None, exam_session_id: int | None, start
         raise RecordingError(_l("The file is larger than %(gb)s GB.", gb=f"{limit / 2**30:g}"))
     if ends_at <= starts_at:
         raise RecordingError(_l("The recording must end after it starts."))
-    upload = Upload(id=secrets.token_hex(16), classroom_id=classroom_id, exam_session_id=exam_session_id,
-                    starts_at=starts_at, ends_at=ends_at, filename=filename[:200], total_size=total_size,
-                    received=0, created_by_id=actor.id)
+    upload = Upload(
+        id=secrets.token_hex(16),
+        classroom_id=classroom_id,
+        exam_session_id=exam_session_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        filename=filename[:200],
+        total_size=total_size,
+        received=0,
+        created_by_id=actor.id,
+    )
     db.session.add(upload)
     db.session.flush()
     _part_path(upload).write_bytes(b"")
@@ -98,8 +114,13 @@ def finish_upload(upload: Upload, *, actor) -> Recording:
     from .analysis import NotAVideo, probe  # OpenCV and FFmpeg load only when needed
 
     if upload.received != upload.total_size:
-        raise RecordingError(_l("The upload is not complete: %(got)d of %(total)d bytes.",
-                                got=upload.received, total=upload.total_size))
+        raise RecordingError(
+            _l(
+                "The upload is not complete: %(got)d of %(total)d bytes.",
+                got=upload.received,
+                total=upload.total_size,
+            )
+        )
     part = _part_path(upload)
     try:
         info = probe(part)
@@ -108,8 +129,14 @@ def finish_upload(upload: Upload, *, actor) -> Recording:
         raise UploadRefused(str(exc.reason)) from exc
     minutes = policy.get("recordings.min_duration_minutes")
     if info.duration_s < minutes * 60:
-        reason = str(_l("The recording lasts %(s).0f seconds; recordings shorter than %(n)d minutes are "
-                        "not accepted.", s=info.duration_s, n=minutes))
+        reason = str(
+            _l(
+                "The recording lasts %(s).0f seconds; recordings shorter than %(n)d minutes are "
+                "not accepted.",
+                s=info.duration_s,
+                n=minutes,
+            )
+        )
         _discard(upload, reason=reason, actor=actor)
         raise UploadRefused(reason)
     digest = hashlib.sha256()
@@ -120,18 +147,36 @@ def finish_upload(upload: Upload, *, actor) -> Recording:
     years = policy.get("recordings.exam_retention_years")
     start = upload.starts_at
     recording = Recording(
-        classroom_id=upload.classroom_id, exam_session_id=upload.exam_session_id, starts_at=start,
-        ends_at=upload.ends_at, filename=upload.filename, storage_key=key, size_bytes=upload.total_size,
-        sha256=digest.hexdigest(), duration_s=info.duration_s, width=info.width, height=info.height,
-        retain_until=start.date().replace(year=start.year + years), status="queued",
-        uploaded_by_id=actor.id)
+        classroom_id=upload.classroom_id,
+        exam_session_id=upload.exam_session_id,
+        starts_at=start,
+        ends_at=upload.ends_at,
+        filename=upload.filename,
+        storage_key=key,
+        size_bytes=upload.total_size,
+        sha256=digest.hexdigest(),
+        duration_s=info.duration_s,
+        width=info.width,
+        height=info.height,
+        retain_until=start.date().replace(year=start.year + years),
+        status="queued",
+        uploaded_by_id=actor.id,
+    )
     db.session.add(recording)
     db.session.delete(upload)
     db.session.flush()
-    audit.record("recording.store", recording, actor=actor,
-                 after={"sha256": recording.sha256, "size": recording.size_bytes,
-                        "classroom_id": recording.classroom_id, "exam_session_id": recording.exam_session_id,
-                        "retain_until": recording.retain_until})
+    audit.record(
+        "recording.store",
+        recording,
+        actor=actor,
+        after={
+            "sha256": recording.sha256,
+            "size": recording.size_bytes,
+            "classroom_id": recording.classroom_id,
+            "exam_session_id": recording.exam_session_id,
+            "retain_until": recording.retain_until,
+        },
+    )
     recording_changed.send(recording)
     return recording
 
@@ -139,9 +184,17 @@ def finish_upload(upload: Upload, *, actor) -> Recording:
 def _discard(upload: Upload, *, reason: str, actor=None) -> None:
     """Delete an upload's staged bytes and its row."""
     _part_path(upload).unlink(missing_ok=True)
-    audit.record("recording.upload_discard", upload, actor=actor,
-                 after={"reason": reason, "filename": upload.filename, "received": upload.received,
-                        "size": upload.total_size})
+    audit.record(
+        "recording.upload_discard",
+        upload,
+        actor=actor,
+        after={
+            "reason": reason,
+            "filename": upload.filename,
+            "received": upload.received,
+            "size": upload.total_size,
+        },
+    )
     db.session.delete(upload)
     db.session.flush()
 
@@ -177,12 +230,23 @@ def store_report(recording: Recording, report, roster: int | None) -> None:
         if event.evidence_key:
             storage.delete(event.evidence_key)
     recording.events = [
-        RecordingEvent(kind=e.kind, start_s=e.start_s, end_s=e.end_s, confidence=e.confidence,
-                       evidence_key=storage.save("evidence_frames", e.evidence_jpeg, ".jpg")
-                       if e.evidence_jpeg else None)
-        for e in report.events]
-    recording.report = {"duration_s": report.duration_s, "wall_s": report.wall_s, "roster": roster,
-                        "samples": [{"t": s.t, "faces": s.faces} for s in report.samples]}
+        RecordingEvent(
+            kind=e.kind,
+            start_s=e.start_s,
+            end_s=e.end_s,
+            confidence=e.confidence,
+            evidence_key=storage.save("evidence_frames", e.evidence_jpeg, ".jpg")
+            if e.evidence_jpeg
+            else None,
+        )
+        for e in report.events
+    ]
+    recording.report = {
+        "duration_s": report.duration_s,
+        "wall_s": report.wall_s,
+        "roster": roster,
+        "samples": [{"t": s.t, "faces": s.faces} for s in report.samples],
+    }
     recording.status, recording.failure = "analysed", ""
     recording.analysed_at = utcnow()
     db.session.flush()
@@ -210,8 +274,11 @@ def delete_recording(recording: Recording) -> None:
         if event.evidence_key:
             storage.delete(event.evidence_key)
     storage.delete(recording.storage_key)
-    audit.record("recording.delete", recording, after={"retain_until": recording.retain_until,
-                                                       "sha256": recording.sha256})
+    audit.record(
+        "recording.delete",
+        recording,
+        after={"retain_until": recording.retain_until, "sha256": recording.sha256},
+    )
     db.session.delete(recording)
     db.session.flush()
 
@@ -237,8 +304,9 @@ class Judgement:
     why: str
 
 
-def judge(recording: Recording, start_s: float, end_s: float, expected: int, *, tolerance: int,
-          min_share: float) -> Judgement:
+def judge(
+    recording: Recording, start_s: float, end_s: float, expected: int, *, tolerance: int, min_share: float
+) -> Judgement:
     """Judge the stretch [start_s, end_s) of an analysed recording against ``expected`` people.
 
     Each sample stands for the time until the next one, so a lesson is judged by the share
@@ -269,8 +337,9 @@ def judge(recording: Recording, start_s: float, end_s: float, expected: int, *, 
     verified = share >= min_share
     why = "" if verified else ("untrusted" if untrusted >= off else "head_count")
     median = sorted(counts)[len(counts) // 2] if counts else None
-    return Judgement(round(share, 4), round(untrusted / length, 4), round(off / length, 4), median, verified,
-                     why)
+    return Judgement(
+        round(share, 4), round(untrusted / length, 4), round(off / length, 4), median, verified, why
+    )
 
 
 def rejudge_head_count(recording: Recording, rosters: list[tuple[float, float, int]]) -> None:
@@ -286,9 +355,13 @@ def rejudge_head_count(recording: Recording, rosters: list[tuple[float, float, i
         recording.events.remove(event)
     samples = recording.report["samples"]
     bad = [(e.start_s, e.end_s) for e in recording.events if e.kind in UNTRUSTED]
-    for e in headcount_events([s["t"] for s in samples], [s["faces"] for s in samples], bad,
-                              recording.duration_s, rosters):
-        recording.events.append(RecordingEvent(kind=e.kind, start_s=e.start_s, end_s=e.end_s,
-                                               confidence=e.confidence, evidence_key=None))
+    for e in headcount_events(
+        [s["t"] for s in samples], [s["faces"] for s in samples], bad, recording.duration_s, rosters
+    ):
+        recording.events.append(
+            RecordingEvent(
+                kind=e.kind, start_s=e.start_s, end_s=e.end_s, confidence=e.confidence, evidence_key=None
+            )
+        )
     recording.report = dict(recording.report, roster=[list(r) for r in rosters])
     db.session.flush()

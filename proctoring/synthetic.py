@@ -84,8 +84,11 @@ class Truth:
 
     def clean_seconds(self, margin_s: float = 2.0) -> list[int]:
         """Seconds at least ``margin_s`` away from every scripted event."""
-        return [s for s in range(len(self.counts))
-                if not any(e.start_s - margin_s <= s < e.end_s + margin_s for e in self.events)]
+        return [
+            s
+            for s in range(len(self.counts))
+            if not any(e.start_s - margin_s <= s < e.end_s + margin_s for e in self.events)
+        ]
 
 
 @dataclass
@@ -122,8 +125,15 @@ def _pose(rng: np.random.Generator) -> tuple[str, float, float, bool]:
     return name, turn, tilt, down
 
 
-def _make_person(grey: np.ndarray, x: float, y: float, size: int, rng: np.random.Generator,
-                 light: float = 1.0, posed: bool = True) -> _Person:
+def _make_person(
+    grey: np.ndarray,
+    x: float,
+    y: float,
+    size: int,
+    rng: np.random.Generator,
+    light: float = 1.0,
+    posed: bool = True,
+) -> _Person:
     """A head and shoulders: the face photograph turned, tilted or lowered, on a head of hair.
 
     Turning narrows the face and moves it towards one side of the head (hair shows on the
@@ -148,8 +158,8 @@ def _make_person(grey: np.ndarray, x: float, y: float, size: int, rng: np.random
     mask = cv2.GaussianBlur(mask, (0, 0), size * 0.04 + 0.5)[:, :, None]
     x0 = cx - fw // 2 + int(round(math.sin(math.radians(turn)) * size * 0.18))
     y0 = top + (size - fh)
-    region = sprite[y0:y0 + fh, x0:x0 + fw]
-    sprite[y0:y0 + fh, x0:x0 + fw] = region * (1 - mask) + face * mask
+    region = sprite[y0 : y0 + fh, x0 : x0 + fw]
+    sprite[y0 : y0 + fh, x0 : x0 + fw] = region * (1 - mask) + face * mask
     if tilt:
         turn_about = cv2.getRotationMatrix2D((sprite_w / 2, top + size / 2), tilt, 1.0)
         sprite = cv2.warpAffine(sprite, turn_about, (sprite_w, sprite_h), flags=cv2.INTER_LINEAR)
@@ -157,9 +167,18 @@ def _make_person(grey: np.ndarray, x: float, y: float, size: int, rng: np.random
     sprite *= light
     shirt = tuple(int(v * min(1.0, light)) for v in rng.integers(30, 220, 3))
     n = 3
-    return _Person(x, y, np.clip(sprite, 0, 255), alpha, shirt, size, name,
-                   freqs=rng.uniform(0.02, 0.25, (2, n)), phases=rng.uniform(0, 2 * math.pi, (2, n)),
-                   amps=rng.uniform(0.03, 0.09, (2, n)) * size)
+    return _Person(
+        x,
+        y,
+        np.clip(sprite, 0, 255),
+        alpha,
+        shirt,
+        size,
+        name,
+        freqs=rng.uniform(0.02, 0.25, (2, n)),
+        phases=rng.uniform(0, 2 * math.pi, (2, n)),
+        amps=rng.uniform(0.03, 0.09, (2, n)) * size,
+    )
 
 
 def _draw_person(img: np.ndarray, p: _Person, t: float, x_off: int) -> None:
@@ -171,8 +190,9 @@ def _draw_person(img: np.ndarray, p: _Person, t: float, x_off: int) -> None:
     s = p.size
     # Torso first, then the head on top of it.
     cv2.ellipse(img, (cx, cy + int(s * 1.55)), (int(s * 0.95), int(s * 0.9)), 0, 180, 360, p.shirt, -1)
-    cv2.rectangle(img, (cx - int(s * 0.95), cy + int(s * 1.5)), (cx + int(s * 0.95), cy + int(s * 2.6)),
-                  p.shirt, -1)
+    cv2.rectangle(
+        img, (cx - int(s * 0.95), cy + int(s * 1.5)), (cx + int(s * 0.95), cy + int(s * 2.6)), p.shirt, -1
+    )
     sh, sw = p.alpha.shape
     x0, y0 = cx - sw // 2, cy - int(s * 0.3) - s // 2
     x1, y1 = x0 + sw, y0 + sh
@@ -181,10 +201,10 @@ def _draw_person(img: np.ndarray, p: _Person, t: float, x_off: int) -> None:
         return
     ax0, ay0 = max(0, -x0), max(0, -y0)
     ax1, ay1 = sw - max(0, x1 - W), sh - max(0, y1 - H)
-    roi = img[y0 + ay0:y0 + ay1, x0 + ax0:x0 + ax1].astype(np.float32)
+    roi = img[y0 + ay0 : y0 + ay1, x0 + ax0 : x0 + ax1].astype(np.float32)
     a = p.alpha[ay0:ay1, ax0:ax1, None]
     blended = roi * (1 - a) + p.face[ay0:ay1, ax0:ax1] * a
-    img[y0 + ay0:y0 + ay1, x0 + ax0:x0 + ax1] = blended.astype(np.uint8)
+    img[y0 + ay0 : y0 + ay1, x0 + ax0 : x0 + ax1] = blended.astype(np.uint8)
 
 
 class Classroom:
@@ -207,17 +227,34 @@ class Classroom:
             y = h * (0.30 + 0.42 * depth)
             for c in range(spec.cols):
                 x = w * (0.12 + 0.76 * (c + 0.5) / spec.cols) + rng.uniform(-0.02, 0.02) * w
-                self.people.append(_make_person(faces[order[len(self.people) % len(order)]],
-                                                x, y, size, rng, light=self._light(x, rng)))
-            self.desks.append((r, int(w * 0.06), int(y + size * 1.25), int(w * 0.94),
-                               int(y + size * 1.25 + h * 0.05)))
+                self.people.append(
+                    _make_person(
+                        faces[order[len(self.people) % len(order)]],
+                        x,
+                        y,
+                        size,
+                        rng,
+                        light=self._light(x, rng),
+                    )
+                )
+            self.desks.append(
+                (r, int(w * 0.06), int(y + size * 1.25), int(w * 0.94), int(y + size * 1.25 + h * 0.05))
+            )
         # Visitors standing along the back wall for "overcrowded": their faces above the back row.
         self.visitors: list[_Person] = []
         back_y = h * 0.30
         for k in range(6):
             x = w * (0.2 + 0.12 * k)
-            self.visitors.append(_make_person(faces[order[(len(order) - 1 - k) % len(order)]], x,
-                                              back_y - 2.2 * small, small, rng, light=self._light(x, rng)))
+            self.visitors.append(
+                _make_person(
+                    faces[order[(len(order) - 1 - k) % len(order)]],
+                    x,
+                    back_y - 2.2 * small,
+                    small,
+                    rng,
+                    light=self._light(x, rng),
+                )
+            )
         self.noise = [rng.normal(0.0, 2.0, (h, w, 1)).astype(np.float32) for _ in range(8)]
 
     def _light(self, x: float, rng: np.random.Generator) -> float:
@@ -239,8 +276,13 @@ class Classroom:
             x0 = int(w * (0.1 + 0.3 * k))
             cv2.rectangle(img, (x0, int(h * 0.12)), (x0 + int(w * 0.17), int(h * 0.3)), (170, 120, 80), -1)
             cv2.rectangle(img, (x0, int(h * 0.12)), (x0 + int(w * 0.17), int(h * 0.3)), (90, 90, 90), 3)
-            cv2.line(img, (x0 + int(w * 0.085), int(h * 0.12)), (x0 + int(w * 0.085), int(h * 0.3)),
-                     (90, 90, 90), 2)
+            cv2.line(
+                img,
+                (x0 + int(w * 0.085), int(h * 0.12)),
+                (x0 + int(w * 0.085), int(h * 0.3)),
+                (90, 90, 90),
+                2,
+            )
         # A slogan banner (red, with white "characters" as blocks) along the top of the wall.
         cv2.rectangle(img, (int(w * 0.3), int(h * 0.09)), (int(w * 0.7), int(h * 0.115)), (40, 40, 190), -1)
         for k in range(10):
@@ -275,8 +317,16 @@ class Classroom:
         cv2.putText(img, stamp, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), thick + 2, cv2.LINE_AA)
         cv2.putText(img, stamp, org, cv2.FONT_HERSHEY_SIMPLEX, scale, (255, 255, 255), thick, cv2.LINE_AA)
         label_org = (int(img.shape[1] * 0.74), int(h * 0.97))
-        cv2.putText(img, "CAM-03 ROOM 3", label_org, cv2.FONT_HERSHEY_SIMPLEX, scale * 0.8, (255, 255, 255),
-                    thick, cv2.LINE_AA)
+        cv2.putText(
+            img,
+            "CAM-03 ROOM 3",
+            label_org,
+            cv2.FONT_HERSHEY_SIMPLEX,
+            scale * 0.8,
+            (255, 255, 255),
+            thick,
+            cv2.LINE_AA,
+        )
 
     # ---------------------------------------------------------------- public
     def active(self, kind: str, t: float) -> list[Scripted]:
@@ -298,7 +348,7 @@ class Classroom:
         """The room at content time ``t`` as the lens sees it, and how many faces are in view."""
         w = self.spec.width
         x_off = int(w * 0.55) if self.active("scene_change", t) else 0
-        img = self.background[:, x_off:x_off + w].copy()
+        img = self.background[:, x_off : x_off + w].copy()
         empty = {s for e in self.active("absent", t) for s in e.seats}
         extra = max((e.extra for e in self.active("overcrowded", t)), default=0)
         visible = 0
@@ -322,8 +372,9 @@ class Classroom:
             # A palm over the lens: out of focus, skin-toned, a soft gradient and no edges.
             h = img.shape[0]
             ramp = np.linspace(0.7, 1.0, h, dtype=np.float32)[:, None, None]
-            img = np.clip(np.array([70, 95, 130], np.float32) * ramp + self.noise[frame_no % 8] * 0.5,
-                          0, 255).astype(np.uint8)
+            img = np.clip(
+                np.array([70, 95, 130], np.float32) * ramp + self.noise[frame_no % 8] * 0.5, 0, 255
+            ).astype(np.uint8)
             visible = 0
         elif self.active("dark", t):
             # Lights off: a faint remnant of the room in sensor noise.
@@ -351,8 +402,9 @@ class Classroom:
         return self.content(self.times(t)[0])[1]
 
 
-def write_classroom(path: str | Path, spec: ClassroomSpec,
-                    progress: Callable[[float], None] | None = None) -> Truth:
+def write_classroom(
+    path: str | Path, spec: ClassroomSpec, progress: Callable[[float], None] | None = None
+) -> Truth:
     """Render and encode ``spec`` to ``path`` (H.264 in MP4); return the ground truth."""
     import av
 
@@ -366,8 +418,11 @@ def write_classroom(path: str | Path, spec: ClassroomSpec,
         stream.width, stream.height, stream.pix_fmt = spec.width, spec.height, "yuv420p"
         stream.codec_context.gop_size = gop
         # Fixed GOP, no scene-cut keyframes, no B-frames: how CCTV cameras encode.
-        stream.options = {"crf": str(spec.crf), "preset": spec.preset,
-                          "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=0"}
+        stream.options = {
+            "crf": str(spec.crf),
+            "preset": spec.preset,
+            "x264-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:bframes=0",
+        }
         for i in range(n):
             t = i / spec.fps
             t_content, t_clock = room.times(t)

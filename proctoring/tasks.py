@@ -25,8 +25,7 @@ from .models import Recording
 log = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, name="proctoring.analyse_recording", acks_late=True,
-             reject_on_worker_lost=True)
+@shared_task(bind=True, name="proctoring.analyse_recording", acks_late=True, reject_on_worker_lost=True)
 def analyse_recording(self, recording_id: int, roster: int | None = None) -> dict:
     """``roster`` overrides who is expected; by default the registered providers say, per
     stretch of the recording (each lesson with the trainees signed in to it)."""

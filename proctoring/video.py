@@ -21,8 +21,20 @@ from flask_babel import lazy_gettext as _l
 from . import thresholds as th
 
 # Formats whose plane 0 is 8-bit luma: read it directly instead of converting the frame.
-_Y_FORMATS = {"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21",
-              "yuv411p", "yuv410p", "yuv440p", "yuvj440p"}
+_Y_FORMATS = {
+    "yuv420p",
+    "yuvj420p",
+    "yuv422p",
+    "yuvj422p",
+    "yuv444p",
+    "yuvj444p",
+    "nv12",
+    "nv21",
+    "yuv411p",
+    "yuv410p",
+    "yuv440p",
+    "yuvj440p",
+}
 # FFmpeg opens single pictures as one-frame videos through these demuxers.
 _IMAGE_FORMATS = ("image2", "_pipe", "gif", "apng", "webp")
 
@@ -146,12 +158,18 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         if last is None or last < duration - th.TRUNCATION_TOLERANCE_S:
             raise NotAVideo(_l("The file is truncated: the video stops before its end."))
         rate = stream.average_rate or stream.guessed_rate or Fraction(0)
-        return VideoInfo(duration_s=round(duration, 3), width=first.width, height=first.height,
-                         fps=round(float(rate), 3), codec=stream.codec_context.name)
+        return VideoInfo(
+            duration_s=round(duration, 3),
+            width=first.width,
+            height=first.height,
+            fps=round(float(rate), 3),
+            codec=stream.codec_context.name,
+        )
 
 
-def _decode_one(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-                t0: float) -> av.VideoFrame | None:
+def _decode_one(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, t0: float
+) -> av.VideoFrame | None:
     try:
         for frame in container.decode(stream):
             return frame
@@ -160,8 +178,9 @@ def _decode_one(container: av.container.InputContainer, stream: av.video.stream.
     return None
 
 
-def _last_time(container: av.container.InputContainer, stream: av.video.stream.VideoStream,
-               duration: float, t0: float) -> float | None:
+def _last_time(
+    container: av.container.InputContainer, stream: av.video.stream.VideoStream, duration: float, t0: float
+) -> float | None:
     """Timestamp of the last frame that decodes, starting a few seconds before the end."""
     last = None
     try:
@@ -192,8 +211,9 @@ def sampling(path: str | os.PathLike[str]) -> Sampling:
     return Sampling(keyframes_only=gop <= th.MAX_SAMPLE_INTERVAL_S + th.GOP_SLACK_S, gop_s=gop)
 
 
-def samples(path: str | os.PathLike[str], how: Sampling, start_s: float, end_s: float,
-            warmup_s: float = 0.0) -> Iterator[tuple[float, np.ndarray, np.ndarray, bool]]:
+def samples(
+    path: str | os.PathLike[str], how: Sampling, start_s: float, end_s: float, warmup_s: float = 0.0
+) -> Iterator[tuple[float, np.ndarray, np.ndarray, bool]]:
     """Yield ``(t, luma, bgr, in_range)`` for the samples with ``start_s <= t < end_s``.
 
     The samples from ``warmup_s`` before ``start_s`` (and at least the one just before it)

@@ -21,5 +21,6 @@ def init_app(app) -> None:
     app.cli.add_command(questions_cli)
     app.add_template_global(lambda name: get_type(name).label, "types_label")
     app.add_template_filter(applies_to_label, "applies_label")
-    menu.add(app, "questions.index", _l("Question bank"), 140,
-             menu.holds_any("question.edit", "question.review"))
+    menu.add(
+        app, "questions.index", _l("Question bank"), 140, menu.holds_any("question.edit", "question.review")
+    )

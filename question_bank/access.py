@@ -6,8 +6,7 @@ from flask_babel import lazy_gettext as _l
 from training_portal.core.permissions import Role, register
 
 register("question.edit", _l("Write and import questions, build blueprints"), Role.REVIEWER)
-register("question.review", _l("Review questions (the author never reviews their own)"),
-         Role.REVIEWER)
+register("question.review", _l("Review questions (the author never reviews their own)"), Role.REVIEWER)
 
 
 def can_edit(user) -> bool:

@@ -72,8 +72,7 @@ class Shortfall:
 
 
 def _matches(section, category: str, knowledge_point: str, applies_to: list[str], targets: set[str]):
-    if section.category and not (category == section.category
-                                 or category.startswith(section.category + "/")):
+    if section.category and not (category == section.category or category.startswith(section.category + "/")):
         return False
     if section.knowledge_point and knowledge_point != section.knowledge_point:
         return False
@@ -83,8 +82,11 @@ def _matches(section, category: str, knowledge_point: str, applies_to: list[str]
 def _targets(target: str) -> set[str]:
     """What a question's applies_to may name to be drawn for ``target``: the target itself and,
     for an operation type, its category (a question for every 特种作业人员 suits each of them)."""
-    return {target} | {kind.code for kind in categories.REGISTRY.values()
-                       if any(t.value == target for t in kind.operation_types)}
+    return {target} | {
+        kind.code
+        for kind in categories.REGISTRY.values()
+        if any(t.value == target for t in kind.operation_types)
+    }
 
 
 def explain(blueprint: Blueprint, missing: list[Shortfall]) -> list[Shortfall]:
@@ -97,30 +99,47 @@ def explain(blueprint: Blueprint, missing: list[Shortfall]) -> list[Shortfall]:
     for shortfall in missing:
         section = blueprint.sections[shortfall.section]
         rows = db.session.execute(
-            select(Question.status, QuestionVersion.category, QuestionVersion.knowledge_point,
-                   QuestionVersion.applies_to)
+            select(
+                Question.status,
+                QuestionVersion.category,
+                QuestionVersion.knowledge_point,
+                QuestionVersion.applies_to,
+            )
             .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
-            .where(QuestionVersion.type == section.type, Question.status != QuestionStatus.RETIRED)).all()
+            .where(QuestionVersion.type == section.type, Question.status != QuestionStatus.RETIRED)
+        ).all()
         of_kind = [r for r in rows if _matches(section, r[1], r[2], [], set())]
         active = [r for r in of_kind if r[0] == QuestionStatus.ACTIVE]
         elsewhere = sorted({code for r in active if r[3] and wanted.isdisjoint(r[3]) for code in r[3]})
         if not of_kind:
             shortfall.reason = str(_l("The bank has no question of this type in this category at all."))
         elif not active:
-            shortfall.reason = str(_l("%(n)d such questions, none of them active yet (drafts and reviewed "
-                                      "questions are never drawn).", n=len(of_kind)))
+            shortfall.reason = str(
+                _l(
+                    "%(n)d such questions, none of them active yet (drafts and reviewed "
+                    "questions are never drawn).",
+                    n=len(of_kind),
+                )
+            )
         elif elsewhere:
-            shortfall.reason = str(_l(
-                "%(n)d such questions are active, %(fit)d of them apply to %(target)s; the others apply "
-                "to %(others)s only.", n=len(active), fit=shortfall.available, target=target,
-                others="、".join(applies_to_label(c) for c in elsewhere)))
+            shortfall.reason = str(
+                _l(
+                    "%(n)d such questions are active, %(fit)d of them apply to %(target)s; the others apply "
+                    "to %(others)s only.",
+                    n=len(active),
+                    fit=shortfall.available,
+                    target=target,
+                    others="、".join(applies_to_label(c) for c in elsewhere),
+                )
+            )
         else:
             shortfall.reason = str(_l("Only %(n)d such questions are active.", n=len(active)))
     return missing
 
 
-def facility_of(author_difficulty: int | None, stats_n: int | None, stats_facility: float | None,
-                min_responses: int) -> float:
+def facility_of(
+    author_difficulty: int | None, stats_n: int | None, stats_facility: float | None, min_responses: int
+) -> float:
     if stats_n is not None and stats_n >= min_responses and stats_facility is not None:
         return stats_facility / 100.0
     return AUTHOR_FACILITY.get(author_difficulty, UNRATED_FACILITY)
@@ -130,10 +149,18 @@ def load_pools(blueprint: Blueprint) -> list[Pool]:
     """The active bank, split by the blueprint's sections (one query)."""
     wanted_types = {s.type for s in blueprint.sections}
     rows = db.session.execute(
-        select(QuestionVersion.id, QuestionVersion.type, QuestionVersion.category,
-               QuestionVersion.knowledge_point, QuestionVersion.applies_to,
-               QuestionVersion.author_difficulty, ItemStatistic.n, ItemStatistic.facility,
-               func.json_array_length(QuestionVersion.options), QuestionVersion.shuffle_options)
+        select(
+            QuestionVersion.id,
+            QuestionVersion.type,
+            QuestionVersion.category,
+            QuestionVersion.knowledge_point,
+            QuestionVersion.applies_to,
+            QuestionVersion.author_difficulty,
+            ItemStatistic.n,
+            ItemStatistic.facility,
+            func.json_array_length(QuestionVersion.options),
+            QuestionVersion.shuffle_options,
+        )
         .join(Question, Question.current_version_id == QuestionVersion.id)
         .outerjoin(ItemStatistic, ItemStatistic.version_id == QuestionVersion.id)
         .where(Question.status == QuestionStatus.ACTIVE, QuestionVersion.type.in_(wanted_types))
@@ -147,25 +174,35 @@ def load_pools(blueprint: Blueprint) -> list[Pool]:
     for section in blueprint.sections:
         ids, facilities, option_counts, shuffles = [], [], [], []
         for vid, _, category, kp, applies, difficulty, n, observed, n_options, shuffle in by_type.get(
-                section.type, []):
+            section.type, []
+        ):
             if _matches(section, category, kp, applies or [], wanted):
                 ids.append(vid)
                 facilities.append(facility_of(difficulty, n, observed, min_n))
                 option_counts.append(n_options)
                 shuffles.append(shuffle is not False)
-        label = " / ".join(x for x in (str(types.get(section.type).label), section.category,
-                                       section.knowledge_point) if x)
-        pools.append(Pool(section.type, section.count, section.points,
-                          np.array(ids, dtype=np.int64), np.array(facilities, dtype=np.float64),
-                          label, np.array(option_counts, dtype=np.int64), np.array(shuffles, dtype=bool)))
+        label = " / ".join(
+            x for x in (str(types.get(section.type).label), section.category, section.knowledge_point) if x
+        )
+        pools.append(
+            Pool(
+                section.type,
+                section.count,
+                section.points,
+                np.array(ids, dtype=np.int64),
+                np.array(facilities, dtype=np.float64),
+                label,
+                np.array(option_counts, dtype=np.int64),
+                np.array(shuffles, dtype=bool),
+            )
+        )
     return pools
 
 
 def shortfalls(pools: list[Pool]) -> list[Shortfall]:
     """What the bank lacks for the blueprint. Sections whose pools overlap must have enough
     questions between them, not only each on its own."""
-    missing = [Shortfall(i, p.label, p.count, len(p)) for i, p in enumerate(pools)
-               if len(p) < p.count]
+    missing = [Shortfall(i, p.label, p.count, len(p)) for i, p in enumerate(pools) if len(p) < p.count]
     for i, a in enumerate(pools):
         for j in range(i + 1, len(pools)):
             b = pools[j]
@@ -210,15 +247,21 @@ class Assembler:
                 idx[clash] = rng.choice(free, size=len(clash), replace=False)
             picks[i] = idx
             chosen.update(pool.version_ids[idx].tolist())
-        expected = sum(float(pools[i].points * pools[i].facility[picks[i]].sum())
-                       for i in range(len(pools)))
+        expected = sum(float(pools[i].points * pools[i].facility[picks[i]].sum()) for i in range(len(pools)))
         expected = self._balance(picks, chosen, expected)
-        items = [(i, int(pools[i].version_ids[k]), pools[i].points)
-                 for i in range(len(pools)) for k in picks[i]]
-        counts = [int(pools[i].option_counts[k]) for i in range(len(pools)) for k in picks[i]] \
-            if all(p.option_counts is not None for p in pools) else []
-        shuffles = [bool(pools[i].shuffles[k]) for i in range(len(pools)) for k in picks[i]] \
-            if all(p.shuffles is not None for p in pools) else []
+        items = [
+            (i, int(pools[i].version_ids[k]), pools[i].points) for i in range(len(pools)) for k in picks[i]
+        ]
+        counts = (
+            [int(pools[i].option_counts[k]) for i in range(len(pools)) for k in picks[i]]
+            if all(p.option_counts is not None for p in pools)
+            else []
+        )
+        shuffles = (
+            [bool(pools[i].shuffles[k]) for i in range(len(pools)) for k in picks[i]]
+            if all(p.shuffles is not None for p in pools)
+            else []
+        )
         return Draw(items, expected, counts, shuffles)
 
     def _balance(self, picks: list[np.ndarray], chosen: set[int], expected: float) -> float:
@@ -246,11 +289,15 @@ class Assembler:
         return expected
 
 
-def assembler_for(blueprint: Blueprint, rng: np.random.Generator | None = None,
-                  pools: list[Pool] | None = None) -> Assembler:
-    return Assembler(pools if pools is not None else load_pools(blueprint), blueprint.target_facility,
-                     float(policy.get("papers.expected_score_tolerance")),
-                     rng or np.random.default_rng())
+def assembler_for(
+    blueprint: Blueprint, rng: np.random.Generator | None = None, pools: list[Pool] | None = None
+) -> Assembler:
+    return Assembler(
+        pools if pools is not None else load_pools(blueprint),
+        blueprint.target_facility,
+        float(policy.get("papers.expected_score_tolerance")),
+        rng or np.random.default_rng(),
+    )
 
 
 def store(blueprint: Blueprint, draw: Draw, pools: list[Pool], rng: np.random.Generator) -> Paper:
@@ -258,20 +305,34 @@ def store(blueprint: Blueprint, draw: Draw, pools: list[Pool], rng: np.random.Ge
 
     The items go in with one multi-row insert: a sitting draws hundreds of papers at once.
     """
-    paper = Paper(blueprint_id=blueprint.id, duration_minutes=blueprint.duration_minutes,
-                  total_points=sum(points for _, _, points in draw.items),
-                  expected_score=round(draw.expected_score, 3),
-                  partial_credit=blueprint.partial_credit)
+    paper = Paper(
+        blueprint_id=blueprint.id,
+        duration_minutes=blueprint.duration_minutes,
+        total_points=sum(points for _, _, points in draw.items),
+        expected_score=round(draw.expected_score, 3),
+        partial_credit=blueprint.partial_credit,
+    )
     db.session.add(paper)
     db.session.flush()
     rows = []
     shuffles = draw.shuffles or [True] * len(draw.items)
     for position, ((pool, vid, points), n_options, shuffle) in enumerate(
-            zip(draw.items, draw.option_counts, shuffles, strict=True), start=1):
-        order = (rng.permutation(n_options).tolist()
-                 if shuffle and types.get(pools[pool].type).shuffle_options else list(range(n_options)))
-        rows.append({"paper_id": paper.id, "position": position, "version_id": vid,
-                     "option_order": order, "points": points})
+        zip(draw.items, draw.option_counts, shuffles, strict=True), start=1
+    ):
+        order = (
+            rng.permutation(n_options).tolist()
+            if shuffle and types.get(pools[pool].type).shuffle_options
+            else list(range(n_options))
+        )
+        rows.append(
+            {
+                "paper_id": paper.id,
+                "position": position,
+                "version_id": vid,
+                "option_order": order,
+                "points": points,
+            }
+        )
     db.session.execute(insert(PaperItem), rows)
     return paper
 
@@ -289,9 +350,14 @@ def paper_view(paper: Paper, with_answers: bool = False) -> list[dict]:
     for item in paper.items:
         v = item.version
         options = [v.options[k] for k in item.option_order]
-        entry = {"position": item.position, "type": v.type, "stem": v.stem,
-                 "stem_format": v.stem_format, "points": item.points,
-                 "options": [html_to_text(o) for o in options] if v.options_format == "html" else options}
+        entry = {
+            "position": item.position,
+            "type": v.type,
+            "stem": v.stem,
+            "stem_format": v.stem_format,
+            "points": item.points,
+            "options": [html_to_text(o) for o in options] if v.options_format == "html" else options,
+        }
         if v.options_format == "html":  # images in answers: pages that can show HTML use these
             entry["options_html"] = options
         if with_answers:
@@ -311,6 +377,5 @@ def grade_item(item: PaperItem, shown_answer: list[int], partial: bool) -> float
 
 
 def grade_paper(paper: Paper, answers: dict[int, list[int]]) -> tuple[float, list[float]]:
-    scores = [grade_item(item, answers.get(item.position, []), paper.partial_credit)
-              for item in paper.items]
+    scores = [grade_item(item, answers.get(item.position, []), paper.partial_credit) for item in paper.items]
     return round(sum(scores), 2), scores

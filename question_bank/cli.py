@@ -36,9 +36,11 @@ def import_command(path: Path, fmt: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:
-        click.echo(f"imported {report.imported}, updated {report.updated}, "
-                   f"unchanged {report.unchanged}, skipped {len(report.skipped)}, "
-                   f"notes {len(report.notes)}, errors {len(report.errors)}")
+        click.echo(
+            f"imported {report.imported}, updated {report.updated}, "
+            f"unchanged {report.unchanged}, skipped {len(report.skipped)}, "
+            f"notes {len(report.notes)}, errors {len(report.errors)}"
+        )
         for issue in report.skipped:
             click.echo(f"skipped {issue.item}: {issue.reason}")
         for issue in report.notes:
@@ -66,8 +68,19 @@ def export_command(fmt: str, out: Path, category: str) -> None:
 def list_command(as_json: bool, category: str) -> None:
     """The bank's questions as JSON: id, type, stem, options, correct options, category, points
     and ``applies_to`` (registry codes; ``[]`` means every category)."""
-    listing = [{"id": q.id, "external_id": q.external_id or "", "status": str(q.status), "type": v.type,
-                "stem": v.stem, "options": list(v.options), "correct": [v.options[i] for i in v.correct],
-                "category": v.category, "applies_to": list(v.applies_to), "points": v.points}
-               for q, v in ops.questions_in(category)]
+    listing = [
+        {
+            "id": q.id,
+            "external_id": q.external_id or "",
+            "status": str(q.status),
+            "type": v.type,
+            "stem": v.stem,
+            "options": list(v.options),
+            "correct": [v.options[i] for i in v.correct],
+            "category": v.category,
+            "applies_to": list(v.applies_to),
+            "points": v.points,
+        }
+        for q, v in ops.questions_in(category)
+    ]
     click.echo(json.dumps(listing, ensure_ascii=False))

@@ -35,15 +35,17 @@ class QuestionForm(FlaskForm):
     option_d = StringField("D", validators=[Length(max=500)])
     option_e = StringField("E", validators=[Length(max=500)])
     option_f = StringField("F", validators=[Length(max=500)])
-    answer = StringField(_l("Answer (letters, e.g. A or ABD)"),
-                         validators=[DataRequired(), Length(max=6)])
+    answer = StringField(_l("Answer (letters, e.g. A or ABD)"), validators=[DataRequired(), Length(max=6)])
     explanation = TextAreaField(_l("Explanation (解析)"), validators=[Length(max=5000)])
     category = StringField(_l("Category path"), validators=[Length(max=200)])
     knowledge_point = StringField(_l("Knowledge point"), validators=[Length(max=120)])
-    difficulty = IntegerField(_l("Difficulty 1–5 (author's estimate)"),
-                              validators=[Optional(), NumberRange(min=1, max=5)])
-    applies_to = StringField(_l("Applies to (names or codes, separated by commas; blank or 全部: all)"),
-                             validators=[Length(max=500)])
+    difficulty = IntegerField(
+        _l("Difficulty 1–5 (author's estimate)"), validators=[Optional(), NumberRange(min=1, max=5)]
+    )
+    applies_to = StringField(
+        _l("Applies to (names or codes, separated by commas; blank or 全部: all)"),
+        validators=[Length(max=500)],
+    )
     points = FloatField(_l("Points"), validators=[Optional(), NumberRange(min=0.1, max=999)])
     external_id = StringField(_l("External id (编号)"), validators=[Length(max=80)])
 
@@ -52,9 +54,19 @@ class QuestionForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Question file"), validators=[FileRequired()])
-    format = SelectField(_l("Format"), choices=choices(
-        [("auto", _l("Recognise it")), ("xlsx", "Excel (.xlsx)"), ("csv", "CSV"),
-         ("gift", "GIFT"), ("moodle-xml", "Moodle XML"), ("qti", "QTI 2.1 (.zip)")]))
+    format = SelectField(
+        _l("Format"),
+        choices=choices(
+            [
+                ("auto", _l("Recognise it")),
+                ("xlsx", "Excel (.xlsx)"),
+                ("csv", "CSV"),
+                ("gift", "GIFT"),
+                ("moodle-xml", "Moodle XML"),
+                ("qti", "QTI 2.1 (.zip)"),
+            ]
+        ),
+    )
 
 
 class SectionForm(Form):
@@ -68,12 +80,16 @@ class SectionForm(Form):
 
 class BlueprintForm(FlaskForm):
     name = StringField(lazy_pgettext("thing", "Name"), validators=[DataRequired(), Length(max=120)])
-    target = SelectField(_l("For (personnel category or operation type)"),
-                         choices=choices(categories.targets()))
-    purpose = SelectField(_l("Purpose"), choices=choices(
-        [("exam", _l("Exam")), ("spot_test", _l("On-the-spot test"))]))
+    target = SelectField(
+        _l("For (personnel category or operation type)"), choices=choices(categories.targets())
+    )
+    purpose = SelectField(
+        _l("Purpose"), choices=choices([("exam", _l("Exam")), ("spot_test", _l("On-the-spot test"))])
+    )
     duration_minutes = IntegerField(_l("Minutes"), validators=[Optional(), NumberRange(1, 600)])
-    target_facility = FloatField(_l("Target share of points expected (optional, 0–1)"),
-                                 validators=[Optional(), NumberRange(min=0.05, max=0.99)])
+    target_facility = FloatField(
+        _l("Target share of points expected (optional, 0–1)"),
+        validators=[Optional(), NumberRange(min=0.05, max=0.99)],
+    )
     partial_credit = BooleanField(_l("Partial credit on multiple choice"))
     sections = FieldList(FormField(SectionForm), min_entries=8, max_entries=20)

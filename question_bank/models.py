@@ -22,9 +22,14 @@ class QuestionStatus(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return str({QuestionStatus.DRAFT: _l("Draft"), QuestionStatus.REVIEWED: _l("Reviewed"),
-                    QuestionStatus.ACTIVE: _l("Active"),
-                    QuestionStatus.RETIRED: _l("Retired")}[self])
+        return str(
+            {
+                QuestionStatus.DRAFT: _l("Draft"),
+                QuestionStatus.REVIEWED: _l("Reviewed"),
+                QuestionStatus.ACTIVE: _l("Active"),
+                QuestionStatus.RETIRED: _l("Retired"),
+            }[self]
+        )
 
 
 class Question(db.Model):
@@ -39,16 +44,20 @@ class Question(db.Model):
     fingerprint: Mapped[str | None] = mapped_column(String(64), index=True)
     status: Mapped[QuestionStatus] = mapped_column(enum_column(QuestionStatus, length=20), index=True)
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("qb_question_versions.id", use_alter=True))
+        ForeignKey("qb_question_versions.id", use_alter=True)
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     current_version: Mapped[QuestionVersion | None] = relationship(
-        foreign_keys=[current_version_id], post_update=True)
+        foreign_keys=[current_version_id], post_update=True
+    )
     versions: Mapped[list[QuestionVersion]] = relationship(
-        back_populates="question", foreign_keys="QuestionVersion.question_id",
-        order_by="QuestionVersion.number")
+        back_populates="question",
+        foreign_keys="QuestionVersion.question_id",
+        order_by="QuestionVersion.number",
+    )
 
     @property
     def author_id(self) -> int | None:
@@ -91,14 +100,24 @@ class QuestionVersion(db.Model):
 
     def content(self) -> dict[str, Any]:
         """What makes two versions the same question (an unchanged import is no new version)."""
-        return {"type": self.type, "stem": self.stem, "stem_format": self.stem_format,
-                "options": list(self.options), "correct": list(self.correct),
-                "explanation": self.explanation, "points": self.points, "category": self.category,
-                "knowledge_point": self.knowledge_point, "applies_to": list(self.applies_to),
-                "author_difficulty": self.author_difficulty, "options_format": self.options_format,
-                "explanation_format": self.explanation_format,
-                "option_feedback": list(self.option_feedback or []), "feedback": dict(self.feedback or {}),
-                "shuffle_options": self.shuffle_options}
+        return {
+            "type": self.type,
+            "stem": self.stem,
+            "stem_format": self.stem_format,
+            "options": list(self.options),
+            "correct": list(self.correct),
+            "explanation": self.explanation,
+            "points": self.points,
+            "category": self.category,
+            "knowledge_point": self.knowledge_point,
+            "applies_to": list(self.applies_to),
+            "author_difficulty": self.author_difficulty,
+            "options_format": self.options_format,
+            "explanation_format": self.explanation_format,
+            "option_feedback": list(self.option_feedback or []),
+            "feedback": dict(self.feedback or {}),
+            "shuffle_options": self.shuffle_options,
+        }
 
 
 class ItemStatistic(db.Model):
@@ -140,8 +159,8 @@ class Blueprint(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     sections: Mapped[list[BlueprintSection]] = relationship(
-        back_populates="blueprint", order_by="BlueprintSection.position",
-        cascade="all, delete-orphan")
+        back_populates="blueprint", order_by="BlueprintSection.position", cascade="all, delete-orphan"
+    )
 
     @property
     def total_points(self) -> float:
@@ -179,8 +198,7 @@ class Paper(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     blueprint: Mapped[Blueprint] = relationship()
-    items: Mapped[list[PaperItem]] = relationship(order_by="PaperItem.position",
-                                                  cascade="all, delete-orphan")
+    items: Mapped[list[PaperItem]] = relationship(order_by="PaperItem.position", cascade="all, delete-orphan")
 
 
 class PaperItem(db.Model):

@@ -210,7 +210,8 @@ def item_statistics(responses: Iterable[Response]) -> dict[Hashable, ItemStats]:
 
     n, mean_x, sxx, stt, sxt, _, x_varies, t_varies = _grouped_moments(q, x, t, nq)
     nr, _, sxx_r, srr, sxr, sxr_max, xr_varies, r_varies = _grouped_moments(
-        q[has_rest], x[has_rest], rest, nq)
+        q[has_rest], x[has_rest], rest, nq
+    )
 
     out: dict[Hashable, ItemStats] = {}
     for qid, j in q_codes.items():

@@ -19,9 +19,16 @@ def record_sitting(sitting: str, graded: list[tuple[Paper, list[float]]]) -> int
     versions: set[int] = set()
     for paper, scores in graded:
         for item, score in zip(paper.items, scores, strict=True):
-            db.session.add(ItemResponse(sitting=sitting, paper_id=paper.id, position=item.position,
-                                        version_id=item.version_id, score=score,
-                                        max_score=item.points))
+            db.session.add(
+                ItemResponse(
+                    sitting=sitting,
+                    paper_id=paper.id,
+                    position=item.position,
+                    version_id=item.version_id,
+                    score=score,
+                    max_score=item.points,
+                )
+            )
             versions.add(item.version_id)
     db.session.flush()
     refresh(versions)
@@ -34,9 +41,11 @@ def refresh(version_ids: set[int]) -> None:
     # Every paper that holds one of these versions, with all its responses: the rest of
     # the test is what the item's discrimination is measured against.
     papers = select(ItemResponse.paper_id).where(ItemResponse.version_id.in_(version_ids))
-    rows = db.session.execute(select(ItemResponse.paper_id, ItemResponse.version_id,
-                                     ItemResponse.score, ItemResponse.max_score)
-                              .where(ItemResponse.paper_id.in_(papers))).all()
+    rows = db.session.execute(
+        select(
+            ItemResponse.paper_id, ItemResponse.version_id, ItemResponse.score, ItemResponse.max_score
+        ).where(ItemResponse.paper_id.in_(papers))
+    ).all()
     stats = item_statistics(Response(p, v, s, m) for p, v, s, m in rows)
     now = utcnow()
     for version_id in version_ids:

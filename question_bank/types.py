@@ -29,15 +29,24 @@ class QuestionType:
     def validate(cls, options: list[str], correct: list[int]) -> None:
         """Raise QuestionTypeError with a reason when the question is malformed."""
         if not cls.min_options <= len(options) <= cls.max_options:
-            raise QuestionTypeError(_l("%(type)s needs %(min)d to %(max)d options, not %(n)d.",
-                                       type=cls.label, min=cls.min_options, max=cls.max_options,
-                                       n=len(options)))
+            raise QuestionTypeError(
+                _l(
+                    "%(type)s needs %(min)d to %(max)d options, not %(n)d.",
+                    type=cls.label,
+                    min=cls.min_options,
+                    max=cls.max_options,
+                    n=len(options),
+                )
+            )
         if any(not (text or "").strip() for text in options):
             raise QuestionTypeError(_l("An option is empty."))
         if len({o.strip() for o in options}) != len(options):
             raise QuestionTypeError(_l("Two options have the same text."))
-        if not correct or any(not 0 <= i < len(options) for i in correct) or len(set(correct)) != len(
-                correct):
+        if (
+            not correct
+            or any(not 0 <= i < len(options) for i in correct)
+            or len(set(correct)) != len(correct)
+        ):
             raise QuestionTypeError(_l("The correct answer must name existing options."))
         cls.validate_correct(correct)
 
@@ -47,8 +56,7 @@ class QuestionType:
             raise QuestionTypeError(_l("%(type)s has exactly one correct answer.", type=cls.label))
 
     @classmethod
-    def grade(cls, correct: list[int], answer: list[int], points: float,
-              partial: bool = False) -> float:
+    def grade(cls, correct: list[int], answer: list[int], points: float, partial: bool = False) -> float:
         return points if set(answer) == set(correct) else 0.0
 
 
@@ -96,12 +104,12 @@ class MultipleChoice(QuestionType):
     @classmethod
     def validate_correct(cls, correct: list[int]) -> None:
         if len(correct) < 2:
-            raise QuestionTypeError(_l("A multiple-choice question has at least two correct "
-                                       "answers; use single choice for one."))
+            raise QuestionTypeError(
+                _l("A multiple-choice question has at least two correct answers; use single choice for one.")
+            )
 
     @classmethod
-    def grade(cls, correct: list[int], answer: list[int], points: float,
-              partial: bool = False) -> float:
+    def grade(cls, correct: list[int], answer: list[int], points: float, partial: bool = False) -> float:
         chosen, right = set(answer), set(correct)
         if chosen == right:
             return points

@@ -48,20 +48,31 @@ def index():
     category = request.args.get("category", "").strip()
     page = max(request.args.get("page", 1, type=int), 1)
     query = select(Question, QuestionVersion).join(
-        QuestionVersion, Question.current_version_id == QuestionVersion.id)
+        QuestionVersion, Question.current_version_id == QuestionVersion.id
+    )
     if status in QuestionStatus._value2member_map_:
         query = query.where(Question.status == status)
     if category:
-        query = query.where((QuestionVersion.category == category)
-                            | QuestionVersion.category.startswith(category + "/", autoescape=True))
-    rows = db.session.execute(query.order_by(Question.id.desc())
-                              .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all()
+        query = query.where(
+            (QuestionVersion.category == category)
+            | QuestionVersion.category.startswith(category + "/", autoescape=True)
+        )
+    rows = db.session.execute(
+        query.order_by(Question.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)
+    ).all()
     counts = dict(db.session.execute(select(Question.status, func.count()).group_by(Question.status)).all())
-    return render_template("questions/index.html", rows=rows[:PAGE_SIZE], counts=counts,
-                           status=status, category=category, page=page,
-                           more=len(rows) > PAGE_SIZE, Status=QuestionStatus,
-                           can_edit=access.can_edit(current_user),
-                           can_review=access.can_review(current_user))
+    return render_template(
+        "questions/index.html",
+        rows=rows[:PAGE_SIZE],
+        counts=counts,
+        status=status,
+        category=category,
+        page=page,
+        more=len(rows) > PAGE_SIZE,
+        Status=QuestionStatus,
+        can_edit=access.can_edit(current_user),
+        can_review=access.can_review(current_user),
+    )
 
 
 @bp.get("/<int:question_id>")
@@ -69,10 +80,13 @@ def index():
 def detail(question_id: int):
     _need(access.can_see, _("The question bank is kept by the reviewing units."))
     question = _question_or_404(question_id)
-    return render_template("questions/detail.html", question=question, letters=LETTERS,
-                           can_edit=access.can_edit(current_user),
-                           can_review=access.can_review(current_user)
-                           and question.author_id != current_user.id)
+    return render_template(
+        "questions/detail.html",
+        question=question,
+        letters=LETTERS,
+        can_edit=access.can_edit(current_user),
+        can_review=access.can_review(current_user) and question.author_id != current_user.id,
+    )
 
 
 def _form_data(form: QuestionForm) -> QuestionData | None:
@@ -84,7 +98,7 @@ def _form_data(form: QuestionForm) -> QuestionData | None:
     letters = form.answer.data.strip().upper()
     if form.type.data == "true_false" and letters in ("对", "错"):
         letters = "A" if letters == "对" else "B"
-    if any(ch not in LETTERS[:len(options)] for ch in letters):
+    if any(ch not in LETTERS[: len(options)] for ch in letters):
         form.answer.errors.append(_("The answer names an option that is not there."))
         return None
     try:
@@ -92,13 +106,20 @@ def _form_data(form: QuestionForm) -> QuestionData | None:
     except UnknownAppliesTo as exc:
         form.applies_to.errors.append(str(applies_to_error(exc.args[0])))
         return None
-    return QuestionData(type=form.type.data, stem=form.stem.data,
-                        stem_format="html" if form.stem_is_html.data else "text",
-                        options=options, correct=sorted({LETTERS.index(ch) for ch in letters}),
-                        explanation=form.explanation.data or "", category=form.category.data or "",
-                        knowledge_point=form.knowledge_point.data or "",
-                        difficulty=form.difficulty.data, applies_to=applies_to,
-                        external_id=(form.external_id.data or "").strip(), points=form.points.data)
+    return QuestionData(
+        type=form.type.data,
+        stem=form.stem.data,
+        stem_format="html" if form.stem_is_html.data else "text",
+        options=options,
+        correct=sorted({LETTERS.index(ch) for ch in letters}),
+        explanation=form.explanation.data or "",
+        category=form.category.data or "",
+        knowledge_point=form.knowledge_point.data or "",
+        difficulty=form.difficulty.data,
+        applies_to=applies_to,
+        external_id=(form.external_id.data or "").strip(),
+        points=form.points.data,
+    )
 
 
 def _keep_unshown(data: QuestionData, version) -> None:
@@ -127,7 +148,8 @@ def create():
             else:
                 return redirect(url_for("questions.detail", question_id=question.id))
     return render_template("questions/form.html", form=form, question=None), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )
 
 
 @bp.route("/<int:question_id>/edit", methods=["GET", "POST"])
@@ -138,14 +160,22 @@ def edit(question_id: int):
     form = QuestionForm()
     if not form.is_submitted():
         v = question.current_version
-        form.process(data={"type": v.type, "stem": v.stem, "stem_is_html": v.stem_format == "html",
-                           "answer": "".join(LETTERS[i] for i in v.correct),
-                           "explanation": v.explanation, "category": v.category,
-                           "knowledge_point": v.knowledge_point, "difficulty": v.author_difficulty,
-                           "applies_to": "、".join(applies_to_label(c) for c in v.applies_to),
-                           "points": v.points,
-                           "external_id": question.external_id or "",
-                           **dict(zip(QuestionForm.OPTION_FIELDS, v.options, strict=False))})
+        form.process(
+            data={
+                "type": v.type,
+                "stem": v.stem,
+                "stem_is_html": v.stem_format == "html",
+                "answer": "".join(LETTERS[i] for i in v.correct),
+                "explanation": v.explanation,
+                "category": v.category,
+                "knowledge_point": v.knowledge_point,
+                "difficulty": v.author_difficulty,
+                "applies_to": "、".join(applies_to_label(c) for c in v.applies_to),
+                "points": v.points,
+                "external_id": question.external_id or "",
+                **dict(zip(QuestionForm.OPTION_FIELDS, v.options, strict=False)),
+            }
+        )
     elif form.validate():
         data = _form_data(form)
         if data is not None:
@@ -158,7 +188,8 @@ def edit(question_id: int):
             else:
                 return redirect(url_for("questions.detail", question_id=question.id))
     return render_template("questions/form.html", form=form, question=question), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )
 
 
 ACTIONS = {"approve", "reject", "activate", "retire"}
@@ -208,8 +239,11 @@ def bulk():
             _apply(question, action, "")
         except ops.BankError as exc:
             refuse(409, _("Question %(id)s: %(reason)s", id=question.id, reason=exc))
-    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/questions")
-                    else url_for("questions.index"))
+    return redirect(
+        request.form.get("back")
+        if request.form.get("back", "").startswith("/questions")
+        else url_for("questions.index")
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -221,21 +255,25 @@ def import_page():
     if form.validate_on_submit():
         upload = form.file.data
         data = upload.read()
-        report = ops.import_questions(data, fmt=form.format.data, filename=upload.filename or "",
-                                      actor=current_user)
-        return render_template("questions/import.html", form=form, report=report), (
-            200 if report.ok else 422)
+        report = ops.import_questions(
+            data, fmt=form.format.data, filename=upload.filename or "", actor=current_user
+        )
+        return render_template("questions/import.html", form=form, report=report), (200 if report.ok else 422)
     return render_template("questions/import.html", form=form, report=report), (
-        422 if form.is_submitted() else 200)
+        422 if form.is_submitted() else 200
+    )
 
 
 @bp.get("/import/template.xlsx")
 @login_required
 def import_template():
     _need(access.can_edit, _("Only the bank's editors import questions."))
-    return send_file(io.BytesIO(formats.excel.template()), as_attachment=True,
-                     download_name="question-bank-template.xlsx",
-                     mimetype=formats.MEDIA_TYPES["xlsx"])
+    return send_file(
+        io.BytesIO(formats.excel.template()),
+        as_attachment=True,
+        download_name="question-bank-template.xlsx",
+        mimetype=formats.MEDIA_TYPES["xlsx"],
+    )
 
 
 @bp.get("/export")
@@ -247,9 +285,12 @@ def export():
         refuse(400, _("Unknown format."))
     category = request.args.get("category", "")
     questions = [ops.question_data(v, q.external_id) for q, v in ops.questions_in(category)]
-    return send_file(io.BytesIO(formats.write(questions, fmt)), as_attachment=True,
-                     download_name="question-bank" + formats.FILE_SUFFIX[fmt],
-                     mimetype=formats.MEDIA_TYPES[fmt])
+    return send_file(
+        io.BytesIO(formats.write(questions, fmt)),
+        as_attachment=True,
+        download_name="question-bank" + formats.FILE_SUFFIX[fmt],
+        mimetype=formats.MEDIA_TYPES[fmt],
+    )
 
 
 @bp.get("/blueprints")
@@ -257,8 +298,9 @@ def export():
 def blueprints():
     _need(access.can_see, _("The question bank is kept by the reviewing units."))
     items = db.session.scalars(select(Blueprint).order_by(Blueprint.name)).all()
-    return render_template("questions/blueprints.html", blueprints=items,
-                           can_edit=access.can_edit(current_user))
+    return render_template(
+        "questions/blueprints.html", blueprints=items, can_edit=access.can_edit(current_user)
+    )
 
 
 def _blueprint_or_404(blueprint_id: int) -> Blueprint:
@@ -267,16 +309,21 @@ def _blueprint_or_404(blueprint_id: int) -> Blueprint:
 
 def _sections(form: BlueprintForm) -> list[ops.SectionSpec]:
     rows = [entry.form for entry in form.sections]
-    return [ops.SectionSpec(f.type.data, f.count.data, f.points.data, f.category.data or "",
-                            f.knowledge_point.data or "")
-            for f in rows if f.type.data and f.count.data and f.points.data]
+    return [
+        ops.SectionSpec(
+            f.type.data, f.count.data, f.points.data, f.category.data or "", f.knowledge_point.data or ""
+        )
+        for f in rows
+        if f.type.data and f.count.data and f.points.data
+    ]
 
 
 def _blueprint_page(form: BlueprintForm, blueprint: Blueprint | None, status: int = 200):
     pools = assembly.load_pools(blueprint) if blueprint is not None else []
     missing = assembly.explain(blueprint, assembly.shortfalls(pools)) if blueprint is not None else []
-    return render_template("questions/blueprint.html", form=form, blueprint=blueprint,
-                           pools=pools, shortfalls=missing), status
+    return render_template(
+        "questions/blueprint.html", form=form, blueprint=blueprint, pools=pools, shortfalls=missing
+    ), status
 
 
 @bp.route("/blueprints/new", methods=["GET", "POST"], defaults={"blueprint_id": None})
@@ -291,11 +338,16 @@ def blueprint(blueprint_id: int | None):
         if form.validate_on_submit():
             try:
                 saved = ops.save_blueprint(
-                    existing, name=form.name.data, target=form.target.data.strip(),
-                    purpose=form.purpose.data, duration_minutes=form.duration_minutes.data,
+                    existing,
+                    name=form.name.data,
+                    target=form.target.data.strip(),
+                    purpose=form.purpose.data,
+                    duration_minutes=form.duration_minutes.data,
                     target_facility=form.target_facility.data,
-                    partial_credit=form.partial_credit.data, sections=_sections(form),
-                    actor=current_user)
+                    partial_credit=form.partial_credit.data,
+                    sections=_sections(form),
+                    actor=current_user,
+                )
             except ops.BankError as exc:
                 form.form_errors.append(str(exc))
             else:
@@ -315,11 +367,20 @@ def preview(blueprint_id: int):
     if missing:
         return _blueprint_page(BlueprintForm(obj=blueprint), blueprint, 409)
     draw = assembly.assembler_for(blueprint, pools=pools).draw()
-    versions = {v.id: v for v in db.session.scalars(select(QuestionVersion).where(
-        QuestionVersion.id.in_([vid for _, vid, _ in draw.items])))}
+    versions = {
+        v.id: v
+        for v in db.session.scalars(
+            select(QuestionVersion).where(QuestionVersion.id.in_([vid for _, vid, _ in draw.items]))
+        )
+    }
     items = [(versions[vid], points) for _, vid, points in draw.items]
-    return render_template("questions/preview.html", blueprint=blueprint, items=items,
-                           expected=draw.expected_score, letters=LETTERS)
+    return render_template(
+        "questions/preview.html",
+        blueprint=blueprint,
+        items=items,
+        expected=draw.expected_score,
+        letters=LETTERS,
+    )
 
 
 @bp.get("/statistics")
@@ -327,7 +388,9 @@ def preview(blueprint_id: int):
 def statistics():
     _need(access.can_see, _("The question bank is kept by the reviewing units."))
     rows = db.session.execute(
-        select(ItemStatistic, QuestionVersion).join(QuestionVersion)
+        select(ItemStatistic, QuestionVersion)
+        .join(QuestionVersion)
         .where(ItemStatistic.flag.is_not(None))
-        .order_by(ItemStatistic.discrimination_index)).all()
+        .order_by(ItemStatistic.discrimination_index)
+    ).all()
     return render_template("questions/statistics.html", rows=rows)

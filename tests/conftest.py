@@ -83,12 +83,15 @@ class IsolatedClient(FlaskClient):
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory) -> Iterator[Flask]:
     instance = tmp_path_factory.mktemp("instance")
-    application = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "STORAGE_DIR": str(instance / "storage"),
-    }, instance_path=str(instance))
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "STORAGE_DIR": str(instance / "storage"),
+        },
+        instance_path=str(instance),
+    )
     application.test_client_class = IsolatedClient
     with application.app_context():
         flask_migrate.upgrade()  # the schema only ever comes from the migrations
@@ -148,9 +151,18 @@ def demo(ctx):
     else:
         seed.seed()
         if empty:
-            _DEMO_ROWS[key] = [(table, [dict(row) for row in db.session.execute(
-                table.select().order_by(*table.primary_key.columns)).mappings()])
-                for table in db.metadata.sorted_tables]
+            _DEMO_ROWS[key] = [
+                (
+                    table,
+                    [
+                        dict(row)
+                        for row in db.session.execute(
+                            table.select().order_by(*table.primary_key.columns)
+                        ).mappings()
+                    ],
+                )
+                for table in db.metadata.sorted_tables
+            ]
     db.session.commit()
     return seed
 
@@ -160,8 +172,11 @@ def _copy_back(tables: list[tuple[Table, list[dict]]]) -> None:
     # or a parent row) is set once every row is in.
     done, later = set(), []
     for table, rows in tables:
-        ahead = {fk.parent.name for fk in table.foreign_keys if fk.column.table.name not in done
-                 or fk.column.table is table}
+        ahead = {
+            fk.parent.name
+            for fk in table.foreign_keys
+            if fk.column.table.name not in done or fk.column.table is table
+        }
         if rows:
             db.session.execute(table.insert(), [{**row, **dict.fromkeys(ahead)} for row in rows])
             later += [(table, name, rows) for name in ahead]
@@ -170,15 +185,23 @@ def _copy_back(tables: list[tuple[Table, list[dict]]]) -> None:
         (pk,) = table.primary_key.columns
         values = [{"b_pk": row[pk.name], "b_value": row[name]} for row in rows if row[name] is not None]
         if values:
-            db.session.execute(table.update().where(pk == bindparam("b_pk"))
-                               .values({name: bindparam("b_value")}), values)
+            db.session.execute(
+                table.update().where(pk == bindparam("b_pk")).values({name: bindparam("b_value")}), values
+            )
     if db.engine.dialect.name == "postgresql":  # the ids go on from the seed's, as after a seed
-        counters = [f"setval(pg_get_serial_sequence('{table.name}', '{col.name}'), "
-                    f"(SELECT max({col.name}) FROM {table.name}))"
-                    for table, rows in tables if rows
-                    for col in table.primary_key.columns if col.autoincrement is True or (
-                        col.autoincrement == "auto" and col.type.python_type is int
-                        and len(table.primary_key.columns) == 1)]
+        counters = [
+            f"setval(pg_get_serial_sequence('{table.name}', '{col.name}'), "
+            f"(SELECT max({col.name}) FROM {table.name}))"
+            for table, rows in tables
+            if rows
+            for col in table.primary_key.columns
+            if col.autoincrement is True
+            or (
+                col.autoincrement == "auto"
+                and col.type.python_type is int
+                and len(table.primary_key.columns) == 1
+            )
+        ]
         db.session.execute(text("SELECT " + ", ".join(counters)))
 
 
@@ -212,8 +235,10 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 
 def login(client: FlaskClient, username: str, password: str = DEMO_PASSWORD):
     """Log in through the real form, CSRF token included."""
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": csrf_token(client, "/login")})
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client, "/login")},
+    )
 
 
 def png_bytes(size=(60, 80), color=(120, 140, 160)) -> bytes:
@@ -232,9 +257,17 @@ def user_named():
 
 # Browser tests: Debian's Chromium driven by Playwright, never a downloaded browser.
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 @pytest.fixture()
 def live_server(app, demo) -> Iterator[str]:

@@ -36,8 +36,19 @@ from .conftest import login, png_bytes
 from .exams.conftest import passed_practical, users_by_name
 from .question_bank.conftest import blueprint, make_active, qdata
 
-ROLES = ["anonymous", "admin", "trainee", "center", "reviewer_center", "reviewer_dept",
-         "proctor_center", "proctor_dept", "regulator", "regulator_gujiao", "mine_officer"]
+ROLES = [
+    "anonymous",
+    "admin",
+    "trainee",
+    "center",
+    "reviewer_center",
+    "reviewer_dept",
+    "proctor_center",
+    "proctor_dept",
+    "regulator",
+    "regulator_gujiao",
+    "mine_officer",
+]
 LOGGED_IN = ROLES[1:]
 
 
@@ -78,8 +89,9 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("people.edit", "GET"): only({"admin": 200, "mine_officer": 200}, 403),
     ("people.edit", "POST"): only({"admin": 400, "mine_officer": 400}, 403),  # empty form
     ("people_api.my_record", "GET"): only({"admin": 404}, 200, anonymous=401),
-    ("people_api.record", "GET"): only({r: 200 for r in ("admin", "trainee", "regulator",
-                                                         "regulator_gujiao")}, 403, anonymous=401),
+    ("people_api.record", "GET"): only(
+        {r: 200 for r in ("admin", "trainee", "regulator", "regulator_gujiao")}, 403, anonymous=401
+    ),
     ("organisations.index", "GET"): only({"trainee": 403}, 200),
     ("organisations.detail", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
     # The Gujiao mine is no training center: nobody adds classrooms to it.
@@ -131,11 +143,13 @@ MATRIX |= {
     ("exams.apply", "GET"): everyone(200),
     ("exams.apply", "POST"): everyone(422),  # empty form
     # The trainee works at the Gujiao mine: its safety officer applies for and follows them.
-    ("exams.application", "GET"): only({r: 200 for r in (*REVIEWERS, *REGULATORS, "trainee",
-                                                         "mine_officer")}, 403),
+    ("exams.application", "GET"): only(
+        {r: 200 for r in (*REVIEWERS, *REGULATORS, "trainee", "mine_officer")}, 403
+    ),
     ("exams.application", "POST"): only({r: 422 for r in REVIEWERS}, 403),
-    ("exams.evidence_file", "GET"): only({r: 404 for r in (*REVIEWERS, *REGULATORS, "trainee",
-                                                           "mine_officer")}, 403),
+    ("exams.evidence_file", "GET"): only(
+        {r: 404 for r in (*REVIEWERS, *REGULATORS, "trainee", "mine_officer")}, 403
+    ),
     ("exams.reviews", "GET"): only({r: 200 for r in REVIEWERS}, 403),
     ("exams.sessions", "GET"): only({r: 200 for r in (*REVIEWERS, *PROCTORS, *REGULATORS)}, 403),
     ("exams.new_session", "GET"): only({r: 200 for r in REVIEWERS}, 403),
@@ -333,16 +347,31 @@ def objects(demo, user_named):
     exam_session = db.session.scalar(select(ExamSession))
     attempt = exam_session.attempts[0]
     start = utcnow() - timedelta(days=1)
-    recording = Recording(exam_session_id=exam_session.id, starts_at=start,
-                          ends_at=start + timedelta(hours=1), filename="room.mp4",
-                          storage_key="recordings/none.mp4", size_bytes=1, sha256="0" * 64,
-                          duration_s=3600, width=640, height=360,
-                          retain_until=date(2099, 1, 1), status="analysed",
-                          uploaded_by_id=user_named("proctor_center").id,
-                          report={"duration_s": 3600.0, "wall_s": 1.0, "roster": None, "samples": []},
-                          events=[RecordingEvent(kind="covered", start_s=1, end_s=9, confidence=0.9,
-                                                 evidence_key=storage.save("evidence_frames",
-                                                                           b"\xff\xd8\xff\xd9", ".jpg"))])
+    recording = Recording(
+        exam_session_id=exam_session.id,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        filename="room.mp4",
+        storage_key="recordings/none.mp4",
+        size_bytes=1,
+        sha256="0" * 64,
+        duration_s=3600,
+        width=640,
+        height=360,
+        retain_until=date(2099, 1, 1),
+        status="analysed",
+        uploaded_by_id=user_named("proctor_center").id,
+        report={"duration_s": 3600.0, "wall_s": 1.0, "roster": None, "samples": []},
+        events=[
+            RecordingEvent(
+                kind="covered",
+                start_s=1,
+                end_s=9,
+                confidence=0.9,
+                evidence_key=storage.save("evidence_frames", b"\xff\xd8\xff\xd9", ".jpg"),
+            )
+        ],
+    )
     db.session.add(recording)
     db.session.flush()
     certificate = certified(users_by_name())  # the first gas inspector without a seat: at Gujiao
@@ -351,8 +380,9 @@ def objects(demo, user_named):
     director = next(p for p in regulator_ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
     spot = regulator_ops.start_spot_test(inspection, director, bank_blueprint, actor=regulator)
     regulator_ops.submit_spot_test(spot, {}, actor=regulator)
-    culture = culture_ops.report(mine, "philosophy", "", b"%PDF-1.4\n%%EOF\n", "x.pdf",
-                                 actor=user_named("mine_officer"))
+    culture = culture_ops.report(
+        mine, "philosophy", "", b"%PDF-1.4\n%%EOF\n", "x.pdf", actor=user_named("mine_officer")
+    )
     practical_exam = passed_practical(users_by_name())
     practice_round = practice_ops.start_round(trainee, "practice")
     limiter.reset()
@@ -363,19 +393,38 @@ def objects(demo, user_named):
     notification = db.session.scalar(select(Notification).where(Notification.key == "matrix"))
     db.session.commit()
     return {
-        "course_id": course.id, "class_id": training_class.id, "lesson_id": training_class.lessons[0].id,
-        "notification_id": notification.id, "certificate_id": certificate.id, "serial": certificate.serial,
-        "batch_id": certificate.batch_id, "mine_id": mine.id, "inspection_id": inspection.id,
-        "test_id": spot.id, "order_id": spot.order.id, "milestone": "philosophy", "report_id": culture.id,
-        "appeal_id": 999_999, "upload_id": "nope",
-        "recording_id": recording.id, "event_id": recording.events[0].id,
-        "session_id": exam_session.id, "attempt_id": attempt.id,
-        "practical_id": practical_exam.id, "round_id": practice_round.id,
-        "application_id": attempt.application_id, "kind": "diploma",
-        "question_id": question.id, "blueprint_id": bank_blueprint.id,
-        "person_id": trainee.person_id, "org_id": mine.id, "user_id": spare.id,
-        "assignment_id": assignment.id, "id_number": trainee.person.id_number,
-        "filename": "css/portal.css", "key": "expiring",
+        "course_id": course.id,
+        "class_id": training_class.id,
+        "lesson_id": training_class.lessons[0].id,
+        "notification_id": notification.id,
+        "certificate_id": certificate.id,
+        "serial": certificate.serial,
+        "batch_id": certificate.batch_id,
+        "mine_id": mine.id,
+        "inspection_id": inspection.id,
+        "test_id": spot.id,
+        "order_id": spot.order.id,
+        "milestone": "philosophy",
+        "report_id": culture.id,
+        "appeal_id": 999_999,
+        "upload_id": "nope",
+        "recording_id": recording.id,
+        "event_id": recording.events[0].id,
+        "session_id": exam_session.id,
+        "attempt_id": attempt.id,
+        "practical_id": practical_exam.id,
+        "round_id": practice_round.id,
+        "application_id": attempt.application_id,
+        "kind": "diploma",
+        "question_id": question.id,
+        "blueprint_id": bank_blueprint.id,
+        "person_id": trainee.person_id,
+        "org_id": mine.id,
+        "user_id": spare.id,
+        "assignment_id": assignment.id,
+        "id_number": trainee.person.id_number,
+        "filename": "css/portal.css",
+        "key": "expiring",
     }
 
 
@@ -404,14 +453,15 @@ def test_access_matrix(app, objects, role):
 
 def check_headers(response, failures: list[str], where: str) -> None:
     headers = response.headers
-    for name, must_contain in (("Content-Security-Policy", "frame-ancestors 'none'"),
-                               ("X-Content-Type-Options", "nosniff"),
-                               ("Referrer-Policy", "same-origin")):
+    for name, must_contain in (
+        ("Content-Security-Policy", "frame-ancestors 'none'"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+    ):
         if must_contain not in headers.get(name, ""):
             failures.append(f"{where}: header {name} missing or wrong")
     for cookie in headers.getlist("Set-Cookie"):
-        if cookie.startswith("portal_session=") and not (
-                "HttpOnly" in cookie and "SameSite=Lax" in cookie):
+        if cookie.startswith("portal_session=") and not ("HttpOnly" in cookie and "SameSite=Lax" in cookie):
             failures.append(f"{where}: session cookie without HttpOnly/SameSite")
     if response.status_code >= 500:
         failures.append(f"{where}: server error")

@@ -96,8 +96,9 @@ def failures(address: str, usernames, ago: timedelta = timedelta(0)) -> None:
     """Failed attempts as the log-in form records them, ``ago`` before now: the clock moved
     without sleeping."""
     at = utcnow() - ago
-    db.session.add_all(LoginAttempt(username=name, address=address, at=at, succeeded=False)
-                       for name in usernames)
+    db.session.add_all(
+        LoginAttempt(username=name, address=address, at=at, succeeded=False) for name in usernames
+    )
     db.session.commit()
 
 
@@ -168,15 +169,15 @@ def test_the_wait_runs_from_the_last_failure_whatever_the_clock_says(demo, user_
     start = utcnow()
     for second in range(5):
         with pytest.raises(ops.LoginRefused) as refused:
-            ops.authenticate("trainee", "wrong-password-123", ATTACKER,
-                             now=start + timedelta(seconds=second))
+            ops.authenticate("trainee", "wrong-password-123", ATTACKER, now=start + timedelta(seconds=second))
         assert not isinstance(refused.value, ops.Throttled)
     last = start + timedelta(seconds=4)
     with pytest.raises(ops.Throttled) as throttled:
         ops.authenticate("trainee", DEMO_PASSWORD, ATTACKER, now=last + timedelta(seconds=59))
     assert timedelta(0) < throttled.value.wait <= timedelta(seconds=1)
-    assert ops.authenticate("trainee", DEMO_PASSWORD, ATTACKER,
-                            now=last + timedelta(seconds=61)) == user_named("trainee")
+    assert ops.authenticate(
+        "trainee", DEMO_PASSWORD, ATTACKER, now=last + timedelta(seconds=61)
+    ) == user_named("trainee")
     # The success wiped nothing: one more failure and the wait is two minutes.
     with pytest.raises(ops.LoginRefused):
         ops.authenticate("trainee", "wrong-password-123", ATTACKER, now=last + timedelta(seconds=62))
@@ -228,9 +229,13 @@ def test_role_rules(ctx):
         ops.revoke_role(next(a for a in admin.assignments if a.role is Role.ADMIN), actor=admin)
     ops.revoke_role(assignment, actor=admin)
     db.session.commit()
-    actions = db.session.scalars(select(AuditEntry.action).where(
-        AuditEntry.object_type == "users", AuditEntry.object_id == str(trainee.id),
-        AuditEntry.actor_user_id == admin.id)).all()
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(
+            AuditEntry.object_type == "users",
+            AuditEntry.object_id == str(trainee.id),
+            AuditEntry.actor_user_id == admin.id,
+        )
+    ).all()
     assert actions == ["user.role_grant", "user.role_revoke"]
 
 
@@ -243,16 +248,21 @@ def test_role_change_through_the_admin_page_ends_the_users_sessions(demo, app, u
     page = admin_client.get(f"/admin/users/{trainee.id}")
     token = csrf_token(admin_client, f"/admin/users/{trainee.id}")
     assert page.status_code == 200
-    granted = admin_client.post(f"/admin/users/{trainee.id}/roles", data={
-        "role": "center_staff", "organisation_id": center.id, "csrf_token": token})
+    granted = admin_client.post(
+        f"/admin/users/{trainee.id}/roles",
+        data={"role": "center_staff", "organisation_id": center.id, "csrf_token": token},
+    )
     assert granted.status_code == 302
-    refused = admin_client.post(f"/admin/users/{trainee.id}/roles", data={
-        "role": "proctor", "organisation_id": center.id, "csrf_token": token})
+    refused = admin_client.post(
+        f"/admin/users/{trainee.id}/roles",
+        data={"role": "proctor", "organisation_id": center.id, "csrf_token": token},
+    )
     assert refused.status_code == 422
     db.session.expire_all()
     assignment = next(a for a in user_named("trainee").assignments if a.role is Role.CENTER_STAFF)
-    revoked = admin_client.post(f"/admin/users/{trainee.id}/roles/{assignment.id}/revoke",
-                                data={"csrf_token": token})
+    revoked = admin_client.post(
+        f"/admin/users/{trainee.id}/roles/{assignment.id}/revoke", data={"csrf_token": token}
+    )
     assert revoked.status_code == 302
     assert trainee_client.get("/").status_code == 302  # must log in again
 
@@ -268,17 +278,31 @@ def test_deactivated_account_cannot_log_in(demo, app, user_named):
 def test_changing_ones_own_password(demo, client, app):
     login(client, "trainee")
     token = csrf_token(client, "/account/password")
-    wrong = client.post("/account/password", data={
-        "current": "not-my-password", "new": "a-new-password-2026", "confirm": "a-new-password-2026",
-        "csrf_token": token})
+    wrong = client.post(
+        "/account/password",
+        data={
+            "current": "not-my-password",
+            "new": "a-new-password-2026",
+            "confirm": "a-new-password-2026",
+            "csrf_token": token,
+        },
+    )
     # Not a 4xx: the failed attempt it recorded for throttling must be committed.
     assert wrong.status_code == 200 and "当前密码不正确" in wrong.text
-    short = client.post("/account/password", data={
-        "current": "demo-pass-2026", "new": "short", "confirm": "short", "csrf_token": token})
+    short = client.post(
+        "/account/password",
+        data={"current": "demo-pass-2026", "new": "short", "confirm": "short", "csrf_token": token},
+    )
     assert short.status_code == 422
-    done = client.post("/account/password", data={
-        "current": "demo-pass-2026", "new": "a-new-password-2026",
-        "confirm": "a-new-password-2026", "csrf_token": token})
+    done = client.post(
+        "/account/password",
+        data={
+            "current": "demo-pass-2026",
+            "new": "a-new-password-2026",
+            "confirm": "a-new-password-2026",
+            "csrf_token": token,
+        },
+    )
     assert done.status_code == 302
     assert client.get("/").status_code == 302  # every session ended, this one too
     assert login(app.test_client(), "trainee").status_code == 200  # the old one no longer works
@@ -286,9 +310,15 @@ def test_changing_ones_own_password(demo, client, app):
 
 
 def change_password(client, current: str):
-    return client.post("/account/password", data={
-        "current": current, "new": "a-new-password-2026", "confirm": "a-new-password-2026",
-        "csrf_token": csrf_token(client, "/account/password")})
+    return client.post(
+        "/account/password",
+        data={
+            "current": current,
+            "new": "a-new-password-2026",
+            "confirm": "a-new-password-2026",
+            "csrf_token": csrf_token(client, "/account/password"),
+        },
+    )
 
 
 def test_wrong_current_passwords_are_throttled_like_log_ins(demo, app, user_named):
@@ -316,8 +346,9 @@ def test_pruning_keeps_live_sessions_and_recent_attempts(demo, app, user_named):
     login(app.test_client(), "mine_officer")
     stale = db.session.scalars(select(AuthSession)).first()
     stale.last_seen_at = utcnow() - timedelta(hours=1)
-    db.session.add(LoginAttempt(username="x", address="1.2.3.4", at=utcnow() - timedelta(days=2),
-                                succeeded=False))
+    db.session.add(
+        LoginAttempt(username="x", address="1.2.3.4", at=utcnow() - timedelta(days=2), succeeded=False)
+    )
     db.session.commit()
     assert prune_login_records.run() == {"attempts": 1, "sessions": 1}
     assert db.session.scalar(select(func.count()).select_from(AuthSession)) == 1

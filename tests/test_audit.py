@@ -26,9 +26,16 @@ def _no_anchors_left(app):
 
 
 def _write(n: int) -> list[AuditEntry]:
-    entries = [audit.record("test.decision", i, target_type="things", before={"n": i},
-                            after={"n": i + 1, "note": "审核通过", "ratio": 0.5})
-               for i in range(n)]
+    entries = [
+        audit.record(
+            "test.decision",
+            i,
+            target_type="things",
+            before={"n": i},
+            after={"n": i + 1, "note": "审核通过", "ratio": 0.5},
+        )
+        for i in range(n)
+    ]
     db.session.commit()
     return entries
 
@@ -49,8 +56,9 @@ def test_each_entry_links_to_the_one_before(ctx):
 
 def test_a_changed_entry_is_found(ctx):
     entries = _write(5)
-    db.session.execute(text("UPDATE audit_entries SET after = :v WHERE id = :id"),
-                       {"v": '{"n": 99}', "id": entries[2].id})
+    db.session.execute(
+        text("UPDATE audit_entries SET after = :v WHERE id = :id"), {"v": '{"n": 99}', "id": entries[2].id}
+    )
     db.session.commit()
     db.session.expire_all()
     report = audit_verify.verify_chain()
@@ -61,8 +69,9 @@ def test_a_changed_entry_is_found(ctx):
 
 def test_a_changed_actor_is_found(ctx):
     entries = _write(3)
-    db.session.execute(text("UPDATE audit_entries SET actor_name = 'someone_else' WHERE id = :id"),
-                       {"id": entries[0].id})
+    db.session.execute(
+        text("UPDATE audit_entries SET actor_name = 'someone_else' WHERE id = :id"), {"id": entries[0].id}
+    )
     db.session.commit()
     db.session.expire_all()
     assert audit_verify.verify_chain().broken_at == entries[0].id
@@ -80,9 +89,15 @@ def test_a_removed_entry_is_found(ctx):
 
 def test_a_fork_is_impossible(ctx):
     entries = _write(2)
-    forged = AuditEntry(created_at=entries[1].created_at, actor_name="x", object_type="things",
-                        object_id="1", action="test.forged", prev_hash=entries[0].hash,
-                        hash="f" * 64)
+    forged = AuditEntry(
+        created_at=entries[1].created_at,
+        actor_name="x",
+        object_type="things",
+        object_id="1",
+        action="test.forged",
+        prev_hash=entries[0].hash,
+        hash="f" * 64,
+    )
     db.session.add(forged)
     with pytest.raises(IntegrityError):
         db.session.flush()
@@ -95,8 +110,9 @@ def test_cli_reports_ok_and_the_first_broken_link(app, ctx):
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0
     assert result.output.strip() == "ok: 3 entries, 0 anchors, 0 rows checked"
-    db.session.execute(text("UPDATE audit_entries SET action = 'test.rewritten' WHERE id = :id"),
-                       {"id": entries[1].id})
+    db.session.execute(
+        text("UPDATE audit_entries SET action = 'test.rewritten' WHERE id = :id"), {"id": entries[1].id}
+    )
     db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
@@ -109,7 +125,11 @@ def test_entries_keep_who_and_what(demo, user_named):
     db.session.commit()
     stored = db.session.scalar(select(AuditEntry).where(AuditEntry.id == entry.id))
     assert (stored.actor_user_id, stored.actor_name, stored.object_type, stored.object_id) == (
-        admin.id, "admin", "users", str(admin.id))
+        admin.id,
+        "admin",
+        "users",
+        str(admin.id),
+    )
     assert stored.created_at.tzinfo is not None
 
 
@@ -122,15 +142,26 @@ def test_verify_over_a_full_demo_sitting_finds_a_rewritten_grade(app, demo):
 
     certificate = certified(users_by_name())
     actions = set(db.session.scalars(select(AuditEntry.action)))
-    assert {"application.review", "session.sign", "session.publish", "attempt.grade",
-            "practical.score", "certificate.issue"} <= actions, actions
+    assert {
+        "application.review",
+        "session.sign",
+        "session.publish",
+        "attempt.grade",
+        "practical.score",
+        "certificate.issue",
+    } <= actions, actions
     runner = app.test_cli_runner()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 0 and result.output.startswith("ok: "), result.output
-    grade = db.session.scalar(select(AuditEntry).where(
-        AuditEntry.action == "attempt.grade", AuditEntry.object_id == str(certificate.written_attempt_id)))
-    db.session.execute(text("UPDATE audit_entries SET after = :v WHERE id = :id"),
-                       {"v": '{"state": "submitted", "score": 100.0, "passed": true}', "id": grade.id})
+    grade = db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == "attempt.grade", AuditEntry.object_id == str(certificate.written_attempt_id)
+        )
+    )
+    db.session.execute(
+        text("UPDATE audit_entries SET after = :v WHERE id = :id"),
+        {"v": '{"state": "submitted", "score": 100.0, "passed": true}', "id": grade.id},
+    )
     db.session.commit()
     result = runner.invoke(args=["audit", "verify"])
     assert result.exit_code == 1
@@ -140,19 +171,29 @@ def test_verify_over_a_full_demo_sitting_finds_a_rewritten_grade(app, demo):
 # ----------------------------------------------------------------------------- an attacker with
 # write access to the database, and without the key: what `flask audit verify` now catches.
 
+
 def _canonical(row) -> bytes:
-    payload = {"created_at": row.created_at.isoformat(), "actor_user_id": row.actor_user_id,
-               "actor_name": row.actor_name, "actor_org_id": row.actor_org_id,
-               "object_type": row.object_type, "object_id": row.object_id, "action": row.action,
-               "before": row.before, "after": row.after, "prev_hash": row.prev_hash}
+    payload = {
+        "created_at": row.created_at.isoformat(),
+        "actor_user_id": row.actor_user_id,
+        "actor_name": row.actor_name,
+        "actor_org_id": row.actor_org_id,
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "action": row.action,
+        "before": row.before,
+        "after": row.after,
+        "prev_hash": row.prev_hash,
+    }
     return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _rewrite_and_rehash(entry_id: int, after: dict, digest) -> None:
     """What the attacker does: change one entry, then recompute every link from there on with
     the app's own canonical form, but with a digest of their own (no key, or a guessed one)."""
-    db.session.execute(text("UPDATE audit_entries SET after = :v WHERE id = :id"),
-                       {"v": json.dumps(after), "id": entry_id})
+    db.session.execute(
+        text("UPDATE audit_entries SET after = :v WHERE id = :id"), {"v": json.dumps(after), "id": entry_id}
+    )
     db.session.commit()
     db.session.expire_all()
     rows = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
@@ -164,11 +205,15 @@ def _rewrite_and_rehash(entry_id: int, after: dict, digest) -> None:
             row.hash = digest(_canonical(row))
         previous = row.hash
         # The unique constraints see each row as it goes; a temporary value keeps them apart.
-        db.session.execute(text("UPDATE audit_entries SET prev_hash = :p, hash = :h WHERE id = :id"),
-                           {"p": "tmp" + row.hash[3:], "h": "tmq" + row.hash[3:], "id": row.id})
+        db.session.execute(
+            text("UPDATE audit_entries SET prev_hash = :p, hash = :h WHERE id = :id"),
+            {"p": "tmp" + row.hash[3:], "h": "tmq" + row.hash[3:], "id": row.id},
+        )
     for row in rows:
-        db.session.execute(text("UPDATE audit_entries SET prev_hash = :p, hash = :h WHERE id = :id"),
-                           {"p": row.prev_hash, "h": row.hash, "id": row.id})
+        db.session.execute(
+            text("UPDATE audit_entries SET prev_hash = :p, hash = :h WHERE id = :id"),
+            {"p": row.prev_hash, "h": row.hash, "id": row.id},
+        )
     db.session.commit()
     db.session.expire_all()
 
@@ -183,10 +228,15 @@ def _anchor(app):
     return app.test_cli_runner().invoke(args=["audit", "anchor"])
 
 
-@pytest.mark.parametrize("digest", [
-    pytest.param(lambda data: hashlib.sha256(data).hexdigest(), id="unkeyed-sha256"),
-    pytest.param(lambda data: hmac.new(b"a guessed key", data, hashlib.sha256).hexdigest(), id="wrong-key"),
-])
+@pytest.mark.parametrize(
+    "digest",
+    [
+        pytest.param(lambda data: hashlib.sha256(data).hexdigest(), id="unkeyed-sha256"),
+        pytest.param(
+            lambda data: hmac.new(b"a guessed key", data, hashlib.sha256).hexdigest(), id="wrong-key"
+        ),
+    ],
+)
 def test_a_rewritten_and_rehashed_entry_is_reported(app, ctx, digest):
     entries = _write(5)
     target = entries[2].id
@@ -262,10 +312,12 @@ def _tamper_sitting():
 
     certificate = certified(users_by_name())
     attempt = db.session.get(ExamAttempt, certificate.written_attempt_id)
-    review = db.session.scalars(select(ApplicationReview).where(
-        ApplicationReview.application_id == attempt.application_id)).first()
-    signature = db.session.scalars(select(SessionSignature).where(
-        SessionSignature.session_id == attempt.session_id)).first()
+    review = db.session.scalars(
+        select(ApplicationReview).where(ApplicationReview.application_id == attempt.application_id)
+    ).first()
+    signature = db.session.scalars(
+        select(SessionSignature).where(SessionSignature.session_id == attempt.session_id)
+    ).first()
     return certificate, attempt, db.session.get(PracticalExam, certificate.practical_id), review, signature
 
 
@@ -280,17 +332,22 @@ def test_a_full_sitting_checks_its_rows(app, demo):
 def test_business_rows_changed_in_their_tables_are_reported(app, demo):
     certificate, attempt, practical, review, signature = _tamper_sitting()
     audited_score, signed_by = attempt.score, signature.user_id
-    other_user = db.session.scalar(select(AuditEntry.actor_user_id).where(
-        AuditEntry.actor_user_id.is_not(None), AuditEntry.actor_user_id != signature.user_id).limit(1))
+    other_user = db.session.scalar(
+        select(AuditEntry.actor_user_id)
+        .where(AuditEntry.actor_user_id.is_not(None), AuditEntry.actor_user_id != signature.user_id)
+        .limit(1)
+    )
     for statement, values in (
-            ("UPDATE exam_attempts SET score = 42.5 WHERE id = :id", {"id": attempt.id}),
-            ("UPDATE exam_attempts SET state = 'terminated' WHERE id = :id", {"id": attempt.id}),
-            ("UPDATE practical_exams SET final_score = 12.5, passed = :f WHERE id = :id",
-             {"id": practical.id, "f": False}),
-            ("UPDATE certificates SET status = 'revoked' WHERE id = :id", {"id": certificate.id}),
-            ("UPDATE application_reviews SET approved = :f WHERE id = :id", {"id": review.id, "f": False}),
-            ("UPDATE session_signatures SET user_id = :u WHERE id = :id",
-             {"id": signature.id, "u": other_user})):
+        ("UPDATE exam_attempts SET score = 42.5 WHERE id = :id", {"id": attempt.id}),
+        ("UPDATE exam_attempts SET state = 'terminated' WHERE id = :id", {"id": attempt.id}),
+        (
+            "UPDATE practical_exams SET final_score = 12.5, passed = :f WHERE id = :id",
+            {"id": practical.id, "f": False},
+        ),
+        ("UPDATE certificates SET status = 'revoked' WHERE id = :id", {"id": certificate.id}),
+        ("UPDATE application_reviews SET approved = :f WHERE id = :id", {"id": review.id, "f": False}),
+        ("UPDATE session_signatures SET user_id = :u WHERE id = :id", {"id": signature.id, "u": other_user}),
+    ):
         db.session.execute(text(statement), values)
     result = _verify(app)
     assert result.exit_code == 1, result.output
@@ -308,8 +365,9 @@ def test_a_score_set_on_an_attempt_never_graded_is_reported(app, demo):
     from .exams.conftest import gas_inspectors, seated, users_by_name
 
     attempt, _candidate = seated(users_by_name(), gas_inspectors()[0])
-    db.session.execute(text("UPDATE exam_attempts SET score = 95, passed = :t WHERE id = :id"),
-                       {"id": attempt.id, "t": True})
+    db.session.execute(
+        text("UPDATE exam_attempts SET score = 95, passed = :t WHERE id = :id"), {"id": attempt.id, "t": True}
+    )
     result = _verify(app)
     assert result.exit_code == 1
     assert f"exam_attempts {attempt.id} score: stored 95.0, audited None" in result.output
@@ -341,8 +399,9 @@ def test_a_failed_nightly_verify_tells_every_admin_until_one_passes(app, demo):
     login(trainee, "trainee")
     assert 'data-test="audit-failed"' not in trainee.get("/").text
     # Put right (the score the trail holds), the next check passes and the warning goes.
-    db.session.execute(text("UPDATE exam_attempts SET score = :s WHERE id = :id"),
-                       {"s": score, "id": attempt.id})
+    db.session.execute(
+        text("UPDATE exam_attempts SET score = :s WHERE id = :id"), {"s": score, "id": attempt.id}
+    )
     db.session.commit()
     assert verify_audit_chain.apply().get()["ok"] is True
     assert 'data-test="audit-failed"' not in client.get("/").text
@@ -388,8 +447,9 @@ def test_a_legacy_trail_is_adopted_once_and_only_intact(app, ctx):
 def test_a_tampered_legacy_trail_is_not_adopted(app, ctx):
     entries = _write(3)
     _rewrite_and_rehash(entries[0].id, entries[0].after, lambda data: hashlib.sha256(data).hexdigest())
-    db.session.execute(text("UPDATE audit_entries SET action = 'test.rewritten' WHERE id = :id"),
-                       {"id": entries[1].id})
+    db.session.execute(
+        text("UPDATE audit_entries SET action = 'test.rewritten' WHERE id = :id"), {"id": entries[1].id}
+    )
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["audit", "adopt-legacy"])
     assert result.exit_code == 1 and f"broken at entry {entries[1].id}" in result.output

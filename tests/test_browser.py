@@ -10,9 +10,15 @@ from .conftest import DEMO_PASSWORD
 pytestmark = pytest.mark.slow
 
 HOME_SECTION = {
-    "admin": "admin", "trainee": "trainee", "center": "center_staff",
-    "reviewer_center": "reviewer", "reviewer_dept": "reviewer", "proctor_center": "proctor",
-    "proctor_dept": "proctor", "regulator": "regulator", "mine_officer": "mine_officer",
+    "admin": "admin",
+    "trainee": "trainee",
+    "center": "center_staff",
+    "reviewer_center": "reviewer",
+    "reviewer_dept": "reviewer",
+    "proctor_center": "proctor",
+    "proctor_dept": "proctor",
+    "regulator": "regulator",
+    "mine_officer": "mine_officer",
 }
 
 

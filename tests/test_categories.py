@@ -32,30 +32,51 @@ TEAM_LEADER = PersonnelCategory.TEAM_LEADER
 
 def holder(post: Post, mine: str = "古交") -> Person:
     """The demo's holder of ``post`` at the mine whose name has ``mine``."""
-    return next(p for p in db.session.scalars(select(Person).order_by(Person.id))
-                if any(x.post is post and mine in x.organisation.name for x in p.current_posts))
+    return next(
+        p
+        for p in db.session.scalars(select(Person).order_by(Person.id))
+        if any(x.post is post and mine in x.organisation.name for x in p.current_posts)
+    )
 
 
 def blueprint_for(target: str):
     return bank_ops.save_blueprint(
-        None, name=f"{target} 理论考试", target=target, purpose="exam", duration_minutes=None,
-        target_facility=None, partial_credit=False, sections=[bank_ops.SectionSpec("single_choice", 20, 5.0)],
-        actor=None)
+        None,
+        name=f"{target} 理论考试",
+        target=target,
+        purpose="exam",
+        duration_minutes=None,
+        target_facility=None,
+        partial_credit=False,
+        sections=[bank_ops.SectionSpec("single_choice", 20, 5.0)],
+        actor=None,
+    )
 
 
 # ----------------------------------------------------------------------------- the registry
 
 
 def test_the_registry_holds_every_category_and_the_stored_codes_follow_it():
-    assert list(categories.REGISTRY) == ["principal", "safety_manager", "special_operator", "team_leader",
-                                         "frontline_worker", "regulator_official"]
+    assert list(categories.REGISTRY) == [
+        "principal",
+        "safety_manager",
+        "special_operator",
+        "team_leader",
+        "frontline_worker",
+        "regulator_official",
+    ]
     assert [c.value for c in PersonnelCategory] == list(categories.REGISTRY)
     special = categories.get("special_operator")
     coal = [t for t in special.operation_types if t.value.startswith("coal_")]
     assert (len(coal), len(special.operation_types) - len(coal)) == (10, 8)
     assert set(special.operation_aliases) == set(OperationType)
-    assert [p.value for p in FIVE_MANAGER_POSTS] == ["mine_director", "chief_engineer", "deputy_safety",
-                                                     "deputy_production", "deputy_mech_elec"]
+    assert [p.value for p in FIVE_MANAGER_POSTS] == [
+        "mine_director",
+        "chief_engineer",
+        "deputy_safety",
+        "deputy_production",
+        "deputy_mech_elec",
+    ]
     assert Post.MINE_DIRECTOR.personnel_category is PersonnelCategory.PRINCIPAL
     assert Post.DEPUTY_SAFETY.personnel_category is PersonnelCategory.SAFETY_MANAGER
     assert Post.TEAM_LEADER.personnel_category is TEAM_LEADER
@@ -65,7 +86,10 @@ def test_the_registry_holds_every_category_and_the_stored_codes_follow_it():
     spot_testable = {c.code for c in categories.REGISTRY.values() if c.spot_testable}
     assert spot_testable == {"principal", "safety_manager"}
     assert {c.code for c in categories.REGISTRY.values() if c.practical_exam} == {
-        "special_operator", "team_leader", "frontline_worker"}
+        "special_operator",
+        "team_leader",
+        "frontline_worker",
+    }
 
 
 def test_words_clerks_type_name_the_registered_posts_and_categories(ctx):
@@ -89,16 +113,33 @@ def test_the_cli_prints_the_registry_as_json(app, ctx):
     rows = json.loads(result.output)
     assert [r["code"] for r in rows] == list(categories.REGISTRY)
     for row in rows:
-        assert set(row) == {"code", "label", "operation_types", "practical_exam", "validity_years",
-                            "review_years", "serial_prefix"}
+        assert set(row) == {
+            "code",
+            "label",
+            "operation_types",
+            "practical_exam",
+            "validity_years",
+            "review_years",
+            "serial_prefix",
+        }
         assert all(set(t) == {"code", "label"} for t in row["operation_types"])
     by_code = {r["code"]: r for r in rows}
-    assert by_code["team_leader"] == {"code": "team_leader", "label": "班组长", "operation_types": [],
-                                      "practical_exam": True, "validity_years": 3, "review_years": None,
-                                      "serial_prefix": "B"}
+    assert by_code["team_leader"] == {
+        "code": "team_leader",
+        "label": "班组长",
+        "operation_types": [],
+        "practical_exam": True,
+        "validity_years": 3,
+        "review_years": None,
+        "serial_prefix": "B",
+    }
     special = by_code["special_operator"]
-    assert (special["label"], special["validity_years"], special["review_years"],
-            special["serial_prefix"]) == ("特种作业人员", 6, 3, "T")
+    assert (
+        special["label"],
+        special["validity_years"],
+        special["review_years"],
+        special["serial_prefix"],
+    ) == ("特种作业人员", 6, 3, "T")
     assert {"code": "coal_gas_inspection", "label": "煤矿瓦斯检查作业"} in special["operation_types"]
     assert by_code["regulator_official"]["serial_prefix"] is None
 
@@ -113,8 +154,9 @@ def test_an_unknown_category_is_refused_in_eligibility(users):
     with pytest.raises(ExamError, match="team_captain"):
         app_ops.submit_application(person, "team_captain", actor=users["admin"])
     with pytest.raises(ExamError):  # a team leader has no operation type
-        app_ops.submit_application(person, TEAM_LEADER, actor=users["admin"],
-                                   operation_type=OperationType.COAL_GAS_INSPECTION)
+        app_ops.submit_application(
+            person, TEAM_LEADER, actor=users["admin"], operation_type=OperationType.COAL_GAS_INSPECTION
+        )
     with pytest.raises(ExamError):  # regulator officials train but are not examined
         app_ops.submit_application(person, PersonnelCategory.REGULATOR_OFFICIAL, actor=users["admin"])
 
@@ -136,14 +178,28 @@ def test_a_blueprint_is_for_a_registered_target_and_fits_its_sitting(users):
     gas = blueprint_for("coal_gas_inspection")
     with pytest.raises(ExamError, match=gas.name):
         session_ops.create_session(
-            name="班组长考试", site="考试点", room="第三考场", starts_at=datetime.now(UTC),
-            category=TEAM_LEADER, operation_type=None, blueprint=gas, seats=10,
-            actor=users["reviewer_center"])
+            name="班组长考试",
+            site="考试点",
+            room="第三考场",
+            starts_at=datetime.now(UTC),
+            category=TEAM_LEADER,
+            operation_type=None,
+            blueprint=gas,
+            seats=10,
+            actor=users["reviewer_center"],
+        )
     special = blueprint_for("special_operator")  # a category's blueprint fits each of its operations
     session = session_ops.create_session(
-        name="瓦斯检查作业考试", site="考试点", room="第三考场", starts_at=datetime.now(UTC),
-        category=PersonnelCategory.SPECIAL_OPERATOR, operation_type=OperationType.COAL_GAS_INSPECTION,
-        blueprint=special, seats=10, actor=users["reviewer_center"])
+        name="瓦斯检查作业考试",
+        site="考试点",
+        room="第三考场",
+        starts_at=datetime.now(UTC),
+        category=PersonnelCategory.SPECIAL_OPERATOR,
+        operation_type=OperationType.COAL_GAS_INSPECTION,
+        blueprint=special,
+        seats=10,
+        actor=users["reviewer_center"],
+    )
     assert session.blueprint_id == special.id
 
 
@@ -174,8 +230,16 @@ def test_a_team_leader_applies_sits_and_would_be_certified_as_the_registry_says(
     app_ops.review_application(application, reviewer=users["reviewer_center"], approve=True)
     app_ops.review_application(application, reviewer=users["reviewer_dept"], approve=True)
     session = session_ops.create_session(
-        name="班组长考试", site="考试点", room="第三考场", starts_at=datetime.now(UTC), category=TEAM_LEADER,
-        operation_type=None, blueprint=blueprint_for("team_leader"), seats=10, actor=users["reviewer_center"])
+        name="班组长考试",
+        site="考试点",
+        room="第三考场",
+        starts_at=datetime.now(UTC),
+        category=TEAM_LEADER,
+        operation_type=None,
+        blueprint=blueprint_for("team_leader"),
+        seats=10,
+        actor=users["reviewer_center"],
+    )
     for proctor in ("proctor_center", "proctor_dept"):
         session_ops.assign_proctor(session, users[proctor], actor=users["reviewer_center"])
     attempt = session_ops.seat(session, application, actor=users["reviewer_center"])
@@ -188,10 +252,19 @@ def test_a_team_leader_applies_sits_and_would_be_certified_as_the_registry_says(
     issued_on = date(2026, 5, 1)
     valid_until, next_review = cert_ops.dates_for(TEAM_LEADER, leader, issued_on)
     certificate = Certificate(
-        serial=serial, person=leader, category=TEAM_LEADER, operation_type=None,
+        serial=serial,
+        person=leader,
+        category=TEAM_LEADER,
+        operation_type=None,
         issuer=db.session.scalars(select(Organisation).order_by(Organisation.id)).first(),
-        issued_on=issued_on, valid_until=valid_until, next_review_on=next_review,
-        status=CertificateStatus.VALID)
+        issued_on=issued_on,
+        valid_until=valid_until,
+        next_review_on=next_review,
+        status=CertificateStatus.VALID,
+    )
     context = cert_ops.pdf_context(certificate)
     assert (context["title"], context["subject_heading"], context["category"]) == (
-        "班组长安全培训合格证", "人员类别", "班组长")
+        "班组长安全培训合格证",
+        "人员类别",
+        "班组长",
+    )

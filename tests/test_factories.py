@@ -20,14 +20,18 @@ def test_places_people_and_accounts_on_an_empty_database(ctx):
     province = make.region("测试省")
     city = make.region(parent=province)
     assert (province.level, city.level, make.region(parent=city).level) == (
-        RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
+        RegionLevel.PROVINCE,
+        RegionLevel.CITY,
+        RegionLevel.COUNTY,
+    )
     assert province.contains(city)
     mine = make.mine(region=city)
     assert mine.kind is OrganisationKind.MINE and mine.region is city
     miner = make.person(employer=mine, operation_type=make.GAS)
     assert idcard.parse(miner.id_number).number == miner.id_number
     assert [(p.post, p.operation_type, p.organisation) for p in miner.current_posts] == [
-        (Post.SPECIAL_OPERATOR, make.GAS, mine)]
+        (Post.SPECIAL_OPERATOR, make.GAS, mine)
+    ]
     assert make.person(male=False).gender == "F"
 
     proctor = make.user(Role.PROCTOR)

@@ -7,17 +7,46 @@ from .test_access_matrix import objects, routes  # noqa: F401  (the fixture)
 
 JUNK = [
     {},
-    {"action": "terminate", "reason": "x" * 5000, "minutes": "-1", "user_id": "abc",
-     "application_id": "1e9", "attempt_id": "0", "examiner1": "NaN", "examiner2": "",
-     "score": ["a", "-5", "1e308"], "decision": "maybe", "ids": ["x", "-1"], "lang": "xx",
-     "key": "exam.pass_mark", "value": "{]", "role": "god", "organisation_id": "-7"},
-    {"id_number": "1" * 18, "name": "<script>alert(1)</script>", "category": "principal",
-     "operation_type": "nope", "appointed_on": "2026-02-30", "seats": "999999999999",
-     "starts_at": "yesterday", "blueprint_id": "'; DROP TABLE users; --", "count": "-3",
-     "sections-0-type": "essay", "sections-0-count": "1", "sections-0-points": "inf"},
+    {
+        "action": "terminate",
+        "reason": "x" * 5000,
+        "minutes": "-1",
+        "user_id": "abc",
+        "application_id": "1e9",
+        "attempt_id": "0",
+        "examiner1": "NaN",
+        "examiner2": "",
+        "score": ["a", "-5", "1e308"],
+        "decision": "maybe",
+        "ids": ["x", "-1"],
+        "lang": "xx",
+        "key": "exam.pass_mark",
+        "value": "{]",
+        "role": "god",
+        "organisation_id": "-7",
+    },
+    {
+        "id_number": "1" * 18,
+        "name": "<script>alert(1)</script>",
+        "category": "principal",
+        "operation_type": "nope",
+        "appointed_on": "2026-02-30",
+        "seats": "999999999999",
+        "starts_at": "yesterday",
+        "blueprint_id": "'; DROP TABLE users; --",
+        "count": "-3",
+        "sections-0-type": "essay",
+        "sections-0-count": "1",
+        "sections-0-points": "inf",
+    },
 ]
-JSON_JUNK = [None, [], {"answers": {"1": [0, 0, 0, 999999999999999999999]}, "seq": 10 ** 30},
-             {"answers": "all", "seq": 1.5}, {"answers": {"__proto__": [1]}, "seq": -1}]
+JSON_JUNK = [
+    None,
+    [],
+    {"answers": {"1": [0, 0, 0, 999999999999999999999]}, "seq": 10**30},
+    {"answers": "all", "seq": 1.5},
+    {"answers": {"__proto__": [1]}, "seq": -1},
+]
 
 
 @pytest.mark.parametrize("role", ["anonymous", "admin", "trainee", "reviewer_center", "proctor_center"])

@@ -22,19 +22,21 @@ def test_valid_number_gives_birth_date_and_gender():
 
 
 def test_whitespace_and_lowercase_x_are_normalised():
-    number = next(n for n in (make_number(f"140121198001011{i:02d}") for i in range(100))
-                  if n.endswith("X"))
+    number = next(n for n in (make_number(f"140121198001011{i:02d}") for i in range(100)) if n.endswith("X"))
     assert idcard.parse(f"  {number.lower()} ").number == number
 
 
-@pytest.mark.parametrize("raw, fragment", [
-    ("", "18 characters"),
-    ("14012119870701108", "18 characters"),
-    ("1401211987070110AX", "digits"),
-    (VALID[:-1] + ("0" if VALID[-1] != "0" else "1"), "check digit"),
-    (make_number("14012119871301108"), "birth date"),  # month 13
-    (make_number("99999919870701108"), "region"),  # no such region
-])
+@pytest.mark.parametrize(
+    "raw, fragment",
+    [
+        ("", "18 characters"),
+        ("14012119870701108", "18 characters"),
+        ("1401211987070110AX", "digits"),
+        (VALID[:-1] + ("0" if VALID[-1] != "0" else "1"), "check digit"),
+        (make_number("14012119871301108"), "birth date"),  # month 13
+        (make_number("99999919870701108"), "region"),  # no such region
+    ],
+)
 def test_bad_numbers_give_a_reason(raw, fragment):
     with pytest.raises(idcard.IdNumberError) as err:
         idcard.parse(raw)

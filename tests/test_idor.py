@@ -57,24 +57,44 @@ def world(demo):
     theirs, their_user = seated(users, gas_inspectors()[0])
     _user("datong_staff", Role.CENTER_STAFF, "大同市安全生产培训学校")
     _user("datong_regulator", Role.REGULATOR, "大同市应急管理局")
-    room = db.session.scalar(select(Classroom).join(Classroom.center).where(
-        Organisation.name == "太原煤炭安全技术培训中心"))
+    room = db.session.scalar(
+        select(Classroom).join(Classroom.center).where(Organisation.name == "太原煤炭安全技术培训中心")
+    )
     start = utcnow() - timedelta(days=1)
-    recording = Recording(classroom_id=room.id, starts_at=start, ends_at=start + timedelta(hours=1),
-                          filename="a.mp4", storage_key="recordings/none.mp4", size_bytes=1, sha256="0" * 64,
-                          duration_s=3600, width=640, height=360, retain_until=date(2099, 1, 1),
-                          status="analysed", uploaded_by_id=users["center"].id,
-                          report={"duration_s": 3600.0, "wall_s": 1.0, "roster": None, "samples": []})
+    recording = Recording(
+        classroom_id=room.id,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        filename="a.mp4",
+        storage_key="recordings/none.mp4",
+        size_bytes=1,
+        sha256="0" * 64,
+        duration_s=3600,
+        width=640,
+        height=360,
+        retain_until=date(2099, 1, 1),
+        status="analysed",
+        uploaded_by_id=users["center"].id,
+        report={"duration_s": 3600.0, "wall_s": 1.0, "roster": None, "samples": []},
+    )
     frame = storage.save("evidence_frames", b"\xff\xd8\xff\xd9", ".jpg")
-    recording.events = [RecordingEvent(kind="covered", start_s=1, end_s=9, confidence=0.9,
-                                       evidence_key=frame)]
+    recording.events = [
+        RecordingEvent(kind="covered", start_s=1, end_s=9, confidence=0.9, evidence_key=frame)
+    ]
     db.session.add(recording)
     zuoyun = db.session.scalar(select(MineEnterprise).where(MineEnterprise.name == "左云宏泰煤业有限公司"))
     datong_worker = db.session.scalar(select(Person).where(Person.employer_id == zuoyun.id).limit(1))
     db.session.commit()
     certificate = certified(users)
-    return {"attempt": mine_attempt, "their_user": their_user, "theirs": theirs, "recording": recording,
-            "datong_worker": datong_worker, "certificate": certificate, "room": room}
+    return {
+        "attempt": mine_attempt,
+        "their_user": their_user,
+        "theirs": theirs,
+        "recording": recording,
+        "datong_worker": datong_worker,
+        "certificate": certificate,
+        "room": room,
+    }
 
 
 def _client(app, username, password):
@@ -88,11 +108,13 @@ def test_another_candidates_attempt_is_not_found(app, world):
     client = _client(app, world["their_user"].username, CANDIDATE_PASSWORD)
     target = world["attempt"]
     before = (target.saved_seq, dict(target.answers), target.state)
-    for method, path, body in [("GET", f"/api/attempts/{target.id}", None),
-                               ("PUT", f"/api/attempts/{target.id}/answers", {"answers": {}, "seq": 99}),
-                               ("POST", f"/api/attempts/{target.id}/start", None),
-                               ("POST", f"/api/attempts/{target.id}/submit", None),
-                               ("GET", f"/exam/{target.id}", None)]:
+    for method, path, body in [
+        ("GET", f"/api/attempts/{target.id}", None),
+        ("PUT", f"/api/attempts/{target.id}/answers", {"answers": {}, "seq": 99}),
+        ("POST", f"/api/attempts/{target.id}/start", None),
+        ("POST", f"/api/attempts/{target.id}/submit", None),
+        ("GET", f"/exam/{target.id}", None),
+    ]:
         response = client.open(path, method=method, json=body)
         assert response.status_code == 404, (method, path, response.status_code)
     ids = [a["id"] for a in client.get("/api/me/attempts").json]
@@ -108,10 +130,16 @@ def test_another_centers_recording_and_upload_are_refused(app, world):
     own = _client(app, "center", "demo-pass-2026")
     assert own.get(f"/recordings/{recording.id}").status_code == 200
     assert own.get(f"/recordings/events/{event.id}/evidence.jpg").status_code == 200
-    upload = own.post("/api/recordings/uploads", json={
-        "classroom_id": world["room"].id, "size": 1000, "filename": "a.mp4",
-        "starts_at": (datetime.now() - timedelta(hours=3)).isoformat(timespec="minutes"),
-        "ends_at": (datetime.now() - timedelta(hours=2)).isoformat(timespec="minutes")})
+    upload = own.post(
+        "/api/recordings/uploads",
+        json={
+            "classroom_id": world["room"].id,
+            "size": 1000,
+            "filename": "a.mp4",
+            "starts_at": (datetime.now() - timedelta(hours=3)).isoformat(timespec="minutes"),
+            "ends_at": (datetime.now() - timedelta(hours=2)).isoformat(timespec="minutes"),
+        },
+    )
     assert upload.status_code == 200, upload.text
     upload_id = upload.json["id"]
 
@@ -123,8 +151,9 @@ def test_another_centers_recording_and_upload_are_refused(app, world):
         assert other.get(f"/api/recordings/uploads/{upload_id}").status_code == 404
         assert other.put(f"/api/recordings/uploads/{upload_id}?offset=0", data=b"x" * 10).status_code == 404
         assert other.post(f"/api/recordings/uploads/{upload_id}/complete").status_code == 404
-        assert other.post("/api/recordings/uploads", json={"classroom_id": world["room"].id,
-                                                            "size": 10}).status_code in (403, 404)
+        assert other.post(
+            "/api/recordings/uploads", json={"classroom_id": world["room"].id, "size": 10}
+        ).status_code in (403, 404)
     assert own.get(f"/api/recordings/uploads/{upload_id}").json["received"] == 0
 
 
@@ -146,8 +175,10 @@ def test_someone_elses_certificate_is_refused(app, world, who):
     client = _client(app, who, "demo-pass-2026" if who == "trainee" else OTHER_PASSWORD)
     assert client.get(f"/certificates/{certificate.id}").status_code == 403
     assert client.get(f"/certificates/{certificate.id}.pdf").status_code == 403
-    response = client.post(f"/certificates/{certificate.id}/status",
-                           data={"status": "revoked", "reason": "x", "csrf_token": csrf_token(client, "/")})
+    response = client.post(
+        f"/certificates/{certificate.id}/status",
+        data={"status": "revoked", "reason": "x", "csrf_token": csrf_token(client, "/")},
+    )
     assert response.status_code == 403
     db.session.expire_all()
     assert certificate.status.value == "valid"
@@ -169,8 +200,9 @@ def _certified_in(users, person: Person, region: Region):
     attempts.submit(attempt, candidate=candidate)
     for name in ("proctor_center", "proctor_dept"):
         session_ops.sign(session, proctor=users[name])
-    practical = practical_ops.create(attempt, [users["proctor_center"], users["proctor_dept"]],
-                                     actor=users["reviewer_center"])
+    practical = practical_ops.create(
+        attempt, [users["proctor_center"], users["proctor_dept"]], actor=users["reviewer_center"]
+    )
     full = [float(item["points"]) for item in practical.rubric.items]
     for name in ("proctor_center", "proctor_dept"):
         practical_ops.score(practical, examiner=users[name], item_scores=full)
@@ -189,12 +221,22 @@ def datong_sitting(demo):
     certificate = _certified_in(users, worker, datong)
     session = db.session.get(ExamSession, db.session.get(CertificateBatch, certificate.batch_id).session_id)
     start = utcnow() - timedelta(days=1)
-    recording = Recording(exam_session_id=session.id, starts_at=start, ends_at=start + timedelta(hours=1),
-                          filename="room.mp4", storage_key="recordings/none.mp4", size_bytes=1,
-                          sha256="0" * 64, duration_s=3600, width=640, height=360,
-                          retain_until=date(2099, 1, 1), status="analysed",
-                          uploaded_by_id=users["proctor_center"].id,
-                          report={"duration_s": 3600.0, "wall_s": 1.0, "roster": None, "samples": []})
+    recording = Recording(
+        exam_session_id=session.id,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        filename="room.mp4",
+        storage_key="recordings/none.mp4",
+        size_bytes=1,
+        sha256="0" * 64,
+        duration_s=3600,
+        width=640,
+        height=360,
+        retain_until=date(2099, 1, 1),
+        status="analysed",
+        uploaded_by_id=users["proctor_center"].id,
+        report={"duration_s": 3600.0, "wall_s": 1.0, "roster": None, "samples": []},
+    )
     db.session.add(recording)
     db.session.commit()
     return {"session": session, "certificate": certificate, "worker": worker, "recording": recording}
@@ -202,11 +244,17 @@ def datong_sitting(demo):
 
 def _sitting_urls(sitting) -> list[str]:
     session, batch_id = sitting["session"], sitting["certificate"].batch_id
-    return [f"/exams/sessions/{session.id}", f"/exams/sessions/{session.id}/report",
-            f"/exams/sessions/{session.id}/report.xlsx", f"/certificates/batches/{batch_id}",
-            f"/certificates/batches/{batch_id}/progress", f"/certificates/batches/{batch_id}.zip",
-            f"/certificates/batches/{batch_id}/print.pdf", f"/recordings/{sitting['recording'].id}",
-            f"/recordings/{sitting['recording'].id}/progress"]
+    return [
+        f"/exams/sessions/{session.id}",
+        f"/exams/sessions/{session.id}/report",
+        f"/exams/sessions/{session.id}/report.xlsx",
+        f"/certificates/batches/{batch_id}",
+        f"/certificates/batches/{batch_id}/progress",
+        f"/certificates/batches/{batch_id}.zip",
+        f"/certificates/batches/{batch_id}/print.pdf",
+        f"/recordings/{sitting['recording'].id}",
+        f"/recordings/{sitting['recording'].id}/progress",
+    ]
 
 
 @pytest.mark.parametrize("who", ["regulator_gujiao", "regulator_taiyuan"])
@@ -224,9 +272,9 @@ def test_a_sitting_in_another_city_and_its_batch_are_refused_to_a_regulator(app,
     # Nor does a list show it.
     for url in ("/exams/sessions", "/certificates/batches", "/recordings/"):
         response = client.get(url)
-        assert f"/exams/sessions/{datong_sitting['session'].id}\"" not in response.text, url
-        assert f"/certificates/batches/{datong_sitting['certificate'].batch_id}\"" not in response.text, url
-        assert f"/recordings/{datong_sitting['recording'].id}\"" not in response.text, url
+        assert f'/exams/sessions/{datong_sitting["session"].id}"' not in response.text, url
+        assert f'/certificates/batches/{datong_sitting["certificate"].batch_id}"' not in response.text, url
+        assert f'/recordings/{datong_sitting["recording"].id}"' not in response.text, url
 
 
 @pytest.mark.parametrize("who", ["datong_regulator", "regulator"])
@@ -234,9 +282,8 @@ def test_the_regulators_of_the_sittings_region_see_it_and_its_candidates(app, da
     client = _client(app, who, OTHER_PASSWORD if who == "datong_regulator" else "demo-pass-2026")
     for url in _sitting_urls(datong_sitting):
         assert client.get(url).status_code == 200, url
-    assert datong_sitting["worker"].name in client.get(
-        f"/exams/sessions/{datong_sitting['session'].id}").text
-    assert f"/exams/sessions/{datong_sitting['session'].id}\"" in client.get("/exams/sessions").text
+    assert datong_sitting["worker"].name in client.get(f"/exams/sessions/{datong_sitting['session'].id}").text
+    assert f'/exams/sessions/{datong_sitting["session"].id}"' in client.get("/exams/sessions").text
 
 
 @pytest.mark.parametrize("who", ["proctor_center", "reviewer_center"])
@@ -246,8 +293,11 @@ def test_a_batch_is_for_those_who_may_see_every_certificate_in_it(app, datong_si
     batch_id = datong_sitting["certificate"].batch_id
     client = _client(app, who, "demo-pass-2026")
     assert client.get(f"/exams/sessions/{datong_sitting['session'].id}").status_code == 200
-    for url in (f"/certificates/batches/{batch_id}", f"/certificates/batches/{batch_id}.zip",
-                f"/certificates/batches/{batch_id}/print.pdf"):
+    for url in (
+        f"/certificates/batches/{batch_id}",
+        f"/certificates/batches/{batch_id}.zip",
+        f"/certificates/batches/{batch_id}/print.pdf",
+    ):
         response = client.get(url)
         assert response.status_code == 403, url
         assert datong_sitting["worker"].id_number.encode() not in response.data
@@ -262,12 +312,12 @@ def test_the_other_units_reviewer_does_not_schedule_or_see_a_sitting(app, demo):
     application = approved(person, users)
     db.session.commit()
     client = _client(app, "reviewer_dept", "demo-pass-2026")
-    for method, url, data in [("GET", f"/exams/sessions/{session.id}", None),
-                              ("GET", f"/exams/sessions/{session.id}/report.xlsx", None),
-                              ("POST", f"/exams/sessions/{session.id}/seats",
-                               {"application_id": application.id}),
-                              ("POST", f"/exams/sessions/{session.id}/proctors",
-                               {"user_id": users["proctor_center"].id})]:
+    for method, url, data in [
+        ("GET", f"/exams/sessions/{session.id}", None),
+        ("GET", f"/exams/sessions/{session.id}/report.xlsx", None),
+        ("POST", f"/exams/sessions/{session.id}/seats", {"application_id": application.id}),
+        ("POST", f"/exams/sessions/{session.id}/proctors", {"user_id": users["proctor_center"].id}),
+    ]:
         response = client.open(url, method=method, data=data)
         assert response.status_code == 403, (method, url, response.status_code)
     db.session.expire_all()
@@ -276,7 +326,7 @@ def test_the_other_units_reviewer_does_not_schedule_or_see_a_sitting(app, demo):
     waiting = apply(gas_inspectors()[1], users["admin"])
     app_ops.review_application(waiting, reviewer=users["reviewer_dept"], approve=True)
     db.session.commit()
-    assert f"/exams/applications/{waiting.id}\"" not in client.get("/exams/reviews").text
+    assert f'/exams/applications/{waiting.id}"' not in client.get("/exams/reviews").text
     response = client.post(f"/exams/applications/{waiting.id}", data={"decision": "reject", "reason": "x"})
     assert response.status_code == 409  # their unit has reviewed it: a conflict of state (was 422)
     db.session.expire_all()
@@ -304,18 +354,29 @@ def test_the_scheduling_form_gives_the_sitting_its_owner_and_its_sites_region(ap
     client = _client(app, "reviewer_center", "demo-pass-2026")
     form = client.get("/exams/sessions/new").text
     assert f'value="{datong.id}"' in form
-    response = client.post("/exams/sessions/new", data={
-        "name": "大同考点场次", "site": "大同市安全生产培训学校考试点", "region_id": datong.id,
-        "room": "第一考场", "starts_at": "2030-01-02T09:00", "category": "special_operator",
-        "operation_type": "coal_gas_inspection", "blueprint_id": blueprint.id, "seats": 20,
-        "csrf_token": csrf_token(client, "/exams/sessions/new")})
+    response = client.post(
+        "/exams/sessions/new",
+        data={
+            "name": "大同考点场次",
+            "site": "大同市安全生产培训学校考试点",
+            "region_id": datong.id,
+            "room": "第一考场",
+            "starts_at": "2030-01-02T09:00",
+            "category": "special_operator",
+            "operation_type": "coal_gas_inspection",
+            "blueprint_id": blueprint.id,
+            "seats": 20,
+            "csrf_token": csrf_token(client, "/exams/sessions/new"),
+        },
+    )
     assert response.status_code == 302, response.text
     created = db.session.scalar(select(ExamSession).where(ExamSession.name == "大同考点场次"))
     assert created.region_id == datong.id and created.organisation.name == "山西省安全生产教育培训中心"
-    assert _client(app, "regulator_taiyuan", "demo-pass-2026").get(
-        f"/exams/sessions/{created.id}").status_code == 403
-    assert _client(app, "regulator", "demo-pass-2026").get(
-        f"/exams/sessions/{created.id}").status_code == 200
+    assert (
+        _client(app, "regulator_taiyuan", "demo-pass-2026").get(f"/exams/sessions/{created.id}").status_code
+        == 403
+    )
+    assert _client(app, "regulator", "demo-pass-2026").get(f"/exams/sessions/{created.id}").status_code == 200
 
 
 def test_the_other_units_reviewer_does_not_run_a_sittings_practical(app, demo):
@@ -324,17 +385,23 @@ def test_the_other_units_reviewer_does_not_run_a_sittings_practical(app, demo):
     users = users_by_name()
     practical = passed_practical(users)  # its sitting is the education center's
     client = _client(app, "reviewer_dept", "demo-pass-2026")
-    assert f"/exams/practicals/{practical.id}\"" not in client.get("/exams/practicals").text
+    assert f'/exams/practicals/{practical.id}"' not in client.get("/exams/practicals").text
     before = audit.entry_count()
-    response = client.post(f"/exams/practicals/{practical.id}/third",
-                           data={"examiner": users["proctor_dept"].id})
+    response = client.post(
+        f"/exams/practicals/{practical.id}/third", data={"examiner": users["proctor_dept"].id}
+    )
     assert response.status_code == 403
-    response = client.post("/exams/practicals", data={
-        "attempt_id": practical.written_attempt_id, "examiner1": users["proctor_center"].id,
-        "examiner2": users["proctor_dept"].id})
+    response = client.post(
+        "/exams/practicals",
+        data={
+            "attempt_id": practical.written_attempt_id,
+            "examiner1": users["proctor_center"].id,
+            "examiner2": users["proctor_dept"].id,
+        },
+    )
     assert response.status_code == 403
     db.session.expire_all()
     assert audit.entry_count() == before
     assert [e.role for e in db.session.get(PracticalExam, practical.id).examiners] == ["first", "second"]
     owner = _client(app, "reviewer_center", "demo-pass-2026")
-    assert f"/exams/practicals/{practical.id}\"" in owner.get("/exams/practicals").text
+    assert f'/exams/practicals/{practical.id}"' in owner.get("/exams/practicals").text

@@ -13,19 +13,43 @@ from .test_access_matrix import LOGGED_IN
 # What the menu showed before it became a registry (base.html's hand-written links), and 练习
 # for everyone with a record.
 EXPECTED = {
-    "admin": ["班次", "证书", "监管看板", "五职矿长达标情况", "安全文化建设", "培训机构监管", "搜索",
-              "通知", "人员", "单位", "题库", "账号"],
+    "admin": [
+        "班次",
+        "证书",
+        "监管看板",
+        "五职矿长达标情况",
+        "安全文化建设",
+        "培训机构监管",
+        "搜索",
+        "通知",
+        "人员",
+        "单位",
+        "题库",
+        "账号",
+    ],
     "trainee": ["我的档案", "我的培训", "练习", "课程", "我的证书", "通知"],
-    "mine_officer": ["我的档案", "我的培训", "练习", "课程", "我的证书", "五职矿长达标情况", "安全文化建设",
-                     "通知", "人员", "单位"],
+    "mine_officer": [
+        "我的档案",
+        "我的培训",
+        "练习",
+        "课程",
+        "我的证书",
+        "五职矿长达标情况",
+        "安全文化建设",
+        "通知",
+        "人员",
+        "单位",
+    ],
 }
 
 
 def menu_of(html: str) -> list[tuple[str, str]]:
     nav = re.search(r"<nav>(.*?)</nav>", html, re.S).group(1)
-    return [(href, re.sub(r"\s+", " ", text).strip())
-            for href, cls, text in re.findall(r'<a href="([^"]+)"( class="[^"]*")?>(.*?)</a>', nav, re.S)
-            if not cls]
+    return [
+        (href, re.sub(r"\s+", " ", text).strip())
+        for href, cls, text in re.findall(r'<a href="([^"]+)"( class="[^"]*")?>(.*?)</a>', nav, re.S)
+        if not cls
+    ]
 
 
 @pytest.mark.parametrize("role", LOGGED_IN)

@@ -20,18 +20,24 @@ def test_center_staff_add_a_classroom_to_their_own_center(demo, client):
     own = center()
     page = f"/organisations/{own.id}"
     token = csrf_token(client, page)
-    response = client.post(f"{page}/classrooms", data={"name": "三号教室", "seats": "30",
-                                                       "camera_ref": "TY-CAM-09",
-                                                       "csrf_token": token})
+    response = client.post(
+        f"{page}/classrooms",
+        data={"name": "三号教室", "seats": "30", "camera_ref": "TY-CAM-09", "csrf_token": token},
+    )
     assert response.status_code == 302
     room = db.session.scalar(select(Classroom).where(Classroom.name == "三号教室"))
     assert (room.center_id, room.seats, room.camera_ref) == (own.id, 30, "TY-CAM-09")
-    duplicate = client.post(f"{page}/classrooms", data={"name": "三号教室", "seats": "30",
-                                                        "csrf_token": token})
+    duplicate = client.post(
+        f"{page}/classrooms", data={"name": "三号教室", "seats": "30", "csrf_token": token}
+    )
     assert duplicate.status_code == 409 and "本机构已有同名教室。" in duplicate.text  # a conflict: was 422
     other = center("大同市安全生产培训学校")
-    assert client.post(f"/organisations/{other.id}/classrooms",
-                       data={"name": "x", "seats": "3", "csrf_token": token}).status_code == 403
+    assert (
+        client.post(
+            f"/organisations/{other.id}/classrooms", data={"name": "x", "seats": "3", "csrf_token": token}
+        ).status_code
+        == 403
+    )
 
 
 def test_a_classroom_needs_seats(ctx):

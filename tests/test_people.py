@@ -29,8 +29,12 @@ def test_record_api_unknown_number_is_404_and_outside_jurisdiction_403(demo, cli
     login(client, "regulator_gujiao")
     assert client.get(f"/api/records/{NEW_NUMBER}").status_code == 404
     assert client.get("/api/records/not-a-number").status_code == 404
-    outside = db.session.scalar(select(Person).where(Person.name.isnot(None)).join(
-        Person.employer).where(Person.employer.has(name="左云宏泰煤业有限公司")))
+    outside = db.session.scalar(
+        select(Person)
+        .where(Person.name.isnot(None))
+        .join(Person.employer)
+        .where(Person.employer.has(name="左云宏泰煤业有限公司"))
+    )
     response = client.get(f"/api/records/{outside.id_number}")
     assert response.status_code == 403
     assert response.get_json()["reason"]
@@ -75,9 +79,16 @@ def test_search_finds_by_partial_name_and_by_number_within_scope(demo, client, u
 
 
 def _person_form(client, **fields):
-    data = {"id_number": NEW_NUMBER, "name": "测试人", "education": "college",
-            "education_field": "采矿工程", "work_started_on": "2015-03-01", "employer_id": "0",
-            "phone": "", "csrf_token": csrf_token(client, "/people/new")}
+    data = {
+        "id_number": NEW_NUMBER,
+        "name": "测试人",
+        "education": "college",
+        "education_field": "采矿工程",
+        "work_started_on": "2015-03-01",
+        "employer_id": "0",
+        "phone": "",
+        "csrf_token": csrf_token(client, "/people/new"),
+    }
     data.update(fields)
     return client.post("/people/new", data=data, content_type="multipart/form-data")
 
@@ -92,8 +103,11 @@ def test_admin_creates_a_person_with_a_photo(demo, client):
     photo = client.get(f"/people/{person.id}/photo")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     assert photo.data[:3] == b"\xff\xd8\xff"  # re-encoded as JPEG
-    actions = db.session.scalars(select(AuditEntry.action).where(
-        AuditEntry.object_type == "people", AuditEntry.object_id == str(person.id))).all()
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(
+            AuditEntry.object_type == "people", AuditEntry.object_id == str(person.id)
+        )
+    ).all()
     assert actions == ["person.create", "person.photo_set"]
 
 
@@ -111,8 +125,7 @@ def test_a_non_image_photo_is_refused_and_nothing_is_written(demo, client):
 
     login(client, "admin")
     count = db.session.scalar(select(func.count()).select_from(Person))
-    response = _person_form(client, photo=(io.BytesIO(b"<html><script>x</script></html>"),
-                                           "photo.png"))
+    response = _person_form(client, photo=(io.BytesIO(b"<html><script>x</script></html>"), "photo.png"))
     assert response.status_code == 422
     assert db.session.scalar(select(func.count()).select_from(Person)) == count
 
@@ -164,9 +177,16 @@ def test_mine_officer_edits_only_their_own_people(demo, client, user_named):
     trainee = user_named("trainee").person
     page = client.get(f"/people/{trainee.id}/edit")
     assert page.status_code == 200
-    data = {"id_number": trainee.id_number, "name": trainee.name, "education": "college",
-            "education_field": "", "work_started_on": "", "employer_id": str(trainee.employer_id),
-            "phone": "13900000000", "csrf_token": csrf_token(client, f"/people/{trainee.id}/edit")}
+    data = {
+        "id_number": trainee.id_number,
+        "name": trainee.name,
+        "education": "college",
+        "education_field": "",
+        "work_started_on": "",
+        "employer_id": str(trainee.employer_id),
+        "phone": "13900000000",
+        "csrf_token": csrf_token(client, f"/people/{trainee.id}/edit"),
+    }
     assert client.post(f"/people/{trainee.id}/edit", data=data).status_code == 302
     db.session.expire_all()
     assert user_named("trainee").person.phone == "13900000000"

@@ -41,11 +41,16 @@ def test_regulators_see_their_jurisdiction_and_nothing_outside(ctx):
     taiyuan, datong = make.region("太原市", parent=shanxi), make.region("大同市", parent=shanxi)
     gujiao, qingxu = make.region("古交市", parent=taiyuan), make.region("清徐县", parent=taiyuan)
     taiyuan_unit = make.regulator(region=taiyuan)
-    province, city, county = (make.user(Role.REGULATOR, at=make.regulator(region=shanxi)),
-                              make.user(Role.REGULATOR, at=taiyuan_unit),
-                              make.user(Role.REGULATOR, at=make.regulator(region=gujiao)))
-    gujiao_mine, qingxu_mine, datong_mine = (make.mine(region=gujiao), make.mine(region=qingxu),
-                                             make.mine(region=datong))
+    province, city, county = (
+        make.user(Role.REGULATOR, at=make.regulator(region=shanxi)),
+        make.user(Role.REGULATOR, at=taiyuan_unit),
+        make.user(Role.REGULATOR, at=make.regulator(region=gujiao)),
+    )
+    gujiao_mine, qingxu_mine, datong_mine = (
+        make.mine(region=gujiao),
+        make.mine(region=qingxu),
+        make.mine(region=datong),
+    )
     assert all(m.can_view(province) for m in (gujiao_mine, qingxu_mine, datong_mine))
     assert gujiao_mine.can_view(city) and qingxu_mine.can_view(city)
     assert not datong_mine.can_view(city)

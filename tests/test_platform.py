@@ -27,9 +27,13 @@ def test_healthz_reports_database_broker_workers_and_beat(client, app):
         conn.exec_driver_sql("DELETE FROM portal_broker_liveness")
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "degraded", "database": {"ok": True}, "broker": {"ok": True},
-                                   "workers": {"ok": False, "alive": 0},
-                                   "beat": {"ok": False, "last_run_s": None}}
+    assert response.get_json() == {
+        "status": "degraded",
+        "database": {"ok": True},
+        "broker": {"ok": True},
+        "workers": {"ok": False, "alive": 0},
+        "beat": {"ok": False, "last_run_s": None},
+    }
     assert client.get("/healthz?strict=1").status_code == 503
 
     # What a running worker and the beat write (this process stands for both).
@@ -50,11 +54,19 @@ def test_healthz_reports_database_broker_workers_and_beat(client, app):
 
 
 def test_healthz_says_when_the_broker_does_not_answer(database_url, tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
-                      "CELERY": {"broker_url": "redis://127.0.0.1:9/0",
-                                 "result_backend": "redis://127.0.0.1:9/0",
-                                 "broker_connection_timeout": 1}},
-                     instance_path=str(tmp_path))
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "CELERY": {
+                "broker_url": "redis://127.0.0.1:9/0",
+                "result_backend": "redis://127.0.0.1:9/0",
+                "broker_connection_timeout": 1,
+            },
+        },
+        instance_path=str(tmp_path),
+    )
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     body = response.get_json()
@@ -85,28 +97,41 @@ def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
 
 
 def test_demo_seed_is_idempotent_and_audited(demo):
-    counts = (db.session.scalar(select(func.count()).select_from(Person)),
-              db.session.scalar(select(func.count()).select_from(User)),
-              db.session.scalar(select(func.count()).select_from(AuditEntry)))
+    counts = (
+        db.session.scalar(select(func.count()).select_from(Person)),
+        db.session.scalar(select(func.count()).select_from(User)),
+        db.session.scalar(select(func.count()).select_from(AuditEntry)),
+    )
     seed.seed()
     db.session.commit()
-    assert counts == (db.session.scalar(select(func.count()).select_from(Person)),
-                      db.session.scalar(select(func.count()).select_from(User)),
-                      db.session.scalar(select(func.count()).select_from(AuditEntry)))
+    assert counts == (
+        db.session.scalar(select(func.count()).select_from(Person)),
+        db.session.scalar(select(func.count()).select_from(User)),
+        db.session.scalar(select(func.count()).select_from(AuditEntry)),
+    )
     assert verify_chain().ok
 
 
 def test_demo_has_one_login_per_role_and_every_post(demo, app):
-    expected = {"admin": Role.ADMIN, "trainee": Role.TRAINEE, "center": Role.CENTER_STAFF,
-                "reviewer_center": Role.REVIEWER, "reviewer_dept": Role.REVIEWER,
-                "proctor_center": Role.PROCTOR, "proctor_dept": Role.PROCTOR,
-                "regulator": Role.REGULATOR, "mine_officer": Role.MINE_OFFICER}
+    expected = {
+        "admin": Role.ADMIN,
+        "trainee": Role.TRAINEE,
+        "center": Role.CENTER_STAFF,
+        "reviewer_center": Role.REVIEWER,
+        "reviewer_dept": Role.REVIEWER,
+        "proctor_center": Role.PROCTOR,
+        "proctor_dept": Role.PROCTOR,
+        "regulator": Role.REGULATOR,
+        "mine_officer": Role.MINE_OFFICER,
+    }
     for username, role in expected.items():
         user = db.session.scalar(select(User).where(User.username == username))
         assert role in user.roles
         assert login(app.test_client(), username).status_code == 302
-    units = {db.session.scalar(select(User).where(User.username == u)).organisations()[0]
-             .review_unit.value for u in ("reviewer_center", "reviewer_dept")}
+    units = {
+        db.session.scalar(select(User).where(User.username == u)).organisations()[0].review_unit.value
+        for u in ("reviewer_center", "reviewer_dept")
+    }
     assert units == {"education_center", "business_dept"}
     held = set(db.session.scalars(select(PersonPost.post)).all())
     assert set(FIVE_MANAGER_POSTS) <= held
@@ -119,8 +144,10 @@ def test_cli_seed_demo_prints_the_logins(app, ctx):
 
 
 def test_error_pages_reveal_no_internals(database_url, tmp_path):
-    app = create_app({"TESTING": False, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url},
-                     instance_path=str(tmp_path))
+    app = create_app(
+        {"TESTING": False, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url},
+        instance_path=str(tmp_path),
+    )
 
     @app.get("/boom")
     def boom():
@@ -133,8 +160,14 @@ def test_error_pages_reveal_no_internals(database_url, tmp_path):
 
 
 def test_instance_dir_places_database_broker_results_and_secrets(tmp_path, monkeypatch):
-    for name in ("SECRET_KEY", "AUDIT_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
-                 "STORAGE_DIR"):
+    for name in (
+        "SECRET_KEY",
+        "AUDIT_KEY",
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CELERY_RESULT_BACKEND",
+        "STORAGE_DIR",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INSTANCE_DIR", str(tmp_path / "elsewhere"))
     app = create_app()
@@ -154,8 +187,10 @@ def test_the_embedded_database_lets_readers_go_on_while_a_writer_holds_its_lock(
     import sqlite3
 
     path = tmp_path / "portal.sqlite"
-    app = create_app({"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
-                     instance_path=str(tmp_path))
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "k", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"},
+        instance_path=str(tmp_path),
+    )
     with app.app_context():
         db.session.execute(select(1))
         assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 5000

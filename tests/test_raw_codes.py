@@ -79,8 +79,13 @@ class Text(HTMLParser):
 def visible_text(response) -> list[str]:
     if response.mimetype == XLSX:
         book = openpyxl.load_workbook(io.BytesIO(response.data), read_only=True)
-        return [str(c) for sheet in book for row in sheet.iter_rows(values_only=True) for c in row
-                if c is not None]
+        return [
+            str(c)
+            for sheet in book
+            for row in sheet.iter_rows(values_only=True)
+            for c in row
+            if c is not None
+        ]
     if response.mimetype != "text/html":
         return []
     parser = Text()
@@ -106,8 +111,11 @@ def walked(objects, user_named):  # noqa: F811
     session = db.session.get(ExamSession, objects["session_id"])
     proctor = user_named("proctor_center")
     for kind, minutes in (("pause", None), ("add_time", 5), ("irregularity", None)):
-        db.session.add(ProctorAction(attempt=session.attempts[0], kind=kind, reason="",
-                                     minutes=minutes, by_id=proctor.id))
+        db.session.add(
+            ProctorAction(
+                attempt=session.attempts[0], kind=kind, reason="", minutes=minutes, by_id=proctor.id
+            )
+        )
     db.session.commit()
     return objects
 

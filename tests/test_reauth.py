@@ -31,14 +31,19 @@ def _age(client, minutes: int = 11) -> None:
 
 def _confirm(client, target: str, password: str):
     page = client.get(f"/account/confirm?next={target}")
-    return client.post(f"/account/confirm?next={target}",
-                       data={"password": password, "csrf_token": token_in(page.text)})
+    return client.post(
+        f"/account/confirm?next={target}", data={"password": password, "csrf_token": token_in(page.text)}
+    )
 
 
 @pytest.fixture()
 def spare(users):
-    account = make.user(Role.MINE_OFFICER, at=users["mine_officer"].assignments[0].organisation,
-                        username="spare", name="Spare")
+    account = make.user(
+        Role.MINE_OFFICER,
+        at=users["mine_officer"].assignments[0].organisation,
+        username="spare",
+        name="Spare",
+    )
     db.session.commit()
     return account.id, account.assignments[0].id
 
@@ -89,11 +94,20 @@ def test_json_callers_get_a_401_with_the_reason_and_a_fresh_log_in_counts(client
     user_id, _ = spare
     login(client, "admin")
     token = token_in(client.get(f"/admin/users/{user_id}").text)
-    assert client.post(f"/admin/users/{user_id}/active", data={"active": "0", "csrf_token": token},
-                       headers={"Accept": "application/json"}).status_code == 302  # just logged in
+    assert (
+        client.post(
+            f"/admin/users/{user_id}/active",
+            data={"active": "0", "csrf_token": token},
+            headers={"Accept": "application/json"},
+        ).status_code
+        == 302
+    )  # just logged in
     _age(client)
-    response = client.post(f"/admin/users/{user_id}/active", data={"active": "1", "csrf_token": token},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        f"/admin/users/{user_id}/active",
+        data={"active": "1", "csrf_token": token},
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 401 and response.json["reason"]
     db.session.expire_all()
     from training_portal.accounts.models import User

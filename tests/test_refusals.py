@@ -48,8 +48,10 @@ def test_a_milestone_sent_back_without_a_reason_is_the_form_again(users, client)
     before = audit_count()
     login(client, "regulator")
     token = csrf_token(client, f"/safety-culture/mines/{mine.id}")
-    response = client.post(f"/safety-culture/reports/{row.id}/decide",
-                           data={"csrf_token": token, "decision": "send_back", "note": " "})
+    response = client.post(
+        f"/safety-culture/reports/{row.id}/decide",
+        data={"csrf_token": token, "decision": "send_back", "note": " "},
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert beside(html, "note") == ["请说明退回理由。"]
@@ -66,8 +68,10 @@ def test_a_decision_on_a_decided_milestone_is_a_conflict(users, client):
     before = audit_count()
     login(client, "regulator")
     token = csrf_token(client, f"/safety-culture/mines/{mine.id}")
-    response = client.post(f"/safety-culture/reports/{row.id}/decide",
-                           data={"csrf_token": token, "decision": "send_back", "note": "再看看"})
+    response = client.post(
+        f"/safety-culture/reports/{row.id}/decide",
+        data={"csrf_token": token, "decision": "send_back", "note": "再看看"},
+    )
     assert response.status_code == 409 and at_top(response.get_data(as_text=True))
     assert audit_count() == before
 
@@ -78,9 +82,11 @@ def test_a_milestone_report_without_evidence_is_the_form_again(users, client):
     before = audit_count()
     login(client, "mine_officer")
     token = csrf_token(client, f"/safety-culture/mines/{mine.id}")
-    response = client.post(f"/safety-culture/mines/{mine.id}/milestones/philosophy",
-                           data={"csrf_token": token, "note": "理念", "evidence": (io.BytesIO(b""), "")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"/safety-culture/mines/{mine.id}/milestones/philosophy",
+        data={"csrf_token": token, "note": "理念", "evidence": (io.BytesIO(b""), "")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert beside(html, "evidence") == ["请上传佐证材料（PDF、JPEG 或 PNG）。"] and 'value="理念"' in html
@@ -94,9 +100,11 @@ def test_a_json_caller_gets_json(users, client):
     db.session.commit()
     login(client, "regulator")
     token = csrf_token(client, f"/safety-culture/mines/{mine.id}")
-    response = client.post(f"/safety-culture/reports/{row.id}/decide",
-                           data={"csrf_token": token, "decision": "send_back", "note": ""},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        f"/safety-culture/reports/{row.id}/decide",
+        data={"csrf_token": token, "decision": "send_back", "note": ""},
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 422
     assert response.get_json() == {"error": 422, "reason": response.get_json()["reason"], "field": "note"}
     assert response.get_json()["reason"]
@@ -160,9 +168,15 @@ def test_an_inspection_dated_tomorrow_is_the_form_again(users, client):
     login(client, "regulator")
     page = f"/regulator/mines/{mine.id}"
     tomorrow = (local_today() + timedelta(days=1)).isoformat()
-    response = client.post(f"{page}/inspections", data={
-        "csrf_token": csrf_token(client, page), "inspected_on": tomorrow, "inspectors": "张监察",
-        "findings": "通风系统检查"})
+    response = client.post(
+        f"{page}/inspections",
+        data={
+            "csrf_token": csrf_token(client, page),
+            "inspected_on": tomorrow,
+            "inspectors": "张监察",
+            "findings": "通风系统检查",
+        },
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert beside(html, "inspected_on") == ["检查日期不能晚于今天。"] and "通风系统检查</textarea>" in html
@@ -196,8 +210,9 @@ def test_closing_an_unanswered_order_is_a_conflict_and_a_spot_test_answer_must_b
     db.session.commit()
     order = db.session.get(SpotTest, test.id).order
     before = audit_count()
-    response = client.post(f"/regulator/orders/{order.id}/close",
-                           data={"csrf_token": csrf_token(client, "/regulator/orders")})
+    response = client.post(
+        f"/regulator/orders/{order.id}/close", data={"csrf_token": csrf_token(client, "/regulator/orders")}
+    )
     assert response.status_code == 409  # was 422
     assert at_top(response.get_data(as_text=True)) == ["只有矿山已答复的指令才能关闭。"]
     assert audit_count() == before
@@ -221,8 +236,9 @@ def test_a_third_examiner_who_scored_already_is_the_form_again(users, client):
     before = audit_count()
     login(client, "reviewer_center")
     page = f"/exams/practicals/{practical.id}"
-    response = client.post(f"{page}/third", data={"csrf_token": csrf_token(client, page),
-                                                  "examiner": users["proctor_center"].id})
+    response = client.post(
+        f"{page}/third", data={"csrf_token": csrf_token(client, page), "examiner": users["proctor_center"].id}
+    )
     assert response.status_code == 422  # was a bare 409 page
     html = response.get_data(as_text=True)
     assert beside(html, "examiner") == ["第三考评员须是审核单位的另一名考评员，且未培训过该考生。"]
@@ -230,8 +246,14 @@ def test_a_third_examiner_who_scored_already_is_the_form_again(users, client):
     assert audit_count() == before
     db.session.expire_all()
     assert practical.status is PracticalStatus.NEEDS_THIRD
-    assert db.session.scalar(select(func.count()).select_from(PracticalExaminer).where(
-        PracticalExaminer.practical_id == practical.id)) == 2
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(PracticalExaminer)
+            .where(PracticalExaminer.practical_id == practical.id)
+        )
+        == 2
+    )
 
 
 def test_a_room_opened_twice_is_a_conflict_and_a_seat_gets_its_minutes_checked(users, client, app):
@@ -250,8 +272,10 @@ def test_a_room_opened_twice_is_a_conflict_and_a_seat_gets_its_minutes_checked(u
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert at_top(html) == ["考试场次已开考。"] and 'data-test="seats"' in html
-    response = client.post(f"/exams/attempts/{attempt.id}/action", data={
-        "csrf_token": token, "action": "add_time", "minutes": "90", "reason": "停电"})
+    response = client.post(
+        f"/exams/attempts/{attempt.id}/action",
+        data={"csrf_token": token, "action": "add_time", "minutes": "90", "reason": "停电"},
+    )
     assert response.status_code == 422  # was 409
     assert beside(response.get_data(as_text=True), "minutes") == ["请延长 1 到 60 分钟。"]
     assert audit_count() == before
@@ -265,8 +289,9 @@ def test_a_json_caller_of_a_form_view_gets_json(users, client):
     db.session.commit()
     login(client, "proctor_center")
     page = f"/exams/sessions/{attempt.session_id}"
-    response = client.post(f"{page}/open", data={"csrf_token": csrf_token(client, page)},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        f"{page}/open", data={"csrf_token": csrf_token(client, page)}, headers={"Accept": "application/json"}
+    )
     assert response.status_code == 409
     assert response.get_json() == {"error": 409, "reason": "考试场次已开考。"}
 
@@ -281,19 +306,24 @@ def test_a_lesson_in_a_booked_classroom_is_a_conflict_with_the_class_page(users,
     from training_portal.training.models import Lesson, TrainingClass
 
     klass = db.session.scalar(select(TrainingClass).order_by(TrainingClass.id))
-    lesson = db.session.scalar(select(Lesson).where(Lesson.class_id == klass.id)
-                               .order_by(Lesson.starts_at))
+    lesson = db.session.scalar(select(Lesson).where(Lesson.class_id == klass.id).order_by(Lesson.starts_at))
     db.session.commit()
     count = db.session.scalar(select(func.count()).select_from(Lesson))
     before = audit_count()
     login(client, "center")
     page = f"/training/classes/{klass.id}"
     starts = lesson.starts_at.astimezone(local_zone()).replace(tzinfo=None)
-    response = client.post(f"{page}/lessons", data={
-        "lesson-csrf_token": csrf_token(client, page), "lesson-title": "重复的课",
-        "lesson-starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
-        "lesson-ends_at": (starts + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
-        "lesson-hours": "1", "lesson-module_id": "0"})
+    response = client.post(
+        f"{page}/lessons",
+        data={
+            "lesson-csrf_token": csrf_token(client, page),
+            "lesson-title": "重复的课",
+            "lesson-starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+            "lesson-ends_at": (starts + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "lesson-hours": "1",
+            "lesson-module_id": "0",
+        },
+    )
     assert response.status_code == 409  # was 422
     html = response.get_data(as_text=True)
     assert at_top(html) == [f"该时段教室已被“{klass.name}”（{lesson.title}）占用。"]

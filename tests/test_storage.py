@@ -40,8 +40,12 @@ def s3(app, s3_endpoint, monkeypatch):
     bucket = f"portal-{uuid.uuid4().hex[:8]}"
     keys = ("STORAGE_BACKEND", "STORAGE_S3_BUCKET", "STORAGE_S3_ENDPOINT_URL", "STORAGE_S3_REGION")
     before = {k: app.config[k] for k in keys}
-    app.config.update(STORAGE_BACKEND="s3", STORAGE_S3_BUCKET=bucket, STORAGE_S3_ENDPOINT_URL=s3_endpoint,
-                      STORAGE_S3_REGION="us-east-1")
+    app.config.update(
+        STORAGE_BACKEND="s3",
+        STORAGE_S3_BUCKET=bucket,
+        STORAGE_S3_ENDPOINT_URL=s3_endpoint,
+        STORAGE_S3_REGION="us-east-1",
+    )
     app.extensions.pop("storage", None)
     with app.app_context():
         client = storage.store().client

@@ -25,8 +25,10 @@ def broker(request, tmp_path) -> dict:
     if request.param == "redis":
         url = os.environ["TEST_REDIS_URL"]
         return {"broker_url": url, "result_backend": url}
-    return {"broker_url": f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}",
-            "result_backend": f"db+sqlite:///{tmp_path / 'results.sqlite'}"}
+    return {
+        "broker_url": f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}",
+        "result_backend": f"db+sqlite:///{tmp_path / 'results.sqlite'}",
+    }
 
 
 def test_a_task_runs_in_a_real_worker_inside_the_app_context(ctx, database_url, broker, tmp_path):
@@ -36,18 +38,42 @@ def test_a_task_runs_in_a_real_worker_inside_the_app_context(ctx, database_url, 
 
     queue = f"test-{uuid.uuid4().hex[:8]}"  # no other worker on a shared Redis takes our task
     env = os.environ | {
-        "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker["broker_url"],
-        "CELERY_RESULT_BACKEND": broker["result_backend"], "SECRET_KEY": "worker-test",
-        "STORAGE_DIR": str(tmp_path / "storage"), "AUDIT_KEY": ctx.config["AUDIT_KEY"],
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker["broker_url"],
+        "CELERY_RESULT_BACKEND": broker["result_backend"],
+        "SECRET_KEY": "worker-test",
+        "STORAGE_DIR": str(tmp_path / "storage"),
+        "AUDIT_KEY": ctx.config["AUDIT_KEY"],
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "wsgi:celery_app", "worker", "--pool=solo",
-         "-Q", queue, "--loglevel=WARNING", "--without-gossip", "--without-mingle"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "wsgi:celery_app",
+            "worker",
+            "--pool=solo",
+            "-Q",
+            queue,
+            "--loglevel=WARNING",
+            "--without-gossip",
+            "--without-mingle",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
-        sender = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
-                             "CELERY": ctx.config["CELERY"] | broker},
-                            instance_path=str(tmp_path)).extensions["celery"]
+        sender = create_app(
+            {
+                "SECRET_KEY": "x",
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "CELERY": ctx.config["CELERY"] | broker,
+            },
+            instance_path=str(tmp_path),
+        ).extensions["celery"]
         result = sender.send_task("core.verify_audit_chain", queue=queue)
         assert result.get(timeout=90) == {"ok": True, "count": 3, "broken_at": None}
     finally:

@@ -17,17 +17,35 @@ csrf = CSRFProtect()
 migrate = Migrate()
 login_manager = LoginManager()
 
-DOMAINS = (".accounts", ".admin", ".organisations", ".people", ".training", ".exams", ".certificates",
-           ".regulator", ".recordings", ".notifications", ".safety_culture", ".practice", ".demo",
-           "question_bank", "proctoring")
+DOMAINS = (
+    ".accounts",
+    ".admin",
+    ".organisations",
+    ".people",
+    ".training",
+    ".exams",
+    ".certificates",
+    ".regulator",
+    ".recordings",
+    ".notifications",
+    ".safety_culture",
+    ".practice",
+    ".demo",
+    "question_bank",
+    "proctoring",
+)
 
 
 def create_app(overrides: dict | None = None, instance_path: str | None = None) -> Flask:
     """``instance_path``: the folder of the database, broker, results, secrets and beat schedule
     (default: ``INSTANCE_DIR``, else ``instance/`` in the checkout)."""
     root = config_module.ROOT
-    app = Flask(__name__, static_folder=str(root / "static"), static_url_path="/static",
-                instance_path=str(Path(instance_path or config_module.instance_dir()).resolve()))
+    app = Flask(
+        __name__,
+        static_folder=str(root / "static"),
+        static_url_path="/static",
+        instance_path=str(Path(instance_path or config_module.instance_dir()).resolve()),
+    )
     app.config.update(config_module.load(Path(app.instance_path), overrides))
 
     from .core import audit_verify, i18n, jobs, menu, web
@@ -50,6 +68,7 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     for name in DOMAINS:
         import_module(name, __name__).init_app(app)
     if app.config["PROXY_HOPS"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_HOPS"],
-                                x_proto=app.config["PROXY_HOPS"])
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=app.config["PROXY_HOPS"], x_proto=app.config["PROXY_HOPS"]
+        )
     return app

@@ -33,7 +33,7 @@ def database_url(url: str) -> str:
     """Accept the usual postgresql:// form and use psycopg 3 for it."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -48,9 +48,11 @@ def _redis_transport_options(visibility_timeout: int) -> dict:
     """Kombu looks for abandoned jobs only every 10 x 10 s by default, so a dead worker's job
     would wait up to 100 s past its visibility timeout; look every few seconds instead (one
     ZRANGE under a mutex, cheap)."""
-    return {"visibility_timeout": visibility_timeout,
-            "unacked_restore_interval": max(1, min(10, visibility_timeout // 3)),
-            "unacked_restore_throttle": 1}
+    return {
+        "visibility_timeout": visibility_timeout,
+        "unacked_restore_interval": max(1, min(10, visibility_timeout // 3)),
+        "unacked_restore_throttle": 1,
+    }
 
 
 def load(instance: Path, overrides: dict | None = None) -> dict:
@@ -59,8 +61,10 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
     db_url = database_url(env.get("DATABASE_URL", f"sqlite:///{instance / 'portal.sqlite'}"))
     broker = env.get("CELERY_BROKER_URL", f"sqla+sqlite:///{instance / 'celery-broker.sqlite'}")
     backend = env.get("CELERY_RESULT_BACKEND") or (
-        broker if broker.startswith(("redis://", "rediss://"))
-        else f"db+sqlite:///{instance / 'celery-results.sqlite'}")
+        broker
+        if broker.startswith(("redis://", "rediss://"))
+        else f"db+sqlite:///{instance / 'celery-results.sqlite'}"
+    )
     config = {
         "SECRET_KEY": None,  # filled below unless overridden
         # The audit trail's MAC key: outside the database, so write access to it cannot forge
@@ -98,26 +102,28 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
             # many seconds; it must exceed the longest job, or a slow job would run twice.
             "broker_transport_options": (
                 _redis_transport_options(_int("CELERY_VISIBILITY_TIMEOUT", 3600))
-                if broker.startswith(("redis://", "rediss://")) else {}),
+                if broker.startswith(("redis://", "rediss://"))
+                else {}
+            ),
             "beat_schedule": {
-                "verify-audit-chain-nightly": {"task": "core.verify_audit_chain",
-                                               "schedule": 24 * 3600.0},
+                "verify-audit-chain-nightly": {"task": "core.verify_audit_chain", "schedule": 24 * 3600.0},
                 # Entries written after the newest anchor can vanish unnoticed: this bounds that.
                 "anchor-audit-chain": {"task": "core.anchor_audit_chain", "schedule": 600.0},
-                "prune-login-records-hourly": {"task": "accounts.prune_login_records",
-                                               "schedule": 3600.0},
-                "delete-expired-recordings": {"task": "proctoring.delete_expired_recordings",
-                                              "schedule": 24 * 3600.0},
+                "prune-login-records-hourly": {"task": "accounts.prune_login_records", "schedule": 3600.0},
+                "delete-expired-recordings": {
+                    "task": "proctoring.delete_expired_recordings",
+                    "schedule": 24 * 3600.0,
+                },
                 "sweep-orphan-files-hourly": {"task": "core.sweep_orphan_files", "schedule": 3600.0},
-                "delete-abandoned-uploads": {"task": "proctoring.delete_abandoned_uploads",
-                                             "schedule": 3600.0},
+                "delete-abandoned-uploads": {
+                    "task": "proctoring.delete_abandoned_uploads",
+                    "schedule": 3600.0,
+                },
                 # A deadline passes whether or not the candidate's page is open.
-                "close-overdue-attempts": {"task": "exams.close_overdue_attempts",
-                                           "schedule": 30.0},
+                "close-overdue-attempts": {"task": "exams.close_overdue_attempts", "schedule": 30.0},
                 # Reminders of classes, hours and re-training due; each is sent once.
                 "training-reminders-hourly": {"task": "training.send_reminders", "schedule": 3600.0},
-                "certificate-reminders-hourly": {"task": "certificates.send_reminders",
-                                                 "schedule": 3600.0},
+                "certificate-reminders-hourly": {"task": "certificates.send_reminders", "schedule": 3600.0},
             },
         },
         # Sessions and log-in

@@ -14,15 +14,29 @@ from flask_babel import lazy_gettext as _l
 from ..data import Issue, ParseResult, QuestionData
 from . import delimited, excel, gift, moodle_xml, qti
 
-FORMATS: dict[str, ModuleType] = {"xlsx": excel, "csv": delimited, "gift": gift,
-                                  "moodle-xml": moodle_xml, "qti": qti}
-EXTENSIONS = {".xlsx": "xlsx", ".csv": "csv", ".gift": "gift", ".txt": "gift", ".xml": "moodle-xml",
-              ".zip": "qti"}
-MEDIA_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-               "csv": "text/csv; charset=utf-8", "gift": "text/plain; charset=utf-8",
-               "moodle-xml": "application/xml", "qti": "application/zip"}
-FILE_SUFFIX = {"xlsx": ".xlsx", "csv": ".csv", "gift": ".gift.txt", "moodle-xml": ".xml",
-               "qti": ".qti.zip"}
+FORMATS: dict[str, ModuleType] = {
+    "xlsx": excel,
+    "csv": delimited,
+    "gift": gift,
+    "moodle-xml": moodle_xml,
+    "qti": qti,
+}
+EXTENSIONS = {
+    ".xlsx": "xlsx",
+    ".csv": "csv",
+    ".gift": "gift",
+    ".txt": "gift",
+    ".xml": "moodle-xml",
+    ".zip": "qti",
+}
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+    "gift": "text/plain; charset=utf-8",
+    "moodle-xml": "application/xml",
+    "qti": "application/zip",
+}
+FILE_SUFFIX = {"xlsx": ".xlsx", "csv": ".csv", "gift": ".gift.txt", "moodle-xml": ".xml", "qti": ".qti.zip"}
 
 
 def detect(data: bytes, filename: str = "") -> str | None:
@@ -48,8 +62,17 @@ def parse(data: bytes, fmt: str = "auto", filename: str = "") -> ParseResult:
         fmt = detect(data, filename) or ""
     module = FORMATS.get(fmt)
     if module is None:
-        return ParseResult(errors=[Issue("file", _l("The file's format is not one of Excel (.xlsx), "
-                                                    "CSV, GIFT, Moodle XML or a QTI package (.zip)."))])
+        return ParseResult(
+            errors=[
+                Issue(
+                    "file",
+                    _l(
+                        "The file's format is not one of Excel (.xlsx), "
+                        "CSV, GIFT, Moodle XML or a QTI package (.zip)."
+                    ),
+                )
+            ]
+        )
     if not data.strip():
         return ParseResult(errors=[Issue("file", _l("The file is empty."))])
     return module.parse(data)

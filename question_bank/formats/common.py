@@ -17,16 +17,52 @@ from flask_babel import lazy_gettext as _l
 from training_portal.people import categories
 
 # What a question stem may keep: text structure, emphasis, tables and images by URL.
-ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "u", "sub", "sup", "ul", "ol", "li",
-                "table", "thead", "tbody", "tr", "th", "td", "span", "div", "img", "pre", "code"}
-ALLOWED_ATTRIBUTES = {"img": {"src", "alt", "width", "height"}, "td": {"colspan", "rowspan"},
-                      "th": {"colspan", "rowspan"}}
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "sub",
+    "sup",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "span",
+    "div",
+    "img",
+    "pre",
+    "code",
+}
+ALLOWED_ATTRIBUTES = {
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
 
 LETTERS = "ABCDEF"
 
 # The words training centers use for 难度, mapped to the author's scale 1 (easiest) … 5.
-DIFFICULTY_WORDS = {"易": 1, "容易": 1, "简单": 1, "较易": 2, "中": 3, "中等": 3, "一般": 3,
-                    "较难": 4, "难": 5, "困难": 5}
+DIFFICULTY_WORDS = {
+    "易": 1,
+    "容易": 1,
+    "简单": 1,
+    "较易": 2,
+    "中": 3,
+    "中等": 3,
+    "一般": 3,
+    "较难": 4,
+    "难": 5,
+    "困难": 5,
+}
 
 TRUE_WORDS = {"对", "正确", "是", "√", "✓", "t", "true", "y", "yes", "a"}
 FALSE_WORDS = {"错", "错误", "否", "×", "✗", "x", "f", "false", "n", "no", "b"}
@@ -39,11 +75,16 @@ def sanitise_html(html: str, links: bool = False) -> str:
     """Safe HTML. ``links``: feedback and explanations, read after the exam, keep their web links
     (http and https); a stem or an option, read during it, never leads off the page."""
     if links:
-        return nh3.clean(html, tags=ALLOWED_TAGS | {"a"},
-                         attributes=ALLOWED_ATTRIBUTES | {"a": {"href", "title"}},
-                         url_schemes={"http", "https", "data"}, link_rel="noopener noreferrer").strip()
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes={"http", "https", "data"}).strip()
+        return nh3.clean(
+            html,
+            tags=ALLOWED_TAGS | {"a"},
+            attributes=ALLOWED_ATTRIBUTES | {"a": {"href", "title"}},
+            url_schemes={"http", "https", "data"},
+            link_rel="noopener noreferrer",
+        ).strip()
+    return nh3.clean(
+        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "data"}
+    ).strip()
 
 
 def category_path(raw: str) -> str:
@@ -115,11 +156,17 @@ def applies_to_error(word: str):
     """The row error for a 适用类别 word that means nothing, naming the names accepted."""
     post = _registry_words(has_app_context())[1].get(categories.normalise_word(word))
     if post is not None and not post[0].personnel_category.kind.examined:
-        return _l("The 适用类别 %(value)s: this category takes no exam here, so no paper would ever draw "
-                  "the question.", value=word)
-    return _l("The 适用类别 %(value)s names no personnel category or operation type. Write one or "
-              "more of: %(names)s (or their codes); 全部 or a blank cell means every category.",
-              value=word, names=_registry_words(has_app_context())[2])
+        return _l(
+            "The 适用类别 %(value)s: this category takes no exam here, so no paper would ever draw "
+            "the question.",
+            value=word,
+        )
+    return _l(
+        "The 适用类别 %(value)s names no personnel category or operation type. Write one or "
+        "more of: %(names)s (or their codes); 全部 or a blank cell means every category.",
+        value=word,
+        names=_registry_words(has_app_context())[2],
+    )
 
 
 def applies_to_label(code: str) -> str:
@@ -133,8 +180,18 @@ def applies_to_label(code: str) -> str:
 # ----------------------------------------------------------------------------- what a file loses
 
 # Tags whose content a question may not keep: named in the report, never dropped silently.
-_CONTENT_TAGS = {"a": "href", "audio": "src", "video": "src", "source": "src", "object": "data",
-                 "embed": "src", "iframe": "src", "script": "src", "math": "", "svg": ""}
+_CONTENT_TAGS = {
+    "a": "href",
+    "audio": "src",
+    "video": "src",
+    "source": "src",
+    "object": "data",
+    "embed": "src",
+    "iframe": "src",
+    "script": "src",
+    "math": "",
+    "svg": "",
+}
 _KEPT_SRC = ("data:image/", "http://", "https://")
 
 
@@ -171,8 +228,29 @@ def loss_note(what: list[str]):
 # ----------------------------------------------------------------------------- Moodle's grades
 
 # The grades Moodle offers for an answer (question_bank::fraction_options_full), in percent.
-_MOODLE_GRADES = (100, 90, 83.33333, 80, 75, 70, 66.66667, 60, 50, 40, 33.33333, 30, 25, 20,
-                  16.66667, 14.28571, 12.5, 11.11111, 10, 5, 0)
+_MOODLE_GRADES = (
+    100,
+    90,
+    83.33333,
+    80,
+    75,
+    70,
+    66.66667,
+    60,
+    50,
+    40,
+    33.33333,
+    30,
+    25,
+    20,
+    16.66667,
+    14.28571,
+    12.5,
+    11.11111,
+    10,
+    5,
+    0,
+)
 
 
 def valid_grade(percent: float) -> bool:
@@ -193,8 +271,11 @@ def line_item(number: int | None, label: str = "", xml: bool = False):
     if number is None:
         return label or _l("question")
     if xml:
-        return _l("line %(n)d (XML, %(label)s)", n=number, label=label) if label else _l(
-            "line %(n)d (XML)", n=number)
+        return (
+            _l("line %(n)d (XML, %(label)s)", n=number, label=label)
+            if label
+            else _l("line %(n)d (XML)", n=number)
+        )
     return _l("line %(n)d (%(label)s)", n=number, label=label) if label else _l("line %(n)d", n=number)
 
 
@@ -210,8 +291,29 @@ def _text_to_html(text: str) -> str:
 
 
 class _TextExtractor(HTMLParser):
-    BLOCKS = {"p", "div", "li", "tr", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
-              "blockquote", "dt", "dd", "section", "article", "header", "footer"}
+    BLOCKS = {
+        "p",
+        "div",
+        "li",
+        "tr",
+        "table",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "pre",
+        "blockquote",
+        "dt",
+        "dd",
+        "section",
+        "article",
+        "header",
+        "footer",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -39,8 +39,9 @@ def sniff_delimiter(text: str) -> str:
     """The delimiter the header line (the first of the first lines naming a required column, or
     the first non-empty line) uses most; a comma when it has none."""
     lines = [line for line in islice(text[:65536].splitlines(), HEADER_SCAN) if line.strip()]
-    header = next((line for line in lines if any(name in line for name in REQUIRED)),
-                  lines[0] if lines else "")
+    header = next(
+        (line for line in lines if any(name in line for name in REQUIRED)), lines[0] if lines else ""
+    )
     counts = {d: header.count(d) for d in DELIMITERS}
     best = max(DELIMITERS, key=lambda d: counts[d])  # ties go to the earlier, the comma first
     return best if counts[best] else ","
@@ -49,8 +50,17 @@ def sniff_delimiter(text: str) -> str:
 def parse(data: bytes) -> ParseResult:
     text = decode(data)
     if text is None:
-        return ParseResult(errors=[Issue("file", _l("The file is neither UTF-8 nor GB18030 (GBK) "
-                                                    "text; save it as CSV UTF-8 and upload it again."))])
+        return ParseResult(
+            errors=[
+                Issue(
+                    "file",
+                    _l(
+                        "The file is neither UTF-8 nor GB18030 (GBK) "
+                        "text; save it as CSV UTF-8 and upload it again."
+                    ),
+                )
+            ]
+        )
     if csv.field_size_limit() < FIELD_LIMIT:
         csv.field_size_limit(FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))

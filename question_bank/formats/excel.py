@@ -43,8 +43,19 @@ from .common import (
 )
 
 OPTION_COLUMNS = tuple(f"选项{letter}" for letter in LETTERS)
-COLUMNS = ("题型", "题干", *OPTION_COLUMNS, "答案", "分值", "解析", "分类", "知识点", "难度", "适用类别",
-           "编号")
+COLUMNS = (
+    "题型",
+    "题干",
+    *OPTION_COLUMNS,
+    "答案",
+    "分值",
+    "解析",
+    "分类",
+    "知识点",
+    "难度",
+    "适用类别",
+    "编号",
+)
 REQUIRED = ("题型", "题干", "答案")
 SHEET_NAME = "题库"
 
@@ -56,13 +67,26 @@ DEFAULT_TRUE_FALSE = ["对", "错"]
 SAMPLE_PREFIX = "示例"  # the template's sample rows have 编号 示例1, 示例2 …: never imported
 TYPE_WORDS = {"true_false": "判断", "single_choice": "单选", "multiple_choice": "多选"}
 TYPE_ALIASES = {
-    "判断": "true_false", "判断题": "true_false", "是非题": "true_false", "对错题": "true_false",
-    "true_false": "true_false", "truefalse": "true_false", "tf": "true_false",
-    "单选": "single_choice", "单选题": "single_choice", "单项选择": "single_choice",
-    "单项选择题": "single_choice", "single_choice": "single_choice", "single": "single_choice",
-    "多选": "multiple_choice", "多选题": "multiple_choice", "多项选择": "multiple_choice",
-    "多项选择题": "multiple_choice", "multiple_choice": "multiple_choice",
-    "multiple": "multiple_choice", "multichoice": "multiple_choice",
+    "判断": "true_false",
+    "判断题": "true_false",
+    "是非题": "true_false",
+    "对错题": "true_false",
+    "true_false": "true_false",
+    "truefalse": "true_false",
+    "tf": "true_false",
+    "单选": "single_choice",
+    "单选题": "single_choice",
+    "单项选择": "single_choice",
+    "单项选择题": "single_choice",
+    "single_choice": "single_choice",
+    "single": "single_choice",
+    "多选": "multiple_choice",
+    "多选题": "multiple_choice",
+    "多项选择": "multiple_choice",
+    "多项选择题": "multiple_choice",
+    "multiple_choice": "multiple_choice",
+    "multiple": "multiple_choice",
+    "multichoice": "multiple_choice",
 }
 
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
@@ -72,12 +96,19 @@ _ANSWER_SEPARATORS = re.compile(r"[\s,;、/]+")
 
 # ----------------------------------------------------------------------------- messages
 
+
 def _too_many_rows() -> ParseResult:
-    return ParseResult(errors=[Issue("file", _l("The file has more than %(max)d rows; split it into "
-                                                "smaller files.", max=MAX_ROWS))])
+    return ParseResult(
+        errors=[
+            Issue(
+                "file", _l("The file has more than %(max)d rows; split it into smaller files.", max=MAX_ROWS)
+            )
+        ]
+    )
 
 
 # ----------------------------------------------------------------------------- cells
+
 
 def _header_key(value: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", cell_text(value)))
@@ -94,6 +125,7 @@ def type_name(raw: str) -> str | None:
 
 # ----------------------------------------------------------------------------- the table
 
+
 def header_columns(row: Sequence[object]) -> dict[str, int]:
     """The known columns of a header row and where they are (the first one wins)."""
     columns: dict[str, int] = {}
@@ -104,8 +136,9 @@ def header_columns(row: Sequence[object]) -> dict[str, int]:
     return columns
 
 
-def parse_table(head: list[Sequence[object]],
-                data_rows: Callable[[int, int], Iterable[Sequence[object]]]) -> ParseResult:
+def parse_table(
+    head: list[Sequence[object]], data_rows: Callable[[int, int], Iterable[Sequence[object]]]
+) -> ParseResult:
     """Questions from a table. ``head`` holds the table's first rows (at least HEADER_SCAN of
     them, if it has that many); ``data_rows(header_number, width)`` gives the rows after the
     header, each at least as wide as it needs to be or shorter (missing cells are empty)."""
@@ -117,8 +150,14 @@ def parse_table(head: list[Sequence[object]],
             break
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
-        return ParseResult(errors=[Issue("header", _l("The header row lacks the required columns: "
-                                                      "%(columns)s.", columns="、".join(missing)))])
+        return ParseResult(
+            errors=[
+                Issue(
+                    "header",
+                    _l("The header row lacks the required columns: %(columns)s.", columns="、".join(missing)),
+                )
+            ]
+        )
     width = max(columns.values()) + 1
     result = ParseResult()
     seen_ids: dict[str, int] = {}
@@ -147,8 +186,9 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
         result.errors.append(Issue(item, reason))
 
     if external_id.startswith(SAMPLE_PREFIX):
-        result.skipped.append(Issue(item, _l("A sample row of the template (编号 %(id)s): not imported.",
-                                             id=external_id)))
+        result.skipped.append(
+            Issue(item, _l("A sample row of the template (编号 %(id)s): not imported.", id=external_id))
+        )
         return
 
     raw_type = cell("题型")
@@ -157,8 +197,9 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
         return
     qtype = type_name(raw_type)
     if qtype is None:
-        result.skipped.append(Issue(item, _l("Unsupported question type %(type)s: the row was skipped.",
-                                             type=raw_type)))
+        result.skipped.append(
+            Issue(item, _l("Unsupported question type %(type)s: the row was skipped.", type=raw_type))
+        )
         return
 
     lost: list[str] = []
@@ -196,8 +237,9 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
     try:
         difficulty = parse_difficulty(cell("难度"))
     except (ValueError, OverflowError):
-        error(_l("The difficulty %(value)s is not 1–5 or one of 易, 较易, 中等, 较难, 难.",
-                 value=cell("难度")))
+        error(
+            _l("The difficulty %(value)s is not 1–5 or one of 易, 较易, 中等, 较难, 难.", value=cell("难度"))
+        )
         return
 
     points = None
@@ -224,8 +266,9 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
 
     if external_id:
         if external_id in seen_ids:
-            error(_l("The ID %(id)s is already used in row %(row)d.", id=external_id,
-                     row=seen_ids[external_id]))
+            error(
+                _l("The ID %(id)s is already used in row %(row)d.", id=external_id, row=seen_ids[external_id])
+            )
             return
         seen_ids[external_id] = number
 
@@ -235,12 +278,25 @@ def _parse_row(number: int, cells: dict[str, str], result: ParseResult, seen_ids
         explanation, explanation_format = sanitise_html(explanation, links=True), "html"
     if lost:
         result.notes.append(Issue(item, loss_note(lost)))
-    result.questions.append(QuestionData(
-        type=qtype, stem=stem, stem_format=stem_format, options=options, correct=correct,
-        explanation=explanation, explanation_format=explanation_format,
-        category=category_path(cell("分类")), knowledge_point=cell("知识点"), difficulty=difficulty,
-        applies_to=applies_to, external_id=external_id, points=points, options_format=options_format,
-        source=item))
+    result.questions.append(
+        QuestionData(
+            type=qtype,
+            stem=stem,
+            stem_format=stem_format,
+            options=options,
+            correct=correct,
+            explanation=explanation,
+            explanation_format=explanation_format,
+            category=category_path(cell("分类")),
+            knowledge_point=cell("知识点"),
+            difficulty=difficulty,
+            applies_to=applies_to,
+            external_id=external_id,
+            points=points,
+            options_format=options_format,
+            source=item,
+        )
+    )
 
 
 def _letters(answer: str, n_options: int) -> list[int] | None:
@@ -274,19 +330,30 @@ def _true_false(texts: list[str], answer: str) -> tuple[list[str], list[int] | N
 
 def table_row(q: QuestionData) -> list[object]:
     """One question as the template's columns, in COLUMNS order."""
-    options = list(q.options[:len(LETTERS)])
+    options = list(q.options[: len(LETTERS)])
     if q.type == "true_false" and q.options == DEFAULT_TRUE_FALSE:
         options, answer = [], DEFAULT_TRUE_FALSE[q.correct[0]]
     else:
         answer = "".join(LETTERS[i] for i in q.correct)
     options += [""] * (len(LETTERS) - len(options))
     points = "" if q.points is None else int(q.points) if q.points == int(q.points) else q.points
-    return [TYPE_WORDS.get(q.type, q.type), q.stem, *options, answer, points, q.explanation, q.category,
-            q.knowledge_point, "" if q.difficulty is None else q.difficulty,
-            "、".join(applies_to_label(c) for c in q.applies_to), q.external_id]
+    return [
+        TYPE_WORDS.get(q.type, q.type),
+        q.stem,
+        *options,
+        answer,
+        points,
+        q.explanation,
+        q.category,
+        q.knowledge_point,
+        "" if q.difficulty is None else q.difficulty,
+        "、".join(applies_to_label(c) for c in q.applies_to),
+        q.external_id,
+    ]
 
 
 # ----------------------------------------------------------------------------- xlsx files
+
 
 def parse(data: bytes) -> ParseResult:
     problem = check_archive(data)
@@ -308,8 +375,12 @@ def parse(data: bytes) -> ParseResult:
         sheet.reset_dimensions()  # read what is there, whatever the declared dimension says
         budget = CellBudget()  # the header may stand far to the right, widening every row read
         head = list(budget.rows(sheet.iter_rows(min_row=1, max_row=HEADER_SCAN, values_only=True)))
-        return parse_table(head, lambda header, width: budget.rows(sheet.iter_rows(
-            min_row=header + 1, max_col=width, values_only=True)))
+        return parse_table(
+            head,
+            lambda header, width: budget.rows(
+                sheet.iter_rows(min_row=header + 1, max_col=width, values_only=True)
+            ),
+        )
     except WorkbookError as exc:
         return ParseResult(errors=[exc.issue])
     except Exception:
@@ -318,8 +389,18 @@ def parse(data: bytes) -> ParseResult:
         workbook.close()
 
 
-_WIDTHS = {"题型": 8, "题干": 60, "答案": 8, "分值": 6, "解析": 40, "分类": 24, "知识点": 16, "难度": 6,
-           "适用类别": 24, "编号": 12}
+_WIDTHS = {
+    "题型": 8,
+    "题干": 60,
+    "答案": 8,
+    "分值": 6,
+    "解析": 40,
+    "分类": 24,
+    "知识点": 16,
+    "难度": 6,
+    "适用类别": 24,
+    "编号": 12,
+}
 
 
 def _sheet(workbook: Workbook, title: str = SHEET_NAME):
@@ -343,46 +424,91 @@ def write(questions: list[QuestionData]) -> bytes:
 # ----------------------------------------------------------------------------- the template
 
 TEMPLATE_EXAMPLES = [
-    QuestionData(type="true_false", stem="入井人员必须随身携带自救器和矿灯。", options=["对", "错"],
-                 correct=[0], explanation="《煤矿安全规程》规定，入井人员必须随身携带自救器、标识卡和矿灯。",
-                 category="煤矿安全/个体防护", knowledge_point="自救器", difficulty=1,
-                 applies_to=["special_operator"], external_id="示例1"),
-    QuestionData(type="single_choice", stem="采掘工作面进风流中，氧气浓度不得低于（　）。",
-                 options=["18%", "20%", "22%", "25%"], correct=[1],
-                 explanation="采掘工作面的进风流中，氧气浓度不低于20%，二氧化碳浓度不超过0.5%。",
-                 category="煤矿安全/通风管理", knowledge_point="矿井空气成分", difficulty=2,
-                 applies_to=["coal_gas_inspection", "coal_safety_inspection"], external_id="示例2",
-                 points=2.0),
-    QuestionData(type="multiple_choice", stem="瓦斯爆炸必须同时具备的条件有（　）。",
-                 options=["瓦斯浓度在爆炸界限内", "有高温火源", "氧气浓度不低于12%", "煤尘浓度超限"],
-                 correct=[0, 1, 2], explanation="瓦斯爆炸的三个条件：一定浓度的瓦斯、高温火源和充足的氧气。",
-                 category="煤矿安全/瓦斯防治", knowledge_point="瓦斯爆炸条件", difficulty=3,
-                 applies_to=["coal_gas_inspection"], external_id="示例3", points=2.0),
+    QuestionData(
+        type="true_false",
+        stem="入井人员必须随身携带自救器和矿灯。",
+        options=["对", "错"],
+        correct=[0],
+        explanation="《煤矿安全规程》规定，入井人员必须随身携带自救器、标识卡和矿灯。",
+        category="煤矿安全/个体防护",
+        knowledge_point="自救器",
+        difficulty=1,
+        applies_to=["special_operator"],
+        external_id="示例1",
+    ),
+    QuestionData(
+        type="single_choice",
+        stem="采掘工作面进风流中，氧气浓度不得低于（　）。",
+        options=["18%", "20%", "22%", "25%"],
+        correct=[1],
+        explanation="采掘工作面的进风流中，氧气浓度不低于20%，二氧化碳浓度不超过0.5%。",
+        category="煤矿安全/通风管理",
+        knowledge_point="矿井空气成分",
+        difficulty=2,
+        applies_to=["coal_gas_inspection", "coal_safety_inspection"],
+        external_id="示例2",
+        points=2.0,
+    ),
+    QuestionData(
+        type="multiple_choice",
+        stem="瓦斯爆炸必须同时具备的条件有（　）。",
+        options=["瓦斯浓度在爆炸界限内", "有高温火源", "氧气浓度不低于12%", "煤尘浓度超限"],
+        correct=[0, 1, 2],
+        explanation="瓦斯爆炸的三个条件：一定浓度的瓦斯、高温火源和充足的氧气。",
+        category="煤矿安全/瓦斯防治",
+        knowledge_point="瓦斯爆炸条件",
+        difficulty=3,
+        applies_to=["coal_gas_inspection"],
+        external_id="示例3",
+        points=2.0,
+    ),
 ]
 
 TEMPLATE_NOTES = [
-    ("题型", "必填", "判断、单选或多选（也可写判断题、单选题、多选题）。"
-                   "其他题型（填空、简答等）导入时跳过。"),
+    (
+        "题型",
+        "必填",
+        "判断、单选或多选（也可写判断题、单选题、多选题）。其他题型（填空、简答等）导入时跳过。",
+    ),
     ("题干", "必填", "题目内容。可含简单的 HTML（如 <p>、<br>、<img>），导入时会清理不安全的内容。"),
-    ("选项A～选项F", "选择题必填",
-     "单选、多选题至少两个选项，最多六个，从选项A起连续填写，中间不能留空。"
-     "判断题可不填，默认选项为“对”“错”；也可填自己的两个说法（如“正确”“错误”）。"),
-    ("答案", "必填", "选择题填选项字母，如 A、ABD、A,B,D（大小写均可）；多选题至少两个字母。"
-                   "判断题填 对/错、正确/错误、√/× 或 A/B。"),
+    (
+        "选项A～选项F",
+        "选择题必填",
+        "单选、多选题至少两个选项，最多六个，从选项A起连续填写，中间不能留空。"
+        "判断题可不填，默认选项为“对”“错”；也可填自己的两个说法（如“正确”“错误”）。",
+    ),
+    (
+        "答案",
+        "必填",
+        "选择题填选项字母，如 A、ABD、A,B,D（大小写均可）；多选题至少两个字母。"
+        "判断题填 对/错、正确/错误、√/× 或 A/B。",
+    ),
     ("分值", "选填", "每题的分值，如 1、2、0.5；留空为 1 分。组卷时按组卷规则的每题分值计分。"),
     ("解析", "选填", "答案解析，考后显示给考生。"),
     ("分类", "选填", "题目所属分类，多级用“/”分隔，如：煤矿安全/瓦斯防治。"),
     ("知识点", "选填", "题目考查的知识点。"),
     ("难度", "选填", "1（最易）～5（最难），或 易、较易、中等、较难、难。"),
-    ("适用类别", "选填", "适用的人员类别或特种作业类别，写名称"
-                       "（如“主要负责人”“煤矿瓦斯检查作业”“瓦斯检查作业”）或代码，多个用顿号、逗号或空格分隔；填“全部”或留空表示适用于全部类别。"
-                       "写了不认识的名称时，该行报错并列出可用的名称。"),
-    ("编号", "选填", "题目在本单位题库中的编号。同一文件内不能重复；再次导入同一编号的题目会更新该题。"
-                   "不填编号时，按题目内容识别：再次导入同一题不会重复。"
-                   "以“示例”开头的编号是模板的示例行，不会导入，可删除。"),
+    (
+        "适用类别",
+        "选填",
+        "适用的人员类别或特种作业类别，写名称"
+        "（如“主要负责人”“煤矿瓦斯检查作业”“瓦斯检查作业”）或代码，多个用顿号、逗号或空格分隔；填“全部”或留空表示适用于全部类别。"
+        "写了不认识的名称时，该行报错并列出可用的名称。",
+    ),
+    (
+        "编号",
+        "选填",
+        "题目在本单位题库中的编号。同一文件内不能重复；再次导入同一编号的题目会更新该题。"
+        "不填编号时，按题目内容识别：再次导入同一题不会重复。"
+        "以“示例”开头的编号是模板的示例行，不会导入，可删除。",
+    ),
     ("", "", ""),
-    ("说明", "", "第一行为表头，列的顺序可以调整，多余的列会被忽略；空行会被忽略。"
-               "一个文件最多 50000 道题。有任何错误时整个文件都不会导入，请按提示的行号修改后重新上传。"),
+    (
+        "说明",
+        "",
+        "第一行为表头，列的顺序可以调整，多余的列会被忽略；空行会被忽略。"
+        "一个文件最多 50000 道题。有任何错误时整个文件都不会导入，请按提示的行号修改后重新上传。",
+    ),
 ]
 
 

@@ -60,6 +60,7 @@ _TF_WORDS = {"T": 0, "TRUE": 0, "F": 1, "FALSE": 1}
 
 # --- text helpers (shared with moodle_xml) -------------------------------------------------------
 
+
 def _validate(qtype: str, options: list[str], correct: list[int]) -> object | None:
     """The reason the question is malformed, or None."""
     try:
@@ -70,6 +71,7 @@ def _validate(qtype: str, options: list[str], correct: list[int]) -> object | No
 
 
 # --- reading ---------------------------------------------------------------------------------------
+
 
 def _protect(text: str) -> str:
     return _ESCAPE_IN.sub(lambda m: "\\" if m.group(1) == "\\" else _PLACEHOLDER[m.group(1)], text)
@@ -85,7 +87,7 @@ def _text_with_format(raw: str, default: str) -> tuple[str, str]:
     raw = raw.lstrip()
     mark = _FORMAT_MARK.match(raw)
     if mark:
-        fmt, raw = mark.group(1), raw[mark.end():]
+        fmt, raw = mark.group(1), raw[mark.end() :]
     return _restore(raw).strip(), fmt
 
 
@@ -96,8 +98,9 @@ def _as_plain(text: str, fmt: str) -> str:
 class _Choice:
     """One answer of a choice question as the file has it."""
 
-    def __init__(self, text: str, fmt: str, weight: float | None, feedback: str, feedback_fmt: str,
-                 marked_right: bool) -> None:
+    def __init__(
+        self, text: str, fmt: str, weight: float | None, feedback: str, feedback_fmt: str, marked_right: bool
+    ) -> None:
         self.text, self.fmt, self.weight = text, fmt, weight
         self.feedback, self.feedback_fmt, self.marked_right = feedback, feedback_fmt, marked_right
 
@@ -106,8 +109,9 @@ def _keep_html(pieces: list[tuple[str, str]], links: bool = False) -> tuple[list
     """Texts in their formats as one format: HTML (sanitised) when any of them has markup,
     else plain text, so that an image in an answer stays an image."""
     if any(fmt == "html" and not _is_plain_html(text) for text, fmt in pieces):
-        return [sanitise_html(text, links) if fmt == "html" else _text_to_html(text)
-                for text, fmt in pieces], "html"
+        return [
+            sanitise_html(text, links) if fmt == "html" else _text_to_html(text) for text, fmt in pieces
+        ], "html"
     return [_as_plain(text, fmt) for text, fmt in pieces], "text"
 
 
@@ -129,11 +133,11 @@ class _Reader:
         for number, line in lines:
             if line.startswith("//"):
                 if line.startswith(META_PREFIX):
-                    meta_lines.append(line[len(META_PREFIX):])
+                    meta_lines.append(line[len(META_PREFIX) :])
             else:
                 body.append((number, line))
         if body and body[0][1].startswith("$CATEGORY:"):
-            self.category = category_path(body[0][1][len("$CATEGORY:"):])
+            self.category = category_path(body[0][1][len("$CATEGORY:") :])
             body = body[1:]
         if body:
             self.question(body[0][0], "\n".join(line for _, line in body), meta_lines, last)
@@ -145,7 +149,7 @@ class _Reader:
             text = text[2:]
             end = text.find("::")
             if end != -1:
-                title, text = _restore(text[:end]).strip(), text[end + 2:].strip()
+                title, text = _restore(text[:end]).strip(), text[end + 2 :].strip()
                 if title:
                     item = line_item(number, title)
 
@@ -153,28 +157,44 @@ class _Reader:
             self.result.errors.append(Issue(item, reason))
 
         def skip(kind: str) -> None:
-            self.result.skipped.append(Issue(item, _l("Moodle question type %(type)s is not supported; "
-                                                      "the question was skipped.", type=kind)))
+            self.result.skipped.append(
+                Issue(
+                    item,
+                    _l(
+                        "Moodle question type %(type)s is not supported; the question was skipped.", type=kind
+                    ),
+                )
+            )
 
         start, end = text.find("{"), text.find("}")
         if start == -1 and end == -1:
             skip("description")
             return
         if last and start != -1 and end == -1:
-            error(_l("The file ends inside this question: it seems incomplete (cut off). "
-                     "Upload the whole file again."))
+            error(
+                _l(
+                    "The file ends inside this question: it seems incomplete (cut off). "
+                    "Upload the whole file again."
+                )
+            )
             return
-        if (start == -1 or end == -1 or end < start or "{" in text[start + 1:end]
-                or "{" in text[end + 1:] or "}" in text[end + 1:]):
+        if (
+            start == -1
+            or end == -1
+            or end < start
+            or "{" in text[start + 1 : end]
+            or "{" in text[end + 1 :]
+            or "}" in text[end + 1 :]
+        ):
             error(_l("The braces { } around the answers do not match."))
             return
-        answers = text[start + 1:end].strip()
-        after = text[end + 1:]
+        answers = text[start + 1 : end].strip()
+        after = text[end + 1 :]
         question_text = text[:start] + (BLANK + after if after.strip() else "")
         feedback = ""
         split = answers.rfind("####")
         if split != -1:
-            answers, feedback = answers[:split].strip(), answers[split + 4:]
+            answers, feedback = answers[:split].strip(), answers[split + 4 :]
         stem, fmt = _text_with_format(question_text, "moodle")
         explanation, feedback_fmt = _text_with_format(feedback, fmt)
         lost = html_losses(stem) if fmt == "html" else []
@@ -193,8 +213,12 @@ class _Reader:
             choices = self.choices(answers, fmt)
             bad = [c.weight for c in choices if c.weight is not None and not valid_grade(c.weight * 100)]
             if bad:
-                error(_l("The grade %(grade)s%% is not one Moodle allows (such as 100, 50, 33.33333, 25).",
-                         grade=_percent(bad[0] * 100)))
+                error(
+                    _l(
+                        "The grade %(grade)s%% is not one Moodle allows (such as 100, 50, 33.33333, 25).",
+                        grade=_percent(bad[0] * 100),
+                    )
+                )
                 return
             parsed = self.kind(choices)
             if isinstance(parsed, str):
@@ -236,12 +260,20 @@ class _Reader:
         if reason is not None:
             error(reason)
             return
-        question = QuestionData(type=qtype, stem=stem, options=options, correct=correct,
-                                stem_format=stem_format, explanation=explanation,
-                                explanation_format=explanation_format, category=self.category,
-                                title=title, options_format=options_format,
-                                option_feedback=option_feedback if any(option_feedback) else [],
-                                source=item)
+        question = QuestionData(
+            type=qtype,
+            stem=stem,
+            options=options,
+            correct=correct,
+            stem_format=stem_format,
+            explanation=explanation,
+            explanation_format=explanation_format,
+            category=self.category,
+            title=title,
+            options_format=options_format,
+            option_feedback=option_feedback if any(option_feedback) else [],
+            source=item,
+        )
         for raw in meta_lines:
             reason = _apply_meta(question, raw)
             if reason is not None:
@@ -266,7 +298,7 @@ class _Reader:
                 part = part[1:]
                 weight = 1.0
             if mark := _WEIGHT.match(part):
-                weight, part = float(mark.group(1)) / 100, part[mark.end():]
+                weight, part = float(mark.group(1)) / 100, part[mark.end() :]
             answer, _, feedback = part.partition("#")
             text, answer_fmt = _text_with_format(answer, fmt)
             note, note_fmt = _text_with_format(feedback, fmt)
@@ -280,9 +312,13 @@ class _Reader:
         if any(c.marked_right for c in choices):
             correct = [i for i, c in enumerate(choices) if c.marked_right and weights[i] >= 0.99999]
             if any(0 < w < 0.99999 for w in weights):
-                return str(_l("Partial credit on a single-answer question (an answer worth %(w)s%%) "
-                              "cannot be kept here: the question was skipped.",
-                              w=_percent(100 * next(w for w in weights if 0 < w < 0.99999))))
+                return str(
+                    _l(
+                        "Partial credit on a single-answer question (an answer worth %(w)s%%) "
+                        "cannot be kept here: the question was skipped.",
+                        w=_percent(100 * next(w for w in weights if 0 < w < 0.99999)),
+                    )
+                )
             if len(correct) > 1:
                 return ("single_choice", correct)  # validate() says what is wrong
             return ("single_choice", correct) if correct else None
@@ -293,9 +329,13 @@ class _Reader:
             return "single_choice", correct
         shares = {round(weights[i], 4) for i in correct}
         if len(shares) > 1 or abs(sum(weights[i] for i in correct) - 1) > 0.001:
-            return str(_l("The right answers carry unequal or incomplete shares of the grade (%(w)s); "
-                          "this bank gives each right answer an equal share: the question was skipped.",
-                          w=", ".join(_percent(100 * weights[i]) + "%" for i in correct)))
+            return str(
+                _l(
+                    "The right answers carry unequal or incomplete shares of the grade (%(w)s); "
+                    "this bank gives each right answer an equal share: the question was skipped.",
+                    w=", ".join(_percent(100 * weights[i]) + "%" for i in correct),
+                )
+            )
         return "multiple_choice", correct
 
 
@@ -314,21 +354,37 @@ def _apply_meta(question: QuestionData, raw: str) -> object | None:
     idnumber = meta.get("idnumber", "")
     shuffle = meta.get("shuffle", True)
     feedback = meta.get("feedback", {})
-    if (not isinstance(idnumber, str) or not isinstance(shuffle, bool) or not isinstance(feedback, dict)
-            or not all(isinstance(k, str) and isinstance(v, str) for k, v in feedback.items())):
+    if (
+        not isinstance(idnumber, str)
+        or not isinstance(shuffle, bool)
+        or not isinstance(feedback, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in feedback.items())
+    ):
         return bad
     if isinstance(applies_to, str):
         applies_to = [applies_to]
-    if (not isinstance(knowledge_point, str) or not isinstance(applies_to, list)
-            or not all(isinstance(code, str) for code in applies_to)
-            or not (points is None or (isinstance(points, int | float) and not isinstance(points, bool)
-                                       and math.isfinite(points) and points >= 0))):
+    if (
+        not isinstance(knowledge_point, str)
+        or not isinstance(applies_to, list)
+        or not all(isinstance(code, str) for code in applies_to)
+        or not (
+            points is None
+            or (
+                isinstance(points, int | float)
+                and not isinstance(points, bool)
+                and math.isfinite(points)
+                and points >= 0
+            )
+        )
+    ):
         return bad
     try:
         difficulty = parse_difficulty(meta.get("difficulty"))
     except ValueError:
-        return _l("The difficulty %(value)s is not 1–5 or one of 易, 较易, 中等, 较难, 难.",
-                  value=meta.get("difficulty"))
+        return _l(
+            "The difficulty %(value)s is not 1–5 or one of 易, 较易, 中等, 较难, 难.",
+            value=meta.get("difficulty"),
+        )
     try:
         codes = applies_to_codes([code.strip() for code in applies_to if code.strip()])
     except UnknownAppliesTo as exc:
@@ -349,8 +405,9 @@ def parse(data: bytes) -> ParseResult:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return ParseResult(errors=[Issue("file", _l("The file is not UTF-8 text; save it as UTF-8 and "
-                                                    "upload it again."))])
+        return ParseResult(
+            errors=[Issue("file", _l("The file is not UTF-8 text; save it as UTF-8 and upload it again."))]
+        )
     reader = _Reader()
     block: list[tuple[int, str]] = []
     lines = _LINE_BREAK.split(text)
@@ -369,6 +426,7 @@ def parse(data: bytes) -> ParseResult:
 
 
 # --- writing ---------------------------------------------------------------------------------------
+
 
 def _escape(text: str) -> str:
     """Moodle's repchar: the GIFT control characters escaped, line breaks as ``\\n``, CR dropped."""

@@ -44,11 +44,21 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]
 _PLUGINFILE = "@@PLUGINFILE@@/"
 NAME_LENGTH = 40
 _DECLARATION = re.compile(rb"""\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
-_EXPAT_ENCODINGS = {"utf-8", "utf8", "utf-16", "utf16", "us-ascii", "ascii", "iso-8859-1", "latin-1",
-                    "latin1"}
+_EXPAT_ENCODINGS = {
+    "utf-8",
+    "utf8",
+    "utf-16",
+    "utf16",
+    "us-ascii",
+    "ascii",
+    "iso-8859-1",
+    "latin-1",
+    "latin1",
+}
 
 
 # --- reading ---------------------------------------------------------------------------------------
+
 
 class _LineRecorder:
     """A tree builder that remembers the line on which each ``<question>`` starts."""
@@ -94,8 +104,9 @@ def _inline_files(raw: str, element: StdElementTree.Element, lost: list[str]) ->
     return raw
 
 
-def _rich(element: StdElementTree.Element | None, default_format: str, lost: list[str],
-          links: bool = False) -> tuple[str, str]:
+def _rich(
+    element: StdElementTree.Element | None, default_format: str, lost: list[str], links: bool = False
+) -> tuple[str, str]:
     """The text of an element with its files inlined and its format: ("text" or "html");
     ``links`` for feedback, which keeps its web links."""
     if element is None:
@@ -130,8 +141,11 @@ def _number(raw: str) -> float | None:
 
 
 _KNOWN_TAGS = ("kp", "difficulty", "applies")
-_COMBINED = {"correctfeedback": "correct", "partiallycorrectfeedback": "partially_correct",
-             "incorrectfeedback": "incorrect"}
+_COMBINED = {
+    "correctfeedback": "correct",
+    "partiallycorrectfeedback": "partially_correct",
+    "incorrectfeedback": "incorrect",
+}
 
 
 class _Reader:
@@ -158,8 +172,12 @@ class _Reader:
             self.result.skipped.append(Issue(item, reason))
 
         if qtype not in ("multichoice", "truefalse"):
-            skip(_l("Moodle question type %(type)s is not supported; the question was skipped.",
-                    type=qtype or "(none)"))
+            skip(
+                _l(
+                    "Moodle question type %(type)s is not supported; the question was skipped.",
+                    type=qtype or "(none)",
+                )
+            )
             return
 
         lost: list[str] = []
@@ -194,8 +212,12 @@ class _Reader:
                 error(_l("The %(field)s value %(value)s is not a number.", field="fraction", value=raw))
                 return
             if not valid_grade(fraction):
-                error(_l("The grade %(grade)s%% is not one Moodle allows (such as 100, 50, 33.33333, 25).",
-                         grade=raw))
+                error(
+                    _l(
+                        "The grade %(grade)s%% is not one Moodle allows (such as 100, 50, 33.33333, 25).",
+                        grade=raw,
+                    )
+                )
                 return
             fractions.append(fraction)
         options, options_format = _keep(pieces)
@@ -203,7 +225,7 @@ class _Reader:
         if qtype == "truefalse":
             words = [o.lower() for o in options]
             if words not in (["true", "false"], ["false", "true"]):
-                words = ["true", "false"][:len(options)]  # an old file: true first, as Moodle assumes
+                words = ["true", "false"][: len(options)]  # an old file: true first, as Moodle assumes
             full = {w for w, f in zip(words, fractions, strict=False) if abs(f - 100) < 1e-6}
             correct = [0] if "true" in full else [1] if "false" in full else []
             by_word = dict(zip(words, notes_html, strict=False))
@@ -212,9 +234,13 @@ class _Reader:
             kind = "true_false"
         elif _single(_text(element, "single") if element.find("single") is not None else "true"):
             if any(0 < f < 100 - 1e-3 for f in fractions):
-                skip(_l("Partial credit on a single-answer question (an answer worth %(w)s%%) cannot be "
+                skip(
+                    _l(
+                        "Partial credit on a single-answer question (an answer worth %(w)s%%) cannot be "
                         "kept here: the question was skipped.",
-                        w=_percent(next(f for f in fractions if 0 < f < 100 - 1e-3))))
+                        w=_percent(next(f for f in fractions if 0 < f < 100 - 1e-3)),
+                    )
+                )
                 return
             correct = [i for i, f in enumerate(fractions) if f >= 100 - 1e-3]
             kind = "single_choice"
@@ -223,14 +249,20 @@ class _Reader:
             kind = "multiple_choice"
             if len(correct) == 1 and fractions[correct[0]] >= 100 - 1e-3:
                 kind = "single_choice"
-                notes.append(_l("A multiple-answer question with one right answer: imported as single "
-                                "choice."))
+                notes.append(
+                    _l("A multiple-answer question with one right answer: imported as single choice.")
+                )
             elif correct:
                 shares = {round(fractions[i], 3) for i in correct}
                 if len(shares) > 1 or abs(sum(fractions[i] for i in correct) - 100) > 0.01:
-                    skip(_l("The right answers carry unequal or incomplete shares of the grade (%(w)s); "
+                    skip(
+                        _l(
+                            "The right answers carry unequal or incomplete shares of the grade (%(w)s); "
                             "this bank gives each right answer an equal share: the question was "
-                            "skipped.", w=", ".join(_percent(fractions[i]) + "%" for i in correct)))
+                            "skipped.",
+                            w=", ".join(_percent(fractions[i]) + "%" for i in correct),
+                        )
+                    )
                     return
         if not correct:
             error(_l("No answer is marked correct."))
@@ -245,8 +277,13 @@ class _Reader:
         if grade is not None and (grade.text or "").strip():
             points = _number(grade.text.strip())
             if points is None or points < 0:
-                error(_l("The %(field)s value %(value)s is not a number.", field="defaultgrade",
-                         value=grade.text.strip()))
+                error(
+                    _l(
+                        "The %(field)s value %(value)s is not a number.",
+                        field="defaultgrade",
+                        value=grade.text.strip(),
+                    )
+                )
                 return
 
         knowledge_point, difficulty, applies_words, other_tags = "", None, [], []
@@ -260,8 +297,12 @@ class _Reader:
                 try:
                     difficulty = parse_difficulty(value)
                 except ValueError:
-                    error(_l("The difficulty %(value)s is not 1–5 or one of 易, 较易, 中等, 较难, 难.",
-                             value=value))
+                    error(
+                        _l(
+                            "The difficulty %(value)s is not 1–5 or one of 易, 较易, 中等, 较难, 难.",
+                            value=value,
+                        )
+                    )
                     return
             elif key == "applies" and value:
                 applies_words.append(value)
@@ -279,8 +320,9 @@ class _Reader:
 
         if idnumber:
             if idnumber in self.ids:
-                error(_l("The ID %(id)s is already used at %(other)s.", id=idnumber,
-                         other=self.ids[idnumber]))
+                error(
+                    _l("The ID %(id)s is already used at %(other)s.", id=idnumber, other=self.ids[idnumber])
+                )
                 return
             self.ids[idnumber] = item
 
@@ -295,13 +337,29 @@ class _Reader:
         if lost:
             notes.append(loss_note([str(w) for w in lost]))
         self.result.notes.extend(Issue(item, note) for note in notes)
-        self.result.questions.append(QuestionData(
-            type=kind, stem=stem, options=options, correct=correct, stem_format=stem_format,
-            explanation=explanation, explanation_format=explanation_format, category=self.category,
-            knowledge_point=knowledge_point, difficulty=difficulty, applies_to=applies_to,
-            external_id=idnumber, points=points, options_format=options_format,
-            option_feedback=notes_html if any(notes_html) else [], feedback=feedback,
-            shuffle=_single(shuffle_raw), title=title, source=item))
+        self.result.questions.append(
+            QuestionData(
+                type=kind,
+                stem=stem,
+                options=options,
+                correct=correct,
+                stem_format=stem_format,
+                explanation=explanation,
+                explanation_format=explanation_format,
+                category=self.category,
+                knowledge_point=knowledge_point,
+                difficulty=difficulty,
+                applies_to=applies_to,
+                external_id=idnumber,
+                points=points,
+                options_format=options_format,
+                option_feedback=notes_html if any(notes_html) else [],
+                feedback=feedback,
+                shuffle=_single(shuffle_raw),
+                title=title,
+                source=item,
+            )
+        )
 
 
 def _old_image(element: StdElementTree.Element) -> str:
@@ -338,18 +396,27 @@ def _code(name: str) -> int:
 
 def _xml_error(code: int | None):
     """What expat's error means, in the reader's language (expat's own words are English)."""
-    if code in (_code("XML_ERROR_NO_ELEMENTS"), _code("XML_ERROR_UNCLOSED_TOKEN"),
-                _code("XML_ERROR_UNCLOSED_CDATA_SECTION"), _code("XML_ERROR_PARTIAL_CHAR")):
-        return _l("The XML is not well-formed: the file ends too early, it seems incomplete (cut off). "
-                  "Upload the whole file again.")
+    if code in (
+        _code("XML_ERROR_NO_ELEMENTS"),
+        _code("XML_ERROR_UNCLOSED_TOKEN"),
+        _code("XML_ERROR_UNCLOSED_CDATA_SECTION"),
+        _code("XML_ERROR_PARTIAL_CHAR"),
+    ):
+        return _l(
+            "The XML is not well-formed: the file ends too early, it seems incomplete (cut off). "
+            "Upload the whole file again."
+        )
     if code == _code("XML_ERROR_TAG_MISMATCH"):
         return _l("The XML is not well-formed: an element is closed by the wrong end tag.")
     if code == _code("XML_ERROR_INVALID_TOKEN"):
         return _l("The XML is not well-formed: a character or markup is not allowed here.")
     if code == _code("XML_ERROR_JUNK_AFTER_DOC_ELEMENT"):
         return _l("The XML is not well-formed: there is text after the end of the document.")
-    if code in (_code("XML_ERROR_UNDEFINED_ENTITY"), _code("XML_ERROR_UNKNOWN_ENCODING"),
-                _code("XML_ERROR_INCORRECT_ENCODING")):
+    if code in (
+        _code("XML_ERROR_UNDEFINED_ENTITY"),
+        _code("XML_ERROR_UNKNOWN_ENCODING"),
+        _code("XML_ERROR_INCORRECT_ENCODING"),
+    ):
         return _l("The XML is not well-formed: an unknown entity or encoding.")
     return _l("The XML is not well-formed.")
 
@@ -364,17 +431,34 @@ def parse(data: bytes) -> ParseResult:
         parser.feed(_as_utf8(data))
         root = parser.close()
     except DefusedXmlException:
-        return ParseResult(errors=[Issue("file", _l("The XML contains a DTD or entity declarations, "
-                                                    "which are refused for safety."))])
+        return ParseResult(
+            errors=[
+                Issue(
+                    "file", _l("The XML contains a DTD or entity declarations, which are refused for safety.")
+                )
+            ]
+        )
     except (SafeElementTree.ParseError, StdElementTree.ParseError) as err:
         line = getattr(err, "position", (0, 0))[0]
-        return ParseResult(errors=[Issue(line_item(line, xml=True) if line else "file",
-                                         _xml_error(getattr(err, "code", None)))])
+        return ParseResult(
+            errors=[
+                Issue(line_item(line, xml=True) if line else "file", _xml_error(getattr(err, "code", None)))
+            ]
+        )
     except (ValueError, LookupError):
         return ParseResult(errors=[Issue("file", _xml_error(None))])
     if root.tag != "quiz":
-        return ParseResult(errors=[Issue("file", _l("This is not a Moodle XML question file: the root "
-                                                    "element is <%(tag)s>, not <quiz>.", tag=root.tag))])
+        return ParseResult(
+            errors=[
+                Issue(
+                    "file",
+                    _l(
+                        "This is not a Moodle XML question file: the root element is <%(tag)s>, not <quiz>.",
+                        tag=root.tag,
+                    ),
+                )
+            ]
+        )
     reader = _Reader(recorder.lines)
     for element in root.findall("question"):
         reader.question(element)
@@ -385,6 +469,7 @@ def parse(data: bytes) -> ParseResult:
 
 
 # --- writing ---------------------------------------------------------------------------------------
+
 
 def _clean(text: str) -> str:
     return _XML_INVALID.sub("", text)
@@ -416,46 +501,55 @@ def _name(question: QuestionData, number: int) -> str:
 
 
 def _category(path: str) -> str:
-    return (f"  <question type=\"category\">\n    <category>\n"
-            f"      <text>{_plain_text('$course$/top' + ('/' + path if path else ''))}</text>\n"
-            f"    </category>\n    <info format=\"moodle_auto_format\">\n      <text></text>\n"
-            f"    </info>\n    <idnumber></idnumber>\n  </question>\n")
+    return (
+        f'  <question type="category">\n    <category>\n'
+        f"      <text>{_plain_text('$course$/top' + ('/' + path if path else ''))}</text>\n"
+        f'    </category>\n    <info format="moodle_auto_format">\n      <text></text>\n'
+        f"    </info>\n    <idnumber></idnumber>\n  </question>\n"
+    )
 
 
 def _answer(fraction: str, text: str, fmt: str, feedback: str = "") -> str:
-    return (f"    <answer fraction=\"{fraction}\" format=\"{fmt}\">\n      <text>{text}</text>\n"
-            f"      <feedback format=\"html\">\n        <text>{_cdata(feedback)}</text>\n      </feedback>\n"
-            f"    </answer>\n")
+    return (
+        f'    <answer fraction="{fraction}" format="{fmt}">\n      <text>{text}</text>\n'
+        f'      <feedback format="html">\n        <text>{_cdata(feedback)}</text>\n      </feedback>\n'
+        f"    </answer>\n"
+    )
 
 
 def _question(question: QuestionData, number: int) -> str:
     stem = question.stem if question.stem_format == "html" else _text_to_html(question.stem)
-    explanation = (question.explanation if question.explanation_format == "html"
-                   else _text_to_html(question.explanation))
+    explanation = (
+        question.explanation if question.explanation_format == "html" else _text_to_html(question.explanation)
+    )
     tf = question.type == "true_false"
     notes = list(question.option_feedback) + [""] * (len(question.options) - len(question.option_feedback))
-    out = [f"  <question type=\"{'truefalse' if tf else 'multichoice'}\">\n",
-           f"    <name>\n      <text>{_plain_text(_name(question, number))}</text>\n    </name>\n",
-           f"    <questiontext format=\"html\">\n      <text>{_cdata(stem)}</text>\n    </questiontext>\n",
-           f"    <generalfeedback format=\"html\">\n"
-           f"      <text>{_cdata(explanation)}</text>\n    </generalfeedback>\n",
-           f"    <defaultgrade>{_grade(1 if question.points is None else question.points)}</defaultgrade>\n",
-           f"    <penalty>{'1' if tf else '0.3333333'}</penalty>\n",
-           "    <hidden>0</hidden>\n",
-           f"    <idnumber>{_plain_text(question.external_id)}</idnumber>\n"]
+    out = [
+        f'  <question type="{"truefalse" if tf else "multichoice"}">\n',
+        f"    <name>\n      <text>{_plain_text(_name(question, number))}</text>\n    </name>\n",
+        f'    <questiontext format="html">\n      <text>{_cdata(stem)}</text>\n    </questiontext>\n',
+        f'    <generalfeedback format="html">\n'
+        f"      <text>{_cdata(explanation)}</text>\n    </generalfeedback>\n",
+        f"    <defaultgrade>{_grade(1 if question.points is None else question.points)}</defaultgrade>\n",
+        f"    <penalty>{'1' if tf else '0.3333333'}</penalty>\n",
+        "    <hidden>0</hidden>\n",
+        f"    <idnumber>{_plain_text(question.external_id)}</idnumber>\n",
+    ]
     correct = set(question.correct)
     if tf:
         out.append(_answer("100" if correct == {0} else "0", "true", "moodle_auto_format", notes[0]))
         out.append(_answer("100" if correct == {1} else "0", "false", "moodle_auto_format", notes[1]))
     else:
         multiple = question.type == "multiple_choice"
-        out.append(f"    <single>{'false' if multiple else 'true'}</single>\n"
-                   f"    <shuffleanswers>{'1' if question.shuffle else '0'}</shuffleanswers>\n"
-                   "    <answernumbering>ABCD</answernumbering>\n"
-                   "    <showstandardinstruction>0</showstandardinstruction>\n")
+        out.append(
+            f"    <single>{'false' if multiple else 'true'}</single>\n"
+            f"    <shuffleanswers>{'1' if question.shuffle else '0'}</shuffleanswers>\n"
+            "    <answernumbering>ABCD</answernumbering>\n"
+            "    <showstandardinstruction>0</showstandardinstruction>\n"
+        )
         for field, key in _COMBINED.items():
             text = _cdata(question.feedback.get(key, ""))
-            out.append(f"    <{field} format=\"html\">\n      <text>{text}</text>\n    </{field}>\n")
+            out.append(f'    <{field} format="html">\n      <text>{text}</text>\n    </{field}>\n')
         if multiple:
             out.append("    <shownumcorrect/>\n")
         share = _percent(100 / len(correct)) if multiple else "100"

@@ -54,8 +54,17 @@ MAX_UNPACKED = 64 * 1024 * 1024
 MAX_MEMBER = 8 * 1024 * 1024
 _VOID = {"br", "img", "hr"}
 # What reading a damaged or hostile member may raise: a package with any of them is refused.
-_BROKEN = (DefusedXmlException, StdElementTree.ParseError, ValueError, zipfile.BadZipFile, OSError,
-           zlib.error, EOFError, RuntimeError, NotImplementedError)
+_BROKEN = (
+    DefusedXmlException,
+    StdElementTree.ParseError,
+    ValueError,
+    zipfile.BadZipFile,
+    OSError,
+    zlib.error,
+    EOFError,
+    RuntimeError,
+    NotImplementedError,
+)
 
 
 def _q(tag: str) -> str:

@@ -199,8 +199,14 @@ def test_expiry_comes_from_the_date(users):
 def _review_training(holder) -> None:
     """8 学时 of 复审 gas-inspection training, verified by video, three days ago."""
     starts_at = datetime.combine(local_today() - timedelta(days=3), datetime.min.time(), local_zone())
-    give_hours([holder], SPECIAL, 80, kind=CourseKind.REVIEW,
-               operation_type=OperationType.COAL_GAS_INSPECTION, starts_at=starts_at.replace(hour=8))
+    give_hours(
+        [holder],
+        SPECIAL,
+        80,
+        kind=CourseKind.REVIEW,
+        operation_type=OperationType.COAL_GAS_INSPECTION,
+        starts_at=starts_at.replace(hour=8),
+    )
 
 
 def test_review_needs_the_window_the_hours_and_at_most_one_violation(users):
@@ -347,8 +353,13 @@ def test_a_failed_render_marks_the_batch_failed_and_a_retry_completes_it(app, us
     page = client.get(f"/certificates/batches/{batch_id}").get_data(as_text=True)
     assert "RuntimeError: font missing" in page and "失败" in page and ">failed<" not in page
     monkeypatch.undo()
-    assert client.post(f"/certificates/batches/{batch_id}/retry", data={
-        "csrf_token": csrf_token(client, f"/certificates/batches/{batch_id}")}).status_code == 302
+    assert (
+        client.post(
+            f"/certificates/batches/{batch_id}/retry",
+            data={"csrf_token": csrf_token(client, f"/certificates/batches/{batch_id}")},
+        ).status_code
+        == 302
+    )
     db.session.expire_all()
     assert db.session.get(CertificateBatch, batch_id).status == "queued"
     assert tasks.issue_batch(batch_id) == {"batch": batch_id, "certificates": 1}  # the queued job
@@ -356,5 +367,10 @@ def test_a_failed_render_marks_the_batch_failed_and_a_retry_completes_it(app, us
     batch = db.session.get(CertificateBatch, batch_id)
     assert (batch.status, batch.failure, batch.issued) == ("done", "", 1)
     assert db.session.get(Certificate, certificate.id).pdf_key is not None
-    assert client.post(f"/certificates/batches/{batch_id}/retry", data={
-        "csrf_token": csrf_token(client, f"/certificates/batches/{batch_id}")}).status_code == 409
+    assert (
+        client.post(
+            f"/certificates/batches/{batch_id}/retry",
+            data={"csrf_token": csrf_token(client, f"/certificates/batches/{batch_id}")},
+        ).status_code
+        == 409
+    )

@@ -32,14 +32,21 @@ users_by_name = demo_users
 def gas_inspectors() -> list[Person]:
     """The demo's gas inspectors who have no seat yet (the demo trainee has one)."""
     seated = set(db.session.scalars(select(ExamAttempt.person_id)))
-    return [p for p in db.session.scalars(select(Person).order_by(Person.id))
-            if p.id not in seated and any(
-                post.operation_type is OperationType.COAL_GAS_INSPECTION for post in p.current_posts)]
+    return [
+        p
+        for p in db.session.scalars(select(Person).order_by(Person.id))
+        if p.id not in seated
+        and any(post.operation_type is OperationType.COAL_GAS_INSPECTION for post in p.current_posts)
+    ]
 
 
 def apply(person: Person, actor):
-    return app_ops.submit_application(person, PersonnelCategory.SPECIAL_OPERATOR, actor=actor,
-                                      operation_type=OperationType.COAL_GAS_INSPECTION)
+    return app_ops.submit_application(
+        person,
+        PersonnelCategory.SPECIAL_OPERATOR,
+        actor=actor,
+        operation_type=OperationType.COAL_GAS_INSPECTION,
+    )
 
 
 def approved(person: Person, users):
@@ -52,9 +59,16 @@ def approved(person: Person, users):
 def new_session(users, seats: int = 10) -> ExamSession:
     blueprint = db.session.scalar(select(Blueprint).where(Blueprint.purpose == "exam"))
     session = session_ops.create_session(
-        name="测试场次", site="考试点", room="第二考场", starts_at=datetime.now(UTC),
-        category=PersonnelCategory.SPECIAL_OPERATOR, operation_type=OperationType.COAL_GAS_INSPECTION,
-        blueprint=blueprint, seats=seats, actor=users["reviewer_center"])
+        name="测试场次",
+        site="考试点",
+        room="第二考场",
+        starts_at=datetime.now(UTC),
+        category=PersonnelCategory.SPECIAL_OPERATOR,
+        operation_type=OperationType.COAL_GAS_INSPECTION,
+        blueprint=blueprint,
+        seats=seats,
+        actor=users["reviewer_center"],
+    )
     for proctor in ("proctor_center", "proctor_dept"):
         session_ops.assign_proctor(session, users[proctor], actor=users["reviewer_center"])
     return session
@@ -63,8 +77,9 @@ def new_session(users, seats: int = 10) -> ExamSession:
 def candidate_user(person: Person) -> User:
     user = db.session.scalar(select(User).where(User.person_id == person.id))
     if user is None:
-        user = account_ops.create_user(f"cand{person.id}", person.name, actor=None,
-                                       password=CANDIDATE_PASSWORD, person=person)
+        user = account_ops.create_user(
+            f"cand{person.id}", person.name, actor=None, password=CANDIDATE_PASSWORD, person=person
+        )
         account_ops.grant_role(user, Role.TRAINEE, None, actor=None)
     return user
 
@@ -104,8 +119,11 @@ def passed_written(users, person: Person | None = None):
 
 def passed_practical(users) -> PracticalExam:
     """A practical exam waiting for the two demo proctors' scores."""
-    practical = practical_ops.create(passed_written(users), [users["proctor_center"], users["proctor_dept"]],
-                                     actor=users["reviewer_center"])
+    practical = practical_ops.create(
+        passed_written(users),
+        [users["proctor_center"], users["proctor_dept"]],
+        actor=users["reviewer_center"],
+    )
     db.session.commit()
     return practical
 

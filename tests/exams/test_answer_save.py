@@ -15,8 +15,7 @@ from training_portal.exams import attempts
 
 
 def put(client, attempt, answers, seq, **kwargs):
-    return client.put(f"/api/attempts/{attempt.id}/answers", json={"answers": answers, "seq": seq},
-                      **kwargs)
+    return client.put(f"/api/attempts/{attempt.id}/answers", json={"answers": answers, "seq": seq}, **kwargs)
 
 
 def stored(attempt) -> tuple[dict, int]:
@@ -34,8 +33,10 @@ def test_a_save_answers_its_seq_with_the_portals_headers(sitting, scheme):
     assert 0 < response.json["remaining_s"] <= 120 * 60
     headers = response.headers
     assert headers["Content-Type"] == "application/json" and headers["Cache-Control"] == "no-store"
-    assert headers["X-Content-Type-Options"] == "nosniff" and "frame-ancestors 'none'" in headers[
-        "Content-Security-Policy"]
+    assert (
+        headers["X-Content-Type-Options"] == "nosniff"
+        and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    )
     assert ("Strict-Transport-Security" in headers) == (scheme == "https")
     assert "Set-Cookie" not in headers  # a save changes nothing of the session
     assert stored(attempt) == ({"1": [0]}, 5)
@@ -45,9 +46,19 @@ def _tampered(value: str) -> str:
     return value[:-2] + ("AA" if value[-2:] != "AA" else "BB")
 
 
-@pytest.mark.parametrize("how", [
-    "no CSRF token", "a tampered CSRF token", "another session's CSRF token", "a tampered session cookie",
-    "no session cookie", "a text body", "HTTPS without a referrer", "HTTPS from another site"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "no CSRF token",
+        "a tampered CSRF token",
+        "another session's CSRF token",
+        "a tampered session cookie",
+        "no session cookie",
+        "a text body",
+        "HTTPS without a referrer",
+        "HTTPS from another site",
+    ],
+)
 def test_a_save_flask_wtf_refuses_is_a_400_with_a_reason(sitting, app, how):
     attempt, client = sitting
     kwargs: dict = {}
@@ -57,8 +68,9 @@ def test_a_save_flask_wtf_refuses_is_a_400_with_a_reason(sitting, app, how):
         client.environ_base["HTTP_X_CSRFTOKEN"] = _tampered(client.environ_base["HTTP_X_CSRFTOKEN"])
     elif how == "another session's CSRF token":
         other = app.test_client()
-        client.environ_base["HTTP_X_CSRFTOKEN"] = other.get("/login").text.split(
-            'name="csrf_token" value="')[1].split('"')[0]
+        client.environ_base["HTTP_X_CSRFTOKEN"] = (
+            other.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+        )
     elif how == "a tampered session cookie":
         client.set_cookie("portal_session", _tampered(client.get_cookie("portal_session").value))
     elif how == "no session cookie":
@@ -68,8 +80,11 @@ def test_a_save_flask_wtf_refuses_is_a_400_with_a_reason(sitting, app, how):
         if how.endswith("another site"):
             kwargs["headers"] = {"Referer": "https://elsewhere.example/exams"}
     if how == "a text body":
-        response = client.put(f"/api/attempts/{attempt.id}/answers", content_type="text/plain",
-                              data='{"answers": {"1": [0]}, "seq": 1}')
+        response = client.put(
+            f"/api/attempts/{attempt.id}/answers",
+            content_type="text/plain",
+            data='{"answers": {"1": [0]}, "seq": 1}',
+        )
     else:
         response = put(client, attempt, {"1": [0]}, 1, **kwargs)
     assert response.status_code == 400, response.text
@@ -83,9 +98,17 @@ def test_behind_a_proxy_a_secure_scheme_needs_a_referrer_of_this_site(sitting, a
     refused whichever the proxy says (a copy of the checks before Flask once let ``wss`` by)."""
     attempt, client = sitting
     monkeypatch.setattr(app, "wsgi_app", ProxyFix(app.wsgi_app, x_for=1, x_proto=1))
-    response = put(client, attempt, {"1": [0]}, 1, headers={
-        "X-Forwarded-Proto": proto, "X-Forwarded-For": "10.0.0.7",
-        "Referer": "https://elsewhere.example/exams"})
+    response = put(
+        client,
+        attempt,
+        {"1": [0]},
+        1,
+        headers={
+            "X-Forwarded-Proto": proto,
+            "X-Forwarded-For": "10.0.0.7",
+            "Referer": "https://elsewhere.example/exams",
+        },
+    )
     assert response.status_code == 400, response.text
     assert stored(attempt) == ({}, 0)
 
@@ -106,8 +129,11 @@ def test_an_expired_csrf_token_is_refused(sitting, app):
 
 def test_json_nested_too_deeply_is_a_400(sitting):
     attempt, client = sitting
-    response = client.put(f"/api/attempts/{attempt.id}/answers", content_type="application/json",
-                          data="[" * 100_000 + "]" * 100_000)
+    response = client.put(
+        f"/api/attempts/{attempt.id}/answers",
+        content_type="application/json",
+        data="[" * 100_000 + "]" * 100_000,
+    )
     assert response.status_code == 400 and response.json["reason"]
     assert stored(attempt) == ({}, 0)
 

@@ -25,16 +25,21 @@ def written() -> tuple[int, int]:
 
 
 def _submit(person, actor):
-    return app_ops.submit_application(person, PersonnelCategory.SPECIAL_OPERATOR, actor=actor,
-                                      operation_type=GAS)
+    return app_ops.submit_application(
+        person, PersonnelCategory.SPECIAL_OPERATOR, actor=actor, operation_type=GAS
+    )
 
 
 def test_the_operation_refuses_a_candidate_who_is_not_the_actors(users):
     ours, theirs = gas_inspectors()[:2]  # ours: a Gujiao miner on the Taiyuan center's roster
     before = written()
-    for actor, person in ((users["center"], theirs), (users["mine_officer"], theirs),
-                          (users["trainee"], ours), (users["proctor_center"], ours),
-                          (users["regulator"], ours)):
+    for actor, person in (
+        (users["center"], theirs),
+        (users["mine_officer"], theirs),
+        (users["trainee"], ours),
+        (users["proctor_center"], ours),
+        (users["regulator"], ours),
+    ):
         with pytest.raises(ExamError):
             _submit(person, actor)
         db.session.flush()
@@ -52,9 +57,15 @@ def test_a_mine_officer_applies_for_the_mines_employee(users):
 
 
 def _post(client, id_number: str):
-    return client.post("/exams/apply", data={
-        "id_number": id_number, "category": PersonnelCategory.SPECIAL_OPERATOR.value,
-        "operation_type": GAS.value, "csrf_token": csrf_token(client, "/exams/apply")})
+    return client.post(
+        "/exams/apply",
+        data={
+            "id_number": id_number,
+            "category": PersonnelCategory.SPECIAL_OPERATOR.value,
+            "operation_type": GAS.value,
+            "csrf_token": csrf_token(client, "/exams/apply"),
+        },
+    )
 
 
 def _answer(response, id_number: str) -> tuple[int, str]:
@@ -71,8 +82,12 @@ def _unknown_number() -> str:
 @pytest.mark.parametrize("login_name", ["center", "mine_officer"])
 def test_unlinked_and_unknown_numbers_get_the_same_answer_and_nothing_is_written(users, app, login_name):
     theirs = gas_inspectors()[1]  # another mine's miner, trained by no center of the demo
-    assert db.session.scalar(select(func.count()).select_from(ExamApplication).where(
-        ExamApplication.person_id == theirs.id)) == 0
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(ExamApplication).where(ExamApplication.person_id == theirs.id)
+        )
+        == 0
+    )
     unknown = _unknown_number()
     db.session.commit()
     client = app.test_client()

@@ -49,9 +49,18 @@ def test_two_tabs_newest_seq_wins(sitting):
     assert attempt.answers == {"1": [1]} and attempt.saved_seq == 3
 
 
-@pytest.mark.parametrize("body", [None, {"answers": {"1": [0]}}, {"answers": {"1": [0]}, "seq": "7"},
-                                  {"answers": {"1": [99]}, "seq": 1}, {"answers": {"x": [0]}, "seq": 1},
-                                  {"answers": [1, 2], "seq": 1}, {"answers": {"1": [True]}, "seq": 1}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        {"answers": {"1": [0]}},
+        {"answers": {"1": [0]}, "seq": "7"},
+        {"answers": {"1": [99]}, "seq": 1},
+        {"answers": {"x": [0]}, "seq": 1},
+        {"answers": [1, 2], "seq": 1},
+        {"answers": {"1": [True]}, "seq": 1},
+    ],
+)
 def test_malformed_saves_are_refused_and_write_nothing(sitting, body):
     attempt, client = sitting
     response = client.put(f"/api/attempts/{attempt.id}/answers", json=body)
@@ -95,8 +104,11 @@ def test_submit_grades_once_and_a_second_submit_returns_the_same(sitting):
     assert first.status_code == second.status_code == 200
     assert first.get_json() == second.get_json()
     assert first.get_json()["state"] == "submitted" and "score" not in first.get_json()
-    grades = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "attempt.grade", AuditEntry.object_id == str(attempt.id)))
+    grades = db.session.scalar(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "attempt.grade", AuditEntry.object_id == str(attempt.id))
+    )
     assert grades == 1
     after = put(client, attempt, {"1": [0]}, 9)
     assert after.status_code == 409 and after.get_json()["reason"]

@@ -79,21 +79,28 @@ def test_scores_are_checked(users):
 def test_only_after_a_passed_published_written_exam(users):
     attempt, _ = seated(users, gas_inspectors()[1])
     with pytest.raises(ExamError):
-        practical_ops.create(attempt, [users["proctor_center"], users["proctor_dept"]],
-                             actor=users["reviewer_center"])
+        practical_ops.create(
+            attempt, [users["proctor_center"], users["proctor_dept"]], actor=users["reviewer_center"]
+        )
 
 
 def _another_examiner(users, username: str = "examiner3"):
-    return make.user(Role.PROCTOR, at=users["proctor_center"].organisations()[0], username=username,
-                     name="第三考评员")
+    return make.user(
+        Role.PROCTOR, at=users["proctor_center"].organisations()[0], username=username, name="第三考评员"
+    )
 
 
 # ----------------------------------------------------------------------------- authority at the act
 
+
 def _practical_state(practical) -> tuple:
     db.session.expire_all()
-    return (audit.entry_count(), practical.status, practical.final_score,
-            [(e.user_id, e.role, e.total, e.submitted_at) for e in practical.examiners])
+    return (
+        audit.entry_count(),
+        practical.status,
+        practical.final_score,
+        [(e.user_id, e.role, e.total, e.submitted_at) for e in practical.examiners],
+    )
 
 
 @pytest.mark.parametrize("how", ["revoke", "deactivate"])
@@ -146,8 +153,9 @@ def _trainer_and_candidate_examiners(users, practical):
     employed by the training center that trained them (考教分离), one who is the candidate."""
     center = db.session.scalar(select(Organisation).where(Organisation.name == "太原煤炭安全技术培训中心"))
     dept = users["proctor_dept"].organisations()[0]
-    trainer = make.user((Role.PROCTOR, dept), username="trainer_examiner",
-                        person=make.person("带班老师", employer=center))
+    trainer = make.user(
+        (Role.PROCTOR, dept), username="trainer_examiner", person=make.person("带班老师", employer=center)
+    )
     themself = db.session.scalar(select(User).where(User.person_id == practical.person_id))
     account_ops.grant_role(themself, Role.PROCTOR, dept, actor=None)
     db.session.flush()
@@ -165,8 +173,14 @@ def test_the_third_examiner_is_chosen_from_the_eligible_and_the_page_offers_only
     # Accounts compare by their log-in session (Flask-Login), so ids are compared here.
     eligible = {u.id for u in practical_ops.third_examiner_choices(practical)}
     assert third.id in eligible
-    for wrong in (users["proctor_center"], users["proctor_dept"], trainer, themself, gone,
-                  users["reviewer_center"]):
+    for wrong in (
+        users["proctor_center"],
+        users["proctor_dept"],
+        trainer,
+        themself,
+        gone,
+        users["reviewer_center"],
+    ):
         assert wrong.id not in eligible, wrong.username
         before = _practical_state(practical)
         with pytest.raises(ExamError):
@@ -191,15 +205,17 @@ def test_the_demo_can_finish_a_disputed_practical_through_its_pages(users, app):
     page = scheduler.get(f"/exams/practicals/{practical.id}").text
     choices = _offered(page)
     assert choices, "no eligible third examiner in the demo"
-    response = scheduler.post(f"/exams/practicals/{practical.id}/third",
-                              data={"examiner": choices[0], "csrf_token": token_in(page)})
+    response = scheduler.post(
+        f"/exams/practicals/{practical.id}/third", data={"examiner": choices[0], "csrf_token": token_in(page)}
+    )
     assert response.status_code == 302
     third = db.session.get(User, int(choices[0]))
     examiner = app.test_client()
     assert login(examiner, third.username).status_code == 302
     form = examiner.get(f"/exams/practicals/{practical.id}").text
-    response = examiner.post(f"/exams/practicals/{practical.id}",
-                             data={"score": FAIR, "csrf_token": token_in(form)})
+    response = examiner.post(
+        f"/exams/practicals/{practical.id}", data={"score": FAIR, "csrf_token": token_in(form)}
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert practical.status is PracticalStatus.DECIDED and practical.final_score == 85
@@ -213,7 +229,8 @@ def test_a_revoked_examiner_logging_in_again_gets_no_form_and_a_refusal(users, a
     assert login(client, "proctor_dept").status_code == 302
     page = client.get(f"/exams/practicals/{practical.id}").text
     assert 'data-test="submit-scores"' not in page
-    response = client.post(f"/exams/practicals/{practical.id}",
-                           data={"score": GOOD, "csrf_token": token_in(page)})
+    response = client.post(
+        f"/exams/practicals/{practical.id}", data={"score": GOOD, "csrf_token": token_in(page)}
+    )
     assert response.status_code == 403
     assert _practical_state(practical) == before

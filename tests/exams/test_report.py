@@ -25,8 +25,9 @@ from .conftest import (
 def test_report_after_a_sitting(users, app):
     session = new_session(users)
     good, bad = gas_inspectors()[:2]
-    first, second = (session_ops.seat(session, approved(p, users), actor=users["reviewer_center"])
-                     for p in (good, bad))
+    first, second = (
+        session_ops.seat(session, approved(p, users), actor=users["reviewer_center"]) for p in (good, bad)
+    )
     session_ops.open_session(session, proctor=users["proctor_center"])
     cand1, cand2 = candidate_user(good), candidate_user(bad)
     for attempt, cand in ((first, cand1), (second, cand2)):
@@ -146,9 +147,18 @@ def test_no_certificate_before_the_second_signature(users, app):
 def test_flagged_questions_are_named_by_their_label(users, app):
     attempt = passed_written(users)
     for item in attempt.paper.items:
-        db.session.merge(ItemStatistic(version_id=item.version_id, n=30, facility=50.0, sd=1.0,
-                                       discrimination_index=-5.0, discriminative_efficiency=None,
-                                       point_biserial=None, flag="broken"))
+        db.session.merge(
+            ItemStatistic(
+                version_id=item.version_id,
+                n=30,
+                facility=50.0,
+                sd=1.0,
+                discrimination_index=-5.0,
+                discriminative_efficiency=None,
+                point_biserial=None,
+                flag="broken",
+            )
+        )
     db.session.commit()
     client = app.test_client()
     login(client, "regulator")

@@ -21,8 +21,9 @@ from .conftest import apply, gas_inspectors
 from .test_sessions import lose_role
 
 
-@pytest.mark.parametrize("order", [("reviewer_center", "reviewer_dept"),
-                                   ("reviewer_dept", "reviewer_center")])
+@pytest.mark.parametrize(
+    "order", [("reviewer_center", "reviewer_dept"), ("reviewer_dept", "reviewer_center")]
+)
 def test_both_units_approve_in_any_order(users, order):
     application = apply(gas_inspectors()[0], users["admin"])
     app_ops.review_application(application, reviewer=users[order[0]], approve=True)
@@ -30,8 +31,11 @@ def test_both_units_approve_in_any_order(users, order):
     app_ops.review_application(application, reviewer=users[order[1]], approve=True)
     assert application.status is ApplicationStatus.APPROVED
     db.session.commit()
-    actions = db.session.scalars(select(AuditEntry.action).where(
-        AuditEntry.object_type == "exam_applications", AuditEntry.object_id == str(application.id))).all()
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(
+            AuditEntry.object_type == "exam_applications", AuditEntry.object_id == str(application.id)
+        )
+    ).all()
     assert actions == ["application.submit", "application.review", "application.review"]
 
 
@@ -39,8 +43,9 @@ def test_a_rejection_needs_a_reason_and_ends_the_application(users):
     application = apply(gas_inspectors()[0], users["admin"])
     with pytest.raises(ExamError):
         app_ops.review_application(application, reviewer=users["reviewer_dept"], approve=False)
-    app_ops.review_application(application, reviewer=users["reviewer_dept"], approve=False,
-                               reason="从业经历材料不全")
+    app_ops.review_application(
+        application, reviewer=users["reviewer_dept"], approve=False, reason="从业经历材料不全"
+    )
     assert application.status is ApplicationStatus.REJECTED
     with pytest.raises(ExamError):  # the other unit cannot revive it
         app_ops.review_application(application, reviewer=users["reviewer_center"], approve=True)
@@ -65,9 +70,15 @@ def test_the_database_refuses_a_second_review_by_a_unit(users):
     app_ops.review_application(application, reviewer=users["reviewer_center"], approve=True)
     db.session.commit()
     first = application.reviews[0]
-    db.session.add(ApplicationReview(application_id=application.id, unit=first.unit,
-                                     reviewer_id=users["reviewer_dept"].id,
-                                     organisation_id=first.organisation_id, approved=True))
+    db.session.add(
+        ApplicationReview(
+            application_id=application.id,
+            unit=first.unit,
+            reviewer_id=users["reviewer_dept"].id,
+            organisation_id=first.organisation_id,
+            approved=True,
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
@@ -77,15 +88,18 @@ def test_no_review_of_ones_own_or_ones_organisations_application(users):
     reviewer = users["reviewer_center"]
     colleague = users["proctor_center"].person  # employed by the same center as the reviewer
     give_hours([reviewer.person, colleague], PersonnelCategory.SAFETY_MANAGER, 480)
-    own = app_ops.submit_application(reviewer.person, PersonnelCategory.SAFETY_MANAGER, actor=reviewer,
-                                     appointed_on=date.today())
+    own = app_ops.submit_application(
+        reviewer.person, PersonnelCategory.SAFETY_MANAGER, actor=reviewer, appointed_on=date.today()
+    )
     with pytest.raises(ExamError):
         app_ops.review_application(own, reviewer=reviewer, approve=True)
     with pytest.raises(ExamError):  # a colleague is nobody a reviewer applies for
-        app_ops.submit_application(colleague, PersonnelCategory.SAFETY_MANAGER, actor=reviewer,
-                                   appointed_on=date.today())
-    theirs = app_ops.submit_application(colleague, PersonnelCategory.SAFETY_MANAGER,
-                                        actor=users["admin"], appointed_on=date.today())
+        app_ops.submit_application(
+            colleague, PersonnelCategory.SAFETY_MANAGER, actor=reviewer, appointed_on=date.today()
+        )
+    theirs = app_ops.submit_application(
+        colleague, PersonnelCategory.SAFETY_MANAGER, actor=users["admin"], appointed_on=date.today()
+    )
     with pytest.raises(ExamError):
         app_ops.review_application(theirs, reviewer=reviewer, approve=True)
     assert theirs not in app_ops.pending_for(reviewer)

@@ -39,10 +39,16 @@ def test_two_proctors_one_from_each_unit(users):
 
 def test_a_room_opens_only_with_both_proctors(users):
     session = session_ops.create_session(
-        name="单人场次", site="考试点", room="第三考场", starts_at=datetime.now(UTC),
-        category=PersonnelCategory.SPECIAL_OPERATOR, operation_type=OperationType.COAL_GAS_INSPECTION,
-        blueprint=db.session.scalar(select(Blueprint).where(Blueprint.purpose == "exam")), seats=5,
-        actor=users["reviewer_center"])
+        name="单人场次",
+        site="考试点",
+        room="第三考场",
+        starts_at=datetime.now(UTC),
+        category=PersonnelCategory.SPECIAL_OPERATOR,
+        operation_type=OperationType.COAL_GAS_INSPECTION,
+        blueprint=db.session.scalar(select(Blueprint).where(Blueprint.purpose == "exam")),
+        seats=5,
+        actor=users["reviewer_center"],
+    )
     session_ops.assign_proctor(session, users["proctor_center"], actor=users["admin"])
     with pytest.raises(ExamError):
         session_ops.open_session(session, proctor=users["proctor_center"])
@@ -75,8 +81,9 @@ def test_identity_is_checked_before_the_start_and_a_refusal_needs_a_reason(users
         attempts.start(attempt, candidate=candidate_user(person))
     with pytest.raises(ExamError):
         session_ops.check_identity(attempt, proctor=users["proctor_center"], confirm=False)
-    session_ops.check_identity(attempt, proctor=users["proctor_center"], confirm=False,
-                               reason="照片与本人不符")
+    session_ops.check_identity(
+        attempt, proctor=users["proctor_center"], confirm=False, reason="照片与本人不符"
+    )
     assert attempt.identity is IdentityCheck.REFUSED
     with pytest.raises(ExamError):
         attempts.start(attempt, candidate=candidate_user(person))
@@ -128,6 +135,7 @@ def test_a_seat_can_be_terminated_before_its_start(users):
 
 # ----------------------------------------------------------------------------- authority at the act
 
+
 def lose_role(user, how: str, users) -> None:
     """The admin takes the exam role away (or the whole account) after the assignment."""
     if how == "revoke":
@@ -141,17 +149,34 @@ def lose_role(user, how: str, users) -> None:
 def room_state(session) -> tuple:
     """Everything a room act could write, read back from the database."""
     db.session.expire_all()
-    rows = tuple((a.state, a.deadline, a.paused_at, a.identity, a.identity_checked_by_id,
-                  a.allowed_new_device, a.passed) for a in session.attempts)
-    return (audit.entry_count(), db.session.scalar(select(func.count()).select_from(ProctorAction)),
-            db.session.scalar(select(func.count()).select_from(SessionSignature)), session.status, rows)
+    rows = tuple(
+        (
+            a.state,
+            a.deadline,
+            a.paused_at,
+            a.identity,
+            a.identity_checked_by_id,
+            a.allowed_new_device,
+            a.passed,
+        )
+        for a in session.attempts
+    )
+    return (
+        audit.entry_count(),
+        db.session.scalar(select(func.count()).select_from(ProctorAction)),
+        db.session.scalar(select(func.count()).select_from(SessionSignature)),
+        session.status,
+        rows,
+    )
 
 
 def _room_with_three_seats(users):
     """Seat 1 answering, seat 2 paused, seat 3 not yet checked; the room open."""
     session = new_session(users)
-    seats = [session_ops.seat(session, approved(p, users), actor=users["reviewer_center"])
-             for p in gas_inspectors()[:3]]
+    seats = [
+        session_ops.seat(session, approved(p, users), actor=users["reviewer_center"])
+        for p in gas_inspectors()[:3]
+    ]
     session_ops.open_session(session, proctor=users["proctor_center"])
     for attempt in seats[:2]:
         session_ops.check_identity(attempt, proctor=users["proctor_center"], confirm=True)
@@ -172,8 +197,9 @@ def test_a_proctor_who_lost_the_role_is_refused_at_every_room_act_and_nothing_is
         "pause": lambda: session_ops.pause(answering, proctor=proctor, reason="离座"),
         "resume": lambda: session_ops.resume(paused, proctor=proctor),
         "add_time": lambda: session_ops.add_time(answering, proctor=proctor, minutes=5, reason="断电"),
-        "irregularity": lambda: session_ops.record_irregularity(answering, proctor=proctor,
-                                                                reason="交头接耳"),
+        "irregularity": lambda: session_ops.record_irregularity(
+            answering, proctor=proctor, reason="交头接耳"
+        ),
         "new_device": lambda: session_ops.allow_new_device(answering, proctor=proctor),
         "terminate": lambda: session_ops.terminate(answering, proctor=proctor, reason="作弊"),
     }
@@ -210,9 +236,10 @@ def test_a_revoked_proctor_logging_in_again_is_refused_in_the_room(users, app):
     client = app.test_client()
     assert login(client, "proctor_dept").status_code == 302
     token = csrf_token(client, "/")
-    for path, data in ((f"/exams/attempts/{answering.id}/action",
-                        {"action": "irregularity", "reason": "交头接耳"}),
-                       (f"/exams/sessions/{session.id}/sign", {"remarks": ""})):
+    for path, data in (
+        (f"/exams/attempts/{answering.id}/action", {"action": "irregularity", "reason": "交头接耳"}),
+        (f"/exams/sessions/{session.id}/sign", {"remarks": ""}),
+    ):
         response = client.post(path, data={**data, "csrf_token": token})
         assert response.status_code == 403, path
     assert room_state(session) == before

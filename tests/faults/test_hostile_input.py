@@ -190,7 +190,8 @@ TOO_MUCH_TEXT = ("The file holds too much text", "文件中的文字过多")
 
 
 def test_a_40_kb_workbook_of_22_mb_of_text_is_refused_by_the_page_the_cli_and_the_roster(
-        client, demo, app, tmp_path):
+    client, demo, app, tmp_path
+):
     """openpyxl spent 24 s of CPU reading its strings; now it never sees the file."""
     hostile = hostile_workbook()
     assert len(hostile) < 64 * 1024
@@ -199,8 +200,11 @@ def test_a_40_kb_workbook_of_22_mb_of_text_is_refused_by_the_page_the_cli_and_th
     response = client.post(
         "/questions/import",
         content_type="multipart/form-data",
-        data={"csrf_token": csrf_token(client, "/questions/import"), "format": "auto",
-              "file": (io.BytesIO(hostile), "bank.xlsx")},
+        data={
+            "csrf_token": csrf_token(client, "/questions/import"),
+            "format": "auto",
+            "file": (io.BytesIO(hostile), "bank.xlsx"),
+        },
     )
     assert response.status_code == 422 and any(text in response.text for text in TOO_MUCH_TEXT)
     db.session.rollback()
@@ -218,8 +222,14 @@ def test_a_40_kb_workbook_of_22_mb_of_text_is_refused_by_the_page_the_cli_and_th
     klass = db.session.scalar(select(TrainingClass).order_by(TrainingClass.id))
     enrolled = db.session.scalar(select(func.count(Enrolment.id)))
     page = f"/training/classes/{klass.id}"
-    response = staff.post(f"{page}/roster", content_type="multipart/form-data", data={
-        "roster-csrf_token": csrf_token(staff, page), "roster-roster": (io.BytesIO(hostile), "名单.xlsx")})
+    response = staff.post(
+        f"{page}/roster",
+        content_type="multipart/form-data",
+        data={
+            "roster-csrf_token": csrf_token(staff, page),
+            "roster-roster": (io.BytesIO(hostile), "名单.xlsx"),
+        },
+    )
     assert response.status_code == 422 and any(text in response.text for text in TOO_MUCH_TEXT)
     db.session.rollback()
     assert db.session.scalar(select(func.count(Enrolment.id))) == enrolled

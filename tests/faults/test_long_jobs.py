@@ -92,8 +92,9 @@ def test_a_review_commits_while_a_batch_renders(app, demo, postgresql, monkeypat
         with app.app_context():
             try:
                 reviewer = users_by_name()["reviewer_center"]
-                app_ops.review_application(db.session.get(ExamApplication, application_id),
-                                           reviewer=reviewer, approve=True)
+                app_ops.review_application(
+                    db.session.get(ExamApplication, application_id), reviewer=reviewer, approve=True
+                )
                 db.session.commit()
                 outcome["review"] = "committed"
             finally:
@@ -116,8 +117,11 @@ def test_a_review_commits_while_a_batch_renders(app, demo, postgresql, monkeypat
     assert committed_during_rendering and still_rendering, "the review waited for the batch"
     assert outcome == {"review": "committed", "batch": {"batch": batch_id, "certificates": len(people)}}
     db.session.rollback()
-    reviews = db.session.scalars(select(audit.AuditEntry.action).where(
-        audit.AuditEntry.object_type == "exam_applications",
-        audit.AuditEntry.object_id == str(application_id))).all()
+    reviews = db.session.scalars(
+        select(audit.AuditEntry.action).where(
+            audit.AuditEntry.object_type == "exam_applications",
+            audit.AuditEntry.object_id == str(application_id),
+        )
+    ).all()
     assert "application.review" in reviews
     assert audit_verify.verify_chain().ok

@@ -133,8 +133,9 @@ def test_two_tabs_saving_at_once_keep_the_newest(race):
     aid = attempt.id
     first = str(attempt.paper.items[0].position)
     sheets = {seq: {first: [seq % 2]} for seq in range(1, 11)}
-    outcomes = race(*[lambda seq=seq: attempt_ops.save_answers(aid, token, sheets[seq], seq)
-                      for seq in sheets])
+    outcomes = race(
+        *[lambda seq=seq: attempt_ops.save_answers(aid, token, sheets[seq], seq) for seq in sheets]
+    )
     assert not [o for o in outcomes if isinstance(o, Exception)]
     attempt = _attempt(aid)
     assert (attempt.saved_seq, attempt.answers) == (10, sheets[10])

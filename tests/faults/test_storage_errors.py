@@ -22,8 +22,11 @@ def test_a_full_disk_is_a_507_that_says_so_and_leaves_no_part_file(demo, app):
         response = client.put(f"/api/recordings/uploads/{upload_id}?offset=0", data=b"v" * (256 * 1024))
         assert response.status_code == 507
         assert "存储空间已满" in response.get_json()["reason"]
-        page = client.put(f"/api/recordings/uploads/{upload_id}?offset=0", data=b"v" * (256 * 1024),
-                          headers={"Accept": "text/html"})
+        page = client.put(
+            f"/api/recordings/uploads/{upload_id}?offset=0",
+            data=b"v" * (256 * 1024),
+            headers={"Accept": "text/html"},
+        )
         assert page.status_code == 507
         with pytest.raises(OSError) as failed:
             storage.save("certificates", b"%PDF" + b"x" * (256 * 1024), ".pdf")

@@ -32,8 +32,12 @@ def test_a_batch_on_a_read_only_store_fails_with_why_and_a_retry_completes_it(ct
     with read_only(folder):
         workers.start()
         workers.send("certificates.issue_batch", [batch_id])
-        wait_until(lambda: _fresh(CertificateBatch, batch_id).status == "failed", 120,
-                   f"the batch to be marked failed\n{workers.log()}", interval=0.3)
+        wait_until(
+            lambda: _fresh(CertificateBatch, batch_id).status == "failed",
+            120,
+            f"the batch to be marked failed\n{workers.log()}",
+            interval=0.3,
+        )
     batch = _fresh(CertificateBatch, batch_id)
     assert "Read-only file system" in batch.failure or "Permission denied" in batch.failure, batch.failure
     log = workers.log()
@@ -48,6 +52,7 @@ def test_a_batch_on_a_read_only_store_fails_with_why_and_a_retry_completes_it(ct
     batch = _fresh(CertificateBatch, batch_id)
     assert (batch.status, batch.failure, batch.issued) == ("done", "", len(people))
     certificates = db.session.scalars(
-        select(Certificate).where(Certificate.written_attempt_id.in_([a.id for a in seated]))).all()
+        select(Certificate).where(Certificate.written_attempt_id.in_([a.id for a in seated]))
+    ).all()
     assert len(certificates) == len(people)
     assert all(c.pdf_key and storage.read(c.pdf_key).startswith(b"%PDF") for c in certificates)

@@ -46,9 +46,12 @@ class _Blocker:
     def _cancel_waiters(self) -> None:
         with self.engine.connect() as conn:
             while not self.stop.is_set():
-                cancelled = conn.execute(text(
-                    "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity "
-                    "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()")).scalar()
+                cancelled = conn.execute(
+                    text(
+                        "SELECT count(pg_cancel_backend(pid)) FROM pg_stat_activity "
+                        "WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                    )
+                ).scalar()
                 conn.commit()
                 if cancelled:
                     return

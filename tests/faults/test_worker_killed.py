@@ -173,18 +173,30 @@ def test_a_killed_workers_job_is_taken_up_by_the_worker_still_running(ctx, demo,
     room = db.session.scalar(select(Classroom).order_by(Classroom.id))
     start = datetime(2026, 3, 2, 8, 0, tzinfo=utcnow().tzinfo)
     recording = Recording(
-        classroom_id=room.id, starts_at=start, ends_at=start + timedelta(seconds=incidents.spec.duration_s),
-        filename="room.mp4", storage_key=storage.save("recordings", incidents.path.read_bytes(), ".mp4"),
-        size_bytes=incidents.path.stat().st_size, sha256="0" * 64, duration_s=incidents.spec.duration_s,
-        width=incidents.spec.width, height=incidents.spec.height, retain_until=date(2099, 1, 1),
-        status="queued", uploaded_by_id=users_by_name()["admin"].id)
+        classroom_id=room.id,
+        starts_at=start,
+        ends_at=start + timedelta(seconds=incidents.spec.duration_s),
+        filename="room.mp4",
+        storage_key=storage.save("recordings", incidents.path.read_bytes(), ".mp4"),
+        size_bytes=incidents.path.stat().st_size,
+        sha256="0" * 64,
+        duration_s=incidents.spec.duration_s,
+        width=incidents.spec.width,
+        height=incidents.spec.height,
+        retain_until=date(2099, 1, 1),
+        status="queued",
+        uploaded_by_id=users_by_name()["admin"].id,
+    )
     db.session.add(recording)
     db.session.commit()
     both = [workers.start(), workers.start()]
     engine = create_engine(workers.broker_url.removeprefix("sqla+"))
     try:
-        wait_until(lambda: len(broker.Liveness(workers.broker_url).seen()["workers"]) == 2, 120,
-                   f"both workers' heartbeats\n{workers.log()}")
+        wait_until(
+            lambda: len(broker.Liveness(workers.broker_url).seen()["workers"]) == 2,
+            120,
+            f"both workers' heartbeats\n{workers.log()}",
+        )
         result = workers.send("proctoring.analyse_recording", [recording.id, ROSTER])
 
         def holder():
@@ -192,13 +204,18 @@ def test_a_killed_workers_job_is_taken_up_by_the_worker_still_running(ctx, demo,
                 return conn.execute(text("SELECT worker FROM portal_broker_claim")).scalar()
 
         first = wait_until(holder, 60, "the job to be claimed", interval=0.05)
-        wait_until(lambda: result.state == "PROGRESS", 120, f"the analysis to start\n{workers.log()}",
-                   interval=0.02)
+        wait_until(
+            lambda: result.state == "PROGRESS", 120, f"the analysis to start\n{workers.log()}", interval=0.02
+        )
         victim = next(w for w in both if w.pid == int(first.split(":")[1]))
         kill_tree(victim)
         killed = time.monotonic()
-        again = wait_until(lambda: (h := holder()) and h != first and h, 120,
-                           f"the other worker to take the job\n{workers.log()}", interval=0.05)
+        again = wait_until(
+            lambda: (h := holder()) and h != first and h,
+            120,
+            f"the other worker to take the job\n{workers.log()}",
+            interval=0.05,
+        )
         waited = time.monotonic() - killed
         print(f"\nthe killed worker's job was taken up again after {waited:.1f} s")
         assert int(again.split(":")[1]) != victim.pid
@@ -255,6 +272,4 @@ def test_a_certificate_batch_killed_midway_completes_once(ctx, demo, workers):
         select(Certificate).where(Certificate.written_attempt_id.in_([a.id for a in seated]))
     ).all()
     assert len(certificates) == len(people) == len({c.serial for c in certificates})
-    assert all(
-        c.pdf_key and storage.read(c.pdf_key).startswith(b"%PDF") for c in certificates
-    )
+    assert all(c.pdf_key and storage.read(c.pdf_key).startswith(b"%PDF") for c in certificates)

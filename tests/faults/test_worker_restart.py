@@ -23,17 +23,31 @@ pytestmark = pytest.mark.slow
 def embedded(app, database_url, tmp_path):
     broker_url = f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
     backend = f"db+sqlite:///{tmp_path / 'results.sqlite'}"
-    env = {"DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url,
-           "CELERY_RESULT_BACKEND": backend, "SECRET_KEY": app.config["SECRET_KEY"],
-           "AUDIT_KEY": app.config["AUDIT_KEY"], "STORAGE_DIR": app.config["STORAGE_DIR"]}
-    sender = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database_url,
-                         "CELERY": app.config["CELERY"] | {"broker_url": broker_url,
-                                                           "result_backend": backend}},
-                        instance_path=str(tmp_path)).extensions["celery"]
+    env = {
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker_url,
+        "CELERY_RESULT_BACKEND": backend,
+        "SECRET_KEY": app.config["SECRET_KEY"],
+        "AUDIT_KEY": app.config["AUDIT_KEY"],
+        "STORAGE_DIR": app.config["STORAGE_DIR"],
+    }
+    sender = create_app(
+        {
+            "SECRET_KEY": "x",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "CELERY": app.config["CELERY"] | {"broker_url": broker_url, "result_backend": backend},
+        },
+        instance_path=str(tmp_path),
+    ).extensions["celery"]
     app.extensions["celery"].set_current()
     engine = create_engine(broker_url.removeprefix("sqla+"))
-    yield {"env": env, "sender": sender, "engine": engine, "queue": f"restart-{uuid.uuid4().hex[:8]}",
-           "log": tmp_path / "worker.log"}
+    yield {
+        "env": env,
+        "sender": sender,
+        "engine": engine,
+        "queue": f"restart-{uuid.uuid4().hex[:8]}",
+        "log": tmp_path / "worker.log",
+    }
     sender.close()
     engine.dispose()
 

@@ -19,13 +19,16 @@ pytestmark = pytest.mark.slow
 def app(tmp_path: Path) -> Flask:
     from training_portal import create_app
 
-    return create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"},
-                      instance_path=str(tmp_path))
+    return create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+        instance_path=str(tmp_path),
+    )
 
 
 def test_json_shape(app: Flask, incidents: Recording) -> None:
-    result = app.test_cli_runner().invoke(args=["proctoring", "analyze", str(incidents.path), "--json",
-                                                "--roster", str(ROSTER)])
+    result = app.test_cli_runner().invoke(
+        args=["proctoring", "analyze", str(incidents.path), "--json", "--roster", str(ROSTER)]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) == {"duration_s", "wall_s", "samples", "events"}

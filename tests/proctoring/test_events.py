@@ -20,8 +20,13 @@ SLACK_S = 4.0
 
 
 def matching(events: list[Event], want: Scripted) -> list[Event]:
-    return [e for e in events if e.kind == want.kind
-            and abs(e.start_s - want.start_s) <= SLACK_S and abs(e.end_s - want.end_s) <= SLACK_S]
+    return [
+        e
+        for e in events
+        if e.kind == want.kind
+        and abs(e.start_s - want.start_s) <= SLACK_S
+        and abs(e.end_s - want.end_s) <= SLACK_S
+    ]
 
 
 @pytest.mark.parametrize("want", SCRIPT, ids=[f"{e.kind}@{e.start_s:g}" for e in SCRIPT])
@@ -64,8 +69,7 @@ def test_reference_view_given(tmp_path) -> None:
     # The camera points the wrong way for the first 30 s. With the proper view given as a
     # JPEG that stretch is the scene change; without it, the first steady view is taken as
     # the reference, and the proper view is what differs from it.
-    rec = make(tmp_path / "turned.mp4", duration_s=70.0, seed=7,
-               events=(Scripted("scene_change", 0, 30),))
+    rec = make(tmp_path / "turned.mp4", duration_s=70.0, seed=7, events=(Scripted("scene_change", 0, 30),))
     with_ref = analyse(rec.path, reference=reference_jpeg(rec.spec, 40.0))
     assert [(e.kind, e.start_s, e.end_s) for e in with_ref.events] == [("scene_change", 0.0, 30.0)]
     without = analyse(rec.path)

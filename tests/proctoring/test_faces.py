@@ -31,8 +31,11 @@ def test_the_detector_finds_the_real_faces_of_a_classroom() -> None:
     detector = detectors.get()
     boxes = detector.detect(image)
     centres = boxes[:, :2] + boxes[:, 2:4] / 2
-    found = [np.min(np.linalg.norm(centres - (p.x, p.y), axis=1)) < p.size * 0.8 if len(boxes) else False
-             for p in room.people if p.size >= 20]  # the whole frame at full size: the larger faces
+    found = [
+        np.min(np.linalg.norm(centres - (p.x, p.y), axis=1)) < p.size * 0.8 if len(boxes) else False
+        for p in room.people
+        if p.size >= 20
+    ]  # the whole frame at full size: the larger faces
     assert sum(found) >= len(found) - 1
     assert len(boxes) <= len(room.people)  # and nothing but faces
 

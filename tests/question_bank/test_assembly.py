@@ -15,9 +15,14 @@ from .conftest import blueprint, qdata
 
 
 def test_quotas_are_met_exactly_and_no_question_twice(bank):
-    b = blueprint([("true_false", 10, 2.0, "题库测试/瓦斯防治"),
-                   ("true_false", 10, 2.0, "题库测试/通风管理"),
-                   ("single_choice", 20, 2.0), ("multiple_choice", 10, 2.0)])
+    b = blueprint(
+        [
+            ("true_false", 10, 2.0, "题库测试/瓦斯防治"),
+            ("true_false", 10, 2.0, "题库测试/通风管理"),
+            ("single_choice", 20, 2.0),
+            ("multiple_choice", 10, 2.0),
+        ]
+    )
     papers = assembly.draw_papers(b, 20, np.random.default_rng(5))
     for paper in papers:
         versions = [db.session.get(QuestionVersion, item.version_id) for item in paper.items]
@@ -26,9 +31,12 @@ def test_quotas_are_met_exactly_and_no_question_twice(bank):
         for v in versions:
             key = (v.type, v.category if v.type == "true_false" else "")
             by_section[key] = by_section.get(key, 0) + 1
-        assert by_section == {("true_false", "题库测试/瓦斯防治"): 10,
-                              ("true_false", "题库测试/通风管理"): 10,
-                              ("single_choice", ""): 20, ("multiple_choice", ""): 10}
+        assert by_section == {
+            ("true_false", "题库测试/瓦斯防治"): 10,
+            ("true_false", "题库测试/通风管理"): 10,
+            ("single_choice", ""): 20,
+            ("multiple_choice", ""): 10,
+        }
         assert paper.total_points == 100
 
 
@@ -49,8 +57,15 @@ def test_quota_and_parallel_properties_on_any_pools(sizes, data):
     pools, next_id = [], 0
     for size in sizes:
         count = data.draw(st.integers(1, size))
-        pools.append(Pool("single_choice", count, data.draw(st.sampled_from([1.0, 2.0])),
-                          np.arange(next_id, next_id + size), rng.uniform(0.3, 0.98, size)))
+        pools.append(
+            Pool(
+                "single_choice",
+                count,
+                data.draw(st.sampled_from([1.0, 2.0])),
+                np.arange(next_id, next_id + size),
+                rng.uniform(0.3, 0.98, size),
+            )
+        )
         next_id += size
     assembler = Assembler(pools, None, 0.5, rng)
     for _ in range(5):
@@ -70,8 +85,9 @@ def test_overlapping_sections_share_no_question(ctx):
     for k in range(12):
         make_active(qdata("single_choice", "法规/安全生产法" if k < 6 else "法规/矿山安全法"))
     db.session.commit()
-    b = blueprint([("single_choice", 5, 1.0, "法规/安全生产法"), ("single_choice", 7, 1.0, "法规")],
-                  purpose="spot_test")
+    b = blueprint(
+        [("single_choice", 5, 1.0, "法规/安全生产法"), ("single_choice", 7, 1.0, "法规")], purpose="spot_test"
+    )
     for _ in range(10):
         paper = assembly.draw_papers(b, 1)[0]
         assert len({i.version_id for i in paper.items}) == 12

@@ -39,12 +39,16 @@ def test_editing_makes_a_new_version_and_sends_it_back_to_review(demo, user_name
     ops.review_question(question, reviewer=reviewer, approve=True)
     ops.activate_question(question, actor=author)
     first = question.current_version
-    assert ops.edit_question(question, qdata(external_id=question.external_id, stem="改过的题干"),
-                             actor=author) == "updated"
+    assert (
+        ops.edit_question(question, qdata(external_id=question.external_id, stem="改过的题干"), actor=author)
+        == "updated"
+    )
     assert question.status is QuestionStatus.DRAFT
     assert question.current_version.number == 2 and first.stem != "改过的题干"
-    assert ops.edit_question(question, qdata(external_id=question.external_id, stem="改过的题干"),
-                             actor=author) == "unchanged"
+    assert (
+        ops.edit_question(question, qdata(external_id=question.external_id, stem="改过的题干"), actor=author)
+        == "unchanged"
+    )
 
 
 def test_the_author_cannot_review_and_a_rejection_needs_a_reason(demo, user_named):
@@ -59,8 +63,11 @@ def test_the_author_cannot_review_and_a_rejection_needs_a_reason(demo, user_name
     ops.review_question(question, reviewer=reviewer, approve=True)
     ops.activate_question(question, actor=author)
     db.session.commit()
-    actions = db.session.scalars(select(AuditEntry.action).where(
-        AuditEntry.object_type == "qb_questions", AuditEntry.object_id == str(question.id))).all()
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(
+            AuditEntry.object_type == "qb_questions", AuditEntry.object_id == str(question.id)
+        )
+    ).all()
     assert actions == ["question.create", "question.review_approve", "question.activate"]
 
 
@@ -112,8 +119,11 @@ def test_cli_import_json_and_exit_status(app, ctx, tmp_path):
 
 @pytest.mark.parametrize("fmt", list(formats.FORMATS))
 def test_cli_export_then_import_into_an_empty_bank_gives_the_same_questions(app, ctx, tmp_path, fmt):
-    originals = [qdata("true_false"), qdata("single_choice", knowledge_point="瓦斯检查"),
-                 qdata("multiple_choice", applies_to=["coal_gas_inspection"], difficulty=5)]
+    originals = [
+        qdata("true_false"),
+        qdata("single_choice", knowledge_point="瓦斯检查"),
+        qdata("multiple_choice", applies_to=["coal_gas_inspection"], difficulty=5),
+    ]
     for q in originals:
         ops.create_question(q, actor=None)
     db.session.commit()
@@ -135,11 +145,26 @@ def test_cli_export_then_import_into_an_empty_bank_gives_the_same_questions(app,
 def test_list_json_shape(app, ctx):
     ops.create_question(qdata("true_false", correct=[1]), actor=None)
     db.session.commit()
-    listing = json.loads(app.test_cli_runner().invoke(
-        args=["questions", "list", "--json", "--category", "煤矿安全"]).output)
-    assert listing == [{"id": listing[0]["id"], "external_id": listing[0]["external_id"],
-                        "status": "draft", "type": "true_false", "stem": listing[0]["stem"],
-                        "options": ["对", "错"], "correct": ["错"], "category": "煤矿安全/瓦斯防治",
-                        "applies_to": [], "points": 1.0}]
-    assert json.loads(app.test_cli_runner().invoke(
-        args=["questions", "list", "--json", "--category", "机电"]).output) == []
+    listing = json.loads(
+        app.test_cli_runner().invoke(args=["questions", "list", "--json", "--category", "煤矿安全"]).output
+    )
+    assert listing == [
+        {
+            "id": listing[0]["id"],
+            "external_id": listing[0]["external_id"],
+            "status": "draft",
+            "type": "true_false",
+            "stem": listing[0]["stem"],
+            "options": ["对", "错"],
+            "correct": ["错"],
+            "category": "煤矿安全/瓦斯防治",
+            "applies_to": [],
+            "points": 1.0,
+        }
+    ]
+    assert (
+        json.loads(
+            app.test_cli_runner().invoke(args=["questions", "list", "--json", "--category", "机电"]).output
+        )
+        == []
+    )

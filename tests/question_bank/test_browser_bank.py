@@ -13,9 +13,13 @@ pytestmark = pytest.mark.slow
 
 def test_upload_review_blueprint_and_preview(live_server, browser, tmp_path):
     bank = tmp_path / "题库.xlsx"
-    bank.write_bytes(formats.write(
-        [qdata("true_false", "浏览器测试/通风") for _ in range(6)]
-        + [qdata("single_choice", "浏览器测试/瓦斯") for _ in range(6)], "xlsx"))
+    bank.write_bytes(
+        formats.write(
+            [qdata("true_false", "浏览器测试/通风") for _ in range(6)]
+            + [qdata("single_choice", "浏览器测试/瓦斯") for _ in range(6)],
+            "xlsx",
+        )
+    )
     author = browser.new_context().new_page()
     browser_login(author, live_server, "reviewer_center")
     author.goto(f"{live_server}/questions/import")

@@ -29,6 +29,7 @@ HEADER = list(excel.COLUMNS)
 
 # ----------------------------------------------------------------------------- helpers
 
+
 def xlsx(rows: list[list[object]], header: list[object] | None = None, title: str = "Sheet1") -> bytes:
     workbook = Workbook()
     sheet = workbook.active
@@ -64,13 +65,20 @@ def rewrite_member(data: bytes, name: str, change) -> bytes:
     return out.getvalue()
 
 
-SHARED_STRINGS = (b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
-                  b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
-SHARED_STRINGS_LINK = (b'<Relationship Id="rIdSharedStrings" Type="http://schemas.openxmlformats.org/'
-                       b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
-                       b'</Relationships>')
-_INLINE = re.compile(rb'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")? t="inlineStr"><is><t( xml:space="preserve")?>'
-                     rb'(.*?)</t></is></c>', re.S)
+SHARED_STRINGS = (
+    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+    b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+)
+SHARED_STRINGS_LINK = (
+    b'<Relationship Id="rIdSharedStrings" Type="http://schemas.openxmlformats.org/'
+    b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+    b"</Relationships>"
+)
+_INLINE = re.compile(
+    rb'<c r="([A-Z]+[0-9]+)"( s="[0-9]+")? t="inlineStr"><is><t( xml:space="preserve")?>'
+    rb"(.*?)</t></is></c>",
+    re.S,
+)
 
 
 def as_excel_saves(data: bytes) -> bytes:
@@ -94,8 +102,11 @@ def as_excel_saves(data: bytes) -> bytes:
                 content = content.replace(b"</Relationships>", SHARED_STRINGS_LINK)
             dest.writestr(info.filename, content)
         items = b"".join(b'<si><t xml:space="preserve">%s</t></si>' % text for text in strings)
-        dest.writestr("xl/sharedStrings.xml", b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
-                      b'2006/main" uniqueCount="%d">%s</sst>' % (len(strings), items))
+        dest.writestr(
+            "xl/sharedStrings.xml",
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+            b'2006/main" uniqueCount="%d">%s</sst>' % (len(strings), items),
+        )
     return out.getvalue()
 
 
@@ -126,8 +137,10 @@ def english(tmp_path_factory):
     """A request in English, to read the issues' text."""
     from training_portal import create_app
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"},
-                     instance_path=str(tmp_path_factory.mktemp("instance")))
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://"},
+        instance_path=str(tmp_path_factory.mktemp("instance")),
+    )
     with app.test_request_context():
         session["lang"] = "en"
         yield
@@ -135,8 +148,11 @@ def english(tmp_path_factory):
 
 # ----------------------------------------------------------------------------- round trips
 
-ALPHABET = st.sampled_from(list("煤矿安全瓦斯通风井下爆破自救器正确错误对错是否甲乙丙丁"
-                                "abcXYZ019 ,;:\"'，。、“”（）%/\t\n-_=+#&<>?!　"))
+ALPHABET = st.sampled_from(
+    list(
+        "煤矿安全瓦斯通风井下爆破自救器正确错误对错是否甲乙丙丁abcXYZ019 ,;:\"'，。、“”（）%/\t\n-_=+#&<>?!　"
+    )
+)
 
 
 def stripped(alphabet=ALPHABET, max_size: int = 20):
@@ -144,16 +160,30 @@ def stripped(alphabet=ALPHABET, max_size: int = 20):
 
 
 text_stems = stripped(max_size=40).filter(lambda s: not excel.looks_like_html(s))
-html_stems = st.builds(lambda a, b, bold: f"<p>{html.escape(a)}<br>{'<b>' if bold else ''}{html.escape(b)}"
-                                          f"{'</b>' if bold else ''}</p>",
-                       stripped(), stripped(), st.booleans()).map(sanitise_html).filter(
-    lambda s: sanitise_html(s) == s)
-categories = st.lists(stripped(st.sampled_from(list("煤矿安全瓦斯防治 top$"))), max_size=3).map(
-    "/".join).filter(lambda c: category_path(c) == c)
+html_stems = (
+    st.builds(
+        lambda a, b, bold: (
+            f"<p>{html.escape(a)}<br>{'<b>' if bold else ''}{html.escape(b)}{'</b>' if bold else ''}</p>"
+        ),
+        stripped(),
+        stripped(),
+        st.booleans(),
+    )
+    .map(sanitise_html)
+    .filter(lambda s: sanitise_html(s) == s)
+)
+categories = (
+    st.lists(stripped(st.sampled_from(list("煤矿安全瓦斯防治 top$"))), max_size=3)
+    .map("/".join)
+    .filter(lambda c: category_path(c) == c)
+)
 # 适用类别 holds registry codes only: a word no category has is a row error (test_applies_to_*).
 codes = st.lists(st.sampled_from([code for code, _ in registry.targets()]), max_size=3, unique=True)
-external_ids = st.just("") | st.integers(0, 10**6).map(str) | stripped(
-    st.sampled_from(list("QA-_0123456789题号 ")), max_size=10)
+external_ids = (
+    st.just("")
+    | st.integers(0, 10**6).map(str)
+    | stripped(st.sampled_from(list("QA-_0123456789题号 ")), max_size=10)
+)
 
 
 @st.composite
@@ -171,15 +201,22 @@ def questions(draw) -> QuestionData:
         if qtype == "single_choice":
             correct = [draw(st.integers(0, len(options) - 1))]
         else:
-            correct = draw(st.permutations(range(len(options))))[:draw(st.integers(2, len(options)))]
+            correct = draw(st.permutations(range(len(options))))[: draw(st.integers(2, len(options)))]
     is_html = draw(st.booleans())
     return QuestionData(
-        type=qtype, stem=draw(html_stems if is_html else text_stems),
-        stem_format="html" if is_html else "text", options=options, correct=correct,
-        explanation=draw(st.just("") | stripped()), category=draw(categories),
-        knowledge_point=draw(st.just("") | stripped()), difficulty=draw(st.none() | st.integers(1, 5)),
-        applies_to=draw(codes), external_id=draw(external_ids),
-        points=draw(st.none() | st.sampled_from([1.0, 2.0, 0.5, 2.5])))
+        type=qtype,
+        stem=draw(html_stems if is_html else text_stems),
+        stem_format="html" if is_html else "text",
+        options=options,
+        correct=correct,
+        explanation=draw(st.just("") | stripped()),
+        category=draw(categories),
+        knowledge_point=draw(st.just("") | stripped()),
+        difficulty=draw(st.none() | st.integers(1, 5)),
+        applies_to=draw(codes),
+        external_id=draw(external_ids),
+        points=draw(st.none() | st.sampled_from([1.0, 2.0, 0.5, 2.5])),
+    )
 
 
 def unique_ids(qs: list[QuestionData]) -> bool:
@@ -201,10 +238,23 @@ def test_round_trip(fmt, qs):
 
 @FORMATS
 def test_round_trip_of_awkward_text(fmt):
-    qs = [QuestionData(type="single_choice", stem='=SUM(A1) 含"引号"，逗号\n换行',
-                       options=["#N/A", "-1", "+1"], correct=[2], explanation="@x", external_id="007"),
-          QuestionData(type="true_false", stem="<p>瓦斯<br><img src=\"https://x.cn/a.png\"></p>",
-                       stem_format="html", options=["A", "B"], correct=[1])]
+    qs = [
+        QuestionData(
+            type="single_choice",
+            stem='=SUM(A1) 含"引号"，逗号\n换行',
+            options=["#N/A", "-1", "+1"],
+            correct=[2],
+            explanation="@x",
+            external_id="007",
+        ),
+        QuestionData(
+            type="true_false",
+            stem='<p>瓦斯<br><img src="https://x.cn/a.png"></p>',
+            stem_format="html",
+            options=["A", "B"],
+            correct=[1],
+        ),
+    ]
     assert fmt.parse(fmt.write(qs)).questions == qs
 
 
@@ -228,6 +278,7 @@ def test_written_csv_is_utf8_with_bom_and_commas():
 
 
 # ----------------------------------------------------------------------------- the template
+
 
 def test_template_sample_rows_are_never_imported_and_a_clerks_row_under_them_is():
     from openpyxl import load_workbook
@@ -253,10 +304,20 @@ def test_template_sample_rows_are_never_imported_and_a_clerks_row_under_them_is(
 
 # ----------------------------------------------------------------------------- rows
 
+
 @FORMATS
 def test_unsupported_types_are_skipped_not_fatal(fmt):
-    result = fmt.parse(table(fmt, [row(), row("填空", answer="瓦斯"), row("判断", options=(), answer="错"),
-                                   row("案例分析", answer="略", 编号="C-9")]))
+    result = fmt.parse(
+        table(
+            fmt,
+            [
+                row(),
+                row("填空", answer="瓦斯"),
+                row("判断", options=(), answer="错"),
+                row("案例分析", answer="略", 编号="C-9"),
+            ],
+        )
+    )
     assert result.ok
     assert [q.type for q in result.questions] == ["single_choice", "true_false"]
     assert [i.item for i in result.skipped] == ["row 3", "row 5 (C-9)"]
@@ -269,21 +330,34 @@ def test_type_names_in_every_spelling():
     rows += [row(t, answer="A,C") for t in ("多选", "多选题", "multiple_choice", " 多选 ")]
     result = excel.parse(xlsx(rows))
     assert result.ok
-    assert [q.type for q in result.questions] == (["true_false"] * 4 + ["single_choice"] * 4
-                                                  + ["multiple_choice"] * 4)
+    assert [q.type for q in result.questions] == (
+        ["true_false"] * 4 + ["single_choice"] * 4 + ["multiple_choice"] * 4
+    )
 
 
 def test_answers_and_fields():
-    result = excel.parse(xlsx([
-        row("多选", options=("a", "b", "c", "d"), answer="a、b, D", 难度="较难",
-            适用类别="coal_hoist，mn_hoist", 分类="$course$/top/煤矿安全/ 瓦斯防治 /", 知识点=" 瓦斯 ",
-            解析="因为", 编号=101),
-        row("判断", options=(), answer="×"),
-        row("判断", options=("正确", "错误"), answer="正确"),
-        row("判断", options=("错误", "正确"), answer="B"),  # the true word is put first
-        row("判断", options=("安全", "不安全"), answer="错"),
-        row("单选", stem="  <p>瓦斯<script>alert(1)</script></p> ", answer="b", 难度=4.0, 编号=12.5),
-    ]))
+    result = excel.parse(
+        xlsx(
+            [
+                row(
+                    "多选",
+                    options=("a", "b", "c", "d"),
+                    answer="a、b, D",
+                    难度="较难",
+                    适用类别="coal_hoist，mn_hoist",
+                    分类="$course$/top/煤矿安全/ 瓦斯防治 /",
+                    知识点=" 瓦斯 ",
+                    解析="因为",
+                    编号=101,
+                ),
+                row("判断", options=(), answer="×"),
+                row("判断", options=("正确", "错误"), answer="正确"),
+                row("判断", options=("错误", "正确"), answer="B"),  # the true word is put first
+                row("判断", options=("安全", "不安全"), answer="错"),
+                row("单选", stem="  <p>瓦斯<script>alert(1)</script></p> ", answer="b", 难度=4.0, 编号=12.5),
+            ]
+        )
+    )
     assert result.ok, result.errors
     q = result.questions
     assert q[0].correct == [0, 1, 3] and q[0].difficulty == 4
@@ -306,8 +380,11 @@ def test_numeric_id_cells_are_text():
 @FORMATS
 def test_headers_in_any_order_with_spaces_and_extra_columns(fmt):
     header = [" 答案 ", "备注", "题干", "选项B", " 选项A", "题型", "编号"]
-    rows = [["B", "随便", "题一", "乙", "甲", "单选", "Q1"], [None] * 7,
-            ["对", None, "题二", None, None, "判断", None]]
+    rows = [
+        ["B", "随便", "题一", "乙", "甲", "单选", "Q1"],
+        [None] * 7,
+        ["对", None, "题二", None, None, "判断", None],
+    ]
     if fmt is excel:
         data = xlsx(rows, header=header)
     else:
@@ -315,7 +392,9 @@ def test_headers_in_any_order_with_spaces_and_extra_columns(fmt):
     result = fmt.parse(data)
     assert result.ok, result.errors
     assert [(q.stem, q.options, q.correct, q.external_id) for q in result.questions] == [
-        ("题一", ["甲", "乙"], [1], "Q1"), ("题二", ["对", "错"], [0], "")]
+        ("题一", ["甲", "乙"], [1], "Q1"),
+        ("题二", ["对", "错"], [0], ""),
+    ]
 
 
 def test_title_rows_above_the_header_and_row_numbers():
@@ -358,8 +437,9 @@ def test_missing_columns(fmt):
 
 @FORMATS
 def test_bad_answer_letter(fmt):
-    result = fmt.parse(table(fmt, [row(answer="D"), row("多选", answer="AG"),
-                                   row("判断", options=(), answer="也许")]))
+    result = fmt.parse(
+        table(fmt, [row(answer="D"), row("多选", answer="AG"), row("判断", options=(), answer="也许")])
+    )
     assert [e.item for e in result.errors] == ["row 2", "row 3", "row 4"]
     assert "D" in str(result.errors[0].reason) and "也许" in str(result.errors[2].reason)
     assert result.questions == []
@@ -388,8 +468,19 @@ def test_bad_difficulty(fmt):
 
 @FORMATS
 def test_type_rules_become_row_errors(fmt):
-    result = fmt.parse(table(fmt, [row(options=("甲",)), row("多选", answer="A"), row(options=("甲", "甲")),
-                                   row("单选", answer="AB"), row(type_=None), row(stem=" ")]))
+    result = fmt.parse(
+        table(
+            fmt,
+            [
+                row(options=("甲",)),
+                row("多选", answer="A"),
+                row(options=("甲", "甲")),
+                row("单选", answer="AB"),
+                row(type_=None),
+                row(stem=" "),
+            ],
+        )
+    )
     assert [e.item for e in result.errors] == [f"row {n}" for n in range(2, 8)]
     assert "题型" in str(result.errors[4].reason) and "题干" in str(result.errors[5].reason)
 
@@ -398,11 +489,14 @@ def test_messages_read_in_english(english):
     result = excel.parse(xlsx([row(options=("甲", "", "丙")), row("简答")]))
     assert str(result.errors[0].reason) == "Row has an empty option B between filled ones."
     assert str(result.skipped[0].reason) == "Unsupported question type 简答: the row was skipped."
-    assert result.errors[0].as_json() == {"item": "row 2",
-                                          "reason": "Row has an empty option B between filled ones."}
+    assert result.errors[0].as_json() == {
+        "item": "row 2",
+        "reason": "Row has an empty option B between filled ones.",
+    }
 
 
 # ----------------------------------------------------------------------------- CSV files
+
 
 def test_gbk_csv():
     result = delimited.parse(csv_bytes([row(stem="瓦斯是什么？", 编号="甲-1")], encoding="gbk"))
@@ -443,6 +537,7 @@ def test_too_many_rows(monkeypatch):
 
 # ----------------------------------------------------------------------------- bad xlsx files
 
+
 def test_not_a_zip():
     for data in (b"just some text", b"PK\x03\x04 not really", "题型,题干".encode()):
         result = excel.parse(data)
@@ -464,8 +559,9 @@ def test_zip_without_a_workbook():
 
 
 def test_corrupt_sheet_xml():
-    data = rewrite_member(excel.write(excel.TEMPLATE_EXAMPLES), "xl/worksheets/sheet1.xml",
-                          lambda xml: xml[: len(xml) // 2])
+    data = rewrite_member(
+        excel.write(excel.TEMPLATE_EXAMPLES), "xl/worksheets/sheet1.xml", lambda xml: xml[: len(xml) // 2]
+    )
     assert [e.item for e in excel.parse(data).errors] == ["file"]
 
 
@@ -479,8 +575,10 @@ def test_password_protected_and_old_xls():
 
 def test_zip_bomb_is_refused_quickly():
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(excel.write(excel.TEMPLATE_EXAMPLES))) as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bomb:
+    with (
+        zipfile.ZipFile(io.BytesIO(excel.write(excel.TEMPLATE_EXAMPLES))) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bomb,
+    ):
         for info in source.infolist():
             bomb.writestr(info.filename, source.read(info.filename))
         with bomb.open("xl/media/image1.png", "w", force_zip64=True) as member:
@@ -496,13 +594,17 @@ def test_zip_bomb_is_refused_quickly():
     assert f"{xlsx_bounds.MAX_UNCOMPRESSED // xlsx_bounds.MB} MB" in str(result.errors[0].reason)
 
 
-@pytest.mark.parametrize("part, megabytes, refusal", [
-    ("xl/sharedStrings.xml", 22, "The file holds too much text"),  # the 40 KB file of the issue
-    ("xl/sharedStrings.xml", 2, "The file unpacks to 2 MB, far more than"),
-    ("xl/styles.xml", 5, "The file unpacks to 5 MB, far more than"),
-])
-def test_a_small_workbook_that_unpacks_to_megabytes_is_refused_before_it_is_read(english, part, megabytes,
-                                                                                  refusal):
+@pytest.mark.parametrize(
+    "part, megabytes, refusal",
+    [
+        ("xl/sharedStrings.xml", 22, "The file holds too much text"),  # the 40 KB file of the issue
+        ("xl/sharedStrings.xml", 2, "The file unpacks to 2 MB, far more than"),
+        ("xl/styles.xml", 5, "The file unpacks to 5 MB, far more than"),
+    ],
+)
+def test_a_small_workbook_that_unpacks_to_megabytes_is_refused_before_it_is_read(
+    english, part, megabytes, refusal
+):
     data = hostile_workbook(part, megabytes)
     assert len(data) < 64 * 1024
     result = excel.parse(data)
@@ -522,12 +624,14 @@ def test_a_directory_that_understates_a_size_gets_no_more_read_than_it_states():
     name, stated = b"xl/sharedStrings.xml", 100_000
     with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
         crc = zlib.crc32(archive.read(name.decode())[:stated])  # so that the check-sum holds
-    for signature, crc_at, size_at, name_length_at, name_at in ((b"PK\x01\x02", 16, 24, 28, 46),
-                                                                 (b"PK\x03\x04", 14, 22, 26, 30)):
+    for signature, crc_at, size_at, name_length_at, name_at in (
+        (b"PK\x01\x02", 16, 24, 28, 46),
+        (b"PK\x03\x04", 14, 22, 26, 30),
+    ):
         at = data.find(signature)
         while at >= 0:
             (length,) = struct.unpack_from("<H", data, at + name_length_at)
-            if data[at + name_at:at + name_at + length] == name:
+            if data[at + name_at : at + name_at + length] == name:
                 struct.pack_into("<I", data, at + crc_at, crc)
                 struct.pack_into("<I", data, at + size_at, stated)
             at = data.find(signature, at + 4)
@@ -541,8 +645,10 @@ def test_a_directory_that_understates_a_size_gets_no_more_read_than_it_states():
 
 def test_a_workbook_of_too_many_parts_is_refused(english):
     buffer = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(excel.template())) as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as crowded:
+    with (
+        zipfile.ZipFile(io.BytesIO(excel.template())) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as crowded,
+    ):
         for info in source.infolist():
             crowded.writestr(info.filename, source.read(info.filename))
         for number in range(xlsx_bounds.MAX_MEMBERS):
@@ -563,10 +669,21 @@ def test_a_real_5000_question_bank_fits_the_bounds():
     def text(low: int, high: int) -> str:
         return "".join(rng.choice(words) for _ in range(rng.randint(low, high)))
 
-    bank = [QuestionData(type="single_choice", stem=text(30, 150), options=[text(8, 40) for _ in range(4)],
-                         correct=[1], explanation=text(50, 300), category="煤矿安全/" + text(4, 4),
-                         knowledge_point=text(6, 6), difficulty=3, applies_to=["special_operator"],
-                         external_id=f"Q-{n:05d}") for n in range(5000)]
+    bank = [
+        QuestionData(
+            type="single_choice",
+            stem=text(30, 150),
+            options=[text(8, 40) for _ in range(4)],
+            correct=[1],
+            explanation=text(50, 300),
+            category="煤矿安全/" + text(4, 4),
+            knowledge_point=text(6, 6),
+            difficulty=3,
+            applies_to=["special_operator"],
+            external_id=f"Q-{n:05d}",
+        )
+        for n in range(5000)
+    ]
     data = as_excel_saves(excel.write(bank))
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.getinfo("xl/sharedStrings.xml").file_size > 5 * xlsx_bounds.MB
@@ -575,8 +692,9 @@ def test_a_real_5000_question_bank_fits_the_bounds():
 
 
 def test_a_roster_reads_2000_rows_but_not_millions_of_cells(english):
-    rows = [["姓名", "身份证号", "单位", "岗位"]] + [["王一", "140181199001010011", "古交金岭煤业有限公司",
-                                                 "瓦斯检查作业"]] * 2000
+    rows = [["姓名", "身份证号", "单位", "岗位"]] + [
+        ["王一", "140181199001010011", "古交金岭煤业有限公司", "瓦斯检查作业"]
+    ] * 2000
     assert len(sheet_rows(as_excel_saves(xlsx(rows[1:], header=rows[0])), 2010)) == 2001
     workbook = Workbook()
     for number, row in enumerate(rows, start=1):

@@ -290,7 +290,8 @@ def test_the_same_question_twice_with_other_feedback_says_what_was_not_imported(
     report = ops.import_questions(fixture("examples.txt"), fmt="gift")
     reasons = {str(s.item): str(s.reason) for s in report.skipped}
     assert reasons["line 113"] == (
-        "The same question as line 12, with another 选项反馈: only the first was imported.")
+        "The same question as line 12, with another 选项反馈: only the first was imported."
+    )
 
 
 def test_a_corrected_answer_of_an_id_less_question_updates_it(english):

@@ -28,8 +28,14 @@ def responses_from(matrix, max_scores=None, candidates=None):
     out = []
     for i, row in enumerate(matrix):
         for j, score in enumerate(row):
-            out.append(Response(candidate=(candidates or {}).get(i, f"c{i + 1}"), question=f"Q{j + 1}",
-                                score=score, max_score=(max_scores or [1] * len(row))[j]))
+            out.append(
+                Response(
+                    candidate=(candidates or {}).get(i, f"c{i + 1}"),
+                    question=f"Q{j + 1}",
+                    score=score,
+                    max_score=(max_scores or [1] * len(row))[j],
+                )
+            )
     return out
 
 
@@ -216,11 +222,18 @@ def test_test_statistics_with_two_point_item_alpha_and_sem():
 #
 # Rest of the test for an item = (total − item score)/(paper max − item max).
 RANDOM = [
-    Response("c1", "A", 1, 1), Response("c1", "B", 1, 1), Response("c1", "C", 2, 2),
-    Response("c2", "A", 0, 1), Response("c2", "C", 1, 2),
-    Response("c3", "B", 1, 1), Response("c3", "C", 0, 2),
-    Response("c4", "A", 1, 1), Response("c4", "B", 0, 1),
-    Response("c5", "A", 0, 1), Response("c5", "B", 0, 1), Response("c5", "C", 0, 2),
+    Response("c1", "A", 1, 1),
+    Response("c1", "B", 1, 1),
+    Response("c1", "C", 2, 2),
+    Response("c2", "A", 0, 1),
+    Response("c2", "C", 1, 2),
+    Response("c3", "B", 1, 1),
+    Response("c3", "C", 0, 2),
+    Response("c4", "A", 1, 1),
+    Response("c4", "B", 0, 1),
+    Response("c5", "A", 0, 1),
+    Response("c5", "B", 0, 1),
+    Response("c5", "C", 0, 2),
 ]
 
 
@@ -269,21 +282,33 @@ def test_random_papers_are_order_independent():
     backward = qs.item_statistics(list(reversed(RANDOM)))
     for q in "ABC":
         assert forward[q].n == backward[q].n
-        for field in ("facility", "sd", "discrimination_index", "discriminative_efficiency",
-                      "point_biserial"):
+        for field in (
+            "facility",
+            "sd",
+            "discrimination_index",
+            "discriminative_efficiency",
+            "point_biserial",
+        ):
             assert getattr(backward[q], field) == approx(getattr(forward[q], field), abs=1e-9)
         assert forward[q].flag == backward[q].flag
 
 
 def test_single_respondent_and_candidate_without_rest():
-    stats = qs.item_statistics([
-        Response("a", "Q", 1, 1), Response("a", "R", 0, 1),
-        Response("b", "R", 1, 1),
-    ])
+    stats = qs.item_statistics(
+        [
+            Response("a", "Q", 1, 1),
+            Response("a", "R", 0, 1),
+            Response("b", "R", 1, 1),
+        ]
+    )
     q = stats["Q"]
     assert (q.n, q.facility, q.sd) == (1, 100.0, 0.0)
     assert (q.discrimination_index, q.discriminative_efficiency, q.point_biserial, q.flag) == (
-        None, None, None, None)
+        None,
+        None,
+        None,
+        None,
+    )
     r = stats["R"]
     assert r.n == 2 and r.facility == approx(50.0)
     # x = 0, 1: S_xx = 1/2, var = 1/2 → sd = 100·sqrt(1/2).
@@ -335,7 +360,12 @@ def test_test_statistics_small_samples():
     two = qs.test_statistics(np.array([[1, 0], [1, 1]]))
     assert two.sd == approx(math.sqrt(1 / 2))
     assert (two.skewness, two.kurtosis, two.alpha, two.error_ratio, two.standard_error) == (
-        None, None, None, None, None)
+        None,
+        None,
+        None,
+        None,
+        None,
+    )
     # Three attempts: totals 0,1,2 — symmetric, skewness 0, no kurtosis (needs s > 3).
     three = qs.test_statistics(np.array([[0, 0], [1, 0], [1, 1]]))
     assert three.skewness == approx(0.0, abs=1e-12)
@@ -369,6 +399,7 @@ def test_scales_to_a_thousand_candidates():
 
 # ---------------------------------------------------------------- properties
 
+
 @st.composite
 def random_papers(draw):
     n_candidates = draw(st.integers(1, 8))
@@ -399,12 +430,25 @@ def test_item_statistics_stay_in_bounds(responses):
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(1, 7).flatmap(lambda p: st.lists(
-    st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0]), min_size=p, max_size=p), min_size=1, max_size=9)))
+@given(
+    st.integers(1, 7).flatmap(
+        lambda p: st.lists(
+            st.lists(st.sampled_from([0.0, 0.5, 1.0, 2.0]), min_size=p, max_size=p), min_size=1, max_size=9
+        )
+    )
+)
 def test_test_statistics_are_finite_and_alpha_at_most_one(rows):
     ts = qs.test_statistics(np.array(rows))
-    for value in (ts.mean, ts.median, ts.sd, ts.skewness, ts.kurtosis, ts.alpha, ts.error_ratio,
-                  ts.standard_error):
+    for value in (
+        ts.mean,
+        ts.median,
+        ts.sd,
+        ts.skewness,
+        ts.kurtosis,
+        ts.alpha,
+        ts.error_ratio,
+        ts.standard_error,
+    ):
         assert value is None or math.isfinite(value)
     if ts.alpha is not None:
         assert ts.alpha <= 1.0

@@ -14,8 +14,7 @@ from .conftest import blueprint
 def sitting(bank, broken_version: int | None = None, n: int = 40):
     """n candidates of rising ability; on ``broken_version`` the strong ones fail."""
     # The bank fixture's categories: the demo bank's questions stay out of these papers.
-    b = blueprint([("single_choice", 30, 1.0, "题库测试")], target="coal_gas_inspection",
-                  purpose="spot_test")
+    b = blueprint([("single_choice", 30, 1.0, "题库测试")], target="coal_gas_inspection", purpose="spot_test")
     papers = assembly.draw_papers(b, n, np.random.default_rng(4))
     graded = []
     for rank, paper in enumerate(papers):

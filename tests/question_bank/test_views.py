@@ -15,9 +15,15 @@ from .conftest import qdata
 
 
 def upload(client, data: bytes, name: str, fmt: str = "auto"):
-    return client.post("/questions/import", data={
-        "file": (io.BytesIO(data), name), "format": fmt,
-        "csrf_token": csrf_token(client, "/questions/import")}, content_type="multipart/form-data")
+    return client.post(
+        "/questions/import",
+        data={
+            "file": (io.BytesIO(data), name),
+            "format": fmt,
+            "csrf_token": csrf_token(client, "/questions/import"),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def test_upload_review_blueprint_preview(demo, app):
@@ -34,21 +40,37 @@ def test_upload_review_blueprint_preview(demo, app):
     assert len(ids) == 24
     # The author may not approve their own questions, all or nothing.
     token = csrf_token(author, "/questions/")
-    refused = author.post("/questions/bulk", data={"action": "approve", "ids": ids,
-                                                    "csrf_token": token})
+    refused = author.post("/questions/bulk", data={"action": "approve", "ids": ids, "csrf_token": token})
     assert refused.status_code == 409
     drafts = db.session.scalar(select(func.count()).where(Question.status == QuestionStatus.DRAFT))
     assert drafts == drafts_before + 24
     token = csrf_token(reviewer, "/questions/")
-    assert reviewer.post("/questions/bulk", data={"action": "approve", "ids": ids,
-                                                  "csrf_token": token}).status_code == 302
+    assert (
+        reviewer.post(
+            "/questions/bulk", data={"action": "approve", "ids": ids, "csrf_token": token}
+        ).status_code
+        == 302
+    )
     token = csrf_token(author, "/questions/")
-    assert author.post("/questions/bulk", data={"action": "activate", "ids": ids,
-                                                "csrf_token": token}).status_code == 302
-    form = {"name": "瓦斯检查作业抽考", "target": "coal_gas_inspection", "purpose": "spot_test",
-            "duration_minutes": "20", "csrf_token": csrf_token(author, "/questions/blueprints/new"),
-            "sections-0-type": "true_false", "sections-0-count": "5", "sections-0-points": "2",
-            "sections-1-type": "single_choice", "sections-1-count": "5", "sections-1-points": "2"}
+    assert (
+        author.post(
+            "/questions/bulk", data={"action": "activate", "ids": ids, "csrf_token": token}
+        ).status_code
+        == 302
+    )
+    form = {
+        "name": "瓦斯检查作业抽考",
+        "target": "coal_gas_inspection",
+        "purpose": "spot_test",
+        "duration_minutes": "20",
+        "csrf_token": csrf_token(author, "/questions/blueprints/new"),
+        "sections-0-type": "true_false",
+        "sections-0-count": "5",
+        "sections-0-points": "2",
+        "sections-1-type": "single_choice",
+        "sections-1-count": "5",
+        "sections-1-points": "2",
+    }
     saved = author.post("/questions/blueprints/new", data=form)
     assert saved.status_code == 302
     page = author.get(saved.headers["Location"])
@@ -71,10 +93,18 @@ def test_a_broken_file_shows_where_and_why_and_imports_nothing(demo, client):
 
 def test_an_exam_blueprint_must_total_100_points(demo, client):
     login(client, "reviewer_center")
-    response = client.post("/questions/blueprints/new", data={
-        "name": "错误规则", "target": "principal", "purpose": "exam",
-        "csrf_token": csrf_token(client, "/questions/blueprints/new"),
-        "sections-0-type": "true_false", "sections-0-count": "10", "sections-0-points": "1"})
+    response = client.post(
+        "/questions/blueprints/new",
+        data={
+            "name": "错误规则",
+            "target": "principal",
+            "purpose": "exam",
+            "csrf_token": csrf_token(client, "/questions/blueprints/new"),
+            "sections-0-type": "true_false",
+            "sections-0-count": "10",
+            "sections-0-points": "1",
+        },
+    )
     assert response.status_code == 422
     assert db.session.scalar(select(func.count()).where(Blueprint.name == "错误规则")) == 0
 

@@ -41,8 +41,13 @@ def test_upload_in_chunks_and_open_the_report(live_server, browser, app, video, 
     assert "摄像头被遮挡" in page.locator("[data-test=events]").inner_text()  # in words, not the code
 
 
-def test_after_a_server_error_the_page_resumes_from_what_the_server_holds(live_server, browser, app, video,  # noqa: F811
-                                                                           tmp_path):
+def test_after_a_server_error_the_page_resumes_from_what_the_server_holds(
+    live_server,
+    browser,
+    app,
+    video,  # noqa: F811
+    tmp_path,
+):
     path = tmp_path / "第二课.mp4"
     path.write_bytes(video)
     app.config["RECORDING_CHUNK_BYTES"] = len(video) // 4 + 1  # four chunks
@@ -55,13 +60,20 @@ def test_after_a_server_error_the_page_resumes_from_what_the_server_holds(live_s
             offsets.append(route.request.url.rsplit("offset=", 1)[1])
             if route.request.method == "PUT" and not failed and offsets[-1] != "0":
                 failed.append(offsets[-1])
-                return route.fulfill(status=503, content_type="application/json",
-                                     body='{"error": 503, "reason": "数据库暂时不可用"}')
+                return route.fulfill(
+                    status=503,
+                    content_type="application/json",
+                    body='{"error": 503, "reason": "数据库暂时不可用"}',
+                )
             return route.continue_()
 
         page.route(lambda url: "/api/recordings/uploads/" in url and "offset=" in url, one_chunk_fails)
-        page.on("request", lambda r: starts.append(r) if r.method == "POST"
-                and r.url.endswith("/api/recordings/uploads") else None)
+        page.on(
+            "request",
+            lambda r: (
+                starts.append(r) if r.method == "POST" and r.url.endswith("/api/recordings/uploads") else None
+            ),
+        )
         page.goto(f"{live_server}/recordings/upload?classroom={classroom().id}")
         page.set_input_files("#file", str(path))
         page.fill("#starts_at", "2026-11-20T08:30")

@@ -29,8 +29,9 @@ DURATION_S = 310.0  # just over the policy's 5 minutes: shorter recordings are r
 @pytest.fixture(scope="module")
 def video(tmp_path_factory):
     path = tmp_path_factory.mktemp("rec") / "lesson.mp4"
-    write_classroom(path, ClassroomSpec(duration_s=DURATION_S, fps=5, seed=5,
-                                        events=(Scripted("covered", 14, 24),)))
+    write_classroom(
+        path, ClassroomSpec(duration_s=DURATION_S, fps=5, seed=5, events=(Scripted("covered", 14, 24),))
+    )
     return path.read_bytes()
 
 
@@ -54,15 +55,21 @@ def staff_client(app):
 
 
 def start(client, room, size, **kw):
-    body = {"classroom_id": room.id, "size": size, "filename": "第一课.mp4",
-            "starts_at": "2026-11-20T08:30", "ends_at": "2026-11-20T09:30"} | kw
+    body = {
+        "classroom_id": room.id,
+        "size": size,
+        "filename": "第一课.mp4",
+        "starts_at": "2026-11-20T08:30",
+        "ends_at": "2026-11-20T09:30",
+    } | kw
     return client.post("/api/recordings/uploads", json=body)
 
 
 def send(client, upload_id, data, chunk=64 * 1024, offset=0):
     while offset < len(data):
-        response = client.put(f"/api/recordings/uploads/{upload_id}?offset={offset}",
-                              data=data[offset:offset + chunk])
+        response = client.put(
+            f"/api/recordings/uploads/{upload_id}?offset={offset}", data=data[offset : offset + chunk]
+        )
         assert response.status_code == 200, response.get_json()
         offset = response.get_json()["received"]
     return offset
@@ -142,7 +149,10 @@ def test_the_analysis_job_finds_the_events_and_a_rerun_replaces_them(demo, app, 
     evidence = client.get(f"/recordings/events/{recording.events[0].id}/evidence.jpg")
     assert evidence.status_code == 200 and evidence.data[:3] == b"\xff\xd8\xff"
     assert client.get(f"/recordings/{recording_id}/progress").get_json() == {
-        "status": "analysed", "label": "分析完成", "progress": 1.0}
+        "status": "analysed",
+        "label": "分析完成",
+        "progress": 1.0,
+    }
     other = app.test_client()
     login(other, "mine_officer")
     assert other.get(f"/recordings/{recording_id}").status_code == 403
@@ -214,7 +224,8 @@ def test_uploads_abandoned_for_a_day_are_deleted_with_their_staged_files(demo, a
     from proctoring.tasks import delete_abandoned_uploads
 
     assert "proctoring.delete_abandoned_uploads" in {
-        entry["task"] for entry in app.config["CELERY"]["beat_schedule"].values()}
+        entry["task"] for entry in app.config["CELERY"]["beat_schedule"].values()
+    }
     client = staff_client(app)
     room = classroom()
     ids = [start(client, room, len(video)).get_json()["id"] for _ in range(3)]
@@ -248,8 +259,13 @@ def test_exam_room_recordings_come_from_the_rooms_proctors_and_are_kept_three_ye
     proctor = app.test_client()
     login(proctor, "proctor_dept")
     proctor.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(proctor, "/")
-    body = {"exam_session_id": session.id, "size": len(video), "filename": "考场.mp4",
-            "starts_at": "2026-11-29T08:00", "ends_at": "2026-11-29T10:00"}
+    body = {
+        "exam_session_id": session.id,
+        "size": len(video),
+        "filename": "考场.mp4",
+        "starts_at": "2026-11-29T08:00",
+        "ends_at": "2026-11-29T10:00",
+    }
     upload_id = proctor.post("/api/recordings/uploads", json=body).get_json()["id"]
     send(proctor, upload_id, video, chunk=1 << 20)
     recording_id = proctor.post(f"/api/recordings/uploads/{upload_id}/complete").get_json()["recording"]

@@ -36,10 +36,15 @@ def eight_people(tmp_path_factory):
 
 def _upload(lesson, path) -> Recording:
     """The recording stored for the lesson's classroom, from 10 s before the lesson starts."""
-    upload = ops.start_upload(classroom_id=lesson.training_class.classroom_id, exam_session_id=None,
-                              starts_at=lesson.starts_at - timedelta(seconds=10),
-                              ends_at=lesson.starts_at + timedelta(seconds=320), filename="room.mp4",
-                              total_size=path.stat().st_size, actor=admin())
+    upload = ops.start_upload(
+        classroom_id=lesson.training_class.classroom_id,
+        exam_session_id=None,
+        starts_at=lesson.starts_at - timedelta(seconds=10),
+        ends_at=lesson.starts_at + timedelta(seconds=320),
+        filename="room.mp4",
+        total_size=path.stat().st_size,
+        actor=admin(),
+    )
     ops.add_chunk(upload, 0, path.read_bytes())
     return ops.finish_upload(upload, actor=admin())
 

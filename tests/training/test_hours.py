@@ -26,8 +26,9 @@ def test_a_whole_lesson_earns_its_hours():
 
 def test_a_few_minutes_late_or_early_still_counts_the_whole_lesson():
     start, end = at(2026, 3, 2, 8, 30), at(2026, 3, 2, 11, 30)
-    got = credit(start, end, 40, start + timedelta(minutes=5), end - timedelta(minutes=4),
-                 grace=GRACE, zone=SHANGHAI)
+    got = credit(
+        start, end, 40, start + timedelta(minutes=5), end - timedelta(minutes=4), grace=GRACE, zone=SHANGHAI
+    )
     assert got[2026][0] == 40
 
 
@@ -43,8 +44,12 @@ def test_without_both_signatures_nothing_is_earned():
     assert credit(start, end, 40, None, end, grace=GRACE, zone=SHANGHAI) == {}
     assert credit(start, end, 40, end, start, grace=GRACE, zone=SHANGHAI) == {}
     # Signed in and out after the lesson ended: no time in the lesson.
-    assert credit(start, end, 40, end + timedelta(minutes=10), end + timedelta(hours=1),
-                  grace=GRACE, zone=SHANGHAI) == {}
+    assert (
+        credit(
+            start, end, 40, end + timedelta(minutes=10), end + timedelta(hours=1), grace=GRACE, zone=SHANGHAI
+        )
+        == {}
+    )
 
 
 def test_a_night_lesson_across_midnight_counts_in_its_year_and_on_the_day_it_ended():
@@ -65,8 +70,12 @@ def test_leaving_at_new_year_midnight_credits_only_the_old_year():
     assert got == {2025: (20, date(2025, 12, 31))}
 
 
-@given(minutes_in=st.integers(0, 600), minutes_out=st.integers(0, 600), tenths=st.integers(1, 200),
-       start_minute=st.integers(0, 60 * 24 * 2))
+@given(
+    minutes_in=st.integers(0, 600),
+    minutes_out=st.integers(0, 600),
+    tenths=st.integers(1, 200),
+    start_minute=st.integers(0, 60 * 24 * 2),
+)
 def test_parts_never_exceed_the_lesson_and_always_add_up(minutes_in, minutes_out, tenths, start_minute):
     start = at(2025, 12, 30, 0) + timedelta(minutes=start_minute)
     end = start + timedelta(hours=10)

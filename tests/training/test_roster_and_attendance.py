@@ -44,9 +44,14 @@ def _xlsx(rows) -> bytes:
 def _class(users, seats: int = 60) -> TrainingClass:
     where = center()
     room = org_ops.add_classroom(where, "测试教室", seats, actor=users["center"])
-    course = ops.create_course(where, "瓦斯检查初训", CourseKind.INITIAL,
-                               targets=[(PersonnelCategory.SPECIAL_OPERATOR, GAS)],
-                               modules=[("法规", 80)], actor=users["center"])
+    course = ops.create_course(
+        where,
+        "瓦斯检查初训",
+        CourseKind.INITIAL,
+        targets=[(PersonnelCategory.SPECIAL_OPERATOR, GAS)],
+        modules=[("法规", 80)],
+        actor=users["center"],
+    )
     today = local_today()
     return ops.create_class(course, room, "班", today, today + timedelta(days=3), actor=users["center"])
 
@@ -60,20 +65,32 @@ def test_a_lesson_needs_45_minutes_per_hour_a_free_classroom_and_the_class_dates
         ops.add_lesson(klass, "L", start, start + timedelta(minutes=179), 40, actor=users["center"])
     ops.add_lesson(klass, "L", start, start + timedelta(minutes=180), 40, actor=users["center"])
     with pytest.raises(ops.TrainingError):  # the same classroom, overlapping
-        ops.add_lesson(klass, "L2", start + timedelta(hours=2), start + timedelta(hours=5), 10,
-                       actor=users["center"])
+        ops.add_lesson(
+            klass, "L2", start + timedelta(hours=2), start + timedelta(hours=5), 10, actor=users["center"]
+        )
     with pytest.raises(ops.TrainingError):  # before the class starts
-        ops.add_lesson(klass, "L3", start - timedelta(days=1), start - timedelta(days=1, hours=-3), 10,
-                       actor=users["center"])
+        ops.add_lesson(
+            klass,
+            "L3",
+            start - timedelta(days=1),
+            start - timedelta(days=1, hours=-3),
+            10,
+            actor=users["center"],
+        )
 
 
 def test_a_roster_enrols_everyone_and_creates_new_records(users):
     klass = _class(users)
     mine = db.session.scalar(select(Organisation).where(Organisation.name == "古交金岭煤业有限公司"))
-    data = _xlsx([("2026年花名册",), ("姓名", "身份证号", "单位", "岗位"),
-                  ("王一", _number(1), mine.name, "瓦斯检查作业"),
-                  ("王二", _number(2), "", "coal_gas_inspection"),
-                  (None, None, None, None)])
+    data = _xlsx(
+        [
+            ("2026年花名册",),
+            ("姓名", "身份证号", "单位", "岗位"),
+            ("王一", _number(1), mine.name, "瓦斯检查作业"),
+            ("王二", _number(2), "", "coal_gas_inspection"),
+            (None, None, None, None),
+        ]
+    )
     result = ops.import_roster(klass, data, actor=users["center"])
     assert result.errors == []
     assert (result.enrolled, result.created, result.unchanged) == (2, 2, 0)
@@ -91,14 +108,18 @@ def test_a_bad_roster_row_is_reported_and_nobody_is_enrolled(users):
     people_before = db.session.scalar(select(func.count(Person.id)))
     good = _number(3)
     bad_checksum = good[:-1] + ("0" if good[-1] != "0" else "1")
-    data = _xlsx([("姓名", "身份证号", "单位", "岗位"),
-                  ("李三", good, "", "瓦斯检查作业"),
-                  ("李四", bad_checksum, "", "瓦斯检查作业"),
-                  ("李三", good, "", "瓦斯检查作业"),
-                  ("冒名", trainee.id_number, "", "瓦斯检查作业"),
-                  ("李五", _number(4), "不存在的单位", "瓦斯检查作业"),
-                  ("李六", _number(5), "", "挖掘机司机"),
-                  ("李七", _number(6), "", "矿长")])
+    data = _xlsx(
+        [
+            ("姓名", "身份证号", "单位", "岗位"),
+            ("李三", good, "", "瓦斯检查作业"),
+            ("李四", bad_checksum, "", "瓦斯检查作业"),
+            ("李三", good, "", "瓦斯检查作业"),
+            ("冒名", trainee.id_number, "", "瓦斯检查作业"),
+            ("李五", _number(4), "不存在的单位", "瓦斯检查作业"),
+            ("李六", _number(5), "", "挖掘机司机"),
+            ("李七", _number(6), "", "矿长"),
+        ]
+    )
     result = ops.import_roster(klass, data, actor=users["center"])
     rows = dict(result.errors)
     assert set(rows) == {"row 3", "row 4", "row 5", "row 6", "row 7", "row 8"}
@@ -112,9 +133,14 @@ def test_a_bad_roster_row_is_reported_and_nobody_is_enrolled(users):
     assert db.session.scalar(select(func.count(Person.id))) == people_before
 
 
-@pytest.mark.parametrize("data, where", [
-    (b"", "file"), (b"not a workbook", "file"), (b"PK\x03\x04broken", "file"),
-])
+@pytest.mark.parametrize(
+    "data, where",
+    [
+        (b"", "file"),
+        (b"not a workbook", "file"),
+        (b"PK\x03\x04broken", "file"),
+    ],
+)
 def test_a_roster_that_is_no_workbook_is_refused_with_a_reason(users, data, where):
     result = ops.import_roster(_class(users), data, actor=users["center"])
     assert [item for item, _ in result.errors] == [where]
@@ -127,8 +153,10 @@ def test_a_roster_without_the_columns_names_them(users):
 
 def test_the_roster_never_exceeds_the_classroom(users):
     klass = _class(users, seats=2)
-    data = _xlsx([("姓名", "身份证号", "单位", "岗位")] + [(f"赵{i}", _number(10 + i), "", "瓦斯检查作业")
-                                                    for i in range(3)])
+    data = _xlsx(
+        [("姓名", "身份证号", "单位", "岗位")]
+        + [(f"赵{i}", _number(10 + i), "", "瓦斯检查作业") for i in range(3)]
+    )
     result = ops.import_roster(klass, data, actor=users["center"])
     assert result.errors and result.errors[0][0] == "file" and klass.enrolments == []
 
@@ -147,16 +175,20 @@ def test_staff_sign_trainees_in_and_out_once(users):
     outsider = users["mine_officer"].person
     with pytest.raises(ops.TrainingError):
         ops.sign_in(lesson, outsider, at=lesson.starts_at, actor=users["center"])
-    actions = db.session.scalars(select(AuditEntry.action).where(
-        AuditEntry.id > audited_before, AuditEntry.action.like("attendance.%")).order_by(AuditEntry.id)).all()
+    actions = db.session.scalars(
+        select(AuditEntry.action)
+        .where(AuditEntry.id > audited_before, AuditEntry.action.like("attendance.%"))
+        .order_by(AuditEntry.id)
+    ).all()
     assert actions == ["attendance.sign_in", "attendance.sign_out"]
 
 
 def test_the_classroom_code_signs_a_trainee_in_then_out(users):
     trainee = users["trainee"].person
     now = datetime.now(local_zone()).replace(second=0, microsecond=0)
-    lesson = lesson_for([trainee], PersonnelCategory.SPECIAL_OPERATOR, 10,
-                        starts_at=now - timedelta(minutes=10))
+    lesson = lesson_for(
+        [trainee], PersonnelCategory.SPECIAL_OPERATOR, 10, starts_at=now - timedelta(minutes=10)
+    )
     code = ops.lesson_code(lesson, now)
     attendance = ops.check_in_with_code(trainee, code, at=now)
     assert attendance.signed_in_at == now and attendance.signed_in_by_id is None
@@ -173,8 +205,9 @@ def test_the_classroom_code_signs_a_trainee_in_then_out(users):
 def test_wrong_codes_are_remembered_and_lock_the_trainee_out(app, users):
     trainee = users["trainee"].person
     now = datetime.now(local_zone())
-    lesson = lesson_for([trainee], PersonnelCategory.SPECIAL_OPERATOR, 10,
-                        starts_at=now - timedelta(minutes=5))
+    lesson = lesson_for(
+        [trainee], PersonnelCategory.SPECIAL_OPERATOR, 10, starts_at=now - timedelta(minutes=5)
+    )
     db.session.commit()
     right = ops.lesson_code(lesson, now)
     wrong = f"{(int(right) + 1) % 1_000_000:06d}"

@@ -38,8 +38,11 @@ def _managers(n: int = 3) -> list[Person]:
     """Safety managers of the Gujiao mine (the deputy directors, in office since 2024)."""
     mine = db.session.scalar(select(MineEnterprise).where(MineEnterprise.name == "古交金岭煤业有限公司"))
     staff = db.session.scalars(select(Person).where(Person.employer_id == mine.id).order_by(Person.id))
-    return [p for p in staff
-            if any(x.post.personnel_category is SAFETY and x.post.is_five_manager for x in p.posts)][:n]
+    return [
+        p
+        for p in staff
+        if any(x.post.personnel_category is SAFETY and x.post.is_five_manager for x in p.posts)
+    ][:n]
 
 
 def _hours(person: Person, lesson) -> dict:
@@ -48,6 +51,7 @@ def _hours(person: Person, lesson) -> dict:
 
 
 # ----------------------------------------------------------------------------- the video verdict
+
 
 def test_an_analysed_video_with_the_right_head_count_verifies_the_lesson(users):
     people = _managers(3)
@@ -74,8 +78,9 @@ def test_an_untrusted_camera_does_not_verify(users, kind):
     people = _managers(2)
     lesson = lesson_for(people, SAFETY, 40)  # 180 minutes
     attend(lesson, people)
-    analysed_recording(lesson, faces=2, events=[RecordingEvent(kind=kind, start_s=600.0, end_s=2700.0,
-                                                               confidence=0.9)])
+    analysed_recording(
+        lesson, faces=2, events=[RecordingEvent(kind=kind, start_s=600.0, end_s=2700.0, confidence=0.9)]
+    )
     assert lesson.video_verdict is VideoVerdict.NOT_IN_USE
     assert lesson.video_detail["why"] == "untrusted" and lesson.video_detail["verified_percent"] < 90
 
@@ -85,8 +90,9 @@ def test_an_incident_in_the_first_minutes_alone_does_not_reject_the_lesson(users
     people = _managers(2)
     lesson = lesson_for(people, SAFETY, 40)
     attend(lesson, people)
-    analysed_recording(lesson, faces=2, events=[RecordingEvent(kind="dark", start_s=0.0, end_s=180.0,
-                                                               confidence=0.9)])
+    analysed_recording(
+        lesson, faces=2, events=[RecordingEvent(kind="dark", start_s=0.0, end_s=180.0, confidence=0.9)]
+    )
     assert lesson.video_verdict is VideoVerdict.IN_USE
     assert 98 <= lesson.video_detail["verified_percent"] < 100
 
@@ -113,8 +119,9 @@ def test_a_recording_not_yet_analysed_leaves_the_lesson_pending_and_a_sign_in_re
     ops.verify_lesson(lesson)
     assert lesson.video_verdict is VideoVerdict.PENDING
     recording.status = "analysed"
-    recording.report = recording.report | {"samples": [{"t": s["t"], "faces": 0}
-                                                      for s in recording.report["samples"]]}
+    recording.report = recording.report | {
+        "samples": [{"t": s["t"], "faces": 0} for s in recording.report["samples"]]
+    }
     attend(lesson, people[2:])  # a late sign-in changes the count: the verdict is checked again
     assert lesson.video_verdict is VideoVerdict.NOT_IN_USE
 
@@ -124,11 +131,20 @@ def test_coverage_is_the_share_of_held_class_hours_with_analysed_video(users, cl
     verified = give_hours(people, SAFETY, 40)
     room = verified.training_class.classroom
     later = verified.ends_at + timedelta(hours=1)
-    unverified = ops.add_lesson(verified.training_class, "Without video", later,
-                                later + timedelta(minutes=90), 20, actor=users["center"])
+    unverified = ops.add_lesson(
+        verified.training_class,
+        "Without video",
+        later,
+        later + timedelta(minutes=90),
+        20,
+        actor=users["center"],
+    )
     attend(unverified, people)
-    row = next(r for r in ledger.coverage(room.center, verified.starts_at.year, datetime.now(local_zone()))
-               if r.classroom.id == room.id)
+    row = next(
+        r
+        for r in ledger.coverage(room.center, verified.starts_at.year, datetime.now(local_zone()))
+        if r.classroom.id == room.id
+    )
     assert row.lessons == 2
     assert row.scheduled_s == (verified.ends_at - verified.starts_at).total_seconds() + 5400
     assert round(row.percent) == round(100 * 180 / 270) and row.verified_percent == row.percent
@@ -141,6 +157,7 @@ def test_coverage_is_the_share_of_held_class_hours_with_analysed_video(users, cl
 
 
 # ----------------------------------------------------------------------------- the exam rule
+
 
 def _apply(person: Person, actor):
     return app_ops.submit_application(person, SAFETY, actor=actor, appointed_on=local_today())
@@ -180,15 +197,23 @@ def test_a_special_operation_course_counts_only_for_its_type(users):
     worker = users["trainee"].person
     policy.set_value("training.initial_hours", {"special_operator": 8}, actor=users["admin"])
     give_hours([worker], PersonnelCategory.SPECIAL_OPERATOR, 80, operation_type=OperationType.COAL_BLASTING)
-    gas, blasting = (ledger.training_check(worker, PersonnelCategory.SPECIAL_OPERATOR, t, local_today())
-                     for t in (OperationType.COAL_GAS_INSPECTION, OperationType.COAL_BLASTING))
+    gas, blasting = (
+        ledger.training_check(worker, PersonnelCategory.SPECIAL_OPERATOR, t, local_today())
+        for t in (OperationType.COAL_GAS_INSPECTION, OperationType.COAL_BLASTING)
+    )
     assert (gas.ok, blasting.ok) == (False, True)
-    review = ledger.training_check(worker, PersonnelCategory.SPECIAL_OPERATOR, OperationType.COAL_BLASTING,
-                                   local_today(), kind=CourseKind.REVIEW)
+    review = ledger.training_check(
+        worker,
+        PersonnelCategory.SPECIAL_OPERATOR,
+        OperationType.COAL_BLASTING,
+        local_today(),
+        kind=CourseKind.REVIEW,
+    )
     assert not review.ok and review.need == 80  # 复审 needs its own 8 学时
 
 
 # ----------------------------------------------------------------------------- the ledger
+
 
 def test_the_annual_duty_starts_the_year_after_taking_office(users):
     (manager,) = _managers(1)
@@ -200,8 +225,11 @@ def test_the_annual_duty_starts_the_year_after_taking_office(users):
 def test_a_fatal_accident_adds_re_training_for_the_managers_and_the_responsible(users):
     (manager,) = _managers(1)
     mine = manager.employer
-    operator = next(p for p in db.session.scalars(select(Person).where(Person.employer_id == mine.id))
-                    if any(x.post is Post.SPECIAL_OPERATOR for x in p.posts))
+    operator = next(
+        p
+        for p in db.session.scalars(select(Person).where(Person.employer_id == mine.id))
+        if any(x.post is Post.SPECIAL_OPERATOR for x in p.posts)
+    )
     year = local_today().year
     assert ledger.required(operator, year).tenths == 0
     ops.record_accident(mine, local_today(), "顶板事故", responsible=[operator], actor=users["regulator"])
@@ -212,8 +240,9 @@ def test_a_fatal_accident_adds_re_training_for_the_managers_and_the_responsible(
 
 def test_the_ledger_counts_re_training_and_lists_deficits_for_who_may_see_them(users, user_named):
     done, short = _managers(2)
-    give_hours([done], SAFETY, 160, kind=CourseKind.ANNUAL,
-               starts_at=datetime.now(local_zone()) - timedelta(days=2))
+    give_hours(
+        [done], SAFETY, 160, kind=CourseKind.ANNUAL, starts_at=datetime.now(local_zone()) - timedelta(days=2)
+    )
     year = local_today().year
     line = next(x for x in ledger.ledger(done) if x.year == year)
     assert (line.required.tenths, line.done, line.deficit) == (160, 160, 0)
@@ -227,9 +256,11 @@ def test_the_ledger_counts_re_training_and_lists_deficits_for_who_may_see_them(u
 
 # ----------------------------------------------------------------------------- reminders
 
+
 def _account(person: Person, email: str | None = None):
-    return account_ops.create_user(f"u{person.id}", person.name, actor=None, password_hash="unused",
-                                   person=person, email=email)
+    return account_ops.create_user(
+        f"u{person.id}", person.name, actor=None, password_hash="unused", person=person, email=email
+    )
 
 
 def test_reminders_go_once_and_re_training_only_within_60_days_of_the_year_end(users):
@@ -243,8 +274,9 @@ def test_reminders_go_once_and_re_training_only_within_60_days_of_the_year_end(u
     late = send_reminders(f"{year}-11-05")
     assert late.get("retraining_due") >= 1 and late.get("hours_due", 0) == 0
     assert send_reminders(f"{year}-11-06") == {}
-    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == account.id)
-                               .order_by(Notification.id)).all()
+    kinds = db.session.scalars(
+        select(Notification.kind).where(Notification.user_id == account.id).order_by(Notification.id)
+    ).all()
     assert kinds == ["hours_due", "retraining_due"]
 
 
@@ -300,10 +332,16 @@ def test_a_notification_is_e_mailed_once_where_mail_is_configured(app, users):
 
 # ----------------------------------------------------------------------------- record and upgrades
 
+
 def test_the_record_api_has_training_and_continuing_education(users, client):
     (manager,) = _managers(1)
-    give_hours([manager], SAFETY, 160, kind=CourseKind.ANNUAL,
-               starts_at=datetime.now(local_zone()) - timedelta(days=3))
+    give_hours(
+        [manager],
+        SAFETY,
+        160,
+        kind=CourseKind.ANNUAL,
+        starts_at=datetime.now(local_zone()) - timedelta(days=3),
+    )
     db.session.commit()
     login(client, "regulator")
     body = client.get(f"/api/records/{manager.id_number}").get_json()
@@ -320,11 +358,26 @@ def test_a_degree_upgrade_needs_real_evidence_and_raises_the_education(users):
     worker = users["trainee"].person
     assert worker.education is Education.SENIOR_HIGH
     with pytest.raises(ops.TrainingError):
-        ops.record_education_upgrade(worker, Education.COLLEGE, "太原理工大学", date(2025, 7, 1),
-                                     b"<html>diploma</html>", actor=users["mine_officer"])
-    ops.record_education_upgrade(worker, Education.COLLEGE, "太原理工大学", date(2025, 7, 1), png_bytes(),
-                                 actor=users["mine_officer"], field_of_study="采矿工程", mining_related=True)
+        ops.record_education_upgrade(
+            worker,
+            Education.COLLEGE,
+            "太原理工大学",
+            date(2025, 7, 1),
+            b"<html>diploma</html>",
+            actor=users["mine_officer"],
+        )
+    ops.record_education_upgrade(
+        worker,
+        Education.COLLEGE,
+        "太原理工大学",
+        date(2025, 7, 1),
+        png_bytes(),
+        actor=users["mine_officer"],
+        field_of_study="采矿工程",
+        mining_related=True,
+    )
     assert (worker.education, worker.mining_related_degree) == (Education.COLLEGE, True)
-    ops.record_education_upgrade(worker, Education.SENIOR_HIGH, "夜校", date(2025, 8, 1), png_bytes(),
-                                 actor=users["mine_officer"])
+    ops.record_education_upgrade(
+        worker, Education.SENIOR_HIGH, "夜校", date(2025, 8, 1), png_bytes(), actor=users["mine_officer"]
+    )
     assert worker.education is Education.COLLEGE  # a lower one is kept as evidence, not as the record

@@ -31,8 +31,11 @@ class User(UserMixin, db.Model):
 
     person: Mapped[Person | None] = relationship()
     assignments: Mapped[list[RoleAssignment]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", order_by="RoleAssignment.id",
-        foreign_keys="RoleAssignment.user_id")
+        back_populates="user",
+        cascade="all, delete-orphan",
+        order_by="RoleAssignment.id",
+        foreign_keys="RoleAssignment.user_id",
+    )
 
     # Set for the request by the session loader; Flask-Login stores it, not the user id,
     # so that ending the server-side session really ends the log-in.
@@ -53,8 +56,11 @@ class User(UserMixin, db.Model):
         return role in self.roles
 
     def organisations(self, role: Role | None = None) -> list[Organisation]:
-        return [a.organisation for a in self.assignments
-                if a.organisation is not None and (role is None or a.role == role)]
+        return [
+            a.organisation
+            for a in self.assignments
+            if a.organisation is not None and (role is None or a.role == role)
+        ]
 
     def holds(self, permission: str) -> bool:
         """Whether any of the user's roles grants the permission, anywhere."""
@@ -97,12 +103,13 @@ class RoleAssignment(db.Model):
             return False
         if self.organisation_id == organisation.id:
             return True
-        return self.role in JURISDICTIONAL_ROLES and self.organisation.region.contains(
-            organisation.region)
+        return self.role in JURISDICTIONAL_ROLES and self.organisation.region.contains(organisation.region)
 
     def as_json(self) -> dict:
-        return {"role": self.role.value,
-                "organisation": self.organisation.name if self.organisation else None}
+        return {
+            "role": self.role.value,
+            "organisation": self.organisation.name if self.organisation else None,
+        }
 
 
 class AuthSession(db.Model):

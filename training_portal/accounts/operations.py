@@ -67,8 +67,7 @@ class Throttled(LoginRefused):
     def __init__(self, wait: timedelta) -> None:
         self.wait = wait
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        super().__init__(_l("Too many failed attempts. Please wait %(n)d min and try again.",
-                            n=minutes))
+        super().__init__(_l("Too many failed attempts. Please wait %(n)d min and try again.", n=minutes))
 
 
 def _wait_after_failures(where, free: int, now: datetime) -> timedelta | None:
@@ -79,13 +78,14 @@ def _wait_after_failures(where, free: int, now: datetime) -> timedelta | None:
     cfg = current_app.config
     window_start = now - timedelta(minutes=cfg["LOGIN_THROTTLE_WINDOW_MINUTES"])
     count, last = db.session.execute(
-        select(func.count(), func.max(LoginAttempt.at))
-        .where(*where, ~LoginAttempt.succeeded, LoginAttempt.at > window_start)).one()
+        select(func.count(), func.max(LoginAttempt.at)).where(
+            *where, ~LoginAttempt.succeeded, LoginAttempt.at > window_start
+        )
+    ).one()
     if count < free:
         return None
     cap = timedelta(minutes=cfg["LOGIN_MAX_DELAY_MINUTES"])
-    delay = min(timedelta(seconds=cfg["LOGIN_FIRST_DELAY_SECONDS"]) * 2 ** min(count - free, 20),
-                cap)
+    delay = min(timedelta(seconds=cfg["LOGIN_FIRST_DELAY_SECONDS"]) * 2 ** min(count - free, 20), cap)
     left = last + delay - now
     return left if left > timedelta(0) else None
 
@@ -96,12 +96,20 @@ def _throttle(username: str, address: str, now: datetime) -> None:
     proctor's password from one place must not keep the proctor out from another. The address
     gets many free failures, because a whole exam room logs in through one."""
     cfg = current_app.config
-    waits = [wait for wait in (
-        _wait_after_failures((LoginAttempt.username == username[:60],
-                              LoginAttempt.address == address[:45]),
-                             cfg["LOGIN_FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS"], now),
-        _wait_after_failures((LoginAttempt.address == address[:45],),
-                             cfg["LOGIN_FREE_FAILURES_PER_ADDRESS"], now)) if wait]
+    waits = [
+        wait
+        for wait in (
+            _wait_after_failures(
+                (LoginAttempt.username == username[:60], LoginAttempt.address == address[:45]),
+                cfg["LOGIN_FREE_FAILURES_PER_ACCOUNT_AND_ADDRESS"],
+                now,
+            ),
+            _wait_after_failures(
+                (LoginAttempt.address == address[:45],), cfg["LOGIN_FREE_FAILURES_PER_ADDRESS"], now
+            ),
+        )
+        if wait
+    ]
     if waits:
         # Nothing is written for a throttled try (the request rolls back); the log lets an
         # operator see a spray or a siege while it lasts.
@@ -109,8 +117,7 @@ def _throttle(username: str, address: str, now: datetime) -> None:
         raise Throttled(max(waits))
 
 
-def _checked_password(username: str, user: User | None, password: str, address: str,
-                      now: datetime) -> bool:
+def _checked_password(username: str, user: User | None, password: str, address: str, now: datetime) -> bool:
     """The password check every form goes through (log-in, confirmation, change of password):
     throttled first, without looking at the password, then recorded."""
     _throttle(username, address, now)
@@ -130,8 +137,7 @@ def authenticate(username: str, password: str, address: str, now: datetime | Non
 
 
 def _note_attempt(username: str, address: str, succeeded: bool, now: datetime) -> None:
-    db.session.add(LoginAttempt(username=username[:60], address=address[:45], at=now,
-                                succeeded=succeeded))
+    db.session.add(LoginAttempt(username=username[:60], address=address[:45], at=now, succeeded=succeeded))
     db.session.flush()
 
 
@@ -143,8 +149,16 @@ def start_session(user: User, address: str, user_agent: str) -> str:
     """Open a server-side session; the returned token goes into the (signed) cookie."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(AuthSession(token_hash=_token_hash(token), user_id=user.id, created_at=now,
-                               last_seen_at=now, address=address[:45], user_agent=user_agent[:200]))
+    db.session.add(
+        AuthSession(
+            token_hash=_token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            last_seen_at=now,
+            address=address[:45],
+            user_agent=user_agent[:200],
+        )
+    )
     db.session.flush()
     user.session_token = token
     return token
@@ -153,14 +167,19 @@ def start_session(user: User, address: str, user_agent: str) -> str:
 def _session_limits(now: datetime) -> tuple[datetime, datetime]:
     """(last seen, created) before which a session is over: idled out, or grown too old."""
     cfg = current_app.config
-    return (now - timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]),
-            now - timedelta(hours=cfg["SESSION_MAX_HOURS"]))
+    return (
+        now - timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]),
+        now - timedelta(hours=cfg["SESSION_MAX_HOURS"]),
+    )
 
 
 def load_session(token: str) -> User | None:
     """The user of a live session, or None when it ended, idled out or grew too old."""
-    auth = db.session.scalar(select(AuthSession).options(joinedload(AuthSession.user))
-                             .where(AuthSession.token_hash == _token_hash(token)))
+    auth = db.session.scalar(
+        select(AuthSession)
+        .options(joinedload(AuthSession.user))
+        .where(AuthSession.token_hash == _token_hash(token))
+    )
     if auth is None:
         return None
     now = utcnow()
@@ -183,18 +202,24 @@ _sessions = AuthSession.__table__
 LIVE_SESSION_PERSON = (
     select(User.__table__.c.person_id)
     .join(_sessions, _sessions.c.user_id == User.__table__.c.id)
-    .where(_sessions.c.token_hash == bindparam("session_hash"),
-           _sessions.c.last_seen_at >= bindparam("session_idle", type_=UTCDateTime()),
-           _sessions.c.created_at >= bindparam("session_oldest", type_=UTCDateTime()),
-           User.__table__.c.active.is_(True))
-    .scalar_subquery())
+    .where(
+        _sessions.c.token_hash == bindparam("session_hash"),
+        _sessions.c.last_seen_at >= bindparam("session_idle", type_=UTCDateTime()),
+        _sessions.c.created_at >= bindparam("session_oldest", type_=UTCDateTime()),
+        User.__table__.c.active.is_(True),
+    )
+    .scalar_subquery()
+)
 
 
 def live_session_params(token: str | None, now: datetime) -> dict:
     """The parameters of ``LIVE_SESSION_PERSON`` for this token (None: no log-in at all)."""
     idle, oldest = _session_limits(now)
-    return {"session_hash": _token_hash(token) if token else None, "session_idle": idle,
-            "session_oldest": oldest}
+    return {
+        "session_hash": _token_hash(token) if token else None,
+        "session_idle": idle,
+        "session_oldest": oldest,
+    }
 
 
 def end_session(token: str | None) -> None:
@@ -206,9 +231,16 @@ def end_all_sessions(user: User) -> None:
     db.session.execute(delete(AuthSession).where(AuthSession.user_id == user.id))
 
 
-def create_user(username: str, display_name: str, *, actor: User | None,
-                password: str | None = None, password_hash: str | None = None,
-                person: Person | None = None, email: str | None = None) -> User:
+def create_user(
+    username: str,
+    display_name: str,
+    *,
+    actor: User | None,
+    password: str | None = None,
+    password_hash: str | None = None,
+    person: Person | None = None,
+    email: str | None = None,
+) -> User:
     """Give either the password or its argon2 hash made by ``hash_password`` (the demo seed
     hashes its one shared password once instead of once per account)."""
     if (password is None) == (password_hash is None):
@@ -216,22 +248,35 @@ def create_user(username: str, display_name: str, *, actor: User | None,
     username = username.strip()
     if db.session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AccountError(_l("The username %(u)s is taken.", u=username), status=CONFLICT, field="username")
-    if person is not None and db.session.scalar(
-            select(User.id).where(User.person_id == person.id)) is not None:
+    if (
+        person is not None
+        and db.session.scalar(select(User.id).where(User.person_id == person.id)) is not None
+    ):
         raise AccountError(_l("This person already has an account."), status=CONFLICT, field="id_number")
     if password_hash is None:
         password_hash = hash_password(password)
-    user = User(username=username, password_hash=password_hash,
-                display_name=display_name, person=person, active=True, email=email)
+    user = User(
+        username=username,
+        password_hash=password_hash,
+        display_name=display_name,
+        person=person,
+        active=True,
+        email=email,
+    )
     db.session.add(user)
     db.session.flush()
-    audit.record("user.create", user, actor=actor,
-                 after={"username": username, "person_id": person.id if person else None})
+    audit.record(
+        "user.create",
+        user,
+        actor=actor,
+        after={"username": username, "person_id": person.id if person else None},
+    )
     return user
 
 
-def change_own_password(user: User, current: str, new: str, address: str,
-                        now: datetime | None = None) -> None:
+def change_own_password(
+    user: User, current: str, new: str, address: str, now: datetime | None = None
+) -> None:
     """The user's own change: the current password proves it is them; every session ends.
     Wrong current passwords are throttled and recorded like log-ins (raises Throttled)."""
     if not _checked_password(user.username, user, current, address, now or utcnow()):
@@ -247,35 +292,52 @@ def set_password(user: User, password: str, *, actor: User | None) -> None:
     audit.record("user.password_set", user, actor=actor)
 
 
-def grant_role(user: User, role: Role, organisation: Organisation | None, *,
-               actor: User | None) -> RoleAssignment:
+def grant_role(
+    user: User, role: Role, organisation: Organisation | None, *, actor: User | None
+) -> RoleAssignment:
     expected_kind = ROLE_ORGANISATION_KIND.get(role)
     if expected_kind is None and organisation is not None:
         raise AccountError(_l("This role is not held for an organisation."))
     if expected_kind is not None and (organisation is None or organisation.kind != expected_kind):
         raise AccountError(_l("This role must be held for an organisation of the right kind."))
     if role in (Role.REVIEWER, Role.PROCTOR) and getattr(organisation, "review_unit", None) is None:
-        raise AccountError(_l("Reviewers and proctors belong to the education and training "
-                              "center or the business department."))
+        raise AccountError(
+            _l(
+                "Reviewers and proctors belong to the education and training "
+                "center or the business department."
+            )
+        )
     exam_roles = {Role.REVIEWER, Role.PROCTOR}
     held = {a.role for a in user.assignments}
     if (role in exam_roles and Role.CENTER_STAFF in held) or (
-            role is Role.CENTER_STAFF and held & exam_roles):
+        role is Role.CENTER_STAFF and held & exam_roles
+    ):
         # 考教分离: who trains does not examine, so center staff never review or proctor.
-        raise AccountError(_l("Training-center staff may not review or proctor exams, and reviewers "
-                              "and proctors may not work for a training center (考教分离)."))
+        raise AccountError(
+            _l(
+                "Training-center staff may not review or proctor exams, and reviewers "
+                "and proctors may not work for a training center (考教分离)."
+            )
+        )
     if role is Role.TRAINEE and user.person is None:
         raise AccountError(_l("A trainee account must be linked to a person."))
     org_id = organisation.id if organisation is not None else None
     if any(a.role == role and a.organisation_id == org_id for a in user.assignments):
         raise AccountError(_l("The account already holds this role."), status=CONFLICT)
     before = [a.as_json() for a in user.assignments]
-    assignment = RoleAssignment(user=user, role=role, organisation=organisation,
-                                granted_by_id=actor.id if actor else None)
+    assignment = RoleAssignment(
+        user=user, role=role, organisation=organisation, granted_by_id=actor.id if actor else None
+    )
     db.session.add(assignment)
     db.session.flush()
-    audit.record("user.role_grant", user, actor=actor, organisation=organisation, before=before,
-                 after=[a.as_json() for a in user.assignments])
+    audit.record(
+        "user.role_grant",
+        user,
+        actor=actor,
+        organisation=organisation,
+        before=before,
+        after=[a.as_json() for a in user.assignments],
+    )
     return assignment
 
 
@@ -287,8 +349,14 @@ def revoke_role(assignment: RoleAssignment, *, actor: User | None) -> None:
     user.assignments.remove(assignment)
     db.session.flush()
     end_all_sessions(user)  # the next request runs with the roles the user now has
-    audit.record("user.role_revoke", user, actor=actor, organisation=assignment.organisation,
-                 before=before, after=[a.as_json() for a in user.assignments])
+    audit.record(
+        "user.role_revoke",
+        user,
+        actor=actor,
+        organisation=assignment.organisation,
+        before=before,
+        after=[a.as_json() for a in user.assignments],
+    )
 
 
 def set_active(user: User, active: bool, *, actor: User) -> None:
@@ -298,5 +366,10 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     user.active = active
     if not active:
         end_all_sessions(user)
-    audit.record("user.activate" if active else "user.deactivate", user, actor=actor,
-                 before={"active": before}, after={"active": active})
+    audit.record(
+        "user.activate" if active else "user.deactivate",
+        user,
+        actor=actor,
+        before={"active": before},
+        after={"active": active},
+    )

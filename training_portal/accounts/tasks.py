@@ -20,7 +20,12 @@ def prune_login_records() -> dict:
     now = utcnow()
     cfg = current_app.config
     attempts = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - ATTEMPTS_KEPT))
-    sessions = db.session.execute(delete(AuthSession).where(or_(
-        AuthSession.last_seen_at < now - timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]),
-        AuthSession.created_at < now - timedelta(hours=cfg["SESSION_MAX_HOURS"]))))
+    sessions = db.session.execute(
+        delete(AuthSession).where(
+            or_(
+                AuthSession.last_seen_at < now - timedelta(minutes=cfg["IDLE_TIMEOUT_MINUTES"]),
+                AuthSession.created_at < now - timedelta(hours=cfg["SESSION_MAX_HOURS"]),
+            )
+        )
+    )
     return {"attempts": attempts.rowcount, "sessions": sessions.rowcount}

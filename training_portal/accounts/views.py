@@ -36,8 +36,7 @@ def login():
     error, status = None, 200
     if form.validate_on_submit():
         try:
-            user = ops.authenticate(form.username.data, form.password.data,
-                                    request.remote_addr or "")
+            user = ops.authenticate(form.username.data, form.password.data, request.remote_addr or "")
         except ops.LoginRefused as exc:
             error, status = str(exc), _refused_status(exc)
         else:
@@ -104,12 +103,16 @@ def change_password():
     status = 200
     if form.validate_on_submit():
         try:
-            ops.change_own_password(current_user, form.current.data, form.new.data,
-                                    request.remote_addr or "")
+            ops.change_own_password(current_user, form.current.data, form.new.data, request.remote_addr or "")
         except ops.AccountError as exc:
             form.form_errors.append(str(exc))
-            status = (200 if isinstance(exc, ops.WrongPassword)  # the recorded attempt commits
-                      else 429 if isinstance(exc, ops.Throttled) else 422)
+            status = (
+                200
+                if isinstance(exc, ops.WrongPassword)  # the recorded attempt commits
+                else 429
+                if isinstance(exc, ops.Throttled)
+                else 422
+            )
         else:
             logout_user()
             _restart_session()

@@ -15,8 +15,9 @@ from ..core.db import db
 from ..core.permissions import Role
 from ..notifications import operations as notes
 
-notes.register("audit_failed", _l("The check of the audit trail found %(count)s problem(s); "
-                                  "the first: %(first)s"))
+notes.register(
+    "audit_failed", _l("The check of the audit trail found %(count)s problem(s); the first: %(first)s")
+)
 
 
 # Named as before it moved here (it needs accounts and notifications, above core): the beat
@@ -35,9 +36,17 @@ def verify_audit_chain() -> dict:
 def notify_admins(problems: list[str]) -> None:
     # The same findings are told once; different ones (a new tampering) are told again.
     digest = hashlib.sha256("\n".join(problems).encode()).hexdigest()[:16]
-    admins = db.session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
-                                .where(RoleAssignment.role == Role.ADMIN, User.active.is_(True))
-                                .distinct()).all()
+    admins = db.session.scalars(
+        select(User)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(RoleAssignment.role == Role.ADMIN, User.active.is_(True))
+        .distinct()
+    ).all()
     for admin in admins:
-        notes.notify(admin, f"audit-failed:{digest}", "audit_failed",
-                     {"count": len(problems), "first": problems[0]}, link="/admin/audit")
+        notes.notify(
+            admin,
+            f"audit-failed:{digest}",
+            "audit_failed",
+            {"count": len(problems), "first": problems[0]},
+            link="/admin/audit",
+        )

@@ -57,9 +57,14 @@ def create_user():
         person = people_ops.find_by_id_number(form.id_number.data)
         if person is None:
             raise account_ops.AccountError(_("No record for this identity number."), field="id_number")
-    user = account_ops.create_user(form.username.data, form.display_name.data, actor=current_user,
-                                   password=form.password.data, person=person,
-                                   email=form.email.data or None)
+    user = account_ops.create_user(
+        form.username.data,
+        form.display_name.data,
+        actor=current_user,
+        password=form.password.data,
+        person=person,
+        email=form.email.data or None,
+    )
     return redirect(url_for("admin.user", user_id=user.id))
 
 
@@ -67,8 +72,7 @@ def _role_form() -> RoleForm:
     form = RoleForm()
     form.role.choices = choices((r.value, r.label) for r in Role)
     orgs = db.session.scalars(select(Organisation).order_by(Organisation.kind, Organisation.name))
-    form.organisation_id.choices = choices(
-        [(0, "—"), *((o.id, f"{o.name} ({o.kind.label})") for o in orgs)])
+    form.organisation_id.choices = choices([(0, "—"), *((o.id, f"{o.name} ({o.kind.label})") for o in orgs)])
     return form
 
 
@@ -143,8 +147,7 @@ def policy_table():
                 policy.set_value(key, value, actor=current_user)
                 return redirect(url_for("admin.policy_table"))
     rows = [(rule, policy.get(rule.key)) for rule in policy.RULES.values()]
-    return render_template("admin/policy.html", rows=rows, errors=errors, form=form), (
-        422 if errors else 200)
+    return render_template("admin/policy.html", rows=rows, errors=errors, form=form), (422 if errors else 200)
 
 
 @bp.get("/audit")

@@ -13,13 +13,17 @@ from .models import CertificateStatus
 
 class StatusForm(FlaskForm):
     # The buttons named "status" carry the new status; the operation asks for the reason.
-    status = StringField(validators=[AnyOf([s.value for s in CertificateStatus],
-                                           message=_l("Choose suspend, reinstate or revoke."))])
+    status = StringField(
+        validators=[
+            AnyOf([s.value for s in CertificateStatus], message=_l("Choose suspend, reinstate or revoke."))
+        ]
+    )
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
 
 
 class ViolationForm(FlaskForm):
-    occurred_on = DateField(_l("Date of the violation"),
-                            validators=[InputRequired(_l("Give the date of the violation."))])
+    occurred_on = DateField(
+        _l("Date of the violation"), validators=[InputRequired(_l("Give the date of the violation."))]
+    )
     description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
     next = StringField()

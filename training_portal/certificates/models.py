@@ -145,8 +145,12 @@ class CertificateBatch(db.Model):
 
     @property
     def status_label(self) -> str:
-        labels = {"queued": _l("Waiting to be issued"), "running": _l("Being issued"),
-                  "done": _l("All issued"), "failed": _l("Issuing failed")}
+        labels = {
+            "queued": _l("Waiting to be issued"),
+            "running": _l("Being issued"),
+            "done": _l("All issued"),
+            "failed": _l("Issuing failed"),
+        }
         return str(labels.get(self.status, self.status))
 
     def can_view(self, user: User) -> bool:

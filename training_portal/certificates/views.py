@@ -111,11 +111,13 @@ def change_status(certificate_id: int):
     if not certificate.can_change_status(current_user):
         refuse(403, _("Only regulators suspend or revoke certificates."))
     form = StatusForm()
-    redraw_on_refusal("certificates/detail.html", form, form_name="status_form",
-                      context=lambda: _detail_page(certificate))
+    redraw_on_refusal(
+        "certificates/detail.html", form, form_name="status_form", context=lambda: _detail_page(certificate)
+    )
     validated(form)
-    ops.set_status(certificate, CertificateStatus(form.status.data), form.reason.data or "",
-                   actor=current_user)
+    ops.set_status(
+        certificate, CertificateStatus(form.status.data), form.reason.data or "", actor=current_user
+    )
     return redirect(url_for("certificates.detail", certificate_id=certificate.id))
 
 
@@ -126,8 +128,9 @@ def apply_review(certificate_id: int):
     if current_user.person_id != certificate.person_id and not certificate.person.can_edit(current_user):
         refuse(403, _("The holder, or their employer, applies for 复审."))
     form = ButtonForm()
-    redraw_on_refusal("certificates/detail.html", form, form_name="review_form",
-                      context=lambda: _detail_page(certificate))
+    redraw_on_refusal(
+        "certificates/detail.html", form, form_name="review_form", context=lambda: _detail_page(certificate)
+    )
     validated(form)
     ops.apply_for_review(certificate, actor=current_user)
     return redirect(url_for("certificates.detail", certificate_id=certificate.id))
@@ -204,8 +207,9 @@ def batches():
         .order_by(CertificateBatch.id.desc())
         .limit(200)
     ).all()
-    return render_template("certificates/batches.html",
-                           rows=[(b, s) for b, s in rows if b.can_view(current_user)])
+    return render_template(
+        "certificates/batches.html", rows=[(b, s) for b, s in rows if b.can_view(current_user)]
+    )
 
 
 @bp.get("/certificates/batches/<int:batch_id>")
@@ -216,8 +220,13 @@ def batch(batch_id: int):
 
 def _batch_page(batch: CertificateBatch, session: ExamSession) -> dict:
     # The retry button asks what the retry route asks: the sitting's own schedulers.
-    return dict(batch=batch, session=session, today=ops.today(), state=batch.status_label,
-                may_retry=batch.status == "failed" and session.can_schedule(current_user))
+    return dict(
+        batch=batch,
+        session=session,
+        today=ops.today(),
+        state=batch.status_label,
+        may_retry=batch.status == "failed" and session.can_schedule(current_user),
+    )
 
 
 @bp.post("/certificates/batches/<int:batch_id>/retry")
@@ -229,8 +238,9 @@ def batch_retry(batch_id: int):
     if not session.can_schedule(current_user):
         refuse(403, _("Only schedulers retry a certificate batch."))
     form = ButtonForm()
-    redraw_on_refusal("certificates/batch.html", form, form_name="retry_form",
-                      context=lambda: _batch_page(batch, session))
+    redraw_on_refusal(
+        "certificates/batch.html", form, form_name="retry_form", context=lambda: _batch_page(batch, session)
+    )
     validated(form)
     ops.retry_batch(batch, actor=current_user)
     from .tasks import issue_batch
@@ -249,8 +259,13 @@ def batch_progress(batch_id: int):
     if batch.status in ("queued", "running"):
         fraction = task_progress(batch.task_id) or fraction
     return jsonify(
-        {"status": batch.status, "label": batch.status_label, "progress": fraction,
-         "issued": batch.issued, "total": batch.total}
+        {
+            "status": batch.status,
+            "label": batch.status_label,
+            "progress": fraction,
+            "issued": batch.issued,
+            "total": batch.total,
+        }
     )
 
 

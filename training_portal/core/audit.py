@@ -98,9 +98,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record(action: str, target: Any, *, actor: Any = None, organisation: Any = None,
-           before: Any = None, after: Any = None,
-           target_type: str | None = None) -> AuditEntry:
+def record(
+    action: str,
+    target: Any,
+    *,
+    actor: Any = None,
+    organisation: Any = None,
+    before: Any = None,
+    after: Any = None,
+    target_type: str | None = None,
+) -> AuditEntry:
     """Append one entry. ``target`` is a mapped object (flushed, so it has an id) or an id
     with ``target_type``. The caller's transaction commits it together with the change.
 
@@ -168,8 +175,7 @@ def _reads_trail(state) -> bool:
     if isinstance(statement, TextClause):
         return AuditEntry.__tablename__ in statement.text
     froms = getattr(statement, "get_final_froms", None)
-    return froms is not None and any(
-        getattr(f, "name", None) == AuditEntry.__tablename__ for f in froms())
+    return froms is not None and any(getattr(f, "name", None) == AuditEntry.__tablename__ for f in froms())
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -36,8 +36,11 @@ class Anchor:
 
 
 def _signed(count: int, last_mac: str, at: str) -> bytes:
-    return json.dumps({"scheme": SCHEME, "count": count, "last_mac": last_mac, "at": at},
-                      sort_keys=True, separators=(",", ":")).encode()
+    return json.dumps(
+        {"scheme": SCHEME, "count": count, "last_mac": last_mac, "at": at},
+        sort_keys=True,
+        separators=(",", ":"),
+    ).encode()
 
 
 def head() -> tuple[int, str | None]:
@@ -72,8 +75,13 @@ def write() -> str | None:
             return None
     now = utcnow()
     at = now.isoformat()
-    body = {"scheme": SCHEME, "count": count, "last_mac": last_mac or "", "at": at,
-            "mac": mac(_signed(count, last_mac or "", at))}
+    body = {
+        "scheme": SCHEME,
+        "count": count,
+        "last_mac": last_mac or "",
+        "at": at,
+        "mac": mac(_signed(count, last_mac or "", at)),
+    }
     key = f"{AREA}/{now:%Y%m%dT%H%M%S%fZ}.json"
     storage.put_named(key, json.dumps(body, sort_keys=True).encode(), replace=False)
     return key
@@ -101,17 +109,23 @@ def check(anchors: list[Anchor], seen: dict[int, str], report: ChainReport) -> N
             report.problem(
                 f"anchor {anchor.key} ({anchor.at}): the trail had {anchor.count} entries, "
                 f"ending with MAC {anchor.last_mac[:16]}; it now has {report.count}: "
-                "entries were deleted")
+                "entries were deleted"
+            )
         elif not same_mac(seen[anchor.count], anchor.last_mac):
             report.problem(
                 f"anchor {anchor.key} ({anchor.at}): entry number {anchor.count} of the trail "
-                "is not the one anchored (the trail was replaced up to there)")
+                "is not the one anchored (the trail was replaced up to there)"
+            )
 
 
 def record_result(report: ChainReport) -> None:
-    body = {"ok": report.ok, "at": utcnow().isoformat(), "count": report.count,
-            "problems": report.problems[:_SHOWN_PROBLEMS],
-            "more": max(0, len(report.problems) - _SHOWN_PROBLEMS)}
+    body = {
+        "ok": report.ok,
+        "at": utcnow().isoformat(),
+        "count": report.count,
+        "problems": report.problems[:_SHOWN_PROBLEMS],
+        "more": max(0, len(report.problems) - _SHOWN_PROBLEMS),
+    }
     storage.put_named(STATUS_KEY, json.dumps(body, ensure_ascii=False).encode(), replace=True)
 
 

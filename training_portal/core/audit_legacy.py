@@ -47,9 +47,12 @@ def adopt() -> int:
         entry.prev_hash = previous
         entry.hash = entry.compute_hash()
         # One row at a time, in chain order: each new value is unique when it is written.
-        db.session.execute(update(AuditEntry).where(AuditEntry.id == entry.id)
-                           .values(prev_hash=entry.prev_hash, hash=entry.hash)
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.id == entry.id)
+            .values(prev_hash=entry.prev_hash, hash=entry.hash)
+            .execution_options(synchronize_session=False)
+        )
         previous = entry.hash
     db.session.expire_all()  # the rows were written above; nothing left for the ORM to flush
     return legacy

@@ -78,8 +78,9 @@ def compare(audited: Audited, report: ChainReport) -> None:
     tables = db.metadata.tables
     for name, columns in FIELDS.items():
         table = tables[name]
-        for row in db.session.execute(select(table.c.id, *(table.c[c] for c in columns))
-                                      .order_by(table.c.id)).mappings():
+        for row in db.session.execute(
+            select(table.c.id, *(table.c[c] for c in columns)).order_by(table.c.id)
+        ).mappings():
             known = audited.values.get((name, str(row["id"])), {})
             for column in columns:
                 stored = _value(column, row[column])
@@ -87,25 +88,40 @@ def compare(audited: Audited, report: ChainReport) -> None:
                 if stored != expected:
                     report.problem(f"{name} {row['id']} {column}: stored {stored!r}, audited {expected!r}")
             report.rows += 1
-    _compare_decisions(report, tables["application_reviews"], "application_id", "approved",
-                       audited.reviews, "review of application")
-    _compare_decisions(report, tables["session_signatures"], "session_id", "user_id",
-                       audited.signatures, "signature of session")
+    _compare_decisions(
+        report,
+        tables["application_reviews"],
+        "application_id",
+        "approved",
+        audited.reviews,
+        "review of application",
+    )
+    _compare_decisions(
+        report,
+        tables["session_signatures"],
+        "session_id",
+        "user_id",
+        audited.signatures,
+        "signature of session",
+    )
 
 
-def _compare_decisions(report: ChainReport, table, parent: str, column: str,
-                       audited: dict, what: str) -> None:
+def _compare_decisions(
+    report: ChainReport, table, parent: str, column: str, audited: dict, what: str
+) -> None:
     """One row per parent and unit, and one entry (the latest) per parent and unit."""
     found = set()
-    for row in db.session.execute(select(table.c.id, table.c[parent], table.c.unit, table.c[column])
-                                  .order_by(table.c.id)).mappings():
+    for row in db.session.execute(
+        select(table.c.id, table.c[parent], table.c.unit, table.c[column]).order_by(table.c.id)
+    ).mappings():
         key = (str(row[parent]), _value("unit", row["unit"]))
         found.add(key)
         report.rows += 1
         if key not in audited:
             report.problem(f"{table.name} {row['id']}: no audit entry records this {what} {key[0]}")
         elif row[column] != audited[key]:
-            report.problem(f"{table.name} {row['id']} {column}: stored {row[column]!r}, "
-                           f"audited {audited[key]!r}")
+            report.problem(
+                f"{table.name} {row['id']} {column}: stored {row[column]!r}, audited {audited[key]!r}"
+            )
     for parent_id, unit in sorted(set(audited) - found):
         report.problem(f"{table.name}: the {what} {parent_id} by {unit} is audited, but its row is missing")

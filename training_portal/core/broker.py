@@ -39,17 +39,23 @@ DEAD_AFTER_S = 30.0  # six heartbeats missed: the worker is gone (a slow machine
 REDIS_PREFIX = "portal:liveness:"
 
 _metadata = MetaData()
-claims = Table("portal_broker_claim", _metadata,
-               Column("message_id", Integer, primary_key=True),
-               Column("worker", String(200), nullable=False, index=True),
-               Column("claimed_at", Float, nullable=False))
-liveness = Table("portal_broker_liveness", _metadata,
-                 Column("name", String(200), primary_key=True),
-                 Column("kind", String(20), nullable=False),  # "worker" or "beat"
-                 Column("host", String(200), nullable=False),
-                 Column("pid", Integer, nullable=False),
-                 Column("started", String(40), nullable=False),
-                 Column("seen_at", Float, nullable=False))
+claims = Table(
+    "portal_broker_claim",
+    _metadata,
+    Column("message_id", Integer, primary_key=True),
+    Column("worker", String(200), nullable=False, index=True),
+    Column("claimed_at", Float, nullable=False),
+)
+liveness = Table(
+    "portal_broker_liveness",
+    _metadata,
+    Column("name", String(200), primary_key=True),
+    Column("kind", String(20), nullable=False),  # "worker" or "beat"
+    Column("host", String(200), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started", String(40), nullable=False),
+    Column("seen_at", Float, nullable=False),
+)
 
 _identity: tuple[int, str] | None = None
 
@@ -81,9 +87,14 @@ def _process_started(pid: int) -> str | None:
 
 
 def _alive_row(kind: str, now: float) -> dict:
-    return {"name": identity() if kind == "worker" else "beat", "kind": kind,
-            "host": socket.gethostname(), "pid": os.getpid(),
-            "started": _process_started(os.getpid()) or "?", "seen_at": now}
+    return {
+        "name": identity() if kind == "worker" else "beat",
+        "kind": kind,
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "started": _process_started(os.getpid()) or "?",
+        "seen_at": now,
+    }
 
 
 def _is_dead(row, now: float) -> bool:
@@ -115,15 +126,23 @@ def recover(conn, message_table: str = "kombu_message") -> int:
     dead = [w for w in holders if _is_dead(workers.get(w), now)]
     restored = 0
     for worker in dead:
-        restored += conn.execute(text(
-            f"UPDATE {message_table} SET visible = :yes WHERE id IN "
-            f"(SELECT message_id FROM {claims.name} WHERE worker = :w)"), {"yes": True, "w": worker}).rowcount
+        restored += conn.execute(
+            text(
+                f"UPDATE {message_table} SET visible = :yes WHERE id IN "
+                f"(SELECT message_id FROM {claims.name} WHERE worker = :w)"
+            ),
+            {"yes": True, "w": worker},
+        ).rowcount
         conn.execute(claims.delete().where(claims.c.worker == worker))
         log.warning("the broker hands out again the jobs of dead worker %s", worker)
-    conn.execute(text(f"DELETE FROM {message_table} WHERE visible = :no AND id NOT IN "
-                      f"(SELECT message_id FROM {claims.name})"), {"no": False})
-    conn.execute(liveness.delete().where(liveness.c.kind == "worker",
-                                         liveness.c.seen_at < now - 24 * 3600))
+    conn.execute(
+        text(
+            f"DELETE FROM {message_table} WHERE visible = :no AND id NOT IN "
+            f"(SELECT message_id FROM {claims.name})"
+        ),
+        {"no": False},
+    )
+    conn.execute(liveness.delete().where(liveness.c.kind == "worker", liveness.c.seen_at < now - 24 * 3600))
     return restored
 
 
@@ -150,11 +169,16 @@ class Channel(sqla.Channel):
         if session.bind.name == "sqlite":
             session.execute(text("BEGIN IMMEDIATE TRANSACTION"))
         try:
-            msg = (session.query(self.message_cls).with_for_update()
-                   .filter(self.message_cls.queue_id == obj.id)
-                   .filter(self.message_cls.visible != False)  # noqa: E712
-                   .order_by(self.message_cls.sent_at).order_by(self.message_cls.id)
-                   .limit(1).first())
+            msg = (
+                session.query(self.message_cls)
+                .with_for_update()
+                .filter(self.message_cls.queue_id == obj.id)
+                .filter(self.message_cls.visible != False)  # noqa: E712
+                .order_by(self.message_cls.sent_at)
+                .order_by(self.message_cls.id)
+                .limit(1)
+                .first()
+            )
             if not msg:
                 raise sqla.Empty()
             msg.visible = False
@@ -181,8 +205,9 @@ class Channel(sqla.Channel):
                 return
             try:
                 for done in self._done:
-                    self.session.execute(text(f"DELETE FROM {self.message_tablename} WHERE id = :id"),
-                                         {"id": done})
+                    self.session.execute(
+                        text(f"DELETE FROM {self.message_tablename} WHERE id = :id"), {"id": done}
+                    )
                     self.session.execute(claims.delete().where(claims.c.message_id == done))
                 self.session.commit()
                 self._done.clear()
@@ -190,8 +215,9 @@ class Channel(sqla.Channel):
             except OperationalError:  # locked for longer than the busy timeout
                 self.session.rollback()
                 time.sleep(0.5 * (attempt + 1))
-        log.error("could not delete finished messages %s yet; the next acknowledgement tries again",
-                  self._done)
+        log.error(
+            "could not delete finished messages %s yet; the next acknowledgement tries again", self._done
+        )
 
     def basic_ack(self, delivery_tag, multiple=False):
         super().basic_ack(delivery_tag, multiple=multiple)
@@ -219,6 +245,7 @@ def install() -> None:
 
 # ----------------------------------------------------------------------------- heartbeats
 
+
 def _sql_url(broker_url: str) -> str | None:
     for prefix in ("sqla+", "sqlalchemy+"):
         if broker_url.startswith(prefix):
@@ -240,8 +267,9 @@ class Liveness:
 
     def engine(self):
         if self._engine is None:
-            self._engine = create_engine(self.sql, connect_args={"timeout": 2} if
-                                         self.sql.startswith("sqlite") else {})
+            self._engine = create_engine(
+                self.sql, connect_args={"timeout": 2} if self.sql.startswith("sqlite") else {}
+            )
             _metadata.create_all(self._engine)
         return self._engine
 
@@ -261,8 +289,9 @@ class Liveness:
                     recover(conn)
         elif self.redis_url:
             name = identity() if kind == "worker" else "beat"
-            self.redis().set(f"{REDIS_PREFIX}{kind}:{name}", repr(now),
-                             ex=int(DEAD_AFTER_S) if kind == "worker" else None)
+            self.redis().set(
+                f"{REDIS_PREFIX}{kind}:{name}", repr(now), ex=int(DEAD_AFTER_S) if kind == "worker" else None
+            )
 
     def gone(self) -> None:
         """This worker stops cleanly: it holds nothing (kombu put back what it had not begun)."""

@@ -37,8 +37,13 @@ db = SQLAlchemy(model_class=Base)
 
 def enum_column(cls: type[enum.Enum], length: int = 40) -> Enum:
     """Store an enum by value as a plain string column (no native DB enum to migrate)."""
-    return Enum(cls, native_enum=False, values_callable=lambda c: [m.value for m in c],
-                length=length, validate_strings=True)
+    return Enum(
+        cls,
+        native_enum=False,
+        values_callable=lambda c: [m.value for m in c],
+        length=length,
+        validate_strings=True,
+    )
 
 
 def utcnow() -> datetime:
@@ -70,8 +75,11 @@ def locked(model, ident):
     """Re-read one row under ``SELECT … FOR NO KEY UPDATE``: decisions about the same row
     queue instead of racing, while other rows' foreign keys to it are not blocked."""
     return db.session.scalars(
-        select(model).where(model.id == ident).with_for_update(key_share=True)
-        .execution_options(populate_existing=True)).one()
+        select(model)
+        .where(model.id == ident)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).one()
 
 
 @contextmanager
@@ -89,7 +97,7 @@ def in_chunks(values, size: int = 10_000) -> Iterator[list]:
     """A long list of ids in slices, so that no ``IN (…)`` passes PostgreSQL's 65,535 parameters."""
     values = list(values)
     for start in range(0, len(values), size):
-        yield values[start:start + size]
+        yield values[start : start + size]
 
 
 IDLE_BEFORE_PING_S = 1.0

@@ -32,10 +32,14 @@ def select_locale() -> str:
 
 
 def init_app(app) -> None:
-    babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(app.root_path) + "/translations")
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(app.root_path) + "/translations",
+    )
     app.context_processor(lambda: {"current_language": select_locale()})
     from .labels import label_of
+
     app.add_template_global(label_of, "label_of")
 
 

@@ -106,8 +106,15 @@ def _drop_after_commit(session: Session) -> None:
 # Errors that pass: a full or read-only disk (an operator frees space or remounts), a database
 # locked by another job or restarting. A job meeting one tries again later, a few times, before
 # its object is marked failed.
-TRANSIENT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO,
-                    errno.EAGAIN}
+TRANSIENT_ERRNOS = {
+    errno.ENOSPC,
+    errno.EDQUOT,
+    errno.EROFS,
+    errno.EACCES,
+    errno.EPERM,
+    errno.EIO,
+    errno.EAGAIN,
+}
 
 
 def transient(exc: BaseException) -> bool:
@@ -131,9 +138,10 @@ def retry_if_transient(task: Task, exc: BaseException) -> None:
     limit = current_app.config["JOB_MAX_RETRIES"]
     if task.request.retries >= limit:
         return
-    countdown = current_app.config["JOB_RETRY_BASE_S"] * 2 ** task.request.retries
-    logging.getLogger(__name__).warning("%s: %s; trying again in %s s (%d of %d)", task.name, exc,
-                                        countdown, task.request.retries + 1, limit)
+    countdown = current_app.config["JOB_RETRY_BASE_S"] * 2**task.request.retries
+    logging.getLogger(__name__).warning(
+        "%s: %s; trying again in %s s (%d of %d)", task.name, exc, countdown, task.request.retries + 1, limit
+    )
     raise task.retry(exc=exc, countdown=countdown, max_retries=limit)
 
 

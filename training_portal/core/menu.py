@@ -25,8 +25,9 @@ class MenuEntry:
     shows: Callable[[object], bool]
 
 
-def add(app: Flask, endpoint: str, label: object, order: int,
-        shows: Callable[[object], bool] = lambda user: True) -> None:
+def add(
+    app: Flask, endpoint: str, label: object, order: int, shows: Callable[[object], bool] = lambda user: True
+) -> None:
     entries: list[MenuEntry] = app.extensions.setdefault("menu", [])
     if any(e.endpoint == endpoint for e in entries):
         raise ValueError(f"menu entry {endpoint!r} exists already")

@@ -60,8 +60,13 @@ def _check_plain(value: Any, where: str = "context") -> None:
 def _font_file(weight: str) -> tuple[str, int] | None:
     """(path, index in the collection) of the system's Noto Serif CJK SC face, via fontconfig."""
     try:
-        out = subprocess.run(["fc-match", "-f", "%{file}\n%{index}", f"{FAMILY}:{weight}"],
-                             capture_output=True, text=True, timeout=10, check=True).stdout.split("\n")
+        out = subprocess.run(
+            ["fc-match", "-f", "%{file}\n%{index}", f"{FAMILY}:{weight}"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.split("\n")
     except (OSError, subprocess.SubprocessError):
         return None
     if len(out) < 2 or "CJK" not in out[0]:
@@ -145,8 +150,10 @@ def _font_faces(extra: frozenset[str]) -> str:
         if found is None:
             continue  # the system's fonts through fontconfig: correct, only slower
         data = base64.b64encode(_subset(*found, COMMON | extra)).decode("ascii")
-        rules.append(f'@font-face {{ font-family: "{SUBSET_FAMILY}"; font-weight: {css_weight}; '
-                     f'src: url(data:font/otf;base64,{data}); }}\n')
+        rules.append(
+            f'@font-face {{ font-family: "{SUBSET_FAMILY}"; font-weight: {css_weight}; '
+            f"src: url(data:font/otf;base64,{data}); }}\n"
+        )
     return "".join(rules)
 
 
@@ -163,8 +170,9 @@ class _Renderer:
         if css is None:
             if len(self._styles) > 32:
                 self._styles.clear()
-            css = self._styles[key] = CSS(string=faces + style, font_config=self.fonts,
-                                          url_fetcher=PortalFetcher())
+            css = self._styles[key] = CSS(
+                string=faces + style, font_config=self.fonts, url_fetcher=PortalFetcher()
+            )
         return css
 
 
@@ -191,14 +199,19 @@ def create_pdf(template: str, contexts: Sequence[dict], *, separate: bool = Fals
     extra = frozenset(c for c in "".join(bodies) if c not in COMMON and not c.isspace())
     renderer = _get_renderer()
     stylesheet = renderer.stylesheet(_font_faces(extra), style)
-    html = "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'></head><body>" + \
-        "".join(bodies) + "</body></html>"
+    html = (
+        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'></head><body>"
+        + "".join(bodies)
+        + "</body></html>"
+    )
     document = HTML(string=html, url_fetcher=PortalFetcher()).render(
-        stylesheets=[stylesheet], font_config=renderer.fonts)
+        stylesheets=[stylesheet], font_config=renderer.fonts
+    )
     if not separate:
         return document.write_pdf()
     if len(document.pages) % len(contexts):
         raise ValueError("each context must give the same number of pages")
     per = len(document.pages) // len(contexts)
-    return [document.copy(document.pages[i:i + per]).write_pdf()
-            for i in range(0, len(document.pages), per)]
+    return [
+        document.copy(document.pages[i : i + per]).write_pdf() for i in range(0, len(document.pages), per)
+    ]

@@ -58,7 +58,6 @@ ROLE_ORGANISATION_KIND = {
 JURISDICTIONAL_ROLES = frozenset({Role.REGULATOR})
 
 
-
 class Asker(Protocol):
     """Who asks an object whether they may act on it: a logged-in account
     (``accounts.models.User``). Models type their ``can_*`` methods with this, not with the
@@ -70,6 +69,7 @@ class Asker(Protocol):
     def holds(self, permission: str) -> bool: ...
 
     def can(self, permission: str, organisation) -> bool: ...
+
 
 @dataclass(frozen=True)
 class Permission:
@@ -100,12 +100,24 @@ def roles_with(name: str) -> frozenset[Role]:
     return get(name).roles
 
 
-register("person.view_record", _l("See a person's record (一人一档)"),
-         Role.REGULATOR, Role.MINE_OFFICER, Role.CENTER_STAFF)
+register(
+    "person.view_record",
+    _l("See a person's record (一人一档)"),
+    Role.REGULATOR,
+    Role.MINE_OFFICER,
+    Role.CENTER_STAFF,
+)
 register("person.read_api", _l("Look up records through the API"), Role.REGULATOR)
 register("person.edit", _l("Create and edit people"), Role.MINE_OFFICER)
-register("organisation.view", _l("See an organisation's page"),
-         Role.CENTER_STAFF, Role.REVIEWER, Role.PROCTOR, Role.REGULATOR, Role.MINE_OFFICER)
+register(
+    "organisation.view",
+    _l("See an organisation's page"),
+    Role.CENTER_STAFF,
+    Role.REVIEWER,
+    Role.PROCTOR,
+    Role.REGULATOR,
+    Role.MINE_OFFICER,
+)
 register("classroom.manage", _l("Manage classrooms"), Role.CENTER_STAFF)
 register("classroom.upload_video", _l("Upload classroom video"), Role.CENTER_STAFF)
 register("application.review", _l("Review exam applications (双审核)"), Role.REVIEWER)
@@ -114,8 +126,12 @@ register("audit.view", _l("Read the audit trail"))
 register("user.manage", _l("Manage accounts and roles"))
 register("policy.edit", _l("Edit the policy table"))
 register("exam.schedule", _l("Schedule exam sessions and seat candidates"), Role.REVIEWER)
-register("exam.apply_for", _l("Apply for exams on a trainee's or employee's behalf"),
-         Role.CENTER_STAFF, Role.MINE_OFFICER)
+register(
+    "exam.apply_for",
+    _l("Apply for exams on a trainee's or employee's behalf"),
+    Role.CENTER_STAFF,
+    Role.MINE_OFFICER,
+)
 register("exam.results", _l("See every exam result in the jurisdiction"), Role.REGULATOR)
 register("training.manage", _l("Run courses, classes, rosters and attendance"), Role.CENTER_STAFF)
 register("training.oversee", _l("See training centers' classes and attendance"), Role.REGULATOR)
@@ -139,8 +155,11 @@ def granted_in_region(user, name: str, region) -> bool:
             continue
         if assignment.role is Role.ADMIN:
             return True
-        if assignment.role in JURISDICTIONAL_ROLES and assignment.organisation is not None \
-                and assignment.organisation.region.contains(region):
+        if (
+            assignment.role in JURISDICTIONAL_ROLES
+            and assignment.organisation is not None
+            and assignment.organisation.region.contains(region)
+        ):
             return True
     return False
 
@@ -148,5 +167,8 @@ def granted_in_region(user, name: str, region) -> bool:
 def is_reviewer(user) -> bool:
     """A reviewer of one of the two units of 双审核 (or an administrator): both units review
     every application, so this is a question of the user, not of one application."""
-    return any(a.role is Role.ADMIN or (a.role is Role.REVIEWER and getattr(
-        a.organisation, "review_unit", None) is not None) for a in user.assignments)
+    return any(
+        a.role is Role.ADMIN
+        or (a.role is Role.REVIEWER and getattr(a.organisation, "review_unit", None) is not None)
+        for a in user.assignments
+    )

@@ -41,8 +41,16 @@ class Rule:
         """Turn an admin's text into a value, or raise ValueError with a reason."""
         raw = raw.strip()
         if self.kind is bool:
-            switch = {"1": True, "true": True, "yes": True, "on": True,
-                      "0": False, "false": False, "no": False, "off": False}.get(raw.lower())
+            switch = {
+                "1": True,
+                "true": True,
+                "yes": True,
+                "on": True,
+                "0": False,
+                "false": False,
+                "no": False,
+                "off": False,
+            }.get(raw.lower())
             if switch is None:
                 raise ValueError("expected 1 (on) or 0 (off)")
             return switch
@@ -91,10 +99,16 @@ _rule("exam.duration_minutes", 120, _l("Knowledge exam duration (minutes)"))
 _rule("exam.total_points", 100, _l("Knowledge exam total points"))
 _rule("exam.pass_mark", 80, _l("Knowledge exam pass mark"))
 _rule("practical.pass_mark", 80, _l("Practical exam pass mark"))
-_rule("practical.max_examiner_difference", 10,
-      _l("Practical exam: largest difference between two examiners before a third decides"))
-_rule("practical.examiners_from_both_units", True,
-      _l("Practical exam: the two examiners come one from each reviewing unit (1 yes, 0 no)"))
+_rule(
+    "practical.max_examiner_difference",
+    10,
+    _l("Practical exam: largest difference between two examiners before a third decides"),
+)
+_rule(
+    "practical.examiners_from_both_units",
+    True,
+    _l("Practical exam: the two examiners come one from each reviewing unit (1 yes, 0 no)"),
+)
 _rule("exam.retakes_allowed", 1, _l("Retakes allowed (补考)"))
 _rule("exam.result_valid_months", 12, _l("A passing score stays valid (months)"))
 _rule("exam.reapply_block_months", 12, _l("Months barred from applying after a failed retake"))
@@ -106,8 +120,11 @@ _rule("manager.apply_within_days", 30, _l("Managers: apply within (days of appoi
 _rule("admission.manager_min_mining_years", 3, _l("矿长/副矿长/总工程师: minimum years of coal-mine work"))
 _rule("admission.safety_dept_min_years", 2, _l("Head of safety department: minimum years of work"))
 _rule("admission.special_ops_min_age", 18, _l("Special operations: minimum age"))
-_rule("admission.special_ops_high_school_since", date(2018, 6, 1),
-      _l("Special operations: 高中 required for those new on the job since"))
+_rule(
+    "admission.special_ops_high_school_since",
+    date(2018, 6, 1),
+    _l("Special operations: 高中 required for those new on the job since"),
+)
 # 班组长 and 一线岗位作业人员: DOMAIN gives no numbers; these are the portal's defaults
 _rule("admission.frontline_min_age", 18, _l("Team leaders and front-line workers: minimum age"))
 _rule("admission.team_leader_min_years", 3, _l("Team leaders: minimum years of mining work"))
@@ -119,56 +136,97 @@ _rule("special_ops.review_interval_years", 3, _l("复审 every (years)"))
 _rule("special_ops.review_window_days", 60, _l("复审 applied for within (days before due)"))
 _rule("special_ops.review_training_hours", 8, _l("复审 training hours required"))
 _rule("special_ops.review_max_violations", 1, _l("复审: most violations allowed"))
-_rule("special_ops.clean_years_for_long_interval", 10,
-      _l("Clean years in the trade for a longer 复审 interval"))
+_rule(
+    "special_ops.clean_years_for_long_interval", 10, _l("Clean years in the trade for a longer 复审 interval")
+)
 _rule("special_ops.long_review_interval_years", 6, _l("Longer 复审 interval (years)"))
 # Training hours (学时)
 # 班组长 and 一线: 72 initial and 20 yearly, as for coal mines' other staff; 24 yearly for team leaders
-_rule("training.initial_hours", {"principal": 48, "safety_manager": 48, "team_leader": 72,
-                                 "frontline_worker": 72},
-      _l("Initial training hours by personnel category"))
-_rule("training.annual_hours", {"principal": 16, "safety_manager": 16, "team_leader": 24,
-                                "frontline_worker": 20},
-      _l("Annual re-training hours by personnel category"))
-_rule("training.accident_retraining_hours", 16,
-      _l("Extra re-training hours in the year of a fatal accident at one's mine"))
+_rule(
+    "training.initial_hours",
+    {"principal": 48, "safety_manager": 48, "team_leader": 72, "frontline_worker": 72},
+    _l("Initial training hours by personnel category"),
+)
+_rule(
+    "training.annual_hours",
+    {"principal": 16, "safety_manager": 16, "team_leader": 24, "frontline_worker": 20},
+    _l("Annual re-training hours by personnel category"),
+)
+_rule(
+    "training.accident_retraining_hours",
+    16,
+    _l("Extra re-training hours in the year of a fatal accident at one's mine"),
+)
 _rule("training.minutes_per_hour", 45, _l("A 学时 lasts at least (minutes)"))
-_rule("training.grace_minutes", 5,
-      _l("Signing in this late or out this early still counts the whole lesson (minutes)"))
-_rule("training.hours_window_months", 24,
-      _l("Training hours count for an exam application within (months)"))
-_rule("training.exam_needs_verified_hours", 1,
-      _l("Exam applications count only video-verified hours (1 yes, 0 no)"))
-_rule("training.head_count_tolerance_percent", 10,
-      _l("Video head count may differ from the signed-in trainees by (%, at least one person)"))
-_rule("training.video_min_verified_percent", 90,
-      _l("Least share of a lesson's time the video must show trusted and with the right head count (%)"))
-_rule("training.video_max_gap_minutes", 5,
-      _l("Largest gap in a lesson's video before it cannot verify the lesson (minutes)"))
+_rule(
+    "training.grace_minutes",
+    5,
+    _l("Signing in this late or out this early still counts the whole lesson (minutes)"),
+)
+_rule("training.hours_window_months", 24, _l("Training hours count for an exam application within (months)"))
+_rule(
+    "training.exam_needs_verified_hours",
+    1,
+    _l("Exam applications count only video-verified hours (1 yes, 0 no)"),
+)
+_rule(
+    "training.head_count_tolerance_percent",
+    10,
+    _l("Video head count may differ from the signed-in trainees by (%, at least one person)"),
+)
+_rule(
+    "training.video_min_verified_percent",
+    90,
+    _l("Least share of a lesson's time the video must show trusted and with the right head count (%)"),
+)
+_rule(
+    "training.video_max_gap_minutes",
+    5,
+    _l("Largest gap in a lesson's video before it cannot verify the lesson (minutes)"),
+)
 _rule("training.retraining_notice_days", 60, _l("Remind of re-training due (days before)"))
 _rule("training.class_notice_days", 3, _l("Remind trainees of a class starting (days before)"))
 # Papers drawn from the question bank
-_rule("question_bank.min_responses_for_difficulty", 30,
-      _l("Responses before a question's observed difficulty replaces the author's"))
-_rule("papers.expected_score_tolerance", 0.5,
-      _l("Largest difference (points) of a paper's expected score from the blueprint's target"))
+_rule(
+    "question_bank.min_responses_for_difficulty",
+    30,
+    _l("Responses before a question's observed difficulty replaces the author's"),
+)
+_rule(
+    "papers.expected_score_tolerance",
+    0.5,
+    _l("Largest difference (points) of a paper's expected score from the blueprint's target"),
+)
 # Recordings and the province's 2026 plan
 _rule("recordings.exam_retention_years", 3, _l("Exam recordings kept at least (years)"))
 _rule("recordings.min_duration_minutes", 5, _l("Recordings shorter than this are refused (minutes)"))
 _rule("safety_culture.deadline", date(2026, 6, 30), _l("Safety-culture system deadline"))
-_rule("classrooms.video_coverage_target_percent", 100,
-      _l("Training classrooms with networked video (target %)"))
+_rule(
+    "classrooms.video_coverage_target_percent", 100, _l("Training classrooms with networked video (target %)")
+)
 # Training-center oversight: a center beyond one of these is flagged
-_rule("oversight.min_verified_share_percent", 90,
-      _l("Centers: least share of claimed hours verified by video (%)"))
-_rule("oversight.max_pass_rate_gap_points", 15,
-      _l("Centers: largest gap below the province's pass rate (percentage points)"))
-_rule("oversight.max_revoked_certificates", 0,
-      _l("Centers: most revoked certificates of their trainees before a flag"))
+_rule(
+    "oversight.min_verified_share_percent",
+    90,
+    _l("Centers: least share of claimed hours verified by video (%)"),
+)
+_rule(
+    "oversight.max_pass_rate_gap_points",
+    15,
+    _l("Centers: largest gap below the province's pass rate (percentage points)"),
+)
+_rule(
+    "oversight.max_revoked_certificates",
+    0,
+    _l("Centers: most revoked certificates of their trainees before a flag"),
+)
 # Practice between exams (练习, 模拟考试, 错题本): the portal's choices, editable
 _rule("practice.questions_per_round", 20, _l("Practice: questions in one round"))
-_rule("practice.right_in_a_row_to_leave_book", 2,
-      _l("Wrong-answer book: right answers in a row before a question leaves it"))
+_rule(
+    "practice.right_in_a_row_to_leave_book",
+    2,
+    _l("Wrong-answer book: right answers in a row before a question leaves it"),
+)
 
 
 def rule(key: str) -> Rule:
@@ -196,5 +254,11 @@ def set_value(key: str, value: Any, *, actor) -> None:
     row.updated_at = utcnow()
     row.updated_by_id = actor.id
     db.session.flush()
-    audit.record("policy.change", key, target_type="policy_settings", actor=actor,
-                 before={"value": before}, after={"value": value})
+    audit.record(
+        "policy.change",
+        key,
+        target_type="policy_settings",
+        actor=actor,
+        before={"value": before},
+        after={"value": value},
+    )

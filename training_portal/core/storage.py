@@ -83,8 +83,15 @@ class LocalStore:
 
     def keys(self, area: str) -> list[str]:
         folder = self.root / area
-        return sorted(f"{area}/{p.name}" for p in folder.glob("*") if p.is_file()
-                      and _NAMED.match(f"{area}/{p.name}")) if folder.is_dir() else []
+        return (
+            sorted(
+                f"{area}/{p.name}"
+                for p in folder.glob("*")
+                if p.is_file() and _NAMED.match(f"{area}/{p.name}")
+            )
+            if folder.is_dir()
+            else []
+        )
 
     def files(self) -> Iterator[tuple[str, float]]:
         """Every file under a generated key, and ``.part`` files, with their modification time."""
@@ -144,8 +151,9 @@ class S3Store:
 
     def keys(self, area: str) -> list[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=f"{area}/")
-        return sorted(item["Key"] for page in pages for item in page.get("Contents", [])
-                      if _NAMED.match(item["Key"]))
+        return sorted(
+            item["Key"] for page in pages for item in page.get("Contents", []) if _NAMED.match(item["Key"])
+        )
 
     def files(self) -> Iterator[tuple[str, float]]:
         for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket):
@@ -245,12 +253,12 @@ def delete(key: str) -> None:
 # that existed before the transaction and was moved into the store goes back where it was
 # (kept as a copy until the commit, on a store that copies).
 
+
 def _pending(kind: str, item) -> None:
     session = db.session()
     if not session.in_transaction():  # the file opens the transaction it belongs to
         session.begin()
-    waiting = session.info.setdefault("storage", {"written": [], "doomed": [], "moved": [],
-                                                  "copied": []})
+    waiting = session.info.setdefault("storage", {"written": [], "doomed": [], "moved": [], "copied": []})
     waiting[kind].append((store(), item))
 
 
@@ -271,8 +279,9 @@ def _settle(session, committed: bool) -> None:
         steps = [(w, "written", key) for w, key in waiting.get("doomed", [])]
         steps += [(w, "source", item) for w, item in waiting.get("copied", [])]
     else:
-        steps = [(w, kind, item) for kind in ("written", "moved", "copied")
-                 for w, item in waiting.get(kind, [])]
+        steps = [
+            (w, kind, item) for kind in ("written", "moved", "copied") for w, item in waiting.get(kind, [])
+        ]
     for where, kind, item in steps:
         try:
             if kind == "source":
@@ -322,7 +331,8 @@ def referenced_keys() -> set[str]:
     for table in db.metadata.sorted_tables:
         for column in table.columns:
             if (isinstance(column.type, String) and column.name.endswith("_key")) or (
-                    isinstance(column.type, JSON) and column.name == "evidence"):
+                isinstance(column.type, JSON) and column.name == "evidence"
+            ):
                 for value in db.session.scalars(select(column).where(column.is_not(None))):
                     walk(value)
     return found

@@ -70,8 +70,11 @@ def get_or_404(model, ident, reason: object):
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/healthz" or (
-        request.accept_mimetypes.best == "application/json")
+    return (
+        request.path.startswith("/api/")
+        or request.path == "/healthz"
+        or (request.accept_mimetypes.best == "application/json")
+    )
 
 
 def keep_writes_of_refusal() -> None:
@@ -86,8 +89,7 @@ def _finish_transaction(response):
     request said its writes are the refusal (``keep_writes_of_refusal``)."""
     if not db.session.registry.has() or not db.session().in_transaction():
         return response  # the request began no transaction: there is nothing to end
-    if response.status_code < 400 or (response.status_code < 500
-                                      and g.get("keep_writes_of_refusal")):
+    if response.status_code < 400 or (response.status_code < 500 and g.get("keep_writes_of_refusal")):
         db.session.commit()
     else:
         try:
@@ -99,9 +101,13 @@ def _finish_transaction(response):
 
 def security_headers(secure: bool) -> list[tuple[str, str]]:
     """The headers every response carries (a response may set its own instead)."""
-    headers = [("Content-Security-Policy", CONTENT_SECURITY_POLICY),
-               ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
-               ("X-Frame-Options", "DENY"), ("Cross-Origin-Opener-Policy", "same-origin")]
+    headers = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    ]
     if secure:
         headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
     return headers
@@ -136,8 +142,9 @@ def _http_error(exc: HTTPException):
     return _error(exc.code or 500, reason)
 
 
-def redraw_on_refusal(template: str, form, *, form_name: str = "form",
-                      context: Callable[[], dict] | None = None, **values) -> None:
+def redraw_on_refusal(
+    template: str, form, *, form_name: str = "form", context: Callable[[], dict] | None = None, **values
+) -> None:
     """Say how this request answers a refusal: ``template`` drawn again with ``form`` (passed
     as ``form_name``), the message beside the error's field or at the top of the form, with
     the error's status. Call it before validating and acting; the view then needs no ``try``.
@@ -153,8 +160,12 @@ def validated(form):
         name, messages = next(((k, v) for k, v in form.errors.items() if v), (None, []))
         first = messages[0] if messages else None
         # Field messages are strings (or lazy ones); a FieldList's are nested lists.
-        raise InvalidForm(first if first and not isinstance(first, (list, dict)) else _(
-            "Please correct the marked fields."), field=name)
+        raise InvalidForm(
+            first
+            if first and not isinstance(first, (list, dict))
+            else _("Please correct the marked fields."),
+            field=name,
+        )
     return form
 
 
@@ -188,31 +199,36 @@ def _domain_error(exc: DomainError):
 
 
 def _csrf_error(exc: CSRFError):
-    return _error(400, _("The form expired or was sent from elsewhere; please reload the page "
-                         "and try again."))
+    return _error(
+        400, _("The form expired or was sent from elsewhere; please reload the page and try again.")
+    )
 
 
 def _server_error(exc: Exception):
     # Logged with its traceback for the operator; the user sees no internals.
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     db.session.rollback()
-    return _error(500, _("Something went wrong on our side. Nothing was saved; please try "
-                         "again."))
+    return _error(500, _("Something went wrong on our side. Nothing was saved; please try again."))
 
 
 # The database went away (a restart, a failover, a dropped connection) or could not answer in
 # time: the request wrote nothing, and the same request sent again will succeed once it is back.
-UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
-               sa_exc.TimeoutError)
+UNAVAILABLE = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError, sa_exc.TimeoutError)
 RETRY_AFTER_S = 5
 
 
 def _database_unavailable(exc: Exception):
     # _finish_transaction rolls the request back (or drops the dead connection) as for any 4xx/5xx.
-    current_app.logger.warning("database unavailable on %s %s: %s", request.method, request.path,
-                               type(exc).__name__)
-    body, status = _error(503, _("The database is unavailable for a moment. Nothing was saved; "
-                                 "your answers are kept and sent again automatically."))
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__
+    )
+    body, status = _error(
+        503,
+        _(
+            "The database is unavailable for a moment. Nothing was saved; "
+            "your answers are kept and sent again automatically."
+        ),
+    )
     return body, status, {"Retry-After": str(RETRY_AFTER_S)}
 
 
@@ -224,11 +240,18 @@ def _storage_error(exc: Exception):
     The request wrote nothing (its transaction rolls back, its files are undone)."""
     code = getattr(exc, "errno", None)
     if code in (errno.ENOSPC, errno.EDQUOT):
-        status, reason = 507, _("The file storage is full. Nothing was saved; please tell the "
-                                "administrator and try again later.")
+        status, reason = (
+            507,
+            _(
+                "The file storage is full. Nothing was saved; please tell the "
+                "administrator and try again later."
+            ),
+        )
     elif code in (errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO) or not isinstance(exc, OSError):
-        status, reason = 503, _("The file storage is unavailable for a moment. Nothing was saved; "
-                                "please try again later.")
+        status, reason = (
+            503,
+            _("The file storage is unavailable for a moment. Nothing was saved; please try again later."),
+        )
     else:
         return _server_error(exc)
     current_app.logger.error("storage error on %s %s: %s", request.method, request.path, exc)
@@ -260,8 +283,10 @@ def healthz():
             seen = place.seen()
             workers = {"ok": bool(seen["workers"]), "alive": len(seen["workers"])}
             last = seen["beat"]
-            beat = {"ok": last is not None and last < BEAT_LATE_AFTER_S,
-                    "last_run_s": None if last is None else round(last, 1)}
+            beat = {
+                "ok": last is not None and last < BEAT_LATE_AFTER_S,
+                "last_run_s": None if last is None else round(last, 1),
+            }
         except Exception as exc:  # the heartbeats cannot be read: nobody is known to run
             workers["error"] = type(exc).__name__
     if not (database["ok"] and broker["ok"]):

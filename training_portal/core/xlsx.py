@@ -87,8 +87,12 @@ def sheet_rows(data: bytes, max_rows: int) -> list[tuple]:
         for row in CellBudget().rows(sheet.iter_rows(values_only=True)):
             rows.append(tuple(cell_text(v) for v in row))
             if len(rows) > max_rows:
-                raise WorkbookError(Issue("file", _l("The file has more than %(max)d rows; split it "
-                                                     "into smaller files.", max=max_rows)))
+                raise WorkbookError(
+                    Issue(
+                        "file",
+                        _l("The file has more than %(max)d rows; split it into smaller files.", max=max_rows),
+                    )
+                )
         return rows
     except WorkbookError:
         raise

@@ -50,13 +50,19 @@ class WorkbookError(DomainError):
 
 
 def not_a_workbook() -> Issue:
-    return Issue("file", _l("The file is not a valid Excel workbook (.xlsx); it may be damaged or "
-                            "incomplete. Save it again in Excel as .xlsx and upload it."))
+    return Issue(
+        "file",
+        _l(
+            "The file is not a valid Excel workbook (.xlsx); it may be damaged or "
+            "incomplete. Save it again in Excel as .xlsx and upload it."
+        ),
+    )
 
 
 def password_protected() -> Issue:
-    return Issue("file", _l("The file is password-protected; remove the password in Excel and upload "
-                            "it again."))
+    return Issue(
+        "file", _l("The file is password-protected; remove the password in Excel and upload it again.")
+    )
 
 
 def check_archive(data: bytes) -> Issue | None:
@@ -64,29 +70,50 @@ def check_archive(data: bytes) -> Issue | None:
     if data[:8] == _OLE_MAGIC:
         if "EncryptedPackage".encode("utf-16-le") in data:
             return password_protected()
-        return Issue("file", _l("The file is an old Excel 97–2003 workbook (.xls); save it as .xlsx "
-                                "and upload it again."))
+        return Issue(
+            "file",
+            _l("The file is an old Excel 97–2003 workbook (.xls); save it as .xlsx and upload it again."),
+        )
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
         return not_a_workbook()
     if len(members) > MAX_MEMBERS:
-        return Issue("file", _l("The file has more than %(max)d parts; a workbook saved by Excel has "
-                                "far fewer. Save it again in Excel as .xlsx and upload it.",
-                                max=MAX_MEMBERS))
+        return Issue(
+            "file",
+            _l(
+                "The file has more than %(max)d parts; a workbook saved by Excel has "
+                "far fewer. Save it again in Excel as .xlsx and upload it.",
+                max=MAX_MEMBERS,
+            ),
+        )
     unpacked = sum(m.file_size for m in members)
     if unpacked > MAX_UNCOMPRESSED:
-        return Issue("file", _l("The file is too large: at most %(max)d MB when uncompressed.",
-                                max=MAX_UNCOMPRESSED // MB))
+        return Issue(
+            "file",
+            _l("The file is too large: at most %(max)d MB when uncompressed.", max=MAX_UNCOMPRESSED // MB),
+        )
     if sum(m.file_size for m in members if m.filename.lower() == "xl/sharedstrings.xml") > MAX_SHARED_STRINGS:
-        return Issue("file", _l("The file holds too much text: at most %(max)d MB when uncompressed; "
-                                "split it into smaller files.", max=MAX_SHARED_STRINGS // MB))
+        return Issue(
+            "file",
+            _l(
+                "The file holds too much text: at most %(max)d MB when uncompressed; "
+                "split it into smaller files.",
+                max=MAX_SHARED_STRINGS // MB,
+            ),
+        )
     if unpacked > FLOOR + AMPLIFICATION * len(data):
-        return Issue("file", _l("The file unpacks to %(size)d MB, far more than a workbook of "
-                                "%(kb)d KB holds; it may be damaged or made to overload the portal. "
-                                "Save it again in Excel as .xlsx and upload it.",
-                                size=max(1, round(unpacked / MB)), kb=max(1, len(data) // 1024)))
+        return Issue(
+            "file",
+            _l(
+                "The file unpacks to %(size)d MB, far more than a workbook of "
+                "%(kb)d KB holds; it may be damaged or made to overload the portal. "
+                "Save it again in Excel as .xlsx and upload it.",
+                size=max(1, round(unpacked / MB)),
+                kb=max(1, len(data) // 1024),
+            ),
+        )
     if any(m.flag_bits & 0x1 for m in members):
         return password_protected()
     return None
@@ -104,6 +131,13 @@ class CellBudget:
         for row in rows:
             self.left -= max(len(row), 1)
             if self.left < 0:
-                raise WorkbookError(Issue("file", _l("The file has more than %(max)d cells; split it "
-                                                     "into smaller files.", max=self.limit)))
+                raise WorkbookError(
+                    Issue(
+                        "file",
+                        _l(
+                            "The file has more than %(max)d cells; split it into smaller files.",
+                            max=self.limit,
+                        ),
+                    )
+                )
             yield row

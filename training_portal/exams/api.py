@@ -35,16 +35,23 @@ def _own_attempt(attempt_id: int) -> ExamAttempt:
 def my_attempts():
     if current_user.person_id is None:
         return jsonify([])
-    rows = db.session.scalars(select(ExamAttempt).where(
-        ExamAttempt.person_id == current_user.person_id).order_by(ExamAttempt.id)).all()
+    rows = db.session.scalars(
+        select(ExamAttempt).where(ExamAttempt.person_id == current_user.person_id).order_by(ExamAttempt.id)
+    ).all()
     return jsonify([{"id": a.id, "session": a.session.name, "state": a.state.value} for a in rows])
 
 
 def _attempt_json(attempt: ExamAttempt) -> dict:
-    body = {"id": attempt.id, "session": attempt.session.name, "state": attempt.state.value,
-            "identity": attempt.identity.value, "remaining_s": ops.remaining_seconds(attempt),
-            "saved_seq": attempt.saved_seq, "answers": attempt.answers or {},
-            "paper": None}
+    body = {
+        "id": attempt.id,
+        "session": attempt.session.name,
+        "state": attempt.state.value,
+        "identity": attempt.identity.value,
+        "remaining_s": ops.remaining_seconds(attempt),
+        "saved_seq": attempt.saved_seq,
+        "answers": attempt.answers or {},
+        "paper": None,
+    }
     if attempt.paper is not None and attempt.state in (AttemptState.ANSWERING, AttemptState.PAUSED):
         body["paper"] = [{"id": str(q["position"]), **q} for q in assembly.paper_view(attempt.paper)]
         body["duration_s"] = attempt.paper.duration_minutes * 60
@@ -63,8 +70,14 @@ def _device() -> str:
 @bp.after_app_request
 def _keep_device_cookie(response):
     if "exam_device" in g and request.cookies.get(ops.DEVICE_COOKIE) != g.exam_device:
-        response.set_cookie(ops.DEVICE_COOKIE, g.exam_device, max_age=86400, httponly=True,
-                            samesite="Strict", secure=request.is_secure)
+        response.set_cookie(
+            ops.DEVICE_COOKIE,
+            g.exam_device,
+            max_age=86400,
+            httponly=True,
+            samesite="Strict",
+            secure=request.is_secure,
+        )
     return response
 
 
@@ -108,8 +121,10 @@ def save(attempt_id: int):
         refuse(404, _("No such attempt."))
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not ops.valid_seq(body.get("seq")):
-        refuse(400, _("Send {\"answers\": {…}, \"seq\": n} with n a whole number from 1 to "
-                      "%(most)d.", most=ops.MAX_SEQ))
+        refuse(
+            400,
+            _('Send {"answers": {…}, "seq": n} with n a whole number from 1 to %(most)d.', most=ops.MAX_SEQ),
+        )
     if known[1] is None:
         refuse(409, _("The exam has not started."))
     try:
@@ -117,8 +132,13 @@ def save(attempt_id: int):
     except ValueError as exc:
         refuse(400, str(exc))
     try:
-        saved, remaining = ops.save_answers(attempt_id, current_user.session_token, answers,
-                                            body["seq"], request.cookies.get(ops.DEVICE_COOKIE))
+        saved, remaining = ops.save_answers(
+            attempt_id,
+            current_user.session_token,
+            answers,
+            body["seq"],
+            request.cookies.get(ops.DEVICE_COOKIE),
+        )
     except ops.LoggedOut as exc:
         refuse(401, exc)
     except ops.AttemptClosed as exc:

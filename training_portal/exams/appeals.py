@@ -27,8 +27,9 @@ def appeal(attempt: ExamAttempt, *, candidate, reason: str) -> ExamAppeal:
     item = ExamAppeal(attempt=attempt, reason=reason.strip())
     db.session.add(item)
     db.session.flush()
-    audit.record("appeal.submit", item, actor=candidate, after={"attempt_id": attempt.id,
-                                                                "reason": item.reason})
+    audit.record(
+        "appeal.submit", item, actor=candidate, after={"attempt_id": attempt.id, "reason": item.reason}
+    )
     return item
 
 
@@ -49,11 +50,22 @@ def decide(item: ExamAppeal, *, reviewer, upheld: bool, reason: str) -> None:
         attempt.state = AttemptState.SUBMITTED
         attempt.passed = passes(attempt)
     db.session.flush()
-    audit.record("appeal.decide", item, actor=reviewer, before=before,
-                 after={"upheld": upheld, "reason": item.decision_reason, "state": attempt.state,
-                        "passed": attempt.passed, "attempt_id": attempt.id})
+    audit.record(
+        "appeal.decide",
+        item,
+        actor=reviewer,
+        before=before,
+        after={
+            "upheld": upheld,
+            "reason": item.decision_reason,
+            "state": attempt.state,
+            "passed": attempt.passed,
+            "attempt_id": attempt.id,
+        },
+    )
 
 
 def open_appeals() -> list[ExamAppeal]:
-    return db.session.scalars(select(ExamAppeal).where(ExamAppeal.decided_at.is_(None))
-                              .order_by(ExamAppeal.submitted_at)).all()
+    return db.session.scalars(
+        select(ExamAppeal).where(ExamAppeal.decided_at.is_(None)).order_by(ExamAppeal.submitted_at)
+    ).all()

@@ -33,10 +33,15 @@ class ExamError(DomainError):
 def training_center_ids(person: Person) -> set[int]:
     """The training centers that train the person: those with a class the person is on the
     roster of."""
-    return set(db.session.scalars(
-        select(Course.center_id).join(TrainingClass, TrainingClass.course_id == Course.id)
-        .join(Enrolment, Enrolment.class_id == TrainingClass.id)
-        .where(Enrolment.person_id == person.id).distinct()))
+    return set(
+        db.session.scalars(
+            select(Course.center_id)
+            .join(TrainingClass, TrainingClass.course_id == Course.id)
+            .join(Enrolment, Enrolment.class_id == TrainingClass.id)
+            .where(Enrolment.person_id == person.id)
+            .distinct()
+        )
+    )
 
 
 # One answer for a number nobody has and for somebody else's candidate: applying is no
@@ -76,25 +81,40 @@ def may_apply_for(actor, person: Person) -> bool:
     return applying_as(actor, person)[0]
 
 
-def retake_block_until(person: Person, category: PersonnelCategory,
-                       operation_type: OperationType | None) -> datetime | None:
+def retake_block_until(
+    person: Person, category: PersonnelCategory, operation_type: OperationType | None
+) -> datetime | None:
     """After a failed 补考 a new application waits the policy's months (None: not blocked)."""
     failed_retake = db.session.scalars(
-        select(ExamAttempt).join(ExamApplication)
-        .where(ExamAttempt.person_id == person.id, ExamAttempt.retake.is_(True),
-               ExamAttempt.passed.is_(False), ExamApplication.category == category,
-               ExamApplication.operation_type == operation_type)
-        .order_by(ExamAttempt.finished_at.desc()).limit(1)).first()
+        select(ExamAttempt)
+        .join(ExamApplication)
+        .where(
+            ExamAttempt.person_id == person.id,
+            ExamAttempt.retake.is_(True),
+            ExamAttempt.passed.is_(False),
+            ExamApplication.category == category,
+            ExamApplication.operation_type == operation_type,
+        )
+        .order_by(ExamAttempt.finished_at.desc())
+        .limit(1)
+    ).first()
     if failed_retake is None or failed_retake.finished_at is None:
         return None
     until = failed_retake.finished_at + timedelta(days=30 * policy.get("exam.reapply_block_months"))
     return until if until > utcnow() else None
 
 
-def submit_application(person: Person, category: PersonnelCategory, *, actor,
-                       operation_type: OperationType | None = None, center=None,
-                       appointed_on: date | None = None, work_history: str = "",
-                       evidence: dict | None = None) -> ExamApplication:
+def submit_application(
+    person: Person,
+    category: PersonnelCategory,
+    *,
+    actor,
+    operation_type: OperationType | None = None,
+    center=None,
+    appointed_on: date | None = None,
+    work_history: str = "",
+    evidence: dict | None = None,
+) -> ExamApplication:
     """``center``, when given, must be the training center the actor applies through; by
     default it is that center (none when applying for oneself or an employee)."""
     allowed, through = applying_as(actor, person)
@@ -108,30 +128,55 @@ def submit_application(person: Person, category: PersonnelCategory, *, actor,
         raise ExamError(str(exc)) from None
     if not kind.examined:
         raise ExamError(_l("%(c)s are not examined here.", c=kind.label))
-    open_one = db.session.scalar(select(ExamApplication.id).where(
-        ExamApplication.person_id == person.id, ExamApplication.category == category,
-        ExamApplication.operation_type == operation_type,
-        ExamApplication.status == ApplicationStatus.SUBMITTED))
+    open_one = db.session.scalar(
+        select(ExamApplication.id).where(
+            ExamApplication.person_id == person.id,
+            ExamApplication.category == category,
+            ExamApplication.operation_type == operation_type,
+            ExamApplication.status == ApplicationStatus.SUBMITTED,
+        )
+    )
     if open_one is not None:
         raise ExamError(_l("An application for this exam is already under review."), status=CONFLICT)
     blocked = retake_block_until(person, category, operation_type)
     if blocked is not None:
-        raise ExamError(_l("After a failed retake a new application is possible from %(d)s.",
-                           d=blocked.date().isoformat()), status=CONFLICT)
+        raise ExamError(
+            _l(
+                "After a failed retake a new application is possible from %(d)s.",
+                d=blocked.date().isoformat(),
+            ),
+            status=CONFLICT,
+        )
     checks = precheck(person, category, appointed_on, operation_type=operation_type)
     failing = [c for c in checks if not c.ok]
     if failing:
         raise ExamError(_l("The pre-check fails: %(rules)s", rules="; ".join(c.detail for c in failing)))
     application = ExamApplication(
-        person=person, category=category, operation_type=operation_type,
-        status=ApplicationStatus.SUBMITTED, submitted_by_id=actor.id, center=center,
-        appointed_on=appointed_on, work_history=work_history, evidence=evidence or {},
-        precheck=[c.as_json() for c in checks])
+        person=person,
+        category=category,
+        operation_type=operation_type,
+        status=ApplicationStatus.SUBMITTED,
+        submitted_by_id=actor.id,
+        center=center,
+        appointed_on=appointed_on,
+        work_history=work_history,
+        evidence=evidence or {},
+        precheck=[c.as_json() for c in checks],
+    )
     db.session.add(application)
     db.session.flush()
-    audit.record("application.submit", application, actor=actor, organisation=center,
-                 after={"person_id": person.id, "category": category,
-                        "operation_type": operation_type, "precheck": application.precheck})
+    audit.record(
+        "application.submit",
+        application,
+        actor=actor,
+        organisation=center,
+        after={
+            "person_id": person.id,
+            "category": category,
+            "operation_type": operation_type,
+            "precheck": application.precheck,
+        },
+    )
     return application
 
 
@@ -153,8 +198,9 @@ def conflict_of_interest(application: ExamApplication, reviewer) -> str | None:
     return None
 
 
-def review_application(application: ExamApplication, *, reviewer, approve: bool,
-                       reason: str = "") -> ApplicationReview:
+def review_application(
+    application: ExamApplication, *, reviewer, approve: bool, reason: str = ""
+) -> ApplicationReview:
     """One unit's decision. Both units must approve; one rejection (with a reason) ends it.
     The same person can never give both reviews."""
     unit_org = reviewer_unit(reviewer)
@@ -173,8 +219,14 @@ def review_application(application: ExamApplication, *, reviewer, approve: bool,
         raise ExamError(_l("The same person cannot give both reviews."), status=REFUSED)
     if not approve and not reason.strip():
         raise ExamError(_l("A rejection needs a reason."), field="reason")
-    review = ApplicationReview(application=application, unit=unit, reviewer_id=reviewer.id,
-                               organisation_id=org.id, approved=approve, reason=reason.strip())
+    review = ApplicationReview(
+        application=application,
+        unit=unit,
+        reviewer_id=reviewer.id,
+        organisation_id=org.id,
+        approved=approve,
+        reason=reason.strip(),
+    )
     db.session.add(review)
     before = application.status
     if not approve:
@@ -184,10 +236,14 @@ def review_application(application: ExamApplication, *, reviewer, approve: bool,
     if application.status is not before:
         application.decided_at = utcnow()
     db.session.flush()
-    audit.record("application.review", application, actor=reviewer, organisation=org,
-                 before={"status": before},
-                 after={"status": application.status, "unit": unit, "approved": approve,
-                        "reason": review.reason})
+    audit.record(
+        "application.review",
+        application,
+        actor=reviewer,
+        organisation=org,
+        before={"status": before},
+        after={"status": application.status, "unit": unit, "approved": approve, "reason": review.reason},
+    )
     return review
 
 
@@ -197,23 +253,34 @@ def pending_for(reviewer) -> list[ExamApplication]:
     if unit_org is None:
         return []
     unit, _ = unit_org
-    waiting = db.session.scalars(select(ExamApplication).where(
-        ExamApplication.status == ApplicationStatus.SUBMITTED).order_by(ExamApplication.submitted_at))
-    return [a for a in waiting if a.review_by(unit) is None
-            and not any(r.reviewer_id == reviewer.id for r in a.reviews)
-            and conflict_of_interest(a, reviewer) is None]
+    waiting = db.session.scalars(
+        select(ExamApplication)
+        .where(ExamApplication.status == ApplicationStatus.SUBMITTED)
+        .order_by(ExamApplication.submitted_at)
+    )
+    return [
+        a
+        for a in waiting
+        if a.review_by(unit) is None
+        and not any(r.reviewer_id == reviewer.id for r in a.reviews)
+        and conflict_of_interest(a, reviewer) is None
+    ]
 
 
 def seatable(application: ExamApplication) -> tuple[bool, bool]:
     """Whether the application may take a seat now, and whether that seat is the 补考."""
     if application.status is not ApplicationStatus.APPROVED:
         return False, False
-    attempts = db.session.scalars(select(ExamAttempt).where(
-        ExamAttempt.application_id == application.id)).all()
+    attempts = db.session.scalars(
+        select(ExamAttempt).where(ExamAttempt.application_id == application.id)
+    ).all()
     if not attempts:
         return True, False
-    if len(attempts) == 1 and attempts[0].passed is False and \
-            attempts[0].state is not AttemptState.TERMINATED and \
-            policy.get("exam.retakes_allowed") >= 1:
+    if (
+        len(attempts) == 1
+        and attempts[0].passed is False
+        and attempts[0].state is not AttemptState.TERMINATED
+        and policy.get("exam.retakes_allowed") >= 1
+    ):
         return True, True
     return False, False

@@ -86,9 +86,12 @@ def start(attempt: ExamAttempt, *, candidate) -> None:
     attempt.started_at = now
     attempt.deadline = now + timedelta(minutes=attempt.paper.duration_minutes)
     db.session.flush()
-    audit.record("attempt.start", attempt, actor=candidate,
-                 after={"paper_id": attempt.paper_id, "deadline": attempt.deadline,
-                        "state": attempt.state})
+    audit.record(
+        "attempt.start",
+        attempt,
+        actor=candidate,
+        after={"paper_id": attempt.paper_id, "deadline": attempt.deadline, "state": attempt.state},
+    )
 
 
 # What never changes once a paper is drawn, remembered by the process so that the busiest
@@ -122,7 +125,8 @@ def _paper_shape(paper_id: int) -> dict[str, int]:
     shape = _shapes.get(paper_id)
     if shape is None:
         rows = db.session.execute(
-            select(PaperItem.position, _OPTIONS).where(PaperItem.paper_id == paper_id)).all()
+            select(PaperItem.position, _OPTIONS).where(PaperItem.paper_id == paper_id)
+        ).all()
         shape = {str(position): options for position, options in rows}
         _remember(_shapes, paper_id, shape)
     return shape
@@ -133,8 +137,9 @@ def owner_and_paper(attempt_id: int) -> tuple[int, int | None] | None:
     known = _owners.get(attempt_id)
     if known is not None:
         return known
-    row = db.session.execute(select(ExamAttempt.person_id, ExamAttempt.paper_id)
-                             .where(ExamAttempt.id == attempt_id)).first()
+    row = db.session.execute(
+        select(ExamAttempt.person_id, ExamAttempt.paper_id).where(ExamAttempt.id == attempt_id)
+    ).first()
     if row is None:
         return None
     if row.paper_id is not None:
@@ -157,7 +162,8 @@ def validate_answers(paper_id: int, answers: object) -> dict[str, list[int]]:
         if key not in options:
             raise ValueError(f"no question {key!r} on this paper")
         if not isinstance(chosen, list) or not all(
-                isinstance(k, int) and not isinstance(k, bool) and 0 <= k < options[key] for k in chosen):
+            isinstance(k, int) and not isinstance(k, bool) and 0 <= k < options[key] for k in chosen
+        ):
             raise ValueError(f"answer to {key!r} must be a list of option numbers")
         clean[key] = sorted(set(chosen))
     return clean
@@ -170,30 +176,45 @@ def _conditional_save():
     leaves nothing stored."""
     table = ExamAttempt.__table__
     now = bindparam("now", type_=table.c.deadline.type)
-    return (update(table)
-            .where(table.c.id == bindparam("attempt_id"),
-                   table.c.person_id == accounts.LIVE_SESSION_PERSON,
-                   table.c.state == AttemptState.ANSWERING, table.c.deadline > now,
-                   table.c.saved_seq < bindparam("seq"),
-                   table.c.device_hash.is_(None) | (table.c.device_hash == bindparam("device")))
-            .values(answers=bindparam("sheet", type_=table.c.answers.type),
-                    saved_seq=bindparam("seq"), last_saved_at=now)
-            .returning(table.c.deadline))
+    return (
+        update(table)
+        .where(
+            table.c.id == bindparam("attempt_id"),
+            table.c.person_id == accounts.LIVE_SESSION_PERSON,
+            table.c.state == AttemptState.ANSWERING,
+            table.c.deadline > now,
+            table.c.saved_seq < bindparam("seq"),
+            table.c.device_hash.is_(None) | (table.c.device_hash == bindparam("device")),
+        )
+        .values(
+            answers=bindparam("sheet", type_=table.c.answers.type),
+            saved_seq=bindparam("seq"),
+            last_saved_at=now,
+        )
+        .returning(table.c.deadline)
+    )
 
 
 _SAVE = _conditional_save()
 
 
-def save_answers(attempt_id: int, session_token: str | None, answers: dict[str, list[int]],
-                 seq: int, device: str | None = None) -> tuple[int, int]:
+def save_answers(
+    attempt_id: int,
+    session_token: str | None,
+    answers: dict[str, list[int]],
+    seq: int,
+    device: str | None = None,
+) -> tuple[int, int]:
     """Store the whole answer sheet if ``seq`` is newer than what is stored; return the
     stored seq and the remaining seconds. ``session_token`` is the candidate's log-in
     (``User.session_token``). Raises AttemptClosed after submission, the deadline, or during
     a pause, and LoggedOut when the log-in ended before the save."""
     now = utcnow()
-    deadline = db.session.execute(_SAVE, accounts.live_session_params(session_token, now) | {
-        "attempt_id": attempt_id, "seq": seq, "device": device_hash(device), "sheet": answers,
-        "now": now}).scalar()
+    deadline = db.session.execute(
+        _SAVE,
+        accounts.live_session_params(session_token, now)
+        | {"attempt_id": attempt_id, "seq": seq, "device": device_hash(device), "sheet": answers, "now": now},
+    ).scalar()
     if deadline is not None:
         return seq, max(0, int((deadline - now).total_seconds()))
     attempt = db.session.get(ExamAttempt, attempt_id, populate_existing=True)
@@ -214,14 +235,16 @@ def _closed_reason(attempt: ExamAttempt, now: datetime) -> str:
     return str(_l("The exam is %(state)s.", state=attempt.state.label))
 
 
-def _finish(attempt: ExamAttempt, state: AttemptState, finished_at: datetime,
-            from_states: tuple[AttemptState, ...]) -> bool:
+def _finish(
+    attempt: ExamAttempt, state: AttemptState, finished_at: datetime, from_states: tuple[AttemptState, ...]
+) -> bool:
     """Move to a final state only if still in one of ``from_states``; grade if we moved it."""
     result = db.session.execute(
         update(ExamAttempt)
         .where(ExamAttempt.id == attempt.id, ExamAttempt.state.in_(from_states))
         .values(state=state, finished_at=finished_at)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     db.session.refresh(attempt)
     if result.rowcount != 1:
         return False
@@ -236,8 +259,9 @@ def grade(attempt: ExamAttempt) -> None:
     attempt.score, attempt.item_scores = score, item_scores
     attempt.passed = passes(attempt)
     db.session.flush()
-    audit.record("attempt.grade", attempt, after={"state": attempt.state, "score": score,
-                                                  "passed": attempt.passed})
+    audit.record(
+        "attempt.grade", attempt, after={"state": attempt.state, "score": score, "passed": attempt.passed}
+    )
 
 
 def passes(attempt: ExamAttempt) -> bool:
@@ -268,8 +292,9 @@ def close_overdue(now: datetime | None = None) -> int:
     """Time out every attempt past its deadline, open page or not; the finish recorded is
     the deadline, not the moment this task ran."""
     now = now or utcnow()
-    overdue = db.session.scalars(select(ExamAttempt).where(
-        ExamAttempt.state == AttemptState.ANSWERING, ExamAttempt.deadline <= now)).all()
+    overdue = db.session.scalars(
+        select(ExamAttempt).where(ExamAttempt.state == AttemptState.ANSWERING, ExamAttempt.deadline <= now)
+    ).all()
     closed = 0
     for attempt in overdue:
         closed += _finish(attempt, AttemptState.TIMED_OUT, attempt.deadline, (AttemptState.ANSWERING,))
@@ -278,9 +303,12 @@ def close_overdue(now: datetime | None = None) -> int:
 
 def result_json(attempt: ExamAttempt) -> dict:
     """What the candidate may know: the score only once both proctors have signed."""
-    body = {"id": attempt.id, "state": attempt.state.value,
-            "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
-            "published": attempt.session.results_published}
+    body = {
+        "id": attempt.id,
+        "state": attempt.state.value,
+        "finished_at": attempt.finished_at.isoformat() if attempt.finished_at else None,
+        "published": attempt.session.results_published,
+    }
     if attempt.session.results_published:
         body |= {"score": attempt.score, "passed": attempt.passed}
     return body

@@ -13,8 +13,13 @@ from ..people.models import OperationType, Person, PersonnelCategory
 from ..training.ledger import training_check
 
 
-def precheck(person: Person, category: PersonnelCategory, appointed_on: date | None,
-             on: date | None = None, operation_type: OperationType | None = None) -> list[RuleResult]:
+def precheck(
+    person: Person,
+    category: PersonnelCategory,
+    appointed_on: date | None,
+    on: date | None = None,
+    operation_type: OperationType | None = None,
+) -> list[RuleResult]:
     """Raise ``categories.UnknownCategory`` for a category (or operation type) the registry
     does not know or allow, before any rule is read."""
     kind = categories.get(category)

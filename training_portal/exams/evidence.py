@@ -21,4 +21,4 @@ def store(data: bytes) -> str:
 
 
 def media_type(key: str) -> str:
-    return MEDIA[key[key.rindex("."):]]
+    return MEDIA[key[key.rindex(".") :]]

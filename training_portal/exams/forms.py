@@ -23,11 +23,15 @@ EXAM_CATEGORIES = [PersonnelCategory(c.code) for c in categories.examined()]
 
 
 class ApplicationForm(FlaskForm):
-    id_number = StringField(_l("Candidate's identity number (when applying on their behalf)"),
-                            validators=[Optional(), Length(max=20)])
+    id_number = StringField(
+        _l("Candidate's identity number (when applying on their behalf)"),
+        validators=[Optional(), Length(max=20)],
+    )
     category = SelectField(_l("Exam for"), choices=choices((c.value, c.lazy_label) for c in EXAM_CATEGORIES))
-    operation_type = SelectField(_l("Operation type (special operations only)"), choices=choices(
-        [("", "—"), *((o.value, o.lazy_label) for o in OperationType)]))
+    operation_type = SelectField(
+        _l("Operation type (special operations only)"),
+        choices=choices([("", "—"), *((o.value, o.lazy_label) for o in OperationType)]),
+    )
     appointed_on = DateField(_l("Appointed on (managers)"), validators=[Optional()])
     work_history = TextAreaField(_l("Work history"), validators=[Length(max=4000)])
     appointment_document = FileField(_l("Appointment document (PDF or image)"))
@@ -35,8 +39,9 @@ class ApplicationForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=choices(
-        [("approve", _l("Approve")), ("reject", _l("Reject"))]))
+    decision = SelectField(
+        _l("Decision"), choices=choices([("approve", _l("Approve")), ("reject", _l("Reject"))])
+    )
     reason = TextAreaField(_l("Reason (required for a rejection)"), validators=[Length(max=2000)])
 
 
@@ -46,8 +51,10 @@ class SessionForm(FlaskForm):
     room = StringField(_l("Room (考场)"), validators=[DataRequired(), Length(max=60)])
     starts_at = DateTimeLocalField(_l("Starts at"), validators=[DataRequired()])
     category = SelectField(_l("Exam for"), choices=choices((c.value, c.lazy_label) for c in EXAM_CATEGORIES))
-    operation_type = SelectField(_l("Operation type (special operations only)"), choices=choices(
-        [("", "—"), *((o.value, o.lazy_label) for o in OperationType)]))
+    operation_type = SelectField(
+        _l("Operation type (special operations only)"),
+        choices=choices([("", "—"), *((o.value, o.lazy_label) for o in OperationType)]),
+    )
     blueprint_id = SelectField(_l("Blueprint"), coerce=int, validate_choice=False)
     seats = IntegerField(_l("Seats"), validators=[DataRequired(), NumberRange(min=1, max=500)])
     # Where the exam site is: the regulators of that region (and above) see the sitting.
@@ -69,8 +76,16 @@ class SignForm(FlaskForm):
     remarks = StringField(_l("Remarks"))  # cut to 2,000 characters, as the room record keeps
 
 
-ROOM_ACTION_NAMES = ("confirm", "refuse", "pause", "resume", "add_time", "irregularity", "terminate",
-                "allow_new_device")
+ROOM_ACTION_NAMES = (
+    "confirm",
+    "refuse",
+    "pause",
+    "resume",
+    "add_time",
+    "irregularity",
+    "terminate",
+    "allow_new_device",
+)
 
 
 class RoomActionForm(FlaskForm):
@@ -86,8 +101,9 @@ class AppealForm(FlaskForm):
 
 
 class AppealDecisionForm(FlaskForm):
-    decision = StringField(validators=[AnyOf(("uphold", "dismiss"),
-                                             message=_l("Uphold or dismiss the appeal."))])
+    decision = StringField(
+        validators=[AnyOf(("uphold", "dismiss"), message=_l("Uphold or dismiss the appeal."))]
+    )
     reason = TextAreaField(_l("Reason"))
 
 

@@ -36,9 +36,13 @@ def current_unit(user, role: Role) -> tuple[ReviewUnit, Organisation] | None:
 
 def holds_unit_role(user, role: Role, unit: ReviewUnit) -> bool:
     """Whether the active user holds ``role`` now for an organisation of ``unit``."""
-    return user is not None and user.active and any(
-        a.role is role and getattr(a.organisation, "review_unit", None) == unit
-        for a in user.assignments)
+    return (
+        user is not None
+        and user.active
+        and any(
+            a.role is role and getattr(a.organisation, "review_unit", None) == unit for a in user.assignments
+        )
+    )
 
 
 class ApplicationStatus(Labelled):
@@ -48,8 +52,7 @@ class ApplicationStatus(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.SUBMITTED: _l("Under review"), cls.APPROVED: _l("Approved"),
-                cls.REJECTED: _l("Rejected")}
+        return {cls.SUBMITTED: _l("Under review"), cls.APPROVED: _l("Approved"), cls.REJECTED: _l("Rejected")}
 
 
 class ExamApplication(db.Model):
@@ -75,7 +78,8 @@ class ExamApplication(db.Model):
     person: Mapped[Person] = relationship()
     center: Mapped[Organisation | None] = relationship()
     reviews: Mapped[list[ApplicationReview]] = relationship(
-        back_populates="application", order_by="ApplicationReview.decided_at")
+        back_populates="application", order_by="ApplicationReview.decided_at"
+    )
 
     def review_by(self, unit: ReviewUnit) -> ApplicationReview | None:
         return next((r for r in self.reviews if r.unit == unit), None)
@@ -87,11 +91,13 @@ class ExamApplication(db.Model):
     def can_view(self, user) -> bool:
         """The candidate, the reviewers, the center that applied for them, the candidate's
         employer (its safety officer applies for its employees) and the regulators of it."""
-        return (user.person_id is not None and user.person_id == self.person_id) \
-            or self.can_review(user) \
-            or user.can("exam.results", self.person.employer) \
-            or user.can("exam.apply_for", self.person.employer) \
+        return (
+            (user.person_id is not None and user.person_id == self.person_id)
+            or self.can_review(user)
+            or user.can("exam.results", self.person.employer)
+            or user.can("exam.apply_for", self.person.employer)
             or (self.center is not None and user.can("exam.apply_for", self.center))
+        )
 
     def can_review(self, user) -> bool:
         return permissions.is_reviewer(user)
@@ -116,9 +122,13 @@ class ApplicationReview(db.Model):
     organisation: Mapped[Organisation] = relationship()
 
     def as_json(self) -> dict:
-        return {"unit": self.unit.value, "organisation": self.organisation.name,
-                "approved": self.approved, "reason": self.reason,
-                "decided_at": self.decided_at.isoformat()}
+        return {
+            "unit": self.unit.value,
+            "organisation": self.organisation.name,
+            "approved": self.approved,
+            "reason": self.reason,
+            "decided_at": self.decided_at.isoformat(),
+        }
 
 
 class SessionStatus(Labelled):
@@ -128,8 +138,11 @@ class SessionStatus(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.SCHEDULED: _l("Scheduled"), cls.OPEN: _l("In progress"),
-                cls.SIGNED: _l("Signed, results published")}
+        return {
+            cls.SCHEDULED: _l("Scheduled"),
+            cls.OPEN: _l("In progress"),
+            cls.SIGNED: _l("Signed, results published"),
+        }
 
 
 class ExamSession(db.Model):
@@ -158,10 +171,10 @@ class ExamSession(db.Model):
     blueprint: Mapped[Any] = relationship("Blueprint")
     organisation: Mapped[Organisation | None] = relationship()
     region: Mapped[Region] = relationship()
-    proctors: Mapped[list[SessionProctor]] = relationship(back_populates="session",
-                                                          order_by="SessionProctor.unit")
-    attempts: Mapped[list[ExamAttempt]] = relationship(back_populates="session",
-                                                       order_by="ExamAttempt.seat")
+    proctors: Mapped[list[SessionProctor]] = relationship(
+        back_populates="session", order_by="SessionProctor.unit"
+    )
+    attempts: Mapped[list[ExamAttempt]] = relationship(back_populates="session", order_by="ExamAttempt.seat")
     signatures: Mapped[list[SessionSignature]] = relationship(back_populates="session")
 
     @property
@@ -187,8 +200,11 @@ class ExamSession(db.Model):
         """The room page, its report and its recording: the two proctors, the owning unit's
         schedulers, and regulators whose jurisdiction contains the exam site's region (who
         thereby see the candidates seated in it, wherever they work)."""
-        return self.can_proctor(user) or self.can_schedule(user) \
+        return (
+            self.can_proctor(user)
+            or self.can_schedule(user)
             or permissions.granted_in_region(user, "exam.results", self.region)
+        )
 
     @hybrid_property
     def results_published(self) -> bool:
@@ -222,15 +238,24 @@ class AttemptState(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.NOT_STARTED: _l("Not started"), cls.ANSWERING: _l("Answering"),
-                cls.PAUSED: _l("Paused"), cls.SUBMITTED: _l("Submitted"),
-                cls.TIMED_OUT: _l("Timed out"), cls.TERMINATED: _l("Terminated"),
-                cls.ABSENT: _l("Absent")}
+        return {
+            cls.NOT_STARTED: _l("Not started"),
+            cls.ANSWERING: _l("Answering"),
+            cls.PAUSED: _l("Paused"),
+            cls.SUBMITTED: _l("Submitted"),
+            cls.TIMED_OUT: _l("Timed out"),
+            cls.TERMINATED: _l("Terminated"),
+            cls.ABSENT: _l("Absent"),
+        }
 
     @property
     def finished(self) -> bool:
-        return self in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT, AttemptState.TERMINATED,
-                        AttemptState.ABSENT)
+        return self in (
+            AttemptState.SUBMITTED,
+            AttemptState.TIMED_OUT,
+            AttemptState.TERMINATED,
+            AttemptState.ABSENT,
+        )
 
 
 class IdentityCheck(Labelled):
@@ -240,17 +265,22 @@ class IdentityCheck(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.PENDING: _l("Not checked"), cls.CONFIRMED: _l("Identity confirmed"),
-                cls.REFUSED: _l("Identity refused")}
+        return {
+            cls.PENDING: _l("Not checked"),
+            cls.CONFIRMED: _l("Identity confirmed"),
+            cls.REFUSED: _l("Identity refused"),
+        }
 
 
 class ExamAttempt(db.Model):
     """A candidate's seat in a session and their one attempt at their own paper."""
 
     __tablename__ = "exam_attempts"
-    __table_args__ = (UniqueConstraint("session_id", "person_id"),
-                      UniqueConstraint("session_id", "seat"),
-                      UniqueConstraint("application_id", "retake"))
+    __table_args__ = (
+        UniqueConstraint("session_id", "person_id"),
+        UniqueConstraint("session_id", "seat"),
+        UniqueConstraint("application_id", "retake"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("exam_sessions.id"), index=True)
@@ -282,8 +312,7 @@ class ExamAttempt(db.Model):
     application: Mapped[ExamApplication] = relationship()
     person: Mapped[Person] = relationship()
     paper: Mapped[Any] = relationship("Paper")
-    actions: Mapped[list[ProctorAction]] = relationship(back_populates="attempt",
-                                                        order_by="ProctorAction.at")
+    actions: Mapped[list[ProctorAction]] = relationship(back_populates="attempt", order_by="ProctorAction.at")
 
     @property
     def result_visible(self) -> bool:
@@ -312,10 +341,16 @@ class ProctorActionKind(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.IDENTITY_CONFIRM: _l("Identity confirmed"), cls.IDENTITY_REFUSE: _l("Identity refused"),
-                cls.PAUSE: _l("Paused by the proctor"), cls.RESUME: _l("Resumed"),
-                cls.ADD_TIME: _l("Time added"), cls.IRREGULARITY: _l("Irregularity noted"),
-                cls.ALLOW_NEW_DEVICE: _l("Allowed on another PC"), cls.TERMINATE: _l("Terminated")}
+        return {
+            cls.IDENTITY_CONFIRM: _l("Identity confirmed"),
+            cls.IDENTITY_REFUSE: _l("Identity refused"),
+            cls.PAUSE: _l("Paused by the proctor"),
+            cls.RESUME: _l("Resumed"),
+            cls.ADD_TIME: _l("Time added"),
+            cls.IRREGULARITY: _l("Irregularity noted"),
+            cls.ALLOW_NEW_DEVICE: _l("Allowed on another PC"),
+            cls.TERMINATE: _l("Terminated"),
+        }
 
 
 class ProctorAction(db.Model):
@@ -374,8 +409,11 @@ class PracticalStatus(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.SCORING: _l("Being scored"), cls.NEEDS_THIRD: _l("Third examiner needed"),
-                cls.DECIDED: _l("Decided")}
+        return {
+            cls.SCORING: _l("Being scored"),
+            cls.NEEDS_THIRD: _l("Third examiner needed"),
+            cls.DECIDED: _l("Decided"),
+        }
 
 
 class PracticalExam(db.Model):
@@ -398,21 +436,23 @@ class PracticalExam(db.Model):
     person: Mapped[Person] = relationship()
     rubric: Mapped[PracticalRubric] = relationship()
     examiners: Mapped[list[PracticalExaminer]] = relationship(
-        back_populates="practical", order_by="PracticalExaminer.id")
+        back_populates="practical", order_by="PracticalExaminer.id"
+    )
 
     def can_view(self, user) -> bool:
-        return any(e.user_id == user.id for e in self.examiners) \
-            or self.written_attempt.session.can_schedule(user) \
-            or user.can("exam.results", self.person.employer) \
+        return (
+            any(e.user_id == user.id for e in self.examiners)
+            or self.written_attempt.session.can_schedule(user)
+            or user.can("exam.results", self.person.employer)
             or (user.person_id is not None and self.person_id == user.person_id)
+        )
 
 
 class PracticalExaminer(db.Model):
     """An examiner of one practical exam and, once submitted, their scores."""
 
     __tablename__ = "practical_examiners"
-    __table_args__ = (UniqueConstraint("practical_id", "user_id"),
-                      UniqueConstraint("practical_id", "role"))
+    __table_args__ = (UniqueConstraint("practical_id", "user_id"), UniqueConstraint("practical_id", "role"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     practical_id: Mapped[int] = mapped_column(ForeignKey("practical_exams.id"), index=True)

@@ -58,13 +58,15 @@ def may_examine(user, written: ExamAttempt, centers: set[int] | None = None) -> 
     """Whether the user may examine this candidate now: an active proctor/examiner of a
     reviewing unit, who neither trained nor is the candidate."""
     return proctor_unit(user) is not None and not _trains_or_is(
-        user, written, _centers(written) if centers is None else centers)
+        user, written, _centers(written) if centers is None else centers
+    )
 
 
 def can_score(practical: PracticalExam, user) -> bool:
     """One of this exam's examiners, and an examiner who may examine the candidate now."""
-    return any(e.user_id == user.id for e in practical.examiners) and \
-        may_examine(user, practical.written_attempt)
+    return any(e.user_id == user.id for e in practical.examiners) and may_examine(
+        user, practical.written_attempt
+    )
 
 
 def examiner_choices() -> list[User]:
@@ -76,8 +78,11 @@ def examiner_choices() -> list[User]:
 def visible_to(user) -> list[PracticalExam]:
     """The practical exams the user examines, or whose sitting the user's unit owns."""
     rows = db.session.scalars(select(PracticalExam).order_by(PracticalExam.id.desc()))
-    return [p for p in rows if any(e.user_id == user.id for e in p.examiners)
-            or p.written_attempt.session.can_schedule(user)]
+    return [
+        p
+        for p in rows
+        if any(e.user_id == user.id for e in p.examiners) or p.written_attempt.session.can_schedule(user)
+    ]
 
 
 def ready_for(user) -> list[ExamAttempt]:
@@ -85,9 +90,15 @@ def ready_for(user) -> list[ExamAttempt]:
     sittings the user's unit schedules."""
     taken = select(PracticalExam.written_attempt_id)
     rows = db.session.scalars(
-        select(ExamAttempt).join(ExamApplication, ExamApplication.id == ExamAttempt.application_id)
-        .where(ExamAttempt.passed.is_(True), ExamAttempt.id.not_in(taken),
-               ExamApplication.operation_type.is_not(None)).order_by(ExamAttempt.id))
+        select(ExamAttempt)
+        .join(ExamApplication, ExamApplication.id == ExamAttempt.application_id)
+        .where(
+            ExamAttempt.passed.is_(True),
+            ExamAttempt.id.not_in(taken),
+            ExamApplication.operation_type.is_not(None),
+        )
+        .order_by(ExamAttempt.id)
+    )
     return [a for a in rows if a.session.results_published and a.session.can_schedule(user)]
 
 
@@ -102,12 +113,17 @@ def third_examiner_choices(practical: PracticalExam) -> list[User]:
 
 def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
     if not written.session.can_schedule(actor):
-        raise ExamError(_l("Only the unit that owns the sitting schedules its practical exams."),
-                        status=REFUSED)
-    if written.passed is not True or written.state not in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT) \
-            or not written.session.results_published:
-        raise ExamError(_l("The practical exam comes only after a passed, published written exam."),
-                        status=CONFLICT)
+        raise ExamError(
+            _l("Only the unit that owns the sitting schedules its practical exams."), status=REFUSED
+        )
+    if (
+        written.passed is not True
+        or written.state not in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT)
+        or not written.session.results_published
+    ):
+        raise ExamError(
+            _l("The practical exam comes only after a passed, published written exam."), status=CONFLICT
+        )
     operation = written.application.operation_type
     rubric = db.session.scalar(select(PracticalRubric).where(PracticalRubric.operation_type == operation))
     if rubric is None:
@@ -122,17 +138,25 @@ def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
             raise ExamError(_l("Nobody examines themself."), status=REFUSED)
         if _trains_or_is(examiner, written, centers):
             raise ExamError(_l("Who trains the candidate does not examine them (考教分离)."), status=REFUSED)
-    if policy.get("practical.examiners_from_both_units") and \
-            {proctor_unit(e)[0] for e in examiners} != set(ReviewUnit):
+    if policy.get("practical.examiners_from_both_units") and {proctor_unit(e)[0] for e in examiners} != set(
+        ReviewUnit
+    ):
         raise ExamError(_l("The two examiners come one from each reviewing unit."))
-    practical = PracticalExam(written_attempt=written, person_id=written.person_id, rubric=rubric,
-                              status=PracticalStatus.SCORING)
-    practical.examiners = [PracticalExaminer(user_id=e.id, role=role)
-                           for e, role in zip(examiners, ("first", "second"), strict=True)]
+    practical = PracticalExam(
+        written_attempt=written, person_id=written.person_id, rubric=rubric, status=PracticalStatus.SCORING
+    )
+    practical.examiners = [
+        PracticalExaminer(user_id=e.id, role=role)
+        for e, role in zip(examiners, ("first", "second"), strict=True)
+    ]
     db.session.add(practical)
     db.session.flush()
-    audit.record("practical.create", practical, actor=actor,
-                 after={"written_attempt_id": written.id, "examiners": [e.id for e in examiners]})
+    audit.record(
+        "practical.create",
+        practical,
+        actor=actor,
+        after={"written_attempt_id": written.id, "examiners": [e.id for e in examiners]},
+    )
     return practical
 
 
@@ -150,8 +174,13 @@ def score(practical: PracticalExam, *, examiner, item_scores: list[float]) -> No
         raise ExamError(_l("Score every item of the rubric."))
     for value, item in zip(item_scores, items, strict=True):
         if not 0 <= value <= float(item["points"]):
-            raise ExamError(_l("%(item)s: between 0 and %(max)s points.", item=item["name"],
-                               max=f"{float(item['points']):g}"))
+            raise ExamError(
+                _l(
+                    "%(item)s: between 0 and %(max)s points.",
+                    item=item["name"],
+                    max=f"{float(item['points']):g}",
+                )
+            )
         if item.get("critical") and value not in (0, float(item["points"])):
             raise ExamError(_l("%(item)s is critical: all of its points or none.", item=item["name"]))
     mine.item_scores = [float(v) for v in item_scores]
@@ -159,8 +188,12 @@ def score(practical: PracticalExam, *, examiner, item_scores: list[float]) -> No
     mine.critical_failed = any(i.get("critical") and v == 0 for i, v in zip(items, item_scores, strict=True))
     mine.submitted_at = utcnow()
     db.session.flush()
-    audit.record("practical.score", practical, actor=examiner,
-                 after={"role": mine.role, "item_scores": mine.item_scores, "total": mine.total})
+    audit.record(
+        "practical.score",
+        practical,
+        actor=examiner,
+        after={"role": mine.role, "item_scores": mine.item_scores, "total": mine.total},
+    )
     _decide(practical, examiner)
 
 
@@ -174,9 +207,12 @@ def _decide(practical: PracticalExam, actor) -> None:
         if abs(a.total - b.total) > limit or a.critical_failed != b.critical_failed:
             practical.status = PracticalStatus.NEEDS_THIRD
             db.session.flush()
-            audit.record("practical.needs_third", practical, actor=actor,
-                         after={"first": a.total, "second": b.total, "limit": limit,
-                                "status": practical.status})
+            audit.record(
+                "practical.needs_third",
+                practical,
+                actor=actor,
+                after={"first": a.total, "second": b.total, "limit": limit, "status": practical.status},
+            )
         else:
             _final(practical, round((a.total + b.total) / 2, 2), a.critical_failed, actor)
 
@@ -186,21 +222,35 @@ def _final(practical: PracticalExam, total: float, critical_failed: bool, actor)
     practical.passed = total >= policy.get("practical.pass_mark") and not critical_failed
     practical.status, practical.decided_at = PracticalStatus.DECIDED, utcnow()
     db.session.flush()
-    audit.record("practical.decide", practical, actor=actor,
-                 after={"score": total, "passed": practical.passed, "critical_failed": critical_failed,
-                        "status": practical.status})
+    audit.record(
+        "practical.decide",
+        practical,
+        actor=actor,
+        after={
+            "score": total,
+            "passed": practical.passed,
+            "critical_failed": critical_failed,
+            "status": practical.status,
+        },
+    )
     practical_decided.send(practical)
 
 
 def add_third(practical: PracticalExam, examiner, *, actor) -> None:
     if not practical.written_attempt.session.can_schedule(actor):
-        raise ExamError(_l("Only the unit that owns the sitting schedules its practical exams."),
-                        status=REFUSED)
+        raise ExamError(
+            _l("Only the unit that owns the sitting schedules its practical exams."), status=REFUSED
+        )
     if practical.status is not PracticalStatus.NEEDS_THIRD:
         raise ExamError(_l("A third examiner decides only when the two differ too much."), status=CONFLICT)
     if examiner.id not in {u.id for u in third_examiner_choices(practical)}:
-        raise ExamError(_l("The third examiner is another examiner of the reviewing units, "
-                           "who did not train the candidate."), field="examiner")
+        raise ExamError(
+            _l(
+                "The third examiner is another examiner of the reviewing units, "
+                "who did not train the candidate."
+            ),
+            field="examiner",
+        )
     practical.examiners.append(PracticalExaminer(user_id=examiner.id, role="third"))
     db.session.flush()
     audit.record("practical.third_examiner", practical, actor=actor, after={"examiner": examiner.id})
@@ -208,8 +258,10 @@ def add_third(practical: PracticalExam, examiner, *, actor) -> None:
 
 def visible_scores(practical: PracticalExam, user) -> list[PracticalExaminer]:
     """Blind scoring: an examiner sees the others' scores only once the first two are in."""
-    both_in = sum(1 for e in practical.examiners if e.role in ("first", "second")
-                  and e.submitted_at is not None) == 2
+    both_in = (
+        sum(1 for e in practical.examiners if e.role in ("first", "second") and e.submitted_at is not None)
+        == 2
+    )
     if both_in or not any(e.user_id == user.id for e in practical.examiners):
         return [e for e in practical.examiners if e.submitted_at is not None]
     return [e for e in practical.examiners if e.user_id == user.id and e.submitted_at is not None]

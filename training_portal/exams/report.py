@@ -46,28 +46,48 @@ class SittingReport:
 
 
 def build(session: ExamSession) -> SittingReport:
-    graded = [a for a in session.attempts
-              if a.state in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT, AttemptState.TERMINATED)]
+    graded = [
+        a
+        for a in session.attempts
+        if a.state in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT, AttemptState.TERMINATED)
+    ]
     irregular = [action for a in session.attempts for action in a.actions if action.kind in IRREGULAR]
     if not session.results_published:
-        return SittingReport(session, len(session.attempts), len(graded), None, [], [], None,
-                             [], irregular)
+        return SittingReport(session, len(session.attempts), len(graded), None, [], [], None, [], irregular)
     scores = [a.score or 0.0 for a in graded]
-    bins = [(f"{lo}–{lo + 9 if lo < 90 else 100}",
-             sum(1 for s in scores if lo <= s < lo + 10 or (lo == 90 and s == 100)))
-            for lo in range(0, 100, 10)]
+    bins = [
+        (
+            f"{lo}–{lo + 9 if lo < 90 else 100}",
+            sum(1 for s in scores if lo <= s < lo + 10 or (lo == 90 and s == 100)),
+        )
+        for lo in range(0, 100, 10)
+    ]
     # Papers of one blueprint compared slot by slot, as Moodle does for random questions.
     rows = [a.item_scores for a in graded if a.item_scores]
     comparable = len(rows) >= 2 and len({len(r) for r in rows}) == 1
     stats = test_statistics(np.array(rows, dtype=float)) if comparable else None
     versions = {item.version_id for a in graded if a.paper for item in a.paper.items}
-    flagged = db.session.execute(
-        select(QuestionVersion, ItemStatistic).join(ItemStatistic)
-        .where(QuestionVersion.id.in_(versions), ItemStatistic.flag.is_not(None))
-        .order_by(ItemStatistic.discrimination_index)).all() if versions else []
-    return SittingReport(session, len(session.attempts), len(graded),
-                         sum(1 for a in graded if a.passed), scores, bins, stats,
-                         [tuple(row) for row in flagged], irregular)
+    flagged = (
+        db.session.execute(
+            select(QuestionVersion, ItemStatistic)
+            .join(ItemStatistic)
+            .where(QuestionVersion.id.in_(versions), ItemStatistic.flag.is_not(None))
+            .order_by(ItemStatistic.discrimination_index)
+        ).all()
+        if versions
+        else []
+    )
+    return SittingReport(
+        session,
+        len(session.attempts),
+        len(graded),
+        sum(1 for a in graded if a.passed),
+        scores,
+        bins,
+        stats,
+        [tuple(row) for row in flagged],
+        irregular,
+    )
 
 
 def to_xlsx(report: SittingReport) -> bytes:
@@ -75,24 +95,44 @@ def to_xlsx(report: SittingReport) -> bytes:
     summary = book.active
     summary.title = "概况"
     s = report.session
-    rows = [("场次", s.name), ("考试点", s.site), ("考场", s.room), ("类别", s.subject_label),
-            ("开考时间", s.starts_at.strftime("%Y-%m-%d %H:%M")), ("安排人数", report.seated),
-            ("实考人数", report.present),
-            ("合格人数", report.passed if report.published else "双方签字后公布"),
-            ("合格率（%）", round(report.pass_rate, 1) if report.pass_rate is not None else "")]
+    rows = [
+        ("场次", s.name),
+        ("考试点", s.site),
+        ("考场", s.room),
+        ("类别", s.subject_label),
+        ("开考时间", s.starts_at.strftime("%Y-%m-%d %H:%M")),
+        ("安排人数", report.seated),
+        ("实考人数", report.present),
+        ("合格人数", report.passed if report.published else "双方签字后公布"),
+        ("合格率（%）", round(report.pass_rate, 1) if report.pass_rate is not None else ""),
+    ]
     if report.stats:
-        rows += [("平均分", round(report.stats.mean, 2)), ("标准差", round(report.stats.sd, 2)),
-                 ("Cronbach α", round(report.stats.alpha, 3) if report.stats.alpha is not None else ""),
-                 ("测量标准误", round(report.stats.standard_error, 2)
-                  if report.stats.standard_error is not None else "")]
+        rows += [
+            ("平均分", round(report.stats.mean, 2)),
+            ("标准差", round(report.stats.sd, 2)),
+            ("Cronbach α", round(report.stats.alpha, 3) if report.stats.alpha is not None else ""),
+            (
+                "测量标准误",
+                round(report.stats.standard_error, 2) if report.stats.standard_error is not None else "",
+            ),
+        ]
     for row in rows:
         summary.append(row)
     candidates = book.create_sheet("考生成绩")
     candidates.append(["座位", "姓名", "身份证号", "状态", "成绩", "是否合格", "补考"])
     for a in s.attempts:
         result = ("合格" if a.passed else "不合格") if a.result_visible else "双方签字后公布"
-        candidates.append([a.seat, a.person.name, a.person.id_number, str(a.state.label),
-                           a.visible_score, result, "是" if a.retake else "否"])
+        candidates.append(
+            [
+                a.seat,
+                a.person.name,
+                a.person.id_number,
+                str(a.state.label),
+                a.visible_score,
+                result,
+                "是" if a.retake else "否",
+            ]
+        )
     distribution = book.create_sheet("分数分布")
     distribution.append(["分数段", "人数"])
     for label, count in report.distribution:
@@ -100,8 +140,9 @@ def to_xlsx(report: SittingReport) -> bytes:
     flagged = book.create_sheet("需复核试题")
     flagged.append(["题干", "作答人数", "通过率", "区分度", "标记"])
     for version, stat in report.flagged:
-        flagged.append([version.stem, stat.n, round(stat.facility, 1), stat.discrimination_index,
-                        stat.flag_label])
+        flagged.append(
+            [version.stem, stat.n, round(stat.facility, 1), stat.discrimination_index, stat.flag_label]
+        )
     irregular = book.create_sheet("考场情况")
     irregular.append(["座位", "情况", "理由", "分钟"])
     for action in report.irregularities:

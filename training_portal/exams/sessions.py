@@ -36,9 +36,19 @@ from .models import (
 from .signals import session_published
 
 
-def create_session(*, name: str, site: str, room: str, starts_at: datetime,
-                   category: PersonnelCategory, operation_type: OperationType | None, blueprint,
-                   seats: int, actor, region=None) -> ExamSession:
+def create_session(
+    *,
+    name: str,
+    site: str,
+    room: str,
+    starts_at: datetime,
+    category: PersonnelCategory,
+    operation_type: OperationType | None,
+    blueprint,
+    seats: int,
+    actor,
+    region=None,
+) -> ExamSession:
     """The sitting belongs to the scheduling reviewer's unit; ``region`` is its exam site's
     (the unit's own region when not given), which decides the regulators who see it."""
     if seats <= 0:
@@ -53,25 +63,56 @@ def create_session(*, name: str, site: str, room: str, starts_at: datetime,
     if not kind.examined:
         raise ExamError(_l("%(c)s are not examined here.", c=kind.label))
     if not categories.fits(blueprint.target, category, operation_type):
-        raise ExamError(_l("The blueprint %(b)s is for %(t)s, not for this sitting's %(c)s.",
-                           b=blueprint.name, t=categories.target_label(blueprint.target),
-                           c=(operation_type or category).label), field="blueprint_id")
+        raise ExamError(
+            _l(
+                "The blueprint %(b)s is for %(t)s, not for this sitting's %(c)s.",
+                b=blueprint.name,
+                t=categories.target_label(blueprint.target),
+                c=(operation_type or category).label,
+            ),
+            field="blueprint_id",
+        )
     unit_org = reviewer_unit(actor)
     owner = unit_org[1] if unit_org else None
     if region is None:
-        region = owner.region if owner is not None else db.session.scalar(
-            select(Region).where(Region.parent_id.is_(None)).order_by(Region.id))
-    session = ExamSession(name=name, site=site, room=room, starts_at=starts_at, category=category,
-                          operation_type=operation_type, blueprint_id=blueprint.id, seats=seats,
-                          status=SessionStatus.SCHEDULED, created_by_id=actor.id,
-                          organisation=owner, region=region)
+        region = (
+            owner.region
+            if owner is not None
+            else db.session.scalar(select(Region).where(Region.parent_id.is_(None)).order_by(Region.id))
+        )
+    session = ExamSession(
+        name=name,
+        site=site,
+        room=room,
+        starts_at=starts_at,
+        category=category,
+        operation_type=operation_type,
+        blueprint_id=blueprint.id,
+        seats=seats,
+        status=SessionStatus.SCHEDULED,
+        created_by_id=actor.id,
+        organisation=owner,
+        region=region,
+    )
     db.session.add(session)
     db.session.flush()
-    audit.record("session.create", session, actor=actor,
-                 after={"name": name, "site": site, "room": room, "starts_at": starts_at,
-                        "category": category, "operation_type": operation_type,
-                        "blueprint_id": blueprint.id, "seats": seats,
-                        "organisation_id": owner.id if owner else None, "region": region.code})
+    audit.record(
+        "session.create",
+        session,
+        actor=actor,
+        after={
+            "name": name,
+            "site": site,
+            "room": room,
+            "starts_at": starts_at,
+            "category": category,
+            "operation_type": operation_type,
+            "blueprint_id": blueprint.id,
+            "seats": seats,
+            "organisation_id": owner.id if owner else None,
+            "region": region.code,
+        },
+    )
     return session
 
 
@@ -83,23 +124,36 @@ def proctor_unit(user) -> tuple[ReviewUnit, object] | None:
 def proctor_choices() -> list[User]:
     """Everyone who proctors and examines for a reviewing unit now (what ``proctor_unit``
     asks of one account, asked of all in one query), for the scheduling forms."""
-    return list(db.session.scalars(
-        select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .join(RegulatorUnit, RegulatorUnit.id == RoleAssignment.organisation_id)
-        .where(RoleAssignment.role == Role.PROCTOR, User.active.is_(True),
-               RegulatorUnit.review_unit.is_not(None))
-        .distinct().order_by(User.username)))
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .join(RegulatorUnit, RegulatorUnit.id == RoleAssignment.organisation_id)
+            .where(
+                RoleAssignment.role == Role.PROCTOR,
+                User.active.is_(True),
+                RegulatorUnit.review_unit.is_not(None),
+            )
+            .distinct()
+            .order_by(User.username)
+        )
+    )
 
 
 def waiting_for(session: ExamSession) -> list[ExamApplication]:
     """Approved applications for this session's exam whose candidate has no seat in it yet and
     that may take a seat now (``seatable``: an attempt is left)."""
     seated = select(ExamAttempt.person_id).where(ExamAttempt.session_id == session.id)
-    candidates = db.session.scalars(select(ExamApplication).where(
-        ExamApplication.status == ApplicationStatus.APPROVED,
-        ExamApplication.category == session.category,
-        ExamApplication.operation_type == session.operation_type,
-        ExamApplication.person_id.not_in(seated)).order_by(ExamApplication.id))
+    candidates = db.session.scalars(
+        select(ExamApplication)
+        .where(
+            ExamApplication.status == ApplicationStatus.APPROVED,
+            ExamApplication.category == session.category,
+            ExamApplication.operation_type == session.operation_type,
+            ExamApplication.person_id.not_in(seated),
+        )
+        .order_by(ExamApplication.id)
+    )
     return [a for a in candidates if seatable(a)[0]]
 
 
@@ -109,8 +163,9 @@ def assign_proctor(session: ExamSession, user, *, actor) -> SessionProctor:
         raise ExamError(_l("The session is signed already."), status=CONFLICT)
     unit_org = proctor_unit(user)
     if unit_org is None:
-        raise ExamError(_l("Proctors are proctors of the education and training center or of "
-                           "the business department."))
+        raise ExamError(
+            _l("Proctors are proctors of the education and training center or of the business department.")
+        )
     unit, org = unit_org
     if any(p.unit == unit for p in session.proctors):
         raise ExamError(_l("The room has its proctor from this unit already."), status=CONFLICT)
@@ -119,8 +174,13 @@ def assign_proctor(session: ExamSession, user, *, actor) -> SessionProctor:
     proctor = SessionProctor(session=session, unit=unit, user_id=user.id, organisation_id=org.id)
     db.session.add(proctor)
     db.session.flush()
-    audit.record("session.proctor_assign", session, actor=actor, organisation=org,
-                 after={"unit": unit, "user_id": user.id})
+    audit.record(
+        "session.proctor_assign",
+        session,
+        actor=actor,
+        organisation=org,
+        after={"unit": unit, "user_id": user.id},
+    )
     return proctor
 
 
@@ -131,24 +191,43 @@ def seat(session: ExamSession, application: ExamApplication, *, actor) -> ExamAt
         raise ExamError(_l("The application is for another exam."))
     allowed, retake = seatable(application)
     if not allowed:
-        raise ExamError(_l("Only an approved application with an attempt left takes a seat."),
-                        status=CONFLICT)
+        raise ExamError(
+            _l("Only an approved application with an attempt left takes a seat."), status=CONFLICT
+        )
     if any(a.person_id == application.person_id for a in session.attempts):
         raise ExamError(_l("The candidate has a seat in this session already."), status=CONFLICT)
     if any(p.user.person_id == application.person_id for p in session.proctors):
         raise ExamError(_l("A proctor of the room cannot sit in it."), status=REFUSED)
-    taken = db.session.scalar(select(func.count()).select_from(ExamAttempt).where(
-        ExamAttempt.session_id == session.id)) or 0
+    taken = (
+        db.session.scalar(
+            select(func.count()).select_from(ExamAttempt).where(ExamAttempt.session_id == session.id)
+        )
+        or 0
+    )
     if taken >= session.seats:
         raise ExamError(_l("The room is full."), status=CONFLICT)
-    attempt = ExamAttempt(session=session, application=application,
-                          person_id=application.person_id, retake=retake, seat=taken + 1,
-                          identity=IdentityCheck.PENDING, state=AttemptState.NOT_STARTED)
+    attempt = ExamAttempt(
+        session=session,
+        application=application,
+        person_id=application.person_id,
+        retake=retake,
+        seat=taken + 1,
+        identity=IdentityCheck.PENDING,
+        state=AttemptState.NOT_STARTED,
+    )
     db.session.add(attempt)
     db.session.flush()
-    audit.record("session.seat", session, actor=actor,
-                 after={"attempt_id": attempt.id, "person_id": application.person_id,
-                        "seat": attempt.seat, "retake": retake})
+    audit.record(
+        "session.seat",
+        session,
+        actor=actor,
+        after={
+            "attempt_id": attempt.id,
+            "person_id": application.person_id,
+            "seat": attempt.seat,
+            "retake": retake,
+        },
+    )
     return attempt
 
 
@@ -173,12 +252,16 @@ def open_session(session: ExamSession, *, proctor) -> None:
 
 
 def _act(attempt: ExamAttempt, proctor, kind: str, reason: str = "", minutes: int | None = None) -> None:
-    db.session.add(ProctorAction(attempt=attempt, kind=kind, reason=reason, minutes=minutes,
-                                 by_id=proctor.id))
+    db.session.add(
+        ProctorAction(attempt=attempt, kind=kind, reason=reason, minutes=minutes, by_id=proctor.id)
+    )
     db.session.flush()
-    audit.record(f"attempt.{kind}", attempt, actor=proctor,
-                 after={"reason": reason, "minutes": minutes, "state": attempt.state,
-                        "passed": attempt.passed})
+    audit.record(
+        f"attempt.{kind}",
+        attempt,
+        actor=proctor,
+        after={"reason": reason, "minutes": minutes, "state": attempt.state, "passed": attempt.passed},
+    )
 
 
 def check_identity(attempt: ExamAttempt, *, proctor, confirm: bool, reason: str = "") -> None:
@@ -195,10 +278,16 @@ def check_identity(attempt: ExamAttempt, *, proctor, confirm: bool, reason: str 
 def pause(attempt: ExamAttempt, *, proctor, reason: str) -> None:
     _need_proctor(attempt.session, proctor)
     now = utcnow()
-    done = db.session.execute(update(ExamAttempt).where(
-        ExamAttempt.id == attempt.id, ExamAttempt.state == AttemptState.ANSWERING,
-        ExamAttempt.deadline > now).values(state=AttemptState.PAUSED, paused_at=now)
-        .execution_options(synchronize_session=False)).rowcount
+    done = db.session.execute(
+        update(ExamAttempt)
+        .where(
+            ExamAttempt.id == attempt.id,
+            ExamAttempt.state == AttemptState.ANSWERING,
+            ExamAttempt.deadline > now,
+        )
+        .values(state=AttemptState.PAUSED, paused_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.refresh(attempt)
     if not done:
         raise ExamError(_l("Only an exam in progress can be paused."), status=CONFLICT)
@@ -222,7 +311,8 @@ def add_time(attempt: ExamAttempt, *, proctor, minutes: int, reason: str) -> Non
     if not 0 < minutes <= 60:
         raise ExamError(_l("Add between 1 and 60 minutes."), field="minutes")
     if attempt.state not in (AttemptState.ANSWERING, AttemptState.PAUSED) or (
-            attempt.state is AttemptState.ANSWERING and remaining_seconds(attempt) <= 0):
+        attempt.state is AttemptState.ANSWERING and remaining_seconds(attempt) <= 0
+    ):
         raise ExamError(_l("Time is added only to an exam in progress."), status=CONFLICT)
     attempt.deadline = attempt.deadline + timedelta(minutes=minutes)
     _act(attempt, proctor, "add_time", reason.strip(), minutes)
@@ -247,8 +337,12 @@ def terminate(attempt: ExamAttempt, *, proctor, reason: str) -> None:
     _need_proctor(attempt.session, proctor)
     if not reason.strip():
         raise ExamError(_l("Terminating an attempt needs a reason."), field="reason")
-    if not _finish(attempt, AttemptState.TERMINATED, utcnow(),
-                   (AttemptState.ANSWERING, AttemptState.PAUSED, AttemptState.NOT_STARTED)):
+    if not _finish(
+        attempt,
+        AttemptState.TERMINATED,
+        utcnow(),
+        (AttemptState.ANSWERING, AttemptState.PAUSED, AttemptState.NOT_STARTED),
+    ):
         raise ExamError(_l("The attempt is over already."), status=CONFLICT)
     attempt.passed = False
     _act(attempt, proctor, "terminate", reason.strip())
@@ -261,12 +355,16 @@ def sign(session: ExamSession, *, proctor, remarks: str = "") -> SessionSignatur
     session = locked(ExamSession, session.id)  # two proctors signing at once queue here
     if session.status is not SessionStatus.OPEN:
         raise ExamError(_l("Only an open session is signed."), status=CONFLICT)
-    seats = db.session.scalars(select(ExamAttempt).where(ExamAttempt.session_id == session.id)
-                               .execution_options(populate_existing=True)).all()
+    seats = db.session.scalars(
+        select(ExamAttempt)
+        .where(ExamAttempt.session_id == session.id)
+        .execution_options(populate_existing=True)
+    ).all()
     running = [a.seat for a in seats if a.state in (AttemptState.ANSWERING, AttemptState.PAUSED)]
     if running:
-        raise ExamError(_l("Seats %(seats)s are still answering.", seats=", ".join(map(str, running))),
-                        status=CONFLICT)
+        raise ExamError(
+            _l("Seats %(seats)s are still answering.", seats=", ".join(map(str, running))), status=CONFLICT
+        )
     if any(s.unit == unit for s in session.signatures):
         raise ExamError(_l("Your unit has signed already."), status=CONFLICT)
     absent = [a for a in seats if a.state is AttemptState.NOT_STARTED]
@@ -275,37 +373,57 @@ def sign(session: ExamSession, *, proctor, remarks: str = "") -> SessionSignatur
     signature = SessionSignature(session=session, unit=unit, user_id=proctor.id, remarks=remarks)
     db.session.add(signature)
     db.session.flush()
-    audit.record("session.sign", session, actor=proctor,
-                 after={"unit": unit, "remarks": remarks, "absent": [a.id for a in absent]})
+    audit.record(
+        "session.sign",
+        session,
+        actor=proctor,
+        after={"unit": unit, "remarks": remarks, "absent": [a.id for a in absent]},
+    )
     db.session.refresh(session)
     if {s.unit for s in session.signatures} == set(ReviewUnit):
         session.status, session.signed_at = SessionStatus.SIGNED, utcnow()
-        graded = [(a.paper, a.item_scores) for a in seats
-                  if a.paper is not None and a.item_scores is not None
-                  and a.state in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT)]
+        graded = [
+            (a.paper, a.item_scores)
+            for a in seats
+            if a.paper is not None
+            and a.item_scores is not None
+            and a.state in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT)
+        ]
         statistics_store.record_sitting(f"session-{session.id}", graded)
         db.session.flush()
-        audit.record("session.publish", session, actor=proctor,
-                     after={"results": {a.id: {"score": a.score, "passed": a.passed}
-                                        for a in seats}})
+        audit.record(
+            "session.publish",
+            session,
+            actor=proctor,
+            after={"results": {a.id: {"score": a.score, "passed": a.passed} for a in seats}},
+        )
         session_published.send(session)
     return signature
 
 
 def seat_states(session: ExamSession) -> list[dict]:
     """What the proctors' live view shows per seat."""
+
     def clock(seconds: int) -> str:
         return f"{seconds // 60}:{seconds % 60:02d}"
 
     rows = []
     for a in session.attempts:
         remaining = remaining_seconds(a) if a.started_at else None
-        rows.append({
-            "attempt": a.id, "seat": a.seat, "name": a.person.name, "state": a.state.value,
-            "state_label": a.state.label, "identity": a.identity.value,
-            "identity_label": a.identity.label,
-            "answered": sum(1 for v in (a.answers or {}).values() if v),
-            "questions": len(a.paper.items) if a.paper else None,
-            "last_save": format_datetime(a.last_saved_at, "HH:mm:ss") if a.last_saved_at else None,
-            "remaining_s": remaining, "remaining": clock(remaining) if remaining is not None else None})
+        rows.append(
+            {
+                "attempt": a.id,
+                "seat": a.seat,
+                "name": a.person.name,
+                "state": a.state.value,
+                "state_label": a.state.label,
+                "identity": a.identity.value,
+                "identity_label": a.identity.label,
+                "answered": sum(1 for v in (a.answers or {}).values() if v),
+                "questions": len(a.paper.items) if a.paper else None,
+                "last_save": format_datetime(a.last_saved_at, "HH:mm:ss") if a.last_saved_at else None,
+                "remaining_s": remaining,
+                "remaining": clock(remaining) if remaining is not None else None,
+            }
+        )
     return rows

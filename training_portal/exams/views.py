@@ -90,10 +90,14 @@ def apply():
             files[kind] = evidence.store(upload.read(evidence.MAX_BYTES + 1))
     # The operation asks again who may apply for whom, and records the center applied through.
     application = app_ops.submit_application(
-        person, PersonnelCategory(form.category.data), actor=current_user,
-        operation_type=OperationType(form.operation_type.data) if form.operation_type.data
-        else None, appointed_on=form.appointed_on.data,
-        work_history=form.work_history.data or "", evidence=files)
+        person,
+        PersonnelCategory(form.category.data),
+        actor=current_user,
+        operation_type=OperationType(form.operation_type.data) if form.operation_type.data else None,
+        appointed_on=form.appointed_on.data,
+        work_history=form.work_history.data or "",
+        evidence=files,
+    )
     return redirect(url_for("exams.application", application_id=application.id))
 
 
@@ -109,15 +113,23 @@ def application(application_id: int):
     _application_visible(item)
     form = ReviewForm()
     unit = app_ops.reviewer_unit(current_user)
-    may_review = unit is not None and item.status is ApplicationStatus.SUBMITTED and \
-        item.review_by(unit[0]) is None and app_ops.conflict_of_interest(item, current_user) is None
+    may_review = (
+        unit is not None
+        and item.status is ApplicationStatus.SUBMITTED
+        and item.review_by(unit[0]) is None
+        and app_ops.conflict_of_interest(item, current_user) is None
+    )
     if request.method == "POST":
         if not item.can_review(current_user):
             refuse(403, _("Only reviewers review applications."))
         redraw_on_refusal("exams/application.html", form, item=item, may_review=may_review)
         validated(form)
-        app_ops.review_application(item, reviewer=current_user, approve=form.decision.data == "approve",
-                                   reason=form.reason.data or "")
+        app_ops.review_application(
+            item,
+            reviewer=current_user,
+            approve=form.decision.data == "approve",
+            reason=form.reason.data or "",
+        )
         return redirect(url_for("exams.reviews"))
     return render_template("exams/application.html", item=item, form=form, may_review=may_review)
 
@@ -130,8 +142,12 @@ def evidence_file(application_id: int, kind: str):
     key = (item.evidence or {}).get(kind)
     if key is None:
         refuse(404, _("No such file."))
-    return storage.send(key, mimetype=evidence.media_type(key), as_attachment=True,
-                     download_name=f"application-{item.id}-{kind}{key[key.rindex('.'):]}")
+    return storage.send(
+        key,
+        mimetype=evidence.media_type(key),
+        as_attachment=True,
+        download_name=f"application-{item.id}-{kind}{key[key.rindex('.') :]}",
+    )
 
 
 @bp.get("/exams/reviews")
@@ -139,8 +155,11 @@ def evidence_file(application_id: int, kind: str):
 def reviews():
     if not current_user.holds("application.review"):
         refuse(403, _("Only reviewers review applications."))
-    return render_template("exams/reviews.html", pending=app_ops.pending_for(current_user),
-                           unit=app_ops.reviewer_unit(current_user))
+    return render_template(
+        "exams/reviews.html",
+        pending=app_ops.pending_for(current_user),
+        unit=app_ops.reviewer_unit(current_user),
+    )
 
 
 def _need_scheduler() -> None:
@@ -156,11 +175,15 @@ def _visible_sessions():
 @bp.get("/exams/sessions")
 @login_required
 def sessions():
-    if not (current_user.holds("exam.schedule") or current_user.holds("exam.proctor")
-            or current_user.holds("exam.results")):
+    if not (
+        current_user.holds("exam.schedule")
+        or current_user.holds("exam.proctor")
+        or current_user.holds("exam.results")
+    ):
         refuse(403, _("Your roles do not include exam sessions."))
-    return render_template("exams/sessions.html", sessions=_visible_sessions(),
-                           can_schedule=current_user.holds("exam.schedule"))
+    return render_template(
+        "exams/sessions.html", sessions=_visible_sessions(), can_schedule=current_user.holds("exam.schedule")
+    )
 
 
 @bp.route("/exams/sessions/new", methods=["GET", "POST"])
@@ -168,8 +191,9 @@ def sessions():
 def new_session():
     _need_scheduler()
     form = SessionForm()
-    blueprints = db.session.scalars(select(PaperBlueprint).where(PaperBlueprint.purpose == "exam")
-                                    .order_by(PaperBlueprint.name)).all()
+    blueprints = db.session.scalars(
+        select(PaperBlueprint).where(PaperBlueprint.purpose == "exam").order_by(PaperBlueprint.name)
+    ).all()
     form.blueprint_id.choices = [(b.id, b.name) for b in blueprints]
     # The exam site's region, chosen by whoever schedules (they know where the site is); the
     # owning unit's own region (the province, for the two reviewing units) is the default.
@@ -189,10 +213,17 @@ def new_session():
     if region is None:
         raise ExamError(_("Choose the region of the exam site."), field="region_id")
     created = session_ops.create_session(
-        name=form.name.data, site=form.site.data, room=form.room.data,
-        starts_at=from_local(form.starts_at.data), category=PersonnelCategory(form.category.data),
+        name=form.name.data,
+        site=form.site.data,
+        room=form.room.data,
+        starts_at=from_local(form.starts_at.data),
+        category=PersonnelCategory(form.category.data),
         operation_type=OperationType(form.operation_type.data) if form.operation_type.data else None,
-        blueprint=blueprint, seats=form.seats.data, actor=current_user, region=region)
+        blueprint=blueprint,
+        seats=form.seats.data,
+        actor=current_user,
+        region=region,
+    )
     return redirect(url_for("exams.session", session_id=created.id))
 
 
@@ -203,10 +234,14 @@ def _session_visible(session: ExamSession) -> None:
 
 def _session_page(item: ExamSession) -> dict:
     can_schedule = item.can_schedule(current_user)
-    return dict(item=item, waiting=session_ops.waiting_for(item) if can_schedule else [],
-                proctors=session_ops.proctor_choices() if can_schedule else [],
-                seats=session_ops.seat_states(item), is_proctor=item.can_proctor(current_user),
-                can_schedule=can_schedule)
+    return dict(
+        item=item,
+        waiting=session_ops.waiting_for(item) if can_schedule else [],
+        proctors=session_ops.proctor_choices() if can_schedule else [],
+        seats=session_ops.seat_states(item),
+        is_proctor=item.can_proctor(current_user),
+        can_schedule=can_schedule,
+    )
 
 
 @bp.get("/exams/sessions/<int:session_id>")
@@ -217,8 +252,9 @@ def session(session_id: int):
     return render_template("exams/session.html", **_session_page(item))
 
 
-def _session_act(session_id: int, form, proctors_only: bool = False,
-                 schedulers_only: bool = False) -> ExamSession:
+def _session_act(
+    session_id: int, form, proctors_only: bool = False, schedulers_only: bool = False
+) -> ExamSession:
     """The session, checked, with its form validated; a refusal redraws the session page
     with the message."""
     item = get_or_404(ExamSession, session_id, _("No such session."))
@@ -227,8 +263,9 @@ def _session_act(session_id: int, form, proctors_only: bool = False,
         refuse(403, _("Only the room's two proctors act in it."))
     if schedulers_only and not item.can_schedule(current_user):
         refuse(403, _("Only the reviewers of the unit that runs this session schedule it."))
-    redraw_on_refusal("exams/session.html", form, form_name="refused_form",
-                      context=lambda: _session_page(item))
+    redraw_on_refusal(
+        "exams/session.html", form, form_name="refused_form", context=lambda: _session_page(item)
+    )
     validated(form)
     return item
 
@@ -295,8 +332,13 @@ def room_action(attempt_id: int):
         refuse(403, _("Only the room's two proctors act in it."))
     form = RoomActionForm()
     session = attempt.session
-    redraw_on_refusal("exams/session.html", form, form_name="refused_form",
-                      context=lambda: _session_page(session), refused_seat=attempt.seat)
+    redraw_on_refusal(
+        "exams/session.html",
+        form,
+        form_name="refused_form",
+        context=lambda: _session_page(session),
+        refused_seat=attempt.seat,
+    )
     validated(form)
     ROOM_ACTIONS[form.action.data](attempt, current_user, form.reason.data or "", form.minutes.data or 0)
     return redirect(url_for("exams.session", session_id=attempt.session_id))
@@ -333,8 +375,9 @@ def _practicals_page() -> dict:
     schedule = current_user.holds("exam.schedule")
     items = practical_ops.visible_to(current_user)
     ready = practical_ops.ready_for(current_user) if schedule else []
-    examiners = [(u, session_ops.proctor_unit(u)[0]) for u in practical_ops.examiner_choices()] \
-        if schedule else []
+    examiners = (
+        [(u, session_ops.proctor_unit(u)[0]) for u in practical_ops.examiner_choices()] if schedule else []
+    )
     # One examiner from each unit, preselected: what the policy asks by default.
     defaults = [next((u.id for u, unit in examiners if unit is wanted), None) for wanted in ReviewUnit]
     return dict(items=items, ready=ready, examiners=examiners, defaults=defaults)
@@ -353,23 +396,34 @@ def practicals():
         written = get_or_404(ExamAttempt, form.attempt_id.data, _("No such seat."))
         if not written.session.can_schedule(current_user):
             refuse(403, _("Only the unit that owns the sitting schedules its practical exams."))
-        examiners = [get_or_404(User, f.data, _("No such account."))
-                     for f in (form.examiner1, form.examiner2)]
+        examiners = [
+            get_or_404(User, f.data, _("No such account.")) for f in (form.examiner1, form.examiner2)
+        ]
         created = practical_ops.create(written, examiners, actor=current_user)
         return redirect(url_for("exams.practical", practical_id=created.id))
     return render_template("exams/practicals.html", **_practicals_page())
 
 
 def _practical_page(item: PracticalExam) -> dict:
-    mine = next((e for e in item.examiners if e.user_id == current_user.id), None) \
-        if practical_ops.can_score(item, current_user) else None
+    mine = (
+        next((e for e in item.examiners if e.user_id == current_user.id), None)
+        if practical_ops.can_score(item, current_user)
+        else None
+    )
     can_schedule = item.written_attempt.session.can_schedule(current_user)
     # The same list add_third checks against: only the eligible are offered.
-    choices = practical_ops.third_examiner_choices(item) \
-        if can_schedule and item.status is PracticalStatus.NEEDS_THIRD else []
-    return dict(item=item, mine=mine, scores=practical_ops.visible_scores(item, current_user),
-                can_schedule=can_schedule,
-                examiners=[(u, session_ops.proctor_unit(u)[0]) for u in choices])
+    choices = (
+        practical_ops.third_examiner_choices(item)
+        if can_schedule and item.status is PracticalStatus.NEEDS_THIRD
+        else []
+    )
+    return dict(
+        item=item,
+        mine=mine,
+        scores=practical_ops.visible_scores(item, current_user),
+        can_schedule=can_schedule,
+        examiners=[(u, session_ops.proctor_unit(u)[0]) for u in choices],
+    )
 
 
 @bp.route("/exams/practicals/<int:practical_id>", methods=["GET", "POST"])
@@ -381,8 +435,9 @@ def practical(practical_id: int):
         if not practical_ops.can_score(item, current_user):
             refuse(403, _("Only this exam's examiners score it."))
         form = ScoreForm()
-        redraw_on_refusal("exams/practical.html", form, form_name="score_form",
-                          context=lambda: _practical_page(item))
+        redraw_on_refusal(
+            "exams/practical.html", form, form_name="score_form", context=lambda: _practical_page(item)
+        )
         validated(form)
         practical_ops.score(item, examiner=current_user, item_scores=form.score.data)
         return redirect(url_for("exams.practical", practical_id=item.id))
@@ -396,8 +451,9 @@ def practical_third(practical_id: int):
     if not item.written_attempt.session.can_schedule(current_user):
         refuse(403, _("Only the unit that owns the sitting schedules its practical exams."))
     form = ThirdExaminerForm()
-    redraw_on_refusal("exams/practical.html", form, form_name="third_form",
-                      context=lambda: _practical_page(item))
+    redraw_on_refusal(
+        "exams/practical.html", form, form_name="third_form", context=lambda: _practical_page(item)
+    )
     validated(form)
     examiner = get_or_404(User, form.examiner.data, _("No such account."))
     practical_ops.add_third(item, examiner, actor=current_user)
@@ -422,11 +478,22 @@ def sitting_report_xlsx(session_id: int):
 
 def _mine_page() -> dict:
     person = current_user.person
-    applications = db.session.scalars(select(ExamApplication).where(
-        ExamApplication.person_id == person.id).order_by(ExamApplication.submitted_at.desc())
-    ).all() if person else []
-    attempts = db.session.scalars(select(ExamAttempt).where(
-        ExamAttempt.person_id == person.id).order_by(ExamAttempt.id.desc())).all() if person else []
+    applications = (
+        db.session.scalars(
+            select(ExamApplication)
+            .where(ExamApplication.person_id == person.id)
+            .order_by(ExamApplication.submitted_at.desc())
+        ).all()
+        if person
+        else []
+    )
+    attempts = (
+        db.session.scalars(
+            select(ExamAttempt).where(ExamAttempt.person_id == person.id).order_by(ExamAttempt.id.desc())
+        ).all()
+        if person
+        else []
+    )
     return dict(applications=applications, attempts=attempts)
 
 
@@ -437,8 +504,9 @@ def appeal(attempt_id: int):
     if attempt.person_id != current_user.person_id:
         refuse(403, _("This is not your seat."))
     form = AppealForm()
-    redraw_on_refusal("exams/mine.html", form, form_name="appeal_form", context=_mine_page,
-                      refused=attempt.id)
+    redraw_on_refusal(
+        "exams/mine.html", form, form_name="appeal_form", context=_mine_page, refused=attempt.id
+    )
     validated(form)
     appeal_ops.appeal(attempt, candidate=current_user, reason=(form.reason.data or "")[:4000])
     return redirect(url_for("exams.mine"))
@@ -465,9 +533,14 @@ def decide_appeal(appeal_id: int):
     if not item.can_decide(current_user):
         refuse(403, _("Only reviewers review applications."))
     form = AppealDecisionForm()
-    redraw_on_refusal("exams/appeals.html", form, form_name="decide_form", context=_appeals_page,
-                      refused=item.id)
+    redraw_on_refusal(
+        "exams/appeals.html", form, form_name="decide_form", context=_appeals_page, refused=item.id
+    )
     validated(form)
-    appeal_ops.decide(item, reviewer=current_user, upheld=form.decision.data == "uphold",
-                      reason=(form.reason.data or "")[:4000])
+    appeal_ops.decide(
+        item,
+        reviewer=current_user,
+        upheld=form.decision.data == "uphold",
+        reason=(form.reason.data or "")[:4000],
+    )
     return redirect(url_for("exams.appeals"))

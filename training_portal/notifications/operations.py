@@ -22,8 +22,9 @@ def notify(user, key: str, kind: str, params: dict, link: str = "") -> bool:
     """Send unless this account already has a notification with ``key``; True if sent now."""
     if kind not in MESSAGES:
         raise LookupError(f"unknown notification kind {kind!r}")
-    exists = db.session.scalar(select(Notification.id).where(Notification.user_id == user.id,
-                                                             Notification.key == key))
+    exists = db.session.scalar(
+        select(Notification.id).where(Notification.user_id == user.id, Notification.key == key)
+    )
     if exists is not None:
         return False
     notification = Notification(user_id=user.id, key=key, kind=kind, params=params, link=link)

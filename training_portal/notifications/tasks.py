@@ -39,8 +39,14 @@ def email(notification: Notification, user) -> None:
     message["From"] = config["MAIL_FROM"]
     message["To"] = user.email
     message["Subject"] = subject
-    message.set_content(body + ("\n\n" + config["PORTAL_URL"].rstrip("/") + notification.link
-                                if notification.link and config.get("PORTAL_URL") else ""))
+    message.set_content(
+        body
+        + (
+            "\n\n" + config["PORTAL_URL"].rstrip("/") + notification.link
+            if notification.link and config.get("PORTAL_URL")
+            else ""
+        )
+    )
     with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()

@@ -18,8 +18,12 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications", template_
 @bp.get("/")
 @login_required
 def index():
-    items = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)
-                               .order_by(Notification.created_at.desc()).limit(200)).all()
+    items = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.created_at.desc())
+        .limit(200)
+    ).all()
     return render_template("notifications/index.html", items=[(n, ops.text(n)) for n in items])
 
 

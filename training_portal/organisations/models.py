@@ -57,8 +57,11 @@ class OrganisationKind(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.TRAINING_CENTER: _l("Training center"), cls.MINE: _l("Mine enterprise"),
-                cls.REGULATOR: _l("Regulator unit")}
+        return {
+            cls.TRAINING_CENTER: _l("Training center"),
+            cls.MINE: _l("Mine enterprise"),
+            cls.REGULATOR: _l("Regulator unit"),
+        }
 
 
 class MineKind(Labelled):
@@ -77,8 +80,11 @@ class MiningMethod(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.UNDERGROUND: _l("Underground"), cls.OPEN_PIT: _l("Open pit"),
-                cls.TAILINGS: _l("Tailings pond")}
+        return {
+            cls.UNDERGROUND: _l("Underground"),
+            cls.OPEN_PIT: _l("Open pit"),
+            cls.TAILINGS: _l("Tailings pond"),
+        }
 
 
 class MineSize(Labelled):
@@ -98,8 +104,11 @@ class ProductionStatus(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.NORMAL: _l("In normal production"), cls.CONSTRUCTION: _l("Under construction"),
-                cls.SUSPENDED: _l("Production suspended")}
+        return {
+            cls.NORMAL: _l("In normal production"),
+            cls.CONSTRUCTION: _l("Under construction"),
+            cls.SUSPENDED: _l("Production suspended"),
+        }
 
 
 class ReviewUnit(Labelled):
@@ -110,8 +119,10 @@ class ReviewUnit(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.EDUCATION_CENTER: _l("Education and training center"),
-                cls.BUSINESS_DEPT: _l("Business department")}
+        return {
+            cls.EDUCATION_CENTER: _l("Education and training center"),
+            cls.BUSINESS_DEPT: _l("Business department"),
+        }
 
 
 class Organisation(db.Model):
@@ -141,7 +152,8 @@ class TrainingCenter(Organisation):
     __mapper_args__ = {"polymorphic_identity": OrganisationKind.TRAINING_CENTER}
 
     classrooms: Mapped[list[Classroom]] = relationship(
-        back_populates="center", order_by="Classroom.name", cascade="all, delete-orphan")
+        back_populates="center", order_by="Classroom.name", cascade="all, delete-orphan"
+    )
 
     def can_manage_classrooms(self, user: Asker) -> bool:
         return user.can("classroom.manage", self)

@@ -12,8 +12,7 @@ from . import operations as ops
 from .forms import ClassroomForm
 from .models import Organisation, OrganisationKind, TrainingCenter
 
-bp = Blueprint("organisations", __name__, url_prefix="/organisations",
-               template_folder="templates")
+bp = Blueprint("organisations", __name__, url_prefix="/organisations", template_folder="templates")
 
 
 @bp.get("/")
@@ -21,8 +20,9 @@ bp = Blueprint("organisations", __name__, url_prefix="/organisations",
 def index():
     if not current_user.holds("organisation.view"):
         refuse(403, _("Your roles do not include organisation pages."))
-    orgs = db.session.scalars(ops.visible_organisations(current_user)
-                              .order_by(Organisation.kind, Organisation.name)).all()
+    orgs = db.session.scalars(
+        ops.visible_organisations(current_user).order_by(Organisation.kind, Organisation.name)
+    ).all()
     grouped = {kind: [o for o in orgs if o.kind == kind] for kind in OrganisationKind}
     return render_template("organisations/index.html", grouped=grouped)
 
@@ -36,8 +36,11 @@ def _visible_or_error(org_id: int) -> Organisation:
 
 def _detail_page(org: Organisation, form: ClassroomForm | None = None) -> dict:
     can_manage = isinstance(org, TrainingCenter) and org.can_manage_classrooms(current_user)
-    return dict(org=org, can_see_people=current_user.can("person.view_record", org),
-                form=(form or ClassroomForm()) if can_manage else None)
+    return dict(
+        org=org,
+        can_see_people=current_user.can("person.view_record", org),
+        form=(form or ClassroomForm()) if can_manage else None,
+    )
 
 
 def _detail(org: Organisation):
@@ -59,6 +62,11 @@ def add_classroom(org_id: int):
     form = ClassroomForm()
     redraw_on_refusal("organisations/detail.html", form, context=lambda: _detail_page(org, form))
     validated(form)
-    ops.add_classroom(org, form.name.data.strip(), form.seats.data, actor=current_user,
-                      camera_ref=(form.camera_ref.data or "").strip())
+    ops.add_classroom(
+        org,
+        form.name.data.strip(),
+        form.seats.data,
+        actor=current_user,
+        camera_ref=(form.camera_ref.data or "").strip(),
+    )
     return redirect(url_for("organisations.detail", org_id=org.id))

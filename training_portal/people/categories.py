@@ -122,20 +122,34 @@ class RuleResult:
 def education_rule(person: Person, minimum: Education) -> RuleResult:
     have = person.education
     ok = have is not None and have.at_least(minimum)
-    return RuleResult("education", ok, str(_l("Education %(have)s, at least %(need)s required",
-                                              have=have.label if have else "—", need=minimum.label)))
+    return RuleResult(
+        "education",
+        ok,
+        str(
+            _l(
+                "Education %(have)s, at least %(need)s required",
+                have=have.label if have else "—",
+                need=minimum.label,
+            )
+        ),
+    )
 
 
 def years_rule(person: Person, minimum: int, on: date) -> RuleResult:
     years = person.mining_years(on)
-    return RuleResult("mining_years", years >= minimum,
-                      str(_l("%(have)d years of mining work, at least %(need)d required",
-                             have=years, need=minimum)))
+    return RuleResult(
+        "mining_years",
+        years >= minimum,
+        str(_l("%(have)d years of mining work, at least %(need)d required", have=years, need=minimum)),
+    )
 
 
 def age_rule(person: Person, minimum: int, on: date) -> RuleResult:
-    return RuleResult("age", person.age(on) >= minimum,
-                      str(_l("Age %(have)d, at least %(need)d required", have=person.age(on), need=minimum)))
+    return RuleResult(
+        "age",
+        person.age(on) >= minimum,
+        str(_l("Age %(have)d, at least %(need)d required", have=person.age(on), need=minimum)),
+    )
 
 
 # ----------------------------------------------------------------------------- the categories
@@ -218,10 +232,15 @@ class Category:
 
     @classmethod
     def as_json(cls) -> dict:
-        return {"code": cls.code, "label": str(cls.label),
-                "operation_types": [{"code": t.value, "label": t.label} for t in cls.operation_types],
-                "practical_exam": cls.practical_exam, "validity_years": cls.validity_years(),
-                "review_years": cls.review_years(), "serial_prefix": cls.serial_prefix or None}
+        return {
+            "code": cls.code,
+            "label": str(cls.label),
+            "operation_types": [{"code": t.value, "label": t.label} for t in cls.operation_types],
+            "practical_exam": cls.practical_exam,
+            "validity_years": cls.validity_years(),
+            "review_years": cls.review_years(),
+            "serial_prefix": cls.serial_prefix or None,
+        }
 
 
 def add_years(day: date, years: int) -> date:
@@ -276,14 +295,23 @@ def examined() -> list[type[Category]]:
 
 def targets() -> list[tuple[str, object]]:
     """What a paper blueprint may be for: an examined category, or an operation type."""
-    return [(t, label) for c in examined() for t, label in
-            ((c.code, c.label), *((o.value, o.lazy_label) for o in c.operation_types))]
+    return [
+        (t, label)
+        for c in examined()
+        for t, label in ((c.code, c.label), *((o.value, o.lazy_label) for o in c.operation_types))
+    ]
 
 
 def check_target(target: str) -> None:
     if target not in dict(targets()):
-        raise UnknownCategory(str(_l("A blueprint is for a personnel category or an operation type; "
-                                     "%(t)s is neither.", t=target or "—")))
+        raise UnknownCategory(
+            str(
+                _l(
+                    "A blueprint is for a personnel category or an operation type; %(t)s is neither.",
+                    t=target or "—",
+                )
+            )
+        )
 
 
 def target_label(target: str) -> str:
@@ -319,16 +347,28 @@ class _Manager(Category):
                 edu = RuleResult("education", False, str(_l("The degree must be mining-related")))
             results += [edu, years_rule(person, policy.get("admission.manager_min_mining_years"), on)]
         else:
-            results += [education_rule(person, Education.SECONDARY_VOCATIONAL),
-                        years_rule(person, policy.get("admission.safety_dept_min_years"), on)]
+            results += [
+                education_rule(person, Education.SECONDARY_VOCATIONAL),
+                years_rule(person, policy.get("admission.safety_dept_min_years"), on),
+            ]
         window = policy.get("manager.apply_within_days")
         if appointed_on is None:
             results.append(RuleResult("appointment", False, str(_l("The appointment date is required"))))
         else:
             late = on - appointed_on > timedelta(days=window)
-            results.append(RuleResult("appointment", not late,
-                                      str(_l("Appointed on %(d)s; apply within %(n)d days",
-                                             d=appointed_on.isoformat(), n=window))))
+            results.append(
+                RuleResult(
+                    "appointment",
+                    not late,
+                    str(
+                        _l(
+                            "Appointed on %(d)s; apply within %(n)d days",
+                            d=appointed_on.isoformat(),
+                            n=window,
+                        )
+                    ),
+                )
+            )
         return results
 
 
@@ -357,10 +397,15 @@ class SafetyManager(_Manager):
     posts = (
         PostKind("chief_engineer", _l("Chief engineer"), ("总工程师", "总工"), five_manager=True),
         PostKind("deputy_safety", _l("Deputy director for safety"), ("安全副矿长",), five_manager=True),
-        PostKind("deputy_production", _l("Deputy director for production"), ("生产副矿长",),
-                 five_manager=True),
-        PostKind("deputy_mech_elec", _l("Deputy director for mechanical and electrical"), ("机电副矿长",),
-                 five_manager=True),
+        PostKind(
+            "deputy_production", _l("Deputy director for production"), ("生产副矿长",), five_manager=True
+        ),
+        PostKind(
+            "deputy_mech_elec",
+            _l("Deputy director for mechanical and electrical"),
+            ("机电副矿长",),
+            five_manager=True,
+        ),
     )
     serial_prefix = "S"
 
@@ -380,8 +425,12 @@ class SpecialOperator(Category):
         OperationType.COAL_GAS_INSPECTION: ("煤矿瓦斯检查作业", "瓦斯检查作业", "瓦斯检查工", "瓦检员"),
         OperationType.COAL_SAFETY_INSPECTION: ("煤矿安全检查作业", "安全检查作业", "安全检查工", "安检员"),
         OperationType.COAL_HOIST: ("煤矿提升机操作作业", "提升机操作作业", "提升机司机"),
-        OperationType.COAL_SHEARER: ("煤矿采煤机(掘进机)操作作业", "煤矿采煤机（掘进机）操作作业",
-                                     "采煤机司机", "掘进机司机"),
+        OperationType.COAL_SHEARER: (
+            "煤矿采煤机(掘进机)操作作业",
+            "煤矿采煤机（掘进机）操作作业",
+            "采煤机司机",
+            "掘进机司机",
+        ),
         OperationType.COAL_GAS_DRAINAGE: ("煤矿瓦斯抽采作业", "瓦斯抽采作业", "瓦斯抽采工"),
         OperationType.COAL_OUTBURST_PREVENTION: ("煤矿防突作业", "防突作业", "防突工"),
         OperationType.COAL_WATER_EXPLORATION: ("煤矿探放水作业", "探放水作业", "探放水工"),
@@ -405,8 +454,10 @@ class SpecialOperator(Category):
     def admission(cls, person: Person, appointed_on: date | None, on: date) -> list[RuleResult]:
         since = policy.get("admission.special_ops_high_school_since")
         new_on_job = person.work_started_on is None or person.work_started_on >= since
-        return [age_rule(person, policy.get("admission.special_ops_min_age"), on),
-                education_rule(person, Education.SENIOR_HIGH if new_on_job else Education.JUNIOR_MIDDLE)]
+        return [
+            age_rule(person, policy.get("admission.special_ops_min_age"), on),
+            education_rule(person, Education.SENIOR_HIGH if new_on_job else Education.JUNIOR_MIDDLE),
+        ]
 
 
 @register
@@ -426,9 +477,11 @@ class TeamLeader(Category):
 
     @classmethod
     def admission(cls, person: Person, appointed_on: date | None, on: date) -> list[RuleResult]:
-        return [age_rule(person, policy.get("admission.frontline_min_age"), on),
-                education_rule(person, Education.SENIOR_HIGH),
-                years_rule(person, policy.get("admission.team_leader_min_years"), on)]
+        return [
+            age_rule(person, policy.get("admission.frontline_min_age"), on),
+            education_rule(person, Education.SENIOR_HIGH),
+            years_rule(person, policy.get("admission.team_leader_min_years"), on),
+        ]
 
 
 @register
@@ -446,8 +499,10 @@ class FrontlineWorker(Category):
 
     @classmethod
     def admission(cls, person: Person, appointed_on: date | None, on: date) -> list[RuleResult]:
-        return [age_rule(person, policy.get("admission.frontline_min_age"), on),
-                education_rule(person, Education.JUNIOR_MIDDLE)]
+        return [
+            age_rule(person, policy.get("admission.frontline_min_age"), on),
+            education_rule(person, Education.JUNIOR_MIDDLE),
+        ]
 
 
 @register
@@ -497,12 +552,18 @@ class _PostCodes(_RegisteredCodes):
 
 
 PersonnelCategory = _CategoryCodes(
-    "PersonnelCategory", [(c.code.upper(), c.code) for c in REGISTRY.values()],
-    module=__name__, qualname="PersonnelCategory")
+    "PersonnelCategory",
+    [(c.code.upper(), c.code) for c in REGISTRY.values()],
+    module=__name__,
+    qualname="PersonnelCategory",
+)
 PersonnelCategory.__doc__ = "三项岗位人员, 班组长, 一线岗位作业人员 and 监管干部: the registry's codes."
 Post = _PostCodes(
-    "Post", [(p.code.upper(), p.code) for c in REGISTRY.values() for p in c.all_posts()],
-    module=__name__, qualname="Post")
+    "Post",
+    [(p.code.upper(), p.code) for c in REGISTRY.values() for p in c.all_posts()],
+    module=__name__,
+    qualname="Post",
+)
 Post.__doc__ = "The posts that make a person one of a category (special operators name an operation)."
 FIVE_MANAGER_POSTS = tuple(p for p in Post if p.is_five_manager)
 
@@ -550,8 +611,9 @@ def target_words() -> dict[str, str]:
     category, such a category by its own words too (特种作业人员). Only targets a paper can be
     drawn for: a category that is not examined is left out."""
     codes = dict(targets())
-    words = {word: (t.value if t else post.personnel_category.value)
-             for word, (post, t) in post_words().items()}
+    words = {
+        word: (t.value if t else post.personnel_category.value) for word, (post, t) in post_words().items()
+    }
     for kind in REGISTRY.values():
         if kind.operation_types:
             own = [*kind.aliases, kind.code]

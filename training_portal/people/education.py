@@ -20,10 +20,15 @@ class Education(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.JUNIOR_MIDDLE: _l("Junior middle school"), cls.SENIOR_HIGH: _l("Senior high school"),
-                cls.SECONDARY_VOCATIONAL: _l("Secondary vocational school"),
-                cls.COLLEGE: _l("College (大专)"), cls.BACHELOR: _l("Bachelor"),
-                cls.MASTER: _l("Master"), cls.DOCTOR: _l("Doctorate")}
+        return {
+            cls.JUNIOR_MIDDLE: _l("Junior middle school"),
+            cls.SENIOR_HIGH: _l("Senior high school"),
+            cls.SECONDARY_VOCATIONAL: _l("Secondary vocational school"),
+            cls.COLLEGE: _l("College (大专)"),
+            cls.BACHELOR: _l("Bachelor"),
+            cls.MASTER: _l("Master"),
+            cls.DOCTOR: _l("Doctorate"),
+        }
 
     @property
     def level(self) -> int:
@@ -35,6 +40,11 @@ class Education(Labelled):
 
 # 高中 and 中专 are the same level for the admission rules.
 _EDUCATION_LEVEL = {
-    Education.JUNIOR_MIDDLE: 0, Education.SENIOR_HIGH: 1, Education.SECONDARY_VOCATIONAL: 1,
-    Education.COLLEGE: 2, Education.BACHELOR: 3, Education.MASTER: 4, Education.DOCTOR: 5,
+    Education.JUNIOR_MIDDLE: 0,
+    Education.SENIOR_HIGH: 1,
+    Education.SECONDARY_VOCATIONAL: 1,
+    Education.COLLEGE: 2,
+    Education.BACHELOR: 3,
+    Education.MASTER: 4,
+    Education.DOCTOR: 5,
 }

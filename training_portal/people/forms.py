@@ -19,18 +19,22 @@ def _id_number(form, field) -> None:
 
 
 class PersonForm(FlaskForm):
-    id_number = StringField(_l("Identity number (身份证号)"),
-                            validators=[DataRequired(), Length(max=20), _id_number])
+    id_number = StringField(
+        _l("Identity number (身份证号)"), validators=[DataRequired(), Length(max=20), _id_number]
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)])
-    education = SelectField(_l("Education"), validators=[Optional()],
-                            choices=choices([("", "—"), *Education.choices()]))
+    education = SelectField(
+        _l("Education"), validators=[Optional()], choices=choices([("", "—"), *Education.choices()])
+    )
     education_field = StringField(_l("Field of study"), validators=[Length(max=80)])
     mining_related_degree = BooleanField(_l("Mining-related degree"))
     work_started_on = DateField(_l("In mining work since"), validators=[Optional()])
     employer_id = SelectField(_l("Employer"), coerce=int, validate_choice=False)
     phone = StringField(_l("Phone"), validators=[Length(max=20)])
-    photo = FileField(_l("Photo (JPEG or PNG)"), validators=[
-        FileAllowed(["jpg", "jpeg", "png"], _l("A JPEG or PNG image, please."))])
+    photo = FileField(
+        _l("Photo (JPEG or PNG)"),
+        validators=[FileAllowed(["jpg", "jpeg", "png"], _l("A JPEG or PNG image, please."))],
+    )
 
 
 class PersonSearchForm(FlaskForm):

@@ -73,7 +73,8 @@ class Person(db.Model):
 
     employer: Mapped[Organisation | None] = relationship()
     posts: Mapped[list[PersonPost]] = relationship(
-        back_populates="person", order_by="PersonPost.started_on", cascade="all, delete-orphan")
+        back_populates="person", order_by="PersonPost.started_on", cascade="all, delete-orphan"
+    )
 
     def mining_years(self, on: date | None = None) -> int:
         if self.work_started_on is None:
@@ -86,8 +87,11 @@ class Person(db.Model):
 
     def age(self, on: date | None = None) -> int:
         on = on or local_today()
-        return on.year - self.birth_date.year - (
-            (on.month, on.day) < (self.birth_date.month, self.birth_date.day))
+        return (
+            on.year
+            - self.birth_date.year
+            - ((on.month, on.day) < (self.birth_date.month, self.birth_date.day))
+        )
 
     @property
     def current_posts(self) -> list[PersonPost]:
@@ -114,7 +118,8 @@ class Person(db.Model):
 
     def _granted(self, user: Asker, permission: str) -> bool:
         return user.can(permission, None) or any(
-            user.can(permission, org) for org in self.related_organisations())
+            user.can(permission, org) for org in self.related_organisations()
+        )
 
 
 class PersonPost(db.Model):

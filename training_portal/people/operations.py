@@ -39,25 +39,49 @@ def find_by_id_number(raw: str) -> Person | None:
 
 
 def _snapshot(person: Person) -> dict:
-    return {"id_number": person.id_number, "name": person.name,
-            "education": person.education, "education_field": person.education_field,
-            "mining_related_degree": person.mining_related_degree,
-            "work_started_on": person.work_started_on, "employer_id": person.employer_id,
-            "phone": person.phone}
+    return {
+        "id_number": person.id_number,
+        "name": person.name,
+        "education": person.education,
+        "education_field": person.education_field,
+        "mining_related_degree": person.mining_related_degree,
+        "work_started_on": person.work_started_on,
+        "employer_id": person.employer_id,
+        "phone": person.phone,
+    }
 
 
-def create_person(id_number: str, name: str, *, actor, employer: Organisation | None = None,
-                  education: Education | None = None, education_field: str = "",
-                  mining_related_degree: bool = False, work_started_on: date | None = None,
-                  phone: str = "") -> Person:
+def create_person(
+    id_number: str,
+    name: str,
+    *,
+    actor,
+    employer: Organisation | None = None,
+    education: Education | None = None,
+    education_field: str = "",
+    mining_related_degree: bool = False,
+    work_started_on: date | None = None,
+    phone: str = "",
+) -> Person:
     parsed = idcard.parse(id_number)  # raises IdNumberError with a reason
     if db.session.scalar(select(Person.id).where(Person.id_number == parsed.number)):
-        raise PersonError(_l("A record for this identity number already exists (一人一档)."),
-                          status=CONFLICT, field="id_number")
-    person = Person(id_number=parsed.number, name=name.strip(), gender=parsed.gender,
-                    birth_date=parsed.birth_date, employer=employer, education=education,
-                    education_field=education_field, mining_related_degree=mining_related_degree,
-                    work_started_on=work_started_on, phone=phone)
+        raise PersonError(
+            _l("A record for this identity number already exists (一人一档)."),
+            status=CONFLICT,
+            field="id_number",
+        )
+    person = Person(
+        id_number=parsed.number,
+        name=name.strip(),
+        gender=parsed.gender,
+        birth_date=parsed.birth_date,
+        employer=employer,
+        education=education,
+        education_field=education_field,
+        mining_related_degree=mining_related_degree,
+        work_started_on=work_started_on,
+        phone=phone,
+    )
     db.session.add(person)
     db.session.flush()
     audit.record("person.create", person, actor=actor, after=_snapshot(person))
@@ -76,15 +100,26 @@ def update_person(person: Person, *, actor, **changes) -> None:
         audit.record("person.update", person, actor=actor, before=before, after=after)
 
 
-def add_post(person: Person, post: Post, *, actor, started_on: date,
-             organisation: Organisation | None = None,
-             operation_type: OperationType | None = None) -> PersonPost:
+def add_post(
+    person: Person,
+    post: Post,
+    *,
+    actor,
+    started_on: date,
+    organisation: Organisation | None = None,
+    operation_type: OperationType | None = None,
+) -> PersonPost:
     try:
         categories.operation_type(categories.of_post(post), operation_type)
     except categories.UnknownCategory as exc:
         raise PersonError(str(exc)) from None
-    entry = PersonPost(person=person, post=post, operation_type=operation_type,
-                       organisation=organisation, started_on=started_on)
+    entry = PersonPost(
+        person=person,
+        post=post,
+        operation_type=operation_type,
+        organisation=organisation,
+        started_on=started_on,
+    )
     db.session.add(entry)
     db.session.flush()
     audit.record("person.post_add", person, actor=actor, after=entry.as_json())
@@ -97,8 +132,9 @@ def set_photo(person: Person, data: bytes, *, actor) -> None:
         raise PersonError(_l("The photo file is empty."), field="photo")
     if len(data) > MAX_PHOTO_BYTES:
         raise PersonError(_l("The photo is larger than 5 MB."), field="photo")
-    too_large = _l("The photo has too many pixels: at most %(mp)d megapixels.",
-                   mp=MAX_PHOTO_PIXELS // 1_000_000)
+    too_large = _l(
+        "The photo has too many pixels: at most %(mp)d megapixels.", mp=MAX_PHOTO_PIXELS // 1_000_000
+    )
     try:
         with Image.open(io.BytesIO(data)) as img:  # reads the header only
             if img.format not in ("JPEG", "PNG"):
@@ -117,16 +153,21 @@ def set_photo(person: Person, data: bytes, *, actor) -> None:
     old = person.photo_key
     person.photo_key = storage.save("photos", out.getvalue(), ".jpg")
     db.session.flush()
-    audit.record("person.photo_set", person, actor=actor, before={"photo": old},
-                 after={"photo": person.photo_key})
+    audit.record(
+        "person.photo_set", person, actor=actor, before={"photo": old}, after={"photo": person.photo_key}
+    )
 
 
 def _holds_post_at(org_ids):
     """EXISTS a current post at one of ``org_ids``: checked per candidate row through the index
     on person_posts.person_id, never by hashing every post of a province."""
     today = local_today()
-    return Person.posts.any(and_(PersonPost.organisation_id.in_(org_ids),
-                                 or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= today)))
+    return Person.posts.any(
+        and_(
+            PersonPost.organisation_id.in_(org_ids),
+            or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= today),
+        )
+    )
 
 
 def related_to(org_ids):
@@ -145,14 +186,20 @@ def visible_people(user) -> Select:
     conditions = []
     if user.person_id is not None:
         conditions.append(Person.id == user.person_id)
-    own_orgs = [a.organisation_id for a in user.assignments
-                if a.organisation_id is not None and a.role in (Role.MINE_OFFICER, Role.CENTER_STAFF)]
+    own_orgs = [
+        a.organisation_id
+        for a in user.assignments
+        if a.organisation_id is not None and a.role in (Role.MINE_OFFICER, Role.CENTER_STAFF)
+    ]
     if own_orgs:
         conditions.append(Person.employer_id.in_(own_orgs))
         conditions.append(_holds_post_at(own_orgs))
         conditions += [link.related_at(own_orgs) for link in RELATED_ORGANISATION_LINKS]
-    paths = [a.organisation.region.path for a in user.assignments
-             if a.role in JURISDICTIONAL_ROLES and a.organisation is not None]
+    paths = [
+        a.organisation.region.path
+        for a in user.assignments
+        if a.role in JURISDICTIONAL_ROLES and a.organisation is not None
+    ]
     if any("/" not in path for path in paths):
         # The province's own regulators: this platform serves one province, so they see everyone
         # without a per-row check (what keeps a province-wide search fast).

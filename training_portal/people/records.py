@@ -40,9 +40,14 @@ def record_json(person: Person) -> dict:
         "education": person.education.value if person.education else None,
         "mining_years": person.mining_years(),
         "posts": [p.as_json() | {"label": p.label} for p in person.current_posts],
-        "employer": None if employer is None else {
-            "name": employer.name, "kind": employer.kind.value,
-            "credit_code": employer.credit_code, "region": employer.region.full_name},
+        "employer": None
+        if employer is None
+        else {
+            "name": employer.name,
+            "kind": employer.kind.value,
+            "credit_code": employer.credit_code,
+            "region": employer.region.full_name,
+        },
     }
     for name, builder in _sections.items():
         record[name] = builder(person)

@@ -42,11 +42,16 @@ def index():
             number = idcard.parse(term).number
             query = query.where(Person.id_number == number)
         except idcard.IdNumberError:
-            query = query.where(or_(Person.name.contains(term, autoescape=True),
-                                    Person.id_number.startswith(term.upper(), autoescape=True)))
+            query = query.where(
+                or_(
+                    Person.name.contains(term, autoescape=True),
+                    Person.id_number.startswith(term.upper(), autoescape=True),
+                )
+            )
     people = db.session.scalars(query.order_by(Person.name, Person.id).limit(PAGE_SIZE)).all()
-    return render_template("people/index.html", form=form, people=people, mask=idcard.mask,
-                           limited=len(people) == PAGE_SIZE)
+    return render_template(
+        "people/index.html", form=form, people=people, mask=idcard.mask, limited=len(people) == PAGE_SIZE
+    )
 
 
 @bp.get("/me")
@@ -63,9 +68,12 @@ def record(person_id: int):
     person = _person_or_404(person_id)
     if not person.can_view_record(current_user):
         refuse(403, _("This record is outside what you may see."))
-    return render_template("people/record.html", person=person,
-                           can_edit=person.can_edit(current_user),
-                           sections=records.page_sections(person))
+    return render_template(
+        "people/record.html",
+        person=person,
+        can_edit=person.can_edit(current_user),
+        sections=records.page_sections(person),
+    )
 
 
 @bp.get("/<int:person_id>/photo")
@@ -90,18 +98,27 @@ def _save(form: PersonForm, person: Person | None) -> Person | None:
     if employer is not None and not current_user.can("person.edit", employer):
         form.employer_id.errors.append(_("You cannot add people to this organisation."))
         return None
-    fields = dict(education=Education(form.education.data) if form.education.data else None,
-                  education_field=form.education_field.data or "",
-                  mining_related_degree=form.mining_related_degree.data,
-                  work_started_on=form.work_started_on.data, phone=form.phone.data or "")
+    fields = dict(
+        education=Education(form.education.data) if form.education.data else None,
+        education_field=form.education_field.data or "",
+        mining_related_degree=form.mining_related_degree.data,
+        work_started_on=form.work_started_on.data,
+        phone=form.phone.data or "",
+    )
     # A refusal of the operations (a record of this number exists, an unreadable photo)
     # redraws the form through the view's redraw_on_refusal.
     if person is None:
-        person = ops.create_person(form.id_number.data, form.name.data, actor=current_user,
-                                   employer=employer, **fields)
+        person = ops.create_person(
+            form.id_number.data, form.name.data, actor=current_user, employer=employer, **fields
+        )
     else:
-        ops.update_person(person, actor=current_user, name=form.name.data,
-                          employer_id=employer.id if employer else None, **fields)
+        ops.update_person(
+            person,
+            actor=current_user,
+            name=form.name.data,
+            employer_id=employer.id if employer else None,
+            **fields,
+        )
     if form.photo.data:
         ops.set_photo(person, form.photo.data.read(ops.MAX_PHOTO_BYTES + 1), actor=current_user)
     return person

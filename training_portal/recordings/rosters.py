@@ -16,10 +16,18 @@ from ..training.models import Lesson, TrainingClass
 def lessons_of(recording: Recording) -> list[Lesson]:
     if recording.classroom_id is None:
         return []
-    return list(db.session.scalars(
-        select(Lesson).join(TrainingClass).where(
-            TrainingClass.classroom_id == recording.classroom_id, Lesson.starts_at < recording.ends_at,
-            Lesson.ends_at > recording.starts_at).order_by(Lesson.starts_at)))
+    return list(
+        db.session.scalars(
+            select(Lesson)
+            .join(TrainingClass)
+            .where(
+                TrainingClass.classroom_id == recording.classroom_id,
+                Lesson.starts_at < recording.ends_at,
+                Lesson.ends_at > recording.starts_at,
+            )
+            .order_by(Lesson.starts_at)
+        )
+    )
 
 
 def rosters(recording: Recording) -> list[tuple[float, float, int]] | None:

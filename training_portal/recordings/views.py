@@ -32,16 +32,18 @@ def _place_label(classroom: Classroom | None, session: ExamSession | None) -> st
     return f"{session.name} · {session.site} · {session.room}"
 
 
-def _place_for_upload(classroom_id: object,
-                      session_id: object) -> tuple[Classroom | None, ExamSession | None]:
+def _place_for_upload(
+    classroom_id: object, session_id: object
+) -> tuple[Classroom | None, ExamSession | None]:
     """A classroom's video is uploaded by its center's staff; an exam room's by its proctors."""
     if isinstance(session_id, int) and not isinstance(session_id, bool):
         session = get_or_404(ExamSession, session_id, _("No such session."))
         if not session.can_proctor(current_user):
             refuse(403, _("Only the room's two proctors act in it."))
         return None, session
-    classroom = get_or_404(Classroom, classroom_id if isinstance(classroom_id, int) else 0,
-                           _("No such classroom."))
+    classroom = get_or_404(
+        Classroom, classroom_id if isinstance(classroom_id, int) else 0, _("No such classroom.")
+    )
     if not classroom.can_upload_video(current_user):
         refuse(403, _("Only the center's own staff upload its classrooms' video."))
     return classroom, None
@@ -75,8 +77,11 @@ def _recording_visible(recording: Recording) -> str:
 def index():
     recordings = db.session.scalars(select(Recording).order_by(Recording.starts_at.desc()).limit(500))
     visible = [(r, label) for r in recordings if (label := _can_see(r)) is not None]
-    rooms = [c for c in db.session.scalars(select(Classroom).order_by(Classroom.name))
-             if c.can_upload_video(current_user)]
+    rooms = [
+        c
+        for c in db.session.scalars(select(Classroom).order_by(Classroom.name))
+        if c.can_upload_video(current_user)
+    ]
     if not visible and not rooms and not current_user.holds("organisation.view"):
         refuse(403, _("Your roles do not include recordings."))
     return render_template("recordings/index.html", rows=visible, rooms=rooms)
@@ -85,11 +90,16 @@ def index():
 @bp.get("/recordings/upload")
 @login_required
 def upload_page():
-    classroom, session = _place_for_upload(request.args.get("classroom", type=int),
-                                           request.args.get("session", type=int))
-    return render_template("recordings/upload.html", classroom=classroom, session=session,
-                           label=_place_label(classroom, session),
-                           chunk=current_app.config["RECORDING_CHUNK_BYTES"])
+    classroom, session = _place_for_upload(
+        request.args.get("classroom", type=int), request.args.get("session", type=int)
+    )
+    return render_template(
+        "recordings/upload.html",
+        classroom=classroom,
+        session=session,
+        label=_place_label(classroom, session),
+        chunk=current_app.config["RECORDING_CHUNK_BYTES"],
+    )
 
 
 def _when(value: object) -> datetime:
@@ -108,14 +118,20 @@ def start_upload():
     if not isinstance(size, int) or isinstance(size, bool):
         refuse(400, _("Give the file's size in bytes."))
     try:
-        upload = ops.start_upload(classroom_id=classroom.id if classroom else None,
-                                  exam_session_id=session.id if session else None,
-                                  starts_at=_when(body.get("starts_at")), ends_at=_when(body.get("ends_at")),
-                                  filename=str(body.get("filename", "")), total_size=size, actor=current_user)
+        upload = ops.start_upload(
+            classroom_id=classroom.id if classroom else None,
+            exam_session_id=session.id if session else None,
+            starts_at=_when(body.get("starts_at")),
+            ends_at=_when(body.get("ends_at")),
+            filename=str(body.get("filename", "")),
+            total_size=size,
+            actor=current_user,
+        )
     except ops.RecordingError as exc:
         refuse(400, exc)
-    return jsonify({"id": upload.id, "received": 0,
-                    "chunk_bytes": current_app.config["RECORDING_CHUNK_BYTES"]})
+    return jsonify(
+        {"id": upload.id, "received": 0, "chunk_bytes": current_app.config["RECORDING_CHUNK_BYTES"]}
+    )
 
 
 def _own_upload(upload_id: str) -> Upload:
@@ -161,8 +177,9 @@ def finish_upload(upload_id: str):
     recording.task_id = task_id = uuid.uuid4().hex
     recording_id = recording.id
     after_commit(lambda: analyse_recording.apply_async(args=[recording_id], task_id=task_id))
-    return jsonify({"recording": recording_id,
-                    "url": url_for("recordings.report", recording_id=recording_id)})
+    return jsonify(
+        {"recording": recording_id, "url": url_for("recordings.report", recording_id=recording_id)}
+    )
 
 
 @bp.get("/recordings/<int:recording_id>")
@@ -171,10 +188,15 @@ def report(recording_id: int):
     recording = get_or_404(Recording, recording_id, _("No such recording."))
     label = _recording_visible(recording)
     lessons = rosters.lessons_of(recording)
-    return render_template("recordings/report.html", recording=recording, label=label, lessons=lessons,
-                           min_percent=policy.get("training.video_min_verified_percent"),
-                           state=recording.status_label,
-                           may_retry=recording.status == "failed" and _may_upload(recording))
+    return render_template(
+        "recordings/report.html",
+        recording=recording,
+        label=label,
+        lessons=lessons,
+        min_percent=policy.get("training.video_min_verified_percent"),
+        state=recording.status_label,
+        may_retry=recording.status == "failed" and _may_upload(recording),
+    )
 
 
 @bp.post("/recordings/<int:recording_id>/retry")
@@ -202,8 +224,7 @@ def progress(recording_id: int):
     fraction = 1.0 if recording.status == "analysed" else 0.0
     if recording.status not in ("analysed", "failed"):
         fraction = task_progress(recording.task_id) or fraction
-    return jsonify({"status": recording.status, "label": recording.status_label,
-                    "progress": fraction})
+    return jsonify({"status": recording.status, "label": recording.status_label, "progress": fraction})
 
 
 @bp.get("/recordings/events/<int:event_id>/evidence.jpg")

@@ -41,11 +41,19 @@ def spot_answers_form(paper) -> FlaskForm:
 
     class SpotAnswersForm(FlaskForm):
         def answers(self) -> dict[int, list[int]]:
-            return {item.position: sorted({int(v) for v in self[f"q{item.position}"].data or ()})
-                    for item in paper.items}
+            return {
+                item.position: sorted({int(v) for v in self[f"q{item.position}"].data or ()})
+                for item in paper.items
+            }
 
     for item in paper.items:
-        setattr(SpotAnswersForm, f"q{item.position}", SelectMultipleField(
-            choices=choices((str(i), str(i)) for i in range(len(item.option_order))), validate_choice=False,
-            validators=[_among_the_options]))
+        setattr(
+            SpotAnswersForm,
+            f"q{item.position}",
+            SelectMultipleField(
+                choices=choices((str(i), str(i)) for i in range(len(item.option_order))),
+                validate_choice=False,
+                validators=[_among_the_options],
+            ),
+        )
     return SpotAnswersForm()

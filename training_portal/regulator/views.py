@@ -109,11 +109,13 @@ def record_inspection(mine_id: int):
     if not current_user.can("inspection.conduct", mine):
         refuse(403, _("Only regulators inspect mines."))
     form = InspectionForm()
-    redraw_on_refusal("regulator/mine.html", form, form_name="inspection_form",
-                      context=lambda: _mine_page(mine))
+    redraw_on_refusal(
+        "regulator/mine.html", form, form_name="inspection_form", context=lambda: _mine_page(mine)
+    )
     validated(form)
-    inspection = ops.record_inspection(mine, form.inspected_on.data, form.inspectors.data or "",
-                                       form.findings.data or "", actor=current_user)
+    inspection = ops.record_inspection(
+        mine, form.inspected_on.data, form.inspectors.data or "", form.findings.data or "", actor=current_user
+    )
     return redirect(url_for("regulator.inspection", inspection_id=inspection.id))
 
 
@@ -136,8 +138,9 @@ def _inspection_page(inspection: Inspection) -> dict:
 @bp.get("/inspections/<int:inspection_id>")
 @login_required
 def inspection(inspection_id: int):
-    return render_template("regulator/inspection.html",
-                           **_inspection_page(_inspection_or_error(inspection_id)))
+    return render_template(
+        "regulator/inspection.html", **_inspection_page(_inspection_or_error(inspection_id))
+    )
 
 
 @bp.post("/inspections/<int:inspection_id>/spot-tests")
@@ -147,8 +150,9 @@ def start_spot_test(inspection_id: int):
     if not inspection.can_conduct(current_user):
         refuse(403, _("Only regulators run spot tests."))
     form = SpotTestForm()
-    redraw_on_refusal("regulator/inspection.html", form, form_name="spot_form",
-                      context=lambda: _inspection_page(inspection))
+    redraw_on_refusal(
+        "regulator/inspection.html", form, form_name="spot_form", context=lambda: _inspection_page(inspection)
+    )
     validated(form)
     post = db.session.get(PersonPost, form.post_id.data)
     blueprint = db.session.get(PaperBlueprint, form.blueprint_id.data)
@@ -188,8 +192,9 @@ def submit_spot_test(test_id: int):
     if not test.can_take(current_user):
         refuse(403, _("The regulator who started it, or the manager tested, hands it in."))
     form = spot_answers_form(db.session.get(Paper, test.paper_id))
-    redraw_on_refusal("regulator/spot_test.html", form, form_name="answers_form",
-                      context=lambda: _spot_test_page(test))
+    redraw_on_refusal(
+        "regulator/spot_test.html", form, form_name="answers_form", context=lambda: _spot_test_page(test)
+    )
     validated(form)
     ops.submit_spot_test(test, form.answers(), actor=current_user)
     return redirect(url_for("regulator.spot_test", test_id=test.id))
@@ -225,8 +230,9 @@ def _order_or_error(order_id: int, permission: str) -> ReassignmentOrder:
 def respond(order_id: int):
     order = _order_or_error(order_id, "order.respond")
     form = OrderResponseForm()
-    redraw_on_refusal("regulator/orders.html", form, form_name="order_form", context=_orders_page,
-                      refused=order.id)
+    redraw_on_refusal(
+        "regulator/orders.html", form, form_name="order_form", context=_orders_page, refused=order.id
+    )
     validated(form)
     ops.respond_to_order(order, form.response.data or "", actor=current_user)
     return redirect(url_for("regulator.orders"))
@@ -237,8 +243,9 @@ def respond(order_id: int):
 def close(order_id: int):
     order = _order_or_error(order_id, "inspection.conduct")
     form = ButtonForm()
-    redraw_on_refusal("regulator/orders.html", form, form_name="order_form", context=_orders_page,
-                      refused=order.id)
+    redraw_on_refusal(
+        "regulator/orders.html", form, form_name="order_form", context=_orders_page, refused=order.id
+    )
     validated(form)
     ops.close_order(order, actor=current_user)
     return redirect(url_for("regulator.orders"))
@@ -284,8 +291,11 @@ def centers():
     if not (current_user.holds("training.oversee") or current_user.holds("training.manage")):
         refuse(403, _("Your roles do not include training-center oversight."))
     # A regulator whose jurisdiction has no training center sees an empty list, not a refusal.
-    visible = [c for c in db.session.scalars(select(TrainingCenter).order_by(TrainingCenter.name))
-               if current_user.can("training.oversee", c) or current_user.can("training.manage", c)]
+    visible = [
+        c
+        for c in db.session.scalars(select(TrainingCenter).order_by(TrainingCenter.name))
+        if current_user.can("training.oversee", c) or current_user.can("training.manage", c)
+    ]
     province = oversight.province_rates()
     rows = [oversight.oversee(c, province) for c in visible]
     rows.sort(key=lambda r: (not r.flags, r.center.name))  # flagged centers first

@@ -65,13 +65,19 @@ def report(mine_id: int, milestone: str):
     if not current_user.can("order.respond", mine):
         refuse(403, _("The mine's own safety officer reports its milestones."))
     form = MilestoneReportForm()
-    redraw_on_refusal("safety_culture/mine.html", form, form_name="report_form",
-                      context=lambda: _mine_page(mine), refused=milestone)
+    redraw_on_refusal(
+        "safety_culture/mine.html",
+        form,
+        form_name="report_form",
+        context=lambda: _mine_page(mine),
+        refused=milestone,
+    )
     validated(form)
     upload = form.evidence.data
     data = upload.read(ops.EVIDENCE_MAX_BYTES + 1) if upload else b""
-    ops.report(mine, milestone, form.note.data or "", data, upload.filename if upload else "",
-               actor=current_user)
+    ops.report(
+        mine, milestone, form.note.data or "", data, upload.filename if upload else "", actor=current_user
+    )
     return redirect(url_for("safety_culture.mine", mine_id=mine.id))
 
 
@@ -90,11 +96,21 @@ def decide(report_id: int):
         refuse(403, _("Only regulators accept or send back milestones."))
     form = MilestoneDecisionForm()
     mine = row.mine
-    redraw_on_refusal("safety_culture/mine.html", form, form_name="decide_form",
-                      context=lambda: _mine_page(mine), refused=row.milestone)
+    redraw_on_refusal(
+        "safety_culture/mine.html",
+        form,
+        form_name="decide_form",
+        context=lambda: _mine_page(mine),
+        refused=row.milestone,
+    )
     validated(form)
-    ops.decide(row, form.decision.data == "accept", form.note.data or "", actor=current_user,
-               publish=form.publish.data)
+    ops.decide(
+        row,
+        form.decision.data == "accept",
+        form.note.data or "",
+        actor=current_user,
+        publish=form.publish.data,
+    )
     return redirect(url_for("safety_culture.mine", mine_id=row.mine_id))
 
 

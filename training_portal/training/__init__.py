@@ -12,8 +12,11 @@ def init_app(app) -> None:
     app.register_blueprint(views.bp)
     links.init_app(app)
     records.add_section("training", training_records.training_section, "training/_record_training.html")
-    records.add_section("continuing_education", training_records.continuing_education_section,
-                        "training/_record_continuing.html")
+    records.add_section(
+        "continuing_education",
+        training_records.continuing_education_section,
+        "training/_record_continuing.html",
+    )
     runs_classes = menu.holds_any("training.manage", "training.oversee")
     menu.add(app, "training.me", _l("My training"), 20, menu.has_record)
     menu.add(app, "training.classes", _l("Classes"), 30, runs_classes)

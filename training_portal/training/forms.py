@@ -36,8 +36,11 @@ def target_choices():
 def post_choices():
     """A post named alone, or a category's post by its operation type."""
     yield "", "—"
-    yield from ((p.value, p.lazy_label) for p in Post
-                if not (p.value in categories.REGISTRY and categories.get(p.value).operation_types))
+    yield from (
+        (p.value, p.lazy_label)
+        for p in Post
+        if not (p.value in categories.REGISTRY and categories.get(p.value).operation_types)
+    )
     yield from _operation_choices()
 
 
@@ -45,10 +48,12 @@ class CourseForm(FlaskForm):
     center_id = SelectField(_l("Training center"), coerce=int, validate_choice=False)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=choices((k.value, k.lazy_label) for k in CourseKind))
-    targets = SelectMultipleField(_l("Counts for"), choices=choices(target_choices()),
-                                  validators=[DataRequired()])
-    modules = TextAreaField(_l("Modules, one per line: title | hours"),
-                            validators=[DataRequired(), Length(max=4000)])
+    targets = SelectMultipleField(
+        _l("Counts for"), choices=choices(target_choices()), validators=[DataRequired()]
+    )
+    modules = TextAreaField(
+        _l("Modules, one per line: title | hours"), validators=[DataRequired(), Length(max=4000)]
+    )
     description = TextAreaField(_l("Description"), validators=[Length(max=4000)])
 
 
@@ -80,11 +85,14 @@ class AttendanceForm(FlaskForm):
     """Staff sign a trainee in or out (at a time, or now), or everyone out at the lesson's end;
     the buttons named "action" carry which."""
 
-    action = StringField(validators=[AnyOf(("in", "out", "out_all"),
-                                           message=_l("Say whether to sign in or out."))])
+    action = StringField(
+        validators=[AnyOf(("in", "out", "out_all"), message=_l("Say whether to sign in or out."))]
+    )
     person_id = IntegerField(validators=[Optional()])
-    at = DateTimeLocalField(format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-                                    "%Y-%m-%d %H:%M:%S"], validators=[Optional()])
+    at = DateTimeLocalField(
+        format=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        validators=[Optional()],
+    )
 
 
 class CheckInForm(FlaskForm):
@@ -95,8 +103,10 @@ class AccidentForm(FlaskForm):
     mine_id = SelectField(_l("Mine"), coerce=int, validate_choice=False)
     occurred_on = DateField(_l("Date of the accident"), validators=[DataRequired()])
     description = TextAreaField(_l("What happened"), validators=[DataRequired(), Length(max=4000)])
-    responsible = TextAreaField(_l("Identity numbers of the special operators directly responsible, "
-                                   "one per line"), validators=[Length(max=4000)])
+    responsible = TextAreaField(
+        _l("Identity numbers of the special operators directly responsible, one per line"),
+        validators=[Length(max=4000)],
+    )
 
 
 class UpgradeForm(FlaskForm):
@@ -106,4 +116,3 @@ class UpgradeForm(FlaskForm):
     institution = StringField(_l("School or university"), validators=[DataRequired(), Length(max=120)])
     completed_on = DateField(_l("Completed on"), validators=[DataRequired()])
     evidence = FileField(_l("Diploma or certificate (PDF, JPEG or PNG, at most 10 MB)"))
-

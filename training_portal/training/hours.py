@@ -27,9 +27,16 @@ def _year_pieces(start: datetime, end: datetime, zone: tzinfo) -> list[tuple[int
     return pieces
 
 
-def credit(lesson_start: datetime, lesson_end: datetime, lesson_tenths: int,
-           signed_in: datetime | None, signed_out: datetime | None, *, grace: timedelta,
-           zone: tzinfo) -> dict[int, tuple[int, date]]:
+def credit(
+    lesson_start: datetime,
+    lesson_end: datetime,
+    lesson_tenths: int,
+    signed_in: datetime | None,
+    signed_out: datetime | None,
+    *,
+    grace: timedelta,
+    zone: tzinfo,
+) -> dict[int, tuple[int, date]]:
     """{year: (tenths, date earned)} for one attendance; empty without both signatures."""
     if signed_in is None or signed_out is None or signed_out <= signed_in:
         return {}

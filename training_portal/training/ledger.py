@@ -50,11 +50,13 @@ def course_year_hours(person: Person) -> list[dict]:
         .join(Lesson, Lesson.id == HourCredit.lesson_id)
         .where(HourCredit.person_id == person.id)
         .group_by(HourCredit.course_id, HourCredit.year)
-        .order_by(HourCredit.year, HourCredit.course_id)).all()
-    courses = {c.id: c for c in db.session.scalars(select(Course).where(
-        Course.id.in_({r[0] for r in rows})))}
-    return [{"course": courses[course_id], "year": year, "claimed": int(claimed), "verified": int(verified)}
-            for course_id, year, claimed, verified in rows]
+        .order_by(HourCredit.year, HourCredit.course_id)
+    ).all()
+    courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_({r[0] for r in rows})))}
+    return [
+        {"course": courses[course_id], "year": year, "claimed": int(claimed), "verified": int(verified)}
+        for course_id, year, claimed, verified in rows
+    ]
 
 
 def _held_in(post: PersonPost, year: int) -> bool:
@@ -66,14 +68,23 @@ def _held_in(post: PersonPost, year: int) -> bool:
 def _accident_hits(person: Person, accident: FatalAccident) -> bool:
     if person.id in accident.responsible_ids:
         return True
-    return any(p.organisation_id == accident.mine_id and categories.of_post(p.post).retrains_after_accident
-               and p.started_on <= accident.occurred_on
-               and (p.ended_on is None or p.ended_on >= accident.occurred_on) for p in person.posts)
+    return any(
+        p.organisation_id == accident.mine_id
+        and categories.of_post(p.post).retrains_after_accident
+        and p.started_on <= accident.occurred_on
+        and (p.ended_on is None or p.ended_on >= accident.occurred_on)
+        for p in person.posts
+    )
 
 
 def _accidents_in(year: int) -> list[FatalAccident]:
-    return list(db.session.scalars(select(FatalAccident).where(
-        FatalAccident.occurred_on >= date(year, 1, 1), FatalAccident.occurred_on <= date(year, 12, 31))))
+    return list(
+        db.session.scalars(
+            select(FatalAccident).where(
+                FatalAccident.occurred_on >= date(year, 1, 1), FatalAccident.occurred_on <= date(year, 12, 31)
+            )
+        )
+    )
 
 
 @dataclass
@@ -93,8 +104,15 @@ def required(person: Person, year: int, accidents: list[FatalAccident] | None = 
     hits = [a for a in (_accidents_in(year) if accidents is None else accidents) if _accident_hits(person, a)]
     if hits:
         tenths += policy.get("training.accident_retraining_hours") * 10
-        reasons.append(str(_l("Re-training after the fatal accident at %(mine)s on %(d)s",
-                              mine=hits[0].mine.name, d=hits[0].occurred_on.isoformat())))
+        reasons.append(
+            str(
+                _l(
+                    "Re-training after the fatal accident at %(mine)s on %(d)s",
+                    mine=hits[0].mine.name,
+                    d=hits[0].occurred_on.isoformat(),
+                )
+            )
+        )
     return Requirement(tenths, reasons)
 
 
@@ -104,10 +122,13 @@ def _retraining_done(person_ids: list[int], year: int) -> dict[int, tuple[int, i
     for chunk in in_chunks(person_ids):
         rows = db.session.execute(
             select(HourCredit.person_id, func.sum(HourCredit.tenths), _verified_tenths)
-            .join(Lesson, Lesson.id == HourCredit.lesson_id).join(Course, Course.id == HourCredit.course_id)
-            .where(HourCredit.person_id.in_(chunk), HourCredit.year == year,
-                   Course.kind.in_(RETRAINING_KINDS))
-            .group_by(HourCredit.person_id)).all()
+            .join(Lesson, Lesson.id == HourCredit.lesson_id)
+            .join(Course, Course.id == HourCredit.course_id)
+            .where(
+                HourCredit.person_id.in_(chunk), HourCredit.year == year, Course.kind.in_(RETRAINING_KINDS)
+            )
+            .group_by(HourCredit.person_id)
+        ).all()
         done.update({pid: (int(claimed), int(verified)) for pid, claimed, verified in rows})
     return done
 
@@ -128,16 +149,23 @@ class LedgerYear:
         return max(self.required.tenths - self.done, 0)
 
     def as_json(self) -> dict:
-        return {"year": self.year, "required_hours": self.required.tenths / 10, "done_hours": self.done / 10,
-                "claimed_hours": self.claimed / 10, "verified_hours": self.verified / 10,
-                "deficit_hours": self.deficit / 10, "reasons": self.required.reasons}
+        return {
+            "year": self.year,
+            "required_hours": self.required.tenths / 10,
+            "done_hours": self.done / 10,
+            "claimed_hours": self.claimed / 10,
+            "verified_hours": self.verified / 10,
+            "deficit_hours": self.deficit / 10,
+            "reasons": self.required.reasons,
+        }
 
 
 def ledger(person: Person, today: date | None = None) -> list[LedgerYear]:
     """One line per year from the first with a duty or hours, to this year."""
     today = today or local_today()
-    credit_years = db.session.scalars(select(HourCredit.year).where(
-        HourCredit.person_id == person.id).distinct()).all()
+    credit_years = db.session.scalars(
+        select(HourCredit.year).where(HourCredit.person_id == person.id).distinct()
+    ).all()
     duty_years = [p.started_on.year + 1 for p in person.posts]
     first = min([*credit_years, *duty_years, today.year])
     lines = []
@@ -153,12 +181,15 @@ def deficits(people: Select, year: int) -> list[tuple[Person, LedgerYear]]:
     """(person, ledger line) for everyone in ``people`` short of the year's required hours."""
     accidents = _accidents_in(year)
     responsible = {pid for a in accidents for pid in a.responsible_ids}
-    on_duty = select(PersonPost.person_id).where(PersonPost.post.in_(_duty_posts()),
-                                                 func.coalesce(PersonPost.ended_on, date(9999, 12, 31))
-                                                 >= date(year, 1, 1))
+    on_duty = select(PersonPost.person_id).where(
+        PersonPost.post.in_(_duty_posts()),
+        func.coalesce(PersonPost.ended_on, date(9999, 12, 31)) >= date(year, 1, 1),
+    )
     candidates = db.session.scalars(
         people.where(or_(Person.id.in_(on_duty), Person.id.in_(responsible)))
-        .options(selectinload(Person.posts)).order_by(Person.name)).all()
+        .options(selectinload(Person.posts))
+        .order_by(Person.name)
+    ).all()
     done = _retraining_done([p.id for p in candidates], year)
     result = []
     for person in candidates:
@@ -176,8 +207,13 @@ class TrainingCheck:
     detail: str
 
 
-def training_check(person: Person, category: PersonnelCategory, operation_type: OperationType | None,
-                   on: date, kind: CourseKind = CourseKind.INITIAL) -> TrainingCheck:
+def training_check(
+    person: Person,
+    category: PersonnelCategory,
+    operation_type: OperationType | None,
+    on: date,
+    kind: CourseKind = CourseKind.INITIAL,
+) -> TrainingCheck:
     """Whether the person completed the hours the category's initial training (or, with
     ``kind=REVIEW``, the 复审 training) requires, within the policy's window before ``on``."""
     if kind is CourseKind.REVIEW:
@@ -189,22 +225,43 @@ def training_check(person: Person, category: PersonnelCategory, operation_type: 
     months = policy.get("training.hours_window_months")
     total_months = on.year * 12 + on.month - 1 - months
     since = date(total_months // 12, total_months % 12 + 1, 1)
-    courses = select(CourseTarget.course_id).join(Course).where(
-        Course.kind == kind, CourseTarget.category == category,
-        or_(CourseTarget.operation_type.is_(None), CourseTarget.operation_type == operation_type))
+    courses = (
+        select(CourseTarget.course_id)
+        .join(Course)
+        .where(
+            Course.kind == kind,
+            CourseTarget.category == category,
+            or_(CourseTarget.operation_type.is_(None), CourseTarget.operation_type == operation_type),
+        )
+    )
     claimed, verified = db.session.execute(
         select(func.coalesce(func.sum(HourCredit.tenths), 0), func.coalesce(_verified_tenths, 0))
         .join(Lesson, Lesson.id == HourCredit.lesson_id)
-        .where(HourCredit.person_id == person.id, HourCredit.course_id.in_(courses),
-               HourCredit.earned_on >= since, HourCredit.earned_on <= on)).one()
+        .where(
+            HourCredit.person_id == person.id,
+            HourCredit.course_id.in_(courses),
+            HourCredit.earned_on >= since,
+            HourCredit.earned_on <= on,
+        )
+    ).one()
     have = int(verified) if verified_only() else int(claimed)
     if verified_only():
-        detail = _l("%(have)s of %(need)s 学时 of %(kind)s verified by video since %(since)s "
-                    "(%(claimed)s claimed)", have=hours_text(have), need=hours_text(need), kind=kind.label,
-                    since=since.isoformat(), claimed=hours_text(int(claimed)))
+        detail = _l(
+            "%(have)s of %(need)s 学时 of %(kind)s verified by video since %(since)s (%(claimed)s claimed)",
+            have=hours_text(have),
+            need=hours_text(need),
+            kind=kind.label,
+            since=since.isoformat(),
+            claimed=hours_text(int(claimed)),
+        )
     else:
-        detail = _l("%(have)s of %(need)s 学时 of %(kind)s since %(since)s", have=hours_text(have),
-                    need=hours_text(need), kind=kind.label, since=since.isoformat())
+        detail = _l(
+            "%(have)s of %(need)s 学时 of %(kind)s since %(since)s",
+            have=hours_text(have),
+            need=hours_text(need),
+            kind=kind.label,
+            since=since.isoformat(),
+        )
     return TrainingCheck(have >= need, have, need, str(detail))
 
 
@@ -241,8 +298,11 @@ def coverage(center, year: int, until) -> list[RoomCoverage]:
     start = datetime(year, 1, 1, tzinfo=zone)
     end = min(datetime(year + 1, 1, 1, tzinfo=zone), until)
     rooms = {room.id: RoomCoverage(room) for room in center.classrooms}
-    lessons = db.session.scalars(select(Lesson).join(TrainingClass).where(
-        TrainingClass.classroom_id.in_(rooms), Lesson.starts_at >= start, Lesson.ends_at <= end)).all()
+    lessons = db.session.scalars(
+        select(Lesson)
+        .join(TrainingClass)
+        .where(TrainingClass.classroom_id.in_(rooms), Lesson.starts_at >= start, Lesson.ends_at <= end)
+    ).all()
     for lesson in lessons:
         row = rooms[lesson.training_class.classroom_id]
         seconds = (lesson.ends_at - lesson.starts_at).total_seconds()

@@ -23,13 +23,25 @@ class TraineesOfCenter:
     """A person enrolled in any class of a center is that center's trainee."""
 
     def organisations_of(self, person: Person) -> list[Organisation]:
-        return list(db.session.scalars(
-            select(Organisation).join(Course, Course.center_id == Organisation.id)
-            .join(TrainingClass).join(Enrolment).where(Enrolment.person_id == person.id).distinct()))
+        return list(
+            db.session.scalars(
+                select(Organisation)
+                .join(Course, Course.center_id == Organisation.id)
+                .join(TrainingClass)
+                .join(Enrolment)
+                .where(Enrolment.person_id == person.id)
+                .distinct()
+            )
+        )
 
     def related_at(self, organisation_ids: Select | list[int]) -> ColumnElement[bool]:
-        return (select(Enrolment.id).join(TrainingClass).join(Course)
-                .where(Enrolment.person_id == Person.id, Course.center_id.in_(organisation_ids)).exists())
+        return (
+            select(Enrolment.id)
+            .join(TrainingClass)
+            .join(Course)
+            .where(Enrolment.person_id == Person.id, Course.center_id.in_(organisation_ids))
+            .exists()
+        )
 
 
 TRAINEES = TraineesOfCenter()

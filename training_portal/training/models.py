@@ -37,9 +37,13 @@ class CourseKind(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.INITIAL: _l("Initial training"), cls.ANNUAL: _l("Annual re-training"),
-                cls.REVIEW: _l("复审 training"), cls.CONTINUING: _l("Continuing education"),
-                cls.SPECIAL: _l("Special training")}
+        return {
+            cls.INITIAL: _l("Initial training"),
+            cls.ANNUAL: _l("Annual re-training"),
+            cls.REVIEW: _l("复审 training"),
+            cls.CONTINUING: _l("Continuing education"),
+            cls.SPECIAL: _l("Special training"),
+        }
 
     @property
     def counts_as_retraining(self) -> bool:
@@ -60,19 +64,24 @@ class Course(db.Model):
 
     center: Mapped[TrainingCenter] = relationship()
     targets: Mapped[list[CourseTarget]] = relationship(
-        back_populates="course", cascade="all, delete-orphan", order_by="CourseTarget.id")
+        back_populates="course", cascade="all, delete-orphan", order_by="CourseTarget.id"
+    )
     modules: Mapped[list[CourseModule]] = relationship(
-        back_populates="course", cascade="all, delete-orphan", order_by="CourseModule.position")
+        back_populates="course", cascade="all, delete-orphan", order_by="CourseModule.position"
+    )
     classes: Mapped[list[TrainingClass]] = relationship(
-        back_populates="course", order_by="TrainingClass.starts_on")
+        back_populates="course", order_by="TrainingClass.starts_on"
+    )
 
     @property
     def hours_tenths(self) -> int:
         return sum(m.hours_tenths for m in self.modules)
 
     def counts_for(self, category: PersonnelCategory, operation_type: OperationType | None) -> bool:
-        return any(t.category == category and (t.operation_type is None or t.operation_type == operation_type)
-                   for t in self.targets)
+        return any(
+            t.category == category and (t.operation_type is None or t.operation_type == operation_type)
+            for t in self.targets
+        )
 
     def can_manage(self, user: User) -> bool:
         return user.can("training.manage", self.center)
@@ -125,9 +134,11 @@ class TrainingClass(db.Model):
     course: Mapped[Course] = relationship(back_populates="classes")
     classroom: Mapped[Classroom] = relationship()
     lessons: Mapped[list[Lesson]] = relationship(
-        back_populates="training_class", cascade="all, delete-orphan", order_by="Lesson.starts_at")
+        back_populates="training_class", cascade="all, delete-orphan", order_by="Lesson.starts_at"
+    )
     enrolments: Mapped[list[Enrolment]] = relationship(
-        back_populates="training_class", cascade="all, delete-orphan", order_by="Enrolment.id")
+        back_populates="training_class", cascade="all, delete-orphan", order_by="Enrolment.id"
+    )
 
     @property
     def center(self) -> TrainingCenter:
@@ -137,8 +148,11 @@ class TrainingClass(db.Model):
         return user.can("training.manage", self.course.center)
 
     def can_view(self, user: User) -> bool:
-        return self.can_manage(user) or user.can("training.oversee", self.course.center) or (
-            user.person_id is not None and any(e.person_id == user.person_id for e in self.enrolments))
+        return (
+            self.can_manage(user)
+            or user.can("training.oversee", self.course.center)
+            or (user.person_id is not None and any(e.person_id == user.person_id for e in self.enrolments))
+        )
 
 
 class VideoVerdict(Labelled):
@@ -151,8 +165,12 @@ class VideoVerdict(Labelled):
 
     @classmethod
     def _labels(cls):
-        return {cls.NO_VIDEO: _l("No video"), cls.PENDING: _l("Video not yet analysed"),
-                cls.IN_USE: _l("Verified by video"), cls.NOT_IN_USE: _l("Video does not confirm")}
+        return {
+            cls.NO_VIDEO: _l("No video"),
+            cls.PENDING: _l("Video not yet analysed"),
+            cls.IN_USE: _l("Verified by video"),
+            cls.NOT_IN_USE: _l("Video does not confirm"),
+        }
 
 
 class Lesson(db.Model):
@@ -175,7 +193,8 @@ class Lesson(db.Model):
     training_class: Mapped[TrainingClass] = relationship(back_populates="lessons")
     module: Mapped[CourseModule | None] = relationship()
     attendance: Mapped[list[Attendance]] = relationship(
-        back_populates="lesson", cascade="all, delete-orphan", order_by="Attendance.id")
+        back_populates="lesson", cascade="all, delete-orphan", order_by="Attendance.id"
+    )
 
     @property
     def verified(self) -> bool:
@@ -217,7 +236,8 @@ class Attendance(db.Model):
     lesson: Mapped[Lesson] = relationship(back_populates="attendance")
     person: Mapped[Person] = relationship()
     credits: Mapped[list[HourCredit]] = relationship(
-        back_populates="attendance", cascade="all, delete-orphan", order_by="HourCredit.year")
+        back_populates="attendance", cascade="all, delete-orphan", order_by="HourCredit.year"
+    )
 
 
 class HourCredit(db.Model):

@@ -38,16 +38,24 @@ def send_reminders(today: str | None = None) -> dict:
     sent: Counter[str] = Counter()
     soon = today + timedelta(days=policy.get("training.class_notice_days"))
     enrolments = db.session.execute(
-        select(Enrolment, TrainingClass).join(TrainingClass)
-        .where(TrainingClass.starts_on >= today, TrainingClass.starts_on <= soon)).all()
+        select(Enrolment, TrainingClass)
+        .join(TrainingClass)
+        .where(TrainingClass.starts_on >= today, TrainingClass.starts_on <= soon)
+    ).all()
     users = _accounts({e.person_id for e, _ in enrolments})
     for enrolment, training_class in enrolments:
         for user in users.get(enrolment.person_id, []):
             sent["class_starting"] += notes.notify(
-                user, f"class-start:{training_class.id}", "class_starting",
-                {"class": training_class.name, "course": training_class.course.title,
-                 "date": training_class.starts_on.isoformat()},
-                f"/training/classes/{training_class.id}")
+                user,
+                f"class-start:{training_class.id}",
+                "class_starting",
+                {
+                    "class": training_class.name,
+                    "course": training_class.course.title,
+                    "date": training_class.starts_on.isoformat(),
+                },
+                f"/training/classes/{training_class.id}",
+            )
     with_accounts = select(Person).where(Person.id.in_(select(User.person_id).where(User.active.is_(True))))
     short = ledger.deficits(with_accounts, today.year)
     users = _accounts({p.id for p, _ in short})
@@ -56,9 +64,11 @@ def send_reminders(today: str | None = None) -> dict:
     for person, line in short:
         params = {"year": str(today.year), "missing": hours_text(line.deficit), "due": year_end.isoformat()}
         for user in users.get(person.id, []):
-            sent["hours_due"] += notes.notify(user, f"hours-due:{today.year}", "hours_due", params,
-                                              "/training/me")
+            sent["hours_due"] += notes.notify(
+                user, f"hours-due:{today.year}", "hours_due", params, "/training/me"
+            )
             if due_soon:
-                sent["retraining_due"] += notes.notify(user, f"retraining-due:{today.year}", "retraining_due",
-                                                       params, "/training/me")
+                sent["retraining_due"] += notes.notify(
+                    user, f"retraining-due:{today.year}", "retraining_due", params, "/training/me"
+                )
     return {kind: n for kind, n in sent.items() if n}

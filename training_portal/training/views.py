@@ -45,8 +45,11 @@ def _hours_filter(tenths: int) -> str:
 
 
 def _managed_centers() -> list[TrainingCenter]:
-    return [c for c in db.session.scalars(select(TrainingCenter).order_by(TrainingCenter.name))
-            if current_user.can("training.manage", c)]
+    return [
+        c
+        for c in db.session.scalars(select(TrainingCenter).order_by(TrainingCenter.name))
+        if current_user.can("training.manage", c)
+    ]
 
 
 def _parse_target(value: str) -> tuple[PersonnelCategory, OperationType | None]:
@@ -63,6 +66,7 @@ def _parse_post(value: str) -> tuple[Post | None, OperationType | None]:
 
 # ----------------------------------------------------------------------------- courses
 
+
 @bp.get("/courses")
 @login_required
 def courses():
@@ -74,9 +78,15 @@ def courses():
     rows = db.session.scalars(query).all()
     if category in {c.value for c in PersonnelCategory}:
         rows = [c for c in rows if any(t.category.value == category for t in c.targets)]
-    return render_template("training/courses.html", courses=rows, kind=kind, category=category,
-                           kinds=CourseKind, categories=PersonnelCategory,
-                           can_create=bool(_managed_centers()))
+    return render_template(
+        "training/courses.html",
+        courses=rows,
+        kind=kind,
+        category=category,
+        kinds=CourseKind,
+        categories=PersonnelCategory,
+        can_create=bool(_managed_centers()),
+    )
 
 
 def _modules(text: str) -> list[tuple[str, int]]:
@@ -86,8 +96,9 @@ def _modules(text: str) -> list[tuple[str, int]]:
             continue
         title, sep, raw_hours = line.rpartition("|")
         if not sep or not title.strip():
-            raise ops.TrainingError(_("Line %(n)d: write the module as “title | hours”.", n=number),
-                                    field="modules")
+            raise ops.TrainingError(
+                _("Line %(n)d: write the module as “title | hours”.", n=number), field="modules"
+            )
         try:
             modules.append((title.strip(), ops.parse_hours(raw_hours)))
         except ops.TrainingError as exc:
@@ -110,10 +121,15 @@ def new_course():
     center = next((c for c in centers if c.id == form.center_id.data), None)
     if center is None:
         refuse(403, _("Only the center's own staff create its courses."))
-    course = ops.create_course(center, form.title.data, CourseKind(form.kind.data),
-                               targets=[_parse_target(v) for v in form.targets.data],
-                               modules=_modules(form.modules.data), actor=current_user,
-                               description=form.description.data or "")
+    course = ops.create_course(
+        center,
+        form.title.data,
+        CourseKind(form.kind.data),
+        targets=[_parse_target(v) for v in form.targets.data],
+        modules=_modules(form.modules.data),
+        actor=current_user,
+        description=form.description.data or "",
+    )
     return redirect(url_for("training.course", course_id=course.id))
 
 
@@ -121,26 +137,37 @@ def new_course():
 @login_required
 def course(course_id: int):
     course = get_or_404(Course, course_id, _("No such course."))
-    return render_template("training/course.html", course=course, can_manage=course.can_manage(current_user),
-                           classes=[c for c in course.classes if c.can_view(current_user)])
+    return render_template(
+        "training/course.html",
+        course=course,
+        can_manage=course.can_manage(current_user),
+        classes=[c for c in course.classes if c.can_view(current_user)],
+    )
 
 
 # ----------------------------------------------------------------------------- classes
+
 
 @bp.get("/classes")
 @login_required
 def classes():
     if not (current_user.holds("training.manage") or current_user.holds("training.oversee")):
         refuse(403, _("Your roles do not include training classes."))
-    rows = [c for c in db.session.scalars(select(TrainingClass).order_by(TrainingClass.starts_on.desc())
-                                          .limit(1000)) if c.can_view(current_user)]
+    rows = [
+        c
+        for c in db.session.scalars(
+            select(TrainingClass).order_by(TrainingClass.starts_on.desc()).limit(1000)
+        )
+        if c.can_view(current_user)
+    ]
     return render_template("training/classes.html", classes=rows)
 
 
 def _class_form(course: Course) -> ClassForm:
     form = ClassForm()
-    rooms = db.session.scalars(select(Classroom).where(Classroom.center_id == course.center_id)
-                               .order_by(Classroom.name)).all()
+    rooms = db.session.scalars(
+        select(Classroom).where(Classroom.center_id == course.center_id).order_by(Classroom.name)
+    ).all()
     form.classroom_id.choices = choices((r.id, r.name) for r in rooms)
     return form
 
@@ -159,8 +186,9 @@ def new_class(course_id: int):
     classroom = db.session.get(Classroom, form.classroom_id.data)
     if classroom is None:
         raise ops.TrainingError(_("No such classroom."), field="classroom_id")
-    training_class = ops.create_class(course, classroom, form.name.data, form.starts_on.data,
-                                      form.ends_on.data, actor=current_user)
+    training_class = ops.create_class(
+        course, classroom, form.name.data, form.starts_on.data, form.ends_on.data, actor=current_user
+    )
     return redirect(url_for("training.class_detail", class_id=training_class.id))
 
 
@@ -175,20 +203,27 @@ def _class_or_error(class_id: int, *, manage: bool = False) -> TrainingClass:
 
 def _lesson_form(training_class: TrainingClass) -> LessonForm:
     form = LessonForm(prefix="lesson")
-    form.module_id.choices = choices([(0, "—"), *((m.id, f"{m.title} ({hours_text(m.hours_tenths)})")
-                                                  for m in training_class.course.modules)])
+    form.module_id.choices = choices(
+        [
+            (0, "—"),
+            *((m.id, f"{m.title} ({hours_text(m.hours_tenths)})") for m in training_class.course.modules),
+        ]
+    )
     return form
 
 
-def _class_context(training_class: TrainingClass, *, enrol_form=None, roster_form=None,
-                   lesson_form=None, roster_result=None) -> dict:
+def _class_context(
+    training_class: TrainingClass, *, enrol_form=None, roster_form=None, lesson_form=None, roster_result=None
+) -> dict:
     manage = training_class.can_manage(current_user)
     return dict(
-        c=training_class, manage=manage,
+        c=training_class,
+        manage=manage,
         enrol_form=(enrol_form or EnrolForm(prefix="enrol")) if manage else None,
         roster_form=(roster_form or RosterForm(prefix="roster")) if manage else None,
         lesson_form=(lesson_form or _lesson_form(training_class)) if manage else None,
-        roster_result=roster_result)
+        roster_result=roster_result,
+    )
 
 
 def _class_page(training_class: TrainingClass, status: int = 200, **forms):
@@ -197,8 +232,12 @@ def _class_page(training_class: TrainingClass, status: int = 200, **forms):
 
 def _redraw_class_page(training_class: TrainingClass, form, form_name: str) -> None:
     """A refusal of one of the class page's forms draws the page again with that form."""
-    redraw_on_refusal("training/class.html", form, form_name=form_name,
-                      context=lambda: _class_context(training_class, **{form_name: form}))
+    redraw_on_refusal(
+        "training/class.html",
+        form,
+        form_name=form_name,
+        context=lambda: _class_context(training_class, **{form_name: form}),
+    )
 
 
 @bp.get("/classes/<int:class_id>")
@@ -216,8 +255,9 @@ def enrol(class_id: int):
     validated(form)
     person = people_ops.find_by_id_number(form.id_number.data)
     if person is None:
-        raise ops.TrainingError(_("No record for this identity number; import it with a roster."),
-                                field="id_number")
+        raise ops.TrainingError(
+            _("No record for this identity number; import it with a roster."), field="id_number"
+        )
     try:
         post, kind = _parse_post(form.post.data)
     except ValueError as exc:
@@ -262,21 +302,29 @@ def add_lesson(class_id: int):
     _redraw_class_page(training_class, form, "lesson_form")
     validated(form)
     module = next((m for m in training_class.course.modules if m.id == form.module_id.data), None)
-    ops.add_lesson(training_class, form.title.data, from_local(form.starts_at.data),
-                   from_local(form.ends_at.data), ops.parse_hours(form.hours.data),
-                   actor=current_user, module=module)
+    ops.add_lesson(
+        training_class,
+        form.title.data,
+        from_local(form.starts_at.data),
+        from_local(form.ends_at.data),
+        ops.parse_hours(form.hours.data),
+        actor=current_user,
+        module=module,
+    )
     return redirect(url_for("training.class_detail", class_id=class_id))
 
 
 # ----------------------------------------------------------------------------- attendance
+
 
 def _lesson_or_error(lesson_id: int, *, manage: bool = False) -> Lesson:
     lesson = get_or_404(Lesson, lesson_id, _("No such lesson."))
     training_class = lesson.training_class
     if manage and not training_class.can_manage(current_user):
         refuse(403, _("Only the center's own staff mark attendance."))
-    if not (training_class.can_manage(current_user)
-            or current_user.can("training.oversee", training_class.center)):
+    if not (
+        training_class.can_manage(current_user) or current_user.can("training.oversee", training_class.center)
+    ):
         refuse(403, _("This lesson is outside what you may see."))
     return lesson
 
@@ -284,8 +332,7 @@ def _lesson_or_error(lesson_id: int, *, manage: bool = False) -> Lesson:
 def _sheet(lesson: Lesson) -> dict:
     signed = {a.person_id: a for a in lesson.attendance}
     rows = [(e, signed.get(e.person_id)) for e in lesson.training_class.enrolments]
-    return dict(lesson=lesson, rows=rows, manage=lesson.training_class.can_manage(current_user),
-                now=utcnow())
+    return dict(lesson=lesson, rows=rows, manage=lesson.training_class.can_manage(current_user), now=utcnow())
 
 
 @bp.get("/lessons/<int:lesson_id>")
@@ -299,19 +346,20 @@ def lesson(lesson_id: int):
 def mark_attendance(lesson_id: int):
     lesson = _lesson_or_error(lesson_id, manage=True)
     form = AttendanceForm()
-    redraw_on_refusal("training/lesson.html", form, form_name="attendance_form",
-                      context=lambda: _sheet(lesson))
+    redraw_on_refusal(
+        "training/lesson.html", form, form_name="attendance_form", context=lambda: _sheet(lesson)
+    )
     validated(form)
     if form.action.data == "out_all":
         ops.sign_out_everyone(lesson, actor=current_user)
     else:
-        person = next((e.person for e in lesson.training_class.enrolments
-                       if e.person_id == form.person_id.data), None)
+        person = next(
+            (e.person for e in lesson.training_class.enrolments if e.person_id == form.person_id.data), None
+        )
         if person is None:
             raise ops.TrainingError(_("Choose a trainee on the roster."), field="person_id")
         at = from_local(form.at.data) if form.at.data else utcnow()
-        (ops.sign_in if form.action.data == "in" else ops.sign_out)(lesson, person, at=at,
-                                                                    actor=current_user)
+        (ops.sign_in if form.action.data == "in" else ops.sign_out)(lesson, person, at=at, actor=current_user)
     return redirect(url_for("training.lesson", lesson_id=lesson.id))
 
 
@@ -327,9 +375,13 @@ def lesson_code_page(lesson_id: int):
 def lesson_code(lesson_id: int):
     lesson = _lesson_or_error(lesson_id, manage=True)
     now = utcnow()
-    return jsonify({"code": ops.lesson_code(lesson, now),
-                    "seconds_left": ops.CODE_SECONDS - int(now.timestamp()) % ops.CODE_SECONDS,
-                    "signed_in": len(lesson.attendance)})
+    return jsonify(
+        {
+            "code": ops.lesson_code(lesson, now),
+            "seconds_left": ops.CODE_SECONDS - int(now.timestamp()) % ops.CODE_SECONDS,
+            "signed_in": len(lesson.attendance),
+        }
+    )
 
 
 @bp.route("/check-in", methods=["GET", "POST"])
@@ -352,6 +404,7 @@ def check_in():
 
 # ----------------------------------------------------------------------------- hours and what is due
 
+
 @bp.get("/me")
 @login_required
 def me():
@@ -359,11 +412,20 @@ def me():
     if person is None:
         refuse(403, _("This account is not linked to a person."))
     today = local_today()
-    classes = db.session.scalars(select(TrainingClass).where(
-        TrainingClass.enrolments.any(person_id=person.id)).order_by(TrainingClass.starts_on.desc())).all()
-    return render_template("training/me.html", person=person, hours=ledger.course_year_hours(person),
-                           lines=ledger.ledger(person, today), classes=classes, today=today,
-                           verified_only=ledger.verified_only())
+    classes = db.session.scalars(
+        select(TrainingClass)
+        .where(TrainingClass.enrolments.any(person_id=person.id))
+        .order_by(TrainingClass.starts_on.desc())
+    ).all()
+    return render_template(
+        "training/me.html",
+        person=person,
+        hours=ledger.course_year_hours(person),
+        lines=ledger.ledger(person, today),
+        classes=classes,
+        today=today,
+        verified_only=ledger.verified_only(),
+    )
 
 
 @bp.get("/deficits")
@@ -384,8 +446,11 @@ def deficits():
 def coverage():
     """培训教室监控视频联网: per classroom, the share of this year's class hours that analysed
     video covers, against the policy's target; regulators see every center they oversee."""
-    centers = [c for c in db.session.scalars(select(TrainingCenter).order_by(TrainingCenter.name))
-               if current_user.can("training.manage", c) or current_user.can("training.oversee", c)]
+    centers = [
+        c
+        for c in db.session.scalars(select(TrainingCenter).order_by(TrainingCenter.name))
+        if current_user.can("training.manage", c) or current_user.can("training.oversee", c)
+    ]
     if not centers:
         refuse(403, _("Your roles do not include classroom video coverage."))
     now = utcnow()
@@ -393,16 +458,24 @@ def coverage():
     if not 2000 <= year <= now.year + 1:
         refuse(400, _("Choose a year between 2000 and next year."))
     rows = [(center, ledger.coverage(center, year, now)) for center in centers]
-    return render_template("training/coverage.html", rows=rows, year=year,
-                           target=policy.get("classrooms.video_coverage_target_percent"))
+    return render_template(
+        "training/coverage.html",
+        rows=rows,
+        year=year,
+        target=policy.get("classrooms.video_coverage_target_percent"),
+    )
 
 
 # ----------------------------------------------------------------------------- accidents, degrees
 
+
 def _accident_form() -> AccidentForm:
     form = AccidentForm()
-    mines = [m for m in db.session.scalars(select(MineEnterprise).order_by(MineEnterprise.name))
-             if current_user.can("training.record_accident", m)]
+    mines = [
+        m
+        for m in db.session.scalars(select(MineEnterprise).order_by(MineEnterprise.name))
+        if current_user.can("training.record_accident", m)
+    ]
     form.mine_id.choices = choices((m.id, m.name) for m in mines)
     return form
 
@@ -430,14 +503,18 @@ def accidents():
     if unknown:  # every unknown number said beside the field, not only the first
         form.responsible.errors = [_("No record for %(n)s.", n=n) for n in unknown]
         raise ops.TrainingError(form.responsible.errors[0], field="responsible")
-    ops.record_accident(mine, form.occurred_on.data, form.description.data, responsible=responsible,
-                        actor=current_user)
+    ops.record_accident(
+        mine, form.occurred_on.data, form.description.data, responsible=responsible, actor=current_user
+    )
     return redirect(url_for("training.accidents"))
 
 
 def _accidents() -> list[FatalAccident]:
-    return [a for a in db.session.scalars(select(FatalAccident).order_by(FatalAccident.occurred_on.desc()))
-            if current_user.can("training.record_accident", a.mine)]
+    return [
+        a
+        for a in db.session.scalars(select(FatalAccident).order_by(FatalAccident.occurred_on.desc()))
+        if current_user.can("training.record_accident", a.mine)
+    ]
 
 
 @bp.route("/people/<int:person_id>/education", methods=["GET", "POST"])
@@ -450,8 +527,11 @@ def education(person_id: int):
     form = UpgradeForm()
 
     def page() -> dict:
-        rows = db.session.scalars(select(EducationUpgrade).where(EducationUpgrade.person_id == person.id)
-                                  .order_by(EducationUpgrade.completed_on)).all()
+        rows = db.session.scalars(
+            select(EducationUpgrade)
+            .where(EducationUpgrade.person_id == person.id)
+            .order_by(EducationUpgrade.completed_on)
+        ).all()
         return dict(person=person, rows=rows, today=local_today())
 
     if request.method != "POST":
@@ -462,8 +542,14 @@ def education(person_id: int):
     validated(form)
     upload = form.evidence.data
     evidence = upload.read(ops.EVIDENCE_MAX_BYTES + 1) if upload else b""
-    ops.record_education_upgrade(person, Education(form.education.data), form.institution.data,
-                                 form.completed_on.data, evidence, actor=current_user,
-                                 field_of_study=form.field_of_study.data or "",
-                                 mining_related=form.mining_related.data)
+    ops.record_education_upgrade(
+        person,
+        Education(form.education.data),
+        form.institution.data,
+        form.completed_on.data,
+        evidence,
+        actor=current_user,
+        field_of_study=form.field_of_study.data or "",
+        mining_related=form.mining_related.data,
+    )
     return redirect(url_for("training.education", person_id=person.id))
