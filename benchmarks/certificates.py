@@ -182,7 +182,7 @@ def main() -> None:
     _check(pdfs, [0, len(items) // 2, len(items) - 1], "ours", items)
 
     started = time.perf_counter()
-    single = _ours(items[: CHUNK * 2])
+    single = _ours(items[: CHUNK * 4])
     single_s = time.perf_counter() - started
 
     naive_items = items[: args.naive]
@@ -192,19 +192,23 @@ def main() -> None:
     _check(naive, [0], "naive", naive_items)
 
     ours_rate, naive_rate = len(items) / ours_s, len(naive_items) / naive_s
+    single_rate = len(single) / single_s
     print(
         f"this project, {args.processes} processes: {len(items)} PDFs in {ours_s:.1f} s = "
         f"{ours_rate:.1f} certificates/s (end to end: process start and font preparation included); "
         f"median file {statistics.median(len(p) for p in pdfs) / 1024:.0f} KiB"
     )
-    print(f"this project, 1 process: {len(single)} PDFs in {single_s:.1f} s = {len(single) / single_s:.1f}/s")
+    print(
+        f"this project, 1 process: {len(single)} PDFs in {single_s:.1f} s = {single_rate:.1f}/s (end to end)"
+    )
     print(
         f"anchor (naive: a fresh configuration per certificate, 1 process): {len(naive)} PDFs in "
         f"{naive_s:.1f} s = {naive_rate:.2f} certificates/s; median file "
         f"{statistics.median(len(p) for p in naive) / 1024:.0f} KiB"
     )
     print(
-        f"ratio: {ours_rate / naive_rate:.1f}x the naive rate (target >= 3x); every file a PDF, "
+        f"ratio: 1 process {single_rate / naive_rate:.1f}x the naive rate (target >= 2.5x), "
+        f"{args.processes} processes {ours_rate / naive_rate:.1f}x (target >= 4x); every file a PDF, "
         f"CJK font embedded and QR code decoded on the samples"
     )
 

@@ -156,12 +156,34 @@ def test_the_fetcher_refuses_files_and_outside_urls(ctx, tmp_path):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     assert fetcher.fetch("data:text/plain;base64,aGk=") is not None
+    # The portal's own faces are served from memory, and only those it cut.
+    for name in ("0" * 64, "../../etc/passwd", ""):
+        with pytest.raises(ValueError):
+            fetcher.fetch(f"portal-font:{name}")
     secret = tmp_path / "secret.png"
     secret.write_bytes(png_bytes(size=(200, 200), color=(255, 0, 0)))
     from weasyprint import HTML
 
     pdf = HTML(string=f'<img src="file://{secret}">', url_fetcher=PortalFetcher()).write_pdf()
     assert b"/Subtype /Image" not in pdf  # the image was never read into the PDF
+
+
+def test_a_rare_character_is_set_in_the_embedded_subset_not_the_system_face(users, tmp_path):
+    """Names often have characters outside GB2312 (喆, 堃, 犇): they are cut into the batch's
+    face with the rest, so the PDF embeds the same fonts as for a common name."""
+
+    def fonts_and_text(name: str) -> tuple[list[str], str]:
+        context = ops.sample_context(users["trainee"].person) | {"name": name}
+        path = tmp_path / f"{len(name)}{ord(name[-1])}.pdf"
+        path.write_bytes(create_pdf(ops.PDF_TEMPLATE, [context]))
+        fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        return [line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:] if "CJK" in line], text
+
+    common_fonts, _ = fonts_and_text("王伟")
+    rare_fonts, text = fonts_and_text("王喆堃")
+    assert "王喆堃" in text
+    assert sorted(rare_fonts) == sorted(common_fonts) and common_fonts
 
 
 def test_pdf_templates_get_plain_values_only(users):

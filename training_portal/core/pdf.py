@@ -6,18 +6,21 @@
 - Resources come only from ``data:`` URLs (photos, QR codes, fonts are inlined by the caller):
   the fetcher refuses ``file://`` and every outside URL, so a name like
   ``<img src="file:///etc/passwd">`` slipped into a field cannot read the server's files.
-- Chinese text is set in Noto Serif CJK SC, really embedded: the font is cut down once to the
-  characters of the batch (fontTools), inlined as a ``data:`` font, and each PDF embeds a
-  subset of it. Subsetting a 20 MB CJK font for every file is what makes naive rendering slow.
+- Chinese text is set in Noto Serif CJK SC, really embedded: the font is cut down once per
+  process to GB2312 plus the batch's rarer characters (HarfBuzz), handed to WeasyPrint from
+  memory under a ``portal-font:`` URL that only the faces it cut answer, and each PDF embeds
+  a subset of it. Subsetting a 20 MB CJK font for every file is what makes naive rendering
+  slow; inlining the cut font as a ``data:`` URL made every new stylesheet cost seconds (the
+  CSS tokenizer walks a 12 MB URL character by character).
 - Many contexts are laid out as one document (one font configuration, one stylesheet, one
   layout) and, with ``separate=True``, written out page group by page group as standalone PDFs.
 """
 
 from __future__ import annotations
 
-import base64
+import hashlib
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -25,7 +28,7 @@ from typing import Any
 from flask import render_template
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 FAMILY = "Noto Serif CJK SC"  # the system face the subsets are cut from
 # The name the subsets go by: not the system family's own, or fontconfig picks the full face.
@@ -33,11 +36,24 @@ SUBSET_FAMILY = "Noto Serif CJK SC Subset"
 _PLAIN = (str, int, float, bool, date, datetime, type(None))
 
 
-class PortalFetcher(URLFetcher):
-    """Only ``data:`` URLs; ``file://``, ``http(s)://`` and everything else are refused."""
+FONT_SCHEME = "portal-font"
 
-    def __init__(self) -> None:
+
+class PortalFetcher(URLFetcher):
+    """Only ``data:`` URLs and the faces handed to it (``portal-font:<sha256>``, served from
+    memory); ``file://``, ``http(s)://`` and everything else are refused."""
+
+    def __init__(self, fonts: Mapping[str, bytes] | None = None) -> None:
         super().__init__(allowed_protocols={"data"}, allow_redirects=False)
+        self._fonts = fonts or {}
+
+    def fetch(self, url, headers=None):
+        if url.startswith(f"{FONT_SCHEME}:"):
+            data = self._fonts.get(url.removeprefix(f"{FONT_SCHEME}:"))
+            if data is None:
+                raise ValueError(f"no such font: {url}")
+            return URLFetcherResponse(url, data, {"Content-Type": "font/otf"})
+        return super().fetch(url, headers)
 
 
 def _check_plain(value: Any, where: str = "context") -> None:
@@ -140,21 +156,24 @@ def _common_characters() -> frozenset[str]:
 COMMON = _common_characters()
 
 
-@lru_cache(maxsize=8)
-def _font_faces(extra: frozenset[str]) -> str:
+@lru_cache(maxsize=4)
+def _font_faces(extra: frozenset[str]) -> tuple[str, dict[str, bytes]]:
     """@font-face rules for the regular and bold faces cut down to the common characters plus
-    ``extra``, inlined as data URLs. Cut once per process (and per set of rare characters)."""
-    rules = []
+    ``extra``, and the faces themselves by the name the rules fetch them by. Cut once per
+    process (and per set of rare characters)."""
+    rules, fonts = [], {}
     for weight, css_weight in (("regular", 400), ("bold", 700)):
         found = _font_file(weight)
         if found is None:
             continue  # the system's fonts through fontconfig: correct, only slower
-        data = base64.b64encode(_subset(*found, COMMON | extra)).decode("ascii")
+        data = _subset(*found, COMMON | extra)
+        name = hashlib.sha256(data).hexdigest()
+        fonts[name] = data
         rules.append(
             f'@font-face {{ font-family: "{SUBSET_FAMILY}"; font-weight: {css_weight}; '
-            f"src: url(data:font/otf;base64,{data}); }}\n"
+            f"src: url({FONT_SCHEME}:{name}); }}\n"
         )
-    return "".join(rules)
+    return "".join(rules), fonts
 
 
 class _Renderer:
@@ -164,14 +183,14 @@ class _Renderer:
         self.fonts = FontConfiguration()
         self._styles: dict[tuple[int, str], CSS] = {}
 
-    def stylesheet(self, faces: str, style: str) -> CSS:
+    def stylesheet(self, faces: str, fonts: Mapping[str, bytes], style: str) -> CSS:
         key = (hash(faces), style)
         css = self._styles.get(key)
         if css is None:
             if len(self._styles) > 32:
                 self._styles.clear()
             css = self._styles[key] = CSS(
-                string=faces + style, font_config=self.fonts, url_fetcher=PortalFetcher()
+                string=faces + style, font_config=self.fonts, url_fetcher=PortalFetcher(fonts)
             )
         return css
 
@@ -198,7 +217,7 @@ def create_pdf(template: str, contexts: Sequence[dict], *, separate: bool = Fals
     style = render_template(template.removesuffix(".html") + ".css")
     extra = frozenset(c for c in "".join(bodies) if c not in COMMON and not c.isspace())
     renderer = _get_renderer()
-    stylesheet = renderer.stylesheet(_font_faces(extra), style)
+    stylesheet = renderer.stylesheet(*_font_faces(extra), style)
     html = (
         "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'></head><body>"
         + "".join(bodies)
