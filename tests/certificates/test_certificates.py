@@ -177,7 +177,9 @@ def test_a_rare_character_is_set_in_the_embedded_subset_not_the_system_face(user
         path = tmp_path / f"{len(name)}{ord(name[-1])}.pdf"
         path.write_bytes(create_pdf(ops.PDF_TEMPLATE, [context]))
         fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
-        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
         return [line.split()[0].split("+")[-1] for line in fonts.splitlines()[2:] if "CJK" in line], text
 
     common_fonts, _ = fonts_and_text("王伟")
