@@ -89,6 +89,7 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
             "SECRET_KEY": "test-secret-key",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "STORAGE_DIR": str(instance / "storage"),
+            "SMS_BACKEND": "",  # the tests of SMS turn it on themselves
         },
         instance_path=str(instance),
     )

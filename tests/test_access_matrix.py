@@ -234,6 +234,7 @@ MATRIX |= {
     ("training.coverage", "GET"): only({r: 200 for r in (*CENTER, "regulator")}, 403),
     ("notifications.index", "GET"): everyone(200),
     ("notifications.read", "POST"): only({"trainee": 302}, 404),  # someone else's does not exist
+    ("notifications_api.my_notifications", "GET"): everyone(200, anonymous=401),  # only one's own
 }
 
 # Certificates: the certificate of a Gujiao gas inspector (trained at the Taiyuan center) from a

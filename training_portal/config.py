@@ -151,6 +151,9 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         "BABEL_DEFAULT_LOCALE": "zh_CN",
         "BABEL_DEFAULT_TIMEZONE": PROVINCE_ZONE,
         "LANGUAGES": {"zh_CN": "中文", "en": "English"},
+        # SMS for notifications (notifications/sms.py): "log" writes them to the log, "" sends
+        # none, "package.module:Name" is a gateway's sender.
+        "SMS_BACKEND": env.get("SMS_BACKEND", "log"),
         # E-mail for notifications: off unless MAIL_SERVER is set (in-app notifications always).
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": _int("MAIL_PORT", 25),

@@ -18,6 +18,7 @@ import enum
 import hashlib
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -133,10 +134,29 @@ def record(
     )
     innermost = session.get_nested_transaction() or session.get_transaction()
     session.info.setdefault(_PENDING, []).append((innermost, entry))
+    for listener in _LISTENERS.get(action, ()):
+        listener(entry, target)
     return entry
 
 
 _PENDING = "audit_pending"
+# What else follows a decision (a notice to those it concerns), by the action recorded. A
+# listener runs in the recording transaction: what it writes commits or rolls back with the
+# decision itself.
+_LISTENERS: dict[str, list[Callable[[AuditEntry, Any], None]]] = {}
+
+
+def listen(*actions: str) -> Callable:
+    """Register ``listener(entry, target)`` for entries of ``actions`` (``target`` as given to
+    :func:`record`: the object, or its id when ``target_type`` was named)."""
+
+    def decorator(listener: Callable[[AuditEntry, Any], None]) -> Callable[[AuditEntry, Any], None]:
+        for action in actions:
+            if listener not in _LISTENERS.setdefault(action, []):
+                _LISTENERS[action].append(listener)
+        return listener
+
+    return decorator
 
 
 def _chain_pending(session: Session) -> None:

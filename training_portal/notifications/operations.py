@@ -13,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 
 from ..core.db import db, utcnow
 from ..core.jobs import after_commit
-from .messages import MESSAGES, register, text  # noqa: F401  (kinds register here; pages read here)
+from . import sms
+from .messages import MESSAGES, register, text, title  # noqa: F401  (kinds register here; pages read here)
 from .models import Notification
-from .tasks import email_notification
+from .tasks import email_notification, text_notification
 
 
 def notify(user, key: str, kind: str, params: dict, link: str = "") -> bool:
@@ -35,6 +36,8 @@ def notify(user, key: str, kind: str, params: dict, link: str = "") -> bool:
         return False
     if current_app.config.get("MAIL_SERVER") and user.email:
         after_commit(lambda: email_notification.delay(notification.id))
+    if sms.configured() and user.person_id is not None:
+        after_commit(lambda: text_notification.delay(notification.id))
     return True
 
 

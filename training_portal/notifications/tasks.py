@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
 from ..core.db import db, locked, utcnow
-from .messages import text
+from . import sms
+from .messages import text, title
 from .models import Notification
 
 
@@ -53,3 +54,20 @@ def email(notification: Notification, user) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(message)
+
+
+@shared_task(name="notifications.sms", autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def text_notification(notification_id: int) -> bool:
+    """Text one notice to its person's phone on record, once, in the account's language."""
+    notification = locked(Notification, notification_id)
+    if notification.texted_at is not None or not sms.configured():
+        return False
+    user = db.session.get(User, notification.user_id)
+    phone = user.person.phone if user.person is not None else ""
+    if not phone:
+        return False
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        message = f"【{_l('Mine safety training')}】{title(notification)}：{text(notification)}"
+    sms.sender().send(phone, message)
+    notification.texted_at = utcnow()
+    return True
