@@ -6,11 +6,11 @@ from question_bank.models import Blueprint
 from training_portal.core.db import db
 from training_portal.organisations.models import MineEnterprise
 
-GUJIAO = "古交金岭煤业有限公司"
+LONGJIABAO = "龙嘉堡煤矿"
 
 
-def gujiao() -> MineEnterprise:
-    return db.session.scalar(select(MineEnterprise).where(MineEnterprise.name == GUJIAO))
+def longjiabao() -> MineEnterprise:
+    return db.session.scalar(select(MineEnterprise).where(MineEnterprise.name == LONGJIABAO))
 
 
 def spot_blueprint() -> Blueprint:
