@@ -344,7 +344,7 @@ def objects(demo, user_named):
     mine = db.session.scalar(select(Organisation).where(Organisation.name == "龙嘉堡煤矿"))
     assignment = account_ops.grant_role(spare, Role.MINE_OFFICER, mine, actor=admin)
     question = make_active(qdata("true_false"))
-    bank_blueprint = blueprint([("true_false", 1, 1.0)], purpose="spot_test")
+    bank_blueprint = blueprint([("true_false", 1, 1.0)], target="principal", purpose="spot_test")
     db.session.commit()
     exam_session = db.session.scalar(select(ExamSession))
     attempt = exam_session.attempts[0]

@@ -13,5 +13,8 @@ def longjiabao() -> MineEnterprise:
     return db.session.scalar(select(MineEnterprise).where(MineEnterprise.name == LONGJIABAO))
 
 
-def spot_blueprint() -> Blueprint:
-    return db.session.scalar(select(Blueprint).where(Blueprint.purpose == "spot_test"))
+def spot_blueprint(target: str = "principal") -> Blueprint:
+    """The demo's spot-test blueprint for one manager category (a 矿长 is a principal)."""
+    return db.session.scalar(
+        select(Blueprint).where(Blueprint.purpose == "spot_test", Blueprint.target == target)
+    )

@@ -36,6 +36,7 @@ def test_search_record_and_spot_test_on_a_phone(live_server, browser):
     page.click("[data-test=inspection-form] button[type=submit]")
     page.wait_for_selector("[data-test=spot-test-form]")
     page.select_option("#post_id", label=f"{name}（矿长）")
+    page.select_option("#blueprint_id", label="主要负责人 逢查必考抽考")  # a 矿长 is a 主要负责人
     page.click("[data-test=spot-test-form] button[type=submit]")
     page.wait_for_selector("[data-test=spot-paper]")
     for fieldset in page.locator("[data-test=spot-paper] fieldset").all():

@@ -23,6 +23,7 @@ from training_portal.people.models import Education, PersonnelCategory, Post
 from training_portal.regulator import operations as ops
 from training_portal.regulator.models import OrderStatus
 
+from .. import factories as make
 from ..conftest import login
 from .conftest import longjiabao, spot_blueprint
 
@@ -151,9 +152,29 @@ def test_a_passed_spot_test_raises_no_order(users):
     mine = longjiabao()
     inspection = ops.record_inspection(mine, local_today(), "张监察", "", actor=users["regulator"])
     deputy = next(p for p in ops.managers_at(mine) if p.post is Post.DEPUTY_SAFETY)
-    test = ops.start_spot_test(inspection, deputy, spot_blueprint(), actor=users["regulator"])
+    test = ops.start_spot_test(inspection, deputy, spot_blueprint("safety_manager"), actor=users["regulator"])
     ops.submit_spot_test(test, _take(test, right=True), actor=users["regulator"])
     assert test.passed is True and test.order is None
+
+
+def test_a_mine_directors_spot_test_draws_a_managers_paper_not_a_gas_inspectors(users):
+    mine = longjiabao()
+    inspection = ops.record_inspection(mine, local_today(), "张监察", "", actor=users["regulator"])
+    director = next(p for p in ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
+    test = ops.start_spot_test(inspection, director, spot_blueprint(), actor=users["regulator"])
+    items = db.session.get(Paper, test.paper_id).items
+    assert len(items) == 10
+    for item in items:
+        assert item.version.category.startswith("安全生产管理"), item.version.stem
+        assert "principal" in item.version.applies_to
+        assert "coal_gas_inspection" not in item.version.applies_to
+    # A blueprint for another category is refused: a gas inspector's, or the safety managers'.
+    gas = make.blueprint([("true_false", 1, 1.0)], target="coal_gas_inspection", purpose="spot_test")
+    for other in (gas, spot_blueprint("safety_manager")):
+        with pytest.raises(ops.RegulatorError) as refused:
+            ops.start_spot_test(inspection, director, other, actor=users["regulator"])
+        assert refused.value.field == "blueprint_id"
+    assert [t.id for t in inspection.spot_tests] == [test.id]
 
 
 def test_spot_tests_only_for_the_inspected_mines_managers(users):

@@ -62,8 +62,14 @@ from ..training.models import Course, CourseKind
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_QUESTIONS = Path(__file__).with_name("questions.csv")
 DEMO_DRAFTS = ("DEMO-021", "DEMO-024")
-DEMO_SPOT_TEST = "瓦斯检查作业 逢查必考抽考"
+# 逢查必考 tests managers: one spot-test blueprint per manager category, drawing from the
+# managers' questions (分类 安全生产管理) only.
+DEMO_SPOT_TESTS = {
+    "principal": "主要负责人 逢查必考抽考",
+    "safety_manager": "安全生产管理人员 逢查必考抽考",
+}
 DEMO_EXAM_BLUEPRINT = "瓦斯检查作业 理论考试（演示）"
+DEMO_BLASTING_BLUEPRINT = "金属非金属矿山爆破作业 理论考试（演示）"
 DEMO_SESSION = "瓦斯检查作业理论考试（演示场次）"
 DEMO_COURSE = "煤矿瓦斯检查作业初次培训"
 
@@ -320,6 +326,8 @@ class Seeder:
         self.seed_question_bank()
         self.seed_training()
         self.seed_exam()
+        self.seed_noncoal_exam()
+        self.seed_rubrics()
         return {
             "regions": len(self.regions),
             "organisations": len(self.orgs),
@@ -569,22 +577,23 @@ class Seeder:
         ):
             bank_ops.review_question(question, reviewer=reviewer, approve=True)
             bank_ops.activate_question(question, actor=author)
-        if db.session.scalar(select(Blueprint.id).where(Blueprint.name == DEMO_SPOT_TEST)) is None:
-            bank_ops.save_blueprint(
-                None,
-                name=DEMO_SPOT_TEST,
-                target="coal_gas_inspection",
-                purpose="spot_test",
-                duration_minutes=20,
-                target_facility=None,
-                partial_credit=False,
-                sections=[
-                    bank_ops.SectionSpec("true_false", 4, 10.0),
-                    bank_ops.SectionSpec("single_choice", 4, 10.0),
-                    bank_ops.SectionSpec("multiple_choice", 2, 10.0),
-                ],
-                actor=author,
-            )
+        for target, name in DEMO_SPOT_TESTS.items():
+            if db.session.scalar(select(Blueprint.id).where(Blueprint.name == name)) is None:
+                bank_ops.save_blueprint(
+                    None,
+                    name=name,
+                    target=target,
+                    purpose="spot_test",
+                    duration_minutes=20,
+                    target_facility=None,
+                    partial_credit=False,
+                    sections=[
+                        bank_ops.SectionSpec("true_false", 4, 10.0, category="安全生产管理"),
+                        bank_ops.SectionSpec("single_choice", 4, 10.0, category="安全生产管理"),
+                        bank_ops.SectionSpec("multiple_choice", 2, 10.0, category="安全生产管理"),
+                    ],
+                    actor=author,
+                )
 
     def seed_training(self) -> None:
         """A gas-inspection class at the Changchun center running now (the demo trainee and the
@@ -778,20 +787,70 @@ class Seeder:
         attempt = session_ops.seat(session, application, actor=users["reviewer_center"])
         session_ops.open_session(session, proctor=users["proctor_center"])
         session_ops.check_identity(attempt, proctor=users["proctor_dept"], confirm=True)
-        if db.session.scalar(select(PracticalRubric.id)) is None:
+
+    def seed_noncoal_exam(self) -> None:
+        """A written exam blueprint for 金属非金属矿山爆破作业 (its own questions only), created
+        after the gas inspectors' so that one stays the first exam blueprint."""
+        if db.session.scalar(select(Blueprint.id).where(Blueprint.name == DEMO_BLASTING_BLUEPRINT)):
+            return
+        bank_ops.save_blueprint(
+            None,
+            name=DEMO_BLASTING_BLUEPRINT,
+            target=OperationType.MN_BLASTING.value,
+            purpose="exam",
+            duration_minutes=None,
+            target_facility=None,
+            partial_credit=False,
+            sections=[
+                bank_ops.SectionSpec("true_false", 6, 5.0, category="金属非金属矿山/爆破作业"),
+                bank_ops.SectionSpec("single_choice", 8, 5.0, category="金属非金属矿山/爆破作业"),
+                bank_ops.SectionSpec("multiple_choice", 3, 10.0, category="金属非金属矿山/爆破作业"),
+            ],
+            actor=db.session.scalar(select(User).where(User.username == "reviewer_center")),
+        )
+
+    def seed_rubrics(self) -> None:
+        """实操考核评分表: the gas inspectors' and, for the non-coal mines, the blasters'."""
+        for operation, name, items in RUBRICS:
+            if db.session.scalar(
+                select(PracticalRubric.id).where(PracticalRubric.operation_type == operation)
+            ):
+                continue
             db.session.add(
                 PracticalRubric(
-                    operation_type=OperationType.COAL_GAS_INSPECTION,
-                    name="瓦斯检查作业实操考核评分表",
-                    items=[
-                        {"name": "光学瓦斯检定器检查", "points": 20, "critical": False},
-                        {"name": "测定地点与测点选择", "points": 15, "critical": False},
-                        {"name": "瓦斯、二氧化碳浓度测定操作", "points": 30, "critical": False},
-                        {"name": "记录填写与汇报", "points": 15, "critical": False},
-                        {"name": "瓦斯超限时的处置（停电撤人）", "points": 20, "critical": True},
-                    ],
+                    operation_type=operation,
+                    name=name,
+                    items=[{"name": n, "points": p, "critical": c} for n, p, c in items],
                 )
             )
+        db.session.flush()
+
+
+RUBRICS = [  # operation type, name, items (name, points, critical)
+    (
+        OperationType.COAL_GAS_INSPECTION,
+        "瓦斯检查作业实操考核评分表",
+        [
+            ("光学瓦斯检定器检查", 20, False),
+            ("测定地点与测点选择", 15, False),
+            ("瓦斯、二氧化碳浓度测定操作", 30, False),
+            ("记录填写与汇报", 15, False),
+            ("瓦斯超限时的处置（停电撤人）", 20, True),
+        ],
+    ),
+    (
+        OperationType.MN_BLASTING,
+        "金属非金属矿山爆破作业实操考核评分表",
+        [
+            ("爆破器材领取、检查与登记", 15, False),
+            ("炮孔检查与清孔", 15, False),
+            ("装药与堵塞操作", 25, False),
+            ("警戒设置与爆破信号", 15, True),
+            ("起爆与爆后检查", 15, False),
+            ("盲炮的识别与处理", 15, True),
+        ],
+    ),
+]
 
 
 def seed() -> dict:
