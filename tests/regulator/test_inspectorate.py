@@ -3,6 +3,7 @@ regulator reads, province-wide, and decides nothing."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
@@ -30,6 +31,20 @@ def test_the_inspectorate_sees_every_mine_and_record_of_the_province(users):
     worker = _far_worker()
     assert worker.can_view_record(inspector) and worker.can_read_api(inspector)
     assert not worker.can_view_record(users["regulator_jiutai"])
+
+
+def test_the_inspectorates_home_page_links_only_to_pages_it_may_open(users, client):
+    db.session.commit()
+    login(client, "inspector_national")
+    home = client.get("/").text
+    card = home.split('data-role="inspectorate"')[1].split("</section>")[0]
+    assert "国家矿山安全监察局吉林局" in card and "吉林省" in card
+    links = re.findall(r'href="([^"]+)"', card)
+    assert len(links) == 6
+    for link in links:
+        assert client.get(link).status_code == 200, link
+    menu = [link for link in re.findall(r"<nav>.*?</nav>", home, re.S)[0].split('href="')[1:]]
+    assert any(link.startswith("/regulator/dashboard") for link in menu)
 
 
 def test_the_inspectorate_reads_but_decides_nothing(users, client):
