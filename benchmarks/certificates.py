@@ -76,7 +76,7 @@ def contexts(n: int) -> list[dict]:
     for i in range(n):
         while True:
             body = (
-                f"140181{rng.randrange(1965, 2000)}{rng.randrange(1, 13):02d}{rng.randrange(1, 28):02d}"
+                f"222402{rng.randrange(1965, 2000)}{rng.randrange(1, 13):02d}{rng.randrange(1, 28):02d}"
                 f"{rng.randrange(0, 1000):03d}"
             )
             number = next((body + c for c in "0123456789X" if ric.is_valid(body + c)), None)
@@ -93,7 +93,7 @@ def contexts(n: int) -> list[dict]:
                 "birth_date": "",
                 "category": "特种作业人员",
                 "subject": "煤矿瓦斯检查作业",
-                "issuer": "山西省应急管理厅",
+                "issuer": "吉林省应急管理厅",
                 "issued_on": "2026-11-30",
                 "valid_until": "2032-11-29",
                 "next_review_on": "2029-11-30",

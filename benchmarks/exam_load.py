@@ -93,7 +93,7 @@ def prepare(url: str, n: int) -> list[dict]:
         password = hash_password("candidate-pass-1")
         people, users = [], []
         for k in range(n):
-            body = f"140121{1980 + k % 20}0101{k % 1000:03d}"
+            body = f"220100{1980 + k % 20}0101{k % 1000:03d}"
             number = body + ric.calc_check_digit(body + "0")
             people.append(
                 {

@@ -96,7 +96,7 @@ def prepare(url: str, n: int, per_round: int) -> list[dict]:
         password = hash_password("trainee-pass-1")
         people = []
         for k in range(n):
-            body = f"140121{1980 + k % 20}0101{k % 1000:03d}"
+            body = f"220100{1980 + k % 20}0101{k % 1000:03d}"
             number = body + ric.calc_check_digit(body + "0")
             people.append(
                 {

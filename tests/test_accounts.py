@@ -244,7 +244,7 @@ def test_role_change_through_the_admin_page_ends_the_users_sessions(demo, app, u
     login(admin_client, "admin")
     login(trainee_client, "trainee")
     trainee = user_named("trainee")
-    center = org("太原煤炭安全技术培训中心")
+    center = org("长春市矿山安全技术培训中心")
     page = admin_client.get(f"/admin/users/{trainee.id}")
     token = csrf_token(admin_client, f"/admin/users/{trainee.id}")
     assert page.status_code == 200

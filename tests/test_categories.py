@@ -30,7 +30,7 @@ from .training.helpers import give_hours
 TEAM_LEADER = PersonnelCategory.TEAM_LEADER
 
 
-def holder(post: Post, mine: str = "古交") -> Person:
+def holder(post: Post, mine: str = "龙嘉堡") -> Person:
     """The demo's holder of ``post`` at the mine whose name has ``mine``."""
     return next(
         p

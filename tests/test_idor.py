@@ -55,10 +55,10 @@ def world(demo):
     users = users_by_name()
     mine_attempt, _ = seated(users, gas_inspectors()[0])
     theirs, their_user = seated(users, gas_inspectors()[0])
-    _user("datong_staff", Role.CENTER_STAFF, "大同市安全生产培训学校")
-    _user("datong_regulator", Role.REGULATOR, "大同市应急管理局")
+    _user("yanbian_staff", Role.CENTER_STAFF, "延边州安全生产培训学校")
+    _user("yanbian_regulator", Role.REGULATOR, "延边朝鲜族自治州应急管理局")
     room = db.session.scalar(
-        select(Classroom).join(Classroom.center).where(Organisation.name == "太原煤炭安全技术培训中心")
+        select(Classroom).join(Classroom.center).where(Organisation.name == "长春市矿山安全技术培训中心")
     )
     start = utcnow() - timedelta(days=1)
     recording = Recording(
@@ -82,8 +82,8 @@ def world(demo):
         RecordingEvent(kind="covered", start_s=1, end_s=9, confidence=0.9, evidence_key=frame)
     ]
     db.session.add(recording)
-    zuoyun = db.session.scalar(select(MineEnterprise).where(MineEnterprise.name == "左云宏泰煤业有限公司"))
-    datong_worker = db.session.scalar(select(Person).where(Person.employer_id == zuoyun.id).limit(1))
+    baliancheng = db.session.scalar(select(MineEnterprise).where(MineEnterprise.name == "珲矿集团八连城煤矿"))
+    yanbian_worker = db.session.scalar(select(Person).where(Person.employer_id == baliancheng.id).limit(1))
     db.session.commit()
     certificate = certified(users)
     return {
@@ -91,7 +91,7 @@ def world(demo):
         "their_user": their_user,
         "theirs": theirs,
         "recording": recording,
-        "datong_worker": datong_worker,
+        "yanbian_worker": yanbian_worker,
         "certificate": certificate,
         "room": room,
     }
@@ -143,7 +143,7 @@ def test_another_centers_recording_and_upload_are_refused(app, world):
     assert upload.status_code == 200, upload.text
     upload_id = upload.json["id"]
 
-    for username, password in (("datong_staff", OTHER_PASSWORD), ("trainee", "demo-pass-2026")):
+    for username, password in (("yanbian_staff", OTHER_PASSWORD), ("trainee", "demo-pass-2026")):
         other = _client(app, username, password)
         assert other.get(f"/recordings/{recording.id}").status_code == 403
         assert other.get(f"/recordings/{recording.id}/progress").status_code == 403
@@ -157,11 +157,11 @@ def test_another_centers_recording_and_upload_are_refused(app, world):
     assert own.get(f"/api/recordings/uploads/{upload_id}").json["received"] == 0
 
 
-@pytest.mark.parametrize("who", ["regulator_gujiao", "mine_officer", "center", "datong_staff"])
+@pytest.mark.parametrize("who", ["regulator_jiutai", "mine_officer", "center", "yanbian_staff"])
 def test_a_record_outside_ones_organisation_or_jurisdiction_is_refused(app, world, who):
-    worker = world["datong_worker"]
-    client = _client(app, who, OTHER_PASSWORD if who == "datong_staff" else "demo-pass-2026")
-    if who == "datong_staff":  # the center sees only its own trainees, not a mine's staff
+    worker = world["yanbian_worker"]
+    client = _client(app, who, OTHER_PASSWORD if who == "yanbian_staff" else "demo-pass-2026")
+    if who == "yanbian_staff":  # the center sees only its own trainees, not a mine's staff
         assert client.get(f"/people/{worker.id}").status_code == 403
         return
     assert client.get(f"/people/{worker.id}").status_code == 403
@@ -169,7 +169,7 @@ def test_a_record_outside_ones_organisation_or_jurisdiction_is_refused(app, worl
     assert client.get(f"/api/records/{worker.id_number}").status_code in (403, 404)
 
 
-@pytest.mark.parametrize("who", ["trainee", "datong_regulator", "datong_staff"])
+@pytest.mark.parametrize("who", ["trainee", "yanbian_regulator", "yanbian_staff"])
 def test_someone_elses_certificate_is_refused(app, world, who):
     certificate = world["certificate"]
     client = _client(app, who, "demo-pass-2026" if who == "trainee" else OTHER_PASSWORD)
@@ -211,14 +211,14 @@ def _certified_in(users, person: Person, region: Region):
 
 
 @pytest.fixture()
-def datong_sitting(demo):
-    """A sitting at an exam site in Datong, its only candidate a Zuoyun (Datong) gas inspector
+def yanbian_sitting(demo):
+    """A sitting at an exam site in Yanbian, its only candidate a Baliancheng (Yanbian) gas inspector
     with a certificate in the sitting's batch, and the room's recording."""
     users = users_by_name()
-    _user("datong_regulator", Role.REGULATOR, "大同市应急管理局")
-    datong = db.session.scalar(select(Region).where(Region.code == "140200"))
-    worker = next(p for p in gas_inspectors() if p.employer.region.path.startswith(datong.path))
-    certificate = _certified_in(users, worker, datong)
+    _user("yanbian_regulator", Role.REGULATOR, "延边朝鲜族自治州应急管理局")
+    yanbian = db.session.scalar(select(Region).where(Region.code == "222400"))
+    worker = next(p for p in gas_inspectors() if p.employer.region.path.startswith(yanbian.path))
+    certificate = _certified_in(users, worker, yanbian)
     session = db.session.get(ExamSession, db.session.get(CertificateBatch, certificate.batch_id).session_id)
     start = utcnow() - timedelta(days=1)
     recording = Recording(
@@ -257,14 +257,14 @@ def _sitting_urls(sitting) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("who", ["regulator_gujiao", "regulator_taiyuan"])
-def test_a_sitting_in_another_city_and_its_batch_are_refused_to_a_regulator(app, datong_sitting, who):
+@pytest.mark.parametrize("who", ["regulator_jiutai", "regulator_changchun"])
+def test_a_sitting_in_another_city_and_its_batch_are_refused_to_a_regulator(app, yanbian_sitting, who):
     """The finding of issue 17: a county and a city regulator downloaded the room report and the
     certificate batch of a sitting in another city, while its candidate's record was refused."""
-    worker = datong_sitting["worker"]
+    worker = yanbian_sitting["worker"]
     client = _client(app, who, "demo-pass-2026")
     assert client.get(f"/people/{worker.id}").status_code == 403
-    for url in _sitting_urls(datong_sitting):
+    for url in _sitting_urls(yanbian_sitting):
         response = client.get(url)
         assert response.status_code in (403, 404), (url, response.status_code)
         for secret in (worker.name, worker.id_number):
@@ -272,27 +272,29 @@ def test_a_sitting_in_another_city_and_its_batch_are_refused_to_a_regulator(app,
     # Nor does a list show it.
     for url in ("/exams/sessions", "/certificates/batches", "/recordings/"):
         response = client.get(url)
-        assert f'/exams/sessions/{datong_sitting["session"].id}"' not in response.text, url
-        assert f'/certificates/batches/{datong_sitting["certificate"].batch_id}"' not in response.text, url
-        assert f'/recordings/{datong_sitting["recording"].id}"' not in response.text, url
+        assert f'/exams/sessions/{yanbian_sitting["session"].id}"' not in response.text, url
+        assert f'/certificates/batches/{yanbian_sitting["certificate"].batch_id}"' not in response.text, url
+        assert f'/recordings/{yanbian_sitting["recording"].id}"' not in response.text, url
 
 
-@pytest.mark.parametrize("who", ["datong_regulator", "regulator"])
-def test_the_regulators_of_the_sittings_region_see_it_and_its_candidates(app, datong_sitting, who):
-    client = _client(app, who, OTHER_PASSWORD if who == "datong_regulator" else "demo-pass-2026")
-    for url in _sitting_urls(datong_sitting):
+@pytest.mark.parametrize("who", ["yanbian_regulator", "regulator"])
+def test_the_regulators_of_the_sittings_region_see_it_and_its_candidates(app, yanbian_sitting, who):
+    client = _client(app, who, OTHER_PASSWORD if who == "yanbian_regulator" else "demo-pass-2026")
+    for url in _sitting_urls(yanbian_sitting):
         assert client.get(url).status_code == 200, url
-    assert datong_sitting["worker"].name in client.get(f"/exams/sessions/{datong_sitting['session'].id}").text
-    assert f'/exams/sessions/{datong_sitting["session"].id}"' in client.get("/exams/sessions").text
+    assert (
+        yanbian_sitting["worker"].name in client.get(f"/exams/sessions/{yanbian_sitting['session'].id}").text
+    )
+    assert f'/exams/sessions/{yanbian_sitting["session"].id}"' in client.get("/exams/sessions").text
 
 
 @pytest.mark.parametrize("who", ["proctor_center", "reviewer_center"])
-def test_a_batch_is_for_those_who_may_see_every_certificate_in_it(app, datong_sitting, who):
+def test_a_batch_is_for_those_who_may_see_every_certificate_in_it(app, yanbian_sitting, who):
     """The proctors and schedulers run the sitting, yet the PDFs carry identity numbers, birth
     dates and photos they may not see on the holder's record."""
-    batch_id = datong_sitting["certificate"].batch_id
+    batch_id = yanbian_sitting["certificate"].batch_id
     client = _client(app, who, "demo-pass-2026")
-    assert client.get(f"/exams/sessions/{datong_sitting['session'].id}").status_code == 200
+    assert client.get(f"/exams/sessions/{yanbian_sitting['session'].id}").status_code == 200
     for url in (
         f"/certificates/batches/{batch_id}",
         f"/certificates/batches/{batch_id}.zip",
@@ -300,7 +302,7 @@ def test_a_batch_is_for_those_who_may_see_every_certificate_in_it(app, datong_si
     ):
         response = client.get(url)
         assert response.status_code == 403, url
-        assert datong_sitting["worker"].id_number.encode() not in response.data
+        assert yanbian_sitting["worker"].id_number.encode() not in response.data
 
 
 def test_the_other_units_reviewer_does_not_schedule_or_see_a_sitting(app, demo):
@@ -335,8 +337,8 @@ def test_the_other_units_reviewer_does_not_schedule_or_see_a_sitting(app, demo):
 
 def test_another_centers_class_is_refused(app, world):
     theirs = db.session.scalar(select(Course).where(Course.title == DEMO_COURSE)).classes[0]
-    assert theirs.center.name == "太原煤炭安全技术培训中心" and theirs.enrolments
-    client = _client(app, "datong_staff", OTHER_PASSWORD)
+    assert theirs.center.name == "长春市矿山安全技术培训中心" and theirs.enrolments
+    client = _client(app, "yanbian_staff", OTHER_PASSWORD)
     for url in (f"/training/classes/{theirs.id}", f"/training/lessons/{theirs.lessons[0].id}"):
         response = client.get(url)
         assert response.status_code == 403, url
@@ -350,16 +352,16 @@ def test_the_scheduling_form_gives_the_sitting_its_owner_and_its_sites_region(ap
     from question_bank.models import Blueprint
 
     blueprint = db.session.scalar(select(Blueprint).where(Blueprint.purpose == "exam"))
-    datong = db.session.scalar(select(Region).where(Region.code == "140200"))
+    yanbian = db.session.scalar(select(Region).where(Region.code == "222400"))
     client = _client(app, "reviewer_center", "demo-pass-2026")
     form = client.get("/exams/sessions/new").text
-    assert f'value="{datong.id}"' in form
+    assert f'value="{yanbian.id}"' in form
     response = client.post(
         "/exams/sessions/new",
         data={
-            "name": "大同考点场次",
-            "site": "大同市安全生产培训学校考试点",
-            "region_id": datong.id,
+            "name": "延边考点场次",
+            "site": "延边州安全生产培训学校考试点",
+            "region_id": yanbian.id,
             "room": "第一考场",
             "starts_at": "2030-01-02T09:00",
             "category": "special_operator",
@@ -370,10 +372,10 @@ def test_the_scheduling_form_gives_the_sitting_its_owner_and_its_sites_region(ap
         },
     )
     assert response.status_code == 302, response.text
-    created = db.session.scalar(select(ExamSession).where(ExamSession.name == "大同考点场次"))
-    assert created.region_id == datong.id and created.organisation.name == "山西省安全生产教育培训中心"
+    created = db.session.scalar(select(ExamSession).where(ExamSession.name == "延边考点场次"))
+    assert created.region_id == yanbian.id and created.organisation.name == "吉林省应急管理厅教育培训中心"
     assert (
-        _client(app, "regulator_taiyuan", "demo-pass-2026").get(f"/exams/sessions/{created.id}").status_code
+        _client(app, "regulator_changchun", "demo-pass-2026").get(f"/exams/sessions/{created.id}").status_code
         == 403
     )
     assert _client(app, "regulator", "demo-pass-2026").get(f"/exams/sessions/{created.id}").status_code == 200

@@ -11,7 +11,7 @@ from . import factories as make
 from .conftest import csrf_token, login
 
 
-def center(name="太原煤炭安全技术培训中心") -> Organisation:
+def center(name="长春市矿山安全技术培训中心") -> Organisation:
     return db.session.scalar(select(Organisation).where(Organisation.name == name))
 
 
@@ -31,7 +31,7 @@ def test_center_staff_add_a_classroom_to_their_own_center(demo, client):
         f"{page}/classrooms", data={"name": "三号教室", "seats": "30", "csrf_token": token}
     )
     assert duplicate.status_code == 409 and "本机构已有同名教室。" in duplicate.text  # a conflict: was 422
-    other = center("大同市安全生产培训学校")
+    other = center("延边州安全生产培训学校")
     assert (
         client.post(
             f"/organisations/{other.id}/classrooms", data={"name": "x", "seats": "3", "csrf_token": token}
@@ -47,7 +47,7 @@ def test_a_classroom_needs_seats(ctx):
 
 
 def test_credit_codes_are_checked():
-    body = "91140100MA0000008"
+    body = "91220100MA0000008"
     valid = body + uscc.calc_check_digit(body + "0")
     assert ops.normalise_credit_code(valid) == valid
     wrong_digit = "0" if valid[-1] != "0" else "1"

@@ -10,7 +10,7 @@ from training_portal.people.models import Person
 from .conftest import csrf_token, login, png_bytes
 from .test_idcard import make_number
 
-NEW_NUMBER = make_number("14012119900215003")
+NEW_NUMBER = make_number("22010019900215003")
 
 
 def test_record_api_for_a_regulator(demo, client, user_named):
@@ -20,20 +20,20 @@ def test_record_api_for_a_regulator(demo, client, user_named):
     assert response.status_code == 200
     body = response.get_json()
     assert body["id_number"] == trainee.id_number and body["name"] == trainee.name
-    assert body["employer"]["name"] == "古交金岭煤业有限公司"
+    assert body["employer"]["name"] == "龙嘉堡煤矿"
     assert [p["post"] for p in body["posts"]] == ["special_operator"]
     assert body["posts"][0]["operation_type"] == "coal_gas_inspection"
 
 
 def test_record_api_unknown_number_is_404_and_outside_jurisdiction_403(demo, client, user_named):
-    login(client, "regulator_gujiao")
+    login(client, "regulator_jiutai")
     assert client.get(f"/api/records/{NEW_NUMBER}").status_code == 404
     assert client.get("/api/records/not-a-number").status_code == 404
     outside = db.session.scalar(
         select(Person)
         .where(Person.name.isnot(None))
         .join(Person.employer)
-        .where(Person.employer.has(name="左云宏泰煤业有限公司"))
+        .where(Person.employer.has(name="珲矿集团八连城煤矿"))
     )
     response = client.get(f"/api/records/{outside.id_number}")
     assert response.status_code == 403
@@ -69,13 +69,13 @@ def test_record_page_shows_identity_and_posts(demo, client, user_named):
 
 def test_search_finds_by_partial_name_and_by_number_within_scope(demo, client, user_named):
     trainee = user_named("trainee").person
-    login(client, "regulator_gujiao")
+    login(client, "regulator_jiutai")
     by_name = client.get("/people/", query_string={"q": trainee.name[1:]})
     assert trainee.name in by_name.text
     by_number = client.get("/people/", query_string={"q": trainee.id_number})
     assert trainee.name in by_number.text
-    zuoyun = client.get("/people/", query_string={"q": "左云"})  # nobody matches by that name
-    assert "左云宏泰" not in zuoyun.text
+    baliancheng = client.get("/people/", query_string={"q": "八连城"})  # nobody matches by that name
+    assert "珲矿集团八连城" not in baliancheng.text
 
 
 def _person_form(client, **fields):

@@ -37,31 +37,31 @@ def test_center_staff_act_only_for_their_own_center(ctx):
 
 
 def test_regulators_see_their_jurisdiction_and_nothing_outside(ctx):
-    shanxi = make.region("山西省")
-    taiyuan, datong = make.region("太原市", parent=shanxi), make.region("大同市", parent=shanxi)
-    gujiao, qingxu = make.region("古交市", parent=taiyuan), make.region("清徐县", parent=taiyuan)
-    taiyuan_unit = make.regulator(region=taiyuan)
+    jilin = make.region("吉林省")
+    changchun, yanbian = make.region("长春市", parent=jilin), make.region("延边朝鲜族自治州", parent=jilin)
+    jiutai, shuangyang = make.region("九台区", parent=changchun), make.region("双阳区", parent=changchun)
+    changchun_unit = make.regulator(region=changchun)
     province, city, county = (
-        make.user(Role.REGULATOR, at=make.regulator(region=shanxi)),
-        make.user(Role.REGULATOR, at=taiyuan_unit),
-        make.user(Role.REGULATOR, at=make.regulator(region=gujiao)),
+        make.user(Role.REGULATOR, at=make.regulator(region=jilin)),
+        make.user(Role.REGULATOR, at=changchun_unit),
+        make.user(Role.REGULATOR, at=make.regulator(region=jiutai)),
     )
-    gujiao_mine, qingxu_mine, datong_mine = (
-        make.mine(region=gujiao),
-        make.mine(region=qingxu),
-        make.mine(region=datong),
+    jiutai_mine, shuangyang_mine, yanbian_mine = (
+        make.mine(region=jiutai),
+        make.mine(region=shuangyang),
+        make.mine(region=yanbian),
     )
-    assert all(m.can_view(province) for m in (gujiao_mine, qingxu_mine, datong_mine))
-    assert gujiao_mine.can_view(city) and qingxu_mine.can_view(city)
-    assert not datong_mine.can_view(city)
-    assert gujiao_mine.can_view(county)
-    assert not qingxu_mine.can_view(county) and not datong_mine.can_view(county)
+    assert all(m.can_view(province) for m in (jiutai_mine, shuangyang_mine, yanbian_mine))
+    assert jiutai_mine.can_view(city) and shuangyang_mine.can_view(city)
+    assert not yanbian_mine.can_view(city)
+    assert jiutai_mine.can_view(county)
+    assert not shuangyang_mine.can_view(county) and not yanbian_mine.can_view(county)
     # A county regulator does not oversee the city above it.
-    assert not taiyuan_unit.can_view(county)
+    assert not changchun_unit.can_view(county)
 
 
 def test_regulators_do_not_upload_video_anywhere(demo, user_named):
-    classroom = org("太原煤炭安全技术培训中心").classrooms[0]
+    classroom = org("长春市矿山安全技术培训中心").classrooms[0]
     assert classroom.can_view(user_named("regulator"))
     assert not classroom.can_upload_video(user_named("regulator"))
 

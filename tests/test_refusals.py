@@ -17,7 +17,7 @@ from training_portal.safety_culture import operations as culture_ops
 from training_portal.safety_culture.models import MilestoneReport, ReportStatus
 
 from .conftest import csrf_token, login
-from .regulator.conftest import gujiao
+from .regulator.conftest import longjiabao
 
 pytestmark = pytest.mark.one_backend
 
@@ -42,7 +42,7 @@ def at_top(html: str) -> list[str]:
 
 
 def test_a_milestone_sent_back_without_a_reason_is_the_form_again(users, client):
-    mine = gujiao()
+    mine = longjiabao()
     row = culture_ops.report(mine, "rules", "制度", PDF, "x.pdf", actor=users["mine_officer"])
     db.session.commit()
     before = audit_count()
@@ -61,7 +61,7 @@ def test_a_milestone_sent_back_without_a_reason_is_the_form_again(users, client)
 
 
 def test_a_decision_on_a_decided_milestone_is_a_conflict(users, client):
-    mine = gujiao()
+    mine = longjiabao()
     row = culture_ops.report(mine, "rules", "制度", PDF, "x.pdf", actor=users["mine_officer"])
     culture_ops.decide(row, True, "", actor=users["regulator"])
     db.session.commit()
@@ -77,7 +77,7 @@ def test_a_decision_on_a_decided_milestone_is_a_conflict(users, client):
 
 
 def test_a_milestone_report_without_evidence_is_the_form_again(users, client):
-    mine = gujiao()
+    mine = longjiabao()
     db.session.commit()
     before = audit_count()
     login(client, "mine_officer")
@@ -95,7 +95,7 @@ def test_a_milestone_report_without_evidence_is_the_form_again(users, client):
 
 
 def test_a_json_caller_gets_json(users, client):
-    mine = gujiao()
+    mine = longjiabao()
     row = culture_ops.report(mine, "rules", "制度", PDF, "x.pdf", actor=users["mine_officer"])
     db.session.commit()
     login(client, "regulator")
@@ -162,7 +162,7 @@ def test_an_inspection_dated_tomorrow_is_the_form_again(users, client):
     from training_portal.core.i18n import local_today
     from training_portal.regulator.models import Inspection
 
-    mine = gujiao()
+    mine = longjiabao()
     db.session.commit()
     before = audit_count()
     login(client, "regulator")
@@ -192,7 +192,7 @@ def test_closing_an_unanswered_order_is_a_conflict_and_a_spot_test_answer_must_b
 
     from .regulator.conftest import spot_blueprint
 
-    mine = gujiao()
+    mine = longjiabao()
     inspection = ops.record_inspection(mine, local_today(), "张监察", "", actor=users["regulator"])
     director = next(p for p in ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
     test = ops.start_spot_test(inspection, director, spot_blueprint(), actor=users["regulator"])

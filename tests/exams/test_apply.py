@@ -31,7 +31,7 @@ def _submit(person, actor):
 
 
 def test_the_operation_refuses_a_candidate_who_is_not_the_actors(users):
-    ours, theirs = gas_inspectors()[:2]  # ours: a Gujiao miner on the Taiyuan center's roster
+    ours, theirs = gas_inspectors()[:2]  # ours: a Longjiabao miner on the Changchun center's roster
     before = written()
     for actor, person in (
         (users["center"], theirs),
@@ -48,7 +48,7 @@ def test_the_operation_refuses_a_candidate_who_is_not_the_actors(users):
 
 def test_center_staff_apply_for_their_trainee(users):
     application = _submit(gas_inspectors()[0], users["center"])
-    assert application.center is not None and application.center.name == "太原煤炭安全技术培训中心"
+    assert application.center is not None and application.center.name == "长春市矿山安全技术培训中心"
 
 
 def test_a_mine_officer_applies_for_the_mines_employee(users):
@@ -76,7 +76,7 @@ def _answer(response, id_number: str) -> tuple[int, str]:
 
 
 def _unknown_number() -> str:
-    return make.id_number("14012119700101000")
+    return make.id_number("22010019700101000")
 
 
 @pytest.mark.parametrize("login_name", ["center", "mine_officer"])

@@ -151,7 +151,7 @@ def _offered(page: str) -> list[str]:
 def _trainer_and_candidate_examiners(users, practical):
     """Two proctors of the business department who must not examine this candidate: one
     employed by the training center that trained them (考教分离), one who is the candidate."""
-    center = db.session.scalar(select(Organisation).where(Organisation.name == "太原煤炭安全技术培训中心"))
+    center = db.session.scalar(select(Organisation).where(Organisation.name == "长春市矿山安全技术培训中心"))
     dept = users["proctor_dept"].organisations()[0]
     trainer = make.user(
         (Role.PROCTOR, dept), username="trainer_examiner", person=make.person("带班老师", employer=center)

@@ -705,7 +705,7 @@ def test_a_real_5000_question_bank_fits_the_bounds():
 
 def test_a_roster_reads_2000_rows_but_not_millions_of_cells(english):
     rows = [["姓名", "身份证号", "单位", "岗位"]] + [
-        ["王一", "140181199001010011", "古交金岭煤业有限公司", "瓦斯检查作业"]
+        ["王一", "222402199001010011", "龙嘉堡煤矿", "瓦斯检查作业"]
     ] * 2000
     assert len(sheet_rows(as_excel_saves(xlsx(rows[1:], header=rows[0])), 2010)) == 2001
     workbook = Workbook()

@@ -42,7 +42,7 @@ def short_video(tmp_path_factory):
     return path.read_bytes()
 
 
-def classroom(center="太原煤炭安全技术培训中心") -> Classroom:
+def classroom(center="长春市矿山安全技术培训中心") -> Classroom:
     org = db.session.scalar(select(Organisation).where(Organisation.name == center))
     return org.classrooms[0]
 
@@ -122,7 +122,7 @@ def test_oversize_is_refused_before_anything_is_sent(demo, app):
 
 def test_a_center_uploads_only_for_its_own_classrooms(demo, app, video):
     client = staff_client(app)
-    assert start(client, classroom("大同市安全生产培训学校"), len(video)).status_code == 403
+    assert start(client, classroom("延边州安全生产培训学校"), len(video)).status_code == 403
     regulator = app.test_client()
     login(regulator, "regulator")
     regulator.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(regulator, "/")

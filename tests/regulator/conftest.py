@@ -6,12 +6,15 @@ from question_bank.models import Blueprint
 from training_portal.core.db import db
 from training_portal.organisations.models import MineEnterprise
 
-GUJIAO = "古交金岭煤业有限公司"
+LONGJIABAO = "龙嘉堡煤矿"
 
 
-def gujiao() -> MineEnterprise:
-    return db.session.scalar(select(MineEnterprise).where(MineEnterprise.name == GUJIAO))
+def longjiabao() -> MineEnterprise:
+    return db.session.scalar(select(MineEnterprise).where(MineEnterprise.name == LONGJIABAO))
 
 
-def spot_blueprint() -> Blueprint:
-    return db.session.scalar(select(Blueprint).where(Blueprint.purpose == "spot_test"))
+def spot_blueprint(target: str = "principal") -> Blueprint:
+    """The demo's spot-test blueprint for one manager category (a 矿长 is a principal)."""
+    return db.session.scalar(
+        select(Blueprint).where(Blueprint.purpose == "spot_test", Blueprint.target == target)
+    )

@@ -10,13 +10,13 @@ from training_portal.people.models import Post
 from training_portal.regulator import operations as ops
 
 from ..conftest import browser_login
-from .conftest import gujiao
+from .conftest import longjiabao
 
 pytestmark = pytest.mark.slow
 
 
 def test_search_record_and_spot_test_on_a_phone(live_server, browser):
-    mine = gujiao()
+    mine = longjiabao()
     director = next(p for p in ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR).person
     name, mine_id = director.name, mine.id
     db.session.commit()
@@ -36,6 +36,7 @@ def test_search_record_and_spot_test_on_a_phone(live_server, browser):
     page.click("[data-test=inspection-form] button[type=submit]")
     page.wait_for_selector("[data-test=spot-test-form]")
     page.select_option("#post_id", label=f"{name}（矿长）")
+    page.select_option("#blueprint_id", label="主要负责人 逢查必考抽考")  # a 矿长 is a 主要负责人
     page.click("[data-test=spot-test-form] button[type=submit]")
     page.wait_for_selector("[data-test=spot-paper]")
     for fieldset in page.locator("[data-test=spot-paper] fieldset").all():
@@ -53,12 +54,12 @@ def test_dashboard_charts_drill_down_from_province_to_county_and_open_the_lists(
     page.click("nav >> text=监管看板")
     page.wait_for_selector("[data-test=chart-noncompliant]")
     # A city's name in the chart opens the city's dashboard; its bar opens the list behind it.
-    page.click("[data-test=chart-noncompliant] >> text=太原市")
-    page.wait_for_url("**/regulator/dashboard?region=140100")
-    assert "太原市" in page.locator("h1").inner_text()
-    shown = page.locator("[data-test=cell-noncompliant-140181]").inner_text()
-    page.locator("[data-test=chart-noncompliant] rect").nth(1).click()  # 古交市, the second county
-    page.wait_for_url("**/regulator/dashboard/noncompliant?region=140181")
+    page.click("[data-test=chart-noncompliant] >> text=长春市")
+    page.wait_for_url("**/regulator/dashboard?region=220100")
+    assert "长春市" in page.locator("h1").inner_text()
+    shown = page.locator("[data-test=cell-noncompliant-220113]").inner_text()
+    page.locator("[data-test=chart-noncompliant] rect").nth(1).click()  # 九台区, the second county
+    page.wait_for_url("**/regulator/dashboard/noncompliant?region=220113")
     assert page.locator("[data-test=figure]").inner_text() == shown
     assert page.locator("[data-test=rows] tbody tr").count() == int(shown)
-    assert "古交金岭煤业有限公司" in page.locator("[data-test=rows]").inner_text()
+    assert "龙嘉堡煤矿" in page.locator("[data-test=rows]").inner_text()

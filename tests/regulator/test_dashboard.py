@@ -22,9 +22,9 @@ from training_portal.regulator import operations as ops
 from training_portal.safety_culture import operations as culture
 
 from ..conftest import login
-from .conftest import gujiao
+from .conftest import longjiabao
 
-GUJIAO, QINGXU, TAIYUAN, DATONG, PROVINCE = "140181", "140121", "140100", "140200", "140000"
+JIUTAI, SHUANGYANG, CHANGCHUN, YANBIAN, PROVINCE = "220113", "220112", "220100", "222400", "220000"
 
 
 def _links(html: str) -> dict[str, tuple[str, str]]:
@@ -65,7 +65,7 @@ def _add_certificate(
         person_id=person.id,
         category=PersonnelCategory.SAFETY_MANAGER,
         written_attempt_id=attempt_id,
-        issuer_id=gujiao().id,
+        issuer_id=longjiabao().id,
         issued_on=valid_until - timedelta(days=3 * 365),
         valid_until=valid_until,
         status=status,
@@ -82,7 +82,7 @@ def test_every_number_links_to_the_list_that_holds_it(users, client):
     links = _links(html)
     # The province's figures and one cell per city and figure.
     assert {f"figure-{k}" for k in board.METRICS} <= set(links)
-    assert {f"cell-{k}-{TAIYUAN}" for k in board.METRICS} <= set(links)
+    assert {f"cell-{k}-{CHANGCHUN}" for k in board.METRICS} <= set(links)
     assert 'data-test="chart-noncompliant"' in html
     for name, (href, text) in links.items():
         figure, rows = _list_page(client, href)
@@ -95,9 +95,9 @@ def test_every_number_links_to_the_list_that_holds_it(users, client):
 
 
 def test_the_figures_follow_the_records(users, client):
-    mine = gujiao()
+    mine = longjiabao()
     managers = {p.post: p.person for p in ops.managers_at(mine)}
-    before = {k: board.figure(m, _region(GUJIAO), local_today()) for k, m in board.METRICS.items()}
+    before = {k: board.figure(m, _region(JIUTAI), local_today()) for k, m in board.METRICS.items()}
     assert before["noncompliant"].value == 1  # no manager holds a certificate yet
     assert before["expiring"].value == 0
     assert before["deficits"].value >= 5  # the five managers owe this year's re-training
@@ -122,11 +122,11 @@ def test_the_figures_follow_the_records(users, client):
     def value(key, code):
         return board.figure(board.METRICS[key], _region(code), today).value
 
-    assert value("expiring", GUJIAO) == value("expiring", TAIYUAN) == value("expiring", PROVINCE) == 1
-    assert value("expiring", QINGXU) == value("expiring", DATONG) == 0
-    assert value("culture", GUJIAO) == pytest.approx(100 / 8)
-    assert value("culture", GUJIAO) > before["culture"].value
-    listing = board.listing(board.METRICS["expiring"], _region(TAIYUAN), today)
+    assert value("expiring", JIUTAI) == value("expiring", CHANGCHUN) == value("expiring", PROVINCE) == 1
+    assert value("expiring", SHUANGYANG) == value("expiring", YANBIAN) == 0
+    assert value("culture", JIUTAI) == pytest.approx(100 / 8)
+    assert value("culture", JIUTAI) > before["culture"].value
+    listing = board.listing(board.METRICS["expiring"], _region(CHANGCHUN), today)
     assert [row[1] for row in listing.rows] == [managers[Post.DEPUTY_SAFETY].name]
 
 
@@ -137,7 +137,7 @@ def test_pass_rates_count_signed_sittings_of_the_regions_people(users):
     region = attempt.person.employer.region
     figure = board.figure(board.METRICS["pass_rate"], region, local_today())
     assert figure.value == 100.0 and figure.detail == "1 / 1"
-    elsewhere = DATONG if not region.path.startswith("140000/140200") else TAIYUAN
+    elsewhere = YANBIAN if not region.path.startswith("220000/222400") else CHANGCHUN
     assert board.figure(board.METRICS["pass_rate"], _region(elsewhere), local_today()).value is None
 
 
@@ -150,10 +150,10 @@ def _region(code):
 @pytest.mark.parametrize(
     ("who", "top", "below", "refused"),
     [
-        ("regulator", PROVINCE, 4, None),
-        ("regulator_taiyuan", TAIYUAN, 2, DATONG),
-        ("regulator_gujiao", GUJIAO, 0, QINGXU),
-        ("admin", PROVINCE, 4, None),
+        ("regulator", PROVINCE, 9, None),  # the nine cities and prefectures of Jilin
+        ("regulator_changchun", CHANGCHUN, 2, YANBIAN),
+        ("regulator_jiutai", JIUTAI, 0, SHUANGYANG),
+        ("admin", PROVINCE, 9, None),
     ],
 )
 def test_each_level_opens_on_its_own_region_and_no_other(users, client, who, top, below, refused):
@@ -185,11 +185,11 @@ def test_only_regulators_see_dashboards(users, client, who):
 
 def test_the_list_exports_open_in_openpyxl_with_the_same_rows(users, client):
     db.session.commit()
-    login(client, "regulator_taiyuan")
+    login(client, "regulator_changchun")
     for key, metric in board.METRICS.items():
-        response = client.get(f"/regulator/dashboard/{key}.xlsx?region={TAIYUAN}")
+        response = client.get(f"/regulator/dashboard/{key}.xlsx?region={CHANGCHUN}")
         assert response.status_code == 200
         rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))
-        listing = board.listing(metric, _region(TAIYUAN), local_today())
+        listing = board.listing(metric, _region(CHANGCHUN), local_today())
         assert rows[0] == tuple(str(c) for c in listing.columns)
         assert [tuple("" if v is None else v for v in row) for row in rows[1:]] == listing.rows

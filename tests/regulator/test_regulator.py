@@ -23,12 +23,13 @@ from training_portal.people.models import Education, PersonnelCategory, Post
 from training_portal.regulator import operations as ops
 from training_portal.regulator.models import OrderStatus
 
+from .. import factories as make
 from ..conftest import login
-from .conftest import gujiao, spot_blueprint
+from .conftest import longjiabao, spot_blueprint
 
 
 def test_the_five_posts_are_checked_for_holder_certificate_and_dual_standard(users):
-    result = ops.compliance([gujiao()])[0]
+    result = ops.compliance([longjiabao()])[0]
     assert [p.post for p in result.posts] == [
         Post.MINE_DIRECTOR,
         Post.CHIEF_ENGINEER,
@@ -45,7 +46,7 @@ def test_the_five_posts_are_checked_for_holder_certificate_and_dual_standard(use
 
 
 def test_a_vacancy_a_weak_education_and_a_new_appointment(users):
-    mine = gujiao()
+    mine = longjiabao()
     director = next(p for p in ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
     director.ended_on = local_today() - timedelta(days=1)
     engineer = next(p for p in ops.managers_at(mine) if p.post is Post.CHIEF_ENGINEER)
@@ -59,7 +60,7 @@ def test_a_vacancy_a_weak_education_and_a_new_appointment(users):
 
 
 def test_a_valid_certificate_of_the_right_category_satisfies_the_post(users):
-    mine = gujiao()
+    mine = longjiabao()
     deputy = next(p for p in ops.managers_at(mine) if p.post is Post.DEPUTY_SAFETY).person
     attempt_id = db.session.scalars(select(ExamAttempt.id)).first()
     body = "S26000001"
@@ -82,22 +83,22 @@ def test_a_valid_certificate_of_the_right_category_satisfies_the_post(users):
 
 
 @pytest.mark.parametrize(
-    "who, sees_gujiao, sees_datong",
+    "who, sees_longjiabao, sees_yanbian",
     [
         ("regulator", True, True),
-        ("regulator_taiyuan", True, False),
-        ("regulator_gujiao", True, False),
+        ("regulator_changchun", True, False),
+        ("regulator_jiutai", True, False),
         ("mine_officer", True, False),
         ("center", False, False),
     ],
 )
-def test_each_level_sees_its_own_jurisdiction(users, who, sees_gujiao, sees_datong):
+def test_each_level_sees_its_own_jurisdiction(users, who, sees_longjiabao, sees_yanbian):
     names = {m.name for m in mines_of(users[who])}
-    assert (gujiao().name in names) == sees_gujiao
-    assert any("左云" in n or "大同" in n for n in names) == sees_datong
+    assert (longjiabao().name in names) == sees_longjiabao
+    assert any(n.startswith("珲矿集团") for n in names) == sees_yanbian
     if who == "mine_officer":
-        assert names == {gujiao().name}
-    if who == "regulator_gujiao":  # a county sees only the mines of its county
+        assert names == {longjiabao().name}
+    if who == "regulator_jiutai":  # a county sees only the mines of its county
         assert all(
             m.region.path.startswith(users[who].assignments[0].organisation.region.path)
             for m in mines_of(users[who])
@@ -116,7 +117,7 @@ def _take(test, right: bool):
 
 
 def test_a_failed_spot_test_orders_reassignment_until_answered_and_closed(users, client):
-    mine = gujiao()
+    mine = longjiabao()
     inspection = ops.record_inspection(
         mine, local_today(), "张监察、李监察", "通风系统检查", actor=users["regulator"]
     )
@@ -148,16 +149,36 @@ def test_a_failed_spot_test_orders_reassignment_until_answered_and_closed(users,
 
 
 def test_a_passed_spot_test_raises_no_order(users):
-    mine = gujiao()
+    mine = longjiabao()
     inspection = ops.record_inspection(mine, local_today(), "张监察", "", actor=users["regulator"])
     deputy = next(p for p in ops.managers_at(mine) if p.post is Post.DEPUTY_SAFETY)
-    test = ops.start_spot_test(inspection, deputy, spot_blueprint(), actor=users["regulator"])
+    test = ops.start_spot_test(inspection, deputy, spot_blueprint("safety_manager"), actor=users["regulator"])
     ops.submit_spot_test(test, _take(test, right=True), actor=users["regulator"])
     assert test.passed is True and test.order is None
 
 
+def test_a_mine_directors_spot_test_draws_a_managers_paper_not_a_gas_inspectors(users):
+    mine = longjiabao()
+    inspection = ops.record_inspection(mine, local_today(), "张监察", "", actor=users["regulator"])
+    director = next(p for p in ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
+    test = ops.start_spot_test(inspection, director, spot_blueprint(), actor=users["regulator"])
+    items = db.session.get(Paper, test.paper_id).items
+    assert len(items) == 10
+    for item in items:
+        assert item.version.category.startswith("安全生产管理"), item.version.stem
+        assert "principal" in item.version.applies_to
+        assert "coal_gas_inspection" not in item.version.applies_to
+    # A blueprint for another category is refused: a gas inspector's, or the safety managers'.
+    gas = make.blueprint([("true_false", 1, 1.0)], target="coal_gas_inspection", purpose="spot_test")
+    for other in (gas, spot_blueprint("safety_manager")):
+        with pytest.raises(ops.RegulatorError) as refused:
+            ops.start_spot_test(inspection, director, other, actor=users["regulator"])
+        assert refused.value.field == "blueprint_id"
+    assert [t.id for t in inspection.spot_tests] == [test.id]
+
+
 def test_spot_tests_only_for_the_inspected_mines_managers(users):
-    mine = gujiao()
+    mine = longjiabao()
     inspection = ops.record_inspection(mine, local_today(), "张监察", "", actor=users["regulator"])
     other = db.session.scalars(select(MineEnterprise).where(MineEnterprise.id != mine.id)).first()
     outsider = ops.managers_at(other)[0]
@@ -167,11 +188,11 @@ def test_spot_tests_only_for_the_inspected_mines_managers(users):
 
 def test_the_exports_open_in_openpyxl_with_the_right_rows(users, client):
     db.session.commit()
-    login(client, "regulator_gujiao")
+    login(client, "regulator_jiutai")
     response = client.get("/regulator/compliance.xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    mines = mines_of(users["regulator_gujiao"])
+    mines = mines_of(users["regulator_jiutai"])
     assert rows[0] == ("矿山", "地区", "岗位", "姓名", "问题") and len(rows) == 1 + 5 * len(mines)
     trainee = users["trainee"].person
     response = client.get(f"/regulator/search.xlsx?q={trainee.id_number}")
@@ -181,13 +202,13 @@ def test_the_exports_open_in_openpyxl_with_the_right_rows(users, client):
 
 def test_search_finds_by_partial_name_number_serial_and_mine_within_the_jurisdiction(users):
     trainee = users["trainee"].person
-    regulator = users["regulator_gujiao"]
+    regulator = users["regulator_jiutai"]
     assert trainee in ops.search_people(regulator, trainee.name[1:])
     assert ops.search_people(regulator, trainee.id_number.lower()) == [trainee]
-    assert trainee in ops.search_people(regulator, "金岭")
+    assert trainee in ops.search_people(regulator, "嘉堡")
     assert ops.search_people(users["center"], trainee.id_number) == [trainee]  # the center trains them
-    datong = ops.search_people(users["regulator"], "左云")
-    assert datong and not ops.search_people(regulator, "左云")
+    yanbian = ops.search_people(users["regulator"], "八连城")
+    assert yanbian and not ops.search_people(regulator, "八连城")
     assert "training_deficit" not in ops.badges([trainee])[trainee.id]
 
 
@@ -200,9 +221,9 @@ def test_center_oversight_traces_results_to_the_center_and_flags_it(users, clien
 
     from ..certificates.conftest import certified
 
-    certificate = certified(users)  # a Gujiao gas inspector on the demo class's roster
-    taiyuan = "太原煤炭安全技术培训中心"
-    center = db.session.scalar(select(TrainingCenter).where(TrainingCenter.name == taiyuan))
+    certificate = certified(users)  # a Jiutai gas inspector on the demo class's roster
+    changchun = "长春市矿山安全技术培训中心"
+    center = db.session.scalar(select(TrainingCenter).where(TrainingCenter.name == changchun))
     row = oversight.oversee(center, oversight.province_rates())
     assert row.pass_rates["special_operator"] == (1, 1) and row.revoked == 0
     assert row.verified_share == 0.0  # the demo's hours are claimed, none verified by video
@@ -220,9 +241,9 @@ def test_center_oversight_traces_results_to_the_center_and_flags_it(users, clien
 
 
 def test_oversight_of_a_jurisdiction_without_centers_is_an_empty_list(demo, client):
-    """The Gujiao regulator holds oversight but no training center lies in Gujiao: the page opens
+    """The Jiutai regulator holds oversight but no training center lies in Jiutai: the page opens
     and says so (before, the menu offered a link that answered 403)."""
-    login(client, "regulator_gujiao")
+    login(client, "regulator_jiutai")
     response = client.get("/regulator/centers")
     assert response.status_code == 200
     assert 'data-test="no-centers"' in response.text and 'data-test="center-' not in response.text

@@ -12,13 +12,13 @@ from training_portal.safety_culture import operations as ops
 from training_portal.safety_culture.models import MILESTONES, ReportStatus, must_build
 
 from ..conftest import login, png_bytes
-from ..regulator.conftest import gujiao
+from ..regulator.conftest import longjiabao
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def test_report_accept_send_back_and_the_completion_rate(users):
-    mine = gujiao()
+    mine = longjiabao()
     assert must_build(mine)
     first = ops.report(mine, "philosophy", "安全理念手册", PDF, "理念.pdf", actor=users["mine_officer"])
     second = ops.report(mine, "rules", "", png_bytes(), "制度.png", actor=users["mine_officer"])
@@ -39,11 +39,11 @@ def test_report_accept_send_back_and_the_completion_rate(users):
 @pytest.mark.parametrize("data", [b"", b"<html>not evidence</html>", b"MZ\x90\x00" * 10])
 def test_evidence_is_checked_by_content(users, data):
     with pytest.raises(ops.CultureError):
-        ops.report(gujiao(), "philosophy", "", data, "x.pdf", actor=users["mine_officer"])
+        ops.report(longjiabao(), "philosophy", "", data, "x.pdf", actor=users["mine_officer"])
 
 
 def test_an_excellent_case_is_published_to_every_user(users, client):
-    mine = gujiao()
+    mine = longjiabao()
     case = ops.report(
         mine, "excellent_case", "“手指口述”安全确认法", PDF, "案例.pdf", actor=users["mine_officer"]
     )
@@ -66,7 +66,7 @@ def test_a_mine_officer_reports_only_for_their_own_mine(users, client):
 
     from training_portal.organisations.models import MineEnterprise
 
-    other = db.session.scalars(select(MineEnterprise).where(MineEnterprise.id != gujiao().id)).first()
+    other = db.session.scalars(select(MineEnterprise).where(MineEnterprise.id != longjiabao().id)).first()
     db.session.commit()
     login(client, "mine_officer")
     from ..conftest import csrf_token
@@ -79,7 +79,7 @@ def test_a_mine_officer_reports_only_for_their_own_mine(users, client):
     )
     assert response.status_code == 403
     response = client.post(
-        f"/safety-culture/mines/{gujiao().id}/milestones/philosophy",
+        f"/safety-culture/mines/{longjiabao().id}/milestones/philosophy",
         data={"csrf_token": token, "evidence": (io.BytesIO(PDF), "x.pdf")},
         content_type="multipart/form-data",
     )

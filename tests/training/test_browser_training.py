@@ -48,7 +48,7 @@ def test_a_center_runs_a_class_and_the_trainee_sees_the_hours(live_server, brows
     page.wait_for_selector("[data-test=roster]")
 
     # A roster with a bad identity number is refused whole, with its row named.
-    bad_row = ["错号", "140181199001010013", "", "瓦斯检查作业"]
+    bad_row = ["错号", "222402199001010013", "", "瓦斯检查作业"]
     page.set_input_files("#roster-roster", _roster(tmp_path, [[name, number, "", "瓦斯检查作业"], bad_row]))
     page.click("[data-test=roster-import]")
     assert "row 3" in page.locator("[data-test=roster-errors]").inner_text()

@@ -28,7 +28,7 @@ GAS = OperationType.COAL_GAS_INSPECTION
 
 
 def _number(serial: int) -> str:
-    return make.id_number(f"14018119900101{serial:03d}")
+    return make.id_number(f"22240219900101{serial:03d}")
 
 
 def _xlsx(rows) -> bytes:
@@ -81,7 +81,7 @@ def test_a_lesson_needs_45_minutes_per_hour_a_free_classroom_and_the_class_dates
 
 def test_a_roster_enrols_everyone_and_creates_new_records(users):
     klass = _class(users)
-    mine = db.session.scalar(select(Organisation).where(Organisation.name == "古交金岭煤业有限公司"))
+    mine = db.session.scalar(select(Organisation).where(Organisation.name == "龙嘉堡煤矿"))
     data = _xlsx(
         [
             ("2026年花名册",),

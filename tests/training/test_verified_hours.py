@@ -35,8 +35,8 @@ SAFETY = PersonnelCategory.SAFETY_MANAGER
 
 
 def _managers(n: int = 3) -> list[Person]:
-    """Safety managers of the Gujiao mine (the deputy directors, in office since 2024)."""
-    mine = db.session.scalar(select(MineEnterprise).where(MineEnterprise.name == "古交金岭煤业有限公司"))
+    """Safety managers of the Longjiabao mine (the deputy directors, in office since 2024)."""
+    mine = db.session.scalar(select(MineEnterprise).where(MineEnterprise.name == "龙嘉堡煤矿"))
     staff = db.session.scalars(select(Person).where(Person.employer_id == mine.id).order_by(Person.id))
     return [
         p
@@ -248,7 +248,7 @@ def test_the_ledger_counts_re_training_and_lists_deficits_for_who_may_see_them(u
     assert (line.required.tenths, line.done, line.deficit) == (160, 160, 0)
     listed = {p.id for p, _ in ledger.deficits(people_ops.visible_people(users["mine_officer"]), year)}
     assert short.id in listed and done.id not in listed
-    county = people_ops.visible_people(user_named("regulator_gujiao"))
+    county = people_ops.visible_people(user_named("regulator_jiutai"))
     elsewhere = {p.id for p, _ in ledger.deficits(county, year)}
     assert short.id in elsewhere
     assert ledger.deficits(people_ops.visible_people(users["trainee"]), year) == []
@@ -361,7 +361,7 @@ def test_a_degree_upgrade_needs_real_evidence_and_raises_the_education(users):
         ops.record_education_upgrade(
             worker,
             Education.COLLEGE,
-            "太原理工大学",
+            "吉林大学",
             date(2025, 7, 1),
             b"<html>diploma</html>",
             actor=users["mine_officer"],
@@ -369,7 +369,7 @@ def test_a_degree_upgrade_needs_real_evidence_and_raises_the_education(users):
     ops.record_education_upgrade(
         worker,
         Education.COLLEGE,
-        "太原理工大学",
+        "吉林大学",
         date(2025, 7, 1),
         png_bytes(),
         actor=users["mine_officer"],

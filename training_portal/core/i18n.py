@@ -50,7 +50,7 @@ def local_zone() -> ZoneInfo:
 
 def local_today() -> date:
     """Today in the province: dates of classes, certificates and deadlines are its dates, not the
-    server's (a server on UTC is still on yesterday until 08:00 in Shanxi)."""
+    server's (a server on UTC is still on yesterday until 08:00 in Jilin)."""
     zone = local_zone() if has_app_context() else ZoneInfo(PROVINCE_ZONE)
     return datetime.now(zone).date()
 

@@ -24,6 +24,9 @@ class Role(enum.StrEnum):
     PROCTOR = "proctor"
     REGULATOR = "regulator"
     MINE_OFFICER = "mine_officer"
+    # A supervising body (国家矿山安全监察局's provincial bureau): reads what a regulator of its
+    # region reads, decides nothing.
+    INSPECTORATE = "inspectorate"
     ADMIN = "admin"
 
     @property
@@ -42,6 +45,7 @@ ROLE_LABELS = {
     Role.PROCTOR: _l("Proctor / examiner"),
     Role.REGULATOR: _l("Regulator"),
     Role.MINE_OFFICER: _l("Mine safety officer"),
+    Role.INSPECTORATE: _l("Mine safety inspectorate (read only)"),
     Role.ADMIN: _l("Administrator"),
 }
 
@@ -52,10 +56,11 @@ ROLE_ORGANISATION_KIND = {
     Role.PROCTOR: "regulator",
     Role.REGULATOR: "regulator",
     Role.MINE_OFFICER: "mine",
+    Role.INSPECTORATE: "regulator",
 }
 
 # Roles whose assignment covers every organisation in the unit's region and below.
-JURISDICTIONAL_ROLES = frozenset({Role.REGULATOR})
+JURISDICTIONAL_ROLES = frozenset({Role.REGULATOR, Role.INSPECTORATE})
 
 
 class Asker(Protocol):
@@ -106,8 +111,9 @@ register(
     Role.REGULATOR,
     Role.MINE_OFFICER,
     Role.CENTER_STAFF,
+    Role.INSPECTORATE,
 )
-register("person.read_api", _l("Look up records through the API"), Role.REGULATOR)
+register("person.read_api", _l("Look up records through the API"), Role.REGULATOR, Role.INSPECTORATE)
 register("person.edit", _l("Create and edit people"), Role.MINE_OFFICER)
 register(
     "organisation.view",
@@ -117,6 +123,7 @@ register(
     Role.PROCTOR,
     Role.REGULATOR,
     Role.MINE_OFFICER,
+    Role.INSPECTORATE,
 )
 register("classroom.manage", _l("Manage classrooms"), Role.CENTER_STAFF)
 register("classroom.upload_video", _l("Upload classroom video"), Role.CENTER_STAFF)
@@ -132,17 +139,23 @@ register(
     Role.CENTER_STAFF,
     Role.MINE_OFFICER,
 )
-register("exam.results", _l("See every exam result in the jurisdiction"), Role.REGULATOR)
+register("exam.results", _l("See every exam result in the jurisdiction"), Role.REGULATOR, Role.INSPECTORATE)
 register("training.manage", _l("Run courses, classes, rosters and attendance"), Role.CENTER_STAFF)
-register("training.oversee", _l("See training centers' classes and attendance"), Role.REGULATOR)
+register(
+    "training.oversee", _l("See training centers' classes and attendance"), Role.REGULATOR, Role.INSPECTORATE
+)
 register("training.record_accident", _l("Record fatal accidents (re-training duty)"), Role.REGULATOR)
 register("certificate.revoke", _l("Suspend, reinstate and revoke certificates"), Role.REGULATOR)
-register("certificate.search", _l("Search certificates in the jurisdiction"), Role.REGULATOR)
+register(
+    "certificate.search", _l("Search certificates in the jurisdiction"), Role.REGULATOR, Role.INSPECTORATE
+)
 register("certificate.record_violation", _l("Record violations of certificate holders"), Role.REGULATOR)
 register("inspection.conduct", _l("Inspect mines and run spot tests (逢查必考)"), Role.REGULATOR)
 register("order.respond", _l("Answer reassignment orders for one's mine"), Role.MINE_OFFICER)
-register("dashboard.view", _l("See the jurisdiction's dashboards"), Role.REGULATOR)
-register("compliance.view", _l("See 五职矿长 compliance"), Role.REGULATOR, Role.MINE_OFFICER)
+register("dashboard.view", _l("See the jurisdiction's dashboards"), Role.REGULATOR, Role.INSPECTORATE)
+register(
+    "compliance.view", _l("See 五职矿长 compliance"), Role.REGULATOR, Role.MINE_OFFICER, Role.INSPECTORATE
+)
 
 
 def granted_in_region(user, name: str, region) -> bool:

@@ -1,5 +1,17 @@
 """``flask seed-demo``: a believable province, one login per role. Idempotent.
 
+The demo province is Jilin (吉林省), whose 2026 mine-safety plan the portal serves.
+
+Real: the administrative divisions and their GB/T 2260 codes; the units (吉林省应急管理厅,
+its 教育培训中心 and the 业务处室 that are the two units of 双审核双监考 — the department's
+exact name is illustrative —, the city and county 应急管理局, 国家矿山安全监察局吉林局); the
+four state-owned coal mines the plan names (龙嘉堡煤矿 in 九台区, 珲矿集团八连城煤矿 and
+珲矿集团板石煤矿 in 珲春市, 道清煤矿 placed under 吉林市 without a county).
+
+Illustrative: every person (names, identity numbers, phones), the training centers, the
+non-coal mines and their names, every 统一社会信用代码 (valid check digits, made up), the
+size and status of every mine, the question banks, blueprints and rubrics.
+
 Everything is looked up by its natural key (region code, credit code, identity
 number, username) before it is created, so a second run changes nothing. People,
 accounts, roles and classrooms go through the operations, so they are audited
@@ -50,109 +62,145 @@ from ..training.models import Course, CourseKind
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_QUESTIONS = Path(__file__).with_name("questions.csv")
 DEMO_DRAFTS = ("DEMO-021", "DEMO-024")
-DEMO_SPOT_TEST = "瓦斯检查作业 逢查必考抽考"
+# 逢查必考 tests managers: one spot-test blueprint per manager category, drawing from the
+# managers' questions (分类 安全生产管理) only.
+DEMO_SPOT_TESTS = {
+    "principal": "主要负责人 逢查必考抽考",
+    "safety_manager": "安全生产管理人员 逢查必考抽考",
+}
 DEMO_EXAM_BLUEPRINT = "瓦斯检查作业 理论考试（演示）"
+DEMO_BLASTING_BLUEPRINT = "金属非金属矿山爆破作业 理论考试（演示）"
 DEMO_SESSION = "瓦斯检查作业理论考试（演示场次）"
 DEMO_COURSE = "煤矿瓦斯检查作业初次培训"
 
-REGIONS = [  # code, name, level, parent code
-    ("140000", "山西省", RegionLevel.PROVINCE, None),
-    ("140100", "太原市", RegionLevel.CITY, "140000"),
-    ("140121", "清徐县", RegionLevel.COUNTY, "140100"),
-    ("140181", "古交市", RegionLevel.COUNTY, "140100"),
-    ("140200", "大同市", RegionLevel.CITY, "140000"),
-    ("140226", "左云县", RegionLevel.COUNTY, "140200"),
-    ("140400", "长治市", RegionLevel.CITY, "140000"),
-    ("140423", "襄垣县", RegionLevel.COUNTY, "140400"),
-    ("140500", "晋城市", RegionLevel.CITY, "140000"),
-    ("140521", "沁水县", RegionLevel.COUNTY, "140500"),
-    ("140522", "阳城县", RegionLevel.COUNTY, "140500"),
+REGIONS = [  # code (GB/T 2260), name, level, parent code
+    ("220000", "吉林省", RegionLevel.PROVINCE, None),
+    ("220100", "长春市", RegionLevel.CITY, "220000"),
+    ("220112", "双阳区", RegionLevel.COUNTY, "220100"),
+    ("220113", "九台区", RegionLevel.COUNTY, "220100"),
+    ("220200", "吉林市", RegionLevel.CITY, "220000"),
+    ("220282", "桦甸市", RegionLevel.COUNTY, "220200"),
+    ("220284", "磐石市", RegionLevel.COUNTY, "220200"),
+    ("220300", "四平市", RegionLevel.CITY, "220000"),
+    ("220400", "辽源市", RegionLevel.CITY, "220000"),
+    ("220500", "通化市", RegionLevel.CITY, "220000"),
+    ("220521", "通化县", RegionLevel.COUNTY, "220500"),
+    ("220600", "白山市", RegionLevel.CITY, "220000"),
+    ("220623", "长白朝鲜族自治县", RegionLevel.COUNTY, "220600"),
+    ("220681", "临江市", RegionLevel.COUNTY, "220600"),
+    ("220700", "松原市", RegionLevel.CITY, "220000"),
+    ("220800", "白城市", RegionLevel.CITY, "220000"),
+    ("222400", "延边朝鲜族自治州", RegionLevel.CITY, "220000"),
+    ("222404", "珲春市", RegionLevel.COUNTY, "222400"),
 ]
 
-# key, kind, name, region code, extra attributes
+
+def _mine(kind: MineKind, method: MiningMethod, size: MineSize, status=ProductionStatus.NORMAL) -> dict:
+    return {"mine_kind": kind, "mining_method": method, "size": size, "production_status": status}
+
+
+COAL, NONCOAL = MineKind.COAL, MineKind.METAL_NONMETAL
+UNDERGROUND, OPEN_PIT, TAILINGS = MiningMethod.UNDERGROUND, MiningMethod.OPEN_PIT, MiningMethod.TAILINGS
+
+# key, kind, name, region code, extra attributes. The units and the four coal mines are the
+# plan's own; the training centers and the non-coal mines are illustrative (see the docstring).
 ORGANISATIONS = [
-    ("reg_province", RegulatorUnit, "山西省应急管理厅", "140000", {}),
+    ("reg_province", RegulatorUnit, "吉林省应急管理厅", "220000", {}),
     (
         "edu_center",
         RegulatorUnit,
-        "山西省安全生产教育培训中心",
-        "140000",
+        "吉林省应急管理厅教育培训中心",
+        "220000",
         {"review_unit": ReviewUnit.EDUCATION_CENTER},
     ),
     (
         "business_dept",
         RegulatorUnit,
-        "山西省应急管理厅煤矿安全监管处",
-        "140000",
+        "吉林省应急管理厅矿山安全监督管理处",
+        "220000",
         {"review_unit": ReviewUnit.BUSINESS_DEPT},
     ),
-    ("reg_taiyuan", RegulatorUnit, "太原市应急管理局", "140100", {}),
-    ("reg_gujiao", RegulatorUnit, "古交市应急管理局", "140181", {}),
-    ("reg_datong", RegulatorUnit, "大同市应急管理局", "140200", {}),
-    ("reg_jincheng", RegulatorUnit, "晋城市应急管理局", "140500", {}),
-    ("center_taiyuan", TrainingCenter, "太原煤炭安全技术培训中心", "140100", {}),
-    ("center_datong", TrainingCenter, "大同市安全生产培训学校", "140200", {}),
-    ("center_jincheng", TrainingCenter, "晋城市矿山安全培训中心", "140500", {}),
+    ("reg_changchun", RegulatorUnit, "长春市应急管理局", "220100", {}),
+    ("reg_jiutai", RegulatorUnit, "长春市九台区应急管理局", "220113", {}),
+    ("reg_yanbian", RegulatorUnit, "延边朝鲜族自治州应急管理局", "222400", {}),
+    ("reg_jilin_city", RegulatorUnit, "吉林市应急管理局", "220200", {}),
+    ("center_changchun", TrainingCenter, "长春市矿山安全技术培训中心", "220100", {}),
+    ("center_yanbian", TrainingCenter, "延边州安全生产培训学校", "222400", {}),
+    ("center_jilin_city", TrainingCenter, "吉林市矿山安全培训中心", "220200", {}),
+    # The four state-owned coal mines the plan names.
+    ("mine_longjiabao", MineEnterprise, "龙嘉堡煤矿", "220113", _mine(COAL, UNDERGROUND, MineSize.LARGE)),
     (
-        "mine_gujiao",
+        "mine_baliancheng",
         MineEnterprise,
-        "古交金岭煤业有限公司",
-        "140181",
-        {"mine_kind": MineKind.COAL, "mining_method": MiningMethod.UNDERGROUND, "size": MineSize.LARGE},
+        "珲矿集团八连城煤矿",
+        "222404",
+        _mine(COAL, UNDERGROUND, MineSize.MEDIUM),
+    ),
+    ("mine_banshi", MineEnterprise, "珲矿集团板石煤矿", "222404", _mine(COAL, UNDERGROUND, MineSize.MEDIUM)),
+    ("mine_daoqing", MineEnterprise, "道清煤矿", "220200", _mine(COAL, UNDERGROUND, MineSize.SMALL)),
+    # Non-coal mines, the majority, as in the province.
+    (
+        "mine_shuangyang",
+        MineEnterprise,
+        "长春双阳鑫磊石灰石矿业有限公司",
+        "220112",
+        _mine(NONCOAL, OPEN_PIT, MineSize.LARGE),
     ),
     (
-        "mine_zuoyun",
+        "mine_tailings",
         MineEnterprise,
-        "左云宏泰煤业有限公司",
-        "140226",
-        {"mine_kind": MineKind.COAL, "mining_method": MiningMethod.UNDERGROUND, "size": MineSize.MEDIUM},
+        "桦甸金源矿业有限公司尾矿库",
+        "220282",
+        _mine(NONCOAL, TAILINGS, MineSize.SMALL),
     ),
     (
-        "mine_yangcheng",
+        "mine_huadian",
         MineEnterprise,
-        "阳城晋阳煤业有限公司",
-        "140522",
-        {"mine_kind": MineKind.COAL, "mining_method": MiningMethod.UNDERGROUND, "size": MineSize.MEDIUM},
+        "桦甸金源矿业有限公司",
+        "220282",
+        _mine(NONCOAL, UNDERGROUND, MineSize.LARGE),
     ),
     (
-        "mine_qinshui",
+        "mine_panshi",
         MineEnterprise,
-        "沁水兴盛煤业有限公司",
-        "140521",
-        {"mine_kind": MineKind.COAL, "mining_method": MiningMethod.UNDERGROUND, "size": MineSize.SMALL},
+        "磐石鑫达镍业有限公司",
+        "220284",
+        _mine(NONCOAL, UNDERGROUND, MineSize.MEDIUM),
     ),
     (
-        "mine_qingxu",
+        "mine_tonghua",
         MineEnterprise,
-        "清徐鑫磊石料有限公司",
-        "140121",
-        {
-            "mine_kind": MineKind.METAL_NONMETAL,
-            "mining_method": MiningMethod.OPEN_PIT,
-            "size": MineSize.LARGE,
-        },
+        "通化县恒盛铁矿有限公司",
+        "220521",
+        _mine(NONCOAL, OPEN_PIT, MineSize.LARGE),
     ),
     (
-        "mine_xiangyuan",
+        "mine_linjiang",
         MineEnterprise,
-        "襄垣永安铁矿有限公司",
-        "140423",
-        {
-            "mine_kind": MineKind.METAL_NONMETAL,
-            "mining_method": MiningMethod.TAILINGS,
-            "size": MineSize.SMALL,
-        },
+        "临江宏达硅藻土矿业有限公司",
+        "220681",
+        _mine(NONCOAL, OPEN_PIT, MineSize.MEDIUM),
     ),
+    (
+        "mine_changbai",
+        MineEnterprise,
+        "长白鸿源铅锌矿业有限公司",
+        "220623",
+        _mine(NONCOAL, UNDERGROUND, MineSize.SMALL, ProductionStatus.SUSPENDED),
+    ),
+    # Province-wide read access to the records (国家矿山安全监察局吉林局 supervises, it does not run
+    # the exams): listed last so the units above keep their credit codes.
+    ("national_bureau", RegulatorUnit, "国家矿山安全监察局吉林局", "220000", {}),
 ]
 
 CLASSROOMS = {
-    "center_taiyuan": [
-        ("一号教室", 60, "TY-CAM-01"),
-        ("二号教室", 40, "TY-CAM-02"),
-        ("实操车间", 20, "TY-CAM-03"),
+    "center_changchun": [
+        ("一号教室", 60, "CC-CAM-01"),
+        ("二号教室", 40, "CC-CAM-02"),
+        ("实操车间", 20, "CC-CAM-03"),
     ],
-    "center_datong": [("多媒体教室", 50, "DT-CAM-01"), ("实训室", 24, "DT-CAM-02")],
-    "center_jincheng": [("第一教室", 45, "JC-CAM-01"), ("模拟矿井实训室", 16, "")],
+    "center_yanbian": [("多媒体教室", 50, "YB-CAM-01"), ("实训室", 24, "YB-CAM-02")],
+    "center_jilin_city": [("第一教室", 45, "JL-CAM-01"), ("模拟矿井实训室", 16, "")],
 }
 
 SURNAMES = (
@@ -179,7 +227,7 @@ GIVEN = [
     "鹏飞",
     "新民",
     "春燕",
-    "晋生",
+    "吉生",
     "保平",
     "二虎",
     "金锁",
@@ -207,13 +255,28 @@ COAL_OPERATIONS = [
     OperationType.COAL_SAFETY_INSPECTION,
 ]
 NONCOAL_OPERATIONS = [OperationType.MN_BLASTING, OperationType.MN_ELECTRICAL, OperationType.MN_TAILINGS]
-BIRTHPLACES = ["140121", "140100", "140200", "140400", "140000"]
+UNDERGROUND_OPERATIONS = [
+    OperationType.MN_BLASTING,
+    OperationType.MN_SUPPORT,
+    OperationType.MN_HOIST,
+    OperationType.MN_VENTILATION,
+]
+OPEN_PIT_OPERATIONS = [OperationType.MN_BLASTING, OperationType.MN_ELECTRICAL, OperationType.MN_DRAINAGE]
+# The non-coal mines besides 双阳 and the tailings pond, and the operation types they employ.
+NONCOAL_MINES = {
+    "mine_huadian": UNDERGROUND_OPERATIONS,
+    "mine_panshi": UNDERGROUND_OPERATIONS,
+    "mine_tonghua": OPEN_PIT_OPERATIONS,
+    "mine_linjiang": OPEN_PIT_OPERATIONS,
+    "mine_changbai": [OperationType.MN_BLASTING, OperationType.MN_HOIST],
+}
+BIRTHPLACES = ["220100", "220200", "222401", "222400", "220000"]
 
 # username, person key (None: no person), role, organisation key, display name
 DEMO_LOGINS = [
     ("admin", None, Role.ADMIN, None, "平台管理员"),
     ("trainee", "trainee", Role.TRAINEE, None, None),
-    ("center", "center", Role.CENTER_STAFF, "center_taiyuan", None),
+    ("center", "center", Role.CENTER_STAFF, "center_changchun", None),
     ("reviewer_center", "reviewer_center", Role.REVIEWER, "edu_center", None),
     ("reviewer_dept", "reviewer_dept", Role.REVIEWER, "business_dept", None),
     ("proctor_center", "proctor_center", Role.PROCTOR, "edu_center", None),
@@ -221,10 +284,12 @@ DEMO_LOGINS = [
     # A third examiner, for a practical exam whose two examiners differ too much.
     ("examiner_dept", None, Role.PROCTOR, "business_dept", "业务处室第三考评员"),
     ("regulator", "regulator", Role.REGULATOR, "reg_province", None),
-    ("mine_officer", "mine_officer", Role.MINE_OFFICER, "mine_gujiao", None),
+    ("mine_officer", "mine_officer", Role.MINE_OFFICER, "mine_longjiabao", None),
     # Regulators lower down, to see jurisdiction at work.
-    ("regulator_taiyuan", "regulator_taiyuan", Role.REGULATOR, "reg_taiyuan", None),
-    ("regulator_gujiao", "regulator_gujiao", Role.REGULATOR, "reg_gujiao", None),
+    ("regulator_changchun", "regulator_changchun", Role.REGULATOR, "reg_changchun", None),
+    ("regulator_jiutai", "regulator_jiutai", Role.REGULATOR, "reg_jiutai", None),
+    # 国家矿山安全监察局吉林局: reads records province-wide, decides nothing.
+    ("inspector_national", "inspector_national", Role.INSPECTORATE, "national_bureau", None),
 ]
 
 
@@ -261,6 +326,8 @@ class Seeder:
         self.seed_question_bank()
         self.seed_training()
         self.seed_exam()
+        self.seed_noncoal_exam()
+        self.seed_rubrics()
         return {
             "regions": len(self.regions),
             "organisations": len(self.orgs),
@@ -285,8 +352,6 @@ class Seeder:
             org = db.session.scalar(select(Organisation).where(Organisation.credit_code == code))
             if org is None:
                 attrs = dict(extra)
-                if cls is MineEnterprise:
-                    attrs["production_status"] = ProductionStatus.NORMAL
                 org = cls(
                     name=name,
                     credit_code=code,
@@ -349,7 +414,7 @@ class Seeder:
             )
 
     def seed_people(self) -> None:
-        for mine_key in ("mine_gujiao", "mine_zuoyun", "mine_yangcheng", "mine_qinshui"):
+        for mine_key in ("mine_longjiabao", "mine_baliancheng", "mine_daoqing", "mine_banshi"):
             for i, post in enumerate(FIVE_POSTS):
                 manager = self.person(
                     f"{mine_key}_{post.value}",
@@ -366,7 +431,7 @@ class Seeder:
                     f"{mine_key}_op{i}", mine_key, education=Education.SENIOR_HIGH, years=3 + i, born=1985 + i
                 )
                 self.post(worker, Post.SPECIAL_OPERATOR, mine_key, date(2022, 5, 1), operation)
-        for mine_key in ("mine_qingxu", "mine_xiangyuan"):
+        for mine_key in ("mine_shuangyang", "mine_tailings"):
             head = self.person(
                 f"{mine_key}_principal",
                 mine_key,
@@ -396,13 +461,26 @@ class Seeder:
                 )
                 self.post(worker, Post.SPECIAL_OPERATOR, mine_key, date(2021, 4, 1), operation)
         # The people behind the demo logins.
-        trainee = self.person("trainee", "mine_gujiao", education=Education.SENIOR_HIGH, years=2, born=1996)
-        self.post(
-            trainee, Post.SPECIAL_OPERATOR, "mine_gujiao", date(2026, 9, 1), OperationType.COAL_GAS_INSPECTION
+        trainee = self.person(
+            "trainee", "mine_longjiabao", education=Education.SENIOR_HIGH, years=2, born=1996
         )
-        self.person("center", "center_taiyuan", education=Education.BACHELOR, years=10, born=1982, male=False)
+        self.post(
+            trainee,
+            Post.SPECIAL_OPERATOR,
+            "mine_longjiabao",
+            date(2026, 9, 1),
+            OperationType.COAL_GAS_INSPECTION,
+        )
         self.person(
-            "mine_officer", "mine_gujiao", education=Education.COLLEGE, years=9, born=1984, field="安全工程"
+            "center", "center_changchun", education=Education.BACHELOR, years=10, born=1982, male=False
+        )
+        self.person(
+            "mine_officer",
+            "mine_longjiabao",
+            education=Education.COLLEGE,
+            years=9,
+            born=1984,
+            field="安全工程",
         )
         for key, org_key in (
             ("reviewer_center", "edu_center"),
@@ -410,8 +488,8 @@ class Seeder:
             ("reviewer_dept", "business_dept"),
             ("proctor_dept", "business_dept"),
             ("regulator", "reg_province"),
-            ("regulator_taiyuan", "reg_taiyuan"),
-            ("regulator_gujiao", "reg_gujiao"),
+            ("regulator_changchun", "reg_changchun"),
+            ("regulator_jiutai", "reg_jiutai"),
         ):
             official = self.person(
                 key,
@@ -424,7 +502,7 @@ class Seeder:
             self.post(official, Post.REGULATOR_OFFICIAL, org_key, date(2020, 1, 1))
         # 班组长 and 一线岗位作业人员 at a coal and a non-coal mine (last, so earlier demo people
         # keep their names and numbers).
-        for mine_key in ("mine_gujiao", "mine_qingxu"):
+        for mine_key in ("mine_longjiabao", "mine_shuangyang"):
             leader = self.person(
                 f"{mine_key}_team_leader", mine_key, education=Education.SENIOR_HIGH, years=7, born=1988
             )
@@ -433,6 +511,32 @@ class Seeder:
                 f"{mine_key}_frontline", mine_key, education=Education.JUNIOR_MIDDLE, years=2, born=1999
             )
             self.post(worker, Post.FRONTLINE_WORKER, mine_key, date(2026, 3, 1))
+        # The other non-coal mines (added after the first demo people, who keep their numbers):
+        # a 矿长 and a safety manager each, and the special operators their method needs.
+        for mine_key, operations in NONCOAL_MINES.items():
+            director = self.person(
+                f"{mine_key}_director",
+                mine_key,
+                education=Education.BACHELOR,
+                years=15,
+                born=1975,
+                mining_degree=True,
+                field="采矿工程",
+            )
+            self.post(director, Post.MINE_DIRECTOR, mine_key, date(2024, 6, 1))
+            officer = self.person(
+                f"{mine_key}_safety", mine_key, education=Education.COLLEGE, years=8, born=1986, male=False
+            )
+            self.post(officer, Post.SAFETY_MANAGER, mine_key, date(2024, 6, 1))
+            for i, operation in enumerate(operations):
+                worker = self.person(
+                    f"{mine_key}_op{i}", mine_key, education=Education.SENIOR_HIGH, years=5 + i, born=1987 + i
+                )
+                self.post(worker, Post.SPECIAL_OPERATOR, mine_key, date(2023, 4, 1), operation)
+        inspector = self.person(
+            "inspector_national", "national_bureau", education=Education.MASTER, years=15, born=1979
+        )
+        self.post(inspector, Post.REGULATOR_OFFICIAL, "national_bureau", date(2020, 1, 1))
 
     def seed_logins(self) -> None:
         password_hash = None
@@ -473,31 +577,32 @@ class Seeder:
         ):
             bank_ops.review_question(question, reviewer=reviewer, approve=True)
             bank_ops.activate_question(question, actor=author)
-        if db.session.scalar(select(Blueprint.id).where(Blueprint.name == DEMO_SPOT_TEST)) is None:
-            bank_ops.save_blueprint(
-                None,
-                name=DEMO_SPOT_TEST,
-                target="coal_gas_inspection",
-                purpose="spot_test",
-                duration_minutes=20,
-                target_facility=None,
-                partial_credit=False,
-                sections=[
-                    bank_ops.SectionSpec("true_false", 4, 10.0),
-                    bank_ops.SectionSpec("single_choice", 4, 10.0),
-                    bank_ops.SectionSpec("multiple_choice", 2, 10.0),
-                ],
-                actor=author,
-            )
+        for target, name in DEMO_SPOT_TESTS.items():
+            if db.session.scalar(select(Blueprint.id).where(Blueprint.name == name)) is None:
+                bank_ops.save_blueprint(
+                    None,
+                    name=name,
+                    target=target,
+                    purpose="spot_test",
+                    duration_minutes=20,
+                    target_facility=None,
+                    partial_credit=False,
+                    sections=[
+                        bank_ops.SectionSpec("true_false", 4, 10.0, category="安全生产管理"),
+                        bank_ops.SectionSpec("single_choice", 4, 10.0, category="安全生产管理"),
+                        bank_ops.SectionSpec("multiple_choice", 2, 10.0, category="安全生产管理"),
+                    ],
+                    actor=author,
+                )
 
     def seed_training(self) -> None:
-        """A gas-inspection class at the Taiyuan center running now (the demo trainee and the
-        Gujiao gas inspectors on its roster, yesterday's lesson signed, one this afternoon
+        """A gas-inspection class at the Changchun center running now (the demo trainee and the
+        Longjiabao gas inspectors on its roster, yesterday's lesson signed, one this afternoon
         for the sign-in code) and the managers' annual re-training, half done."""
         if db.session.scalar(select(Course.id).where(Course.title == DEMO_COURSE)):
             return
         staff = db.session.scalar(select(User).where(User.username == "center"))
-        center = self.orgs["center_taiyuan"]
+        center = self.orgs["center_changchun"]
         room = next(c for c in center.classrooms if c.name == "一号教室")
         course = training_ops.create_course(
             center,
@@ -527,7 +632,7 @@ class Seeder:
             for key, p in self.people.items()
             if key == "trainee"
             or (
-                key.startswith("mine_gujiao_op")
+                key.startswith("mine_longjiabao_op")
                 and any(x.operation_type is OperationType.COAL_GAS_INSPECTION for x in p.posts)
             )
         ]
@@ -581,7 +686,7 @@ class Seeder:
         managers = [
             p
             for key, p in self.people.items()
-            if key.startswith("mine_gujiao_") and not key.startswith("mine_gujiao_op")
+            if key.startswith("mine_longjiabao_") and not key.startswith("mine_longjiabao_op")
         ]
         yearly = training_ops.create_class(
             annual, second, f"{today.year}年五职矿长年度再培训班", start, start, actor=staff
@@ -622,10 +727,10 @@ class Seeder:
             module=front_line.modules[0],
         )
         for key in (
-            "mine_gujiao_team_leader",
-            "mine_gujiao_frontline",
-            "mine_qingxu_team_leader",
-            "mine_qingxu_frontline",
+            "mine_longjiabao_team_leader",
+            "mine_longjiabao_frontline",
+            "mine_shuangyang_team_leader",
+            "mine_shuangyang_frontline",
         ):
             person = self.people[key]
             training_ops.enrol(front_class, person, actor=staff, post=person.posts[0].post)
@@ -661,13 +766,13 @@ class Seeder:
             PersonnelCategory.SPECIAL_OPERATOR,
             actor=users["trainee"],
             operation_type=OperationType.COAL_GAS_INSPECTION,
-            work_history="2024年起在古交金岭煤业有限公司从事通风工作，2026年9月任瓦斯检查工。",
+            work_history="2024年起在龙嘉堡煤矿从事通风工作，2026年9月任瓦斯检查工。",
         )
         app_ops.review_application(application, reviewer=users["reviewer_center"], approve=True)
         app_ops.review_application(application, reviewer=users["reviewer_dept"], approve=True)
         session = session_ops.create_session(
             name=DEMO_SESSION,
-            site="太原煤炭安全技术培训中心考试点",
+            site="长春市矿山安全技术培训中心考试点",
             room="第一考场",
             starts_at=datetime.now(UTC).replace(minute=0, second=0, microsecond=0),
             category=PersonnelCategory.SPECIAL_OPERATOR,
@@ -675,27 +780,77 @@ class Seeder:
             blueprint=blueprint,
             seats=30,
             actor=users["reviewer_center"],
-            region=self.regions["140100"],
-        )  # the site is in Taiyuan
+            region=self.regions["220100"],
+        )  # the site is in Changchun
         for proctor in ("proctor_center", "proctor_dept"):
             session_ops.assign_proctor(session, users[proctor], actor=users["reviewer_center"])
         attempt = session_ops.seat(session, application, actor=users["reviewer_center"])
         session_ops.open_session(session, proctor=users["proctor_center"])
         session_ops.check_identity(attempt, proctor=users["proctor_dept"], confirm=True)
-        if db.session.scalar(select(PracticalRubric.id)) is None:
+
+    def seed_noncoal_exam(self) -> None:
+        """A written exam blueprint for 金属非金属矿山爆破作业 (its own questions only), created
+        after the gas inspectors' so that one stays the first exam blueprint."""
+        if db.session.scalar(select(Blueprint.id).where(Blueprint.name == DEMO_BLASTING_BLUEPRINT)):
+            return
+        bank_ops.save_blueprint(
+            None,
+            name=DEMO_BLASTING_BLUEPRINT,
+            target=OperationType.MN_BLASTING.value,
+            purpose="exam",
+            duration_minutes=None,
+            target_facility=None,
+            partial_credit=False,
+            sections=[
+                bank_ops.SectionSpec("true_false", 6, 5.0, category="金属非金属矿山/爆破作业"),
+                bank_ops.SectionSpec("single_choice", 8, 5.0, category="金属非金属矿山/爆破作业"),
+                bank_ops.SectionSpec("multiple_choice", 3, 10.0, category="金属非金属矿山/爆破作业"),
+            ],
+            actor=db.session.scalar(select(User).where(User.username == "reviewer_center")),
+        )
+
+    def seed_rubrics(self) -> None:
+        """实操考核评分表: the gas inspectors' and, for the non-coal mines, the blasters'."""
+        for operation, name, items in RUBRICS:
+            if db.session.scalar(
+                select(PracticalRubric.id).where(PracticalRubric.operation_type == operation)
+            ):
+                continue
             db.session.add(
                 PracticalRubric(
-                    operation_type=OperationType.COAL_GAS_INSPECTION,
-                    name="瓦斯检查作业实操考核评分表",
-                    items=[
-                        {"name": "光学瓦斯检定器检查", "points": 20, "critical": False},
-                        {"name": "测定地点与测点选择", "points": 15, "critical": False},
-                        {"name": "瓦斯、二氧化碳浓度测定操作", "points": 30, "critical": False},
-                        {"name": "记录填写与汇报", "points": 15, "critical": False},
-                        {"name": "瓦斯超限时的处置（停电撤人）", "points": 20, "critical": True},
-                    ],
+                    operation_type=operation,
+                    name=name,
+                    items=[{"name": n, "points": p, "critical": c} for n, p, c in items],
                 )
             )
+        db.session.flush()
+
+
+RUBRICS = [  # operation type, name, items (name, points, critical)
+    (
+        OperationType.COAL_GAS_INSPECTION,
+        "瓦斯检查作业实操考核评分表",
+        [
+            ("光学瓦斯检定器检查", 20, False),
+            ("测定地点与测点选择", 15, False),
+            ("瓦斯、二氧化碳浓度测定操作", 30, False),
+            ("记录填写与汇报", 15, False),
+            ("瓦斯超限时的处置（停电撤人）", 20, True),
+        ],
+    ),
+    (
+        OperationType.MN_BLASTING,
+        "金属非金属矿山爆破作业实操考核评分表",
+        [
+            ("爆破器材领取、检查与登记", 15, False),
+            ("炮孔检查与清孔", 15, False),
+            ("装药与堵塞操作", 25, False),
+            ("警戒设置与爆破信号", 15, True),
+            ("起爆与爆后检查", 15, False),
+            ("盲炮的识别与处理", 15, True),
+        ],
+    ),
+]
 
 
 def seed() -> dict:

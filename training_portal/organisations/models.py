@@ -1,6 +1,6 @@
 """Where people act: administrative regions and the organisations in them.
 
-A region's ``path`` lists its ancestors' codes (``140000/140100/140181``), so a
+A region's ``path`` lists its ancestors' codes (``220000/220100/220113``), so a
 regulator's jurisdiction (its unit's region and everything below) is one prefix test.
 """
 

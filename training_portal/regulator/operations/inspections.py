@@ -73,6 +73,18 @@ def start_spot_test(inspection: Inspection, post: PersonPost, blueprint: Bluepri
         raise RegulatorError(_l("Spot tests are for the managers of the inspected mine."), field="post_id")
     if blueprint.purpose != "spot_test":
         raise RegulatorError(_l("Choose a spot-test blueprint."), field="blueprint_id")
+    category = categories.of_post(post.post)
+    if not categories.fits(blueprint.target, category.code, None):
+        # A 矿长 answers a manager's paper, never one drawn for another category's work.
+        raise RegulatorError(
+            _l(
+                "This blueprint is for %(target)s; a %(post)s is tested on a blueprint for %(category)s.",
+                target=categories.target_label(blueprint.target),
+                post=post.post.label,
+                category=category.label,
+            ),
+            field="blueprint_id",
+        )
     try:
         paper = assembly.draw_papers(blueprint, 1)[0]
     except ValueError as exc:
