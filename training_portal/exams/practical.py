@@ -24,6 +24,7 @@ from .models import (
 )
 from .sessions import proctor_choices, proctor_unit
 from .signals import practical_decided
+from .validity import require_valid
 
 
 def validate_rubric(items: list[dict]) -> None:
@@ -124,6 +125,7 @@ def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
         raise ExamError(
             _l("The practical exam comes only after a passed, published written exam."), status=CONFLICT
         )
+    require_valid(written)
     operation = written.application.operation_type
     rubric = db.session.scalar(select(PracticalRubric).where(PracticalRubric.operation_type == operation))
     if rubric is None:
@@ -169,6 +171,7 @@ def score(practical: PracticalExam, *, examiner, item_scores: list[float]) -> No
     mine = next(e for e in practical.examiners if e.user_id == examiner.id)
     if mine.submitted_at is not None:
         raise ExamError(_l("You have submitted your scores already."), status=CONFLICT)
+    require_valid(practical.written_attempt)  # the practical is taken while the written pass counts
     items = practical.rubric.items
     if len(item_scores) != len(items):
         raise ExamError(_l("Score every item of the rubric."))
