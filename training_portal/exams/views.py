@@ -375,8 +375,8 @@ def _practicals_page() -> dict:
     schedule = current_user.holds("exam.schedule")
     items = practical_ops.visible_to(current_user)
     waiting = practical_ops.ready_for(current_user) if schedule else []
-    ready = [a for a in waiting if not validity.expired(a)]
-    stale = [(a, validity.expiry_reason(a)) for a in waiting if validity.expired(a)]
+    ready = [(a, sitting) for a, sitting in waiting if not validity.expired(a)]
+    stale = [(a, validity.expiry_reason(a)) for a, _ in waiting if validity.expired(a)]
     examiners = (
         [(u, session_ops.proctor_unit(u)[0]) for u in practical_ops.examiner_choices()] if schedule else []
     )

@@ -35,7 +35,12 @@ def completed(attempt: ExamAttempt) -> tuple[bool, PracticalExam | None]:
         return False, None
     if not certified(attempt.application.category).practical_exam:
         return True, None
-    practical = db.session.scalar(select(PracticalExam).where(PracticalExam.written_attempt_id == attempt.id))
+    practical = db.session.scalar(  # the last sitting: a retake (补考) after a failed one
+        select(PracticalExam)
+        .where(PracticalExam.written_attempt_id == attempt.id)
+        .order_by(PracticalExam.sitting.desc())
+        .limit(1)
+    )
     return (practical is not None and practical.passed is True), practical
 
 
