@@ -204,12 +204,27 @@ class Category:
         return []
 
     @classmethod
-    def initial_hours(cls) -> int:
-        return policy.get("training.initial_hours").get(cls.code, 0)
+    def hours_key(cls, table: str, operation_type: OperationType | None = None) -> str | None:
+        """The entry of the policy's hours ``table`` that applies: the operation type's, else
+        the category's; None when the table has neither (no hours required)."""
+        hours = policy.get(table)
+        for key in (operation_type.value if operation_type else None, cls.code):
+            if key is not None and key in hours:
+                return key
+        return None
 
     @classmethod
-    def annual_hours(cls) -> int:
-        return policy.get("training.annual_hours").get(cls.code, 0)
+    def _hours(cls, table: str, operation_type: OperationType | None) -> int:
+        key = cls.hours_key(table, operation_type)
+        return 0 if key is None else policy.get(table)[key]
+
+    @classmethod
+    def initial_hours(cls, operation_type: OperationType | None = None) -> int:
+        return cls._hours("training.initial_hours", operation_type)
+
+    @classmethod
+    def annual_hours(cls, operation_type: OperationType | None = None) -> int:
+        return cls._hours("training.annual_hours", operation_type)
 
     @classmethod
     def validity_years(cls) -> int | None:
@@ -323,6 +338,18 @@ def fits(target: str, category: str, operation_type: str | None) -> bool:
     type): one for the category fits all its operation types, one for an operation type
     fits that type only."""
     return target == str(category) or (operation_type is not None and target == str(operation_type))
+
+
+def hour_table_keys() -> set[str]:
+    """What the policy's hours tables may be keyed by: a category's code, or an operation type
+    of a category that has them."""
+    return {c.code for c in REGISTRY.values()} | {
+        t.value for c in REGISTRY.values() for t in c.operation_types
+    }
+
+
+for _table in ("training.initial_hours", "training.annual_hours"):
+    policy.accept_keys(_table, hour_table_keys)
 
 
 def registry_json() -> str:
