@@ -161,7 +161,8 @@ def test_coverage_is_the_share_of_held_class_hours_with_analysed_video(users, cl
 
 
 def _apply(person: Person, actor):
-    return app_ops.submit_application(person, SAFETY, actor=actor, appointed_on=local_today())
+    papers = {"appointment_document": "evidence/a.pdf", "diploma": "evidence/d.pdf"}
+    return app_ops.submit_application(person, SAFETY, actor=actor, evidence=papers)
 
 
 def test_an_application_needs_the_initial_hours_verified(users):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from ..core import audit, policy
 from ..core.db import db, locked, utcnow
 from ..core.errors import CONFLICT, REFUSED, DomainError
+from ..core.i18n import local_today
 from ..core.permissions import Role, roles_with
 from ..organisations.models import Organisation, ReviewUnit
 from ..people import categories
@@ -130,7 +131,6 @@ def submit_application(
     actor,
     operation_type: OperationType | None = None,
     center=None,
-    appointed_on: date | None = None,
     work_history: str = "",
     evidence: dict | None = None,
 ) -> ExamApplication:
@@ -166,10 +166,17 @@ def submit_application(
             ),
             status=CONFLICT,
         )
+    evidence = evidence or {}
+    for kind_name in kind.required_evidence:
+        if not evidence.get(kind_name):
+            raise ExamError(_l("%(c)s apply with this document.", c=kind.label), field=kind_name)
+    # Managers: the appointment is the post's start on record, not a date anyone types.
+    appointed_on = kind.took_office(person) if kind.application_window else None
     checks = precheck(person, category, appointed_on, operation_type=operation_type)
     failing = [c for c in checks if not c.ok]
     if failing:
         raise ExamError(_l("The pre-check fails: %(rules)s", rules="; ".join(c.detail for c in failing)))
+    late_days = kind.late_days(person, local_today())
     application = ExamApplication(
         person=person,
         category=category,
@@ -178,8 +185,9 @@ def submit_application(
         submitted_by_id=actor.id,
         center=center,
         appointed_on=appointed_on,
+        late_days=late_days,
         work_history=work_history,
-        evidence=evidence or {},
+        evidence=evidence,
         precheck=[c.as_json() for c in checks],
     )
     db.session.add(application)
@@ -193,6 +201,8 @@ def submit_application(
             "person_id": person.id,
             "category": category,
             "operation_type": operation_type,
+            "appointed_on": appointed_on,
+            "late_days": late_days,
             "precheck": application.precheck,
         },
     )

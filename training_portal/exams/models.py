@@ -68,7 +68,9 @@ class ExamApplication(db.Model):
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # The training center that applied on the candidate's behalf, if one did.
     center_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    appointed_on: Mapped[date | None] = mapped_column(Date)  # managers: the appointment
+    appointed_on: Mapped[date | None] = mapped_column(Date)  # managers: the post's start on record
+    # Managers: days past the window after taking office when they applied (0 in time).
+    late_days: Mapped[int | None] = mapped_column(Integer, index=True)
     work_history: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # file keys by kind
     precheck: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)

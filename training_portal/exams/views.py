@@ -94,7 +94,6 @@ def apply():
         PersonnelCategory(form.category.data),
         actor=current_user,
         operation_type=OperationType(form.operation_type.data) if form.operation_type.data else None,
-        appointed_on=form.appointed_on.data,
         work_history=form.work_history.data or "",
         evidence=files,
     )
