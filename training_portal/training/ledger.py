@@ -30,17 +30,15 @@ RETRAINING_KINDS = [k for k in CourseKind if k.counts_as_retraining]
 
 
 def _duty_posts() -> list[Post]:
-    """The posts whose category has a yearly re-training duty in the policy."""
+    """The posts whose category (or one of its operation types) has a yearly re-training duty
+    in the policy."""
     annual = policy.get("training.annual_hours")
-    return [
-        p
-        for p in Post
-        if any(
-            annual.get(key, 0)
-            for kind in (categories.of_post(p),)
-            for key in (kind.code, *(t.value for t in kind.operation_types))
-        )
-    ]
+
+    def has_duty(kind: type[categories.Category]) -> bool:
+        keys = (kind.code, *(t.value for t in kind.operation_types))  # by category or operation type
+        return any(annual.get(key, 0) for key in keys)
+
+    return [p for p in Post if has_duty(categories.of_post(p))]
 
 
 def verified_only() -> bool:
