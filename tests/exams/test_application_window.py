@@ -66,8 +66,9 @@ def test_no_post_on_record_fails_the_precheck(users):
         education=Education.COLLEGE, mining_related_degree=True, work_started_on=date(2010, 3, 1)
     )
     give_hours([person], SAFETY, 480)
-    with pytest.raises(ExamError):
+    with pytest.raises(ExamError) as refused:
         _apply(person, users["admin"])
+    assert "档案中没有该类别的任职记录" in str(refused.value)  # no post of it on record
 
 
 @pytest.mark.parametrize("missing", ["appointment_document", "diploma"])
