@@ -6,6 +6,7 @@ from sqlalchemy import select
 from training_portal.core import policy
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db
+from training_portal.people.models import OperationType
 
 from .conftest import login, token_in
 
@@ -31,6 +32,8 @@ def test_defaults_are_the_rules_of_the_domain(ctx):
         "safety_manager": 48,
         "team_leader": 72,
         "frontline_worker": 72,
+        # Every special operation: no less than 72 学时 initial training.
+        **{t.value: 72 for t in OperationType},
     }
     assert policy.get("training.annual_hours") == {
         "principal": 16,

@@ -14,11 +14,14 @@ from training_portal.core.permissions import Role
 from training_portal.exams import applications as app_ops
 from training_portal.exams.applications import ExamError
 from training_portal.exams.models import ApplicationReview, ApplicationStatus
-from training_portal.people.models import Education, PersonnelCategory
+from training_portal.people import operations as people_ops
+from training_portal.people.models import Education, PersonnelCategory, Post
 
 from ..training.helpers import give_hours
 from .conftest import apply, gas_inspectors
 from .test_sessions import lose_role
+
+PAPERS = {"appointment_document": "evidence/a.pdf", "diploma": "evidence/d.pdf"}
 
 
 @pytest.mark.parametrize(
@@ -88,17 +91,19 @@ def test_no_review_of_ones_own_or_ones_organisations_application(users):
     reviewer = users["reviewer_center"]
     colleague = users["proctor_center"].person  # employed by the same center as the reviewer
     give_hours([reviewer.person, colleague], PersonnelCategory.SAFETY_MANAGER, 480)
+    for someone in (reviewer.person, colleague):  # the post on record the window counts from
+        people_ops.add_post(someone, Post.SAFETY_MANAGER, actor=None, started_on=date.today())
     own = app_ops.submit_application(
-        reviewer.person, PersonnelCategory.SAFETY_MANAGER, actor=reviewer, appointed_on=date.today()
+        reviewer.person, PersonnelCategory.SAFETY_MANAGER, actor=reviewer, evidence=PAPERS
     )
     with pytest.raises(ExamError):
         app_ops.review_application(own, reviewer=reviewer, approve=True)
     with pytest.raises(ExamError):  # a colleague is nobody a reviewer applies for
         app_ops.submit_application(
-            colleague, PersonnelCategory.SAFETY_MANAGER, actor=reviewer, appointed_on=date.today()
+            colleague, PersonnelCategory.SAFETY_MANAGER, actor=reviewer, evidence=PAPERS
         )
     theirs = app_ops.submit_application(
-        colleague, PersonnelCategory.SAFETY_MANAGER, actor=users["admin"], appointed_on=date.today()
+        colleague, PersonnelCategory.SAFETY_MANAGER, actor=users["admin"], evidence=PAPERS
     )
     with pytest.raises(ExamError):
         app_ops.review_application(theirs, reviewer=reviewer, approve=True)

@@ -28,6 +28,7 @@ from training_portal.training import operations as ops
 from training_portal.training.models import CourseKind, VideoVerdict
 from training_portal.training.tasks import send_reminders
 
+from .. import factories as make
 from ..conftest import login, png_bytes
 from .helpers import analysed_recording, attend, give_hours, lesson_for
 
@@ -160,7 +161,8 @@ def test_coverage_is_the_share_of_held_class_hours_with_analysed_video(users, cl
 
 
 def _apply(person: Person, actor):
-    return app_ops.submit_application(person, SAFETY, actor=actor, appointed_on=local_today())
+    papers = {"appointment_document": "evidence/a.pdf", "diploma": "evidence/d.pdf"}
+    return app_ops.submit_application(person, SAFETY, actor=actor, evidence=papers)
 
 
 def test_an_application_needs_the_initial_hours_verified(users):
@@ -194,7 +196,7 @@ def test_only_initial_training_for_the_category_within_the_window_counts(users):
 
 
 def test_a_special_operation_course_counts_only_for_its_type(users):
-    worker = users["trainee"].person
+    worker = make.person(operation_type=OperationType.COAL_BLASTING)  # no hours of any type yet
     policy.set_value("training.initial_hours", {"special_operator": 8}, actor=users["admin"])
     give_hours([worker], PersonnelCategory.SPECIAL_OPERATOR, 80, operation_type=OperationType.COAL_BLASTING)
     gas, blasting = (

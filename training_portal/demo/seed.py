@@ -29,6 +29,8 @@ from sqlalchemy import select
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import ValidationError
 
+from proctoring.models import Recording
+from proctoring.signals import recording_changed
 from question_bank import operations as bank_ops
 from question_bank.models import Blueprint, Question, QuestionStatus
 
@@ -325,6 +327,7 @@ class Seeder:
         self.seed_logins()
         self.seed_question_bank()
         self.seed_training()
+        self.seed_initial_training_done()
         self.seed_exam()
         self.seed_noncoal_exam()
         self.seed_rubrics()
@@ -736,6 +739,86 @@ class Seeder:
             training_ops.enrol(front_class, person, actor=staff, post=person.posts[0].post)
             training_ops.sign_in(front_lesson, person, at=at(taught, 8, 25), actor=staff)
             training_ops.sign_out(front_lesson, person, at=at(taught, 17, 0), actor=staff)
+
+    def seed_initial_training_done(self) -> None:
+        """The demo's gas inspectors (every mine's) finished an earlier class, at another center,
+        of the 72 学时 the policy asks before a special-operations exam, shown in use by the
+        classroom's analysed video (the rows the analysis job leaves): the demo trainee's
+        application passes the pre-check on verified hours."""
+        title = "煤矿瓦斯检查作业初次培训（第一期）"
+        if db.session.scalar(select(Course.id).where(Course.title == title)):
+            return
+        staff = db.session.scalar(select(User).where(User.username == "admin"))
+        center = self.orgs["center_jilin_city"]
+        room = next(c for c in center.classrooms if c.name == "第一教室")
+        days = 9  # 8 学时 a day
+        course = training_ops.create_course(
+            center,
+            title,
+            CourseKind.INITIAL,
+            targets=[(PersonnelCategory.SPECIAL_OPERATOR, OperationType.COAL_GAS_INSPECTION)],
+            modules=[("瓦斯检查作业安全技术理论与实际操作", 80 * days)],
+            actor=staff,
+        )
+        first = local_today() - timedelta(days=40)
+        klass = training_ops.create_class(
+            course,
+            room,
+            "2026年瓦斯检查工初训班（第一期）",
+            first,
+            first + timedelta(days=days - 1),
+            actor=staff,
+        )
+        gas = [
+            p
+            for p in self.people.values()
+            if any(x.operation_type is OperationType.COAL_GAS_INSPECTION for x in p.posts)
+        ]
+        for person in gas:
+            training_ops.enrol(
+                klass,
+                person,
+                actor=staff,
+                post=Post.SPECIAL_OPERATOR,
+                operation_type=OperationType.COAL_GAS_INSPECTION,
+            )
+        zone = local_zone()
+        for n in range(days):
+            day = first + timedelta(days=n)
+            starts = datetime(day.year, day.month, day.day, 8, 0, tzinfo=zone)
+            ends = starts + timedelta(minutes=8 * 45)
+            lesson = training_ops.add_lesson(
+                klass, f"第{n + 1}天", starts, ends, 80, actor=staff, module=course.modules[0]
+            )
+            for person in gas:
+                training_ops.sign_in(lesson, person, at=starts - timedelta(minutes=3), actor=staff)
+                training_ops.sign_out(lesson, person, at=ends, actor=staff)
+            start, end = starts - timedelta(minutes=2), ends + timedelta(minutes=2)
+            duration = (end - start).total_seconds()
+            recording = Recording(
+                classroom_id=room.id,
+                starts_at=start,
+                ends_at=end,
+                filename=f"第一教室-{day.isoformat()}.mp4",
+                storage_key=f"recordings/{int(f'{day:%Y%m%d}'):016x}{room.id:016x}.mp4",
+                size_bytes=1,
+                sha256="0" * 64,
+                duration_s=duration,
+                width=640,
+                height=360,
+                retain_until=day + timedelta(days=3 * 366),
+                status="analysed",
+                uploaded_by_id=staff.id,
+                report={
+                    "duration_s": duration,
+                    "wall_s": 1.0,
+                    "roster": None,
+                    "samples": [{"t": float(t), "faces": len(gas)} for t in range(0, int(duration), 60)],
+                },
+            )
+            db.session.add(recording)
+            db.session.flush()
+            recording_changed.send(recording)
 
     def seed_exam(self) -> None:
         """An open session with the two demo proctors, the demo trainee seated and checked,

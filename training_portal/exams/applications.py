@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
+from dateutil.relativedelta import relativedelta
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..core import audit, policy
 from ..core.db import db, locked, utcnow
 from ..core.errors import CONFLICT, REFUSED, DomainError
+from ..core.i18n import local_today
 from ..core.permissions import Role, roles_with
 from ..organisations.models import Organisation, ReviewUnit
 from ..people import categories
@@ -22,6 +24,7 @@ from .models import (
     AttemptState,
     ExamApplication,
     ExamAttempt,
+    PracticalExam,
     current_unit,
 )
 
@@ -81,26 +84,43 @@ def may_apply_for(actor, person: Person) -> bool:
     return applying_as(actor, person)[0]
 
 
+def retakes_allowed() -> int:
+    """How many 补考 follow a failed first sitting, of the written and of the practical exam."""
+    return policy.get("exam.retakes_allowed")
+
+
+def block_after(failed_at: datetime) -> datetime:
+    """The end of the block after the last allowed sitting failed: calendar months
+    (``exam.reapply_block_months``, one year by default), not a count of days."""
+    return failed_at + relativedelta(months=policy.get("exam.reapply_block_months"))
+
+
 def retake_block_until(
     person: Person, category: PersonnelCategory, operation_type: OperationType | None
 ) -> datetime | None:
-    """After a failed 补考 a new application waits the policy's months (None: not blocked)."""
-    failed_retake = db.session.scalars(
-        select(ExamAttempt)
+    """After the last allowed sitting failed (of the written exam, or of the practical exam
+    that follows it) a new application waits the policy's months (None: not blocked)."""
+    last = retakes_allowed()
+    same_exam = (
+        ExamApplication.person_id == person.id,
+        ExamApplication.category == category,
+        ExamApplication.operation_type == operation_type,
+    )
+    written = db.session.scalar(
+        select(func.max(ExamAttempt.finished_at))
         .join(ExamApplication)
-        .where(
-            ExamAttempt.person_id == person.id,
-            ExamAttempt.retake.is_(True),
-            ExamAttempt.passed.is_(False),
-            ExamApplication.category == category,
-            ExamApplication.operation_type == operation_type,
-        )
-        .order_by(ExamAttempt.finished_at.desc())
-        .limit(1)
-    ).first()
-    if failed_retake is None or failed_retake.finished_at is None:
+        .where(*same_exam, ExamAttempt.passed.is_(False), ExamAttempt.sitting >= last)
+    )
+    practical = db.session.scalar(
+        select(func.max(PracticalExam.decided_at))
+        .join(ExamAttempt, ExamAttempt.id == PracticalExam.written_attempt_id)
+        .join(ExamApplication, ExamApplication.id == ExamAttempt.application_id)
+        .where(*same_exam, PracticalExam.passed.is_(False), PracticalExam.sitting >= last)
+    )
+    failed = [t for t in (written, practical) if t is not None]
+    if not failed:
         return None
-    until = failed_retake.finished_at + timedelta(days=30 * policy.get("exam.reapply_block_months"))
+    until = block_after(max(failed))
     return until if until > utcnow() else None
 
 
@@ -111,7 +131,6 @@ def submit_application(
     actor,
     operation_type: OperationType | None = None,
     center=None,
-    appointed_on: date | None = None,
     work_history: str = "",
     evidence: dict | None = None,
 ) -> ExamApplication:
@@ -147,10 +166,17 @@ def submit_application(
             ),
             status=CONFLICT,
         )
+    evidence = evidence or {}
+    for kind_name in kind.required_evidence:
+        if not evidence.get(kind_name):
+            raise ExamError(_l("%(c)s apply with this document.", c=kind.label), field=kind_name)
+    # Managers: the appointment is the post's start on record, not a date anyone types.
+    appointed_on = kind.took_office(person) if kind.application_window else None
     checks = precheck(person, category, appointed_on, operation_type=operation_type)
     failing = [c for c in checks if not c.ok]
     if failing:
         raise ExamError(_l("The pre-check fails: %(rules)s", rules="; ".join(c.detail for c in failing)))
+    late_days = kind.late_days(person, local_today())
     application = ExamApplication(
         person=person,
         category=category,
@@ -159,8 +185,9 @@ def submit_application(
         submitted_by_id=actor.id,
         center=center,
         appointed_on=appointed_on,
+        late_days=late_days,
         work_history=work_history,
-        evidence=evidence or {},
+        evidence=evidence,
         precheck=[c.as_json() for c in checks],
     )
     db.session.add(application)
@@ -174,6 +201,8 @@ def submit_application(
             "person_id": person.id,
             "category": category,
             "operation_type": operation_type,
+            "appointed_on": appointed_on,
+            "late_days": late_days,
             "precheck": application.precheck,
         },
     )
@@ -267,20 +296,27 @@ def pending_for(reviewer) -> list[ExamApplication]:
     ]
 
 
+def next_sitting(application: ExamApplication) -> int | None:
+    """The sitting an approved application's next seat would be (0 the first, 1 … the
+    retakes), or None: a pass, a sitting not graded yet, a termination (no retake after
+    expulsion) or the last allowed retake failed."""
+    if application.status is not ApplicationStatus.APPROVED:
+        return None
+    last = db.session.scalars(
+        select(ExamAttempt)
+        .where(ExamAttempt.application_id == application.id)
+        .order_by(ExamAttempt.sitting.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return 0
+    retake_left = last.sitting < retakes_allowed()
+    if last.passed is False and last.state is not AttemptState.TERMINATED and retake_left:
+        return last.sitting + 1
+    return None
+
+
 def seatable(application: ExamApplication) -> tuple[bool, bool]:
     """Whether the application may take a seat now, and whether that seat is the 补考."""
-    if application.status is not ApplicationStatus.APPROVED:
-        return False, False
-    attempts = db.session.scalars(
-        select(ExamAttempt).where(ExamAttempt.application_id == application.id)
-    ).all()
-    if not attempts:
-        return True, False
-    if (
-        len(attempts) == 1
-        and attempts[0].passed is False
-        and attempts[0].state is not AttemptState.TERMINATED
-        and policy.get("exam.retakes_allowed") >= 1
-    ):
-        return True, True
-    return False, False
+    sitting = next_sitting(application)
+    return sitting is not None, bool(sitting)

@@ -5,7 +5,6 @@ from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
-    DateField,
     DateTimeLocalField,
     Field,
     IntegerField,
@@ -32,10 +31,9 @@ class ApplicationForm(FlaskForm):
         _l("Operation type (special operations only)"),
         choices=choices([("", "—"), *((o.value, o.lazy_label) for o in OperationType)]),
     )
-    appointed_on = DateField(_l("Appointed on (managers)"), validators=[Optional()])
     work_history = TextAreaField(_l("Work history"), validators=[Length(max=4000)])
-    appointment_document = FileField(_l("Appointment document (PDF or image)"))
-    diploma = FileField(_l("Diploma (PDF or image)"))
+    appointment_document = FileField(_l("Appointment document (PDF or image; required of managers)"))
+    diploma = FileField(_l("Diploma (PDF or image; required of managers)"))
 
 
 class ReviewForm(FlaskForm):

@@ -68,7 +68,9 @@ class ExamApplication(db.Model):
     submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     # The training center that applied on the candidate's behalf, if one did.
     center_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
-    appointed_on: Mapped[date | None] = mapped_column(Date)  # managers: the appointment
+    appointed_on: Mapped[date | None] = mapped_column(Date)  # managers: the post's start on record
+    # Managers: days past the window after taking office when they applied (0 in time).
+    late_days: Mapped[int | None] = mapped_column(Integer, index=True)
     work_history: Mapped[str] = mapped_column(Text, default="")
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # file keys by kind
     precheck: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -279,7 +281,7 @@ class ExamAttempt(db.Model):
     __table_args__ = (
         UniqueConstraint("session_id", "person_id"),
         UniqueConstraint("session_id", "seat"),
-        UniqueConstraint("application_id", "retake"),
+        UniqueConstraint("application_id", "sitting"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -287,6 +289,8 @@ class ExamAttempt(db.Model):
     application_id: Mapped[int] = mapped_column(ForeignKey("exam_applications.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     retake: Mapped[bool] = mapped_column(default=False)  # 补考
+    # 0 the first sitting of the application, 1 … its retakes (``exam.retakes_allowed`` of them).
+    sitting: Mapped[int] = mapped_column(default=0, server_default="0")
     seat: Mapped[int]
     identity: Mapped[IdentityCheck] = mapped_column(_enum(IdentityCheck))
     identity_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -418,12 +422,15 @@ class PracticalStatus(Labelled):
 
 class PracticalExam(db.Model):
     """实操考核 after a passed written exam: two examiners score blind; a third decides
-    when they differ too much."""
+    when they differ too much. A failed one may be retaken (补考) on the same written pass."""
 
     __tablename__ = "practical_exams"
+    __table_args__ = (UniqueConstraint("written_attempt_id", "sitting"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    written_attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempts.id"), unique=True)
+    written_attempt_id: Mapped[int] = mapped_column(ForeignKey("exam_attempts.id"), index=True)
+    # 0 the first practical exam on the written pass, 1 … its retakes (补考), as for the written one.
+    sitting: Mapped[int] = mapped_column(default=0, server_default="0")
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     rubric_id: Mapped[int] = mapped_column(ForeignKey("practical_rubrics.id"))
     status: Mapped[PracticalStatus] = mapped_column(_enum(PracticalStatus))
@@ -438,6 +445,10 @@ class PracticalExam(db.Model):
     examiners: Mapped[list[PracticalExaminer]] = relationship(
         back_populates="practical", order_by="PracticalExaminer.id"
     )
+
+    @property
+    def retake(self) -> bool:
+        return self.sitting > 0
 
     def can_view(self, user) -> bool:
         return (

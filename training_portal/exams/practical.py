@@ -12,7 +12,7 @@ from ..core import audit, policy
 from ..core.db import db, locked, utcnow
 from ..core.errors import CONFLICT, REFUSED
 from ..organisations.models import ReviewUnit
-from .applications import ExamError, training_center_ids
+from .applications import ExamError, retakes_allowed, training_center_ids
 from .models import (
     AttemptState,
     ExamApplication,
@@ -24,6 +24,7 @@ from .models import (
 )
 from .sessions import proctor_choices, proctor_unit
 from .signals import practical_decided
+from .validity import require_valid
 
 
 def validate_rubric(items: list[dict]) -> None:
@@ -85,21 +86,47 @@ def visible_to(user) -> list[PracticalExam]:
     ]
 
 
-def ready_for(user) -> list[ExamAttempt]:
-    """Passed, published written exams of special operations with no practical exam yet, in
-    sittings the user's unit schedules."""
-    taken = select(PracticalExam.written_attempt_id)
+def next_sitting(written: ExamAttempt) -> int | None:
+    """The sitting a new practical exam on this written pass would be (0 the first, 1 … the
+    retakes, 补考), or None: one is being scored, one passed, or the last allowed one failed."""
+    last = db.session.scalars(
+        select(PracticalExam)
+        .where(PracticalExam.written_attempt_id == written.id)
+        .order_by(PracticalExam.sitting.desc())
+        .limit(1)
+    ).first()
+    if last is None:
+        return 0
+    return last.sitting + 1 if last.passed is False and last.sitting < retakes_allowed() else None
+
+
+def ready_for(user) -> list[tuple[ExamAttempt, int]]:
+    """(written attempt, sitting): passed, published written exams of special operations with
+    a practical exam to schedule (the first, or a retake after a failed one), in sittings the
+    user's unit schedules."""
     rows = db.session.scalars(
         select(ExamAttempt)
         .join(ExamApplication, ExamApplication.id == ExamAttempt.application_id)
-        .where(
-            ExamAttempt.passed.is_(True),
-            ExamAttempt.id.not_in(taken),
-            ExamApplication.operation_type.is_not(None),
-        )
+        .where(ExamAttempt.passed.is_(True), ExamApplication.operation_type.is_not(None))
         .order_by(ExamAttempt.id)
     )
-    return [a for a in rows if a.session.results_published and a.session.can_schedule(user)]
+    ready = [a for a in rows if a.session.results_published and a.session.can_schedule(user)]
+    last: dict[int, PracticalExam] = {}
+    for p in db.session.scalars(
+        select(PracticalExam)
+        .where(PracticalExam.written_attempt_id.in_([a.id for a in ready]))
+        .order_by(PracticalExam.sitting)
+    ):
+        last[p.written_attempt_id] = p
+    allowed = retakes_allowed()
+    result = []
+    for attempt in ready:
+        before = last.get(attempt.id)
+        if before is None:
+            result.append((attempt, 0))
+        elif before.passed is False and before.sitting < allowed:
+            result.append((attempt, before.sitting + 1))
+    return result
 
 
 def third_examiner_choices(practical: PracticalExam) -> list[User]:
@@ -124,6 +151,17 @@ def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
         raise ExamError(
             _l("The practical exam comes only after a passed, published written exam."), status=CONFLICT
         )
+    require_valid(written)
+    sitting = next_sitting(written)
+    if sitting is None:
+        raise ExamError(
+            _l(
+                "This written pass has a practical exam being scored, passed, or failed "
+                "with no retake left (%(n)d allowed).",
+                n=retakes_allowed(),
+            ),
+            status=CONFLICT,
+        )
     operation = written.application.operation_type
     rubric = db.session.scalar(select(PracticalRubric).where(PracticalRubric.operation_type == operation))
     if rubric is None:
@@ -143,7 +181,11 @@ def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
     ):
         raise ExamError(_l("The two examiners come one from each reviewing unit."))
     practical = PracticalExam(
-        written_attempt=written, person_id=written.person_id, rubric=rubric, status=PracticalStatus.SCORING
+        written_attempt=written,
+        person_id=written.person_id,
+        rubric=rubric,
+        status=PracticalStatus.SCORING,
+        sitting=sitting,
     )
     practical.examiners = [
         PracticalExaminer(user_id=e.id, role=role)
@@ -155,7 +197,7 @@ def create(written: ExamAttempt, examiners: list, *, actor) -> PracticalExam:
         "practical.create",
         practical,
         actor=actor,
-        after={"written_attempt_id": written.id, "examiners": [e.id for e in examiners]},
+        after={"written_attempt_id": written.id, "sitting": sitting, "examiners": [e.id for e in examiners]},
     )
     return practical
 
@@ -169,6 +211,7 @@ def score(practical: PracticalExam, *, examiner, item_scores: list[float]) -> No
     mine = next(e for e in practical.examiners if e.user_id == examiner.id)
     if mine.submitted_at is not None:
         raise ExamError(_l("You have submitted your scores already."), status=CONFLICT)
+    require_valid(practical.written_attempt)  # the practical is taken while the written pass counts
     items = practical.rubric.items
     if len(item_scores) != len(items):
         raise ExamError(_l("Score every item of the rubric."))

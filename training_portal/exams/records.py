@@ -49,6 +49,7 @@ def exams_section(person: Person) -> dict:
         "practical": [
             {
                 "rubric": p.rubric.name,
+                "retake": p.retake,
                 "status": p.status.value,
                 "score": p.final_score,
                 "passed": p.passed,

@@ -18,7 +18,7 @@ from ..core.permissions import Role
 from ..organisations.models import Region, RegulatorUnit, ReviewUnit
 from ..people import categories
 from ..people.models import OperationType, PersonnelCategory
-from .applications import ExamError, reviewer_unit, seatable
+from .applications import ExamError, next_sitting, reviewer_unit, seatable
 from .attempts import _finish, remaining_seconds
 from .models import (
     ApplicationStatus,
@@ -189,8 +189,8 @@ def seat(session: ExamSession, application: ExamApplication, *, actor) -> ExamAt
         raise ExamError(_l("Candidates are seated before the session opens."), status=CONFLICT)
     if (application.category, application.operation_type) != (session.category, session.operation_type):
         raise ExamError(_l("The application is for another exam."))
-    allowed, retake = seatable(application)
-    if not allowed:
+    sitting = next_sitting(application)
+    if sitting is None:
         raise ExamError(
             _l("Only an approved application with an attempt left takes a seat."), status=CONFLICT
         )
@@ -210,7 +210,8 @@ def seat(session: ExamSession, application: ExamApplication, *, actor) -> ExamAt
         session=session,
         application=application,
         person_id=application.person_id,
-        retake=retake,
+        retake=sitting > 0,
+        sitting=sitting,
         seat=taken + 1,
         identity=IdentityCheck.PENDING,
         state=AttemptState.NOT_STARTED,
@@ -225,7 +226,8 @@ def seat(session: ExamSession, application: ExamApplication, *, actor) -> ExamAt
             "attempt_id": attempt.id,
             "person_id": application.person_id,
             "seat": attempt.seat,
-            "retake": retake,
+            "retake": sitting > 0,
+            "sitting": sitting,
         },
     )
     return attempt

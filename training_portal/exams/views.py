@@ -20,7 +20,7 @@ from ..people import operations as people_ops
 from ..people.models import OperationType, PersonnelCategory
 from . import appeals as appeal_ops
 from . import applications as app_ops
-from . import evidence
+from . import evidence, validity
 from . import practical as practical_ops
 from . import report as report_ops
 from . import sessions as session_ops
@@ -94,7 +94,6 @@ def apply():
         PersonnelCategory(form.category.data),
         actor=current_user,
         operation_type=OperationType(form.operation_type.data) if form.operation_type.data else None,
-        appointed_on=form.appointed_on.data,
         work_history=form.work_history.data or "",
         evidence=files,
     )
@@ -374,13 +373,15 @@ def _practical_visible(item) -> None:
 def _practicals_page() -> dict:
     schedule = current_user.holds("exam.schedule")
     items = practical_ops.visible_to(current_user)
-    ready = practical_ops.ready_for(current_user) if schedule else []
+    waiting = practical_ops.ready_for(current_user) if schedule else []
+    ready = [(a, sitting) for a, sitting in waiting if not validity.expired(a)]
+    stale = [(a, validity.expiry_reason(a)) for a, _ in waiting if validity.expired(a)]
     examiners = (
         [(u, session_ops.proctor_unit(u)[0]) for u in practical_ops.examiner_choices()] if schedule else []
     )
     # One examiner from each unit, preselected: what the policy asks by default.
     defaults = [next((u.id for u, unit in examiners if unit is wanted), None) for wanted in ReviewUnit]
-    return dict(items=items, ready=ready, examiners=examiners, defaults=defaults)
+    return dict(items=items, ready=ready, stale=stale, examiners=examiners, defaults=defaults)
 
 
 @bp.route("/exams/practicals", methods=["GET", "POST"])
@@ -417,8 +418,12 @@ def _practical_page(item: PracticalExam) -> dict:
         if can_schedule and item.status is PracticalStatus.NEEDS_THIRD
         else []
     )
+    written = item.written_attempt
     return dict(
         item=item,
+        expired=(
+            validity.expiry_reason(written) if item.passed is None and validity.expired(written) else None
+        ),
         mine=mine,
         scores=practical_ops.visible_scores(item, current_user),
         can_schedule=can_schedule,
@@ -494,7 +499,13 @@ def _mine_page() -> dict:
         if person
         else []
     )
-    return dict(applications=applications, attempts=attempts)
+    # A passed written exam says until when it counts for the practical exam and the certificate.
+    passes = {
+        a.id: (validity.valid_until(a), validity.expiry_reason(a) if validity.expired(a) else None)
+        for a in attempts
+        if a.session.results_published and a.passed
+    }
+    return dict(applications=applications, attempts=attempts, passes=passes)
 
 
 @bp.post("/exams/attempts/<int:attempt_id>/appeal")

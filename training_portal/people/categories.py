@@ -187,6 +187,11 @@ class Category:
     review_rule: ClassVar[str] = ""  # policy key: years between 复审; empty: no 复审
     practical_exam: ClassVar[bool] = False  # a practical exam, after the passed written one
     spot_testable: ClassVar[bool] = False  # 逢查必考: tested on the spot on inspection
+    # Managers apply within the policy's days of taking office (the post's start on record);
+    # a late application is accepted and marked late.
+    application_window: ClassVar[bool] = False
+    # Evidence an application must carry (the upload fields' names).
+    required_evidence: ClassVar[tuple[str, ...]] = ()
     retrains_after_accident: ClassVar[bool] = False  # after a fatal accident at their mine
 
     @classmethod
@@ -204,12 +209,41 @@ class Category:
         return []
 
     @classmethod
-    def initial_hours(cls) -> int:
-        return policy.get("training.initial_hours").get(cls.code, 0)
+    def took_office(cls, person: Person) -> date | None:
+        """The start, on record, of the person's current post of this category (the latest)."""
+        return max((p.started_on for p in person.current_posts if of_post(p.post) is cls), default=None)
 
     @classmethod
-    def annual_hours(cls) -> int:
-        return policy.get("training.annual_hours").get(cls.code, 0)
+    def late_days(cls, person: Person, on: date) -> int | None:
+        """Days past the policy's window after taking office (0: in time); None where the
+        category has no window or no post of it is on record."""
+        took = cls.took_office(person) if cls.application_window else None
+        if took is None:
+            return None
+        return max(0, (on - took).days - policy.get("manager.apply_within_days"))
+
+    @classmethod
+    def hours_key(cls, table: str, operation_type: OperationType | None = None) -> str | None:
+        """The entry of the policy's hours ``table`` that applies: the operation type's, else
+        the category's; None when the table has neither (no hours required)."""
+        hours = policy.get(table)
+        for key in (operation_type.value if operation_type else None, cls.code):
+            if key is not None and key in hours:
+                return key
+        return None
+
+    @classmethod
+    def _hours(cls, table: str, operation_type: OperationType | None) -> int:
+        key = cls.hours_key(table, operation_type)
+        return 0 if key is None else policy.get(table)[key]
+
+    @classmethod
+    def initial_hours(cls, operation_type: OperationType | None = None) -> int:
+        return cls._hours("training.initial_hours", operation_type)
+
+    @classmethod
+    def annual_hours(cls, operation_type: OperationType | None = None) -> int:
+        return cls._hours("training.annual_hours", operation_type)
 
     @classmethod
     def validity_years(cls) -> int | None:
@@ -325,6 +359,18 @@ def fits(target: str, category: str, operation_type: str | None) -> bool:
     return target == str(category) or (operation_type is not None and target == str(operation_type))
 
 
+def hour_table_keys() -> set[str]:
+    """What the policy's hours tables may be keyed by: a category's code, or an operation type
+    of a category that has them."""
+    return {c.code for c in REGISTRY.values()} | {
+        t.value for c in REGISTRY.values() for t in c.operation_types
+    }
+
+
+for _table in ("training.initial_hours", "training.annual_hours"):
+    policy.accept_keys(_table, hour_table_keys)
+
+
 def registry_json() -> str:
     return json.dumps([c.as_json() for c in REGISTRY.values()], ensure_ascii=False, indent=2)
 
@@ -337,6 +383,8 @@ class _Manager(Category):
     certificate_title = "安全生产知识和管理能力考核合格证"
     spot_testable = True
     retrains_after_accident = True
+    application_window = True
+    required_evidence = ("appointment_document", "diploma")
 
     @classmethod
     def admission(cls, person: Person, appointed_on: date | None, on: date) -> list[RuleResult]:
@@ -351,24 +399,25 @@ class _Manager(Category):
                 education_rule(person, Education.SECONDARY_VOCATIONAL),
                 years_rule(person, policy.get("admission.safety_dept_min_years"), on),
             ]
+        # The window counts from the post's start on record, never a date the applicant types;
+        # a late application is accepted and marked late, not refused.
+        took = cls.took_office(person)
         window = policy.get("manager.apply_within_days")
-        if appointed_on is None:
-            results.append(RuleResult("appointment", False, str(_l("The appointment date is required"))))
+        if took is None:
+            results.append(RuleResult("appointment", False, str(_l("No post of this category is on record"))))
         else:
-            late = on - appointed_on > timedelta(days=window)
-            results.append(
-                RuleResult(
-                    "appointment",
-                    not late,
-                    str(
-                        _l(
-                            "Appointed on %(d)s; apply within %(n)d days",
-                            d=appointed_on.isoformat(),
-                            n=window,
-                        )
-                    ),
+            late = cls.late_days(person, on)
+            text = (
+                _l(
+                    "Took office on %(d)s; applied %(late)d days after the %(n)d-day window",
+                    d=took.isoformat(),
+                    late=late,
+                    n=window,
                 )
+                if late
+                else _l("Took office on %(d)s; applied within %(n)d days", d=took.isoformat(), n=window)
             )
+            results.append(RuleResult("appointment", True, str(text)))
         return results
 
 

@@ -12,6 +12,7 @@ from question_bank import assembly
 from question_bank.models import Blueprint as PaperBlueprint
 from question_bank.models import Paper
 
+from ..core import policy
 from ..core.db import db, utcnow
 from ..core.forms import ButtonForm
 from ..core.i18n import local_today
@@ -53,7 +54,11 @@ def compliance():
     _need("compliance.view", _("Only regulators and mine officers see 五职矿长 compliance."))
     problems_only = request.args.get("problems") == "1"
     return render_template(
-        "regulator/compliance.html", rows=_compliance_rows(problems_only), problems_only=problems_only
+        "regulator/compliance.html",
+        rows=_compliance_rows(problems_only),
+        problems_only=problems_only,
+        late=ops.late_applications(mines_of(current_user)),
+        first_months=policy.get("manager.first_assessment_months"),
     )
 
 

@@ -30,9 +30,15 @@ RETRAINING_KINDS = [k for k in CourseKind if k.counts_as_retraining]
 
 
 def _duty_posts() -> list[Post]:
-    """The posts whose category has a yearly re-training duty in the policy."""
+    """The posts whose category (or one of its operation types) has a yearly re-training duty
+    in the policy."""
     annual = policy.get("training.annual_hours")
-    return [p for p in Post if annual.get(categories.of_post(p).code, 0)]
+
+    def has_duty(kind: type[categories.Category]) -> bool:
+        keys = (kind.code, *(t.value for t in kind.operation_types))  # by category or operation type
+        return any(annual.get(key, 0) for key in keys)
+
+    return [p for p in Post if has_duty(categories.of_post(p))]
 
 
 def verified_only() -> bool:
@@ -94,10 +100,9 @@ class Requirement:
 
 
 def required(person: Person, year: int, accidents: list[FatalAccident] | None = None) -> Requirement:
-    annual = policy.get("training.annual_hours")
     tenths, reasons = 0, []
     for post in person.posts:
-        need = annual.get(post.post.personnel_category.value, 0) * 10
+        need = categories.of_post(post.post).annual_hours(post.operation_type) * 10
         if _held_in(post, year) and need > tenths:
             tenths = need
             reasons = [str(_l("Annual re-training as %(post)s", post=post.label))]
@@ -216,10 +221,13 @@ def training_check(
 ) -> TrainingCheck:
     """Whether the person completed the hours the category's initial training (or, with
     ``kind=REVIEW``, the 复审 training) requires, within the policy's window before ``on``."""
+    # The rule by its name in the policy table, so that a refusal says which one asks the hours.
     if kind is CourseKind.REVIEW:
+        rule = str(policy.rule("special_ops.review_training_hours").description)
         need = policy.get("special_ops.review_training_hours") * 10
     else:
-        need = categories.get(category).initial_hours() * 10
+        rule = str(policy.rule("training.initial_hours").description)
+        need = categories.get(category).initial_hours(operation_type) * 10
     if not need:
         return TrainingCheck(True, 0, 0, str(_l("The policy sets no training hours for this category.")))
     months = policy.get("training.hours_window_months")
@@ -245,9 +253,13 @@ def training_check(
         )
     ).one()
     have = int(verified) if verified_only() else int(claimed)
+    subject = (operation_type or PersonnelCategory(category)).label
     if verified_only():
         detail = _l(
-            "%(have)s of %(need)s 学时 of %(kind)s verified by video since %(since)s (%(claimed)s claimed)",
+            "%(rule)s (%(subject)s): %(have)s of %(need)s 学时 of %(kind)s verified by video "
+            "since %(since)s (%(claimed)s claimed)",
+            rule=rule,
+            subject=subject,
             have=hours_text(have),
             need=hours_text(need),
             kind=kind.label,
@@ -256,7 +268,9 @@ def training_check(
         )
     else:
         detail = _l(
-            "%(have)s of %(need)s 学时 of %(kind)s since %(since)s",
+            "%(rule)s (%(subject)s): %(have)s of %(need)s 学时 of %(kind)s since %(since)s",
+            rule=rule,
+            subject=subject,
             have=hours_text(have),
             need=hours_text(need),
             kind=kind.label,

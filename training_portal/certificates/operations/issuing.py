@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ...core import audit
 from ...core.db import db, utcnow
 from ...core.errors import CONFLICT
+from ...exams import validity
 from ...exams.models import ExamAttempt, ExamSession, PracticalExam, SessionStatus
 from ...organisations.models import Organisation, ReviewUnit
 from ..models import (
@@ -34,7 +35,12 @@ def completed(attempt: ExamAttempt) -> tuple[bool, PracticalExam | None]:
         return False, None
     if not certified(attempt.application.category).practical_exam:
         return True, None
-    practical = db.session.scalar(select(PracticalExam).where(PracticalExam.written_attempt_id == attempt.id))
+    practical = db.session.scalar(  # the last sitting: a retake (补考) after a failed one
+        select(PracticalExam)
+        .where(PracticalExam.written_attempt_id == attempt.id)
+        .order_by(PracticalExam.sitting.desc())
+        .limit(1)
+    )
     return (practical is not None and practical.passed is True), practical
 
 
@@ -47,6 +53,8 @@ def issue_for(attempt: ExamAttempt, *, batch: CertificateBatch | None = None) ->
     done, practical = completed(attempt)
     if not done:
         return None
+    if validity.expired(attempt):
+        raise CertificateError(validity.expiry_reason(attempt), status=CONFLICT)
     application = attempt.application
     issued_on = today()
     valid_until, next_review = dates_for(application.category, attempt.person, issued_on)
@@ -109,7 +117,8 @@ def issue_batch(batch: CertificateBatch) -> list[int]:
     attempts = db.session.scalars(
         select(ExamAttempt).where(ExamAttempt.session_id == batch.session_id).order_by(ExamAttempt.seat)
     ).all()
-    eligible = [a for a in attempts if completed(a)[0]]
+    # A pass too old to certify is left out (its candidate sits the written exam again).
+    eligible = [a for a in attempts if completed(a)[0] and not validity.expired(a)]
     batch.status, batch.total, batch.failure = "running", len(eligible), ""
     certificates = [issue_for(a, batch=batch) for a in eligible]
     batch.issued = sum(1 for c in certificates if c.pdf_key is not None)

@@ -6,7 +6,7 @@ are re-exported here, so callers keep importing ``operations``."""
 from __future__ import annotations
 
 from ._base import RegulatorError
-from .compliance import COMPLIANCE_CHUNK, Check, MineCompliance, PostCompliance, compliance
+from .compliance import COMPLIANCE_CHUNK, Check, MineCompliance, PostCompliance, compliance, late_applications
 from .inspections import (
     close_order,
     managers_at,
@@ -27,6 +27,7 @@ __all__ = [
     "badges",
     "close_order",
     "compliance",
+    "late_applications",
     "managers_at",
     "record_inspection",
     "respond_to_order",

@@ -13,6 +13,7 @@ from ...certificates.models import Certificate, CertificateState
 from ...certificates.operations import today
 from ...core import policy
 from ...core.db import db
+from ...exams.models import ExamApplication
 from ...organisations.models import MineEnterprise
 from ...people.models import FIVE_MANAGER_POSTS, Education, Person, PersonPost
 
@@ -29,6 +30,8 @@ class PostCompliance:
     post: object
     holder: Person | None = None
     checks: dict[str, Check] = field(default_factory=dict)
+    # The holder took office more than the policy's months ago and was never assessed.
+    first_assessment_missed: bool = False
 
     @property
     def ok(self) -> bool:
@@ -47,6 +50,10 @@ class MineCompliance:
     @property
     def problems(self) -> int:
         return sum(not p.ok for p in self.posts)
+
+    @property
+    def first_assessments_missed(self) -> int:
+        return sum(p.first_assessment_missed for p in self.posts)
 
 
 def _months_later(day: date, months: int) -> date:
@@ -112,6 +119,7 @@ def _post_compliance(
         )
     else:
         row.checks["certificate"] = Check(False, texts.none % {"d": first_due.isoformat()})
+        row.first_assessment_missed = True
     years = rules["min_years"]
     education_ok = (
         person.education is not None
@@ -181,3 +189,20 @@ def compliance(mines: list[MineEnterprise], on: date | None = None) -> list[Mine
             rows.append(_post_compliance(holder, kind, certificates, on, rules, texts))
         result.append(MineCompliance(mine, rows))
     return result
+
+
+def late_applications(mines: list[MineEnterprise]) -> list[ExamApplication]:
+    """Managers' applications made after the window from taking office (marked late with the
+    number of days), of the people employed by these mines, newest first."""
+    ids = [m.id for m in mines]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(ExamApplication)
+            .join(Person, Person.id == ExamApplication.person_id)
+            .where(Person.employer_id.in_(ids), ExamApplication.late_days > 0)
+            .order_by(ExamApplication.submitted_at.desc())
+            .options(selectinload(ExamApplication.person))
+        )
+    )
