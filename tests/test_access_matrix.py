@@ -29,6 +29,7 @@ from training_portal.people.models import Post
 from training_portal.practice import operations as practice_ops
 from training_portal.regulator import operations as regulator_ops
 from training_portal.safety_culture import operations as culture_ops
+from training_portal.safety_culture.models import templates as culture_templates
 from training_portal.training.models import Course
 
 from .certificates.conftest import certified
@@ -296,6 +297,10 @@ MATRIX |= {
     ("safety_culture.decide", "POST"): only({r: 422 for r in GUJIAO_OVERSIGHT}, 403),  # no decision
     ("safety_culture.evidence", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),  # not published
     ("safety_culture.cases", "GET"): everyone(200),
+    # The milestone templates: the administrator's (an empty form is refused).
+    ("safety_culture.milestones", "GET"): ADMIN_ONLY_GET,
+    ("safety_culture.add_milestone", "POST"): only({"admin": 422}, 403),
+    ("safety_culture.edit_milestone", "POST"): only({"admin": 422}, 403),
 }
 
 # Practice: a practice round of the trainee's (not a mock: nothing to hand in) with the bank's new
@@ -406,6 +411,7 @@ def objects(demo, user_named):
         "order_id": spot.order.id,
         "milestone": "philosophy",
         "report_id": culture.id,
+        "template_id": culture_templates()[0].id,
         "appeal_id": 999_999,
         "upload_id": "nope",
         "recording_id": recording.id,
