@@ -25,6 +25,7 @@ from training_portal.notifications import operations as notes
 from training_portal.notifications.models import Notification
 from training_portal.organisations.models import Organisation
 from training_portal.people import operations as people_ops
+from training_portal.people.departments import departments
 from training_portal.people.models import Post
 from training_portal.practice import operations as practice_ops
 from training_portal.regulator import operations as regulator_ops
@@ -89,6 +90,12 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("people.create", "POST"): only({"admin": 422, "mine_officer": 422}, 403),
     ("people.edit", "GET"): only({"admin": 200, "mine_officer": 200}, 403),
     ("people.edit", "POST"): only({"admin": 400, "mine_officer": 400}, 403),  # empty form
+    # The 五科: the administrator keeps the list; the mine appoints its heads (an empty form is refused).
+    ("people.departments_list", "GET"): ADMIN_ONLY_GET,
+    ("people.add_department", "POST"): only({"admin": 422}, 403),
+    ("people.edit_department", "POST"): only({"admin": 422}, 403),
+    ("people.mine_departments", "GET"): only({r: 200 for r in OF_THE_GUJIAO_MINE}, 403),
+    ("people.appoint_head", "POST"): only({"admin": 422, "mine_officer": 422}, 403),
     ("people_api.my_record", "GET"): only({"admin": 404}, 200, anonymous=401),
     ("people_api.record", "GET"): only(
         {r: 200 for r in ("admin", "trainee", "regulator", "regulator_gujiao")}, 403, anonymous=401
@@ -412,6 +419,7 @@ def objects(demo, user_named):
         "milestone": "philosophy",
         "report_id": culture.id,
         "template_id": culture_templates()[0].id,
+        "department_id": departments()[0].id,
         "appeal_id": 999_999,
         "upload_id": "nope",
         "recording_id": recording.id,
