@@ -215,6 +215,8 @@ WITH_A_PERSON = [r for r in LOGGED_IN if r != "admin"]
 MATRIX |= {
     ("training.courses", "GET"): everyone(200),
     ("training.course", "GET"): everyone(200),
+    # Regulators over the center mark a year's special training (empty: of no year, no change).
+    ("training.mark_special_training", "POST"): only({r: 302 for r in ("admin", "regulator")}, 403),
     ("training.new_course", "GET"): only({r: 200 for r in CENTER}, 403),
     ("training.new_course", "POST"): only({r: 422 for r in CENTER}, 403),  # empty form
     ("training.classes", "GET"): only({r: 200 for r in (*CENTER, *REGULATORS)}, 403),
