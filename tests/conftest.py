@@ -96,10 +96,27 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
     application.test_client_class = IsolatedClient
     with application.app_context():
         flask_migrate.upgrade()  # the schema only ever comes from the migrations
+        _MIGRATED_ROWS[db.engine.url.render_as_string(hide_password=False)] = {
+            name: [dict(row) for row in db.session.execute(db.metadata.tables[name].select()).mappings()]
+            for name in MIGRATED_TABLES
+        }
         db.session.remove()
     yield application
     with application.app_context():
         db.engine.dispose()
+
+
+# Tables the migrations fill (catalogues an administrator edits afterwards): every test starts
+# with the migrations' rows, as a new installation does, whatever an earlier test changed.
+MIGRATED_TABLES = ("sc_milestone_templates", "mine_departments")
+_MIGRATED_ROWS: dict[str, dict[str, list[dict]]] = {}
+
+
+def _restore_migrated_rows() -> None:
+    for name, rows in _MIGRATED_ROWS[db.engine.url.render_as_string(hide_password=False)].items():
+        table = db.metadata.tables[name]
+        if rows:  # without their ids: a sequence restarted by TRUNCATE goes on from them
+            db.session.execute(table.insert(), [{k: v for k, v in r.items() if k != "id"} for r in rows])
 
 
 def _wipe() -> None:
@@ -113,6 +130,7 @@ def _wipe() -> None:
     else:
         for table in tables:
             db.session.execute(table.delete())
+    _restore_migrated_rows()
     db.session.commit()
 
 
@@ -145,7 +163,9 @@ def demo(ctx):
     from training_portal.demo import seed
 
     key = (db.engine.url.render_as_string(), local_today())
-    written = " OR ".join(f"EXISTS (SELECT 1 FROM {t.name})" for t in db.metadata.sorted_tables)
+    written = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {t.name})" for t in db.metadata.sorted_tables if t.name not in MIGRATED_TABLES
+    )
     empty = not db.session.scalar(text(f"SELECT {written}"))
     if empty and key in _DEMO_ROWS:
         _copy_back(_DEMO_ROWS[key])
@@ -163,6 +183,7 @@ def demo(ctx):
                     ],
                 )
                 for table in db.metadata.sorted_tables
+                if table.name not in MIGRATED_TABLES
             ]
     db.session.commit()
     return seed

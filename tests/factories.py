@@ -138,15 +138,19 @@ def mine(
     region: Region | None = None,
     kind: MineKind = MineKind.COAL,
     size: MineSize = MineSize.MEDIUM,
+    method: MiningMethod | None = None,
+    status: ProductionStatus = ProductionStatus.NORMAL,
 ) -> MineEnterprise:
+    """A coal mine is underground, a non-coal one an open pit, unless ``method`` says."""
     return _organisation(
         MineEnterprise,
         name or f"测试煤业有限公司{_next()}",
         region,
         mine_kind=kind,
-        mining_method=MiningMethod.UNDERGROUND if kind is MineKind.COAL else MiningMethod.OPEN_PIT,
+        mining_method=method
+        or (MiningMethod.UNDERGROUND if kind is MineKind.COAL else MiningMethod.OPEN_PIT),
         size=size,
-        production_status=ProductionStatus.NORMAL,
+        production_status=status,
     )
 
 

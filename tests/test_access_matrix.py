@@ -25,10 +25,12 @@ from training_portal.notifications import operations as notes
 from training_portal.notifications.models import Notification
 from training_portal.organisations.models import Organisation
 from training_portal.people import operations as people_ops
+from training_portal.people.departments import departments
 from training_portal.people.models import Post
 from training_portal.practice import operations as practice_ops
 from training_portal.regulator import operations as regulator_ops
 from training_portal.safety_culture import operations as culture_ops
+from training_portal.safety_culture.models import templates as culture_templates
 from training_portal.training.models import Course
 
 from .certificates.conftest import certified
@@ -89,6 +91,14 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("people.create", "POST"): only({"admin": 422, "mine_officer": 422}, 403),
     ("people.edit", "GET"): only({"admin": 200, "mine_officer": 200}, 403),
     ("people.edit", "POST"): only({"admin": 400, "mine_officer": 400}, 403),  # empty form
+    # The 五科: the administrator keeps the list; the mine appoints its heads (an empty form is refused).
+    ("people.departments_list", "GET"): ADMIN_ONLY_GET,
+    ("people.add_department", "POST"): only({"admin": 422}, 403),
+    ("people.edit_department", "POST"): only({"admin": 422}, 403),
+    ("people.mine_departments", "GET"): only(
+        {r: 200 for r in (*OF_THE_LONGJIABAO_MINE, "inspector_national")}, 403
+    ),
+    ("people.appoint_head", "POST"): only({"admin": 422, "mine_officer": 422}, 403),
     ("people_api.my_record", "GET"): only({"admin": 404}, 200, anonymous=401),
     ("people_api.record", "GET"): only(
         {r: 200 for r in ("admin", "trainee", "regulator", "regulator_jiutai")}, 403, anonymous=401
@@ -208,6 +218,8 @@ WITH_A_PERSON = [r for r in LOGGED_IN if r != "admin"]
 MATRIX |= {
     ("training.courses", "GET"): everyone(200),
     ("training.course", "GET"): everyone(200),
+    # Regulators over the center mark a year's special training (empty: of no year, no change).
+    ("training.mark_special_training", "POST"): only({r: 302 for r in ("admin", "regulator")}, 403),
     ("training.new_course", "GET"): only({r: 200 for r in CENTER}, 403),
     ("training.new_course", "POST"): only({r: 422 for r in CENTER}, 403),  # empty form
     ("training.classes", "GET"): only({r: 200 for r in (*CENTER, *REGULATORS)}, 403),
@@ -300,6 +312,10 @@ MATRIX |= {
     ("safety_culture.decide", "POST"): only({r: 422 for r in JIUTAI_OVERSIGHT}, 403),  # no decision
     ("safety_culture.evidence", "GET"): only({r: 200 for r in OF_THE_LONGJIABAO_MINE}, 403),  # not published
     ("safety_culture.cases", "GET"): everyone(200),
+    # The milestone templates: the administrator's (an empty form is refused).
+    ("safety_culture.milestones", "GET"): ADMIN_ONLY_GET,
+    ("safety_culture.add_milestone", "POST"): only({"admin": 422}, 403),
+    ("safety_culture.edit_milestone", "POST"): only({"admin": 422}, 403),
 }
 
 # Practice: a practice round of the trainee's (not a mock: nothing to hand in) with the bank's new
@@ -460,6 +476,8 @@ def objects(demo, user_named):
         "order_id": spot.order.id,
         "milestone": "philosophy",
         "report_id": culture.id,
+        "template_id": culture_templates()[0].id,
+        "department_id": departments()[0].id,
         "appeal_id": 999_999,
         "upload_id": "nope",
         "recording_id": recording.id,

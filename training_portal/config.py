@@ -124,6 +124,11 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
                 # Reminders of classes, hours and re-training due; each is sent once.
                 "training-reminders-hourly": {"task": "training.send_reminders", "schedule": 3600.0},
                 "certificate-reminders-hourly": {"task": "certificates.send_reminders", "schedule": 3600.0},
+                # Mines overdue on safety culture; once per policy period each.
+                "safety-culture-reminders-hourly": {
+                    "task": "safety_culture.send_reminders",
+                    "schedule": 3600.0,
+                },
             },
         },
         # Sessions and log-in

@@ -144,6 +144,7 @@ register("training.manage", _l("Run courses, classes, rosters and attendance"), 
 register(
     "training.oversee", _l("See training centers' classes and attendance"), Role.REGULATOR, Role.INSPECTORATE
 )
+register("training.mark_special", _l("Mark the year's special training of managers"), Role.REGULATOR)
 register("training.record_accident", _l("Record fatal accidents (re-training duty)"), Role.REGULATOR)
 register("certificate.revoke", _l("Suspend, reinstate and revoke certificates"), Role.REGULATOR)
 register(

@@ -36,7 +36,8 @@ class Rule:
     key: str
     default: Any
     description: object
-    kind: type  # int, float, bool (a switch), date or dict (a table of ints keyed by category)
+    kind: type  # int, float, bool (a switch), date, dict (a table of ints keyed by category) or list
+    choices: tuple[str, ...] = ()  # a list's allowed codes
 
     def parse(self, raw: str) -> Any:
         """Turn an admin's text into a value, or raise ValueError with a reason."""
@@ -67,6 +68,14 @@ class Rule:
             return value
         if self.kind is date:
             return date.fromisoformat(raw)
+        if self.kind is list:
+            items = json.loads(raw)
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise ValueError('expected a JSON list of codes, e.g. ["large"]')
+            unknown = [i for i in items if i not in self.choices]
+            if unknown:
+                raise ValueError(f"unknown codes {unknown}; known: {list(self.choices)}")
+            return sorted(set(items), key=self.choices.index)
         table = json.loads(raw)
         if not isinstance(table, dict) or not all(
             isinstance(k, str) and isinstance(v, int) and v >= 0 for k, v in table.items()
@@ -84,7 +93,7 @@ class Rule:
             raise ValueError(f"unknown keys: {', '.join(unknown)}")
 
     def to_text(self, value: Any) -> str:
-        if self.kind is dict:
+        if self.kind in (dict, list):
             return json.dumps(value, ensure_ascii=False, sort_keys=True)
         if self.kind is bool:
             return "1" if value else "0"
@@ -107,8 +116,10 @@ def accept_keys(key: str, known: Callable[[], set[str]]) -> None:
     KEYS[key] = known
 
 
-def _rule(key: str, default: Any, description) -> None:
-    RULES[key] = Rule(key, default, description, dict if isinstance(default, dict) else type(default))
+def _rule(key: str, default: Any, description, choices: tuple[str, ...] = ()) -> None:
+    RULES[key] = Rule(
+        key, default, description, dict if isinstance(default, dict) else type(default), choices
+    )
 
 
 # Exams (national rules on safety qualification exams)
@@ -248,6 +259,45 @@ _rule(
 _rule("recordings.exam_retention_years", 3, _l("Exam recordings kept at least (years)"))
 _rule("recordings.min_duration_minutes", 5, _l("Recordings shorter than this are refused (minutes)"))
 _rule("safety_culture.deadline", date(2026, 6, 30), _l("Safety-culture system deadline"))
+# Who must build one by the deadline: the plan's 正常生产的大型露天矿山以及地下矿山 of non-coal mines.
+# The codes are those of organisations.models (MineKind, ProductionStatus, MineSize); a mine is
+# required when its kind and status are listed and its size is listed for its mining method.
+_rule(
+    "safety_culture.mine_kinds",
+    ["metal_nonmetal"],
+    _l("Safety culture required of mine kinds"),
+    ("coal", "metal_nonmetal"),
+)
+_rule(
+    "safety_culture.production_statuses",
+    ["normal"],
+    _l("Safety culture required of mines in production status"),
+    ("normal", "construction", "suspended"),
+)
+_SIZES = ("large", "medium", "small")
+_rule(
+    "safety_culture.underground_sizes",
+    list(_SIZES),
+    _l("Safety culture required of underground mines: sizes"),
+    _SIZES,
+)
+_rule(
+    "safety_culture.open_pit_sizes",
+    ["large"],
+    _l("Safety culture required of open-pit mines: sizes"),
+    _SIZES,
+)
+_rule(
+    "safety_culture.tailings_sizes",
+    [],
+    _l("Safety culture required of tailings ponds: sizes"),
+    _SIZES,
+)
+_rule(
+    "safety_culture.overdue_reminder_days",
+    30,
+    _l("Safety culture overdue: remind the mine's safety officer every (days)"),
+)
 _rule(
     "classrooms.video_coverage_target_percent", 100, _l("Training classrooms with networked video (target %)")
 )

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Protocol
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Select, String
+from sqlalchemy import Boolean, ColumnElement, Date, ForeignKey, Integer, Select, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
@@ -122,6 +123,35 @@ class Person(db.Model):
         )
 
 
+class Department(db.Model):
+    """One of the 五科, the technical departments a mine staffs beside the 五职 (安全, 生产技术/采掘,
+    机电, 通风, 地测防治水 to begin with): an editable list, a department no longer asked for is
+    retired, and the posts held in it stay on the record."""
+
+    __tablename__ = "mine_departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(60))  # Chinese, as mines name it
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language (English only where one was given)."""
+        return self.name_en if self.name_en and get_locale().language == "en" else self.name
+
+    def as_audit(self) -> dict:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "name_en": self.name_en,
+            "position": self.position,
+            "retired": self.retired,
+        }
+
+
 class PersonPost(db.Model):
     """A post a person holds or held, at an organisation (the mine, or the regulator unit)."""
 
@@ -134,14 +164,19 @@ class PersonPost(db.Model):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     started_on: Mapped[date] = mapped_column(Date)  # the appointment date
     ended_on: Mapped[date | None] = mapped_column(Date)
+    # The head of one of the mine's 五科 (a safety-management post).
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("mine_departments.id"), index=True)
 
     person: Mapped[Person] = relationship(back_populates="posts")
     organisation: Mapped[Organisation | None] = relationship()
+    department: Mapped[Department | None] = relationship()
 
     @property
     def label(self) -> str:
         if self.operation_type is not None:
             return f"{self.post.label}（{self.operation_type.label}）"
+        if self.department is not None:
+            return f"{self.post.label}（{self.department.label}）"
         return self.post.label
 
     def as_json(self) -> dict:
@@ -150,6 +185,7 @@ class PersonPost(db.Model):
             "personnel_category": self.post.personnel_category.value,
             "operation_type": self.operation_type.value if self.operation_type else None,
             "organisation": self.organisation.name if self.organisation else None,
+            "department": self.department.key if self.department else None,
             "started_on": self.started_on.isoformat(),
             "ended_on": self.ended_on.isoformat() if self.ended_on else None,
         }

@@ -10,12 +10,13 @@ from sqlalchemy import or_, select
 from ..core import storage
 from ..core.db import db
 from ..core.forms import choices
-from ..core.web import get_or_404, redraw_on_refusal, refuse
-from ..organisations.models import Organisation
-from . import idcard, records
+from ..core.i18n import local_today
+from ..core.web import get_or_404, redraw_on_refusal, refuse, validated
+from ..organisations.models import MineEnterprise, Organisation
+from . import departments, idcard, records
 from . import operations as ops
-from .forms import PersonForm, PersonSearchForm
-from .models import Education, Person
+from .forms import AppointHeadForm, DepartmentForm, PersonForm, PersonSearchForm
+from .models import Department, Education, Person
 
 bp = Blueprint("people", __name__, url_prefix="/people", template_folder="templates")
 
@@ -163,3 +164,100 @@ def edit(person_id: int):
             return redirect(url_for("people.record", person_id=person.id))
     status = 422 if form.errors or form.form_errors else 200
     return render_template("people/form.html", form=form, person=person), status
+
+
+# ----------------------------------------------------------------------------- the 五科
+
+
+def _need_admin() -> None:
+    if not current_user.can("policy.edit", None):
+        refuse(403, _("Administrators only."))
+
+
+def _departments_page() -> dict:
+    return dict(rows=departments.departments(with_retired=True))
+
+
+@bp.get("/departments")
+@login_required
+def departments_list():
+    """The administrator's list of the 五科 (the plan's five to begin with)."""
+    _need_admin()
+    return render_template("people/departments.html", **_departments_page())
+
+
+@bp.post("/departments")
+@login_required
+def add_department():
+    _need_admin()
+    form = DepartmentForm()
+    redraw_on_refusal("people/departments.html", form, form_name="add_form", context=_departments_page)
+    validated(form)
+    departments.add_department(
+        form.key.data or "", form.name.data, form.name_en.data or "", form.position.data, actor=current_user
+    )
+    return redirect(url_for("people.departments_list"))
+
+
+@bp.post("/departments/<int:department_id>")
+@login_required
+def edit_department(department_id: int):
+    _need_admin()
+    row = get_or_404(Department, department_id, _("No such department."))
+    form = DepartmentForm()
+    redraw_on_refusal(
+        "people/departments.html", form, form_name="edit_form", context=_departments_page, refused=row.id
+    )
+    validated(form)
+    departments.edit_department(
+        row,
+        form.name.data,
+        form.name_en.data or "",
+        form.position.data,
+        form.retired.data,
+        actor=current_user,
+    )
+    return redirect(url_for("people.departments_list"))
+
+
+def _mine_or_error(mine_id: int) -> MineEnterprise:
+    mine = get_or_404(MineEnterprise, mine_id, _("No such mine."))
+    if not current_user.can("compliance.view", mine):
+        refuse(403, _("This mine is outside your jurisdiction."))
+    return mine
+
+
+def _heads_page(mine: MineEnterprise) -> dict:
+    return dict(
+        mine=mine,
+        heads=departments.heads_of(mine, local_today()),
+        choices=[(d.id, d.label) for d in departments.departments()],
+        can_appoint=current_user.can("person.edit", mine),
+        today=local_today(),
+    )
+
+
+@bp.get("/mines/<int:mine_id>/departments")
+@login_required
+def mine_departments(mine_id: int):
+    """A mine's 五科 and their heads; the mine (or the administrator) appoints them here."""
+    return render_template("people/mine_departments.html", **_heads_page(_mine_or_error(mine_id)))
+
+
+@bp.post("/mines/<int:mine_id>/departments")
+@login_required
+def appoint_head(mine_id: int):
+    mine = _mine_or_error(mine_id)
+    if not current_user.can("person.edit", mine):
+        refuse(403, _("The mine's own officer appoints its department heads."))
+    form = AppointHeadForm()
+    redraw_on_refusal("people/mine_departments.html", form, context=lambda: _heads_page(mine))
+    validated(form)
+    department = db.session.get(Department, form.department_id.data or 0)
+    if department is None:
+        raise departments.DepartmentError(_("Choose a department."), field="department_id")
+    person = ops.find_by_id_number(form.id_number.data)
+    if person is None:
+        raise departments.DepartmentError(_("No person with this identity number."), field="id_number")
+    departments.appoint_head(mine, department, person, form.started_on.data, actor=current_user)
+    return redirect(url_for("people.mine_departments", mine_id=mine.id))

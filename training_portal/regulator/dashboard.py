@@ -28,7 +28,6 @@ from ..organisations.operations import in_regions
 from ..people.models import Person
 from ..people.operations import related_to
 from ..safety_culture import operations as culture
-from ..safety_culture.models import MILESTONES
 from ..training import ledger
 from . import operations as ops
 
@@ -126,6 +125,7 @@ class Metric:
     percent: bool  # a percentage (higher is better) or a count (lower is better)
     compute: Callable[[Region, date], tuple[Figure, Listing]]
     target: Callable[[], float] | None = None  # a line on the chart
+    alarm: bool = False  # a count above zero is shown in red
 
 
 def _year_bounds(on: date) -> tuple[datetime, datetime]:
@@ -255,16 +255,34 @@ def _mines(region: Region) -> list[MineEnterprise]:
 
 
 def _culture(region: Region, on: date) -> tuple[Figure, Listing]:
-    rows = [r for r in culture.progress(_mines(region)) if r.required]
-    listing = Listing((_l("Mine"), _l("Accepted milestones"), _l("Completion")))
-    for row in rows:
+    rows = culture.required_mines(_organisations(region, MineEnterprise), on)
+    listing = Listing((_l("Mine"), _l("Accepted milestones"), _l("Completion"), _l("Overdue")))
+    for mine, accepted, total, overdue in rows:
         listing.add(
-            (row.mine.name, f"{row.accepted} / {len(MILESTONES)}", f"{row.percent:.0f}%"),
-            ("safety_culture.mine", {"mine_id": row.mine.id}),
+            (
+                mine.name,
+                f"{accepted} / {total}",
+                f"{100.0 * accepted / total if total else 100.0:.0f}%",
+                str(_l("Overdue") if overdue else ""),
+            ),
+            ("safety_culture.mine", {"mine_id": mine.id}),
         )
-    accepted = sum(r.accepted for r in rows)
-    value = culture.completion_rate(rows) if rows else None
-    return Figure(value, f"{accepted} / {len(rows) * len(MILESTONES)}"), listing
+    accepted = sum(r[1] for r in rows)
+    possible = sum(r[2] for r in rows)
+    value = (100.0 * accepted / possible if possible else 100.0) if rows else None
+    return Figure(value, f"{accepted} / {possible}"), listing
+
+
+def _culture_overdue(region: Region, on: date) -> tuple[Figure, Listing]:
+    rows = culture.required_mines(_organisations(region, MineEnterprise), on, overdue_only=True)
+    listing = Listing((_l("Mine"), _l("Region"), _l("Accepted milestones"), _l("Deadline")))
+    deadline = policy.get("safety_culture.deadline").isoformat()
+    for mine, accepted, total, _overdue in rows:
+        listing.add(
+            (mine.name, mine.region.full_name, f"{accepted} / {total}", deadline),
+            ("safety_culture.mine", {"mine_id": mine.id}),
+        )
+    return Figure(len(rows)), listing
 
 
 def _noncompliant(region: Region, on: date) -> tuple[Figure, Listing]:
@@ -324,6 +342,14 @@ METRICS: dict[str, Metric] = {
             _l("Accepted milestones of the mines that must build the system"),
             True,
             _culture,
+        ),
+        Metric(
+            "culture_overdue",
+            _l("Mines overdue on safety culture"),
+            _l("Mines that must build the system and had not completed it by the deadline"),
+            False,
+            _culture_overdue,
+            alarm=True,
         ),
         Metric(
             "noncompliant",

@@ -20,7 +20,9 @@ from ..core.web import get_or_404, redraw_on_refusal, refuse, validated, xlsx_do
 from ..core.xlsx import simple_table
 from ..organisations.models import MineEnterprise
 from ..organisations.operations import mines_of
+from ..people import departments
 from ..people.models import PersonPost
+from ..safety_culture import operations as culture
 from . import dashboard as board
 from . import operations as ops
 from .forms import InspectionForm, OrderResponseForm, SpotTestForm, spot_answers_form
@@ -53,12 +55,18 @@ def _compliance_rows(problems_only: bool):
 def compliance():
     _need("compliance.view", _("Only regulators and mine officers see 五职矿长 compliance."))
     problems_only = request.args.get("problems") == "1"
+    rows = _compliance_rows(problems_only)
+    ids = [r.mine.id for r in rows]
+    today = local_today()
     return render_template(
         "regulator/compliance.html",
-        rows=_compliance_rows(problems_only),
+        rows=rows,
         problems_only=problems_only,
         late=ops.late_applications(mines_of(current_user)),
         first_months=policy.get("manager.first_assessment_months"),
+        heads=departments.heads(ids, today),
+        of_mine=departments.of_mine,
+        culture_overdue={m.id for m, *_ in culture.required_mines(ids, today, overdue_only=True)},
     )
 
 
@@ -94,6 +102,7 @@ def _mine_page(mine: MineEnterprise) -> dict:
     return dict(
         mine=mine,
         result=ops.compliance([mine])[0],
+        heads=departments.heads_of(mine, local_today()),
         inspections=inspections,
         orders=orders,
         today=local_today(),

@@ -6,7 +6,7 @@ def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from ..core import menu
-    from . import views
+    from . import tasks, views  # noqa: F401  (tasks: registers the Celery task)
 
     app.register_blueprint(views.bp)
     menu.add(app, "safety_culture.index", _l("Safety culture"), 80, menu.holds_any("compliance.view"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, StringField
-from wtforms.validators import AnyOf, Length
+from wtforms import BooleanField, IntegerField, StringField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional
 
 
 class MilestoneReportForm(FlaskForm):
@@ -20,3 +20,13 @@ class MilestoneDecisionForm(FlaskForm):
     decision = StringField(validators=[AnyOf(("accept", "send_back"), message=_l("Accept or send back."))])
     note = StringField(_l("Reason (required to send back)"), validators=[Length(max=500)])
     publish = BooleanField(_l("Publish as an excellent case"))
+
+
+class MilestoneTemplateForm(FlaskForm):
+    """The administrator's milestone: a new one has a code; an existing one keeps its code."""
+
+    key = StringField(_l("Code"), validators=[Optional(), Length(max=40)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
+    title_en = StringField(_l("Title in English"), validators=[Optional(), Length(max=120)])
+    position = IntegerField(_l("Order"), default=0, validators=[InputRequired(), NumberRange(min=0, max=999)])
+    retired = BooleanField(_l("Retired (no longer asked for)"))

@@ -14,8 +14,8 @@ from ..core.web import get_or_404, redraw_on_refusal, refuse, validated
 from ..organisations.models import MineEnterprise
 from ..organisations.operations import mines_of
 from . import operations as ops
-from .forms import MilestoneDecisionForm, MilestoneReportForm
-from .models import MILESTONES, MilestoneReport
+from .forms import MilestoneDecisionForm, MilestoneReportForm, MilestoneTemplateForm
+from .models import EXCELLENT_CASE, MilestoneReport, MilestoneTemplate, templates
 
 bp = Blueprint("safety_culture", __name__, url_prefix="/safety-culture", template_folder="templates")
 
@@ -31,6 +31,7 @@ def index():
         rows=rows,
         rate=ops.completion_rate(rows),
         deadline=policy.get("safety_culture.deadline"),
+        overdue=sum(r.overdue for r in rows),
     )
 
 
@@ -45,10 +46,11 @@ def _mine_page(mine: MineEnterprise) -> dict:
     return dict(
         mine=mine,
         progress=ops.progress([mine])[0],
-        milestones=MILESTONES,
+        milestones=templates(),
         can_report=current_user.can("order.respond", mine),
         can_decide=current_user.can("inspection.conduct", mine),
         deadline=policy.get("safety_culture.deadline"),
+        excellent_case=EXCELLENT_CASE,
     )
 
 
@@ -134,3 +136,61 @@ def cases():
         .order_by(MilestoneReport.decided_at.desc())
     ).all()
     return render_template("safety_culture/cases.html", rows=rows)
+
+
+# ----------------------------------------------------------------------------- the templates
+
+
+def _need_admin() -> None:
+    if not current_user.can("policy.edit", None):
+        refuse(403, _("Administrators only."))
+
+
+def _templates_page() -> dict:
+    return dict(rows=templates(with_retired=True), excellent_case=EXCELLENT_CASE)
+
+
+@bp.get("/milestones")
+@login_required
+def milestones():
+    """The administrator's milestone templates (the plan's eight to begin with)."""
+    _need_admin()
+    return render_template("safety_culture/milestones.html", **_templates_page())
+
+
+@bp.post("/milestones")
+@login_required
+def add_milestone():
+    _need_admin()
+    form = MilestoneTemplateForm()
+    redraw_on_refusal("safety_culture/milestones.html", form, form_name="add_form", context=_templates_page)
+    validated(form)
+    ops.add_template(
+        form.key.data or "", form.title.data, form.title_en.data or "", form.position.data, actor=current_user
+    )
+    return redirect(url_for("safety_culture.milestones"))
+
+
+@bp.post("/milestones/<int:template_id>")
+@login_required
+def edit_milestone(template_id: int):
+    _need_admin()
+    row = get_or_404(MilestoneTemplate, template_id, _("No such milestone."))
+    form = MilestoneTemplateForm()
+    redraw_on_refusal(
+        "safety_culture/milestones.html",
+        form,
+        form_name="edit_form",
+        context=_templates_page,
+        refused=row.id,
+    )
+    validated(form)
+    ops.edit_template(
+        row,
+        form.title.data,
+        form.title_en.data or "",
+        form.position.data,
+        form.retired.data,
+        actor=current_user,
+    )
+    return redirect(url_for("safety_culture.milestones"))

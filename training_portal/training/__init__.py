@@ -17,6 +17,9 @@ def init_app(app) -> None:
         training_records.continuing_education_section,
         "training/_record_continuing.html",
     )
+    records.add_section(
+        "special_training", training_records.special_training_section, "training/_record_special.html"
+    )
     runs_classes = menu.holds_any("training.manage", "training.oversee")
     menu.add(app, "training.me", _l("My training"), 20, menu.has_record)
     menu.add(app, "training.classes", _l("Classes"), 30, runs_classes)

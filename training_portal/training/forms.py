@@ -116,3 +116,9 @@ class UpgradeForm(FlaskForm):
     institution = StringField(_l("School or university"), validators=[DataRequired(), Length(max=120)])
     completed_on = DateField(_l("Completed on"), validators=[DataRequired()])
     evidence = FileField(_l("Diploma or certificate (PDF, JPEG or PNG, at most 10 MB)"))
+
+
+class SpecialTrainingForm(FlaskForm):
+    """The year whose annual special training of managers a course is; empty: of no year."""
+
+    year = IntegerField(_l("Year"), validators=[Optional()])

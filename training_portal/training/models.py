@@ -61,6 +61,9 @@ class Course(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The year whose annual special training of the 五职矿长 and 主要负责人 this course is
+    # (organised with the national mine-safety administration's provincial bureau).
+    special_training_year: Mapped[int | None] = mapped_column(Integer, index=True)
 
     center: Mapped[TrainingCenter] = relationship()
     targets: Mapped[list[CourseTarget]] = relationship(

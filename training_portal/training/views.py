@@ -32,6 +32,7 @@ from .forms import (
     EnrolForm,
     LessonForm,
     RosterForm,
+    SpecialTrainingForm,
     UpgradeForm,
 )
 from .models import Course, CourseKind, EducationUpgrade, FatalAccident, Lesson, TrainingClass, hours_text
@@ -133,16 +134,38 @@ def new_course():
     return redirect(url_for("training.course", course_id=course.id))
 
 
+def _course_page(course: Course) -> dict:
+    return dict(
+        course=course,
+        can_manage=course.can_manage(current_user),
+        can_mark_special=course.kind is CourseKind.SPECIAL
+        and current_user.can("training.mark_special", course.center),
+        classes=[c for c in course.classes if c.can_view(current_user)],
+    )
+
+
 @bp.get("/courses/<int:course_id>")
 @login_required
 def course(course_id: int):
     course = get_or_404(Course, course_id, _("No such course."))
-    return render_template(
-        "training/course.html",
-        course=course,
-        can_manage=course.can_manage(current_user),
-        classes=[c for c in course.classes if c.can_view(current_user)],
+    return render_template("training/course.html", **_course_page(course))
+
+
+@bp.post("/courses/<int:course_id>/special-training")
+@login_required
+def mark_special_training(course_id: int):
+    """A regulator makes a special course the year's special training of the 五职矿长 and
+    主要负责人 (or of no year)."""
+    course = get_or_404(Course, course_id, _("No such course."))
+    if not current_user.can("training.mark_special", course.center):
+        refuse(403, _("Regulators mark the year's special training of managers."))
+    form = SpecialTrainingForm()
+    redraw_on_refusal(
+        "training/course.html", form, form_name="special_form", context=lambda: _course_page(course)
     )
+    validated(form)
+    ops.mark_special_training(course, form.year.data, actor=current_user)
+    return redirect(url_for("training.course", course_id=course.id))
 
 
 # ----------------------------------------------------------------------------- classes

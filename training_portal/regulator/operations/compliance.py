@@ -16,6 +16,7 @@ from ...core.db import db
 from ...exams.models import ExamApplication
 from ...organisations.models import MineEnterprise
 from ...people.models import FIVE_MANAGER_POSTS, Education, Person, PersonPost
+from ...training.operations import special
 
 
 @dataclass
@@ -79,6 +80,9 @@ class _Texts:
         self.none = gettext("No certificate; the assessment was due by %(d)s")
         self.education = gettext("%(edu)s%(field)s; a mining-related college degree or higher is required")
         self.years = gettext("%(have)d years of mining work, at least %(need)d required")
+        self.special_done = gettext("Attended the special training of %(y)d (%(c)s)")
+        self.special_missed = gettext("Missed the special training of %(y)d")
+        self.special_due = gettext("The special training of %(y)d is still to attend")
         self._labels: dict = {}
 
     def label(self, member) -> str:
@@ -94,6 +98,7 @@ def _post_compliance(
     on: date,
     rules: dict,
     texts: _Texts,
+    training: tuple[special.SpecialTraining | None, dict[int, tuple[str, date]]] = (None, {}),
 ) -> PostCompliance:
     row = PostCompliance(kind)
     if post is None:
@@ -136,6 +141,16 @@ def _post_compliance(
     )
     have = person.mining_years(on)
     row.checks["mining_years"] = Check(have >= years, texts.years % {"have": have, "need": years})
+    this_year, attended = training
+    if this_year is not None:  # the year's annual special training, once one is marked
+        if person.id in attended:
+            detail = texts.special_done % {"y": this_year.year, "c": attended[person.id][0]}
+            row.checks["special_training"] = Check(True, detail)
+        elif this_year.over(on):
+            row.checks["special_training"] = Check(False, texts.special_missed % {"y": this_year.year})
+        else:
+            detail = texts.special_due % {"y": this_year.year}
+            row.checks["special_training"] = Check(False, detail, pending=True)
     return row
 
 
@@ -144,8 +159,9 @@ COMPLIANCE_CHUNK = 2000  # mines per round of queries
 
 def compliance(mines: list[MineEnterprise], on: date | None = None) -> list[MineCompliance]:
     """Each of the five posts of each mine: filled, the holder's certificate valid (first
-    assessment within the policy's months of taking office, then every 3 years), and the dual
-    admission standard of 学历 and 从业年限 met."""
+    assessment within the policy's months of taking office, then every 3 years), the dual
+    admission standard of 学历 and 从业年限 met, and the year's special training attended once
+    its classes are over."""
     on = on or today()
     if len(mines) > COMPLIANCE_CHUNK:  # bounded lists of ids per query (PostgreSQL takes 65,535)
         return [
@@ -174,6 +190,11 @@ def compliance(mines: list[MineEnterprise], on: date | None = None) -> list[Mine
         "min_years": policy.get("admission.manager_min_mining_years"),
     }
     texts = _Texts()
+    this_year = special.of_year(on.year)
+    training = (
+        this_year,
+        special.attended(list({p.person_id for p in posts}), on.year) if this_year else {},
+    )
     by_mine: dict[int, list[PersonPost]] = {}
     for post in posts:
         by_mine.setdefault(post.organisation_id, []).append(post)
@@ -186,7 +207,7 @@ def compliance(mines: list[MineEnterprise], on: date | None = None) -> list[Mine
                 key=lambda p: p.started_on,
                 default=None,
             )
-            rows.append(_post_compliance(holder, kind, certificates, on, rules, texts))
+            rows.append(_post_compliance(holder, kind, certificates, on, rules, texts, training))
         result.append(MineCompliance(mine, rows))
     return result
 

@@ -21,9 +21,11 @@ from .attendance import check_in_with_code, lesson_code, sign_in, sign_out, sign
 from .courses import add_lesson, create_class, create_course
 from .records import record_accident, record_education_upgrade
 from .roster import ROSTER_COLUMNS, RosterResult, RosterRow, enrol, import_roster, post_words
+from .special import mark_special_training
 from .video_check import recording_changed, verify_lesson
 
 __all__ = [
+    "mark_special_training",
     "CODE_LOCK_FAILURES",
     "CODE_LOCK_MINUTES",
     "CODE_SECONDS",
