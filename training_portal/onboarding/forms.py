@@ -7,11 +7,14 @@ from wtforms import IntegerField, PasswordField, SelectField, SelectMultipleFiel
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..accounts.operations import MIN_PASSWORD_LENGTH
+from ..core.forms import choices
 from .models import ImportKind
 
 
 class ImportForm(FlaskForm):
-    kind = SelectField(_l("What the file holds"), choices=ImportKind.choices(), validators=[DataRequired()])
+    kind = SelectField(
+        _l("What the file holds"), choices=choices(ImportKind.choices()), validators=[DataRequired()]
+    )
     file = FileField(_l("Excel file (.xlsx)"))
 
 
