@@ -77,7 +77,8 @@ COLUMNS = {
     ImportKind.PEOPLE: PEOPLE_COLUMNS,
 }
 EXAMPLES = {
-    ImportKind.REGIONS: [("990000", "示例省", "", "省"), ("990100", "示例市", "990000", "")],
+    # Real GB/T 2260 codes: importing the example untouched only writes what is true.
+    ImportKind.REGIONS: [("220000", "吉林省", "", "省"), ("220100", "长春市", "220000", "")],
     ImportKind.ORGANISATIONS: [
         (
             "矿山企业",
