@@ -23,6 +23,7 @@ from training_portal.demo.seed import DEMO_COURSE
 from training_portal.exams.models import ExamSession
 from training_portal.notifications import operations as notes
 from training_portal.notifications.models import Notification
+from training_portal.onboarding.models import ImportKind, ImportRun
 from training_portal.organisations.models import Organisation
 from training_portal.people import operations as people_ops
 from training_portal.people.departments import departments
@@ -118,6 +119,15 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("admin.policy_table", "POST"): only({"admin": 400}, 403),  # no rule named
     ("admin.audit_log", "GET"): ADMIN_ONLY_GET,
     ("admin.permission_registry", "GET"): ADMIN_ONLY_GET,
+    # Onboarding: imports and accounts in bulk for administrators; activation for anyone.
+    ("onboarding.index", "GET"): ADMIN_ONLY_GET,
+    ("onboarding.upload", "POST"): only({"admin": 422}, 403),  # no file
+    ("onboarding.template", "GET"): ADMIN_ONLY_GET,
+    ("onboarding.run", "GET"): ADMIN_ONLY_GET,
+    ("onboarding.accounts", "GET"): ADMIN_ONLY_GET,
+    ("onboarding.issue", "POST"): only({"admin": 422}, 403),  # nobody chosen
+    ("onboarding_public.activate", "GET"): everyone(200, anonymous=200),
+    ("onboarding_public.activate", "POST"): everyone(422, anonymous=422),  # empty form
 }
 
 BANK = ("admin", "reviewer_center", "reviewer_dept")  # the reviewing units keep the bank (考教分离)
@@ -461,6 +471,8 @@ def objects(demo, user_named):
     notes.register("matrix", "A note for the access matrix.")
     notes.notify(trainee, "matrix", "matrix", {})
     notification = db.session.scalar(select(Notification).where(Notification.key == "matrix"))
+    import_run = ImportRun(kind=ImportKind.PEOPLE, filename="people.xlsx", person_ids=[trainee.person_id])
+    db.session.add(import_run)
     db.session.commit()
     return {
         "course_id": course.id,
@@ -497,6 +509,8 @@ def objects(demo, user_named):
         "id_number": trainee.person.id_number,
         "filename": "css/portal.css",
         "key": "expiring",
+        "run_id": import_run.id,
+        "import_kind": ImportKind.REGIONS.value,
     }
 
 

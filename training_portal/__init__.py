@@ -30,6 +30,7 @@ DOMAINS = (
     ".notifications",
     ".safety_culture",
     ".practice",
+    ".onboarding",
     ".demo",
     "question_bank",
     "proctoring",

@@ -373,3 +373,13 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
         before={"active": before},
         after={"active": active},
     )
+
+
+def throttle_attempt(username: str, address: str, now: datetime) -> None:
+    """For another form that guesses at a secret of an account (an activation code): the same
+    throttle as log-in, over the same record of attempts (raises Throttled)."""
+    _throttle(username, address, now)
+
+
+def record_attempt(username: str, address: str, succeeded: bool, now: datetime) -> None:
+    _note_attempt(username, address, succeeded, now)

@@ -255,6 +255,8 @@ _rule(
     0.5,
     _l("Largest difference (points) of a paper's expected score from the blueprint's target"),
 )
+# Accounts issued in bulk (onboarding): how long a printed activation code stays usable
+_rule("accounts.activation_valid_days", 14, _l("Activation codes of new accounts valid for (days)"))
 # Recordings and the province's 2026 plan
 _rule("recordings.exam_retention_years", 3, _l("Exam recordings kept at least (years)"))
 _rule("recordings.min_duration_minutes", 5, _l("Recordings shorter than this are refused (minutes)"))
