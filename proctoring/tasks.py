@@ -75,3 +75,34 @@ def delete_abandoned_uploads() -> int:
     """Delete uploads nothing arrived for in a day, with their staged files; a client that lost
     its connection resumes within hours, not days."""
     return ops.delete_abandoned_uploads(utcnow() - ops.ABANDONED_AFTER)
+
+
+@shared_task(name="proctoring.sample_cameras")
+def sample_cameras() -> dict:
+    """One frame from every registered camera, its status and latest picture stored.
+
+    No transaction stays open while cameras answer (up to the timeout each): the list is
+    read, the session let go, the cameras read side by side, and each camera's outcome
+    committed on its own, so one camera's trouble never loses the others' samples."""
+    from flask import current_app
+
+    from . import cameras as cam
+    from .live import grab_all
+    from .models import Camera
+    from .video import jpeg
+
+    config = current_app.config
+    wanted = [(c.id, cam.address_of(c)) for c in db.session.scalars(select(Camera).order_by(Camera.id))]
+    db.session.commit()
+    results = grab_all(wanted, timeout_s=config["CAMERA_TIMEOUT_S"], workers=config["CAMERA_WORKERS"])
+    at = utcnow()
+    online = changed = 0
+    for camera_id, result in results.items():
+        snapshot = jpeg(result.image, width=cam.SNAPSHOT_WIDTH) if result.ok else None
+        camera = db.session.get(Camera, camera_id)
+        if camera is None:  # taken away while it was being read
+            continue
+        changed += cam.record_sample(camera, result, at, snapshot)
+        online += result.ok
+        db.session.commit()
+    return {"cameras": len(results), "online": online, "changed": changed}

@@ -1,0 +1,242 @@
+"""Networked classroom cameras: the registry, credentials kept apart, sampling and status, the
+regulators' wall and the 联网 figure, with a real RTSP camera going offline and coming back."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from proctoring import cameras as cam
+from proctoring.live import BadStreamUrl, StreamAddress, grab, parse_stream_url
+from proctoring.models import CameraStatusChange
+from proctoring.tasks import sample_cameras
+from training_portal.core import storage
+from training_portal.core.audit import AuditEntry
+from training_portal.core.db import db, utcnow
+from training_portal.core.permissions import Role
+
+from .. import factories as make
+from ..conftest import csrf_token, login
+from .conftest import free_port
+
+SECRET = "s3cret-Pa55"
+
+
+def _refused_url() -> str:
+    return f"rtsp://127.0.0.1:{free_port()}/room"  # nothing listens there
+
+
+def test_stream_addresses_are_checked_and_credentials_kept_apart():
+    address = parse_stream_url(f"rtsp://admin:{SECRET}@10.1.2.3:554/Streaming/Channels/101")
+    assert address == StreamAddress("rtsp://10.1.2.3:554/Streaming/Channels/101", "admin", SECRET)
+    assert parse_stream_url("HTTPS://cam.example/snap?x=1", "u", "p").url == "https://cam.example/snap?x=1"
+    for bad in (
+        "file:///etc/passwd",
+        "ftp://h/x",
+        "rtsp://",
+        "rtsp://h/a b",
+        "rtsp://h:99999/x",
+        "",
+        "x" * 600,
+    ):
+        with pytest.raises(BadStreamUrl):
+            parse_stream_url(bad)
+
+
+def _setup():
+    province = make.region()
+    city, other_city = make.region(parent=province), make.region(parent=province)
+    center = make.center(region=city)
+    room = make.classroom(center)
+    staff = make.user(Role.CENTER_STAFF, at=center)
+    regulator = make.user(Role.REGULATOR, at=make.regulator(region=city))
+    stranger = make.user(Role.REGULATOR, at=make.regulator(region=other_city))
+    other_staff = make.user(Role.CENTER_STAFF, at=make.center(region=city))
+    db.session.commit()
+    return room, staff, regulator, stranger, other_staff
+
+
+def test_the_center_registers_its_camera_and_credentials_stay_out_of_pages_and_audit(ctx, client):
+    room, staff, regulator, stranger, other_staff = _setup()
+    form = {"stream_url": f"rtsp://admin:{SECRET}@10.1.2.3/ch1", "username": "", "password": ""}
+    login(client, other_staff.username, make.PASSWORD)
+    token = csrf_token(client, f"/cameras/classrooms/{room.id}")
+    assert client.post(f"/cameras/classrooms/{room.id}", data=form | {"csrf_token": token}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    login(client, staff.username, make.PASSWORD)
+    token = csrf_token(client, f"/cameras/classrooms/{room.id}")
+    bad = client.post(
+        f"/cameras/classrooms/{room.id}", data=form | {"stream_url": "file:///x", "csrf_token": token}
+    )
+    assert bad.status_code == 422 and "rtsp://" in bad.get_data(as_text=True)
+    assert client.post(f"/cameras/classrooms/{room.id}", data=form | {"csrf_token": token}).status_code == 302
+    camera = cam.camera_of(room.id)
+    assert (camera.stream_url, camera.username, camera.password) == ("rtsp://10.1.2.3/ch1", "admin", SECRET)
+    # A new address with the password left empty keeps the stored password.
+    form2 = {"stream_url": "rtsp://10.1.2.4/ch1", "username": "admin", "password": "", "csrf_token": token}
+    assert client.post(f"/cameras/classrooms/{room.id}", data=form2).status_code == 302
+    db.session.expire_all()
+    assert (cam.camera_of(room.id).stream_url, cam.camera_of(room.id).password) == (
+        "rtsp://10.1.2.4/ch1",
+        SECRET,
+    )
+    page = client.get(f"/cameras/classrooms/{room.id}").get_data(as_text=True)
+    assert "rtsp://10.1.2.4/ch1" in page and SECRET not in page
+    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "pr_cameras")).all()
+    assert [e.action for e in entries] == ["camera.register", "camera.change"]
+    assert all(SECRET not in repr((e.before, e.after)) for e in entries)
+    assert entries[0].after == {"stream_url": "rtsp://10.1.2.3/ch1", "credentials": True}
+    assert SECRET not in repr(camera)
+    # The regulator of the classroom's city sees the page without the form; another city's is refused.
+    client.post("/logout", data={"csrf_token": token})
+    login(client, regulator.username, make.PASSWORD)
+    page = client.get(f"/cameras/classrooms/{room.id}")
+    assert page.status_code == 200 and 'name="stream_url"' not in page.get_data(as_text=True)
+    token = csrf_token(client, f"/cameras/classrooms/{room.id}")
+    assert client.post(f"/cameras/classrooms/{room.id}/remove", data={"csrf_token": token}).status_code == 403
+    client.post("/logout", data={"csrf_token": token})
+    login(client, stranger.username, make.PASSWORD)
+    assert client.get(f"/cameras/classrooms/{room.id}").status_code == 403
+    assert client.get(f"/cameras/classrooms/{room.id}/snapshot.jpg").status_code == 403
+
+
+def test_an_unreachable_camera_is_offline_with_the_time_it_changed_and_no_address_in_the_error(ctx, caplog):
+    room, staff, *_ = _setup()
+    cam.register_camera(room.id, _refused_url(), username="admin", password=SECRET, actor=staff)
+    db.session.commit()
+    before = utcnow()
+    assert sample_cameras.apply().get() == {"cameras": 1, "online": 0, "changed": 1}
+    camera = cam.camera_of(room.id)
+    assert camera.online is False and camera.last_error == "refused" and camera.status_since >= before
+    assert camera.snapshot_key is None
+    [change] = db.session.scalars(select(CameraStatusChange)).all()
+    assert (change.online, change.error, change.classroom_id) == (False, "refused", room.id)
+    offline = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "camera.offline")).all()
+    assert len(offline) == 1 and SECRET not in repr(offline[0].after)
+    assert sample_cameras.apply().get()["changed"] == 0  # still offline: no new change
+    assert SECRET not in caplog.text
+
+
+def _silent_server() -> tuple[socket.socket, int]:
+    """A camera that accepts the connection and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    held: list[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                return
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server, server.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_a_real_camera_goes_offline_and_comes_back_and_a_silent_one_holds_nobody_up(
+    ctx, client, rtsp_camera, app
+):
+    room, staff, regulator, stranger, _ = _setup()
+    silent_room = make.classroom(room.center)
+    live = rtsp_camera()
+    cam.register_camera(room.id, live.url.replace("rtsp://", f"rtsp://admin:{SECRET}@"), actor=staff)
+    silent, port = _silent_server()
+    cam.register_camera(silent_room.id, f"rtsp://127.0.0.1:{port}/x", actor=staff)
+    db.session.commit()
+    app.config["CAMERA_TIMEOUT_S"] = 2
+    try:
+        started = time.monotonic()
+        assert sample_cameras.apply().get() == {"cameras": 2, "online": 1, "changed": 2}
+        assert time.monotonic() - started < 6  # the silent camera's timeout, not longer
+        camera = cam.camera_of(room.id)
+        assert camera.online is True and camera.snapshot_key
+        picture = storage.read(camera.snapshot_key)
+        assert picture[:3] == b"\xff\xd8\xff"
+        assert cam.camera_of(silent_room.id).last_error == "timeout"
+        first_key = camera.snapshot_key
+        sample_cameras.apply().get()
+        db.session.expire_all()
+        camera = cam.camera_of(room.id)
+        assert camera.snapshot_key != first_key and not storage.exists(first_key)  # replaced, not piled up
+
+        live.stop()
+        sample_cameras.apply().get()
+        db.session.expire_all()
+        camera = cam.camera_of(room.id)
+        went = camera.status_since
+        assert camera.online is False and camera.last_error == "refused"
+        assert storage.exists(camera.snapshot_key)  # the last picture stays on the wall
+
+        live.start()
+        sample_cameras.apply().get()
+        db.session.expire_all()
+        camera = cam.camera_of(room.id)
+        assert camera.online is True and camera.status_since > went
+        changes = db.session.scalars(
+            select(CameraStatusChange)
+            .where(CameraStatusChange.classroom_id == room.id)
+            .order_by(CameraStatusChange.id)
+        ).all()
+        assert [c.online for c in changes] == [True, False, True]
+        actions = db.session.scalars(
+            select(AuditEntry.action).where(
+                AuditEntry.object_type == "pr_cameras", AuditEntry.action != "camera.register"
+            )
+        ).all()
+        assert sorted(actions) == ["camera.offline", "camera.offline", "camera.online"]  # silent one too
+    finally:
+        silent.close()
+        app.config["CAMERA_TIMEOUT_S"] = 4
+
+    login(client, regulator.username, make.PASSWORD)
+    wall = client.get("/cameras/wall").get_data(as_text=True)
+    assert (
+        f'data-test="wall-room-{room.id}"' in wall and f"/cameras/classrooms/{room.id}/snapshot.jpg" in wall
+    )
+    shot = client.get(f"/cameras/classrooms/{room.id}/snapshot.jpg")
+    assert shot.status_code == 200 and shot.data[:3] == b"\xff\xd8\xff"
+    assert SECRET not in wall
+    token = csrf_token(client, "/cameras/wall")
+    client.post("/logout", data={"csrf_token": token})
+    login(client, stranger.username, make.PASSWORD)
+    assert f'data-test="wall-room-{room.id}"' not in client.get("/cameras/wall").get_data(as_text=True)
+    assert client.get(f"/cameras/classrooms/{room.id}/snapshot.jpg").status_code == 403
+
+
+@pytest.mark.slow
+def test_one_frame_from_a_real_camera(rtsp_camera):
+    live = rtsp_camera()
+    result = grab(parse_stream_url(live.url), timeout_s=3)
+    assert result.ok and result.image.shape == (360, 640, 3) and result.seconds < 3
+
+
+def test_the_networked_figure_is_the_online_share_of_scheduled_lesson_time(ctx):
+    from training_portal.cameras.figures import networked
+
+    room, staff, *_ = _setup()
+    other = make.classroom(room.center)
+    lesson = make.lesson(make.training_class(make.course(at=room.center), room=room))
+    make.lesson(make.training_class(make.course(at=room.center), room=other), starts_at=lesson.starts_at)
+    camera = cam.register_camera(room.id, "rtsp://10.0.0.9/x", actor=staff)
+    length = lesson.ends_at - lesson.starts_at
+    # Online from a quarter into the lesson to three quarters: half of it.
+    for share, ok in ((0.25, True), (0.75, False)):
+        db.session.add(
+            CameraStatusChange(
+                camera_id=camera.id, classroom_id=room.id, online=ok, at=lesson.starts_at + length * share
+            )
+        )
+    db.session.flush()
+    figures = networked([room.center], now=lesson.ends_at + timedelta(hours=1))
+    assert figures.rooms[room.id].percent == pytest.approx(50.0)
+    assert figures.rooms[other.id].percent == 0.0  # no camera
+    assert figures.centers[room.center.id].percent == pytest.approx(25.0)
+    assert figures.total.percent == pytest.approx(25.0) and figures.target == 100.0
