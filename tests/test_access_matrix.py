@@ -327,7 +327,14 @@ MATRIX |= {
 }
 
 # Requests that change who is logged in, or whom, go last.
-LAST = ["cameras.remove", "exams_api.submit", "exams.sign", "admin.revoke_role", "admin.set_active", "accounts.logout"]
+LAST = [
+    "cameras.remove",
+    "exams_api.submit",
+    "exams.sign",
+    "admin.revoke_role",
+    "admin.set_active",
+    "accounts.logout",
+]
 
 
 def routes(app) -> list[tuple[str, str, str]]:

@@ -18,6 +18,7 @@ from proctoring.tasks import sample_cameras
 from training_portal.core import storage
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db, utcnow
+from training_portal.core.i18n import local_today
 from training_portal.core.permissions import Role
 
 from .. import factories as make
@@ -240,3 +241,35 @@ def test_the_networked_figure_is_the_online_share_of_scheduled_lesson_time(ctx):
     assert figures.rooms[other.id].percent == 0.0  # no camera
     assert figures.centers[room.center.id].percent == pytest.approx(25.0)
     assert figures.total.percent == pytest.approx(25.0) and figures.target == 100.0
+
+
+def test_oversight_and_the_dashboard_judge_networking_by_camera_status_during_lessons(ctx, client):
+    from training_portal.regulator import dashboard as board
+    from training_portal.regulator import oversight
+
+    room, staff, regulator, *_ = _setup()
+    days_ago = min(3, local_today().timetuple().tm_yday - 1)  # within this year
+    held = make.training_class(
+        make.course(at=room.center), room=room, starts_on=local_today() - timedelta(days_ago)
+    )
+    lesson = make.lesson(held)
+    camera = cam.register_camera(room.id, "rtsp://10.0.0.9/x", actor=staff)
+    after = lesson.ends_at + timedelta(hours=1)
+    row = oversight.oversee(room.center, {}, now=after)
+    assert row.networked_percent == 0.0 and any("0%" in f and "100%" in f for f in row.flags)
+    db.session.add(
+        CameraStatusChange(
+            camera_id=camera.id, classroom_id=room.id, online=True, at=lesson.starts_at - timedelta(minutes=5)
+        )
+    )
+    db.session.flush()
+    row = oversight.oversee(room.center, {}, now=after)
+    assert row.networked_percent == pytest.approx(100.0)
+    assert not any("100%" in f for f in row.flags)
+    figure = board.figure(board.METRICS["networked"], room.center.region.parent, after.date())
+    if after <= utcnow():  # the lesson is over by now: the dashboard counts it
+        assert figure.value == pytest.approx(100.0)
+    db.session.commit()
+    login(client, regulator.username, make.PASSWORD)
+    page = client.get("/regulator/centers").get_data(as_text=True)
+    assert f'data-test="networked-{room.center.id}"' in page
