@@ -7,15 +7,21 @@ with its time and audited; the latest picture replaces the one before it in the 
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+import shutil
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import cv2
 from sqlalchemy import select
 
-from training_portal.core import audit, storage
+from training_portal.core import audit, policy, storage
 from training_portal.core.db import db, utcnow
 
 from .live import Grab, StreamAddress, parse_stream_url
-from .models import Camera, CameraStatusChange
+from .models import Camera, CameraStatusChange, Recording
 
 SNAPSHOT_AREA = "camera_snapshots"
 SNAPSHOT_WIDTH = 640
@@ -156,3 +162,107 @@ def online_spans(
         if began is not None and max(began, start) < end:
             spans[cid].append((max(began, start), end))
     return spans
+
+
+# ----------------------------------------------------------------------------- live lessons
+#
+# During a scheduled lesson each good sample's picture is kept (full size, in the staging
+# area, not the store); once the lesson is over its samples become a recording of the
+# classroom (one per stretch without a break in sampling) and go the way of an upload: the
+# same analysis job, the same rosters, the same per-lesson judgement. Proctoring knows time
+# slots, not lessons: the portal says which slot, if any, each classroom is in.
+
+SlotProvider = Callable[[list[int], datetime], dict[int, tuple[datetime, datetime]]]
+_slot_providers: list[SlotProvider] = []
+LIVE_PREFIX = "live-"
+# Samples further apart than this many intervals (the camera was offline, the job stopped)
+# split a lesson's samples into separate recordings: a break is a gap, never filled in.
+BREAK_INTERVALS = 3
+
+
+def add_slot_provider(provider: SlotProvider) -> None:
+    if provider not in _slot_providers:
+        _slot_providers.append(provider)
+
+
+def slots_now(classroom_ids: list[int], at: datetime) -> dict[int, tuple[datetime, datetime]]:
+    found: dict[int, tuple[datetime, datetime]] = {}
+    for provider in _slot_providers:
+        found |= provider(classroom_ids, at)
+    return found
+
+
+def _live_dir(classroom_id: int, slot: tuple[datetime, datetime]) -> Path:
+    name = f"{LIVE_PREFIX}{classroom_id}-{int(slot[0].timestamp())}-{int(slot[1].timestamp())}"
+    return storage.staging_folder(name)
+
+
+def keep_live_sample(classroom_id: int, slot: tuple[datetime, datetime], at: datetime, image) -> None:
+    folder = _live_dir(classroom_id, slot)
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    if ok:
+        (folder / f"{int(at.timestamp() * 1000)}.jpg").write_bytes(buf.tobytes())
+
+
+def _runs(times: list[int], interval_s: float) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for t in times:
+        if runs and t - runs[-1][-1] <= BREAK_INTERVALS * interval_s * 1000:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    return runs
+
+
+def close_live_slots(now: datetime, interval_s: float) -> list[tuple[int, str]]:
+    """Turn the kept samples of every slot that has ended into recordings waiting for analysis
+    (one per run of samples without a break); return their ids and job ids. The caller queues
+    the analysis after its commit."""
+    from .live import write_samples_video
+
+    made: list[tuple[int, str]] = []
+    for folder in storage.staging_folders(LIVE_PREFIX):
+        try:
+            classroom_id, _start, end = (int(x) for x in folder.name[len(LIVE_PREFIX) :].split("-"))
+        except ValueError:
+            continue
+        if datetime.fromtimestamp(end, UTC) > now:
+            continue
+        times = sorted(int(p.stem) for p in folder.glob("*.jpg"))
+        for run in _runs(times, interval_s):
+            if len(run) < 2:
+                continue
+            recording = _live_recording(classroom_id, folder, run, write_samples_video)
+            made.append((recording.id, recording.task_id))
+        shutil.rmtree(folder, ignore_errors=True)
+    return made
+
+
+def _live_recording(classroom_id: int, folder: Path, run: list[int], write_samples_video) -> Recording:
+    start = datetime.fromtimestamp(run[0] / 1000, UTC)
+    video = folder / f"run-{run[0]}.mp4"
+    last = write_samples_video([((t - run[0]) / 1000, str(folder / f"{t}.jpg")) for t in run], str(video))
+    digest = hashlib.sha256(video.read_bytes()).hexdigest()
+    size = video.stat().st_size
+    height, width = cv2.imread(str(folder / f"{run[0]}.jpg")).shape[:2]
+    recording = Recording(
+        classroom_id=classroom_id,
+        starts_at=start,
+        ends_at=start + timedelta(seconds=last),
+        filename="live camera",
+        storage_key=storage.save_file("recordings", video, ".mp4"),
+        size_bytes=size,
+        sha256=digest,
+        duration_s=last,
+        width=width,
+        height=height,
+        # Kept as long as an uploaded recording (the same policy value).
+        retain_until=start.date().replace(year=start.year + policy.get("recordings.exam_retention_years")),
+        status="queued",
+        task_id=uuid.uuid4().hex,
+        uploaded_by_id=None,
+    )
+    db.session.add(recording)
+    db.session.flush()
+    audit.record("recording.live", recording, after={"samples": len(run), "duration_s": last})
+    return recording

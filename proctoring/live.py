@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from fractions import Fraction
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from training_portal.core.errors import DomainError
@@ -153,3 +154,39 @@ def grab_all(
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(cameras)))) as pool:
         futures = {cid: pool.submit(grab, address, timeout_s) for cid, address in cameras}
         return {cid: future.result() for cid, future in futures.items()}
+
+
+def write_samples_video(frames: list[tuple[float, str]], out_path: str) -> float:
+    """Encode the samples of a live lesson, ``(t seconds from the first, JPEG path)``, as an
+    H.264 MP4 in which every sample is a keyframe at its own time: the file the upload path
+    analyses, so live samples are judged exactly as an uploaded recording is. Returns the time
+    of the last sample written."""
+    import av
+    import cv2
+
+    first = cv2.imread(frames[0][1])
+    height, width = (first.shape[0] // 2) * 2, (first.shape[1] // 2) * 2
+    with av.open(out_path, "w") as container:
+        stream = container.add_stream("libx264", rate=1000)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.time_base = Fraction(1, 1000)
+        stream.codec_context.time_base = Fraction(1, 1000)
+        stream.options = {"crf": "20", "preset": "veryfast", "x264-params": "keyint=1:bframes=0:scenecut=0"}
+        last = None
+        for t, path in frames:
+            image = cv2.imread(path)
+            if image is None:
+                continue
+            if image.shape[:2] != (height, width):
+                image = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+            pts = int(round(t * 1000))
+            if last is not None and pts <= last:
+                continue
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts, frame.time_base = pts, Fraction(1, 1000)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            last = pts
+        for packet in stream.encode():
+            container.mux(packet)
+    return (last or 0) / 1000

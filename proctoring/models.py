@@ -75,7 +75,8 @@ class Recording(db.Model):
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # duration, wall, samples
     failure: Mapped[str] = mapped_column(String(300), default="")
     analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None for a recording made of a networked camera's live samples (filename "live camera").
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     events: Mapped[list[RecordingEvent]] = relationship(

@@ -92,10 +92,14 @@ def sample_cameras() -> dict:
     from .video import jpeg
 
     config = current_app.config
-    wanted = [(c.id, cam.address_of(c)) for c in db.session.scalars(select(Camera).order_by(Camera.id))]
+    cameras = db.session.scalars(select(Camera).order_by(Camera.id)).all()
+    wanted = [(c.id, cam.address_of(c)) for c in cameras]
+    rooms = {c.id: c.classroom_id for c in cameras}
     db.session.commit()
     results = grab_all(wanted, timeout_s=config["CAMERA_TIMEOUT_S"], workers=config["CAMERA_WORKERS"])
     at = utcnow()
+    slots = cam.slots_now(list(rooms.values()), at)
+    db.session.commit()
     online = changed = 0
     for camera_id, result in results.items():
         snapshot = jpeg(result.image, width=cam.SNAPSHOT_WIDTH) if result.ok else None
@@ -105,4 +109,10 @@ def sample_cameras() -> dict:
         changed += cam.record_sample(camera, result, at, snapshot)
         online += result.ok
         db.session.commit()
-    return {"cameras": len(results), "online": online, "changed": changed}
+        if result.ok and rooms[camera_id] in slots:  # a lesson is on: the analysis gets this sample
+            cam.keep_live_sample(rooms[camera_id], slots[rooms[camera_id]], at, result.image)
+    made = cam.close_live_slots(at, config["CAMERA_SAMPLE_INTERVAL_S"])
+    db.session.commit()
+    for recording_id, task_id in made:  # the same job as an upload's, once they are committed
+        analyse_recording.apply_async(args=[recording_id], task_id=task_id)
+    return {"cameras": len(results), "online": online, "changed": changed, "recordings": len(made)}

@@ -91,6 +91,7 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         # Classroom cameras: how long one may take to answer, how many are read at once.
         "CAMERA_TIMEOUT_S": _int("CAMERA_TIMEOUT_S", 4),
         "CAMERA_WORKERS": _int("CAMERA_WORKERS", 64),
+        "CAMERA_SAMPLE_INTERVAL_S": _int("CAMERA_SAMPLE_INTERVAL_S", 2),
         "CELERY": {
             "broker_url": broker,
             "result_backend": backend,
@@ -126,8 +127,8 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
                 # never stacked behind the next.
                 "sample-cameras": {
                     "task": "proctoring.sample_cameras",
-                    "schedule": float(_int("CAMERA_SAMPLE_INTERVAL_S", 5)),
-                    "options": {"expires": float(_int("CAMERA_SAMPLE_INTERVAL_S", 5))},
+                    "schedule": float(_int("CAMERA_SAMPLE_INTERVAL_S", 2)),
+                    "options": {"expires": float(_int("CAMERA_SAMPLE_INTERVAL_S", 2))},
                 },
                 # A deadline passes whether or not the candidate's page is open.
                 "close-overdue-attempts": {"task": "exams.close_overdue_attempts", "schedule": 30.0},

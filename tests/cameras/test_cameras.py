@@ -111,7 +111,7 @@ def test_an_unreachable_camera_is_offline_with_the_time_it_changed_and_no_addres
     cam.register_camera(room.id, _refused_url(), username="admin", password=SECRET, actor=staff)
     db.session.commit()
     before = utcnow()
-    assert sample_cameras.apply().get() == {"cameras": 1, "online": 0, "changed": 1}
+    assert sample_cameras.apply().get() == {"cameras": 1, "online": 0, "changed": 1, "recordings": 0}
     camera = cam.camera_of(room.id)
     assert camera.online is False and camera.last_error == "refused" and camera.status_since >= before
     assert camera.snapshot_key is None
@@ -155,7 +155,7 @@ def test_a_real_camera_goes_offline_and_comes_back_and_a_silent_one_holds_nobody
     app.config["CAMERA_TIMEOUT_S"] = 2
     try:
         started = time.monotonic()
-        assert sample_cameras.apply().get() == {"cameras": 2, "online": 1, "changed": 2}
+        assert sample_cameras.apply().get() == {"cameras": 2, "online": 1, "changed": 2, "recordings": 0}
         assert time.monotonic() - started < 6  # the silent camera's timeout, not longer
         camera = cam.camera_of(room.id)
         assert camera.online is True and camera.snapshot_key
@@ -273,3 +273,57 @@ def test_oversight_and_the_dashboard_judge_networking_by_camera_status_during_le
     login(client, regulator.username, make.PASSWORD)
     page = client.get("/regulator/centers").get_data(as_text=True)
     assert f'data-test="networked-{room.center.id}"' in page
+
+
+@pytest.mark.slow
+def test_a_lesson_is_verified_from_live_samples_of_a_real_camera_with_no_upload(
+    ctx, rtsp_camera, tmp_path, app
+):
+    """A classroom of real faces streamed over RTSP during a (short) scheduled lesson: the live
+    samples become a recording judged per lesson as an upload is; the hours are verified, and
+    more sign-ins than faces in view are not."""
+    from proctoring.models import Recording
+    from proctoring.synthetic import ClassroomSpec, write_classroom
+    from proctoring.tasks import analyse_recording
+    from training_portal.training import operations as training_ops
+    from training_portal.training.models import VideoVerdict
+
+    spec = ClassroomSpec(duration_s=120.0, seed=3)  # 8 real faces; longer than the lesson: no replay
+    write_classroom(tmp_path / "room.mp4", spec)
+    live = rtsp_camera(clip=tmp_path / "room.mp4")
+    room, staff, *_ = _setup()
+    people = [make.person() for _ in range(spec.roster + 3)]
+    held = make.training_class(make.course(at=room.center), room=room, people=people)
+    lesson = make.lesson(held)
+    start = utcnow()
+    lesson.starts_at, lesson.ends_at = start, start + timedelta(seconds=50)
+    for person in people[: spec.roster]:
+        training_ops.sign_in(lesson, person, at=start, actor=staff)
+    cam.register_camera(room.id, live.url, actor=staff)
+    db.session.commit()
+
+    outcomes = []
+    while utcnow() < lesson.ends_at + timedelta(seconds=1):  # the beat's rhythm: every 2 s
+        began = time.monotonic()
+        outcomes.append(sample_cameras.apply().get())
+        time.sleep(max(0.0, 2.0 - (time.monotonic() - began)))
+    outcomes.append(sample_cameras.apply().get())
+    assert all(o["online"] == 1 for o in outcomes) and len(outcomes) >= 20
+    # Once the lesson is over (and only then), its samples became one recording.
+    assert [o["recordings"] for o in outcomes if o["recordings"]] == [1] and not outcomes[-1]["recordings"]
+    [recording] = db.session.scalars(select(Recording).where(Recording.classroom_id == room.id)).all()
+    assert recording.filename == "live camera" and recording.uploaded_by_id is None
+    assert recording.starts_at - lesson.starts_at < timedelta(seconds=4)
+    assert analyse_recording.apply(args=[recording.id]).get()["status"] == "analysed"
+    db.session.expire_all()
+    lesson = db.session.get(type(lesson), lesson.id)
+    assert lesson.video_verdict is VideoVerdict.IN_USE, lesson.video_detail
+    assert lesson.video_detail["verified_percent"] >= 90
+    assert not storage.staging_folders("live-")  # the samples went into the recording
+
+    # Three more sign-ins than the camera shows: judged again from the same samples, not verified.
+    for person in people[spec.roster :]:
+        training_ops.sign_in(lesson, person, at=lesson.starts_at, actor=staff)
+    db.session.flush()
+    assert lesson.video_verdict is VideoVerdict.NOT_IN_USE
+    assert lesson.video_detail["why"] == "head_count"
