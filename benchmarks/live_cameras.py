@@ -16,7 +16,7 @@ same run:
 The server runs on the same machine and its CPU is shown apart: on a real network the
 cameras encode, not the worker.
 
-Run: .venv/bin/python benchmarks/live_cameras.py [--counts 50,100,200,300] [--workers 128] [--servers 8]
+Run: .venv/bin/python benchmarks/live_cameras.py [--counts 50,100,200,300] [--workers 256] [--servers 8]
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def _round(addresses, workers: int, timeout_s: float) -> tuple[float, int, float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--counts", default="50,100,200,300")
-    parser.add_argument("--workers", type=int, default=128, help="cameras read at once")
+    parser.add_argument("--workers", type=int, default=256, help="cameras read at once (CAMERA_WORKERS)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per count (the median is shown)")
     parser.add_argument("--timeout", type=float, default=4.0)
     parser.add_argument("--servers", type=int, default=8, help="RTSP server processes")

@@ -228,6 +228,13 @@ def close_live_slots(now: datetime, interval_s: float) -> list[tuple[int, str]]:
             continue
         if datetime.fromtimestamp(end, UTC) > now:
             continue
+        # Claimed by renaming (atomic): a run of the job overlapping this one skips it.
+        claimed = folder.with_name(f"closing-{folder.name}")
+        try:
+            folder.rename(claimed)
+        except OSError:
+            continue
+        folder = claimed
         times = sorted(int(p.stem) for p in folder.glob("*.jpg"))
         for run in _runs(times, interval_s):
             if len(run) < 2:

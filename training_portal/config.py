@@ -90,7 +90,7 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         "JOB_RETRY_BASE_S": _int("JOB_RETRY_BASE_S", 10),
         # Classroom cameras: how long one may take to answer, how many are read at once.
         "CAMERA_TIMEOUT_S": _int("CAMERA_TIMEOUT_S", 4),
-        "CAMERA_WORKERS": _int("CAMERA_WORKERS", 64),
+        "CAMERA_WORKERS": _int("CAMERA_WORKERS", 256),
         "CAMERA_SAMPLE_INTERVAL_S": _int("CAMERA_SAMPLE_INTERVAL_S", 2),
         "CELERY": {
             "broker_url": broker,
