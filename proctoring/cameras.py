@@ -25,6 +25,7 @@ from .models import Camera, CameraStatusChange, Recording
 
 SNAPSHOT_AREA = "camera_snapshots"
 SNAPSHOT_WIDTH = 640
+STALE_AFTER_S = 60  # an online status not confirmed by a sample for this long no longer counts
 
 
 def camera_of(classroom_id: int) -> Camera | None:
@@ -158,9 +159,18 @@ def online_spans(
             if b > a:
                 spans[cid].append((a, b))
             since[cid] = None
+    # A camera still online counts up to its last sample (and one break's length after it),
+    # not up to now: a sampler that stopped proves nothing.
+    last = dict(
+        db.session.execute(
+            select(Camera.classroom_id, Camera.last_sample_at).where(Camera.classroom_id.in_(classroom_ids))
+        ).all()
+    )
     for cid, began in since.items():
-        if began is not None and max(began, start) < end:
-            spans[cid].append((max(began, start), end))
+        seen = last.get(cid)
+        until = end if seen is None else min(end, seen + timedelta(seconds=STALE_AFTER_S))
+        if began is not None and max(began, start) < until:
+            spans[cid].append((max(began, start), until))
     return spans
 
 

@@ -241,6 +241,16 @@ def test_the_networked_figure_is_the_online_share_of_scheduled_lesson_time(ctx):
     assert figures.rooms[other.id].percent == 0.0  # no camera
     assert figures.centers[room.center.id].percent == pytest.approx(25.0)
     assert figures.total.percent == pytest.approx(25.0) and figures.target == 100.0
+    # Still "online" (the offline change never came) but no sample since halfway through the
+    # lesson: counted up to a minute after the last sample, not to the lesson's end.
+    db.session.delete(
+        db.session.scalar(select(CameraStatusChange).where(CameraStatusChange.online.is_(False)))
+    )
+    camera.last_sample_at = lesson.starts_at + length * 0.5
+    db.session.flush()
+    figures = networked([room.center], now=lesson.ends_at + timedelta(hours=1))
+    expected = 100 * (length * 0.25 + timedelta(seconds=cam.STALE_AFTER_S)) / length
+    assert figures.rooms[room.id].percent == pytest.approx(expected)
 
 
 def test_oversight_and_the_dashboard_judge_networking_by_camera_status_during_lessons(ctx, client):
