@@ -9,6 +9,7 @@ recording's page reads it.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from datetime import date
 
@@ -86,12 +87,26 @@ def sample_cameras() -> dict:
     committed on its own, so one camera's trouble never loses the others' samples."""
     from flask import current_app
 
+    # One run at a time: a run still reading slow cameras when the beat sends the next makes
+    # the next one a no-op, not a second load on the same cameras.
+    lock = (storage.staging_folder("camera-sampler") / "lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return {"skipped": True}
+    try:
+        return _sample_cameras(current_app.config)
+    finally:
+        lock.close()
+
+
+def _sample_cameras(config) -> dict:
     from . import cameras as cam
     from .live import grab_all
     from .models import Camera
     from .video import jpeg
 
-    config = current_app.config
     cameras = db.session.scalars(select(Camera).order_by(Camera.id)).all()
     wanted = [(c.id, cam.address_of(c)) for c in cameras]
     rooms = {c.id: c.classroom_id for c in cameras}

@@ -337,3 +337,16 @@ def test_a_lesson_is_verified_from_live_samples_of_a_real_camera_with_no_upload(
     db.session.flush()
     assert lesson.video_verdict is VideoVerdict.NOT_IN_USE
     assert lesson.video_detail["why"] == "head_count"
+
+
+def test_a_run_of_the_sampler_while_another_still_reads_is_skipped(ctx):
+    import fcntl
+
+    room, staff, *_ = _setup()
+    cam.register_camera(room.id, _refused_url(), actor=staff)
+    db.session.commit()
+    with (storage.staging_folder("camera-sampler") / "lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # the run still reading
+        assert sample_cameras.apply().get() == {"skipped": True}
+        assert cam.camera_of(room.id).last_sample_at is None
+    assert sample_cameras.apply().get()["cameras"] == 1
