@@ -7,8 +7,13 @@ export FLASK_APP := wsgi
 
 # Fonts and Pango for WeasyPrint (Chinese PDFs); libharfbuzz-subset0 keeps each PDF fast.
 RUN_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 shared-mime-info
-# The browser tests drive Debian's Chromium; pdffonts checks embedded fonts.
-TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils
+# The browser tests drive Debian's Chromium; pdffonts checks embedded fonts. The camera tests
+# stream a classroom over RTSP with GStreamer's server (system Python with GObject
+# introspection): MP4 demuxing and RTP payloads (good), H.264 parsing, OpenH264 encoding and
+# the loop between pipelines (bad), H.264 decoding (libav).
+CAMERA_TEST_PACKAGES := python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base \
+	gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils $(CAMERA_TEST_PACKAGES)
 
 .PHONY: run test setup-run setup-test translations lint format clean
 

@@ -75,7 +75,8 @@ class Recording(db.Model):
     report: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # duration, wall, samples
     failure: Mapped[str] = mapped_column(String(300), default="")
     analysed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # None for a recording made of a networked camera's live samples (filename "live camera").
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     events: Mapped[list[RecordingEvent]] = relationship(
@@ -103,3 +104,66 @@ class RecordingEvent(db.Model):
     @property
     def kind_label(self) -> str:
         return str(_event_labels().get(self.kind, self.kind))
+
+
+CAMERA_ERROR_CODES = ("timeout", "refused", "unreachable", "not_video", "no_frame", "error")
+
+
+def _camera_error_labels() -> dict[str, object]:
+    """The codes ``proctoring.live`` reduces a failed read to."""
+    return {
+        "timeout": _l("No answer in time"),
+        "refused": _l("Connection refused"),
+        "unreachable": _l("Camera unreachable"),
+        "not_video": _l("No video at this address"),
+        "no_frame": _l("The stream sent no picture"),
+        "error": _l("The stream could not be read"),
+    }
+
+
+class Camera(db.Model):
+    """A classroom's networked camera (培训教室监控视频联网), sampled by a periodic job.
+
+    ``stream_url`` never holds credentials: they sit in their own columns, are given to FFmpeg
+    only, and never shown, logged or audited. ``online`` is None until the first sample;
+    ``status_since`` is when it last changed."""
+
+    __tablename__ = "pr_cameras"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id"), unique=True)
+    stream_url: Mapped[str] = mapped_column(String(500))
+    username: Mapped[str] = mapped_column(String(120), default="")
+    password: Mapped[str] = mapped_column(String(200), default="")
+    online: Mapped[bool | None] = mapped_column(default=None)
+    status_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_sample_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(String(20), default="")
+    snapshot_key: Mapped[str | None] = mapped_column(String(80))
+    snapshot_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.username or self.password)
+
+    @property
+    def error_label(self) -> str:
+        return str(_camera_error_labels().get(self.last_error, self.last_error)) if self.last_error else ""
+
+    def __repr__(self) -> str:  # never the credentials, wherever an object is printed
+        return f"<Camera {self.id} classroom={self.classroom_id} {self.stream_url}>"
+
+
+class CameraStatusChange(db.Model):
+    """Each time a classroom's camera went online or offline (or was taken away: offline,
+    ``removed``): the 联网 figure adds up the online spans within scheduled lessons."""
+
+    __tablename__ = "pr_camera_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    camera_id: Mapped[int]  # no foreign key: the history outlives a camera taken away
+    classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id"), index=True)
+    online: Mapped[bool]
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    error: Mapped[str] = mapped_column(String(20), default="")

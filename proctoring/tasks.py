@@ -9,6 +9,7 @@ recording's page reads it.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 from datetime import date
 
@@ -75,3 +76,58 @@ def delete_abandoned_uploads() -> int:
     """Delete uploads nothing arrived for in a day, with their staged files; a client that lost
     its connection resumes within hours, not days."""
     return ops.delete_abandoned_uploads(utcnow() - ops.ABANDONED_AFTER)
+
+
+@shared_task(name="proctoring.sample_cameras")
+def sample_cameras() -> dict:
+    """One frame from every registered camera, its status and latest picture stored.
+
+    No transaction stays open while cameras answer (up to the timeout each): the list is
+    read, the session let go, the cameras read side by side, and each camera's outcome
+    committed on its own, so one camera's trouble never loses the others' samples."""
+    from flask import current_app
+
+    # One run at a time: a run still reading slow cameras when the beat sends the next makes
+    # the next one a no-op, not a second load on the same cameras.
+    lock = (storage.staging_folder("camera-sampler") / "lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.close()
+        return {"skipped": True}
+    try:
+        return _sample_cameras(current_app.config)
+    finally:
+        lock.close()
+
+
+def _sample_cameras(config) -> dict:
+    from . import cameras as cam
+    from .live import grab_all
+    from .models import Camera
+    from .video import jpeg
+
+    cameras = db.session.scalars(select(Camera).order_by(Camera.id)).all()
+    wanted = [(c.id, cam.address_of(c)) for c in cameras]
+    rooms = {c.id: c.classroom_id for c in cameras}
+    db.session.commit()
+    results = grab_all(wanted, timeout_s=config["CAMERA_TIMEOUT_S"], workers=config["CAMERA_WORKERS"])
+    at = utcnow()
+    slots = cam.slots_now(list(rooms.values()), at)
+    db.session.commit()
+    online = changed = 0
+    for camera_id, result in results.items():
+        snapshot = jpeg(result.image, width=cam.SNAPSHOT_WIDTH) if result.ok else None
+        camera = db.session.get(Camera, camera_id)
+        if camera is None:  # taken away while it was being read
+            continue
+        changed += cam.record_sample(camera, result, at, snapshot)
+        online += result.ok
+        db.session.commit()
+        if result.ok and rooms[camera_id] in slots:  # a lesson is on: the analysis gets this sample
+            cam.keep_live_sample(rooms[camera_id], slots[rooms[camera_id]], at, result.image)
+    made = cam.close_live_slots(at, config["CAMERA_SAMPLE_INTERVAL_S"])
+    db.session.commit()
+    for recording_id, task_id in made:  # the same job as an upload's, once they are committed
+        analyse_recording.apply_async(args=[recording_id], task_id=task_id)
+    return {"cameras": len(results), "online": online, "changed": changed, "recordings": len(made)}

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from proctoring import cameras as camera_ops
 from proctoring.models import Recording, RecordingEvent
 from training_portal.accounts import operations as account_ops
 from training_portal.certificates.views import limiter
@@ -314,6 +315,21 @@ MATRIX |= {
     ("regulator.dashboard_export", "GET"): only({r: 200 for r in JIUTAI_OVERSIGHT}, 403),
 }
 
+# Networked cameras: the demo class's classroom (at the Changchun center, outside the Jiutai county)
+# with a camera and its latest picture. Its center's staff manage it; a regulator sees it in the
+# jurisdiction (the province's, the city's), not from another region (Jiutai's).
+CLASSROOM_VIEWERS = ("admin", "center", "regulator", "inspector_national")
+MATRIX |= {
+    ("cameras.classroom", "GET"): only({r: 200 for r in CLASSROOM_VIEWERS}, 403),
+    ("cameras.register", "POST"): only({r: 422 for r in CENTER}, 403),  # no address given
+    ("cameras.remove", "POST"): only({r: 302 for r in CENTER}, 403),
+    ("cameras.snapshot", "GET"): only({r: 200 for r in CLASSROOM_VIEWERS}, 403),
+    ("cameras.wall", "GET"): only(
+        {r: 200 for r in ("admin", "regulator", "regulator_jiutai", "inspector_national")},
+        403,
+    ),
+}
+
 # Safety culture: the Longjiabao mine's report on its safety philosophy, waiting for a decision.
 MATRIX |= {
     ("safety_culture.index", "GET"): only({r: 200 for r in OF_THE_LONGJIABAO_MINE}, 403),
@@ -344,7 +360,14 @@ MATRIX |= {
 }
 
 # Requests that change who is logged in, or whom, go last.
-LAST = ["exams_api.submit", "exams.sign", "admin.revoke_role", "admin.set_active", "accounts.logout"]
+LAST = [
+    "cameras.remove",
+    "exams_api.submit",
+    "exams.sign",
+    "admin.revoke_role",
+    "admin.set_active",
+    "accounts.logout",
+]
 
 
 def routes(app) -> list[tuple[str, str, str]]:
@@ -473,11 +496,16 @@ def objects(demo, user_named):
     notification = db.session.scalar(select(Notification).where(Notification.key == "matrix"))
     import_run = ImportRun(kind=ImportKind.PEOPLE, filename="people.xlsx", person_ids=[trainee.person_id])
     db.session.add(import_run)
+    camera = camera_ops.register_camera(
+        training_class.classroom_id, "rtsp://10.0.0.7/room", username="u", password="p", actor=admin
+    )
+    camera.snapshot_key = storage.save("camera_snapshots", b"\xff\xd8\xff\xd9", ".jpg")
     db.session.commit()
     return {
         "course_id": course.id,
         "class_id": training_class.id,
         "lesson_id": training_class.lessons[0].id,
+        "classroom_id": training_class.classroom_id,
         "notification_id": notification.id,
         "certificate_id": certificate.id,
         "serial": certificate.serial,

@@ -27,6 +27,7 @@ DOMAINS = (
     ".certificates",
     ".regulator",
     ".recordings",
+    ".cameras",
     ".notifications",
     ".safety_culture",
     ".practice",

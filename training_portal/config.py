@@ -88,6 +88,10 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         "STORAGE_ORPHAN_HOURS": _int("STORAGE_ORPHAN_HOURS", 12),
         "JOB_MAX_RETRIES": _int("JOB_MAX_RETRIES", 5),
         "JOB_RETRY_BASE_S": _int("JOB_RETRY_BASE_S", 10),
+        # Classroom cameras: how long one may take to answer, how many are read at once.
+        "CAMERA_TIMEOUT_S": _int("CAMERA_TIMEOUT_S", 4),
+        "CAMERA_WORKERS": _int("CAMERA_WORKERS", 256),
+        "CAMERA_SAMPLE_INTERVAL_S": _int("CAMERA_SAMPLE_INTERVAL_S", 2),
         "CELERY": {
             "broker_url": broker,
             "result_backend": backend,
@@ -118,6 +122,13 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
                 "delete-abandoned-uploads": {
                     "task": "proctoring.delete_abandoned_uploads",
                     "schedule": 3600.0,
+                },
+                # Networked classroom cameras: one frame each; a run that is late is dropped,
+                # never stacked behind the next.
+                "sample-cameras": {
+                    "task": "proctoring.sample_cameras",
+                    "schedule": float(_int("CAMERA_SAMPLE_INTERVAL_S", 2)),
+                    "options": {"expires": float(_int("CAMERA_SAMPLE_INTERVAL_S", 2))},
                 },
                 # A deadline passes whether or not the candidate's page is open.
                 "close-overdue-attempts": {"task": "exams.close_overdue_attempts", "schedule": 30.0},

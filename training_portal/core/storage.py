@@ -393,6 +393,21 @@ def staging_path(name: str) -> Path:
     return path
 
 
+def staging_folder(name: str) -> Path:
+    """A local folder beside the staged uploads for work that collects files over time (a live
+    camera's samples of one lesson); ``name`` is generated, letters, digits and dashes."""
+    if not re.fullmatch(r"[a-z0-9-]{1,80}", name):
+        raise ValueError(f"not a staging folder name: {name!r}")
+    path = _root() / "staging" / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def staging_folders(prefix: str) -> list[Path]:
+    folder = _root() / "staging"
+    return sorted(p for p in folder.glob(f"{prefix}*") if p.is_dir()) if folder.is_dir() else []
+
+
 def staging_files() -> list[Path]:
     """Every file staged for an upload, for the job that clears abandoned ones."""
     folder = _root() / "staging"

@@ -244,6 +244,35 @@ def _coverage(region: Region, on: date) -> tuple[Figure, Listing]:
     return Figure(value, f"{analysed / 3600:.1f} / {scheduled / 3600:.1f} h"), listing
 
 
+def _networked(region: Region, on: date) -> tuple[Figure, Listing]:
+    """联网: the share of this year's scheduled lesson time the classrooms' cameras were online."""
+    from ..cameras.figures import networked
+
+    centers = db.session.scalars(
+        select(TrainingCenter)
+        .where(TrainingCenter.id.in_(_organisations(region, TrainingCenter)))
+        .order_by(TrainingCenter.name)
+    ).all()
+    figures = networked(centers, min(utcnow(), _year_bounds(on)[1]))
+    listing = Listing(
+        (_l("Training center"), _l("Classroom"), _l("Scheduled hours"), _l("Online during lessons"))
+    )
+    for center in centers:
+        for room in center.classrooms:
+            row = figures.rooms[room.id]
+            listing.add(
+                (
+                    center.name,
+                    room.name,
+                    f"{row.scheduled_s / 3600:.1f}",
+                    f"{row.percent:.0f}%" if row.percent is not None else "—",
+                ),
+                ("cameras.classroom", {"classroom_id": room.id}),
+            )
+    total = figures.total
+    return Figure(total.percent, f"{total.online_s / 3600:.1f} / {total.scheduled_s / 3600:.1f} h"), listing
+
+
 def _mines(region: Region) -> list[MineEnterprise]:
     return list(
         db.session.scalars(
@@ -334,6 +363,14 @@ METRICS: dict[str, Metric] = {
             _l("Share of this year's scheduled class hours with analysed video"),
             True,
             _coverage,
+            target=lambda: policy.get("classrooms.video_coverage_target_percent"),
+        ),
+        Metric(
+            "networked",
+            _l("Classrooms networked (联网)"),
+            _l("Share of this year's scheduled class hours with the classroom's camera online"),
+            True,
+            _networked,
             target=lambda: policy.get("classrooms.video_coverage_target_percent"),
         ),
         Metric(
