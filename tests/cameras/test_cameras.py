@@ -286,6 +286,7 @@ def test_oversight_and_the_dashboard_judge_networking_by_camera_status_during_le
 
 
 @pytest.mark.slow
+@pytest.mark.one_backend  # a 50-second lesson in real time: the camera is under test, not the dialect
 def test_a_lesson_is_verified_from_live_samples_of_a_real_camera_with_no_upload(
     ctx, rtsp_camera, tmp_path, app
 ):

@@ -4,8 +4,6 @@ report, and sees what the analysis found."""
 import re
 
 import pytest
-from sqlalchemy import select
-
 from proctoring.models import Recording
 from proctoring.tasks import analyse_recording
 from training_portal.core.db import db
@@ -33,7 +31,7 @@ def test_upload_in_chunks_and_open_the_report(live_server, browser, app, video, 
         assert page.locator("[data-test=analysis-state]").inner_text() == "等待分析"
     finally:
         app.config["RECORDING_CHUNK_BYTES"] = 8 * 1024 * 1024
-    recording = db.session.scalar(select(Recording))
+    recording = db.session.get(Recording, int(page.url.rsplit("/", 1)[1]))  # the one the page opened
     assert recording.size_bytes == len(video)
     analyse_recording.apply(args=[recording.id])  # what the worker does
     page.reload()
@@ -84,4 +82,4 @@ def test_after_a_server_error_the_page_resumes_from_what_the_server_holds(
         app.config["RECORDING_CHUNK_BYTES"] = 8 * 1024 * 1024
     assert failed and len(starts) == 1  # one upload, resumed, not begun again
     assert offsets.count("0") == 1 and offsets.count(failed[0]) == 2  # the failed chunk sent again
-    assert db.session.scalar(select(Recording)).size_bytes == len(video)
+    assert db.session.get(Recording, int(page.url.rsplit("/", 1)[1])).size_bytes == len(video)
