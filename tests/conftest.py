@@ -125,8 +125,26 @@ def _wipe() -> None:
     attempts.forget_remembered()  # the ids start again from 1
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
-        names = ", ".join(t.name for t in tables)
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        # DELETE from the tables that hold rows: TRUNCATE of all 63 cost 0.18 s a test (new files
+        # for every table and index), this 0.03 s. Foreign-key triggers are off for the
+        # transaction (the test database's superuser may), so order and cycles do not matter.
+        present = db.session.scalars(
+            text(
+                " UNION ALL ".join(f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {t.name})" for t in tables)
+            )
+        ).all()
+        if present:
+            db.session.execute(text("SET LOCAL session_replication_role = replica"))
+            for name in present:
+                db.session.execute(text(f"DELETE FROM {name}"))
+        used = db.session.scalars(  # the ids start again from 1, also of tables a test emptied itself
+            text(
+                "SELECT sequencename FROM pg_sequences"
+                " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            )
+        ).all()
+        if used:
+            db.session.execute(text("SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in used)))
     else:
         for table in tables:
             db.session.execute(table.delete())

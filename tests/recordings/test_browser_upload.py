@@ -4,6 +4,7 @@ report, and sees what the analysis found."""
 import re
 
 import pytest
+
 from proctoring.models import Recording
 from proctoring.tasks import analyse_recording
 from training_portal.core.db import db
