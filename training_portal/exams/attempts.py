@@ -58,6 +58,11 @@ def bind_device(attempt: ExamAttempt, device: str | None, *, candidate) -> None:
     db.session.flush()
 
 
+def duration_minutes(attempt: ExamAttempt) -> int:
+    """The paper's duration once drawn; before, the blueprint's that it will be drawn from."""
+    return (attempt.paper or attempt.session.blueprint).duration_minutes
+
+
 def remaining_seconds(attempt: ExamAttempt, now: datetime | None = None) -> int:
     if attempt.deadline is None:
         return attempt.paper.duration_minutes * 60 if attempt.paper else 0
@@ -301,8 +306,9 @@ def close_overdue(now: datetime | None = None) -> int:
     return closed
 
 
-def result_json(attempt: ExamAttempt) -> dict:
-    """What the candidate may know: the score only once both proctors have signed."""
+def result_json(attempt: ExamAttempt, *, with_review: bool = False) -> dict:
+    """What the candidate may know: the score only once both proctors have signed; the right
+    answers and the 解析 only when the caller has asked ``attempt.can_review(user)``."""
     body = {
         "id": attempt.id,
         "state": attempt.state.value,
@@ -311,4 +317,21 @@ def result_json(attempt: ExamAttempt) -> dict:
     }
     if attempt.session.results_published:
         body |= {"score": attempt.score, "passed": attempt.passed}
+        if attempt.paper is not None:
+            body["total_points"] = attempt.paper.total_points
+        if with_review and attempt.result_visible:
+            body["review"] = review(attempt)
     return body
+
+
+def review(attempt: ExamAttempt) -> list[dict]:
+    """Each question as the candidate saw it, with their answer, the right one, the 解析 and
+    the points earned. Only for pages that have asked ``attempt.can_review(user)``."""
+    answers = attempt.answers or {}
+    scores = attempt.item_scores or []
+    rows = []
+    for k, q in enumerate(assembly.paper_view(attempt.paper, with_answers=True)):
+        key = str(q["position"])
+        earned = scores[k] if k < len(scores) else 0.0
+        rows.append({"id": key, **q, "answer": answers.get(key, []), "score": earned})
+    return rows
