@@ -68,7 +68,7 @@
   // Questions shown by section, in the type registry's order (判断题, 单选题, 多选题), numbered
   // 1… in the order shown; the numbers are what the answer sheet and the hand-in warning name.
   function ordered(paper) {
-    var order = Object.keys(texts.types || {});
+    var order = texts.order || Object.keys(texts.types || {});  // tojson sorts the keys
     var rank = function (q) { var i = order.indexOf(q.type); return i < 0 ? order.length : i; };
     return paper.map(function (q, i) { return {q: q, i: i}; }).sort(function (a, b) {
       return rank(a.q) - rank(b.q) || a.i - b.i;
@@ -310,6 +310,8 @@
         return;
       }
       sync(attempt.remaining_s);
+      var duration = document.getElementById("duration");
+      if (duration) { duration.hidden = true; }  // the clock tells the rest
       if (["submitted", "timed_out", "terminated", "absent"].indexOf(attempt.state) >= 0) {
         if (attempt.paper) { render(); }
         finish();

@@ -130,7 +130,7 @@ def test_where_the_policy_allows_each_question_with_both_answers_and_the_explana
         assert q["score"] == (q["points"] if sorted(q["answer"]) == sorted(q["correct"]) else 0)
     page = client.get(f"/exam/{attempt.id}").text
     assert 'data-test="review"' in page and all(s in page for s in sentinels)
-    assert "正确答案" in page and "你的答案" in page and "未作答" in page
+    assert "正确答案" in page and "您的答案" in page and "未作答" in page
 
 
 def test_only_the_candidate_may_review_and_a_crafted_request_gets_nothing(users, app):
@@ -157,9 +157,14 @@ def test_answers_are_open_by_default_for_mock_exams_and_closed_for_real_ones():
     assert policy.rule("practice.review_after_mock").default is True
 
 
-def test_a_paper_graded_is_reviewed_in_its_own_order(users, app):
+def test_the_review_numbers_the_questions_as_the_paper_showed_them(users, app):
+    """By type in the registry's order (判断题, 单选题, 多选题), the paper's order within a type:
+    what the exam client shows, so question 3 is question 3 on both pages."""
     attempt, candidate = seated(users, gas_inspectors()[0])
     attempts.submit(attempt, candidate=candidate)
     rows = attempts.review(attempt)
-    assert [r["id"] for r in rows] == [str(i.position) for i in attempt.paper.items]
+    order = list(types.labels())
+    shown = sorted(attempt.paper.items, key=lambda i: (order.index(i.version.type), i.position))
+    assert [r["id"] for r in rows] == [str(i.position) for i in shown]
+    assert [r["type"] for r in rows] == sorted((r["type"] for r in rows), key=order.index)
     assert all(r["answer"] == [] and r["score"] == 0 for r in rows)

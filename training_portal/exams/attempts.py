@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
 
 from question_bank import assembly
+from question_bank import types as question_types
 from question_bank.models import PaperItem
 
 from ..accounts import operations as accounts
@@ -325,8 +326,9 @@ def result_json(attempt: ExamAttempt, *, with_review: bool = False) -> dict:
 
 
 def review(attempt: ExamAttempt) -> list[dict]:
-    """Each question as the candidate saw it, with their answer, the right one, the 解析 and
-    the points earned. Only for pages that have asked ``attempt.can_review(user)``."""
+    """Each question as the candidate saw it (by type in the registry's order, as the exam
+    client shows the paper, so the numbers are the same), with their answer, the right one,
+    the 解析 and the points earned. Only for pages that have asked ``attempt.can_review(user)``."""
     answers = attempt.answers or {}
     scores = attempt.item_scores or []
     rows = []
@@ -334,4 +336,5 @@ def review(attempt: ExamAttempt) -> list[dict]:
         key = str(q["position"])
         earned = scores[k] if k < len(scores) else 0.0
         rows.append({"id": key, **q, "answer": answers.get(key, []), "score": earned})
-    return rows
+    order = list(question_types.labels())
+    return sorted(rows, key=lambda r: order.index(r["type"]) if r["type"] in order else len(order))
