@@ -116,3 +116,9 @@ class MultipleChoice(QuestionType):
         if partial and chosen and chosen < right:
             return round(points * len(chosen) / len(right), 2)
         return 0.0
+
+
+def labels() -> dict[str, str]:
+    """Each type's name shown to people, in the registry's order (the order of a paper's
+    sections: 判断题, 单选题, 多选题)."""
+    return {name: str(cls.label) for name, cls in REGISTRY.items()}

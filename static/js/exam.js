@@ -11,9 +11,11 @@
   var els = {
     clock: document.getElementById("clock"), status: document.getElementById("status"),
     message: document.getElementById("message"), start: document.getElementById("start"),
-    questions: document.getElementById("questions"), submit: document.getElementById("submit")
+    questions: document.getElementById("questions"), submit: document.getElementById("submit"),
+    sheet: document.getElementById("sheet"), sheetGrid: document.getElementById("sheet-grid"),
+    sheetCount: document.getElementById("sheet-count"), head: document.querySelector(".exam-head")
   };
-  var attempt = null, answers = {}, seq = 0, savedSeq = 0, remaining = null, syncedAt = 0;
+  var attempt = null, answers = {}, marks = {}, seq = 0, savedSeq = 0, remaining = null, syncedAt = 0;
   var saving = false, finished = false, saveTimer = null;
 
   function request(method, url, body) {
@@ -32,23 +34,102 @@
 
   function show(text) { els.message.textContent = text; els.message.hidden = !text; }
   function local() { try { return JSON.parse(localStorage.getItem(key)) || null; } catch (e) { return null; } }
-  function keep() { localStorage.setItem(key, JSON.stringify({seq: seq, answers: answers})); }
+  // The sheet and the marks for review stay on this PC; the server acknowledging a save
+  // makes the sheet no longer pending (seq), the marks stay until the hand-in.
+  function keep() { localStorage.setItem(key, JSON.stringify({seq: seq, answers: answers, marks: marks})); }
 
   function sync(remainingS) { remaining = remainingS; syncedAt = performance.now(); }
+
+  function clockText(seconds) {
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
 
   function tick() {
     if (remaining === null || finished) { return; }
     var left = Math.max(0, Math.round(remaining - (performance.now() - syncedAt) / 1000));
-    var m = Math.floor(left / 60), s = left % 60;
-    els.clock.textContent = m + ":" + (s < 10 ? "0" : "") + s;
+    els.clock.textContent = clockText(left);
     if (left === 0 && attempt && attempt.state === "answering") { handIn(false); }
   }
 
+  // The page's words (the template's JSON); English stand-ins keep the script working alone.
+  var texts = (function () {
+    var el = document.getElementById("exam-texts");
+    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+  }());
+  function say(name, values) {
+    var text = texts[name] || name;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("{" + k + "}").join(values[k]); });
+    return text;
+  }
+  function pts(p) { return String(Math.round(p * 100) / 100); }
+  var LETTERS = "ABCDEF";
+
+  // Questions shown by section, in the type registry's order (判断题, 单选题, 多选题), numbered
+  // 1… in the order shown; the numbers are what the answer sheet and the hand-in warning name.
+  function ordered(paper) {
+    var order = texts.order || Object.keys(texts.types || {});  // tojson sorts the keys
+    var rank = function (q) { var i = order.indexOf(q.type); return i < 0 ? order.length : i; };
+    return paper.map(function (q, i) { return {q: q, i: i}; }).sort(function (a, b) {
+      return rank(a.q) - rank(b.q) || a.i - b.i;
+    }).map(function (x) { return x.q; });
+  }
+
+  function sectionHead(type, members) {
+    var total = 0, each = members[0].points, same = true;
+    members.forEach(function (q) { total += q.points; same = same && q.points === each; });
+    var h = document.createElement("h2");
+    h.className = "section-head";
+    h.dataset.test = "section";
+    h.textContent = ((texts.types || {})[type] || type) + " ";
+    var small = document.createElement("small");
+    small.className = "muted";
+    small.textContent = same ? say("section", {n: members.length, each: pts(each), total: pts(total)})
+                             : say("sectionMixed", {n: members.length, total: pts(total)});
+    h.appendChild(small);
+    return h;
+  }
+
+  var shown = [];  // the questions in the order shown: shown[k] is question number k + 1
+
   function render() {
     els.questions.innerHTML = "";
-    attempt.paper.forEach(function (q) {
+    els.sheetGrid.innerHTML = "";
+    shown = ordered(attempt.paper);
+    shown.forEach(function (q, k) {
       var li = document.createElement("li");
       li.dataset.question = q.id;
+      li.id = "question-" + q.id;
+      li.className = "question type-" + q.type;
+      var first = k === 0 || shown[k - 1].type !== q.type;
+      if (first) {
+        li.appendChild(sectionHead(q.type, shown.filter(function (o) { return o.type === q.type; })));
+      }
+      var head = document.createElement("p");
+      head.className = "q-head";
+      var number = document.createElement("strong");
+      number.className = "number";
+      number.textContent = (k + 1) + ".";
+      var tag = document.createElement("span");
+      tag.className = "tag type-" + q.type;
+      tag.textContent = (texts.types || {})[q.type] || q.type;
+      var points = document.createElement("span");
+      points.className = "muted";
+      points.textContent = say("points", {points: pts(q.points)});
+      var mark = document.createElement("button");
+      mark.type = "button";
+      mark.className = "mark";
+      mark.dataset.test = "mark";
+      mark.addEventListener("click", function () { toggleMark(q.id); });
+      [number, tag, points, mark].forEach(function (el) { head.appendChild(el); head.appendChild(document.createTextNode(" ")); });
+      li.appendChild(head);
+      if (q.type === "multiple_choice") {
+        var note = document.createElement("p");
+        note.className = "multi-note";
+        note.dataset.test = "multi-note";
+        note.textContent = say("multi");
+        li.appendChild(note);
+      }
       var stem = document.createElement("p");
       stem.className = "stem";
       if (q.stem_format === "html") { stem.innerHTML = q.stem; } else { stem.textContent = q.stem; }
@@ -62,7 +143,10 @@
         input.checked = (answers[q.id] || []).indexOf(index) >= 0;
         input.addEventListener("change", function () { choose(q.id, li); });
         label.appendChild(input);
-        label.appendChild(document.createTextNode(" " + "ABCDEF"[index] + ". "));
+        var letter = document.createElement("span");
+        letter.className = "letter";
+        letter.textContent = LETTERS[index];
+        label.appendChild(letter);
         if (q.options_html) {  // sanitised on import: images in answers
           var body = document.createElement("span");
           body.innerHTML = q.options_html[index];
@@ -73,12 +157,82 @@
         li.appendChild(label);
       });
       els.questions.appendChild(li);
+
+      var cell = document.createElement("button");
+      cell.type = "button";
+      cell.className = "cell";
+      cell.dataset.question = q.id;
+      cell.dataset.test = "sheet-cell";
+      cell.textContent = String(k + 1);
+      cell.title = say("jump", {n: k + 1});
+      cell.addEventListener("click", function () { jump(q.id); });
+      els.sheetGrid.appendChild(cell);
     });
+    els.sheet.hidden = false;
+    els.sheet.querySelector("details").open = !phone.matches;  // on a phone: a bar that opens
     els.submit.hidden = false;
+    paintSheet();
+  }
+
+  function answered(id) { return (answers[id] || []).length > 0; }
+
+  // The answer sheet and each question's mark button follow the answers and the marks.
+  function paintSheet() {
+    var done = 0;
+    shown.forEach(function (q) {
+      var cell = els.sheetGrid.querySelector('[data-question="' + q.id + '"]');
+      var li = document.getElementById("question-" + q.id);
+      var isAnswered = answered(q.id), isMarked = !!marks[q.id];
+      if (isAnswered) { done += 1; }
+      if (cell) {
+        cell.classList.toggle("answered", isAnswered);
+        cell.classList.toggle("marked", isMarked);
+        cell.dataset.state = (isAnswered ? "answered" : "unanswered") + (isMarked ? " marked" : "");
+      }
+      if (li) {
+        li.classList.toggle("marked", isMarked);
+        var button = li.querySelector("button.mark");
+        button.textContent = isMarked ? "★ " + say("marked") : "☆ " + say("mark");
+        button.setAttribute("aria-pressed", isMarked ? "true" : "false");
+      }
+    });
+    els.sheetCount.textContent = say("progress", {answered: done, total: shown.length});
+  }
+
+  function toggleMark(id) {
+    if (marks[id]) { delete marks[id]; } else { marks[id] = true; }
+    keep();
+    paintSheet();
+  }
+
+  var phone = window.matchMedia("(max-width: 899px)");
+
+  function jump(id) {
+    var li = document.getElementById("question-" + id);
+    if (!li) { return; }
+    if (phone.matches) { els.sheet.querySelector("details").open = false; }  // the sheet covers the paper
+    // Below the sticky header, so the question's number and type show.
+    var offset = els.head ? els.head.getBoundingClientRect().bottom : 0;
+    window.scrollTo({top: window.scrollY + li.getBoundingClientRect().top - offset - 8});
+    var input = li.querySelector("input");
+    if (input) { input.focus({preventScroll: true}); }
+  }
+
+  // What the hand-in names: the numbers shown of blank and of marked questions.
+  function handInWarning() {
+    var blank = [], flagged = [];
+    shown.forEach(function (q, k) {
+      if (!answered(q.id)) { blank.push(k + 1); }
+      if (marks[q.id]) { flagged.push(k + 1); }
+    });
+    var sep = texts.sep || ", ", lines = [];
+    if (blank.length) { lines.push(say("unanswered", {numbers: blank.join(sep)})); }
+    if (flagged.length) { lines.push(say("markedList", {numbers: flagged.join(sep)})); }
+    return lines;
   }
 
   function setEnabled(enabled) {
-    Array.prototype.forEach.call(els.questions.querySelectorAll("input"), function (i) { i.disabled = !enabled; });
+    Array.prototype.forEach.call(els.questions.querySelectorAll("input, button.mark"), function (i) { i.disabled = !enabled; });
     els.submit.disabled = !enabled;
   }
 
@@ -87,6 +241,7 @@
       .map(function (i) { return parseInt(i.value, 10); });
     seq += 1;
     keep();
+    paintSheet();
     els.status.textContent = root.dataset.msgSaving;  // never "saved" while a change is pending
     clearTimeout(saveTimer);
     saveTimer = setTimeout(save, 300);
@@ -104,7 +259,7 @@
         savedSeq = Math.max(savedSeq, r.data.saved_seq);
         sync(r.data.remaining_s);
         els.status.textContent = savedSeq >= seq ? root.dataset.msgSaved : root.dataset.msgSaving;
-        if (savedSeq >= seq) { localStorage.removeItem(key); } else { save(); }
+        if (savedSeq < seq) { save(); }
       } else if (r.status === 409) {
         show(r.data.reason || "");
         load();
@@ -118,7 +273,7 @@
   }
 
   function handIn(ask) {
-    if (ask && !window.confirm(root.dataset.msgConfirm)) { return; }
+    if (ask && !window.confirm(handInWarning().concat([root.dataset.msgConfirm]).join("\n"))) { return; }
     save().then(function () {
       return request("POST", api + "/submit");
     }).then(function (r) {
@@ -139,16 +294,24 @@
     return request("GET", api).then(function (r) {
       if (r.status !== 200) { attempt = null; show(r.data.reason || String(r.status)); return; }
       attempt = r.data;
-      sync(attempt.remaining_s);
       savedSeq = attempt.saved_seq;
       var pending = local();
+      marks = (pending && pending.marks) || {};
       if (pending && pending.seq > savedSeq) {
         answers = pending.answers; seq = pending.seq;  // not yet acknowledged: send again
       } else {
         answers = attempt.answers || {}; seq = savedSeq;
       }
       els.start.hidden = attempt.state !== "not_started";
-      if (attempt.state === "not_started") { show(root.dataset.msgWait); return; }
+      if (attempt.state === "not_started") {  // the clock shows the whole duration until the start
+        remaining = null;
+        els.clock.textContent = clockText(attempt.duration_s || 0);
+        show(root.dataset.msgWait);
+        return;
+      }
+      sync(attempt.remaining_s);
+      var duration = document.getElementById("duration");
+      if (duration) { duration.hidden = true; }  // the clock tells the rest
       if (["submitted", "timed_out", "terminated", "absent"].indexOf(attempt.state) >= 0) {
         if (attempt.paper) { render(); }
         finish();

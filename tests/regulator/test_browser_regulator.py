@@ -15,7 +15,7 @@ from .conftest import longjiabao
 pytestmark = pytest.mark.slow
 
 
-def test_search_record_and_spot_test_on_a_phone(live_server, browser):
+def test_search_record_and_spot_test_on_a_phone(live_server, browser, tmp_path):
     mine = longjiabao()
     director = next(p for p in ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR).person
     name, mine_id = director.name, mine.id
@@ -39,6 +39,10 @@ def test_search_record_and_spot_test_on_a_phone(live_server, browser):
     page.select_option("#blueprint_id", label="主要负责人 逢查必考抽考")  # a 矿长 is a 主要负责人
     page.click("[data-test=spot-test-form] button[type=submit]")
     page.wait_for_selector("[data-test=spot-paper]")
+    first = page.locator("[data-test=spot-paper] fieldset").first  # lettered options, the type told
+    assert first.locator(".letter").all_inner_texts()[:2] == ["A", "B"]
+    assert first.locator("legend .tag").inner_text() in ("判断题", "单选题", "多选题")
+    page.screenshot(path=tmp_path / "spot-paper-390.png", full_page=True)
     for fieldset in page.locator("[data-test=spot-paper] fieldset").all():
         fieldset.locator("input").first.check()
     page.click("[data-test=hand-in]")

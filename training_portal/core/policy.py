@@ -140,6 +140,13 @@ _rule(
 _rule("exam.retakes_allowed", 1, _l("Retakes allowed (补考)"))
 _rule("exam.result_valid_months", 12, _l("A passing score stays valid (months)"))
 _rule("exam.reapply_block_months", 12, _l("Months barred from applying after a failed retake"))
+# What a candidate sees of a paper once it counts for nothing more: a real exam's right answers
+# and 解析 stay the bank's (the same questions come back), a mock exam is there to learn from.
+_rule(
+    "exam.review_after_publication",
+    False,
+    _l("Real exams: after publication the candidate sees the right answers and the 解析 (1 yes, 0 no)"),
+)
 # 主要负责人 and 安全生产管理人员
 _rule("manager.first_assessment_months", 6, _l("Managers: first assessment within (months of taking office)"))
 _rule("manager.assessment_interval_years", 3, _l("Managers: assessment every (years)"))
@@ -321,6 +328,11 @@ _rule(
 )
 # Practice between exams (练习, 模拟考试, 错题本): the portal's choices, editable
 _rule("practice.questions_per_round", 20, _l("Practice: questions in one round"))
+_rule(
+    "practice.review_after_mock",
+    True,
+    _l("Mock exams: after hand-in the candidate sees the right answers and the 解析 (1 yes, 0 no)"),
+)
 _rule(
     "practice.right_in_a_row_to_leave_book",
     2,

@@ -54,9 +54,10 @@ def _attempt_json(attempt: ExamAttempt) -> dict:
     }
     if attempt.paper is not None and attempt.state in (AttemptState.ANSWERING, AttemptState.PAUSED):
         body["paper"] = [{"id": str(q["position"]), **q} for q in assembly.paper_view(attempt.paper)]
-        body["duration_s"] = attempt.paper.duration_minutes * 60
+    # Before the start too: the candidate waiting at the seat sees how long the exam lasts.
+    body["duration_s"] = ops.duration_minutes(attempt) * 60
     if attempt.state.finished:
-        body["result"] = ops.result_json(attempt)
+        body["result"] = ops.result_json(attempt, with_review=attempt.can_review(current_user))
     return body
 
 

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
 
 from question_bank import assembly
+from question_bank import types as question_types
 from question_bank.models import PaperItem
 
 from ..accounts import operations as accounts
@@ -56,6 +57,11 @@ def bind_device(attempt: ExamAttempt, device: str | None, *, candidate) -> None:
         audit.record("attempt.device_change", attempt, actor=candidate)
     attempt.device_hash, attempt.allowed_new_device = wanted, False
     db.session.flush()
+
+
+def duration_minutes(attempt: ExamAttempt) -> int:
+    """The paper's duration once drawn; before, the blueprint's that it will be drawn from."""
+    return (attempt.paper or attempt.session.blueprint).duration_minutes
 
 
 def remaining_seconds(attempt: ExamAttempt, now: datetime | None = None) -> int:
@@ -301,8 +307,9 @@ def close_overdue(now: datetime | None = None) -> int:
     return closed
 
 
-def result_json(attempt: ExamAttempt) -> dict:
-    """What the candidate may know: the score only once both proctors have signed."""
+def result_json(attempt: ExamAttempt, *, with_review: bool = False) -> dict:
+    """What the candidate may know: the score only once both proctors have signed; the right
+    answers and the 解析 only when the caller has asked ``attempt.can_review(user)``."""
     body = {
         "id": attempt.id,
         "state": attempt.state.value,
@@ -311,4 +318,23 @@ def result_json(attempt: ExamAttempt) -> dict:
     }
     if attempt.session.results_published:
         body |= {"score": attempt.score, "passed": attempt.passed}
+        if attempt.paper is not None:
+            body["total_points"] = attempt.paper.total_points
+        if with_review and attempt.result_visible:
+            body["review"] = review(attempt)
     return body
+
+
+def review(attempt: ExamAttempt) -> list[dict]:
+    """Each question as the candidate saw it (by type in the registry's order, as the exam
+    client shows the paper, so the numbers are the same), with their answer, the right one,
+    the 解析 and the points earned. Only for pages that have asked ``attempt.can_review(user)``."""
+    answers = attempt.answers or {}
+    scores = attempt.item_scores or []
+    rows = []
+    for k, q in enumerate(assembly.paper_view(attempt.paper, with_answers=True)):
+        key = str(q["position"])
+        earned = scores[k] if k < len(scores) else 0.0
+        rows.append({"id": key, **q, "answer": answers.get(key, []), "score": earned})
+    order = list(question_types.labels())
+    return sorted(rows, key=lambda r: order.index(r["type"]) if r["type"] in order else len(order))

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, Uni
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core import permissions
+from ..core import permissions, policy
 from ..core.db import UTCDateTime, db, utcnow
 from ..core.db import enum_column as _enum
 from ..core.labels import Labelled
@@ -329,6 +329,18 @@ class ExamAttempt(db.Model):
     @property
     def visible_passed(self) -> bool | None:
         return self.passed if self.result_visible else None
+
+    def can_review(self, user) -> bool:
+        """See each question with one's own answer, the right one and the 解析: the candidate
+        alone, once both proctors have signed, and only where the policy opens real exams'
+        answers (it keeps them closed by default: the bank's questions come back)."""
+        return (
+            user.person_id is not None
+            and user.person_id == self.person_id
+            and self.paper_id is not None
+            and self.result_visible
+            and bool(policy.get("exam.review_after_publication"))
+        )
 
 
 class ProctorActionKind(Labelled):

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from question_bank import types as question_types
 from question_bank.models import Blueprint as PaperBlueprint
 
 from ..accounts.models import User
@@ -20,6 +21,7 @@ from ..people import operations as people_ops
 from ..people.models import OperationType, PersonnelCategory
 from . import appeals as appeal_ops
 from . import applications as app_ops
+from . import attempts as attempt_ops
 from . import evidence, validity
 from . import practical as practical_ops
 from . import report as report_ops
@@ -362,7 +364,13 @@ def client(attempt_id: int):
     attempt = get_or_404(ExamAttempt, attempt_id, _("No such seat."))
     if current_user.person_id is None or attempt.person_id != current_user.person_id:
         refuse(404, _("No such seat."))  # as the API does: someone else's id reveals nothing
-    return render_template("exams/client.html", attempt=attempt)
+    return render_template(
+        "exams/client.html",
+        attempt=attempt,
+        type_labels=question_types.labels(),
+        duration_minutes=attempt_ops.duration_minutes(attempt),
+        review=attempt_ops.review(attempt) if attempt.can_review(current_user) else None,
+    )
 
 
 def _practical_visible(item) -> None:

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ..core import policy
 from ..core.web import get_or_404, refuse
 from . import operations as ops
 from .models import PracticeItem, PracticeRound, RoundMode
@@ -65,7 +66,8 @@ def round_json(practice: PracticeRound) -> dict:
             "duration_s": practice.blueprint.duration_minutes * 60 if practice.blueprint else 0,
             "saved_seq": practice.saved_seq,
         }
-    if not practice.is_mock or practice.state.finished:
+    # A handed-in mock's right answers and 解析 only where the policy opens them.
+    if not practice.is_mock or practice.state.finished and policy.get("practice.review_after_mock"):
         body["feedback"] = {
             str(i.question_id): ops.feedback(i.shown, i.answer or [])
             for i in practice.items
@@ -121,6 +123,8 @@ def answer(round_id: int, question_id: int):
         mock = own_round(round_id)
         ops.close_if_overdue(mock)
         if mock.state.finished:
+            if not policy.get("practice.review_after_mock"):  # a crafted PUT asks no answer out
+                refuse(409, _("The mock exam is handed in; its answers are not shown."))
             return jsonify(ops.feedback(found.question, answer))
         ops.save_mock_answer(mock, found.item_id, answer)
     except ops.PracticeError as exc:

@@ -7,6 +7,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from question_bank import types as question_types
+
 from ..core import policy
 from ..core.web import refuse
 from . import operations as ops
@@ -68,8 +70,9 @@ def practice_round(round_id: int):
             "practice/mock_result.html",
             mock=practice,
             feedback={i.id: ops.feedback(i.shown, i.answer or []) for i in practice.items},
+            review=policy.get("practice.review_after_mock"),
         )
-    return render_template("practice/mock.html", mock=practice)
+    return render_template("practice/mock.html", mock=practice, type_labels=question_types.labels())
 
 
 @bp.get("/wrong-answers")

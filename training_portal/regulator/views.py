@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from question_bank import assembly
+from question_bank import types as question_types
 from question_bank.models import Blueprint as PaperBlueprint
 from question_bank.models import Paper
 
@@ -190,6 +191,7 @@ def _spot_test_page(test: SpotTest) -> dict:
         questions=[] if test.finished_at else assembly.paper_view(paper),
         can_take=test.can_take(current_user),
         now=utcnow(),
+        type_labels=question_types.labels(),
     )
 
 
