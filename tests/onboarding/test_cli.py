@@ -35,7 +35,9 @@ def test_the_three_imports_in_order_with_json(app, ctx, tmp_path):
     assert db.session.scalar(select(func.count()).select_from(Region)) == 2
     assert db.session.scalar(select(MineEnterprise.name)) == "测试矿"
     assert db.session.scalar(select(Person.name)) == "张三"
-    entries = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "onboarding.import")).all()
+    entries = db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "onboarding.import").order_by(AuditEntry.id)
+    ).all()
     assert [(e.actor_name, e.after["kind"]) for e in entries] == [
         ("system", "region_file"),
         ("system", "organisation_file"),
