@@ -220,6 +220,11 @@ def _deficits(region: Region, on: date) -> tuple[Figure, Listing]:
     return Figure(len(listing.rows)), listing
 
 
+def _deficits_count(region: Region, on: date) -> Figure:
+    """The same figure as ``_deficits``'s, counted by the database without the list."""
+    return Figure(ledger.deficit_count(_people(region), on.year))
+
+
 def _coverage(region: Region, on: date) -> tuple[Figure, Listing]:
     centers = db.session.scalars(
         select(TrainingCenter)
@@ -366,6 +371,7 @@ METRICS: dict[str, Metric] = {
             _l("People short of this year's required re-training hours"),
             False,
             _deficits,
+            count=_deficits_count,
         ),
         Metric(
             "coverage",
