@@ -6,6 +6,7 @@ filters and order are those of the reference list."""
 from __future__ import annotations
 
 import random
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -258,3 +259,71 @@ def test_a_generated_province_is_the_reference_list(users, seed):
         r for r in reference.compliance(_all_mines(), on) if r.mine.mine_kind is MineKind.METAL_NONMETAL
     ]
     assert {r.mine.id for r in ops.compliance_rows(kind)} == {r.mine.id for r in expected}
+
+
+def _export_rows(client, **args) -> list[tuple]:
+    import io
+
+    from openpyxl import load_workbook
+
+    response = client.get("/regulator/compliance.xlsx", query_string=args)
+    assert response.status_code == 200
+    return list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))[1:]
+
+
+def test_the_page_filters_by_region_kind_and_status_and_the_export_follows(users, client):
+    from ..conftest import login
+
+    db.session.commit()
+    on = local_today()
+    regulator = users["regulator"]
+    changchun = db.session.scalar(select(Region).where(Region.code == "220100"))
+    every = reference.compliance(_all_mines(), on)
+    in_changchun = [r for r in every if changchun.contains(r.mine.region)]
+    assert 0 < len(in_changchun) < len(every)
+    login(client, regulator.username)
+    page = client.get("/regulator/compliance", query_string={"region": "220100"}).text
+    shown = {int(i) for i in re.findall(r'data-test="mine-(\d+)"', page)}
+    assert shown == {r.mine.id for r in in_changchun}
+    problems = client.get(
+        "/regulator/compliance", query_string={"region": "220100", "status": "problems"}
+    ).text
+    assert {int(i) for i in re.findall(r'data-test="mine-(\d+)"', problems)} == {
+        r.mine.id for r in in_changchun if not r.ok
+    }
+    exported = _export_rows(client, region="220100", status="problems")
+    assert len(exported) == 5 * sum(not r.ok for r in in_changchun)
+    assert {row[0] for row in exported} == {r.mine.name for r in in_changchun if not r.ok}
+    coal = _export_rows(client, kind=MineKind.COAL.value)
+    assert len(coal) == 5 * sum(r.mine.mine_kind is MineKind.COAL for r in every)
+    missed = client.get("/regulator/compliance", query_string={"status": "first_missed"}).text
+    assert {int(i) for i in re.findall(r'data-test="mine-(\d+)"', missed)} == {
+        r.mine.id for r in every if r.first_assessments_missed
+    }
+    old_link = client.get("/regulator/compliance?problems=1").text  # the link from before the filters
+    assert set(re.findall(r'data-test="mine-(\d+)"', old_link)) == {str(r.mine.id) for r in every if not r.ok}
+
+
+def test_a_region_outside_the_jurisdiction_is_refused(users, client):
+    from ..conftest import login
+
+    db.session.commit()
+    login(client, "regulator_jiutai")
+    assert client.get("/regulator/compliance", query_string={"region": "222400"}).status_code == 403
+    assert client.get("/regulator/compliance.xlsx", query_string={"region": "222400"}).status_code == 403
+
+
+def test_the_list_is_paged_in_fifties(users, client):
+    from ..conftest import login
+
+    for n in range(ops.PAGE_SIZE + 5 - len(_all_mines())):
+        make.mine(f"翻页煤矿{n:03d}", region=db.session.scalar(select(Region).where(Region.code == "220113")))
+    db.session.commit()
+    assert len(_all_mines()) > ops.PAGE_SIZE
+    login(client, "regulator")
+    first = client.get("/regulator/compliance").text
+    second = client.get("/regulator/compliance?page=2").text
+    one = re.findall(r'data-test="mine-(\d+)"', first)
+    two = re.findall(r'data-test="mine-(\d+)"', second)
+    assert len(one) == ops.PAGE_SIZE and two and not set(one) & set(two)
+    assert len(one) + len(two) == len(_all_mines()) and 'data-test="next"' in first
