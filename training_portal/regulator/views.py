@@ -101,7 +101,7 @@ def compliance():
         ),
         kinds=list(MineKind),
         regions=board.regions_within(current_user),
-        late=ops.late_applications(query.scope),
+        late=ops.late_applications(select(MineEnterprise.id).where(MineEnterprise.id.in_(query.scope))),
         first_months=policy.get("manager.first_assessment_months"),
         heads=departments.heads(ids, today),
         of_mine=departments.of_mine,
