@@ -348,6 +348,19 @@ def init_app(app: Flask) -> None:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def xlsx_stream(write, name: str):
+    """An Excel workbook written by ``write(file)`` into a temporary file, then sent from it in
+    chunks (the file is removed when the response closes)."""
+    import tempfile
+
+    from flask import send_file
+
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (the response closes it once sent)
+    write(spool)
+    spool.seek(0)
+    return send_file(spool, as_attachment=True, download_name=name, mimetype=XLSX)
+
+
 def xlsx_download(data: bytes, name: str):
     """An Excel workbook as a download."""
     import io

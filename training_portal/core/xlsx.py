@@ -57,6 +57,15 @@ def save(workbook: Workbook) -> bytes:
 def simple_table(title: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes:
     """A one-sheet workbook: a bold header and rows, every text cell stored as text (never a
     formula), for the tables others hand out (a roster template, an export)."""
+    buffer = io.BytesIO()
+    write_table(buffer, title, header, rows)
+    return buffer.getvalue()
+
+
+def write_table(target, title: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """``simple_table`` written to ``target`` (a file or a path) as ``rows`` come: in
+    write-only mode openpyxl keeps no row in memory, so a generator over a query's cursor
+    exports a province without holding it."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title)
     sheet.freeze_panes = "A2"
@@ -65,7 +74,7 @@ def simple_table(title: str, header: Sequence[str], rows: Iterable[Sequence[obje
     sheet.append([write_cell(sheet, name, Font(bold=True)) for name in header])
     for row in rows:
         sheet.append([write_cell(sheet, value) for value in row])
-    return save(workbook)
+    workbook.save(target)
 
 
 def sheet_rows(data: bytes, max_rows: int) -> list[tuple]:

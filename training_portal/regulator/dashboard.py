@@ -68,6 +68,17 @@ def region_for(user, code: str | None) -> Region:
     return region
 
 
+def regions_within(user) -> list[Region]:
+    """The regions of the user's jurisdiction and below, in the order of their paths (a
+    province's cities each followed by their counties); none for a mine's own officer."""
+    roots = jurisdiction(user)
+    if not roots:
+        return []
+    return list(
+        db.session.scalars(select(Region).where(in_regions([r.path for r in roots])).order_by(Region.path))
+    )
+
+
 def children(region: Region) -> list[Region]:
     return list(db.session.scalars(select(Region).where(Region.parent_id == region.id).order_by(Region.code)))
 
@@ -126,6 +137,8 @@ class Metric:
     compute: Callable[[Region, date], tuple[Figure, Listing]]
     target: Callable[[], float] | None = None  # a line on the chart
     alarm: bool = False  # a count above zero is shown in red
+    # The figure alone, aggregated by the database, when the list behind it is long to build.
+    count: Callable[[Region, date], Figure] | None = None
 
 
 def _year_bounds(on: date) -> tuple[datetime, datetime]:
@@ -207,6 +220,11 @@ def _deficits(region: Region, on: date) -> tuple[Figure, Listing]:
     return Figure(len(listing.rows)), listing
 
 
+def _deficits_count(region: Region, on: date) -> Figure:
+    """The same figure as ``_deficits``'s, counted by the database without the list."""
+    return Figure(ledger.deficit_count(_people(region), on.year))
+
+
 def _coverage(region: Region, on: date) -> tuple[Figure, Listing]:
     centers = db.session.scalars(
         select(TrainingCenter)
@@ -273,16 +291,6 @@ def _networked(region: Region, on: date) -> tuple[Figure, Listing]:
     return Figure(total.percent, f"{total.online_s / 3600:.1f} / {total.scheduled_s / 3600:.1f} h"), listing
 
 
-def _mines(region: Region) -> list[MineEnterprise]:
-    return list(
-        db.session.scalars(
-            select(MineEnterprise)
-            .where(MineEnterprise.id.in_(_organisations(region, MineEnterprise)))
-            .order_by(MineEnterprise.name)
-        )
-    )
-
-
 def _culture(region: Region, on: date) -> tuple[Figure, Listing]:
     rows = culture.required_mines(_organisations(region, MineEnterprise), on)
     listing = Listing((_l("Mine"), _l("Accepted milestones"), _l("Completion"), _l("Overdue")))
@@ -314,11 +322,13 @@ def _culture_overdue(region: Region, on: date) -> tuple[Figure, Listing]:
     return Figure(len(rows)), listing
 
 
+def _noncompliant_query(region: Region, on: date) -> ops.ComplianceQuery:
+    return ops.ComplianceQuery(_organisations(region, MineEnterprise), status=ops.Status.PROBLEMS, on=on)
+
+
 def _noncompliant(region: Region, on: date) -> tuple[Figure, Listing]:
     listing = Listing((_l("Mine"), _l("Region"), _l("Posts with a problem"), _l("Problems")))
-    for row in ops.compliance(_mines(region), on):
-        if row.ok:
-            continue
+    for row in ops.compliance_rows(_noncompliant_query(region, on)):
         problems = [
             f"{p.post.label}：{c.detail}"
             for p in row.posts
@@ -327,10 +337,15 @@ def _noncompliant(region: Region, on: date) -> tuple[Figure, Listing]:
             if not (c.ok or c.pending)
         ]
         listing.add(
-            (row.mine.name, row.mine.region.full_name, str(row.problems), "；".join(problems)),
+            (row.mine.name, row.mine.region_name, str(row.problems), "；".join(problems)),
             ("regulator.mine", {"mine_id": row.mine.id}),
         )
     return Figure(len(listing.rows)), listing
+
+
+def _noncompliant_count(region: Region, on: date) -> Figure:
+    """The same figure as ``_noncompliant``'s, counted by the database without the list."""
+    return Figure(ops.compliance_count(_noncompliant_query(region, on)))
 
 
 METRICS: dict[str, Metric] = {
@@ -356,6 +371,7 @@ METRICS: dict[str, Metric] = {
             _l("People short of this year's required re-training hours"),
             False,
             _deficits,
+            count=_deficits_count,
         ),
         Metric(
             "coverage",
@@ -394,13 +410,31 @@ METRICS: dict[str, Metric] = {
             _l("Mines with a vacant post, an invalid certificate or an unmet admission standard"),
             False,
             _noncompliant,
+            count=_noncompliant_count,
         ),
     )
 }
 
 
 def figure(metric: Metric, region: Region, on: date) -> Figure:
+    if metric.count is not None:
+        return metric.count(region, on)
     return metric.compute(region, on)[0]
+
+
+YEARS_BACK = 5  # how many past years the dashboards' year picker offers
+
+
+def years(today: date) -> list[int]:
+    return list(range(today.year, today.year - YEARS_BACK - 1, -1))
+
+
+def as_of(year: int | None, today: date) -> date:
+    """The day a dashboard of ``year`` is computed for: today for the current year (or none),
+    the year's last day for a past one."""
+    if year is None or year >= today.year or year not in years(today):
+        return today
+    return date(year, 12, 31)
 
 
 def listing(metric: Metric, region: Region, on: date) -> Listing:

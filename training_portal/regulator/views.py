@@ -3,6 +3,8 @@ reassignment orders, and the search with its Excel export."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,10 +19,10 @@ from ..core import policy
 from ..core.db import db, utcnow
 from ..core.forms import ButtonForm
 from ..core.i18n import local_today
-from ..core.web import get_or_404, redraw_on_refusal, refuse, validated, xlsx_download
-from ..core.xlsx import simple_table
-from ..organisations.models import MineEnterprise
-from ..organisations.operations import mines_of
+from ..core.web import get_or_404, redraw_on_refusal, refuse, validated, xlsx_download, xlsx_stream
+from ..core.xlsx import simple_table, write_table
+from ..organisations.models import MineEnterprise, MineKind, Organisation
+from ..organisations.operations import mines_of, visible_organisations
 from ..people import departments
 from ..people.models import PersonPost
 from ..safety_culture import operations as culture
@@ -44,51 +46,96 @@ def _mine_or_error(mine_id: int) -> MineEnterprise:
     return mine
 
 
-def _compliance_rows(problems_only: bool):
-    rows = ops.compliance(mines_of(current_user))
-    if problems_only:
-        rows = [r for r in rows if not r.ok]
-    return sorted(rows, key=lambda r: (r.ok, r.mine.name))
+def _compliance_query() -> ops.ComplianceQuery:
+    """The list's filters from the query string: a region within the viewer's jurisdiction (the
+    whole of it without one), a kind of mine, a status (``problems=1``: the old link)."""
+    region = None
+    code = request.args.get("region", "").strip()
+    if code:
+        try:
+            region = board.region_for(current_user, code)
+        except board.OutsideJurisdiction:
+            refuse(403, _("This region is outside your jurisdiction."))
+        except LookupError:
+            refuse(404, _("No such region."))
+    kind = request.args.get("kind", "").strip()
+    kind = MineKind(kind) if kind in {k.value for k in MineKind} else None
+    status = request.args.get("status", "")
+    if status not in ops.Status.CHOICES:
+        status = ops.Status.PROBLEMS if request.args.get("problems") == "1" else ops.Status.ALL
+    scope = visible_organisations(current_user).with_only_columns(Organisation.id)
+    return ops.ComplianceQuery(scope, region=region, kind=kind, status=status)
+
+
+def _filters(query: ops.ComplianceQuery) -> dict:
+    """The query string of the list's filters, for the pager and the export."""
+    return {
+        k: v
+        for k, v in {
+            "region": query.region.code if query.region else None,
+            "kind": query.kind.value if query.kind else None,
+            "status": query.status if query.status != ops.Status.ALL else None,
+        }.items()
+        if v
+    }
 
 
 @bp.get("/compliance")
 @login_required
 def compliance():
     _need("compliance.view", _("Only regulators and mine officers see 五职矿长 compliance."))
-    problems_only = request.args.get("problems") == "1"
-    rows = _compliance_rows(problems_only)
-    ids = [r.mine.id for r in rows]
+    query = _compliance_query()
+    number = request.args.get("page", 1, type=int) or 1
+    page = ops.compliance_page(query, number)
+    ids = [r.mine.id for r in page.rows]
     today = local_today()
     return render_template(
         "regulator/compliance.html",
-        rows=rows,
-        problems_only=problems_only,
-        late=ops.late_applications(mines_of(current_user)),
+        page=page,
+        rows=page.rows,
+        query=query,
+        filters=_filters(query),
+        statuses=(
+            (ops.Status.ALL, _("All mines")),
+            (ops.Status.PROBLEMS, _("Non-compliant only")),
+            (ops.Status.FIRST_MISSED, _("First assessment missed")),
+        ),
+        kinds=list(MineKind),
+        regions=board.regions_within(current_user),
+        late=ops.late_applications(select(MineEnterprise.id).where(MineEnterprise.id.in_(query.scope))),
         first_months=policy.get("manager.first_assessment_months"),
         heads=departments.heads(ids, today),
         of_mine=departments.of_mine,
-        culture_overdue={m.id for m, *_ in culture.required_mines(ids, today, overdue_only=True)},
+        culture_overdue={m.id for m, *_ in culture.required_mines(ids, today, overdue_only=True)}
+        if ids
+        else set(),
     )
 
 
 @bp.get("/compliance.xlsx")
 @login_required
 def compliance_export():
+    """The whole filtered list, written as the query's cursor yields it (never all in memory)."""
     _need("compliance.view", _("Only regulators and mine officers see 五职矿长 compliance."))
-    rows = _compliance_rows(request.args.get("problems") == "1")
-    table = [
-        (
-            r.mine.name,
-            r.mine.region.full_name,
-            str(p.post.label),
-            p.holder.name if p.holder else "",
-            "OK" if p.ok else "; ".join(c.detail for c in p.checks.values() if not (c.ok or c.pending)),
-        )
-        for r in rows
-        for p in r.posts
-    ]
-    data = simple_table("五职矿长", ("矿山", "地区", "岗位", "姓名", "问题"), table)
-    return xlsx_download(data, "compliance.xlsx")
+    query = _compliance_query()
+
+    def table():
+        for r in ops.compliance_rows(query):
+            for p in r.posts:
+                yield (
+                    r.mine.name,
+                    r.mine.region_name,
+                    str(p.post.label),
+                    p.holder.name if p.holder else "",
+                    "OK"
+                    if p.ok
+                    else "; ".join(c.detail for c in p.checks.values() if not (c.ok or c.pending)),
+                )
+
+    def write(target):
+        write_table(target, "五职矿长", ("矿山", "地区", "岗位", "姓名", "问题"), table())
+
+    return xlsx_stream(write, "compliance.xlsx")
 
 
 def _mine_page(mine: MineEnterprise) -> dict:
@@ -332,6 +379,13 @@ def _dashboard_region():
         refuse(404, _("No such region."))
 
 
+def _dashboard_day() -> tuple[date, int | None]:
+    """The day the dashboard is computed for and the past year picked (None: this year)."""
+    today = local_today()
+    on = board.as_of(request.args.get("year", type=int), today)
+    return on, (on.year if on.year != today.year else None)
+
+
 def _metric_or_404(key: str):
     metric = board.METRICS.get(key)
     if metric is None:
@@ -345,7 +399,7 @@ def dashboard():
     """Province / city / county: each figure for the region and for each region below it, as a
     chart and a table; every number links to the list behind it."""
     region = _dashboard_region()
-    on = local_today()
+    on, year = _dashboard_day()
     below = board.children(region)
     figures = {
         key: {r.id: board.figure(metric, r, on) for r in [region, *below]}
@@ -359,6 +413,8 @@ def dashboard():
         metrics=board.METRICS,
         figures=figures,
         on=on,
+        year=year,
+        years=board.years(local_today()),
     )
 
 
@@ -367,7 +423,7 @@ def dashboard():
 def dashboard_list(key: str):
     region = _dashboard_region()
     metric = _metric_or_404(key)
-    on = local_today()
+    on, year = _dashboard_day()
     figure, listing = metric.compute(region, on)
     return render_template(
         "regulator/dashboard_list.html",
@@ -377,6 +433,7 @@ def dashboard_list(key: str):
         figure=figure,
         listing=listing,
         on=on,
+        year=year,
     )
 
 
@@ -385,6 +442,6 @@ def dashboard_list(key: str):
 def dashboard_export(key: str):
     region = _dashboard_region()
     metric = _metric_or_404(key)
-    listing = metric.compute(region, local_today())[1]
+    listing = metric.compute(region, _dashboard_day()[0])[1]
     data = simple_table(str(metric.label)[:31], tuple(str(c) for c in listing.columns), listing.rows)
     return xlsx_download(data, f"{key}-{region.code}.xlsx")

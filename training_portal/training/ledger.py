@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..core import policy
@@ -328,3 +328,90 @@ def coverage(center, year: int, until) -> list[RoomCoverage]:
         elif lesson.video_verdict is VideoVerdict.NOT_IN_USE and lesson.video_detail.get("reason") != "gap":
             row.analysed_s += seconds
     return list(rooms.values())
+
+
+def _annual_tenths():
+    """A post's yearly re-training duty in tenths, as SQL over ``PersonPost`` (the policy's
+    hours per category, or per operation type)."""
+    whens = []
+    for post in Post:
+        kind = categories.of_post(post)
+        for operation_type in kind.operation_types:
+            need = kind.annual_hours(operation_type) * 10
+            if need:
+                whens.append(
+                    (and_(PersonPost.post == post, PersonPost.operation_type == operation_type), need)
+                )
+        need = kind.annual_hours(None) * 10
+        if need:
+            whens.append((and_(PersonPost.post == post, PersonPost.operation_type.is_(None)), need))
+    return case(*whens, else_=0) if whens else literal(0)
+
+
+def deficit_count(people: Select, year: int) -> int:
+    """How many people ``deficits(people, year)`` lists, counted by the database: the same
+    candidates, the same requirement (the largest duty of the posts held in the year, plus the
+    hours after a fatal accident) against the same hours done."""
+    accidents = _accidents_in(year)
+    responsible = {pid for a in accidents for pid in a.responsible_ids}
+    start = date(year, 1, 1)
+    on_duty = select(PersonPost.person_id).where(
+        PersonPost.post.in_(_duty_posts()),
+        func.coalesce(PersonPost.ended_on, date(9999, 12, 31)) >= start,
+    )
+    candidates = (
+        people.with_only_columns(Person.id)
+        .where(or_(Person.id.in_(on_duty), Person.id.in_(responsible)))
+        .cte("candidates")
+    )
+    needs = (
+        select(PersonPost.person_id, func.max(_annual_tenths()).label("tenths"))
+        .where(
+            PersonPost.person_id.in_(select(candidates.c.id)),
+            PersonPost.started_on < start,
+            or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= start),
+        )
+        .group_by(PersonPost.person_id)
+        .cte("needs")
+    )
+    done_tenths = _verified_tenths if verified_only() else func.sum(HourCredit.tenths)
+    done = (
+        select(HourCredit.person_id, done_tenths.label("tenths"))
+        .join(Lesson, Lesson.id == HourCredit.lesson_id)
+        .join(Course, Course.id == HourCredit.course_id)
+        .where(
+            HourCredit.person_id.in_(select(candidates.c.id)),
+            HourCredit.year == year,
+            Course.kind.in_(RETRAINING_KINDS),
+        )
+        .group_by(HourCredit.person_id)
+        .cte("done")
+    )
+    extra = literal(0)
+    if accidents:
+        retraining = [p for p in Post if categories.of_post(p).retrains_after_accident]
+        hit = [candidates.c.id.in_(responsible)] if responsible else []
+        for accident in accidents:
+            hit.append(
+                exists().where(
+                    PersonPost.person_id == candidates.c.id,
+                    PersonPost.organisation_id == accident.mine_id,
+                    PersonPost.post.in_(retraining),
+                    PersonPost.started_on <= accident.occurred_on,
+                    or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= accident.occurred_on),
+                )
+            )
+        extra = case((or_(*hit), policy.get("training.accident_retraining_hours") * 10), else_=0)
+    required = func.coalesce(needs.c.tenths, 0) + extra
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(
+                candidates.outerjoin(needs, needs.c.person_id == candidates.c.id).outerjoin(
+                    done, done.c.person_id == candidates.c.id
+                )
+            )
+            .where(required > func.coalesce(done.c.tenths, 0))
+        )
+        or 0
+    )

@@ -6,7 +6,21 @@ are re-exported here, so callers keep importing ``operations``."""
 from __future__ import annotations
 
 from ._base import RegulatorError
-from .compliance import COMPLIANCE_CHUNK, Check, MineCompliance, PostCompliance, compliance, late_applications
+from .compliance import (
+    COMPLIANCE_CHUNK,
+    PAGE_SIZE,
+    Check,
+    CompliancePage,
+    ComplianceQuery,
+    MineCompliance,
+    PostCompliance,
+    Status,
+    compliance,
+    late_applications,
+)
+from .compliance import count as compliance_count
+from .compliance import iterate as compliance_rows
+from .compliance import page as compliance_page
 from .inspections import (
     close_order,
     managers_at,
@@ -20,6 +34,13 @@ from .search import badges, search_people
 
 __all__ = [
     "COMPLIANCE_CHUNK",
+    "PAGE_SIZE",
+    "ComplianceQuery",
+    "CompliancePage",
+    "Status",
+    "compliance_count",
+    "compliance_rows",
+    "compliance_page",
     "Check",
     "MineCompliance",
     "PostCompliance",
