@@ -331,3 +331,7 @@ def test_the_list_is_paged_in_fifties(users, client):
     two = re.findall(r'data-test="mine-(\d+)"', second)
     assert len(one) == ops.PAGE_SIZE and two and not set(one) & set(two)
     assert len(one) + len(two) == len(_all_mines()) and 'data-test="next"' in first
+    # A page number below one is the first page; one no database offset holds is a 404 with why.
+    assert re.findall(r'data-test="mine-(\d+)"', client.get("/regulator/compliance?page=-3").text) == one
+    beyond = client.get(f"/regulator/compliance?page={10**20}")
+    assert beyond.status_code == 404 and "没有这一页" in beyond.text

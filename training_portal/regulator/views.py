@@ -85,7 +85,10 @@ def _filters(query: ops.ComplianceQuery) -> dict:
 def compliance():
     _need("compliance.view", _("Only regulators and mine officers see 五职矿长 compliance."))
     query = _compliance_query()
+    # Past the last page the pager says so; a number no database offset holds is a 404 with why.
     number = request.args.get("page", 1, type=int) or 1
+    if number > 1_000_000:
+        refuse(404, _("No such page."))
     page = ops.compliance_page(query, number)
     ids = [r.mine.id for r in page.rows]
     today = local_today()
