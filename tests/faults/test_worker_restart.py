@@ -57,6 +57,7 @@ def _messages(engine) -> list[tuple]:
         return list(conn.execute(text("SELECT id, visible FROM kombu_message")))
 
 
+@pytest.mark.one_backend  # the broker under test is the embedded SQLite one whatever the portal's database
 def test_a_clean_restart_runs_no_finished_job_again(ctx, embedded):
     audit.record("test.decision", 1, target_type="things")
     db.session.commit()
