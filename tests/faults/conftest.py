@@ -152,8 +152,8 @@ def stop(process: subprocess.Popen) -> str:
     return (out or b"").decode(errors="replace")
 
 
-def celery_worker(env: dict, queue: str, log: Path) -> subprocess.Popen:
-    """A Celery worker with one pool process, taking jobs from ``queue`` only."""
+def celery_worker(env: dict, queue: str, log: Path, concurrency: int = 1) -> subprocess.Popen:
+    """A Celery worker with one pool process (or ``concurrency``), taking jobs from ``queue`` only."""
     with open(log, "ab") as out:
         return subprocess.Popen(
             [
@@ -164,7 +164,7 @@ def celery_worker(env: dict, queue: str, log: Path) -> subprocess.Popen:
                 "wsgi:celery_app",
                 "worker",
                 "--pool=prefork",
-                "--concurrency=1",
+                f"--concurrency={concurrency}",
                 "-Q",
                 queue,
                 "--loglevel=INFO",

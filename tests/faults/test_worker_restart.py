@@ -84,3 +84,24 @@ def test_a_clean_restart_runs_no_finished_job_again(ctx, embedded):
         runs = re.findall(rf"Task core\.verify_audit_chain\[{result.id}\] received", output)
         assert len(runs) == 1, f"job {result.id} ran {len(runs)} times\n{output}"
     assert _messages(embedded["engine"]) == []
+
+
+@pytest.mark.one_backend
+def test_a_worker_taking_and_acknowledging_many_short_jobs_at_once_stays_up(ctx, embedded):
+    """As under ``make run``, where the camera sampler runs every 2 s: the consumer's loop takes
+    messages while the pool's result thread acknowledges finished ones, on one broker session.
+    Before the channel's lock, the worker died within seconds ("commit() is already in
+    progress")."""
+    sender, queue, log = embedded["sender"], embedded["queue"], embedded["log"]
+    worker = celery_worker(embedded["env"], queue, log, concurrency=2)
+    try:
+        sent = [sender.send_task("proctoring.sample_cameras", queue=queue) for _ in range(150)]
+        for result in sent:
+            outcome = result.get(timeout=60)  # no camera; or skipped while the other pool process samples
+            assert outcome.get("cameras") == 0 or outcome == {"skipped": True}, outcome
+        assert worker.poll() is None, log.read_text(errors="replace")
+    finally:
+        stop(worker)
+    output = log.read_text(errors="replace")
+    assert "Unrecoverable error" not in output, output
+    assert _messages(embedded["engine"]) == []

@@ -146,12 +146,28 @@ def recover(conn, message_table: str = "kombu_message") -> int:
     return restored
 
 
+def _one_thread_at_a_time(method):
+    """The channel's one SQLAlchemy session is not thread-safe, and a prefork worker on a polling
+    transport uses it from two threads: the consumer's loop takes messages (``_get``) while the
+    pool's result-handler thread acknowledges finished ones (``basic_ack`` → ``_forget``). With a
+    job every 2 s (the camera sampler) the two met within seconds: a commit closed the other's
+    transaction and the worker died ("commit() is already in progress")."""
+
+    def locked(self, *args, **kwargs):
+        with self._session_lock:
+            return method(self, *args, **kwargs)
+
+    locked.__name__, locked.__doc__ = method.__name__, method.__doc__
+    return locked
+
+
 class Channel(sqla.Channel):
     """kombu's channel, with claims: see the module's docstring."""
 
     _prepared: set[str] = set()
 
     def __init__(self, *args, **kwargs) -> None:
+        self._session_lock = threading.RLock()
         super().__init__(*args, **kwargs)
         self._rows: dict[str, int] = {}  # delivery tag -> the message's row
         self._done: list[int] = []  # rows to delete (a locked database put them off)
@@ -163,6 +179,12 @@ class Channel(sqla.Channel):
             self._prepared.add(str(engine.url))
         return engine, session
 
+    _get_or_create = _one_thread_at_a_time(sqla.Channel._get_or_create)
+    _put = _one_thread_at_a_time(sqla.Channel._put)
+    _purge = _one_thread_at_a_time(sqla.Channel._purge)
+    _size = _one_thread_at_a_time(sqla.Channel._size)
+
+    @_one_thread_at_a_time
     def _get(self, queue):
         obj = self._get_or_create(queue)
         session = self.session
@@ -193,6 +215,7 @@ class Channel(sqla.Channel):
         finally:
             session.commit()
 
+    @_one_thread_at_a_time
     def _forget(self, delivery_tag) -> None:
         """The message is done with (acknowledged, rejected or put back as a new one): delete it
         and its claim. If the database stays locked, the next one tries again: until then the
