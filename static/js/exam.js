@@ -284,7 +284,7 @@
 
   // What a proctor did to the seat, and why if they said.
   function told(message, reason) {
-    return reason ? message + " " + say("reason", {reason: reason}) : message;
+    return reason ? message + "\n" + say("reason", {reason: reason}) : message;  // on a line of its own
   }
 
   function finish() {
