@@ -38,7 +38,7 @@
   // makes the sheet no longer pending (seq), the marks stay until the hand-in.
   function keep() { localStorage.setItem(key, JSON.stringify({seq: seq, answers: answers, marks: marks})); }
 
-  function sync(remainingS) { remaining = remainingS; syncedAt = performance.now(); }
+  function sync(remainingS) { remaining = remainingS; syncedAt = performance.now(); tick(); }  // shown at once
 
   function clockText(seconds) {
     var m = Math.floor(seconds / 60), s = seconds % 60;

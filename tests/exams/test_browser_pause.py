@@ -46,20 +46,22 @@ def test_pause_resume_added_time_and_termination_reach_the_open_page(live_server
     message = page.locator("[data-test=message]")
     delays = {}
 
-    def after(action, name, wait):
+    def after(action, name, seen, arg=None):
+        """Act as the proctor, then wait (bounded; looked at every 50 ms) until the page shows it."""
         db.session.refresh(attempt)
         action()
         db.session.commit()
         since = time.monotonic()
-        wait()
+        page.wait_for_function(seen, arg=arg, polling=50, timeout=5000)
         delays[name] = time.monotonic() - since
 
     # Paused while answering: the page locks, says so and why, and its clock stands still.
     after(
         lambda: session_ops.pause(attempt, proctor=users["proctor_center"], reason="考场停电"),
         "pause",
-        lambda: expect(options.first).to_be_disabled(timeout=5000),
+        "() => document.querySelector('ol#questions input').disabled",
     )
+    expect(options.first).to_be_disabled()
     expect(message).to_be_visible()
     expect(message).to_contain_text("考试已暂停")
     expect(message).to_contain_text("原因：考场停电")
@@ -80,8 +82,9 @@ def test_pause_resume_added_time_and_termination_reach_the_open_page(live_server
     after(
         lambda: session_ops.resume(attempt, proctor=users["proctor_dept"]),
         "resume",
-        lambda: expect(options.first).to_be_enabled(timeout=5000),
+        "() => !document.querySelector('ol#questions input').disabled",
     )
+    expect(options.first).to_be_enabled()
     expect(message).to_be_hidden()
     questions.nth(1).locator("input").first.check()
     expect(page.locator("[data-test=save-status]")).to_have_text("答案已全部保存")
@@ -91,7 +94,8 @@ def test_pause_resume_added_time_and_termination_reach_the_open_page(live_server
     after(
         lambda: session_ops.add_time(attempt, proctor=users["proctor_center"], minutes=10, reason="停电补时"),
         "add_time",
-        lambda: page.wait_for_function(CLOCK_ABOVE, arg=before + 500, timeout=5000),
+        CLOCK_ABOVE,
+        before + 500,
     )
     db.session.refresh(attempt)
     server = attempts.remaining_seconds(attempt)
@@ -102,8 +106,9 @@ def test_pause_resume_added_time_and_termination_reach_the_open_page(live_server
     after(
         lambda: session_ops.terminate(attempt, proctor=users["proctor_dept"], reason="携带手机"),
         "terminate",
-        lambda: expect(message).to_contain_text("监考员已终止您的考试", timeout=5000),
+        "() => document.querySelector('[data-test=message]').textContent.includes('监考员已终止您的考试')",
     )
+    expect(message).to_contain_text("监考员已终止您的考试")
     expect(message).to_contain_text("原因：携带手机")
     assert options.evaluate_all("els => els.every(e => e.disabled)")
     expect(page.locator("[data-test=submit]")).to_be_hidden()
