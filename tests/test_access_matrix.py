@@ -187,6 +187,7 @@ MATRIX |= {
     ("exams_api.my_attempts", "GET"): everyone(200, anonymous=401),
     # Someone else's attempt does not exist for them.
     ("exams_api.attempt", "GET"): only({"trainee": 200}, 404, anonymous=401),
+    ("exams_api.attempt_state", "GET"): only({"trainee": 200}, 404, anonymous=401),
     ("exams_api.start", "POST"): only({"trainee": 200}, 404, anonymous=401),
     ("exams_api.save", "PUT"): only({"trainee": 400}, 404, anonymous=401),  # no body
     ("exams_api.submit", "POST"): only({"trainee": 200}, 404, anonymous=401),

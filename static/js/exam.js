@@ -38,7 +38,7 @@
   // makes the sheet no longer pending (seq), the marks stay until the hand-in.
   function keep() { localStorage.setItem(key, JSON.stringify({seq: seq, answers: answers, marks: marks})); }
 
-  function sync(remainingS) { remaining = remainingS; syncedAt = performance.now(); }
+  function sync(remainingS) { remaining = remainingS; syncedAt = performance.now(); tick(); }  // shown at once
 
   function clockText(seconds) {
     var m = Math.floor(seconds / 60), s = seconds % 60;
@@ -47,7 +47,8 @@
 
   function tick() {
     if (remaining === null || finished) { return; }
-    var left = Math.max(0, Math.round(remaining - (performance.now() - syncedAt) / 1000));
+    var paused = attempt && attempt.state === "paused";  // the server's clock stands still too
+    var left = Math.max(0, Math.round(remaining - (paused ? 0 : (performance.now() - syncedAt) / 1000)));
     els.clock.textContent = clockText(left);
     if (left === 0 && attempt && attempt.state === "answering") { handIn(false); }
   }
@@ -281,13 +282,23 @@
     }, function () { els.status.textContent = root.dataset.msgOffline; });
   }
 
+  // What a proctor did to the seat, and why if they said.
+  function told(message, reason) {
+    return reason ? message + "\n" + say("reason", {reason: reason}) : message;  // on a line of its own
+  }
+
   function finish() {
     finished = true;
     localStorage.removeItem(key);
     setEnabled(false);
     els.submit.hidden = true;
     els.clock.textContent = "0:00";
-    show(root.dataset.msgFinished);
+    if (attempt && attempt.state === "terminated" && root.dataset.msgTerminated) {
+      root.classList.add("held");
+      show(told(root.dataset.msgTerminated, attempt.reason));
+    } else {
+      show(root.dataset.msgFinished);
+    }
   }
 
   function load() {
@@ -319,6 +330,8 @@
       }
       if (!els.questions.children.length && attempt.paper) { render(); }
       setEnabled(attempt.state === "answering");
+      root.classList.toggle("held", attempt.state === "paused");
+      if (attempt.state === "paused" && root.dataset.msgPaused) { show(told(root.dataset.msgPaused, attempt.reason)); }
       if (attempt.state === "answering") { show(""); if (seq > savedSeq) { save(); } }
     }, function () { els.status.textContent = root.dataset.msgOffline; });
   }
@@ -332,10 +345,33 @@
   window.addEventListener("online", save);
   setInterval(tick, 500);
   setInterval(function () { if (!finished) { save(); } }, 30000);
-  // While waiting for the start, a pause, or the network: ask the server again.
+  // While the exam runs (answering or paused), a light question every 1.5 s: a proctor's
+  // pause, resume, added time or termination reaches the page without a reload. The page is
+  // loaded again only when the state changed; added time only moves the clock.
+  var stateApi = root.dataset.stateApi, polling = false;
+  function running() { return !finished && attempt && (attempt.state === "answering" || attempt.state === "paused"); }
+  function poll() {
+    if (!stateApi || polling || !running()) { return; }
+    polling = true;
+    request("GET", stateApi).then(function (r) {
+      polling = false;
+      if (!running()) { return; }
+      if (r.status !== 200) { if (r.status === 409) { show(r.data.reason || ""); load(); } return; }
+      if (r.data.state !== attempt.state) { load(); return; }
+      sync(r.data.remaining_s);
+      if (attempt.state === "paused" && r.data.reason !== attempt.reason) {
+        attempt.reason = r.data.reason;
+        show(told(root.dataset.msgPaused, attempt.reason));
+      }
+    }, function () { polling = false; });
+  }
+  if (stateApi) { setInterval(poll, 1500); }
+  // While waiting for the start, or the network: ask the server again (the poll above has
+  // the running exam).
   setInterval(function () {
     if (finished) { return; }
-    if (!attempt || attempt.state !== "answering") { load(); } else if (seq > savedSeq) { save(); }
+    if (!attempt || (attempt.state !== "answering" && !(stateApi && attempt.state === "paused"))) { load(); }
+    else if (seq > savedSeq) { save(); }
   }, 5000);
   load();
 }());
