@@ -122,21 +122,8 @@ def compliance_export():
     _need("compliance.view", _("Only regulators and mine officers see 五职矿长 compliance."))
     query = _compliance_query()
 
-    def table():
-        for r in ops.compliance_rows(query):
-            for p in r.posts:
-                yield (
-                    r.mine.name,
-                    r.mine.region_name,
-                    str(p.post.label),
-                    p.holder.name if p.holder else "",
-                    "OK"
-                    if p.ok
-                    else "; ".join(c.detail for c in p.checks.values() if not (c.ok or c.pending)),
-                )
-
     def write(target):
-        write_table(target, "五职矿长", ("矿山", "地区", "岗位", "姓名", "问题"), table())
+        write_table(target, "五职矿长", ops.COMPLIANCE_EXPORT_HEADER, ops.compliance_export_rows(query))
 
     return xlsx_stream(write, "compliance.xlsx")
 

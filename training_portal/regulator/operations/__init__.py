@@ -18,7 +18,9 @@ from .compliance import (
     compliance,
     late_applications,
 )
+from .compliance import EXPORT_HEADER as COMPLIANCE_EXPORT_HEADER
 from .compliance import count as compliance_count
+from .compliance import export_rows as compliance_export_rows
 from .compliance import iterate as compliance_rows
 from .compliance import page as compliance_page
 from .inspections import (
@@ -38,7 +40,9 @@ __all__ = [
     "ComplianceQuery",
     "CompliancePage",
     "Status",
+    "COMPLIANCE_EXPORT_HEADER",
     "compliance_count",
+    "compliance_export_rows",
     "compliance_rows",
     "compliance_page",
     "Check",

@@ -524,6 +524,24 @@ def iterate(query: ComplianceQuery, chunk: int = EXPORT_CHUNK) -> Iterator[MineC
         yield row
 
 
+EXPORT_HEADER = ("矿山", "地区", "岗位", "姓名", "问题")
+
+
+def export_rows(query: ComplianceQuery) -> Iterator[tuple]:
+    """The export's rows, one per post, as the cursor yields them: the mine, its region, the
+    post, the holder and what fails ("OK" when nothing does)."""
+    for row in iterate(query):
+        for post in row.posts:
+            problems = "; ".join(c.detail for c in post.checks.values() if not (c.ok or c.pending))
+            yield (
+                row.mine.name,
+                row.mine.region_name,
+                str(post.post.label),
+                post.holder.name if post.holder else "",
+                "OK" if post.ok else problems,
+            )
+
+
 def count(query: ComplianceQuery) -> int:
     """How many mines the query holds (with a status: how many have a problem), aggregated
     in the database."""
