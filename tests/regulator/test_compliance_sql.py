@@ -335,3 +335,36 @@ def test_the_list_is_paged_in_fifties(users, client):
     assert re.findall(r'data-test="mine-(\d+)"', client.get("/regulator/compliance?page=-3").text) == one
     beyond = client.get(f"/regulator/compliance?page={10**20}")
     assert beyond.status_code == 404 and "没有这一页" in beyond.text
+
+
+def test_the_export_carries_each_mines_departments_and_safety_culture_as_the_page_shows_them(users, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    from ..conftest import login
+
+    db.session.commit()
+    login(client, users["regulator"].username)
+    page = client.get("/regulator/compliance").text
+    staffed = {
+        int(mine): re.sub(r"<[^>]+>|\s+", "", cell)
+        for mine, cell in re.findall(r'data-test="departments-(\d+)">(.*?)</td>', page, re.S)
+    }
+    overdue = {int(i) for i in re.findall(r'data-test="culture-overdue-(\d+)"', page)}
+    names = {int(i): name for i, name in re.findall(r'/regulator/mines/(\d+)">([^<]+)</a>', page)}
+    assert staffed and overdue and set(staffed) == set(names)  # the demo has both kinds of mine
+
+    response = client.get("/regulator/compliance.xlsx")
+    header, *rows = load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True)
+    assert header == ops.COMPLIANCE_EXPORT_HEADER
+    assert header[-2:] == ("五科配备", "安全文化")
+    by_name = {}
+    for row in rows:
+        by_name.setdefault(row[0], set()).add(row[-2:])
+    for mine, name in names.items():
+        # one value per mine on each of its five rows, the page's own text (spaces aside)
+        ((departments, culture),) = by_name[name]
+        assert (departments or "").replace(" ", "") == staffed[mine], name
+        assert (culture == "逾期") == (mine in overdue), name
+    assert any("空缺" in cell for cell in staffed.values())

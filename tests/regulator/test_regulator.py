@@ -193,7 +193,9 @@ def test_the_exports_open_in_openpyxl_with_the_right_rows(users, client):
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
     mines = mines_of(users["regulator_jiutai"])
-    assert rows[0] == ("矿山", "地区", "岗位", "姓名", "问题") and len(rows) == 1 + 5 * len(mines)
+    assert rows[0] == ("矿山", "地区", "岗位", "姓名", "问题", "五科配备", "安全文化") and len(
+        rows
+    ) == 1 + 5 * len(mines)
     trainee = users["trainee"].person
     response = client.get(f"/regulator/search.xlsx?q={trainee.id_number}")
     rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(values_only=True))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import islice
 from types import SimpleNamespace
 
 from flask_babel import gettext
@@ -25,7 +26,9 @@ from ...core.db import db
 from ...exams.models import ExamApplication
 from ...organisations.models import MineEnterprise, MineKind, Region
 from ...organisations.operations import in_regions
+from ...people import departments
 from ...people.models import FIVE_MANAGER_POSTS, Education, Person, PersonPost
+from ...safety_culture import operations as culture
 from ...training.models import Attendance, Course, Lesson, TrainingClass
 from ...training.operations import special
 
@@ -524,22 +527,40 @@ def iterate(query: ComplianceQuery, chunk: int = EXPORT_CHUNK) -> Iterator[MineC
         yield row
 
 
-EXPORT_HEADER = ("矿山", "地区", "岗位", "姓名", "问题")
+EXPORT_HEADER = ("矿山", "地区", "岗位", "姓名", "问题", "五科配备", "安全文化")
 
 
-def export_rows(query: ComplianceQuery) -> Iterator[tuple]:
+def export_rows(query: ComplianceQuery, batch: int = EXPORT_CHUNK) -> Iterator[tuple]:
     """The export's rows, one per post, as the cursor yields them: the mine, its region, the
-    post, the holder and what fails ("OK" when nothing does)."""
-    for row in iterate(query):
-        for post in row.posts:
-            problems = "; ".join(c.detail for c in post.checks.values() if not (c.ok or c.pending))
-            yield (
-                row.mine.name,
-                row.mine.region_name,
-                str(post.post.label),
-                post.holder.name if post.holder else "",
-                "OK" if post.ok else problems,
-            )
+    post, the holder and what fails ("OK" when nothing does); then the mine's 五科 (staffed of
+    all, the vacant named) and its safety-culture state ("逾期" when the plan's milestones are
+    overdue), as the page shows them, found for ``batch`` mines at a time (two queries)."""
+    on = query.on or today()
+    rows = iterate(query)
+    while mines := list(islice(rows, batch)):  # itertools.batched from Python 3.12
+        ids = [row.mine.id for row in mines]
+        heads = departments.heads(ids, on)
+        overdue = {mine.id for mine, *_ in culture.required_mines(ids, on, overdue_only=True)}
+        for row in mines:
+            staffed = _departments_text(departments.of_mine(heads, row.mine.id))
+            culture_text = "逾期" if row.mine.id in overdue else ""
+            for post in row.posts:
+                problems = "; ".join(c.detail for c in post.checks.values() if not (c.ok or c.pending))
+                yield (
+                    row.mine.name,
+                    row.mine.region_name,
+                    str(post.post.label),
+                    post.holder.name if post.holder else "",
+                    "OK" if post.ok else problems,
+                    staffed,
+                    culture_text,
+                )
+
+
+def _departments_text(heads) -> str:
+    vacant = [str(h.department.label) for h in heads if h.holder is None]
+    text = f"{len(heads) - len(vacant)} / {len(heads)}"
+    return f"{text}（空缺：{'、'.join(vacant)}）" if vacant else text
 
 
 def count(query: ComplianceQuery) -> int:
