@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
@@ -210,3 +211,33 @@ def test_the_embedded_database_lets_readers_go_on_while_a_writer_holds_its_lock(
             writer.execute("ROLLBACK")
             writer.close()
         db.engine.dispose()
+
+
+def test_postgresql_connections_run_without_jit_unless_asked(app):
+    """JIT compiling cost the province's training-deficit figure more than it ran
+    (benchmarks/regulator_search.py); the portal turns it off on its own connections only."""
+    from sqlalchemy import create_engine
+
+    from training_portal.core.db import tune_postgresql
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL's setting")
+        url = db.engine.url
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SHOW jit")).scalar() == "off"
+            conn.rollback()  # a pooled connection keeps it past a transaction's end
+            assert conn.execute(text("SHOW jit")).scalar() == "off"
+
+    def shown(engine) -> str:
+        with engine.connect() as conn:
+            value = conn.execute(text("SHOW jit")).scalar()
+        engine.dispose()
+        return value
+
+    server = shown(create_engine(url))
+    assert server == "on"  # PostgreSQL's default, which the portal's connections leave behind
+    for asked, expected in ((True, server), (False, "off")):
+        engine = create_engine(url)
+        tune_postgresql(engine, jit=asked)
+        assert shown(engine) == expected

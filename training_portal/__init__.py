@@ -51,12 +51,13 @@ def create_app(overrides: dict | None = None, instance_path: str | None = None) 
     app.config.update(config_module.load(Path(app.instance_path), overrides))
 
     from .core import audit_verify, i18n, jobs, menu, web
-    from .core.db import db, ping_when_idle, share_sqlite_file
+    from .core.db import db, ping_when_idle, share_sqlite_file, tune_postgresql
 
     db.init_app(app)
     with app.app_context():
         ping_when_idle(db.engine)
         share_sqlite_file(db.engine)
+        tune_postgresql(db.engine, jit=app.config["POSTGRES_JIT"])
     migrate.init_app(app, db, directory=str(root / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     i18n.init_app(app)

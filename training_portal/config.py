@@ -71,6 +71,9 @@ def load(instance: Path, overrides: dict | None = None) -> dict:
         # entries (see core/audit.py). Filled below unless overridden.
         "AUDIT_KEY": None,
         "SQLALCHEMY_DATABASE_URI": db_url,
+        # PostgreSQL's JIT compiler (off: it costs more than it saves on the portal's queries;
+        # POSTGRES_JIT=1 leaves the server's setting).
+        "POSTGRES_JIT": env.get("POSTGRES_JIT", "0") == "1",
         "STORAGE_DIR": env.get("STORAGE_DIR", str(instance / "storage")),
         # "local" (under STORAGE_DIR) or "s3": an S3-compatible bucket (see core/storage.py).
         "STORAGE_BACKEND": env.get("STORAGE_BACKEND", "local"),

@@ -126,6 +126,25 @@ def ping_when_idle(engine) -> None:
             raise sa_exc.DisconnectionError(str(exc)) from exc
 
 
+def tune_postgresql(engine, *, jit: bool) -> None:
+    """PostgreSQL's JIT compiler off by default: the portal's heaviest queries (a province's
+    compliance and training figures) run for a second or two, and JIT spent 1.8 s compiling one
+    that ran 1.9 s without it (benchmarks/regulator_search.py: the dashboard's deficits went
+    from 3.4 s to 1.9 s for the province, and every city paid the compile again). Set per
+    connection, so a ``search_path`` given in the URL stays as it is."""
+    if engine.dialect.name != "postgresql" or jit:
+        return
+
+    @event.listens_for(engine, "connect")
+    def _no_jit(dbapi_connection, record) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # a SET inside a transaction would be rolled back with it
+        cursor = dbapi_connection.cursor()
+        cursor.execute("SET jit = off")
+        cursor.close()
+        dbapi_connection.autocommit = autocommit
+
+
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 
 
