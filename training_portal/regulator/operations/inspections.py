@@ -48,29 +48,23 @@ def record_inspection(
     return inspection
 
 
-def spot_test_blueprints() -> list[Blueprint]:
-    return list(
-        db.session.scalars(select(Blueprint).where(Blueprint.purpose == "spot_test").order_by(Blueprint.name))
-    )
+def _current(on: date):
+    """A post held on the day (no end, or ending on or after it)."""
+    return or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= on)
 
 
 def managers_at(mine: MineEnterprise, on: date | None = None) -> list[PersonPost]:
-    on = on or today()
     return list(
         db.session.scalars(
             select(PersonPost)
             .where(
                 PersonPost.organisation_id == mine.id,
                 PersonPost.post.in_(FIVE_MANAGER_POSTS),
-                or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= on),
+                _current(on or today()),
             )
             .order_by(PersonPost.post)
         )
     )
-
-
-def _current(on: date):
-    return or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= on)
 
 
 def spot_testable_at(mine: MineEnterprise, on: date | None = None) -> list[PersonPost]:
