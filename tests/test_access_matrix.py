@@ -31,6 +31,7 @@ from training_portal.people.departments import departments
 from training_portal.people.models import Post
 from training_portal.practice import operations as practice_ops
 from training_portal.regulator import operations as regulator_ops
+from training_portal.regulator.operations import phone as spot_phone
 from training_portal.safety_culture import operations as culture_ops
 from training_portal.safety_culture.models import templates as culture_templates
 from training_portal.training.models import Course
@@ -302,6 +303,14 @@ MATRIX |= {
     ("regulator.start_spot_test", "POST"): only({r: 422 for r in JIUTAI_OVERSIGHT}, 403),  # nobody chosen
     ("regulator.spot_test", "GET"): only({r: 200 for r in OF_THE_LONGJIABAO_MINE}, 403),
     ("regulator.submit_spot_test", "POST"): only({"regulator": 302}, 403),  # handed in already: the result
+    ("regulator.spot_test_status", "GET"): only({r: 200 for r in OF_THE_LONGJIABAO_MINE}, 403),
+    ("regulator.new_spot_link", "POST"): only({r: 409 for r in JIUTAI_OVERSIGHT}, 403),  # handed in already
+    # The phone's link of a second test (a gas inspector's), open to whoever holds it, logged in
+    # or not: the page is walked first, so this client is the phone holding it; then it hands in.
+    ("spot_phone.page", "GET"): everyone(200, anonymous=200),
+    ("spot_phone.paper", "GET"): everyone(200, anonymous=200),
+    ("spot_phone.save_sheet", "PUT"): everyone(400, anonymous=400),  # no body
+    ("spot_phone.submit", "POST"): everyone(200, anonymous=200),
     ("regulator.orders", "GET"): only({r: 200 for r in OF_THE_LONGJIABAO_MINE}, 403),
     ("regulator.respond", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),  # no answer given
     ("regulator.close", "POST"): only({r: 409 for r in JIUTAI_OVERSIGHT}, 403),  # the mine has not answered
@@ -484,6 +493,9 @@ def objects(demo, user_named):
     director = next(p for p in regulator_ops.managers_at(mine) if p.post is Post.MINE_DIRECTOR)
     spot = regulator_ops.start_spot_test(inspection, director, bank_blueprint, actor=regulator)
     regulator_ops.submit_spot_test(spot, {}, actor=regulator)
+    gas = next(p for p in regulator_ops.spot_testable_at(mine) if p.operation_type is not None)
+    on_phone = regulator_ops.start_spot_test(inspection, gas, actor=regulator)
+    token = spot_phone.issue_link(on_phone, actor=regulator).token
     culture = culture_ops.report(
         mine, "philosophy", "", b"%PDF-1.4\n%%EOF\n", "x.pdf", actor=user_named("mine_officer")
     )
@@ -514,6 +526,7 @@ def objects(demo, user_named):
         "mine_id": mine.id,
         "inspection_id": inspection.id,
         "test_id": spot.id,
+        "token": token,
         "order_id": spot.order.id,
         "milestone": "philosophy",
         "report_id": culture.id,

@@ -84,7 +84,7 @@ def test_the_registry_holds_every_category_and_the_stored_codes_follow_it():
     assert len(set(prefixes)) == len(prefixes) == 5 and all(len(p) == 1 for p in prefixes)
     assert not categories.get("regulator_official").examined
     spot_testable = {c.code for c in categories.REGISTRY.values() if c.spot_testable}
-    assert spot_testable == {"principal", "safety_manager"}
+    assert spot_testable == {"principal", "safety_manager", "special_operator"}  # 三项岗位
     assert {c.code for c in categories.REGISTRY.values() if c.practical_exam} == {
         "special_operator",
         "team_leader",

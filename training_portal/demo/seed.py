@@ -64,11 +64,14 @@ from ..training.models import Course, CourseKind
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_QUESTIONS = Path(__file__).with_name("questions.csv")
 DEMO_DRAFTS = ("DEMO-021", "DEMO-024")
-# 逢查必考 tests managers: one spot-test blueprint per manager category, drawing from the
-# managers' questions (分类 安全生产管理) only.
+# 逢查必考 tests the 三项岗位: one spot-test blueprint per manager category, drawing from the
+# managers' questions (分类 安全生产管理) only; one for gas inspectors (their own questions and the
+# general ones), and one for every other special operation (the general ones).
 DEMO_SPOT_TESTS = {
-    "principal": "主要负责人 逢查必考抽考",
-    "safety_manager": "安全生产管理人员 逢查必考抽考",
+    "principal": ("主要负责人 逢查必考抽考", "安全生产管理"),
+    "safety_manager": ("安全生产管理人员 逢查必考抽考", "安全生产管理"),
+    "coal_gas_inspection": ("煤矿瓦斯检查作业 逢查必考抽考", ""),
+    "special_operator": ("特种作业人员 逢查必考抽考", ""),
 }
 DEMO_EXAM_BLUEPRINT = "瓦斯检查作业 理论考试（演示）"
 DEMO_BLASTING_BLUEPRINT = "金属非金属矿山爆破作业 理论考试（演示）"
@@ -580,7 +583,7 @@ class Seeder:
         ):
             bank_ops.review_question(question, reviewer=reviewer, approve=True)
             bank_ops.activate_question(question, actor=author)
-        for target, name in DEMO_SPOT_TESTS.items():
+        for target, (name, category) in DEMO_SPOT_TESTS.items():
             if db.session.scalar(select(Blueprint.id).where(Blueprint.name == name)) is None:
                 bank_ops.save_blueprint(
                     None,
@@ -591,9 +594,9 @@ class Seeder:
                     target_facility=None,
                     partial_credit=False,
                     sections=[
-                        bank_ops.SectionSpec("true_false", 4, 10.0, category="安全生产管理"),
-                        bank_ops.SectionSpec("single_choice", 4, 10.0, category="安全生产管理"),
-                        bank_ops.SectionSpec("multiple_choice", 2, 10.0, category="安全生产管理"),
+                        bank_ops.SectionSpec("true_false", 4, 10.0, category=category),
+                        bank_ops.SectionSpec("single_choice", 4, 10.0, category=category),
+                        bank_ops.SectionSpec("multiple_choice", 2, 10.0, category=category),
                     ],
                     actor=author,
                 )

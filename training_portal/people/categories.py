@@ -498,6 +498,7 @@ class SpecialOperator(Category):
     validity_rule = "special_ops.certificate_valid_years"
     review_rule = "special_ops.review_interval_years"
     practical_exam = True
+    spot_testable = True  # 三项岗位: tested on inspection like the managers
 
     @classmethod
     def admission(cls, person: Person, appointed_on: date | None, on: date) -> list[RuleResult]:

@@ -7,10 +7,11 @@ def init_app(app) -> None:
 
     from ..core import menu
     from ..people import records
+    from . import phone, views
     from . import records as regulator_records
-    from . import views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(phone.bp)
     records.add_section(
         "spot_tests", regulator_records.spot_tests_section, "regulator/_record_spot_tests.html"
     )

@@ -1,5 +1,5 @@
-"""The regulator's forms: an inspection, a spot test started on a manager, a mine's answer to a
-reassignment order, and the answers of a spot test."""
+"""The regulator's forms: an inspection, a spot test started on one of the mine's 三项岗位
+people, a mine's answer to a reassignment order, and the answers of a spot test."""
 
 from __future__ import annotations
 
@@ -17,12 +17,10 @@ class InspectionForm(FlaskForm):
     findings = TextAreaField(_l("Findings"), validators=[Length(max=4000)])
 
 
-_CHOOSE = _l("Choose the manager and the spot-test blueprint.")
-
-
 class SpotTestForm(FlaskForm):
-    post_id = IntegerField(_l("Manager"), validators=[InputRequired(_CHOOSE)])
-    blueprint_id = IntegerField(_l("Spot-test blueprint"), validators=[InputRequired(_CHOOSE)])
+    """The person (their post at the mine); the paper follows from the post's blueprint."""
+
+    post_id = IntegerField(_l("Person tested"), validators=[InputRequired(_l("Choose the person to test."))])
 
 
 class OrderResponseForm(FlaskForm):

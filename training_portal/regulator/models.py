@@ -42,8 +42,9 @@ class Inspection(db.Model):
 
 
 class SpotTest(db.Model):
-    """A short test on the spot, from a spot-test blueprint, on the manager's or the regulator's
-    phone; graded at once and written on the inspection's and the person's record."""
+    """A short test on the spot (逢查必考) of one of the mine's 三项岗位 people, from the spot-test
+    blueprint of the person's post; taken on the person's own phone through a one-time link
+    (``spot_links``), graded at once and written on the inspection's and the person's record."""
 
     __tablename__ = "reg_spot_tests"
 
@@ -59,6 +60,13 @@ class SpotTest(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deadline: Mapped[datetime] = mapped_column(UTCDateTime())
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The phone's link: only an HMAC of its token is kept (``spot_links``); the phone that opens
+    # it first holds it (an HMAC of that phone's cookie); ``saved_seq`` is the exam client's.
+    link_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    link_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    link_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    device_hash: Mapped[str | None] = mapped_column(String(64))
+    saved_seq: Mapped[int] = mapped_column(default=0)
 
     inspection: Mapped[Inspection] = relationship(back_populates="spot_tests")
     person: Mapped[Person] = relationship()

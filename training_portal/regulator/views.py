@@ -1,18 +1,19 @@
-"""Regulator pages: compliance per mine, inspections and spot tests (a phone-sized page),
+"""Regulator pages: compliance per mine, inspections and spot tests (the QR code of the phone's
+link and the result as it comes; the phone's own page is ``phone.py``),
 reassignment orders, and the search with its Excel export."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, redirect, render_template, request, url_for
+import segno
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from question_bank import assembly
 from question_bank import types as question_types
-from question_bank.models import Blueprint as PaperBlueprint
 from question_bank.models import Paper
 
 from ..core import policy
@@ -30,6 +31,7 @@ from . import dashboard as board
 from . import operations as ops
 from .forms import InspectionForm, OrderResponseForm, SpotTestForm, spot_answers_form
 from .models import Inspection, OrderStatus, ReassignmentOrder, SpotTest
+from .operations import phone as phone_ops
 
 bp = Blueprint("regulator", __name__, url_prefix="/regulator", template_folder="templates")
 
@@ -181,8 +183,7 @@ def _inspection_or_error(inspection_id: int) -> Inspection:
 def _inspection_page(inspection: Inspection) -> dict:
     return dict(
         inspection=inspection,
-        blueprints=ops.spot_test_blueprints(),
-        managers=ops.managers_at(inspection.mine),
+        testable=ops.spot_testable_at(inspection.mine),
         can_conduct=inspection.can_conduct(current_user),
     )
 
@@ -207,11 +208,10 @@ def start_spot_test(inspection_id: int):
     )
     validated(form)
     post = db.session.get(PersonPost, form.post_id.data)
-    blueprint = db.session.get(PaperBlueprint, form.blueprint_id.data)
-    if post is None or blueprint is None:
-        raise ops.RegulatorError(_("Choose the manager and the spot-test blueprint."))
-    test = ops.start_spot_test(inspection, post, blueprint, actor=current_user)
-    return redirect(url_for("regulator.spot_test", test_id=test.id))
+    if post is None:
+        raise ops.RegulatorError(_("Choose the person to test."), field="post_id")
+    test = ops.start_spot_test(inspection, post, actor=current_user)
+    return _with_new_link(test)
 
 
 def _test_or_error(test_id: int) -> SpotTest:
@@ -221,21 +221,86 @@ def _test_or_error(test_id: int) -> SpotTest:
     return test
 
 
-def _spot_test_page(test: SpotTest) -> dict:
+def _spot_test_page(test: SpotTest, link: phone_ops.Issued | None = None) -> dict:
     paper = db.session.get(Paper, test.paper_id)
+    url = url_for("spot_phone.page", token=link.token, _external=True) if link else None
     return dict(
         test=test,
+        paper=paper,
         questions=[] if test.finished_at else assembly.paper_view(paper),
         can_take=test.can_take(current_user),
+        can_conduct=test.inspection.can_conduct(current_user),
+        status=spot_status(test),
+        link_url=url,
+        qr=segno.make(url, error="m").svg_data_uri(scale=5, border=2) if url else None,
         now=utcnow(),
         type_labels=question_types.labels(),
     )
+
+
+def _with_new_link(test: SpotTest):
+    """The page with a new QR code. Its token exists only in this answer (the portal keeps an
+    HMAC of it), so the page is drawn here rather than redirected to."""
+    link = phone_ops.issue_link(test, actor=current_user)
+    return render_template("regulator/spot_test.html", **_spot_test_page(test, link))
+
+
+def _result_text(test: SpotTest) -> str:
+    verdict = _("Passed") if test.passed else _("Failed: reassignment ordered")
+    return f"{verdict} · {_('Score')} {test.score:g}"
+
+
+def spot_status(test: SpotTest) -> dict:
+    """Where the test stands, for the regulator's page (drawn, then polled)."""
+    paper = db.session.get(Paper, test.paper_id)
+    answered = len(test.answers or {})
+    if test.finished_at is not None:
+        state, label = "finished", _("Handed in")
+    elif utcnow() >= test.deadline:
+        state, label = "expired", _("The time is over; nothing was handed in from the phone.")
+    elif test.link_opened_at is not None:
+        state, label = "opened", _("Being answered on the phone")
+    else:
+        state, label = "waiting", _("Waiting for the phone to open the link")
+    return {
+        "id": test.id,
+        "state": state,
+        "label": label,
+        "answered": answered,
+        "total": len(paper.items),
+        "progress": _("%(answered)d of %(total)d answered", answered=answered, total=len(paper.items)),
+        "score": test.score,
+        "passed": test.passed,
+        "result": _result_text(test) if test.finished_at is not None else None,
+    }
 
 
 @bp.get("/spot-tests/<int:test_id>")
 @login_required
 def spot_test(test_id: int):
     return render_template("regulator/spot_test.html", **_spot_test_page(_test_or_error(test_id)))
+
+
+@bp.get("/spot-tests/<int:test_id>/status")
+@login_required
+def spot_test_status(test_id: int):
+    """``{"state": "waiting"|"opened"|"expired"|"finished", "label", "answered", "total",
+    "progress", "score", "passed", "result"}``: what the regulator's page polls."""
+    test = get_or_404(SpotTest, test_id, _("No such spot test."))
+    if not test.inspection.can_view(current_user):
+        refuse(403, _("This spot test is outside what you may see."))
+    return jsonify(spot_status(test))
+
+
+@bp.post("/spot-tests/<int:test_id>/link")
+@login_required
+def new_spot_link(test_id: int):
+    """A new QR code: the old link, and the phone that held it, stop working."""
+    test = get_or_404(SpotTest, test_id, _("No such spot test."))
+    if not test.inspection.can_conduct(current_user):
+        refuse(403, _("Only regulators run spot tests."))
+    validated(ButtonForm())
+    return _with_new_link(test)
 
 
 @bp.post("/spot-tests/<int:test_id>")

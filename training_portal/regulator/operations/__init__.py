@@ -1,7 +1,8 @@
 """五职矿长 compliance, inspections, spot tests and reassignment orders, and the search.
 
 One module per section (compliance, inspections, search); the names
-are re-exported here, so callers keep importing ``operations``."""
+are re-exported here, so callers keep importing ``operations``. The spot test's phone link is
+``operations.phone``."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from .inspections import (
     managers_at,
     record_inspection,
     respond_to_order,
-    spot_test_blueprints,
+    spot_blueprint_for,
+    spot_testable_at,
     start_spot_test,
     submit_spot_test,
 )
@@ -57,7 +59,8 @@ __all__ = [
     "record_inspection",
     "respond_to_order",
     "search_people",
-    "spot_test_blueprints",
+    "spot_blueprint_for",
+    "spot_testable_at",
     "start_spot_test",
     "submit_spot_test",
 ]

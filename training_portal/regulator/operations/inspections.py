@@ -1,4 +1,5 @@
-"""Inspections, spot tests of a mine's managers, and the reassignment orders a failed one raises."""
+"""Inspections, spot tests (逢查必考) of a mine's 三项岗位 people, and the reassignment orders a
+failed one raises."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from ...core.db import db, locked, utcnow
 from ...core.errors import CONFLICT
 from ...organisations.models import MineEnterprise
 from ...people import categories
-from ...people.models import FIVE_MANAGER_POSTS, PersonPost
+from ...people.models import FIVE_MANAGER_POSTS, Person, PersonPost, Post
 from ..models import Inspection, OrderStatus, ReassignmentOrder, SpotTest
 from ._base import RegulatorError
 
@@ -47,34 +48,88 @@ def record_inspection(
     return inspection
 
 
-def spot_test_blueprints() -> list[Blueprint]:
-    return list(
-        db.session.scalars(select(Blueprint).where(Blueprint.purpose == "spot_test").order_by(Blueprint.name))
-    )
+def _current(on: date):
+    """A post held on the day (no end, or ending on or after it)."""
+    return or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= on)
 
 
 def managers_at(mine: MineEnterprise, on: date | None = None) -> list[PersonPost]:
-    on = on or today()
     return list(
         db.session.scalars(
             select(PersonPost)
             .where(
                 PersonPost.organisation_id == mine.id,
                 PersonPost.post.in_(FIVE_MANAGER_POSTS),
-                or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= on),
+                _current(on or today()),
             )
             .order_by(PersonPost.post)
         )
     )
 
 
-def start_spot_test(inspection: Inspection, post: PersonPost, blueprint: Blueprint, *, actor) -> SpotTest:
-    if post.organisation_id != inspection.mine_id or not categories.of_post(post.post).spot_testable:
-        raise RegulatorError(_l("Spot tests are for the managers of the inspected mine."), field="post_id")
+def spot_testable_at(mine: MineEnterprise, on: date | None = None) -> list[PersonPost]:
+    """Who may be tested on an inspection: everyone holding a post of a spot-testable category
+    (三项岗位: 主要负责人, 安全生产管理人员, 特种作业人员) at the mine now."""
+    testable = [p for p in Post if categories.of_post(p).spot_testable]
+    return list(
+        db.session.scalars(
+            select(PersonPost)
+            .join(PersonPost.person)
+            .where(
+                PersonPost.organisation_id == mine.id,
+                PersonPost.post.in_(testable),
+                _current(on or today()),
+            )
+            .order_by(PersonPost.post, PersonPost.operation_type, Person.name, PersonPost.id)
+        )
+    )
+
+
+def spot_blueprint_for(post: PersonPost) -> Blueprint:
+    """The spot-test blueprint of the post: one for its operation type (a gas inspector's own
+    paper) before one for its whole category; the newest where several are."""
+    category = categories.of_post(post.post)
+    targets = [post.operation_type.value] if post.operation_type else []
+    targets.append(category.code)
+    found = db.session.scalars(
+        select(Blueprint)
+        .where(Blueprint.purpose == "spot_test", Blueprint.target.in_(targets))
+        .order_by(Blueprint.id.desc())
+    ).all()
+    for target in targets:
+        for blueprint in found:
+            if blueprint.target == target:
+                return blueprint
+    raise RegulatorError(
+        _l(
+            "The question bank has no spot-test blueprint for %(target)s; one is needed before "
+            "this post can be tested.",
+            target=categories.target_label(targets[0]),
+        ),
+        field="post_id",
+    )
+
+
+def start_spot_test(
+    inspection: Inspection, post: PersonPost, blueprint: Blueprint | None = None, *, actor
+) -> SpotTest:
+    """A spot test of one of the inspected mine's 三项岗位 people, on the blueprint of their post
+    (``spot_blueprint_for``) unless one that fits is given."""
+    if (
+        post.organisation_id != inspection.mine_id
+        or not categories.of_post(post.post).spot_testable
+        or (post.ended_on is not None and post.ended_on < today())
+    ):
+        raise RegulatorError(
+            _l("Spot tests are for the 三项岗位 people of the inspected mine."), field="post_id"
+        )
+    if blueprint is None:
+        blueprint = spot_blueprint_for(post)
     if blueprint.purpose != "spot_test":
         raise RegulatorError(_l("Choose a spot-test blueprint."), field="blueprint_id")
     category = categories.of_post(post.post)
-    if not categories.fits(blueprint.target, category.code, None):
+    operation_type = post.operation_type.value if post.operation_type else None
+    if not categories.fits(blueprint.target, category.code, operation_type):
         # A 矿长 answers a manager's paper, never one drawn for another category's work.
         raise RegulatorError(
             _l(
@@ -108,6 +163,8 @@ def start_spot_test(inspection: Inspection, post: PersonPost, blueprint: Bluepri
             "inspection_id": inspection.id,
             "person_id": post.person_id,
             "post": post.post,
+            "operation_type": operation_type,
+            "blueprint_id": blueprint.id,
             "paper_id": paper.id,
         },
     )
@@ -123,7 +180,9 @@ def submit_spot_test(test: SpotTest, answers: dict[int, list[int]], *, actor) ->
 
     paper = db.session.get(Paper, test.paper_id)
     late = utcnow() > test.deadline
-    counted = {} if late else answers
+    # Late: only what the phone saved before the deadline counts (a paper answered on the
+    # regulator's device saves nothing before its hand-in, so nothing counts there).
+    counted = {int(k): v for k, v in (test.answers or {}).items()} if late else answers
     score, _items = assembly.grade_paper(paper, counted)
     test.answers = {str(k): v for k, v in counted.items()}
     test.score = score
