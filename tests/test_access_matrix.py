@@ -84,6 +84,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("accounts.change_password", "GET"): everyone(200),
     ("accounts.confirm_password", "GET"): everyone(200),
     ("accounts.confirm_password", "POST"): everyone(200),  # no password typed: the form again
+    ("accounts.replay", "GET"): everyone(302),  # nothing held: home
     ("accounts.change_password", "POST"): everyone(422),  # empty form
     ("people.index", "GET"): only({r: 200 for r in VIEWERS_OF_PEOPLE}, 403),
     ("people.me", "GET"): only({"admin": 404}, 302),

@@ -4,11 +4,14 @@ its password, and the action does nothing until then."""
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import MultiDict
 
 from training_portal.accounts.models import LoginAttempt, RoleAssignment
 from training_portal.accounts.recent import STAMP
@@ -27,6 +30,14 @@ pytestmark = pytest.mark.one_backend
 def _age(client, minutes: int = 11) -> None:
     with client.session_transaction() as session:
         session[STAMP] -= minutes * 60
+
+
+def replayed(html: str) -> tuple[str, list[tuple[str, str]]]:
+    """The replay page's form: where it posts and its hidden fields (a fresh token among them)."""
+    form = re.search(r'<form method="post" action="([^"]+)" data-replay', html)
+    assert form, "no replay form on the page"
+    fields = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', html)
+    return unescape(form.group(1)), MultiDict([(unescape(k), unescape(v)) for k, v in fields])
 
 
 def _confirm(client, target: str, password: str):
@@ -67,8 +78,13 @@ def test_an_old_session_confirms_its_password_before_revoking_a_role(client, spa
     assert db.session.get(RoleAssignment, assignment_id) is not None
 
     right = _confirm(client, page, DEMO_PASSWORD)
-    assert right.status_code == 302 and right.location == page
-    assert client.post(revoke, data={"csrf_token": token}).location == page
+    # The held post (the one refused last) is sent again from the replay page, not re-typed.
+    assert right.status_code == 303 and right.location == "/account/confirm/replay"
+    db.session.expire_all()
+    assert db.session.get(RoleAssignment, assignment_id) is not None  # not before the replay
+    target, fields = replayed(client.get(right.location).text)
+    assert target == revoke
+    assert client.post(target, data=fields).location == page
     db.session.expire_all()
     assert db.session.get(RoleAssignment, assignment_id) is None
 
@@ -78,16 +94,17 @@ def test_revoking_a_certificate_needs_a_recent_password(client, demo):
     login(client, "regulator")
     page = f"/certificates/{certificate.id}"
     token = token_in(client.get(page).text)
-    form = {"status": "revoked", "reason": "伪造培训记录", "csrf_token": token}
+    form = {"status": "revoked", "reason": "伪造培训记录", "understood": "y", "csrf_token": token}
     _age(client)
     response = client.post(f"{page}/status", data=form)
     assert response.status_code == 302 and response.location.startswith("/account/confirm")
     db.session.expire_all()
     assert certificate.status is CertificateStatus.VALID
-    _confirm(client, page, DEMO_PASSWORD)
-    assert client.post(f"{page}/status", data=form).status_code == 302
+    replay = client.get(_confirm(client, page, DEMO_PASSWORD).location)
+    target, fields = replayed(replay.text)
+    assert client.post(target, data=fields).status_code == 302
     db.session.expire_all()
-    assert certificate.status is CertificateStatus.REVOKED
+    assert certificate.status is CertificateStatus.REVOKED and certificate.status_reason == "伪造培训记录"
 
 
 def test_json_callers_get_a_401_with_the_reason_and_a_fresh_log_in_counts(client, spare):

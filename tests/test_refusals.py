@@ -144,7 +144,7 @@ def test_a_revoked_certificate_is_a_conflict(users, client):
     login(client, "regulator")
     page = f"/certificates/{certificate.id}"
     token = csrf_token(client, page)
-    form = {"csrf_token": token, "status": "revoked", "reason": "伪造培训记录"}
+    form = {"csrf_token": token, "status": "revoked", "reason": "伪造培训记录", "understood": "y"}
     assert client.post(f"{page}/status", data=form).status_code == 302
     before = audit_count()
     response = client.post(f"{page}/status", data=form | {"status": "valid"})

@@ -318,6 +318,7 @@ def test_the_record_api_lists_certificates(users, client):
             "valid_until": certificate.valid_until.isoformat(),
             "next_review": certificate.next_review_on.isoformat(),
             "issuer": certificate.issuer.name,
+            "suspended_until": None,
         }
     ]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core import permissions
@@ -138,3 +138,19 @@ class LoginAttempt(db.Model):
     address: Mapped[str] = mapped_column(String(45), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class PendingAction(db.Model):
+    """A form post held while its sender confirms the password (see ``recent``): its fields, for
+    one account and one target path, for a few minutes. Kept on the server, not in the signed
+    cookie, which anyone holding it can read and which a long reason would overflow."""
+
+    __tablename__ = "pending_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    path: Mapped[str] = mapped_column(String(300))
+    back: Mapped[str] = mapped_column(String(300))
+    fields: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, make_response, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -69,8 +69,23 @@ def confirm_password():
             error, status = str(exc), _refused_status(exc)
         else:
             recent.stamp()
+            if recent.has_pending():
+                return redirect(url_for("accounts.replay"), code=303)
             return redirect(target)
     return render_template("accounts/confirm.html", form=form, error=error, target=target), status
+
+
+@bp.get("/account/confirm/replay")
+@login_required
+def replay():
+    """The held post, sent again now that the password is confirmed (the page posts it itself;
+    without script, its button does). Taken once: drawn again, it has nothing left to send."""
+    held = recent.take_pending()
+    if held is None or not recent.is_recent():
+        return redirect(url_for("accounts.home"))
+    response = make_response(render_template("accounts/replay.html", held=held))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/logout")

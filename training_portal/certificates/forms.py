@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, TextAreaField
-from wtforms.validators import AnyOf, InputRequired, Length
+from wtforms import BooleanField, DateField, StringField, TextAreaField
+from wtforms.validators import AnyOf, InputRequired, Length, Optional, ValidationError
 
 from .models import CertificateStatus
 
@@ -19,6 +19,14 @@ class StatusForm(FlaskForm):
         ]
     )
     reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
+    # 暂扣至: the last day of a suspension; empty, it lasts until it is lifted.
+    until = DateField(_l("Suspended until (optional)"), validators=[Optional()])
+    # Revocation cannot be undone: the regulator ticks that the consequences were read.
+    understood = BooleanField(_l("I have read what revoking does and that it cannot be undone."))
+
+    def validate_understood(self, field) -> None:
+        if self.status.data == CertificateStatus.REVOKED.value and not field.data:
+            raise ValidationError(_l("Confirm that you have read what revoking does."))
 
 
 class ViolationForm(FlaskForm):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, and_, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.db import UTCDateTime, db, utcnow
@@ -71,6 +71,9 @@ class Certificate(db.Model):
     status: Mapped[CertificateStatus] = mapped_column(_enum(CertificateStatus), index=True)
     status_reason: Mapped[str] = mapped_column(Text, default="")
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # 暂停至: the last day of a suspension with an end; the day after it the certificate is in
+    # force again, computed on every reading (no job has to run at midnight for a verifier).
+    suspended_until: Mapped[date | None] = mapped_column(Date)
     pdf_key: Mapped[str | None] = mapped_column(String(80))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("certificate_batches.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -85,16 +88,50 @@ class Certificate(db.Model):
     def subject_label(self) -> str:
         return self.operation_type.label if self.operation_type else self.category.label
 
+    def suspension_lapsed(self, today: date) -> bool:
+        """A suspension with an end date is over once that day has passed."""
+        return (
+            self.status is CertificateStatus.SUSPENDED
+            and self.suspended_until is not None
+            and today > self.suspended_until
+        )
+
+    def effective_status(self, today: date) -> CertificateStatus:
+        """The regulator's decision as it stands today: a lapsed suspension counts as valid."""
+        return CertificateStatus.VALID if self.suspension_lapsed(today) else self.status
+
+    @classmethod
+    def in_force(cls, today: date):
+        """SQL: valid by decision today (valid, or suspended until a day that has passed)."""
+        return or_(
+            cls.status == CertificateStatus.VALID,
+            and_(
+                cls.status == CertificateStatus.SUSPENDED,
+                cls.suspended_until.is_not(None),
+                cls.suspended_until < today,
+            ),
+        )
+
     def state(self, today: date) -> CertificateState:
         if self.status is CertificateStatus.REVOKED:
             return CertificateState.REVOKED
-        if self.status is CertificateStatus.SUSPENDED:
+        # Spelled out, not ``suspension_lapsed``: the compliance report calls this on plain rows.
+        if self.status is CertificateStatus.SUSPENDED and (
+            self.suspended_until is None or today <= self.suspended_until
+        ):
             return CertificateState.SUSPENDED
         if today > self.valid_until:
             return CertificateState.EXPIRED
         if self.next_review_on is not None and today > self.next_review_on:
             return CertificateState.REVIEW_DUE
         return CertificateState.VALID
+
+    def state_text(self, today: date) -> str:
+        """What a reader is told: the state, with a suspension's last day (暂扣至) when it has one."""
+        state = self.state(today)
+        if state is CertificateState.SUSPENDED and self.suspended_until is not None:
+            return str(_l("Suspended until %(d)s", d=self.suspended_until.isoformat()))
+        return str(state.label)
 
     def can_view(self, user: User) -> bool:
         return self.person.can_view_record(user)
@@ -114,6 +151,9 @@ class Certificate(db.Model):
             "valid_until": self.valid_until.isoformat(),
             "next_review": self.next_review_on.isoformat() if self.next_review_on else None,
             "issuer": self.issuer.name,
+            "suspended_until": self.suspended_until.isoformat()
+            if self.state(today) is CertificateState.SUSPENDED and self.suspended_until
+            else None,
         }
 
 

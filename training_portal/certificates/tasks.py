@@ -20,7 +20,7 @@ from ..core import jobs
 from ..core.db import db, in_chunks, locked, transaction
 from ..notifications import operations as notes
 from . import operations as ops
-from .models import Certificate, CertificateBatch, CertificateStatus
+from .models import Certificate, CertificateBatch
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def send_reminders(today: str | None = None) -> dict:
     horizon = day + timedelta(days=max(REMINDER_DAYS))
     certificates = db.session.scalars(
         select(Certificate).where(
-            Certificate.status == CertificateStatus.VALID,
+            Certificate.in_force(day),
             or_(
                 Certificate.next_review_on.between(day, horizon),
                 Certificate.valid_until.between(day, horizon),

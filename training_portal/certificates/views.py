@@ -116,7 +116,11 @@ def change_status(certificate_id: int):
     )
     validated(form)
     ops.set_status(
-        certificate, CertificateStatus(form.status.data), form.reason.data or "", actor=current_user
+        certificate,
+        CertificateStatus(form.status.data),
+        form.reason.data or "",
+        actor=current_user,
+        until=form.until.data,
     )
     return redirect(url_for("certificates.detail", certificate_id=certificate.id))
 
@@ -332,6 +336,7 @@ def verify(serial: str):
         c=certificate,
         serial=certificate.serial,
         state=certificate.state(ops.today()),
+        today=ops.today(),
         masked=ops.masked_id(certificate),
     )
 

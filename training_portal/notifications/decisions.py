@@ -78,6 +78,14 @@ register(
     title=_l("Certificate suspended"),
 )
 register(
+    "certificate_suspended_until",
+    _l(
+        "Your certificate %(serial)s (%(subject)s) is suspended until %(until)s: %(reason)s. "
+        "From the day after, it is valid again unless the suspension is extended or the certificate revoked."
+    ),
+    title=_l("Certificate suspended"),
+)
+register(
     "certificate_reinstated",
     _l("Your certificate %(serial)s (%(subject)s) is valid again: %(reason)s"),
     title=_l("Certificate reinstated"),
@@ -236,15 +244,19 @@ _STATUS_KINDS = {
 @listen(*_STATUS_KINDS)
 def _certificate_status(entry: AuditEntry, certificate: Certificate) -> None:
     # A certificate may be suspended more than once: the event is this change, at this moment.
+    kind, params = _STATUS_KINDS[entry.action], {}
+    if certificate.suspended_until is not None:  # a suspension with its last day
+        kind, params = "certificate_suspended_until", {"until": certificate.suspended_until.isoformat()}
     _send(
         _account_of(certificate.person_id),
         f"{entry.action}:{certificate.id}:{certificate.status_changed_at.isoformat()}",
-        _STATUS_KINDS[entry.action],
+        kind,
         {
             "serial": certificate.serial,
             "subject": str(certificate.subject_label),
             "reason": certificate.status_reason,
-        },
+        }
+        | params,
         f"/certificates/{certificate.id}",
     )
 

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..certificates.models import Certificate, CertificateStatus
+from ..certificates.models import Certificate
 from ..core import policy
 from ..core.db import db, utcnow
 from ..core.i18n import local_zone
@@ -187,7 +187,7 @@ def _expiring(region: Region, on: date) -> tuple[Figure, Listing]:
     rows = db.session.scalars(
         select(Certificate)
         .where(
-            Certificate.status == CertificateStatus.VALID,
+            Certificate.in_force(on),
             Certificate.valid_until >= on,
             Certificate.valid_until <= on + timedelta(days=EXPIRING_DAYS),
             Certificate.person_id.in_(people),

@@ -24,8 +24,11 @@ from ._base import CertificateError, certified, today
 from .serials import review_interval
 
 
-def set_status(certificate: Certificate, status: CertificateStatus, reason: str, *, actor) -> None:
-    """Suspend, reinstate (from suspended only) or revoke (final), with a reason."""
+def set_status(
+    certificate: Certificate, status: CertificateStatus, reason: str, *, actor, until: date | None = None
+) -> None:
+    """Suspend (until a day, or until lifted), reinstate (from suspended only) or revoke (final),
+    with a reason. A suspension whose last day has passed counts as valid again."""
     # Asked of the actor as they are now, before anything is written: an active account
     # holding a regulator role whose jurisdiction covers the holder (the view asks too,
     # but a revoked role or a crafted call must not get past the operation).
@@ -42,18 +45,24 @@ def set_status(certificate: Certificate, status: CertificateStatus, reason: str,
         raise CertificateError(_l("Give the reason."), field="reason")
     if certificate.status is CertificateStatus.REVOKED:
         raise CertificateError(_l("A revoked certificate stays revoked."), status=CONFLICT)
-    if certificate.status is status:
+    day = today()
+    if certificate.effective_status(day) is status:
         raise CertificateError(_l("The certificate is %(s)s already.", s=status.label), status=CONFLICT)
-    before = certificate.status
+    if status is not CertificateStatus.SUSPENDED:
+        until = None
+    elif until is not None and until < day:
+        raise CertificateError(_l("The suspension cannot end before today."), field="until")
+    before = {"status": certificate.status, "until": certificate.suspended_until}
     certificate.status, certificate.status_reason = status, reason.strip()
+    certificate.suspended_until = until
     certificate.status_changed_at = utcnow()
     db.session.flush()
     audit.record(
         f"certificate.{status.value}",
         certificate,
         actor=actor,
-        before={"status": before},
-        after={"status": status, "reason": certificate.status_reason},
+        before=before,
+        after={"status": status, "reason": certificate.status_reason, "until": until},
     )
 
 

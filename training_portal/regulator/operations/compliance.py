@@ -19,7 +19,7 @@ from flask_babel import gettext
 from sqlalchemy import Select, and_, case, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased, selectinload
 
-from ...certificates.models import Certificate, CertificateStatus
+from ...certificates.models import Certificate
 from ...certificates.operations import today
 from ...core import policy
 from ...core.db import db
@@ -195,7 +195,7 @@ class _Rules:
 
 def _valid(on: date):
     return and_(
-        Certificate.status == CertificateStatus.VALID,
+        Certificate.in_force(on),  # valid, or a suspension that has run out
         Certificate.valid_until >= on,
         or_(Certificate.next_review_on.is_(None), Certificate.next_review_on >= on),
     )
@@ -397,6 +397,7 @@ def _detailed(query: ComplianceQuery, rules: _Rules, limit: int | None = None, o
             last_held.status.label("last_status"),
             last_held.valid_until.label("last_valid_until"),
             last_held.next_review_on.label("last_next_review_on"),
+            last_held.suspended_until.label("last_suspended_until"),
         )
         .select_from(
             posts.outerjoin(latest_valid, latest_valid.id == posts.c.valid_id).outerjoin(
@@ -433,6 +434,7 @@ def _post(row, kind, rules: _Rules, texts: _Texts) -> PostCompliance:
                 status=row.last_status,
                 valid_until=row.last_valid_until,
                 next_review_on=row.last_next_review_on,
+                suspended_until=row.last_suspended_until,
             ),
             on,
         )
