@@ -32,14 +32,32 @@
     result.appendChild(verdict);
   }
 
+  // A muted video out of view may be paused by the browser (a phone's narrow page): play it and
+  // take the next frame it presents, not a stale or black one.
+  function nextFrame(then) {
+    var done = false;
+    function once() { if (!done) { done = true; then(); } }
+    video.play().catch(function () {});
+    if (video.requestVideoFrameCallback) {
+      video.requestVideoFrameCallback(once);
+      setTimeout(once, 1500);
+    } else {
+      once();
+    }
+  }
+
   button.addEventListener("click", function () {
     if (!video.videoWidth) { return; }
+    button.disabled = true;
+    say(root.dataset.busy);
+    nextFrame(send);
+  });
+
+  function send() {
     var canvas = document.createElement("canvas");
     canvas.width = video.videoWidth;
     canvas.height = video.videoHeight;
     canvas.getContext("2d").drawImage(video, 0, 0);
-    button.disabled = true;
-    say(root.dataset.busy);
     canvas.toBlob(function (blob) {
       var data = new FormData();
       data.append("frame", blob, "frame.jpg");
@@ -53,5 +71,5 @@
       }).catch(function () { say(root.dataset.failed); })
         .then(function () { button.disabled = false; });
     }, "image/jpeg", 0.92);
-  });
+  }
 })();

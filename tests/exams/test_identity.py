@@ -130,7 +130,8 @@ def test_the_check_in_compares_the_camera_with_the_photo_and_the_proctor_decides
     db.session.expire_all()
     assert attempt.identity is IdentityCheck.CONFIRMED
     (entry,) = _entries(attempt, "attempt.identity_confirm")
-    assert float(entry.after["face_distance"]) == same.json["distance"] and entry.after["face_same_person"] is True
+    assert float(entry.after["face_distance"]) == same.json["distance"]
+    assert entry.after["face_same_person"] is True
     late = _compare(proctor, attempt, photos.named("obama2"))
     assert late.status_code == 200  # not started yet: a second look is still allowed
     assert "很可能是同一人" in proctor.get(f"/exams/attempts/{attempt.id}/identity").text
