@@ -185,6 +185,9 @@ MATRIX |= {
     ("exams.sign", "POST"): only({r: 302 for r in PROCTORS}, 403),
     ("exams.room_action", "POST"): only({r: 422 for r in PROCTORS}, 403),  # no action named
     ("exams.candidate_photo", "GET"): only({r: 200 for r in PROCTORS}, 403),
+    ("exams.identity_check", "GET"): only({r: 200 for r in PROCTORS}, 403),
+    ("exams.identity_check", "POST"): only({r: 422 for r in PROCTORS}, 403),  # no decision
+    ("exams.identity_compare", "POST"): only({r: 422 for r in PROCTORS}, 403),  # no picture
     ("exams.client", "GET"): only({"trainee": 200}, 404),  # someone else's seat: as if none
     ("exams_api.my_attempts", "GET"): everyone(200, anonymous=401),
     # Someone else's attempt does not exist for them.
@@ -289,7 +292,7 @@ MATRIX |= {
     # A scheduler who may see the batch; the demo's batch is done, so there is nothing to retry.
     ("certificates.batch_retry", "POST"): only({"admin": 409}, 403),
     ("certificates.verify", "GET"): everyone(200, anonymous=200),  # public
-    ("certificates.verify_photo", "GET"): everyone(404, anonymous=404),  # the holder has no photo
+    ("certificates.verify_photo", "GET"): everyone(200, anonymous=200),  # public; the demo holder has one
 }
 
 # The regulator's workspace: the Longjiabao mine, an inspection there with a failed spot test of its

@@ -60,6 +60,7 @@ from ..people import operations as people_ops
 from ..people.models import Education, OperationType, Person, PersonnelCategory, Post
 from ..training import operations as training_ops
 from ..training.models import Course, CourseKind
+from . import photos
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_QUESTIONS = Path(__file__).with_name("questions.csv")
@@ -327,6 +328,7 @@ class Seeder:
         self.seed_organisations()
         self.seed_classrooms()
         self.seed_people()
+        self.seed_photos()
         self.seed_logins()
         self.seed_question_bank()
         self.seed_training()
@@ -543,6 +545,15 @@ class Seeder:
             "inspector_national", "national_bureau", education=Education.MASTER, years=15, born=1979
         )
         self.post(inspector, Post.REGULATOR_OFFICIAL, "national_bureau", date(2020, 1, 1))
+
+    def seed_photos(self) -> None:
+        """A photo on record for everyone (``photos``: real photographs shipped in packages),
+        the demo trainee's first; one face per person while there are faces."""
+        people = [self.people["trainee"], *(p for k, p in self.people.items() if k != "trainee")]
+        faces = list(photos.for_people())
+        for i, person in enumerate(people):
+            if person.photo_key is None:
+                people_ops.set_photo(person, faces[i % len(faces)], actor=None)
 
     def seed_logins(self) -> None:
         password_hash = None

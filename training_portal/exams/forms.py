@@ -128,3 +128,19 @@ class ScoresField(Field):
 
 class ScoreForm(FlaskForm):
     score = ScoresField(default=())
+
+
+class IdentityDecisionForm(FlaskForm):
+    """The proctor's decision on the check-in page; a reason is required to refuse, and to
+    confirm without a photo on record (the operation says so)."""
+
+    decision = StringField(
+        validators=[AnyOf(("confirm", "refuse"), message=_l("Confirm or refuse the identity."))]
+    )
+    reason = TextAreaField(_l("Reason"), validators=[Length(max=2000)])
+
+
+class FrameForm(FlaskForm):
+    """The camera's picture, sent by the check-in page's script."""
+
+    frame = FileField()

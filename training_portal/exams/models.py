@@ -294,6 +294,10 @@ class ExamAttempt(db.Model):
     seat: Mapped[int]
     identity: Mapped[IdentityCheck] = mapped_column(_enum(IdentityCheck))
     identity_checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The last face comparison at the check-in (``exams.identity``): the distance between the
+    # camera's face and the photo on record, and the matcher's verdict at its threshold then.
+    identity_distance: Mapped[float | None] = mapped_column(Float)
+    identity_same_person: Mapped[bool | None]
     allowed_new_device: Mapped[bool] = mapped_column(default=False)
     # The PC the attempt runs on (a hash of its exam cookie); another one takes over only
     # after a proctor allows it.

@@ -253,7 +253,14 @@ def open_session(session: ExamSession, *, proctor) -> None:
     audit.record("session.open", session, actor=proctor)
 
 
-def _act(attempt: ExamAttempt, proctor, kind: str, reason: str = "", minutes: int | None = None) -> None:
+def _act(
+    attempt: ExamAttempt,
+    proctor,
+    kind: str,
+    reason: str = "",
+    minutes: int | None = None,
+    extra: dict | None = None,
+) -> None:
     db.session.add(
         ProctorAction(attempt=attempt, kind=kind, reason=reason, minutes=minutes, by_id=proctor.id)
     )
@@ -262,19 +269,44 @@ def _act(attempt: ExamAttempt, proctor, kind: str, reason: str = "", minutes: in
         f"attempt.{kind}",
         attempt,
         actor=proctor,
-        after={"reason": reason, "minutes": minutes, "state": attempt.state, "passed": attempt.passed},
+        after={
+            "reason": reason,
+            "minutes": minutes,
+            "state": attempt.state,
+            "passed": attempt.passed,
+            **(extra or {}),
+        },
     )
 
 
 def check_identity(attempt: ExamAttempt, *, proctor, confirm: bool, reason: str = "") -> None:
+    """The proctor's decision at the seat. Without a photo on record there is nothing to
+    compare the face with: confirming then needs a reason (the ID card seen, a colleague who
+    knows the candidate …), recorded with the decision. The face comparison of the check-in
+    page (``exams.identity``), if one was made, goes into the audit entry beside it."""
     _need_proctor(attempt.session, proctor)
     if attempt.state is not AttemptState.NOT_STARTED:
         raise ExamError(_l("Identity is checked before the candidate starts."), status=CONFLICT)
     if not confirm and not reason.strip():
         raise ExamError(_l("Refusing a candidate needs a reason."), field="reason")
+    photo = attempt.person.photo_key is not None
+    if confirm and not photo and not reason.strip():
+        raise ExamError(
+            _l("There is no photo on record: say how the identity was established."), field="reason"
+        )
     attempt.identity = IdentityCheck.CONFIRMED if confirm else IdentityCheck.REFUSED
     attempt.identity_checked_by_id = proctor.id
-    _act(attempt, proctor, "identity_confirm" if confirm else "identity_refuse", reason.strip())
+    _act(
+        attempt,
+        proctor,
+        "identity_confirm" if confirm else "identity_refuse",
+        reason.strip(),
+        extra={
+            "photo_on_record": photo,
+            "face_distance": attempt.identity_distance,
+            "face_same_person": attempt.identity_same_person,
+        },
+    )
 
 
 def pause(attempt: ExamAttempt, *, proctor, reason: str) -> None:

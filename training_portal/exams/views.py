@@ -23,6 +23,7 @@ from . import appeals as appeal_ops
 from . import applications as app_ops
 from . import attempts as attempt_ops
 from . import evidence, validity
+from . import identity as identity_ops
 from . import practical as practical_ops
 from . import report as report_ops
 from . import sessions as session_ops
@@ -31,6 +32,8 @@ from .forms import (
     AppealDecisionForm,
     AppealForm,
     ApplicationForm,
+    FrameForm,
+    IdentityDecisionForm,
     PracticalForm,
     ProctorForm,
     ReviewForm,
@@ -314,7 +317,7 @@ def sign(session_id: int):
 
 # Each act at a seat: (attempt, proctor, reason, minutes).
 ROOM_ACTIONS = {
-    "confirm": lambda a, u, r, m: session_ops.check_identity(a, proctor=u, confirm=True),
+    "confirm": lambda a, u, r, m: session_ops.check_identity(a, proctor=u, confirm=True, reason=r),
     "refuse": lambda a, u, r, m: session_ops.check_identity(a, proctor=u, confirm=False, reason=r),
     "pause": lambda a, u, r, m: session_ops.pause(a, proctor=u, reason=r),
     "resume": lambda a, u, r, m: session_ops.resume(a, proctor=u),
@@ -355,6 +358,59 @@ def candidate_photo(attempt_id: int):
     if attempt.person.photo_key is None:
         refuse(404, _("No photo on record."))
     return storage.send(attempt.person.photo_key, mimetype="image/jpeg", max_age=0)
+
+
+def _seat_for_proctor(attempt_id: int) -> ExamAttempt:
+    attempt = get_or_404(ExamAttempt, attempt_id, _("No such seat."))
+    if not attempt.session.can_proctor(current_user):
+        refuse(403, _("Only the room's two proctors act in it."))
+    return attempt
+
+
+def _identity_page(attempt: ExamAttempt) -> dict:
+    return dict(attempt=attempt, threshold=identity_ops.faces.threshold())
+
+
+@bp.route("/exams/attempts/<int:attempt_id>/identity", methods=["GET", "POST"])
+@login_required
+def identity_check(attempt_id: int):
+    """The check-in at a seat (验证身份): the photo on record, the camera's face compared with
+    it on the server, and the proctor's decision."""
+    attempt = _seat_for_proctor(attempt_id)
+    form = IdentityDecisionForm()
+    if request.method == "POST":
+        redraw_on_refusal("exams/identity.html", form, context=lambda: _identity_page(attempt))
+        validated(form)
+        session_ops.check_identity(
+            attempt,
+            proctor=current_user,
+            confirm=form.decision.data == "confirm",
+            reason=(form.reason.data or "")[:2000],
+        )
+        return redirect(url_for("exams.identity_check", attempt_id=attempt.id))
+    return render_template("exams/identity.html", form=form, **_identity_page(attempt))
+
+
+@bp.post("/exams/attempts/<int:attempt_id>/identity/compare")
+@login_required
+def identity_compare(attempt_id: int):
+    """JSON for the check-in page's script: the camera's frame against the photo on record."""
+    attempt = _seat_for_proctor(attempt_id)
+    form = FrameForm()
+    validated(form)
+    upload = form.frame.data
+    if upload is None:
+        refuse(422, _("The camera sent no picture."))
+    result = identity_ops.compare(
+        attempt, upload.read(identity_ops.MAX_FRAME_BYTES + 1), proctor=current_user
+    )
+    return {
+        "distance": result.distance,
+        "threshold": result.threshold,
+        "similarity": result.similarity,
+        "same_person": result.same_person,
+        "verdict": _("Likely the same person") if result.same_person else _("Likely NOT the same person"),
+    }
 
 
 @bp.get("/exam/<int:attempt_id>")
