@@ -34,7 +34,7 @@ from training_portal.regulator import operations as regulator_ops
 from training_portal.regulator.operations import phone as spot_phone
 from training_portal.safety_culture import operations as culture_ops
 from training_portal.safety_culture.models import templates as culture_templates
-from training_portal.training.models import Course
+from training_portal.training.models import Course, MineAssessment
 
 from .certificates.conftest import certified
 from .conftest import login, png_bytes
@@ -237,9 +237,16 @@ MATRIX |= {
     ("training.course", "GET"): everyone(200),
     # Regulators over the center mark a year's special training (empty: of no year, no change).
     ("training.mark_special_training", "POST"): only({r: 302 for r in ("admin", "regulator")}, 403),
-    ("training.new_course", "GET"): only({r: 200 for r in CENTER}, 403),
-    ("training.new_course", "POST"): only({r: 422 for r in CENTER}, 403),  # empty form
-    ("training.classes", "GET"): only({r: 200 for r in (*CENTER, *REGULATORS)}, 403),
+    # A mine's officer runs the training of its own team leaders and front-line workers (issue 19).
+    ("training.new_course", "GET"): only({r: 200 for r in (*CENTER, "mine_officer")}, 403),
+    ("training.new_course", "POST"): only({r: 422 for r in (*CENTER, "mine_officer")}, 403),  # empty form
+    ("training.classes", "GET"): only({r: 200 for r in (*CENTER, *REGULATORS, "mine_officer")}, 403),
+    # The mine's assessments: its officer records them, the regulators over it read them (the
+    # demo's passed one is at 龙嘉堡, in the Jiutai county).
+    ("training.assessments", "GET"): only({r: 200 for r in (*OF_THE_LONGJIABAO_MINE, *REGULATORS)}, 403),
+    ("training.record_written", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),
+    ("training.assessment", "GET"): only({r: 200 for r in OF_THE_LONGJIABAO_MINE}, 403),
+    ("training.record_practical", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),
     ("training.new_class", "GET"): only({r: 200 for r in CENTER}, 403),
     ("training.new_class", "POST"): only({r: 422 for r in CENTER}, 403),
     # The Changchun center is outside the Jiutai county regulator's jurisdiction.
@@ -403,6 +410,8 @@ INSPECTORATE_READS = [
     "people_api.record",
     "training.classes",
     "training.class_detail",
+    "training.assessments",
+    "training.assessment",
     "training.lesson",
     "training.deficits",
     "training.coverage",
@@ -557,6 +566,7 @@ def objects(demo, user_named):
         "key": "expiring",
         "run_id": import_run.id,
         "import_kind": ImportKind.REGIONS.value,
+        "assessment_id": db.session.scalar(select(MineAssessment.id).order_by(MineAssessment.id)),
     }
 
 

@@ -140,9 +140,20 @@ register(
     Role.MINE_OFFICER,
 )
 register("exam.results", _l("See every exam result in the jurisdiction"), Role.REGULATOR, Role.INSPECTORATE)
-register("training.manage", _l("Run courses, classes, rosters and attendance"), Role.CENTER_STAFF)
+# A mine officer runs the training its mine gives its own team leaders and front-line workers.
+register(
+    "training.manage",
+    _l("Run courses, classes, rosters and attendance"),
+    Role.CENTER_STAFF,
+    Role.MINE_OFFICER,
+)
 register(
     "training.oversee", _l("See training centers' classes and attendance"), Role.REGULATOR, Role.INSPECTORATE
+)
+register(
+    "training.assess",
+    _l("Assess the mine's own team leaders and front-line workers (written test and 岗位实操)"),
+    Role.MINE_OFFICER,
 )
 register("training.mark_special", _l("Mark the year's special training of managers"), Role.REGULATOR)
 register("training.record_accident", _l("Record fatal accidents (re-training duty)"), Role.REGULATOR)

@@ -291,6 +291,8 @@ DEMO_LOGINS = [
     ("examiner_dept", None, Role.PROCTOR, "business_dept", "业务处室第三考评员"),
     ("regulator", "regulator", Role.REGULATOR, "reg_province", None),
     ("mine_officer", "mine_officer", Role.MINE_OFFICER, "mine_longjiabao", None),
+    # The 双阳 limestone mine's officer: it trains and assesses its own people too.
+    ("mine_officer_shuangyang", None, Role.MINE_OFFICER, "mine_shuangyang", "双阳石灰石矿安全员"),
     # Regulators lower down, to see jurisdiction at work.
     ("regulator_changchun", "regulator_changchun", Role.REGULATOR, "reg_changchun", None),
     ("regulator_jiutai", "regulator_jiutai", Role.REGULATOR, "reg_jiutai", None),
@@ -703,7 +705,9 @@ class Seeder:
         managers = [
             p
             for key, p in self.people.items()
-            if key.startswith("mine_longjiabao_") and not key.startswith("mine_longjiabao_op")
+            if key.startswith("mine_longjiabao_")
+            and not key.startswith("mine_longjiabao_op")
+            and not key.endswith(("_team_leader", "_frontline"))  # trained by the mine itself
         ]
         yearly = training_ops.create_class(
             annual, second, f"{today.year}年五职矿长年度再培训班", start, start, actor=staff
@@ -722,37 +726,80 @@ class Seeder:
         for person in managers[:3]:
             training_ops.sign_in(lesson, person, at=at(start, 8, 28), actor=staff)
             training_ops.sign_out(lesson, person, at=at(start, 17, 0), actor=staff)
-        front_line = training_ops.create_course(
-            center,
-            "班组长和一线岗位作业人员安全培训",
-            CourseKind.INITIAL,
-            targets=[(PersonnelCategory.TEAM_LEADER, None), (PersonnelCategory.FRONTLINE_WORKER, None)],
-            modules=[("岗位安全操作规程", 320), ("班组安全管理与隐患排查", 240), ("自救互救与应急避险", 160)],
-            actor=staff,
-        )
+        self.seed_mine_training(at)
+
+    def seed_mine_training(self, at) -> None:
+        """Each of the two mines with team leaders and front-line workers trains them itself
+        (安全教育培训主体责任): a course and a class held at the mine, a lesson they sat, hours
+        on their records with the mine as organiser. At 龙嘉堡 the team leader passed the mine's
+        assessment (written test, then 岗位实操 on a rubric) and the front-line worker passed the
+        written test, the practical assessment pending."""
+        today = local_today()
         taught = today - timedelta(days=30)
-        front_class = training_ops.create_class(
-            front_line, second, f"{today.year}年班组长和一线员工安全培训班", taught, taught, actor=staff
-        )
-        front_lesson = training_ops.add_lesson(
-            front_class,
-            "岗位安全操作规程",
-            at(taught, 8, 30),
-            at(taught, 17, 0),
-            80,
-            actor=staff,
-            module=front_line.modules[0],
-        )
-        for key in (
-            "mine_longjiabao_team_leader",
-            "mine_longjiabao_frontline",
-            "mine_shuangyang_team_leader",
-            "mine_shuangyang_frontline",
+        for mine_key, officer in (
+            ("mine_longjiabao", "mine_officer"),
+            ("mine_shuangyang", "mine_officer_shuangyang"),
         ):
-            person = self.people[key]
-            training_ops.enrol(front_class, person, actor=staff, post=person.posts[0].post)
-            training_ops.sign_in(front_lesson, person, at=at(taught, 8, 25), actor=staff)
-            training_ops.sign_out(front_lesson, person, at=at(taught, 17, 0), actor=staff)
+            mine = self.orgs[mine_key]
+            actor = db.session.scalar(select(User).where(User.username == officer))
+            course = training_ops.create_course(
+                mine,
+                "班组长和一线岗位作业人员安全培训",
+                CourseKind.INITIAL,
+                targets=[(PersonnelCategory.TEAM_LEADER, None), (PersonnelCategory.FRONTLINE_WORKER, None)],
+                modules=[
+                    ("岗位安全操作规程", 320),
+                    ("班组安全管理与隐患排查", 240),
+                    ("自救互救与应急避险", 160),
+                ],
+                actor=actor,
+            )
+            klass = training_ops.create_class(
+                course, None, f"{today.year}年班组长和一线员工安全培训班", taught, taught, actor=actor
+            )
+            lesson = training_ops.add_lesson(
+                klass,
+                "岗位安全操作规程",
+                at(taught, 8, 30),
+                at(taught, 17, 0),
+                80,
+                actor=actor,
+                module=course.modules[0],
+            )
+            for key in (f"{mine_key}_team_leader", f"{mine_key}_frontline"):
+                person = self.people[key]
+                training_ops.enrol(klass, person, actor=actor, post=person.posts[0].post)
+                training_ops.sign_in(lesson, person, at=at(taught, 8, 25), actor=actor)
+                training_ops.sign_out(lesson, person, at=at(taught, 17, 0), actor=actor)
+        officer = db.session.scalar(select(User).where(User.username == "mine_officer"))
+        mine = self.orgs["mine_longjiabao"]
+        passed = training_ops.record_written(
+            mine,
+            self.people["mine_longjiabao_team_leader"],
+            PersonnelCategory.TEAM_LEADER,
+            88,
+            on=today - timedelta(days=20),
+            actor=officer,
+        )
+        training_ops.record_practical(
+            passed,
+            [
+                ("班前安全确认", 20, 18),
+                ("隐患排查与处置", 30, 26),
+                ("规程作业演示", 30, 25),
+                ("应急处置", 20, 17),
+            ],
+            on=today - timedelta(days=18),
+            actor=officer,
+        )
+        training_ops.record_written(
+            mine,
+            self.people["mine_longjiabao_frontline"],
+            PersonnelCategory.FRONTLINE_WORKER,
+            84,
+            on=today - timedelta(days=5),
+            actor=officer,
+        )
 
     def seed_initial_training_done(self) -> None:
         """The demo's gas inspectors (every mine's) finished an earlier class, at another center,

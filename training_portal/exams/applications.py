@@ -147,6 +147,8 @@ def submit_application(
         raise ExamError(str(exc)) from None
     if not kind.examined:
         raise ExamError(_l("%(c)s are not examined here.", c=kind.label))
+    if kind.trained_by_mine:
+        raise ExamError(categories.mine_assessed(kind))
     open_one = db.session.scalar(
         select(ExamApplication.id).where(
             ExamApplication.person_id == person.id,

@@ -18,7 +18,8 @@ from ..core.forms import choices
 from ..people import categories
 from ..people.models import OperationType, PersonnelCategory
 
-EXAM_CATEGORIES = [PersonnelCategory(c.code) for c in categories.examined()]
+# The state exam's categories: those a mine assesses itself are not among them.
+EXAM_CATEGORIES = [PersonnelCategory(c.code) for c in categories.examined() if not c.trained_by_mine]
 
 
 class ApplicationForm(FlaskForm):

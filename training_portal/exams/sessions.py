@@ -62,6 +62,8 @@ def create_session(
         raise ExamError(str(exc)) from None
     if not kind.examined:
         raise ExamError(_l("%(c)s are not examined here.", c=kind.label))
+    if kind.trained_by_mine:
+        raise ExamError(categories.mine_assessed(kind))
     if not categories.fits(blueprint.target, category, operation_type):
         raise ExamError(
             _l(

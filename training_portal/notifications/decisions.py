@@ -13,7 +13,9 @@ Who is told what:
 - certificate issued (with its link), suspended, reinstated or revoked: the holder;
 - reassignment order issued: the mine's safety officers and the person; answered: the
   regulator who ran the inspection;
-- milestone accepted or sent back: the mine's safety officers.
+- milestone accepted or sent back: the mine's safety officers;
+- a mine's assessment of a team leader or front-line worker decided (failed written test,
+  passed or failed practical assessment): the person.
 Recurring reminders (复审 and expiry due, hours missing, classes starting) are the periodic
 jobs of the certificates and training domains.
 """
@@ -36,6 +38,7 @@ from ..organisations.models import RegulatorUnit
 from ..people.models import Post
 from ..regulator.models import ReassignmentOrder
 from ..safety_culture.models import MilestoneReport
+from ..training.models import AssessmentState, MineAssessment
 from .messages import register
 from .operations import notify
 
@@ -294,4 +297,33 @@ def _milestone_decided(entry: AuditEntry, report: MilestoneReport) -> None:
         "milestone_accepted" if accepted else "milestone_sent_back",
         {"milestone": report.title, "mine": report.mine.name, "note": report.decision_note},
         f"/safety-culture/mines/{report.mine_id}",
+    )
+
+
+register(
+    "mine_assessment_decided",
+    _l(
+        "Your assessment as %(subject)s at %(mine)s: %(result)s "
+        "(written %(written)s, practical %(practical)s)."
+    ),
+    title=_l("Mine assessment"),
+)
+
+
+@listen("mine_assessment.written", "mine_assessment.practical")
+def _mine_assessment_decided(entry: AuditEntry, assessment: MineAssessment) -> None:
+    if assessment.state is AssessmentState.PENDING:  # the written test passed: nothing decided yet
+        return
+    _send(
+        _account_of(assessment.person_id),
+        f"mine-assessment:{assessment.id}",
+        "mine_assessment_decided",
+        {
+            "subject": str(assessment.category.label),
+            "mine": assessment.mine.name,
+            "result": str(assessment.state.label),
+            "written": assessment.written_score,
+            "practical": "—" if assessment.practical_score is None else assessment.practical_score,
+        },
+        f"/training/assessments/{assessment.id}",
     )

@@ -193,6 +193,9 @@ class Category:
     # Evidence an application must carry (the upload fields' names).
     required_evidence: ClassVar[tuple[str, ...]] = ()
     retrains_after_accident: ClassVar[bool] = False  # after a fatal accident at their mine
+    # Trained, tested and assessed (written test and 岗位实操) by their own mine, which carries the
+    # main responsibility for training them (安全教育培训主体责任): no state exam or certificate.
+    trained_by_mine: ClassVar[bool] = False
 
     @classmethod
     def own_post(cls) -> PostKind:
@@ -274,6 +277,7 @@ class Category:
             "validity_years": cls.validity_years(),
             "review_years": cls.review_years(),
             "serial_prefix": cls.serial_prefix or None,
+            "trained_by_mine": cls.trained_by_mine,
         }
 
 
@@ -321,6 +325,21 @@ def operation_type(category: type[Category], code: str | None) -> OperationType 
     if kind not in category.operation_types:
         raise UnknownCategory(str(_l("%(c)s needs one of its operation types.", c=category.label)))
     return kind
+
+
+def mine_trained() -> list[type[Category]]:
+    """The categories a mine trains and assesses itself."""
+    return [c for c in REGISTRY.values() if c.trained_by_mine]
+
+
+def mine_assessed(category: type[Category]):
+    """Why the state exam and certificate refuse a category its mine trains and assesses."""
+    return _l(
+        "%(c)s are trained and assessed by their own mine (a written test and a 岗位实操 "
+        "assessment, on their record as the mine's assessment); the state exam and certificate "
+        "are not for them.",
+        c=category.label,
+    )
 
 
 def examined() -> list[type[Category]]:
@@ -514,16 +533,16 @@ class SpecialOperator(Category):
 class TeamLeader(Category):
     """班组长: the province's plan asks mines for a pipeline of team leaders (training,
     selection, assessment). DOMAIN gives no numbers; the defaults (高中 or 中专, 3 years at
-    the mine, 18 years old, a practical assessment like the front line they lead, a
-    certificate for 3 years with no 复审) are this portal's choice, editable in the policy."""
+    the mine, 18 years old, a practical assessment like the front line they lead, a passed
+    assessment valid 3 years with no 复审) are this portal's choice, editable in the policy.
+    The mine trains and assesses them; the state issues no certificate."""
 
     code = "team_leader"
     label = _l("Team leader")
     aliases = ("班组长", "班长", "组长")
-    certificate_title = "班组长安全培训合格证"
-    serial_prefix = "B"
     validity_rule = "team_leader.certificate_valid_years"
     practical_exam = True
+    trained_by_mine = True
 
     @classmethod
     def admission(cls, person: Person, appointed_on: date | None, on: date) -> list[RuleResult]:
@@ -536,16 +555,16 @@ class TeamLeader(Category):
 
 @register
 class FrontlineWorker(Category):
-    """一线岗位作业人员: a written exam and, as the province's plan asks, a practical (岗位实操)
-    assessment on top. Age 18 and 初中 are this portal's choice (DOMAIN is silent)."""
+    """一线岗位作业人员: a written test and, as the province's plan asks, a practical (岗位实操)
+    assessment on top, both by their own mine (no state certificate). Age 18 and 初中 are this
+    portal's choice (DOMAIN is silent)."""
 
     code = "frontline_worker"
     label = _l("Front-line worker")
     aliases = ("一线岗位作业人员", "一线作业人员", "一线从业人员")
-    certificate_title = "岗位安全培训合格证"
-    serial_prefix = "G"
     validity_rule = "frontline.certificate_valid_years"
     practical_exam = True
+    trained_by_mine = True
 
     @classmethod
     def admission(cls, person: Person, appointed_on: date | None, on: date) -> list[RuleResult]:

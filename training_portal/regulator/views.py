@@ -406,7 +406,9 @@ def centers():
     from ..organisations.models import TrainingCenter
     from . import oversight
 
-    if not (current_user.holds("training.oversee") or current_user.holds("training.manage")):
+    # A center's staff see their own center (they keep its classrooms); a mine's officer, who
+    # runs the mine's own training, has no center to see.
+    if not (current_user.holds("training.oversee") or current_user.holds("classroom.manage")):
         refuse(403, _("Your roles do not include training-center oversight."))
     # A regulator whose jurisdiction has no training center sees an empty list, not a refusal.
     visible = [

@@ -13,7 +13,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from ..core.forms import choices
 from ..people import categories
@@ -45,7 +45,7 @@ def post_choices():
 
 
 class CourseForm(FlaskForm):
-    center_id = SelectField(_l("Training center"), coerce=int, validate_choice=False)
+    center_id = SelectField(_l("Organiser"), coerce=int, validate_choice=False)
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=120)])
     kind = SelectField(_l("Kind"), choices=choices((k.value, k.lazy_label) for k in CourseKind))
     targets = SelectMultipleField(
@@ -122,3 +122,23 @@ class SpecialTrainingForm(FlaskForm):
     """The year whose annual special training of managers a course is; empty: of no year."""
 
     year = IntegerField(_l("Year"), validators=[Optional()])
+
+
+class WrittenTestForm(FlaskForm):
+    """A mine's written test of one of its team leaders or front-line workers."""
+
+    mine_id = SelectField(_l("Mine"), coerce=int, validate_choice=False)
+    id_number = StringField(_l("Identity number"), validators=[DataRequired(), Length(max=20)])
+    category = SelectField(_l("Category"), validate_choice=False)
+    score = IntegerField(_l("Written test score"), validators=[InputRequired()])
+    on = DateField(_l("Date"), validators=[DataRequired()])
+
+
+class PracticalForm(FlaskForm):
+    """The 岗位实操 assessment: the rubric's items, each “item | full marks | score”."""
+
+    rubric = TextAreaField(
+        _l("Rubric, one item per line: item | full marks | score (full marks add up to 100)"),
+        validators=[DataRequired(), Length(max=4000)],
+    )
+    on = DateField(_l("Date"), validators=[DataRequired()])

@@ -16,6 +16,7 @@ from ..core.i18n import local_today
 from ..people import categories
 from ..people.models import OperationType, Person, PersonnelCategory, PersonPost, Post
 from .models import (
+    COUNTED_VERDICTS,
     Course,
     CourseKind,
     CourseTarget,
@@ -46,7 +47,7 @@ def verified_only() -> bool:
     return bool(policy.get("training.exam_needs_verified_hours"))
 
 
-_verified_tenths = func.sum(case((Lesson.video_verdict == VideoVerdict.IN_USE, HourCredit.tenths), else_=0))
+_verified_tenths = func.sum(case((Lesson.video_verdict.in_(COUNTED_VERDICTS), HourCredit.tenths), else_=0))
 
 
 def course_year_hours(person: Person) -> list[dict]:

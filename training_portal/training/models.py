@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.db import UTCDateTime, db, utcnow
 from ..core.db import enum_column as _enum
 from ..core.labels import Labelled
-from ..organisations.models import Classroom, MineEnterprise, TrainingCenter
+from ..organisations.models import Classroom, MineEnterprise, Organisation
 from ..people.models import Education, OperationType, Person, PersonnelCategory, Post
 
 if TYPE_CHECKING:
@@ -65,7 +65,9 @@ class Course(db.Model):
     # (organised with the national mine-safety administration's provincial bureau).
     special_training_year: Mapped[int | None] = mapped_column(Integer, index=True)
 
-    center: Mapped[TrainingCenter] = relationship()
+    # The organiser: a training center, or a mine training its own people of the categories a
+    # mine trains (``trained_by_mine``); the column keeps its first name.
+    center: Mapped[Organisation] = relationship()
     targets: Mapped[list[CourseTarget]] = relationship(
         back_populates="course", cascade="all, delete-orphan", order_by="CourseTarget.id"
     )
@@ -86,8 +88,26 @@ class Course(db.Model):
             for t in self.targets
         )
 
+    @property
+    def run_by_mine(self) -> bool:
+        return isinstance(self.center, MineEnterprise)
+
     def can_manage(self, user: User) -> bool:
         return user.can("training.manage", self.center)
+
+    def can_view(self, user: User) -> bool:
+        """A center's catalogue is public to the portal's users; a mine's courses are for its
+        officer, the regulators over it (and the inspectorate), and the people on its rosters."""
+        if not self.run_by_mine:
+            return True
+        return (
+            self.can_manage(user)
+            or user.can("training.oversee", self.center)
+            or (
+                user.person_id is not None
+                and any(e.person_id == user.person_id for c in self.classes for e in c.enrolments)
+            )
+        )
 
 
 class CourseTarget(db.Model):
@@ -121,13 +141,14 @@ class CourseModule(db.Model):
 
 
 class TrainingClass(db.Model):
-    """班次: one run of a course at its center, in a classroom, with a roster and lessons."""
+    """班次: one run of a course at its center, in a classroom, with a roster and lessons; a
+    mine's class is held at the mine, in no classroom of a center (no seats, no camera)."""
 
     __tablename__ = "training_classes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("training_courses.id"), index=True)
-    classroom_id: Mapped[int] = mapped_column(ForeignKey("classrooms.id"), index=True)
+    classroom_id: Mapped[int | None] = mapped_column(ForeignKey("classrooms.id"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
@@ -135,7 +156,7 @@ class TrainingClass(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     course: Mapped[Course] = relationship(back_populates="classes")
-    classroom: Mapped[Classroom] = relationship()
+    classroom: Mapped[Classroom | None] = relationship()
     lessons: Mapped[list[Lesson]] = relationship(
         back_populates="training_class", cascade="all, delete-orphan", order_by="Lesson.starts_at"
     )
@@ -144,7 +165,7 @@ class TrainingClass(db.Model):
     )
 
     @property
-    def center(self) -> TrainingCenter:
+    def center(self) -> Organisation:
         return self.course.center
 
     def can_manage(self, user: User) -> bool:
@@ -165,6 +186,9 @@ class VideoVerdict(Labelled):
     PENDING = "pending"  # a recording covers it but is not analysed yet
     IN_USE = "in_use"  # verified
     NOT_IN_USE = "not_in_use"
+    # A mine's class has no networked classroom: its officer's sign-in and sign-out attest the
+    # hours, which count as a verified class's do.
+    MINE_ATTESTED = "mine_attested"
 
     @classmethod
     def _labels(cls):
@@ -173,7 +197,12 @@ class VideoVerdict(Labelled):
             cls.PENDING: _l("Video not yet analysed"),
             cls.IN_USE: _l("Verified by video"),
             cls.NOT_IN_USE: _l("Video does not confirm"),
+            cls.MINE_ATTESTED: _l("Attested by the mine"),
         }
+
+
+# The verdicts whose hours count where only verified hours do.
+COUNTED_VERDICTS = (VideoVerdict.IN_USE, VideoVerdict.MINE_ATTESTED)
 
 
 class Lesson(db.Model):
@@ -201,7 +230,7 @@ class Lesson(db.Model):
 
     @property
     def verified(self) -> bool:
-        return self.video_verdict is VideoVerdict.IN_USE
+        return self.video_verdict in COUNTED_VERDICTS
 
 
 class Enrolment(db.Model):
@@ -308,3 +337,63 @@ class CodeFailure(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AssessmentState(Labelled):
+    """Where a mine's assessment of one of its people stands."""
+
+    PENDING = "pending"  # the written test passed; the 岗位实操 assessment is to come
+    PASSED = "passed"
+    FAILED = "failed"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.PENDING: _l("Practical assessment pending"),
+            cls.PASSED: _l("Passed"),
+            cls.FAILED: _l("Failed"),
+        }
+
+
+class MineAssessment(db.Model):
+    """A mine's own assessment of a team leader or front-line worker: a written test, then, once
+    passed, a 岗位实操 assessment scored on a rubric by the mine's assessor. A pass is valid the
+    category's years; the state issues no certificate for it."""
+
+    __tablename__ = "training_mine_assessments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    mine_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    category: Mapped[PersonnelCategory] = mapped_column(_enum(PersonnelCategory))
+    state: Mapped[AssessmentState] = mapped_column(_enum(AssessmentState))
+    written_score: Mapped[int] = mapped_column(Integer)
+    written_on: Mapped[date] = mapped_column(Date)
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The rubric as scored: [{"item": ..., "max": 20, "score": 18}, ...], the maxima adding to 100.
+    practical_items: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    practical_score: Mapped[int | None] = mapped_column(Integer)
+    practical_on: Mapped[date | None] = mapped_column(Date)
+    practical_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    person: Mapped[Person] = relationship()
+    mine: Mapped[MineEnterprise] = relationship()
+    written_by: Mapped[User] = relationship(foreign_keys=[written_by_id])
+    practical_by: Mapped[User | None] = relationship(foreign_keys=[practical_by_id])
+
+    def can_record(self, user: User) -> bool:
+        return user.can("training.assess", self.mine)
+
+    def can_view(self, user: User) -> bool:
+        return (
+            self.can_record(user)
+            or user.can("training.oversee", self.mine)
+            or (user.person_id is not None and user.person_id == self.person_id)
+        )
+
+    def valid_on(self, day: date) -> bool:
+        return (
+            self.state is AssessmentState.PASSED and self.valid_until is not None and day <= self.valid_until
+        )

@@ -15,6 +15,7 @@ from ..core import policy
 from ..core.db import db, utcnow
 from ..core.forms import choices
 from ..core.i18n import from_local, local_today, local_zone
+from ..core.permissions import Role
 from ..core.web import get_or_404, redraw_on_refusal, refuse, validated, xlsx_download
 from ..core.xlsx import simple_table
 from ..organisations.models import Classroom, MineEnterprise, TrainingCenter
@@ -53,6 +54,18 @@ def _managed_centers() -> list[TrainingCenter]:
     ]
 
 
+def _organisers() -> list[TrainingCenter | MineEnterprise]:
+    """The centers, and the mines (for their own people), whose courses the user runs."""
+    mines = []
+    if any(a.role is Role.MINE_OFFICER or a.role is Role.ADMIN for a in current_user.assignments):
+        mines = [
+            m
+            for m in db.session.scalars(select(MineEnterprise).order_by(MineEnterprise.name))
+            if current_user.can("training.manage", m)
+        ]
+    return _managed_centers() + mines
+
+
 def _parse_target(value: str) -> tuple[PersonnelCategory, OperationType | None]:
     category, _sep, kind = value.partition(":")
     return PersonnelCategory(category), OperationType(kind) if kind else None
@@ -79,6 +92,7 @@ def courses():
     rows = db.session.scalars(query).all()
     if category in {c.value for c in PersonnelCategory}:
         rows = [c for c in rows if any(t.category.value == category for t in c.targets)]
+    rows = [c for c in rows if c.can_view(current_user)]
     return render_template(
         "training/courses.html",
         courses=rows,
@@ -86,7 +100,7 @@ def courses():
         category=category,
         kinds=CourseKind,
         categories=PersonnelCategory,
-        can_create=bool(_managed_centers()),
+        can_create=bool(_organisers()),
     )
 
 
@@ -110,9 +124,9 @@ def _modules(text: str) -> list[tuple[str, int]]:
 @bp.route("/courses/new", methods=["GET", "POST"])
 @login_required
 def new_course():
-    centers = _managed_centers()
+    centers = _organisers()
     if not centers:
-        refuse(403, _("Only training-center staff create courses."))
+        refuse(403, _("Only training-center staff and mine officers create courses."))
     form = CourseForm()
     form.center_id.choices = choices((c.id, c.name) for c in centers)
     if not form.is_submitted():
@@ -148,6 +162,8 @@ def _course_page(course: Course) -> dict:
 @login_required
 def course(course_id: int):
     course = get_or_404(Course, course_id, _("No such course."))
+    if not course.can_view(current_user):
+        refuse(403, _("A mine's courses are for its officer, its regulators and its trainees."))
     return render_template("training/course.html", **_course_page(course))
 
 
@@ -202,13 +218,17 @@ def new_class(course_id: int):
     if not course.can_manage(current_user):
         refuse(403, _("Only the center's own staff run its classes."))
     form = _class_form(course)
+    if course.run_by_mine:
+        del form.classroom_id  # held at the mine
     if not form.is_submitted():
         return render_template("training/class_new.html", form=form, course=course)
     redraw_on_refusal("training/class_new.html", form, course=course)
     validated(form)
-    classroom = db.session.get(Classroom, form.classroom_id.data)
-    if classroom is None:
-        raise ops.TrainingError(_("No such classroom."), field="classroom_id")
+    classroom = None
+    if not course.run_by_mine:
+        classroom = db.session.get(Classroom, form.classroom_id.data)
+        if classroom is None:
+            raise ops.TrainingError(_("No such classroom."), field="classroom_id")
     training_class = ops.create_class(
         course, classroom, form.name.data, form.starts_on.data, form.ends_on.data, actor=current_user
     )

@@ -34,4 +34,6 @@ def certified(category: PersonnelCategory | str) -> type[categories.Category]:
         raise CertificateError(str(exc)) from None
     if not kind.examined:
         raise CertificateError(_l("%(c)s get no certificate.", c=kind.label))
+    if kind.trained_by_mine:
+        raise CertificateError(categories.mine_assessed(kind))
     return kind

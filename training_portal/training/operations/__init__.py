@@ -17,6 +17,7 @@ from ._base import (
     TrainingError,
     parse_hours,
 )
+from .assessment import parse_rubric, record_practical, record_written
 from .attendance import check_in_with_code, lesson_code, sign_in, sign_out, sign_out_everyone
 from .courses import add_lesson, create_class, create_course
 from .records import record_accident, record_education_upgrade
@@ -26,6 +27,9 @@ from .video_check import recording_changed, verify_lesson
 
 __all__ = [
     "mark_special_training",
+    "parse_rubric",
+    "record_practical",
+    "record_written",
     "CODE_LOCK_FAILURES",
     "CODE_LOCK_MINUTES",
     "CODE_SECONDS",

@@ -13,7 +13,7 @@ from ...core import audit, policy
 from ...core.db import db
 from ...core.errors import CONFLICT
 from ...core.i18n import local_zone
-from ...organisations.models import Classroom, TrainingCenter
+from ...organisations.models import Classroom, MineEnterprise, Organisation, TrainingCenter
 from ...people import categories
 from ...people.models import OperationType, PersonnelCategory
 from ..models import (
@@ -29,8 +29,12 @@ from ._base import TrainingError
 from .video_check import verify_lesson
 
 
+def _mine_trained() -> str:
+    return " / ".join(str(c.label) for c in categories.mine_trained())
+
+
 def create_course(
-    center: TrainingCenter,
+    center: Organisation,
     title: str,
     kind: CourseKind,
     *,
@@ -52,6 +56,16 @@ def create_course(
             raise TrainingError(str(exc)) from None
         if operation_type is not None and operation_type not in registered.operation_types:
             raise TrainingError(_l("Only special operations have operation types."))
+        if isinstance(center, MineEnterprise) and not registered.trained_by_mine:
+            raise TrainingError(
+                _l(
+                    "A mine runs courses for its own %(which)s only; %(c)s train at a training center.",
+                    which=_mine_trained(),
+                    c=registered.label,
+                )
+            )
+    if not isinstance(center, TrainingCenter | MineEnterprise):
+        raise TrainingError(_l("Courses are run by a training center or a mine."))
     course = Course(
         center=center,
         title=title.strip()[:120],
@@ -82,9 +96,13 @@ def create_course(
 
 
 def create_class(
-    course: Course, classroom: Classroom, name: str, starts_on: date, ends_on: date, *, actor
+    course: Course, classroom: Classroom | None, name: str, starts_on: date, ends_on: date, *, actor
 ) -> TrainingClass:
-    if classroom.center_id != course.center_id:
+    """A center's class is held in one of its classrooms; a mine's at the mine, in none."""
+    if course.run_by_mine:
+        if classroom is not None:
+            raise TrainingError(_l("A mine's class is held at the mine, not in a center's classroom."))
+    elif classroom is None or classroom.center_id != course.center_id:
         raise TrainingError(_l("The classroom must belong to the course's training center."))
     if ends_on < starts_on:
         raise TrainingError(_l("The class must end on or after the day it starts."))
@@ -105,7 +123,7 @@ def create_class(
         organisation=course.center,
         after={
             "course_id": course.id,
-            "classroom_id": classroom.id,
+            "classroom_id": classroom.id if classroom else None,
             "starts_on": starts_on,
             "ends_on": ends_on,
         },
@@ -147,7 +165,7 @@ def add_lesson(
         )
     if module is not None and module.course_id != training_class.course_id:
         raise TrainingError(_l("The module belongs to another course."))
-    clash = db.session.scalar(
+    clash = training_class.classroom_id is not None and db.session.scalar(
         select(Lesson)
         .join(TrainingClass)
         .where(
@@ -157,7 +175,7 @@ def add_lesson(
         )
         .limit(1)
     )
-    if clash is not None:
+    if clash:
         raise TrainingError(
             _l("The classroom is booked then by %(c)s (%(t)s).", c=clash.training_class.name, t=clash.title),
             status=CONFLICT,

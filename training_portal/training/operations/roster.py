@@ -39,6 +39,23 @@ def _check_post(course: Course, post: Post | None, operation_type: OperationType
         )
 
 
+def works_at(person: Person, mine_id: int) -> bool:
+    """Whether the mine employs the person or the person holds a current post there."""
+    return person.employer_id == mine_id or any(p.organisation_id == mine_id for p in person.current_posts)
+
+
+def _check_own_people(course: Course, person: Person | None) -> None:
+    """A mine trains its own people: its employees and the holders of its posts."""
+    if course.run_by_mine and (person is None or not works_at(person, course.center_id)):
+        raise TrainingError(
+            _l(
+                "%(name)s does not work at %(mine)s; a mine trains its own people.",
+                name=person.name if person else "—",
+                mine=course.center.name,
+            )
+        )
+
+
 def enrol(
     training_class: TrainingClass,
     person: Person,
@@ -48,9 +65,13 @@ def enrol(
     operation_type: OperationType | None = None,
 ) -> Enrolment:
     _check_post(training_class.course, post, operation_type)
+    _check_own_people(training_class.course, person)
     if any(e.person_id == person.id for e in training_class.enrolments):
         raise TrainingError(_l("%(name)s is already on the roster.", name=person.name), status=CONFLICT)
-    if len(training_class.enrolments) >= training_class.classroom.seats:
+    if (
+        training_class.classroom is not None
+        and len(training_class.enrolments) >= training_class.classroom.seats
+    ):
         raise TrainingError(
             _l("The classroom has %(n)d seats and the roster is full.", n=training_class.classroom.seats),
             status=CONFLICT,
@@ -210,11 +231,17 @@ def import_roster(training_class: TrainingClass, data: bytes, *, actor) -> Roste
     for row in rows:
         try:
             _check_post(training_class.course, row.post, row.operation_type)
+            if training_class.course.run_by_mine and row.person is None:
+                # A new record would be the mine's only if the row names it as the unit.
+                if row.unit is None or row.unit.id != training_class.course.center_id:
+                    _check_own_people(training_class.course, None)
+            else:
+                _check_own_people(training_class.course, row.person)
         except TrainingError as exc:
             result.errors.append((f"row {row.number}", str(exc)))
     new_rows = [r for r in rows if r.person is None or r.person.id not in enrolled_ids]
-    seats = training_class.classroom.seats
-    if not result.errors and len(enrolled_ids) + len(new_rows) > seats:
+    seats = training_class.classroom.seats if training_class.classroom is not None else None
+    if not result.errors and seats is not None and len(enrolled_ids) + len(new_rows) > seats:
         result.errors.append(
             (
                 "file",
