@@ -182,6 +182,9 @@ MATRIX |= {
     ("exams.open_session", "POST"): only({r: 409 for r in PROCTORS}, 403),  # open already
     ("exams.sign", "POST"): only({r: 302 for r in PROCTORS}, 403),
     ("exams.room_action", "POST"): only({r: 422 for r in PROCTORS}, 403),  # no action named
+    # Run after the proctor's signature (LAST), which marked the seat not started absent.
+    ("exams.start_all", "POST"): only({r: 409 for r in PROCTORS}, 403),
+    ("exams.add_time_all", "POST"): only({r: 422 for r in PROCTORS}, 403),  # no minutes, no reason
     ("exams.candidate_photo", "GET"): only({r: 200 for r in PROCTORS}, 403),
     ("exams.client", "GET"): only({"trainee": 200}, 404),  # someone else's seat: as if none
     ("exams_api.my_attempts", "GET"): everyone(200, anonymous=401),
@@ -365,6 +368,7 @@ LAST = [
     "cameras.remove",
     "exams_api.submit",
     "exams.sign",
+    "exams.start_all",
     "admin.revoke_role",
     "admin.set_active",
     "accounts.logout",
