@@ -34,7 +34,10 @@ LAYOUT = """() => {
     const shown = Math.min(2, n.textContent.length);  // characters that must fit side by side
     return r.height > parseFloat(s.lineHeight) * 1.3 || r.width < shown * parseFloat(s.fontSize) * 0.9;
   }).map(n => n.textContent);
-  return {cards: names.length, bad, wide: document.documentElement.scrollWidth - window.innerWidth,
+  // Nothing of a card is cut off at its right edge (the time left last of all).
+  const cut = [...document.querySelectorAll('.seat-time')].filter(t =>
+    t.getBoundingClientRect().right > t.closest('.seat-open').getBoundingClientRect().right + 1).length;
+  return {cards: names.length, bad, cut, wide: document.documentElement.scrollWidth - window.innerWidth,
           columns: new Set(names.map(n => Math.round(n.closest('li').getBoundingClientRect().left))).size};
 }"""
 CLOCK = """() => {
@@ -85,9 +88,13 @@ def test_a_full_room_on_the_console_at_1280_and_390_px(live_server, browser, use
     pc.goto(room)
     expect(pc.locator(".seat-card")).to_have_count(30)
     layout = pc.evaluate(LAYOUT)
-    assert layout["cards"] == 30 and not layout["bad"] and layout["wide"] <= 0 and layout["columns"] >= 5, (
-        layout
-    )
+    assert (
+        layout["cards"] == 30
+        and not layout["bad"]
+        and not layout["cut"]
+        and layout["wide"] <= 0
+        and layout["columns"] >= 5
+    ), layout
     assert (
         pc.locator(".seat-card img.thumb").count() == 10
         and pc.locator(".seat-card .thumb.none").count() == 20
@@ -124,7 +131,7 @@ def test_a_full_room_on_the_console_at_1280_and_390_px(live_server, browser, use
     phone.goto(room)
     expect(phone.locator(".seat-card")).to_have_count(30)
     layout = phone.evaluate(LAYOUT)
-    assert not layout["bad"] and layout["wide"] <= 0 and layout["columns"] == 2, layout
+    assert not layout["bad"] and not layout["cut"] and layout["wide"] <= 0 and layout["columns"] == 2, layout
     _shot(phone, tmp_path, "390-console-grid.png")
     phone.click("[data-test=seat-2] .seat-open")
     phone_panel = phone.locator("[data-test=seat-panel]")
@@ -175,4 +182,4 @@ def test_a_full_room_on_the_console_at_1280_and_390_px(live_server, browser, use
     candidate.wait_for_function(f"() => ({CLOCK})() > {before + 500}", polling=100, timeout=5000)
     _shot(candidate, tmp_path, "1280-candidate-after-add-time.png")
     _shot(pc, tmp_path, "1280-console-after.png")
-    assert pc.evaluate(LAYOUT)["bad"] == []
+    assert pc.evaluate(LAYOUT)["bad"] == [] and phone.evaluate(LAYOUT)["cut"] == 0  # with clocks running
