@@ -184,6 +184,9 @@ MATRIX |= {
     ("exams.open_session", "POST"): only({r: 409 for r in PROCTORS}, 403),  # open already
     ("exams.sign", "POST"): only({r: 302 for r in PROCTORS}, 403),
     ("exams.room_action", "POST"): only({r: 422 for r in PROCTORS}, 403),  # no action named
+    # Run after the proctor's signature (LAST), which marked the seat not started absent.
+    ("exams.start_all", "POST"): only({r: 409 for r in PROCTORS}, 403),
+    ("exams.add_time_all", "POST"): only({r: 422 for r in PROCTORS}, 403),  # no minutes, no reason
     ("exams.candidate_photo", "GET"): only({r: 200 for r in PROCTORS}, 403),
     ("exams.identity_check", "GET"): only({r: 200 for r in PROCTORS}, 403),
     ("exams.identity_check", "POST"): only({r: 422 for r in PROCTORS}, 403),  # no decision
@@ -385,6 +388,7 @@ LAST = [
     "cameras.remove",
     "exams_api.submit",
     "exams.sign",
+    "exams.start_all",
     "admin.revoke_role",
     "admin.set_active",
     "accounts.logout",

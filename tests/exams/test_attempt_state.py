@@ -7,6 +7,7 @@ from sqlalchemy import event
 from training_portal.core.db import db
 from training_portal.exams import attempts
 from training_portal.exams import sessions as session_ops
+from training_portal.exams.applications import ExamError
 
 from ..conftest import login
 from .conftest import CANDIDATE_PASSWORD, gas_inspectors, seated
@@ -51,11 +52,14 @@ def test_the_state_follows_the_proctors_pause_time_and_termination(sitting, user
     )  # no result before the signatures
 
 
-def test_a_pause_without_a_reason_says_none(sitting, users):
+def test_a_pause_needs_a_reason_for_the_candidates_locked_screen(sitting, users):
     attempt, client = sitting
-    session_ops.pause(attempt, proctor=users["proctor_center"], reason=" ")
-    db.session.commit()
-    assert state(client, attempt)["reason"] == ""
+    with pytest.raises(ExamError) as refused:
+        session_ops.pause(attempt, proctor=users["proctor_center"], reason=" ")
+    assert refused.value.field == "reason"
+    db.session.rollback()
+    after = state(client, attempt)
+    assert after["state"] == "answering" and after["reason"] == ""
 
 
 def test_only_the_candidate_on_their_pc_polls_their_attempt(sitting, app, users):

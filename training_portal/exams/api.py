@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -228,8 +228,20 @@ def submit(attempt_id: int):
 @bp.get("/sessions/<int:session_id>/seats")
 @login_required
 def seats(session_id: int):
-    """The proctors' live view of every seat."""
+    """The proctors' console polls this every few seconds: each seat's state, progress, time
+    left, flags and the actions open at it now, and what the room's bulk actions would cover.
+    The room's two proctors only (asked of the session); nobody else learns who sits there."""
     session = get_or_404(ExamSession, session_id, _("No such session."))
     if not session.can_proctor(current_user):
         refuse(403, _("Only the room's two proctors act in it."))
-    return jsonify({"status": session.status.value, "seats": session_ops.seat_states(session)})
+    return jsonify(room_json(session))
+
+
+def room_json(session: ExamSession) -> dict:
+    """The room as the console reads it (``session_ops.room_state``), each seat with its photo's
+    address when the person has one on record; for the room's proctors only."""
+    room = session_ops.room_state(session)
+    for seat in room["seats"]:
+        photo = seat["has_photo"]
+        seat["photo"] = url_for("exams.candidate_photo", attempt_id=seat["attempt"]) if photo else None
+    return room

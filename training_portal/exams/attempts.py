@@ -19,7 +19,7 @@ from question_bank.models import PaperItem
 
 from ..accounts import operations as accounts
 from ..core import audit, policy
-from ..core.db import db, utcnow
+from ..core.db import db, locked, utcnow
 from ..core.errors import CONFLICT, REFUSED
 from .applications import ExamError
 from .models import AttemptState, ExamAttempt, IdentityCheck, SessionStatus
@@ -83,10 +83,18 @@ def start(attempt: ExamAttempt, *, candidate) -> None:
         raise ExamError(_l("The proctors have not opened the session."), status=CONFLICT)
     if attempt.identity is not IdentityCheck.CONFIRMED:
         raise ExamError(_l("A proctor must check your identity at the seat first."), status=CONFLICT)
+    locked(ExamAttempt, attempt.id)  # a proctor starting the room at the same moment: one start
     if attempt.state is not AttemptState.NOT_STARTED:
         return  # starting twice (a reload, a second tab) changes nothing
+    begin(attempt, actor=candidate)
+
+
+def begin(attempt: ExamAttempt, *, actor, paper=None) -> None:
+    """The clock starts for a seat not started yet, by the candidate or by a proctor starting
+    the room (统一开考): its own paper (``paper``, or one drawn now) is frozen, the server's
+    deadline set. The caller has checked the seat and holds its row."""
     if attempt.paper_id is None:
-        attempt.paper = assembly.draw_papers(attempt.session.blueprint, 1)[0]
+        attempt.paper = paper or assembly.draw_papers(attempt.session.blueprint, 1)[0]
     now = utcnow()
     attempt.state = AttemptState.ANSWERING
     attempt.started_at = now
@@ -95,7 +103,7 @@ def start(attempt: ExamAttempt, *, candidate) -> None:
     audit.record(
         "attempt.start",
         attempt,
-        actor=candidate,
+        actor=actor,
         after={"paper_id": attempt.paper_id, "deadline": attempt.deadline, "state": attempt.state},
     )
 

@@ -95,6 +95,13 @@ class RoomActionForm(FlaskForm):
     minutes = IntegerField(_l("Minutes"), default=0, validators=[Optional()])
 
 
+class BulkTimeForm(FlaskForm):
+    """Added time for every seat still answering (统一延时)."""
+
+    minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=60)])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
 class AppealForm(FlaskForm):
     reason = TextAreaField(_l("Reason"))  # cut to 4,000 characters
 

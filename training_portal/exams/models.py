@@ -358,6 +358,7 @@ class ProctorActionKind(Labelled):
     IRREGULARITY = "irregularity"
     ALLOW_NEW_DEVICE = "allow_new_device"
     TERMINATE = "terminate"
+    START_ALL = "start_all"  # 统一开考: the proctor started the room's checked seats at once
 
     @classmethod
     def _labels(cls):
@@ -370,6 +371,7 @@ class ProctorActionKind(Labelled):
             cls.IRREGULARITY: _l("Irregularity noted"),
             cls.ALLOW_NEW_DEVICE: _l("Allowed on another PC"),
             cls.TERMINATE: _l("Terminated"),
+            cls.START_ALL: _l("Started with the room"),
         }
 
 

@@ -3,7 +3,8 @@ irregularities of one session; as a page and as an Excel file.
 
 Before both units have signed (``ExamSession.results_published``) it holds no score, no pass
 or fail and nothing derived from graded answers: only who is seated, who is present and what
-happened in the room."""
+happened in the room: every proctor's act at a seat (who, when, why) and each unit's signature
+with the remarks typed when signing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import io
 from dataclasses import dataclass, field
 
 import numpy as np
+from flask_babel import format_datetime
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
@@ -18,8 +20,9 @@ from sqlalchemy import select
 from question_bank.models import ItemStatistic, QuestionVersion
 from question_bank.statistics import TestStats, test_statistics
 
+from ..accounts.models import User
 from ..core.db import db
-from .models import AttemptState, ExamSession, ProctorAction
+from .models import AttemptState, ExamSession, ProctorAction, SessionSignature
 
 IRREGULAR = ("identity_refuse", "irregularity", "terminate", "pause", "add_time", "allow_new_device")
 
@@ -35,6 +38,13 @@ class SittingReport:
     stats: TestStats | None
     flagged: list[tuple[QuestionVersion, ItemStatistic]] = field(default_factory=list)
     irregularities: list[ProctorAction] = field(default_factory=list)
+    # The room's log: every act at a seat in time order, and the signatures with their remarks.
+    events: list[ProctorAction] = field(default_factory=list)
+    signatures: list[SessionSignature] = field(default_factory=list)
+    names: dict[int, str] = field(default_factory=dict)  # user id -> the name shown
+
+    def who(self, user_id: int) -> str:
+        return self.names.get(user_id, "")
 
     @property
     def published(self) -> bool:
@@ -51,9 +61,17 @@ def build(session: ExamSession) -> SittingReport:
         for a in session.attempts
         if a.state in (AttemptState.SUBMITTED, AttemptState.TIMED_OUT, AttemptState.TERMINATED)
     ]
-    irregular = [action for a in session.attempts for action in a.actions if action.kind in IRREGULAR]
+    events = sorted((action for a in session.attempts for action in a.actions), key=lambda e: (e.at, e.id))
+    irregular = [action for action in events if action.kind in IRREGULAR]
+    signatures = sorted(session.signatures, key=lambda s: s.signed_at)
+    ids = {e.by_id for e in events} | {s.user_id for s in signatures}
+    named = select(User.id, User.display_name).where(User.id.in_(ids))
+    names = dict(db.session.execute(named).all()) if ids else {}
+    log = {"events": events, "signatures": signatures, "names": names}
     if not session.results_published:
-        return SittingReport(session, len(session.attempts), len(graded), None, [], [], None, [], irregular)
+        return SittingReport(
+            session, len(session.attempts), len(graded), None, [], [], None, [], irregular, **log
+        )
     scores = [a.score or 0.0 for a in graded]
     bins = [
         (
@@ -87,6 +105,7 @@ def build(session: ExamSession) -> SittingReport:
         stats,
         [tuple(row) for row in flagged],
         irregular,
+        **log,
     )
 
 
@@ -144,12 +163,35 @@ def to_xlsx(report: SittingReport) -> bytes:
             [version.stem, stat.n, round(stat.facility, 1), stat.discrimination_index, stat.flag_label]
         )
     irregular = book.create_sheet("考场情况")
-    irregular.append(["座位", "情况", "理由", "分钟"])
+    irregular.append(["座位", "情况", "理由", "分钟", "监考员", "时间"])
     for action in report.irregularities:
-        irregular.append([action.attempt.seat, action.label, action.reason, action.minutes])
+        irregular.append(
+            [action.attempt.seat, str(action.label), action.reason, action.minutes, *_by_at(report, action)]
+        )
+    log = book.create_sheet("考场记录")
+    log.append(["时间", "座位", "考生", "事件", "分钟", "监考员", "理由"])
+    for action in report.events:
+        by, at = _by_at(report, action)
+        seat, name = action.attempt.seat, action.attempt.person.name
+        log.append([at, seat, name, str(action.label), action.minutes, by, action.reason])
+    signed = book.create_sheet("签字")
+    signed.append(["单位", "监考员", "签字时间", "备注"])
+    for signature in report.signatures:
+        signed.append(
+            [
+                str(signature.unit.label),
+                report.who(signature.user_id),
+                format_datetime(signature.signed_at, "yyyy-MM-dd HH:mm:ss"),
+                signature.remarks,
+            ]
+        )
     for sheet in book.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _by_at(report: SittingReport, action: ProctorAction) -> tuple[str, str]:
+    return report.who(action.by_id), format_datetime(action.at, "yyyy-MM-dd HH:mm:ss")

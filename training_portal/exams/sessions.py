@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
-from question_bank import statistics_store
+from question_bank import assembly, statistics_store
+from question_bank.models import PaperItem
 
 from ..accounts.models import RoleAssignment, User
 from ..core import audit
@@ -19,7 +21,7 @@ from ..organisations.models import Region, RegulatorUnit, ReviewUnit
 from ..people import categories
 from ..people.models import OperationType, PersonnelCategory
 from .applications import ExamError, next_sitting, reviewer_unit, seatable
-from .attempts import _finish, remaining_seconds
+from .attempts import _finish, begin, remaining_seconds
 from .models import (
     ApplicationStatus,
     AttemptState,
@@ -28,6 +30,7 @@ from .models import (
     ExamSession,
     IdentityCheck,
     ProctorAction,
+    ProctorActionKind,
     SessionProctor,
     SessionSignature,
     SessionStatus,
@@ -313,6 +316,8 @@ def check_identity(attempt: ExamAttempt, *, proctor, confirm: bool, reason: str 
 
 def pause(attempt: ExamAttempt, *, proctor, reason: str) -> None:
     _need_proctor(attempt.session, proctor)
+    if not reason.strip():  # the candidate's locked screen tells them why
+        raise ExamError(_l("Pausing an exam needs a reason."), field="reason")
     now = utcnow()
     done = db.session.execute(
         update(ExamAttempt)
@@ -437,29 +442,195 @@ def sign(session: ExamSession, *, proctor, remarks: str = "") -> SessionSignatur
     return signature
 
 
+def _extendable(attempt: ExamAttempt) -> bool:
+    """Time may be added: paused, or answering with time left (what ``add_time`` asks)."""
+    return attempt.state is AttemptState.PAUSED or (
+        attempt.state is AttemptState.ANSWERING and remaining_seconds(attempt) > 0
+    )
+
+
+def seat_actions(attempt: ExamAttempt) -> list[str]:
+    """What a proctor may do at the seat now, by the rules the operations enforce (the room
+    page's names, ``ROOM_ACTION_NAMES``): the console offers these and no others."""
+    state, running = attempt.state, attempt.state in (AttemptState.ANSWERING, AttemptState.PAUSED)
+    offered = []
+    if state is AttemptState.NOT_STARTED and attempt.identity is not IdentityCheck.CONFIRMED:
+        offered += ["confirm", "refuse"]
+    if state is AttemptState.ANSWERING and remaining_seconds(attempt) > 0:
+        offered.append("pause")
+    if state is AttemptState.PAUSED:
+        offered.append("resume")
+    if _extendable(attempt):
+        offered.append("add_time")
+    if running:
+        offered.append("allow_new_device")
+    if not state.finished:
+        offered += ["irregularity", "terminate"]
+    return offered
+
+
+def _seats_now(session: ExamSession) -> list[ExamAttempt]:
+    """The room's seats as the database has them now, each with its person."""
+    return list(
+        db.session.scalars(
+            select(ExamAttempt)
+            .where(ExamAttempt.session_id == session.id)
+            .options(selectinload(ExamAttempt.person))
+            .order_by(ExamAttempt.seat)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def ready_to_start(session: ExamSession, seats: list[ExamAttempt] | None = None) -> list[ExamAttempt]:
+    """统一开考's seats: the session open, the identity confirmed, not started."""
+    if session.status is not SessionStatus.OPEN:
+        return []
+    return [
+        a
+        for a in (seats if seats is not None else session.attempts)
+        if a.state is AttemptState.NOT_STARTED and a.identity is IdentityCheck.CONFIRMED
+    ]
+
+
+def extendable(session: ExamSession, seats: list[ExamAttempt] | None = None) -> list[ExamAttempt]:
+    return [a for a in (seats if seats is not None else session.attempts) if _extendable(a)]
+
+
+def start_all(session: ExamSession, *, proctor) -> list[ExamAttempt]:
+    """统一开考: every seat whose identity is confirmed and that has not started starts now,
+    each on its own paper (drawn in one load of the bank). All or nothing: the request's one
+    transaction holds every seat's start, its action and audit entries."""
+    _need_proctor(session, proctor)
+    session = locked(ExamSession, session.id)  # the two proctors pressing at once: one start
+    if session.status is not SessionStatus.OPEN:
+        raise ExamError(_l("Seats start once the session is open."), status=CONFLICT)
+    ready = ready_to_start(session, _seats_now(session))
+    if not ready:
+        raise ExamError(
+            _l("No seat is ready to start: none has its identity confirmed and is waiting."), status=CONFLICT
+        )
+    without = [a for a in ready if a.paper_id is None]
+    for attempt, paper in zip(without, assembly.draw_papers(session.blueprint, len(without)), strict=True):
+        attempt.paper = paper
+    for attempt in ready:
+        begin(attempt, actor=proctor)
+        _act(attempt, proctor, "start_all")
+    audit.record("session.start_all", session, actor=proctor, after={"attempts": [a.id for a in ready]})
+    return ready
+
+
+def add_time_all(session: ExamSession, *, proctor, minutes: int, reason: str) -> list[ExamAttempt]:
+    """The same minutes for every seat still answering or paused (a power cut in the room),
+    each seat's deadline moved, its action and audit entry written; all or nothing."""
+    _need_proctor(session, proctor)
+    if not reason.strip():
+        raise ExamError(_l("Added time needs a reason."), field="reason")
+    if not 0 < minutes <= 60:
+        raise ExamError(_l("Add between 1 and 60 minutes."), field="minutes")
+    session = locked(ExamSession, session.id)
+    seats = extendable(session, _seats_now(session))
+    if not seats:
+        raise ExamError(_l("No seat is answering: time is added only to exams in progress."), status=CONFLICT)
+    for attempt in seats:
+        add_time(attempt, proctor=proctor, minutes=minutes, reason=reason)
+    audit.record(
+        "session.add_time_all",
+        session,
+        actor=proctor,
+        after={"attempts": [a.id for a in seats], "minutes": minutes, "reason": reason.strip()},
+    )
+    return seats
+
+
+def _flags(attempt: ExamAttempt, irregularities: int) -> list[dict]:
+    flags = []
+    if irregularities:
+        flags.append({"code": "irregularity", "label": str(_l("Irregularities: %(n)d", n=irregularities))})
+    if attempt.identity is IdentityCheck.PENDING and attempt.state is AttemptState.NOT_STARTED:
+        flags.append({"code": "identity_pending", "label": str(_l("Identity not checked"))})
+    if attempt.identity is IdentityCheck.REFUSED:
+        flags.append({"code": "identity_refused", "label": str(IdentityCheck.REFUSED.label)})
+    if attempt.state is AttemptState.PAUSED:
+        flags.append({"code": "paused", "label": str(AttemptState.PAUSED.label)})
+    if attempt.allowed_new_device:
+        flags.append({"code": "new_device", "label": str(_l("May change PC"))})
+    return flags
+
+
 def seat_states(session: ExamSession) -> list[dict]:
-    """What the proctors' live view shows per seat."""
+    """What the proctors' console shows per seat and what may be done there now. Three
+    queries whatever the size of the room: the seats with their people, the papers' lengths,
+    the irregularities noted."""
 
     def clock(seconds: int) -> str:
         return f"{seconds // 60}:{seconds % 60:02d}"
 
+    seats = _seats_now(session)
+    papers = {a.paper_id for a in seats if a.paper_id is not None}
+    lengths = (
+        dict(
+            db.session.execute(
+                select(PaperItem.paper_id, func.count())
+                .where(PaperItem.paper_id.in_(papers))
+                .group_by(PaperItem.paper_id)
+            ).all()
+        )
+        if papers
+        else {}
+    )
+    noted = (
+        dict(
+            db.session.execute(
+                select(ProctorAction.attempt_id, func.count())
+                .where(
+                    ProctorAction.attempt_id.in_([a.id for a in seats]),
+                    ProctorAction.kind == ProctorActionKind.IRREGULARITY.value,
+                )
+                .group_by(ProctorAction.attempt_id)
+            ).all()
+        )
+        if seats
+        else {}
+    )
     rows = []
-    for a in session.attempts:
+    for a in seats:
         remaining = remaining_seconds(a) if a.started_at else None
         rows.append(
             {
                 "attempt": a.id,
                 "seat": a.seat,
                 "name": a.person.name,
+                "has_photo": a.person.photo_key is not None,
                 "state": a.state.value,
                 "state_label": a.state.label,
                 "identity": a.identity.value,
                 "identity_label": a.identity.label,
                 "answered": sum(1 for v in (a.answers or {}).values() if v),
-                "questions": len(a.paper.items) if a.paper else None,
+                "questions": lengths.get(a.paper_id),
                 "last_save": format_datetime(a.last_saved_at, "HH:mm:ss") if a.last_saved_at else None,
                 "remaining_s": remaining,
                 "remaining": clock(remaining) if remaining is not None else None,
+                "flags": _flags(a, noted.get(a.id, 0)),
+                "actions": seat_actions(a),
             }
         )
     return rows
+
+
+def room_state(session: ExamSession) -> dict:
+    """The console's whole room: the session's state, every seat, and how many seats each
+    bulk action would act on now (0: the button is off)."""
+    seats = seat_states(session)
+    is_open = session.status is SessionStatus.OPEN
+    return {
+        "status": session.status.value,
+        "status_label": session.status.label,
+        "seats": seats,
+        "bulk": {
+            "start_all": sum(
+                1 for s in seats if is_open and s["state"] == "not_started" and s["identity"] == "confirmed"
+            ),
+            "add_time_all": sum(1 for s in seats if "add_time" in s["actions"]),
+        },
+    }

@@ -27,11 +27,13 @@ from . import identity as identity_ops
 from . import practical as practical_ops
 from . import report as report_ops
 from . import sessions as session_ops
+from .api import room_json
 from .applications import ExamError
 from .forms import (
     AppealDecisionForm,
     AppealForm,
     ApplicationForm,
+    BulkTimeForm,
     FrameForm,
     IdentityDecisionForm,
     PracticalForm,
@@ -238,12 +240,15 @@ def _session_visible(session: ExamSession) -> None:
 
 def _session_page(item: ExamSession) -> dict:
     can_schedule = item.can_schedule(current_user)
+    is_proctor = item.can_proctor(current_user)
+    room = room_json(item) if is_proctor else session_ops.room_state(item)
     return dict(
         item=item,
         waiting=session_ops.waiting_for(item) if can_schedule else [],
         proctors=session_ops.proctor_choices() if can_schedule else [],
-        seats=session_ops.seat_states(item),
-        is_proctor=item.can_proctor(current_user),
+        room=room,
+        room_json=room if is_proctor else None,
+        is_proctor=is_proctor,
         can_schedule=can_schedule,
     )
 
@@ -315,6 +320,24 @@ def sign(session_id: int):
     return _back_to(item)
 
 
+@bp.post("/exams/sessions/<int:session_id>/start-all")
+@login_required
+def start_all(session_id: int):
+    """统一开考: the seats whose identity is confirmed start together."""
+    item = _session_act(session_id, ButtonForm(), proctors_only=True)
+    session_ops.start_all(item, proctor=current_user)
+    return _back_to(item)
+
+
+@bp.post("/exams/sessions/<int:session_id>/add-time-all")
+@login_required
+def add_time_all(session_id: int):
+    form = BulkTimeForm()
+    item = _session_act(session_id, form, proctors_only=True)
+    session_ops.add_time_all(item, proctor=current_user, minutes=form.minutes.data, reason=form.reason.data)
+    return _back_to(item)
+
+
 # Each act at a seat: (attempt, proctor, reason, minutes).
 ROOM_ACTIONS = {
     "confirm": lambda a, u, r, m: session_ops.check_identity(a, proctor=u, confirm=True, reason=r),
@@ -345,7 +368,8 @@ def room_action(attempt_id: int):
     )
     validated(form)
     ROOM_ACTIONS[form.action.data](attempt, current_user, form.reason.data or "", form.minutes.data or 0)
-    return redirect(url_for("exams.session", session_id=attempt.session_id))
+    # Back to the room with the seat's panel open: the proctor sees what the act changed.
+    return redirect(url_for("exams.session", session_id=attempt.session_id, _anchor=f"seat-{attempt.id}"))
 
 
 @bp.get("/exams/attempts/<int:attempt_id>/photo")
