@@ -91,7 +91,7 @@ def seated(users, person: Person, session: ExamSession | None = None, start: boo
     attempt = session_ops.seat(session, approved(person, users), actor=users["reviewer_center"])
     if session.status.value == "scheduled":
         session_ops.open_session(session, proctor=users["proctor_center"])
-    session_ops.check_identity(attempt, proctor=users["proctor_dept"], confirm=True)
+    session_ops.check_identity(attempt, proctor=users["proctor_dept"], confirm=True, reason="核对身份证原件")
     candidate = candidate_user(person)
     if start:
         attempts.start(attempt, candidate=candidate)

@@ -54,8 +54,12 @@ def _full_room(users):
     ]
     seats = [session_ops.seat(session, a, actor=users["reviewer_center"]) for a in applications[:30]]
     session_ops.open_session(session, proctor=users["proctor_center"])
+    for attempt in seats:
+        attempt.person.photo_key = None  # the demo's photos taken off: ten are set below
     for attempt in seats[:24]:
-        session_ops.check_identity(attempt, proctor=users["proctor_dept"], confirm=True)
+        session_ops.check_identity(
+            attempt, proctor=users["proctor_dept"], confirm=True, reason="核对身份证原件"
+        )
     session_ops.check_identity(
         seats[24], proctor=users["proctor_dept"], confirm=False, reason="与证件照片不符"
     )

@@ -50,6 +50,9 @@ def approved_candidate(users, name: str | None = None) -> ExamApplication:
     return application
 
 
+ID_CARD = "核对身份证原件"
+
+
 def _open_room(users, n: int, checked: int, started: int) -> tuple:
     """A new open room of ``n`` gas inspectors (the demo's first): the first ``checked`` with
     their identity confirmed, the first ``started`` of those answering."""
@@ -59,7 +62,8 @@ def _open_room(users, n: int, checked: int, started: int) -> tuple:
     seats = [session_ops.seat(session, a, actor=users["reviewer_center"]) for a in applications]
     session_ops.open_session(session, proctor=users["proctor_center"])
     for attempt in seats[:checked]:
-        session_ops.check_identity(attempt, proctor=users["proctor_dept"], confirm=True)
+        # Made candidates have no photo on record: the proctor says how identity was checked.
+        session_ops.check_identity(attempt, proctor=users["proctor_dept"], confirm=True, reason=ID_CARD)
     for attempt in seats[:started]:
         attempts.start(attempt, candidate=candidate_user(attempt.person))
     db.session.commit()
@@ -74,6 +78,7 @@ def _room(users, n: int = 4):
     session_ops.pause(paused, proctor=users["proctor_center"], reason="身体不适")
     session_ops.record_irregularity(paused, proctor=users["proctor_dept"], reason="交头接耳")
     people_ops.set_photo(paused.person, png_bytes(), actor=users["admin"])
+    seats[0].person.photo_key = None  # the demo's photo taken off: seat 1 has none on record
     db.session.commit()
     return session, seats
 
@@ -203,7 +208,7 @@ def test_start_all_starts_only_the_checked_waiting_seats(users, app):
 
 def test_add_time_for_all_moves_only_the_running_seats(users, app):
     session, (answering, paused, waiting, unchecked, finished) = _room(users, 5)
-    session_ops.check_identity(finished, proctor=users["proctor_dept"], confirm=True)
+    session_ops.check_identity(finished, proctor=users["proctor_dept"], confirm=True, reason=ID_CARD)
     attempts.start(finished, candidate=candidate_user(finished.person))
     attempts.submit(finished, candidate=candidate_user(finished.person))
     db.session.commit()
