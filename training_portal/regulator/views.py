@@ -408,14 +408,16 @@ def centers():
 
     # A center's staff see their own center (they keep its classrooms); a mine's officer, who
     # runs the mine's own training, has no center to see.
-    if not (current_user.holds("training.oversee") or current_user.holds("classroom.manage")):
-        refuse(403, _("Your roles do not include training-center oversight."))
-    # A regulator whose jurisdiction has no training center sees an empty list, not a refusal.
     visible = [
         c
         for c in db.session.scalars(select(TrainingCenter).order_by(TrainingCenter.name))
         if current_user.can("training.oversee", c) or current_user.can("training.manage", c)
     ]
+    # A regulator whose jurisdiction has no training center sees an empty list, not a refusal:
+    # asked of the regulator's own unit, with its jurisdiction.
+    units = [*current_user.organisations(), None]  # None: an administrator's, with no unit
+    if not visible and not any(current_user.can("training.oversee", o) for o in units):
+        refuse(403, _("Your roles do not include training-center oversight."))
     province = oversight.province_rates()
     rows = [oversight.oversee(c, province) for c in visible]
     rows.sort(key=lambda r: (not r.flags, r.center.name))  # flagged centers first

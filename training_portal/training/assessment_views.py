@@ -23,13 +23,18 @@ from .views import bp
 
 
 def _assessing_mines() -> list[MineEnterprise]:
-    if not current_user.holds("training.assess"):
-        return []
-    return [
-        m
-        for m in db.session.scalars(select(MineEnterprise).order_by(MineEnterprise.name))
-        if current_user.can("training.assess", m)
-    ]
+    """The mines of the user's own assignments that the user assesses for, each asked (a mine's
+    officer covers their own mine only), not every mine of the province."""
+    if current_user.can("training.assess", None):  # an administrator, for any mine
+        return list(db.session.scalars(select(MineEnterprise).order_by(MineEnterprise.name)))
+    mines = {o.id: o for o in current_user.organisations() if isinstance(o, MineEnterprise)}
+    return sorted((m for m in mines.values() if current_user.can("training.assess", m)), key=lambda m: m.name)
+
+
+def _oversees_training() -> bool:
+    """A regulator or the inspectorate, asked of their own units (jurisdiction and unit)."""
+    # ``None``: what belongs to no organisation, which an administrator alone is granted.
+    return any(current_user.can("training.oversee", o) for o in [*current_user.organisations(), None])
 
 
 def _written_form(mines: list[MineEnterprise]) -> WrittenTestForm:
@@ -56,7 +61,7 @@ def _list_context(form=None) -> dict:
 @bp.get("/assessments")
 @login_required
 def assessments():
-    if not (current_user.holds("training.assess") or current_user.holds("training.oversee")):
+    if not (_assessing_mines() or _oversees_training()):
         refuse(403, _("Mine assessments are for mine officers and regulators."))
     return render_template("training/assessments.html", **_list_context())
 
