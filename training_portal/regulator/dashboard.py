@@ -139,6 +139,8 @@ class Metric:
     alarm: bool = False  # a count above zero is shown in red
     # The figure alone, aggregated by the database, when the list behind it is long to build.
     count: Callable[[Region, date], Figure] | None = None
+    # The figure of a region and of each region below it, from one query (by region id).
+    count_below: Callable[[Region, list[Region], date], dict[int, Figure]] | None = None
 
 
 def _year_bounds(on: date) -> tuple[datetime, datetime]:
@@ -223,6 +225,15 @@ def _deficits(region: Region, on: date) -> tuple[Figure, Listing]:
 def _deficits_count(region: Region, on: date) -> Figure:
     """The same figure as ``_deficits``'s, counted by the database without the list."""
     return Figure(ledger.deficit_count(_people(region), on.year))
+
+
+def _groups(below: list[Region]) -> dict[int, object]:
+    return {r.id: in_regions([r.path]) for r in below}
+
+
+def _deficits_below(region: Region, below: list[Region], on: date) -> dict[int, Figure]:
+    total, counts = ledger.deficit_counts_by(_people(region), on.year, _groups(below))
+    return {region.id: Figure(total)} | {r.id: Figure(counts.get(r.id, 0)) for r in below}
 
 
 def _coverage(region: Region, on: date) -> tuple[Figure, Listing]:
@@ -348,6 +359,11 @@ def _noncompliant_count(region: Region, on: date) -> Figure:
     return Figure(ops.compliance_count(_noncompliant_query(region, on)))
 
 
+def _noncompliant_below(region: Region, below: list[Region], on: date) -> dict[int, Figure]:
+    total, counts = ops.compliance_counts_by(_noncompliant_query(region, on), _groups(below))
+    return {region.id: Figure(total)} | {r.id: Figure(counts.get(r.id, 0)) for r in below}
+
+
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in (
@@ -372,6 +388,7 @@ METRICS: dict[str, Metric] = {
             False,
             _deficits,
             count=_deficits_count,
+            count_below=_deficits_below,
         ),
         Metric(
             "coverage",
@@ -411,6 +428,7 @@ METRICS: dict[str, Metric] = {
             False,
             _noncompliant,
             count=_noncompliant_count,
+            count_below=_noncompliant_below,
         ),
     )
 }
@@ -420,6 +438,13 @@ def figure(metric: Metric, region: Region, on: date) -> Figure:
     if metric.count is not None:
         return metric.count(region, on)
     return metric.compute(region, on)[0]
+
+
+def figures(metric: Metric, region: Region, below: list[Region], on: date) -> dict[int, Figure]:
+    """The figure of ``region`` and of each region ``below`` it, by region id."""
+    if metric.count_below is not None:
+        return metric.count_below(region, below, on)
+    return {r.id: figure(metric, r, on) for r in [region, *below]}
 
 
 YEARS_BACK = 5  # how many past years the dashboards' year picker offers

@@ -460,10 +460,7 @@ def dashboard():
     region = _dashboard_region()
     on, year = _dashboard_day()
     below = board.children(region)
-    figures = {
-        key: {r.id: board.figure(metric, r, on) for r in [region, *below]}
-        for key, metric in board.METRICS.items()
-    }
+    figures = {key: board.figures(metric, region, below, on) for key, metric in board.METRICS.items()}
     return render_template(
         "regulator/dashboard.html",
         region=region,

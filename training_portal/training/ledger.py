@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, exists, func, literal, or_, select
+from sqlalchemy import Select, and_, case, exists, func, literal, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from ..core import policy
 from ..core.db import db, in_chunks
 from ..core.i18n import local_today
+from ..organisations.models import Organisation, Region
 from ..people import categories
 from ..people.models import OperationType, Person, PersonnelCategory, PersonPost, Post
 from .models import (
@@ -350,9 +352,46 @@ def _annual_tenths():
 
 
 def deficit_count(people: Select, year: int) -> int:
-    """How many people ``deficits(people, year)`` lists, counted by the database: the same
-    candidates, the same requirement (the largest duty of the posts held in the year, plus the
-    hours after a fatal accident) against the same hours done."""
+    """How many people ``deficits(people, year)`` lists, counted by the database."""
+    short = _short_of_hours(people, year).subquery()
+    return db.session.scalar(select(func.count()).select_from(short)) or 0
+
+
+def deficit_counts_by(people: Select, year: int, groups: dict[int, Any]) -> tuple[int, dict[int, int]]:
+    """``deficit_count(people, year)`` and, in the same query, how many of those people are
+    related to each group: ``groups`` maps a key to a condition on the ``Region`` of an
+    organisation they are related to (their employer, or one where they hold a current post, as
+    ``related_to`` says). A person related to two groups counts in both. One query for a region and all the
+    regions below it, instead of one per region."""
+    short = _short_of_hours(people, year).cte("short")
+    total = db.session.scalar(select(func.count()).select_from(short)) or 0
+    if not groups:
+        return total, {}
+    today = local_today()
+    related = union_all(
+        select(Person.id.label("person_id"), Person.employer_id.label("organisation_id")).where(
+            Person.id.in_(select(short.c.id)), Person.employer_id.is_not(None)
+        ),
+        select(PersonPost.person_id, PersonPost.organisation_id).where(
+            PersonPost.person_id.in_(select(short.c.id)),
+            or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= today),
+        ),
+    ).subquery("related")
+    group = case(*[(condition, key) for key, condition in groups.items()], else_=None).label("key")
+    rows = db.session.execute(
+        select(group, func.count(func.distinct(related.c.person_id)))
+        .select_from(related)
+        .join(Organisation, Organisation.id == related.c.organisation_id)
+        .join(Region, Region.id == Organisation.region_id)
+        .group_by(group)
+    ).all()
+    return total, {key: n for key, n in rows if key is not None}
+
+
+def _short_of_hours(people: Select, year: int) -> Select:
+    """The ids of the people of ``people`` short of the year's hours, as ``deficits`` finds them:
+    the same candidates, the same requirement (the largest duty of the posts held in the year,
+    plus the hours after a fatal accident) against the same hours done."""
     accidents = _accidents_in(year)
     responsible = {pid for a in accidents for pid in a.responsible_ids}
     start = date(year, 1, 1)
@@ -405,14 +444,11 @@ def deficit_count(people: Select, year: int) -> int:
         extra = case((or_(*hit), policy.get("training.accident_retraining_hours") * 10), else_=0)
     required = func.coalesce(needs.c.tenths, 0) + extra
     return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(
-                candidates.outerjoin(needs, needs.c.person_id == candidates.c.id).outerjoin(
-                    done, done.c.person_id == candidates.c.id
-                )
+        select(candidates.c.id)
+        .select_from(
+            candidates.outerjoin(needs, needs.c.person_id == candidates.c.id).outerjoin(
+                done, done.c.person_id == candidates.c.id
             )
-            .where(required > func.coalesce(done.c.tenths, 0))
         )
-        or 0
+        .where(required > func.coalesce(done.c.tenths, 0))
     )

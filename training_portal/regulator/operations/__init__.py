@@ -21,6 +21,7 @@ from .compliance import (
 )
 from .compliance import EXPORT_HEADER as COMPLIANCE_EXPORT_HEADER
 from .compliance import count as compliance_count
+from .compliance import counts_by as compliance_counts_by
 from .compliance import export_rows as compliance_export_rows
 from .compliance import iterate as compliance_rows
 from .compliance import page as compliance_page
@@ -44,6 +45,7 @@ __all__ = [
     "Status",
     "COMPLIANCE_EXPORT_HEADER",
     "compliance_count",
+    "compliance_counts_by",
     "compliance_export_rows",
     "compliance_rows",
     "compliance_page",

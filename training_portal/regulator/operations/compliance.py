@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import islice
 from types import SimpleNamespace
+from typing import Any
 
 from flask_babel import gettext
 from sqlalchemy import Select, and_, case, func, literal, or_, select, true, union_all
@@ -572,6 +573,25 @@ def count(query: ComplianceQuery) -> int:
     rules = _Rules(query.on or today())
     _mines_cte, _facts_cte, per_mine = _per_mine(query, rules)
     return db.session.scalar(select(func.count()).select_from(per_mine.subquery())) or 0
+
+
+def counts_by(query: ComplianceQuery, groups: dict[int, Any]) -> tuple[int, dict[int, int]]:
+    """``count(query)`` and, in the same query, how many of those mines lie in each group:
+    ``groups`` maps a key to a condition on the mine's ``Region``. One query for a region and
+    all the regions below it, instead of one per region."""
+    if not groups:
+        return count(query), {}
+    rules = _Rules(query.on or today())
+    _mines_cte, _facts_cte, per_mine = _per_mine(query, rules)
+    counted = per_mine.subquery()
+    group = case(*[(condition, key) for key, condition in groups.items()], else_=None).label("key")
+    rows = db.session.execute(
+        select(group, func.count())
+        .select_from(counted)
+        .join(Region, Region.id == counted.c.region_id)
+        .group_by(group)
+    ).all()
+    return sum(n for _key, n in rows), {key: n for key, n in rows if key is not None}
 
 
 def compliance(mines: list[MineEnterprise], on: date | None = None) -> list[MineCompliance]:
