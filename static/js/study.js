@@ -37,10 +37,8 @@
   }
   function say(text) { document.getElementById("message").textContent = text || ""; }
   function refused(r) {
-    if (r.status === 409 && r.data.reason) { say(r.data.reason); }
-    if (r.status === 409 && viewing && r.data.reason && !r.data.credited_s) {
-      if (r.data.reason.indexOf(box.dataset.msgElsewhere) >= 0) { stopped = true; }
-    }
+    say(r.data.reason || String(r.status));
+    if (r.data.field === "token") { stopped = true; clearInterval(timer); video.pause(); }  // opened elsewhere
   }
   function report() {
     if (!viewing || stopped) { return; }
@@ -50,7 +48,9 @@
                 rate: video.playbackRate, interacted: interacted};
     interacted = false;
     return post("/api/learning/viewings/" + viewing.id + "/reports", body).then(function (r) {
-      if (r.status === 200) { show(r.data); } else { refused(r); }
+      if (r.status === 200) { show(r.data); return; }
+      // A report overtaken by the next one (409, counts nothing) is no news for the learner.
+      if (r.data.field === "token" || r.status !== 409) { refused(r); }
     });
   }
   function answer(i) {

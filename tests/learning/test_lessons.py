@@ -206,7 +206,17 @@ def test_a_second_page_takes_over_and_the_first_one_stops_counting(app, world):
             },
         )
     except ops.LearningError as exc:
-        assert exc.status == 409
+        assert exc.status == 409 and exc.field == "token"  # the old page stops reporting
     else:
         raise AssertionError("the old page's report was taken")
     assert db.session.scalar(select(func.count()).select_from(Viewing)) == 1
+
+
+def test_a_video_over_the_policys_size_is_refused_before_a_byte_is_sent(app, world):
+    policy.set_value("learning.video_max_mb", 1, actor=make.admin())
+    db.session.commit()
+    client = logged_in(app, world.center_user)
+    answer = client.post(
+        "/api/learning/uploads", json={"lesson_id": world.lesson.id, "size": 2 * 2**20, "filename": "大.mp4"}
+    )
+    assert answer.status_code == 422 and answer.get_json()["reason"] == "文件超过 1 MB。"

@@ -81,6 +81,8 @@ def target_of(upload: Upload) -> OnlineLesson | WarningFilm | None:
 
 
 def start_video_upload(target: OnlineLesson | WarningFilm, *, filename: str, size: int, actor) -> Upload:
+    if size > policy.get("learning.video_max_mb") * 2**20:
+        raise LearningError(_l("The file is larger than %(mb)d MB.", mb=policy.get("learning.video_max_mb")))
     try:
         return uploads.stage_upload(
             filename=filename,
@@ -321,6 +323,7 @@ def _own_page(viewing: Viewing, token: object) -> None:
         raise LearningError(
             _l("The video was opened again elsewhere; this page no longer counts. Reload it to go on."),
             status=CONFLICT,
+            field="token",  # the page stops reporting
         )
 
 

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..core.db import db
 from ..core.web import get_or_404, redraw_on_refusal, refuse, validated
@@ -48,12 +48,20 @@ def _my_films() -> list[tuple[WarningFilm, FilmAssignment]]:
     return [(a.film, a) for a in assignments if a.film.has_video and ops.in_audience(a.film, person)]
 
 
-def _managed_courses() -> list[Course]:
-    mine = current_user.organisations()
+def _courses_seen() -> list[Course]:
+    """The courses whose online lessons the user runs (all of their units' courses) or
+    oversees (those with online lessons, of organisers in their jurisdiction)."""
+    own = [o.id for o in current_user.organisations()]
+    with_lessons = select(OnlineLesson.course_id)
+    query = (
+        select(Course)
+        .where(or_(Course.center_id.in_(own), Course.id.in_(with_lessons)))
+        .order_by(Course.title)
+    )
     return [
         c
-        for c in db.session.scalars(select(Course).where(Course.center_id.in_([o.id for o in mine])))
-        if c.can_manage(current_user)
+        for c in db.session.scalars(query)
+        if c.can_manage(current_user) or current_user.can("training.oversee", c.center)
     ]
 
 
@@ -94,7 +102,7 @@ def index():
                 )
             )
         },
-        courses=_managed_courses(),
+        courses=_courses_seen(),
         library=_in_library(),
     )
 
@@ -253,7 +261,11 @@ def add_film():
     redraw_on_refusal(
         "learning/films.html",
         form,
-        context=lambda: {"films": [], "may_add": True, "shares": _shares_seen()},
+        context=lambda: {
+            "films": db.session.scalars(select(WarningFilm).order_by(WarningFilm.created_at.desc())).all(),
+            "may_add": True,
+            "shares": _shares_seen(),
+        },
     )
     validated(form)
     film = ops.add_film(owners[0], form.title.data, form.case_summary.data or "", actor=current_user)
