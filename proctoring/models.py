@@ -38,15 +38,18 @@ def _event_labels() -> dict[str, object]:
 
 
 class Upload(db.Model):
-    """A recording arriving in chunks; it can be resumed from ``received`` after a break."""
+    """A video arriving in chunks; it can be resumed from ``received`` after a break. A place's
+    recording has a classroom or exam session and its times; another upload says its
+    ``purpose`` (``learning.lesson:<id>``…) and has neither."""
 
     __tablename__ = "pr_uploads"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     classroom_id: Mapped[int | None] = mapped_column(ForeignKey("classrooms.id"))
     exam_session_id: Mapped[int | None] = mapped_column(ForeignKey("exam_sessions.id"))
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    purpose: Mapped[str | None] = mapped_column(String(60))
     filename: Mapped[str] = mapped_column(String(200))
     total_size: Mapped[int] = mapped_column(BigInteger)
     received: Mapped[int] = mapped_column(BigInteger, default=0)

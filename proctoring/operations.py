@@ -70,23 +70,37 @@ def start_upload(
     total_size: int,
     actor,
 ) -> Upload:
-    limit = current_app.config["RECORDING_MAX_BYTES"]
-    if total_size <= 0:
-        raise RecordingError(_l("The file is empty."))
-    if total_size > limit:
-        raise RecordingError(_l("The file is larger than %(gb)s GB.", gb=f"{limit / 2**30:g}"))
     if ends_at <= starts_at:
         raise RecordingError(_l("The recording must end after it starts."))
-    upload = Upload(
-        id=secrets.token_hex(16),
+    return stage_upload(
+        filename=filename,
+        total_size=total_size,
+        max_bytes=current_app.config["RECORDING_MAX_BYTES"],
+        actor=actor,
         classroom_id=classroom_id,
         exam_session_id=exam_session_id,
         starts_at=starts_at,
         ends_at=ends_at,
+    )
+
+
+def stage_upload(
+    *, filename: str, total_size: int, max_bytes: int, actor, purpose: str | None = None, **place
+) -> Upload:
+    """An upload in chunks, for a place's recording or (with ``purpose``, e.g. a lesson's video)
+    for whatever the caller makes of the finished file (``take_video``)."""
+    if total_size <= 0:
+        raise RecordingError(_l("The file is empty."))
+    if total_size > max_bytes:
+        raise RecordingError(_l("The file is larger than %(gb)s GB.", gb=f"{max_bytes / 2**30:g}"))
+    upload = Upload(
+        id=secrets.token_hex(16),
         filename=filename[:200],
         total_size=total_size,
         received=0,
         created_by_id=actor.id,
+        purpose=purpose,
+        **place,
     )
     db.session.add(upload)
     db.session.flush()
@@ -109,8 +123,24 @@ def add_chunk(upload: Upload, offset: int, data: bytes) -> int:
     return upload.received
 
 
-def finish_upload(upload: Upload, *, actor) -> Recording:
-    """Check the whole file is a complete video, store it, and make it a recording."""
+@dataclass(frozen=True)
+class StoredVideo:
+    """A finished upload checked to be a whole video and stored under a generated key."""
+
+    key: str
+    sha256: str
+    size: int
+    duration_s: float
+    width: int
+    height: int
+
+
+def take_video(
+    upload: Upload, *, actor, area: str, min_duration_s: float, too_short: Callable[[float], str]
+) -> StoredVideo:
+    """Check the whole file is a complete video at least ``min_duration_s`` long and store it;
+    the upload's row and staged bytes go. A file refused for what it is leaves nothing behind
+    (``UploadRefused``)."""
     from .analysis import NotAVideo, probe  # OpenCV and FFmpeg load only when needed
 
     if upload.received != upload.total_size:
@@ -127,43 +157,61 @@ def finish_upload(upload: Upload, *, actor) -> Recording:
     except NotAVideo as exc:
         _discard(upload, reason=str(exc.reason), actor=actor)  # nothing of a refused file is kept
         raise UploadRefused(str(exc.reason)) from exc
-    minutes = policy.get("recordings.min_duration_minutes")
-    if info.duration_s < minutes * 60:
-        reason = str(
-            _l(
-                "The recording lasts %(s).0f seconds; recordings shorter than %(n)d minutes are "
-                "not accepted.",
-                s=info.duration_s,
-                n=minutes,
-            )
-        )
+    if info.duration_s < min_duration_s:
+        reason = too_short(info.duration_s)
         _discard(upload, reason=reason, actor=actor)
         raise UploadRefused(reason)
     digest = hashlib.sha256()
     with part.open("rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
-    key = storage.save_file("recordings", part, ".mp4")
+    key = storage.save_file(area, part, ".mp4")
+    db.session.delete(upload)
+    db.session.flush()
+    return StoredVideo(key, digest.hexdigest(), upload.total_size, info.duration_s, info.width, info.height)
+
+
+def finish_upload(upload: Upload, *, actor) -> Recording:
+    """Check the whole file is a complete video, store it, and make it a recording."""
+    if upload.purpose is not None:
+        raise RecordingError(_l("This upload is not a recording."))
+    minutes = policy.get("recordings.min_duration_minutes")
+    place = {
+        "classroom_id": upload.classroom_id,
+        "exam_session_id": upload.exam_session_id,
+        "starts_at": upload.starts_at,
+        "ends_at": upload.ends_at,
+        "filename": upload.filename,
+    }
+
+    def too_short(seconds: float) -> str:
+        return str(
+            _l(
+                "The recording lasts %(s).0f seconds; recordings shorter than %(n)d minutes are "
+                "not accepted.",
+                s=seconds,
+                n=minutes,
+            )
+        )
+
+    video = take_video(
+        upload, actor=actor, area="recordings", min_duration_s=minutes * 60, too_short=too_short
+    )
     years = policy.get("recordings.exam_retention_years")
-    start = upload.starts_at
+    start = place["starts_at"]
     recording = Recording(
-        classroom_id=upload.classroom_id,
-        exam_session_id=upload.exam_session_id,
-        starts_at=start,
-        ends_at=upload.ends_at,
-        filename=upload.filename,
-        storage_key=key,
-        size_bytes=upload.total_size,
-        sha256=digest.hexdigest(),
-        duration_s=info.duration_s,
-        width=info.width,
-        height=info.height,
+        **place,
+        storage_key=video.key,
+        size_bytes=video.size,
+        sha256=video.sha256,
+        duration_s=video.duration_s,
+        width=video.width,
+        height=video.height,
         retain_until=start.date().replace(year=start.year + years),
         status="queued",
         uploaded_by_id=actor.id,
     )
     db.session.add(recording)
-    db.session.delete(upload)
     db.session.flush()
     audit.record(
         "recording.store",

@@ -22,6 +22,8 @@ from training_portal.core.i18n import local_today
 from training_portal.core.permissions import Role
 from training_portal.demo.seed import DEMO_COURSE
 from training_portal.exams.models import ExamSession
+from training_portal.learning import operations as learning_ops
+from training_portal.learning.models import OnlineLesson, WarningFilm
 from training_portal.notifications import operations as notes
 from training_portal.notifications.models import Notification
 from training_portal.onboarding.models import ImportKind, ImportRun
@@ -382,6 +384,43 @@ MATRIX |= {
     ("practice_api.submit", "POST"): only({"trainee": 409}, 404, anonymous=401),
     ("practice_api.my_wrong_answers", "GET"): everyone(200, anonymous=401),
 }
+# Online lessons and warning films (branch learning): the demo's online lesson of the gas
+# inspectors' course (the center's; the trainee on its roster), its material, the provincial
+# regulator's film assigned to the Longjiabao mine's whole staff, and the trainee's viewing.
+LESSON_ORGANISER = ("admin", "center")
+LESSON_OVERSEERS = ("admin", "center", "regulator", "inspector_national")
+FILM_LIBRARY = ("admin", "center", "regulator", "regulator_jiutai", "mine_officer")
+MATRIX |= {
+    ("learning.index", "GET"): everyone(200),
+    ("learning.course", "GET"): only({r: 200 for r in LESSON_OVERSEERS}, 403),
+    ("learning.add_lesson", "POST"): only({r: 422 for r in LESSON_ORGANISER}, 403),  # no title
+    ("learning.lesson", "GET"): only({r: 200 for r in LESSON_OVERSEERS}, 403),
+    ("learning.add_material", "POST"): only({r: 422 for r in LESSON_ORGANISER} | {"regulator": 403}, 403),
+    ("learning.material", "GET"): only({r: 200 for r in (*LESSON_OVERSEERS, "trainee")}, 404),
+    ("learning.lesson_video", "GET"): only({r: 200 for r in (*LESSON_OVERSEERS, "trainee")}, 404),
+    ("learning.study", "GET"): only({"trainee": 200}, 404),
+    ("learning.films", "GET"): only({r: 200 for r in FILM_LIBRARY}, 403),
+    ("learning.add_film", "POST"): only(  # a film is owned by a unit: the administrator has none
+        {r: 422 for r in ("center", "regulator", "regulator_jiutai")}, 403
+    ),
+    ("learning.film", "GET"): only({r: 200 for r in FILM_LIBRARY}, 403),
+    ("learning.assign", "POST"): only(
+        {r: 422 for r in ("admin", "regulator", "regulator_jiutai", "mine_officer")}, 403
+    ),
+    ("learning.assignment", "GET"): only(
+        {r: 200 for r in (*OF_THE_LONGJIABAO_MINE, "inspector_national")}, 403
+    ),
+    ("learning.film_video", "GET"): only({r: 200 for r in (*FILM_LIBRARY, "trainee")}, 404),
+    ("learning.watch", "GET"): only({"trainee": 200}, 404),
+    ("learning_api.start_upload", "POST"): everyone(400, anonymous=401),  # no body
+    ("learning_api.upload_status", "GET"): everyone(404, anonymous=401),
+    ("learning_api.upload_chunk", "PUT"): everyone(404, anonymous=401),
+    ("learning_api.finish_upload", "POST"): everyone(404, anonymous=401),
+    ("learning_api.open_viewing", "POST"): everyone(400, anonymous=401),
+    ("learning_api.report", "POST"): everyone(400, anonymous=401),
+    ("learning_api.answer_check", "POST"): everyone(400, anonymous=401),
+    ("learning_api.still_here", "POST"): everyone(400, anonymous=401),
+}
 
 # Requests that change who is logged in, or whom, go last.
 LAST = [
@@ -530,8 +569,17 @@ def objects(demo, user_named):
         training_class.classroom_id, "rtsp://10.0.0.7/room", username="u", password="p", actor=admin
     )
     camera.snapshot_key = storage.save("camera_snapshots", b"\xff\xd8\xff\xd9", ".jpg")
+    lesson = db.session.scalar(select(OnlineLesson))
+    material = learning_ops.add_material(lesson, "讲义", "讲义.pdf", b"%PDF-1.4\n%%EOF\n", actor=admin)
+    film = db.session.scalar(select(WarningFilm))
+    viewing = learning_ops.open_viewing(trainee.person, lesson)
     db.session.commit()
     return {
+        "online_lesson_id": lesson.id,
+        "material_id": material.id,
+        "film_id": film.id,
+        "film_assignment_id": film.assignments[0].id,
+        "viewing_id": viewing.id,
         "course_id": course.id,
         "class_id": training_class.id,
         "lesson_id": training_class.lessons[0].id,

@@ -10,10 +10,11 @@ import pytest
 from .conftest import login
 from .test_access_matrix import LOGGED_IN
 
-# What the menu showed before it became a registry (base.html's hand-written links), and 练习
-# for everyone with a record.
+# What the menu showed before it became a registry (base.html's hand-written links), 练习
+# for everyone with a record, and 线上学习 for them and whoever runs or oversees training.
 EXPECTED = {
     "admin": [
+        "线上学习",
         "班次",
         "矿山考核",
         "证书",
@@ -29,12 +30,13 @@ EXPECTED = {
         "账号",
         "导入与开户",
     ],
-    "trainee": ["我的档案", "我的培训", "练习", "课程", "我的证书", "通知"],
+    "trainee": ["我的档案", "我的培训", "练习", "线上学习", "课程", "我的证书", "通知"],
     # The mine runs its own team leaders' and front-line workers' classes and assessments (issue 19).
     "mine_officer": [
         "我的档案",
         "我的培训",
         "练习",
+        "线上学习",
         "班次",
         "矿山考核",
         "我的证书",

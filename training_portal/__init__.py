@@ -31,6 +31,7 @@ DOMAINS = (
     ".notifications",
     ".safety_culture",
     ".practice",
+    ".learning",
     ".onboarding",
     ".demo",
     "question_bank",

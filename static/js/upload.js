@@ -53,16 +53,21 @@
         state.textContent = r.data.reason || String(r.status);
       }, function () { return later(file, base, chunk, 3000); });
   }
+  // What the upload is for: a page names it whole (data-body, e.g. a lesson's video), a
+  // recording's page by its place and times.
+  function describe() {
+    if (box.dataset.body) { return JSON.parse(box.dataset.body); }
+    var place = box.dataset.session ? {exam_session_id: parseInt(box.dataset.session, 10)}
+                                    : {classroom_id: parseInt(box.dataset.classroom, 10)};
+    return Object.assign(place, {starts_at: document.getElementById("starts_at").value,
+                                 ends_at: document.getElementById("ends_at").value});
+  }
   document.getElementById("send").addEventListener("click", function () {
     var file = document.getElementById("file").files[0];
     if (!file) { return; }
     var held = JSON.parse(sessionStorage.getItem(remembered(file)) || "null");
     if (held) { return later(file, held.base, held.chunk, 0); }
-    var place = box.dataset.session ? {exam_session_id: parseInt(box.dataset.session, 10)}
-                                    : {classroom_id: parseInt(box.dataset.classroom, 10)};
-    json("POST", box.dataset.start, Object.assign(place, {size: file.size,
-                                     filename: file.name, starts_at: document.getElementById("starts_at").value,
-                                     ends_at: document.getElementById("ends_at").value}))
+    json("POST", box.dataset.start, Object.assign(describe(), {size: file.size, filename: file.name}))
       .then(function (r) {
         if (r.status !== 200) { state.textContent = r.data.reason || String(r.status); return; }
         var base = box.dataset.start + "/" + r.data.id;

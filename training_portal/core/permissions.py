@@ -157,6 +157,18 @@ register(
 )
 register("training.mark_special", _l("Mark the year's special training of managers"), Role.REGULATOR)
 register("training.record_accident", _l("Record fatal accidents (re-training duty)"), Role.REGULATOR)
+register(
+    "learning.add_film",
+    _l("Add warning-education films and accident cases to the library"),
+    Role.REGULATOR,
+    Role.CENTER_STAFF,
+)
+register(
+    "learning.assign_film",
+    _l("Assign warning-education films to a mine's staff"),
+    Role.REGULATOR,
+    Role.MINE_OFFICER,
+)
 register("certificate.revoke", _l("Suspend, reinstate and revoke certificates"), Role.REGULATOR)
 register(
     "certificate.search", _l("Search certificates in the jurisdiction"), Role.REGULATOR, Role.INSPECTORATE

@@ -339,6 +339,31 @@ _rule(
     _l("Wrong-answer book: right answers in a row before a question leaves it"),
 )
 
+# Online lessons and warning films (线上学习, 警示教育): the portal's choices, editable
+_rule(
+    "training.online_share_max",
+    {"initial": 25, "annual": 75, "review": 50, "continuing": 75, "special": 50},
+    _l("Most of a year's (or a course's) required hours that online study may fill, by course kind (%)"),
+)
+_rule(
+    "learning.report_max_gap_seconds",
+    30,
+    _l("Online study: most time one playback report can credit (seconds)"),
+)
+_rule(
+    "learning.idle_minutes", 10, _l('Online study: no interaction this long asks "still studying?" (minutes)')
+)
+_rule(
+    "learning.check_every_minutes", 10, _l("Online study: a check question at least every (minutes of study)")
+)
+_rule("learning.check_answer_seconds", 120, _l("Online study: time to answer a check question (seconds)"))
+_rule("learning.max_rate_percent", 200, _l("Online study: fastest playback that still earns time (%)"))
+_rule(
+    "learning.film_watched_percent", 90, _l("Warning films: share of a film's length to count as watched (%)")
+)
+_rule("learning.video_max_mb", 2048, _l("Online study: largest lesson or film video (MB)"))
+_rule("learning.material_max_mb", 50, _l("Online study: largest PDF material (MB)"))
+
 
 def rule(key: str) -> Rule:
     try:

@@ -279,6 +279,9 @@ NONCOAL_MINES = {
 BIRTHPLACES = ["220100", "220200", "222401", "222400", "220000"]
 
 # username, person key (None: no person), role, organisation key, display name
+DEMO_ONLINE_LESSON = "瓦斯检查基础（线上课）"  # branch learning
+DEMO_WARNING_FILM = "某煤矿瓦斯爆炸事故警示教育片"  # branch learning
+
 DEMO_LOGINS = [
     ("admin", None, Role.ADMIN, None, "平台管理员"),
     ("trainee", "trainee", Role.TRAINEE, None, None),
@@ -338,6 +341,7 @@ class Seeder:
         self.seed_exam()
         self.seed_noncoal_exam()
         self.seed_rubrics()
+        self.seed_learning()
         return {
             "regions": len(self.regions),
             "organisations": len(self.orgs),
@@ -968,6 +972,55 @@ class Seeder:
                 )
             )
         db.session.flush()
+
+    # ------------------------------------------------------------------ learning (branch learning)
+
+    def seed_learning(self) -> None:
+        """线上学习 and 警示教育: an online lesson of the gas inspectors' course the demo trainee is
+        enrolled in, and a warning film the provincial regulator assigned to 龙嘉堡煤矿's whole
+        staff; both videos are made here (a few seconds of work) and go through the upload's
+        probe as any other."""
+        import tempfile
+
+        from ..learning import operations as learning_ops
+        from ..learning.clips import write_clip
+        from ..learning.models import OnlineLesson
+
+        if db.session.scalar(select(OnlineLesson.id).where(OnlineLesson.title == DEMO_ONLINE_LESSON)):
+            return
+        staff = db.session.scalar(select(User).where(User.username == "center"))
+        regulator = db.session.scalar(select(User).where(User.username == "regulator"))
+        course = db.session.scalar(select(Course).where(Course.title == DEMO_COURSE))
+        with tempfile.TemporaryDirectory(prefix="demo-clips-") as folder:
+            lesson = learning_ops.add_lesson(course, DEMO_ONLINE_LESSON, actor=staff)
+            clip = write_clip(
+                Path(folder) / "lesson.mp4",
+                "瓦斯检查工 · 线上课",
+                ["瓦斯是什么", "瓦斯浓度达到 1% 停止作业", "光学瓦斯检定器先校零", "检查结果填写记录牌"],
+                seconds=32.0,
+            )
+            learning_ops.attach_video(lesson, clip.read_bytes(), "瓦斯检查基础.mp4", actor=staff)
+            film = learning_ops.add_film(
+                self.orgs["reg_province"],
+                DEMO_WARNING_FILM,
+                "某煤矿掘进工作面瓦斯积聚，作业人员违章使用非防爆电器引发瓦斯爆炸，造成 3 人死亡。"
+                "教训：严禁违章指挥、违章作业；瓦斯超限必须立即停电撤人。",
+                actor=regulator,
+            )
+            clip = write_clip(
+                Path(folder) / "film.mp4",
+                "警示教育片",
+                ["一次违章", "三条生命", "瓦斯超限 立即撤人", "安全生产 人人有责"],
+                seconds=24.0,
+            )
+            learning_ops.attach_video(film, clip.read_bytes(), "瓦斯爆炸事故警示片.mp4", actor=regulator)
+        learning_ops.assign_film(
+            film,
+            self.orgs["mine_longjiabao"],
+            posts=[],
+            due_on=local_today() + timedelta(days=14),
+            actor=regulator,
+        )
 
 
 RUBRICS = [  # operation type, name, items (name, points, critical)

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from proctoring import operations as ops
-from proctoring.models import Recording, RecordingEvent, Upload
+from proctoring.models import Recording, RecordingEvent
 from proctoring.tasks import analyse_recording
 
 from ..core import policy, storage
@@ -21,7 +21,7 @@ from ..core.jobs import after_commit, task_progress
 from ..core.web import get_or_404, keep_writes_of_refusal, refuse
 from ..exams.models import ExamSession
 from ..organisations.models import Classroom
-from . import rosters
+from . import chunks, rosters
 
 bp = Blueprint("recordings", __name__, template_folder="templates")
 
@@ -134,38 +134,22 @@ def start_upload():
     )
 
 
-def _own_upload(upload_id: str) -> Upload:
-    upload = db.session.get(Upload, upload_id)
-    if upload is None or upload.created_by_id != current_user.id:
-        refuse(404, _("No such upload."))
-    return upload
-
-
 @bp.get("/api/recordings/uploads/<upload_id>")
 @login_required
 def upload_status(upload_id: str):
-    upload = _own_upload(upload_id)
-    return jsonify({"id": upload.id, "received": upload.received, "size": upload.total_size})
+    return chunks.status_response(chunks.own_upload(upload_id))
 
 
 @bp.put("/api/recordings/uploads/<upload_id>")
 @login_required
 def upload_chunk(upload_id: str):
-    upload = _own_upload(upload_id)
-    offset = request.args.get("offset", type=int)
-    if offset is None:
-        refuse(400, _("Say at which byte the chunk starts (?offset=n)."))
-    try:
-        received = ops.add_chunk(upload, offset, request.get_data())
-    except ops.RecordingError as exc:
-        return jsonify({"error": 409, "reason": str(exc), "received": upload.received}), 409
-    return jsonify({"received": received, "size": upload.total_size})
+    return chunks.chunk_response(chunks.own_upload(upload_id))
 
 
 @bp.post("/api/recordings/uploads/<upload_id>/complete")
 @login_required
 def finish_upload(upload_id: str):
-    upload = _own_upload(upload_id)
+    upload = chunks.own_upload(upload_id)
     try:
         recording = ops.finish_upload(upload, actor=current_user)
     except ops.UploadRefused as exc:

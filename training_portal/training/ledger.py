@@ -49,14 +49,35 @@ def verified_only() -> bool:
     return bool(policy.get("training.exam_needs_verified_hours"))
 
 
-_verified_tenths = func.sum(case((Lesson.video_verdict.in_(COUNTED_VERDICTS), HourCredit.tenths), else_=0))
+ONLINE = "online"  # HourCredit.source of online study; "classroom" for attendance
+
+# Online hours were counted by the server from the playback: they are verified hours.
+_verified_tenths = func.sum(
+    case(
+        (or_(HourCredit.source == ONLINE, Lesson.video_verdict.in_(COUNTED_VERDICTS)), HourCredit.tenths),
+        else_=0,
+    )
+)
+
+
+def online_share(kind: CourseKind) -> int:
+    """The percentage of a requirement online study may fill for courses of ``kind``."""
+    return int(policy.get("training.online_share_max").get(kind.value, 0))
+
+
+def capped_online(online: dict[CourseKind, int], need: int) -> int:
+    """Online tenths that count against ``need``: per course kind, at most its share."""
+    return sum(min(tenths, need * online_share(kind) // 100) for kind, tenths in online.items())
+
+
+policy.accept_keys("training.online_share_max", lambda: {k.value for k in CourseKind})
 
 
 def course_year_hours(person: Person) -> list[dict]:
     """Claimed and verified hours per course and year, oldest first."""
     rows = db.session.execute(
         select(HourCredit.course_id, HourCredit.year, func.sum(HourCredit.tenths), _verified_tenths)
-        .join(Lesson, Lesson.id == HourCredit.lesson_id)
+        .outerjoin(Lesson, Lesson.id == HourCredit.lesson_id)
         .where(HourCredit.person_id == person.id)
         .group_by(HourCredit.course_id, HourCredit.year)
         .order_by(HourCredit.year, HourCredit.course_id)
@@ -124,20 +145,36 @@ def required(person: Person, year: int, accidents: list[FatalAccident] | None = 
     return Requirement(tenths, reasons)
 
 
-def _retraining_done(person_ids: list[int], year: int) -> dict[int, tuple[int, int]]:
-    """{person: (claimed, verified)} re-training tenths in ``year``."""
+def _retraining_done(need: dict[int, int], year: int) -> dict[int, tuple[int, int]]:
+    """{person: (claimed, verified)} re-training tenths in ``year``, for the people of
+    ``need`` ({person: required tenths}, which caps their online hours)."""
     done: dict[int, tuple[int, int]] = {}
-    for chunk in in_chunks(person_ids):
+    online: dict[int, dict[CourseKind, int]] = {}
+    for chunk in in_chunks(list(need)):
+        in_year = (
+            HourCredit.person_id.in_(chunk),
+            HourCredit.year == year,
+            Course.kind.in_(RETRAINING_KINDS),
+        )
         rows = db.session.execute(
             select(HourCredit.person_id, func.sum(HourCredit.tenths), _verified_tenths)
             .join(Lesson, Lesson.id == HourCredit.lesson_id)
             .join(Course, Course.id == HourCredit.course_id)
-            .where(
-                HourCredit.person_id.in_(chunk), HourCredit.year == year, Course.kind.in_(RETRAINING_KINDS)
-            )
+            .where(*in_year, HourCredit.source != ONLINE)
             .group_by(HourCredit.person_id)
         ).all()
         done.update({pid: (int(claimed), int(verified)) for pid, claimed, verified in rows})
+        for pid, kind, tenths in db.session.execute(
+            select(HourCredit.person_id, Course.kind, func.sum(HourCredit.tenths))
+            .join(Course, Course.id == HourCredit.course_id)
+            .where(*in_year, HourCredit.source == ONLINE)
+            .group_by(HourCredit.person_id, Course.kind)
+        ):
+            online.setdefault(pid, {})[kind] = int(tenths)
+    for pid, kinds in online.items():
+        claimed, verified = done.get(pid, (0, 0))
+        counted = capped_online(kinds, need[pid])
+        done[pid] = (claimed + counted, verified + counted)
     return done
 
 
@@ -178,8 +215,8 @@ def ledger(person: Person, today: date | None = None) -> list[LedgerYear]:
     first = min([*credit_years, *duty_years, today.year])
     lines = []
     for year in range(max(first, today.year - 20), today.year + 1):
-        claimed, verified = _retraining_done([person.id], year).get(person.id, (0, 0))
         need = required(person, year)
+        claimed, verified = _retraining_done({person.id: need.tenths}, year).get(person.id, (0, 0))
         if need.tenths or claimed:
             lines.append(LedgerYear(year, need, claimed, verified))
     return lines
@@ -198,10 +235,11 @@ def deficits(people: Select, year: int) -> list[tuple[Person, LedgerYear]]:
         .options(selectinload(Person.posts))
         .order_by(Person.name)
     ).all()
-    done = _retraining_done([p.id for p in candidates], year)
+    needs = {p.id: required(p, year, accidents) for p in candidates}
+    done = _retraining_done({pid: need.tenths for pid, need in needs.items()}, year)
     result = []
     for person in candidates:
-        line = LedgerYear(year, required(person, year, accidents), *done.get(person.id, (0, 0)))
+        line = LedgerYear(year, needs[person.id], *done.get(person.id, (0, 0)))
         if line.deficit:
             result.append((person, line))
     return result
@@ -245,16 +283,22 @@ def training_check(
             or_(CourseTarget.operation_type.is_(None), CourseTarget.operation_type == operation_type),
         )
     )
+    window = (
+        HourCredit.person_id == person.id,
+        HourCredit.course_id.in_(courses),
+        HourCredit.earned_on >= since,
+        HourCredit.earned_on <= on,
+    )
     claimed, verified = db.session.execute(
         select(func.coalesce(func.sum(HourCredit.tenths), 0), func.coalesce(_verified_tenths, 0))
         .join(Lesson, Lesson.id == HourCredit.lesson_id)
-        .where(
-            HourCredit.person_id == person.id,
-            HourCredit.course_id.in_(courses),
-            HourCredit.earned_on >= since,
-            HourCredit.earned_on <= on,
-        )
+        .where(*window, HourCredit.source != ONLINE)
     ).one()
+    online = db.session.scalar(
+        select(func.coalesce(func.sum(HourCredit.tenths), 0)).where(*window, HourCredit.source == ONLINE)
+    )
+    counted = capped_online({kind: int(online)}, need)  # verified by the playback, up to the share
+    claimed, verified = int(claimed) + counted, int(verified) + counted
     have = int(verified) if verified_only() else int(claimed)
     subject = (operation_type or PersonnelCategory(category)).label
     if verified_only():
@@ -415,17 +459,25 @@ def _short_of_hours(people: Select, year: int) -> Select:
         .cte("needs")
     )
     done_tenths = _verified_tenths if verified_only() else func.sum(HourCredit.tenths)
+    in_year = (
+        HourCredit.person_id.in_(select(candidates.c.id)),
+        HourCredit.year == year,
+        Course.kind.in_(RETRAINING_KINDS),
+    )
     done = (
         select(HourCredit.person_id, done_tenths.label("tenths"))
         .join(Lesson, Lesson.id == HourCredit.lesson_id)
         .join(Course, Course.id == HourCredit.course_id)
-        .where(
-            HourCredit.person_id.in_(select(candidates.c.id)),
-            HourCredit.year == year,
-            Course.kind.in_(RETRAINING_KINDS),
-        )
+        .where(*in_year, HourCredit.source != ONLINE)
         .group_by(HourCredit.person_id)
         .cte("done")
+    )
+    online = (
+        select(HourCredit.person_id, Course.kind, func.sum(HourCredit.tenths).label("tenths"))
+        .join(Course, Course.id == HourCredit.course_id)
+        .where(*in_year, HourCredit.source == ONLINE)
+        .group_by(HourCredit.person_id, Course.kind)
+        .cte("online")
     )
     extra = literal(0)
     if accidents:
@@ -442,13 +494,30 @@ def _short_of_hours(people: Select, year: int) -> Select:
                 )
             )
         extra = case((or_(*hit), policy.get("training.accident_retraining_hours") * 10), else_=0)
-    required = func.coalesce(needs.c.tenths, 0) + extra
+    required = (
+        select(candidates.c.id, (func.coalesce(needs.c.tenths, 0) + extra).label("tenths"))
+        .select_from(candidates.outerjoin(needs, needs.c.person_id == candidates.c.id))
+        .cte("required")
+    )
+    # Online hours count up to their course kind's share of the requirement (``capped_online``).
+    cap = (
+        required.c.tenths * case(*((online.c.kind == k, online_share(k)) for k in CourseKind), else_=0) // 100
+    )
+    online_done = (
+        select(
+            online.c.person_id,
+            func.sum(case((online.c.tenths < cap, online.c.tenths), else_=cap)).label("tenths"),
+        )
+        .join(required, required.c.id == online.c.person_id)
+        .group_by(online.c.person_id)
+        .cte("online_done")
+    )
     return (
-        select(candidates.c.id)
+        select(required.c.id)
         .select_from(
-            candidates.outerjoin(needs, needs.c.person_id == candidates.c.id).outerjoin(
-                done, done.c.person_id == candidates.c.id
+            required.outerjoin(done, done.c.person_id == required.c.id).outerjoin(
+                online_done, online_done.c.person_id == required.c.id
             )
         )
-        .where(required > func.coalesce(done.c.tenths, 0))
+        .where(required.c.tenths > func.coalesce(done.c.tenths, 0) + func.coalesce(online_done.c.tenths, 0))
     )

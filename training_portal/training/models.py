@@ -273,22 +273,27 @@ class Attendance(db.Model):
 
 
 class HourCredit(db.Model):
-    """The hours an attendance earns in one calendar year (a lesson across New Year's midnight
-    gives two rows). Recomputed whenever the attendance changes; sums come from here."""
+    """The hours an attendance (``source`` "classroom") or an online study of a lesson video
+    (``source`` "online", with the viewing's id) earns in one calendar year (a lesson across
+    New Year's midnight gives two rows). Recomputed whenever the attendance or the viewing
+    changes; sums come from here. Online hours count as verified (the server counted them from
+    the playback), but only up to the policy's share of a year's requirement (``ledger``)."""
 
     __tablename__ = "training_hour_credits"
-    __table_args__ = (UniqueConstraint("attendance_id", "year"),)
+    __table_args__ = (UniqueConstraint("attendance_id", "year"), UniqueConstraint("viewing_id", "year"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attendance_id: Mapped[int] = mapped_column(ForeignKey("training_attendance.id"))
+    source: Mapped[str] = mapped_column(String(10), default="classroom", index=True)
+    attendance_id: Mapped[int | None] = mapped_column(ForeignKey("training_attendance.id"))
+    viewing_id: Mapped[int | None] = mapped_column(ForeignKey("ln_viewings.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
-    lesson_id: Mapped[int] = mapped_column(ForeignKey("training_lessons.id"), index=True)
+    lesson_id: Mapped[int | None] = mapped_column(ForeignKey("training_lessons.id"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("training_courses.id"))
     year: Mapped[int] = mapped_column(Integer)
     tenths: Mapped[int] = mapped_column(Integer)
     earned_on: Mapped[date] = mapped_column(Date)  # the local date the credited time ended
 
-    attendance: Mapped[Attendance] = relationship(back_populates="credits")
+    attendance: Mapped[Attendance | None] = relationship(back_populates="credits")
 
 
 class FatalAccident(db.Model):

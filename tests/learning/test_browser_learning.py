@@ -1,0 +1,59 @@
+"""In a real browser on a 390 px phone, the demo trainee opens the online lesson, plays the
+H.264 video (Debian's Chromium plays it), answers the check question when it comes, and sees the
+study time credited."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import select
+
+from training_portal.core.db import db
+from training_portal.learning.models import Viewing
+
+from ..conftest import browser_login
+
+pytestmark = pytest.mark.slow
+
+SHOTS = os.environ.get("LEARNING_SCREENSHOTS")  # a folder to keep the screenshots in
+
+
+def _shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def test_a_lesson_video_with_its_check_question_on_a_phone(live_server, browser):
+    db.session.commit()
+    page = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    ).new_page()
+    browser_login(page, live_server, "trainee")
+    page.click("nav >> text=线上学习")
+    page.click("[data-test=my-lessons] a")
+    page.wait_for_selector("[data-test=credited]")
+    assert "0.0 分钟" in page.locator("[data-test=credited]").inner_text()
+    page.locator("#video").click()  # a tap on the video plays it
+    page.wait_for_function("() => document.getElementById('video').currentTime > 2", timeout=20_000)
+    _shot(page, "1-playing")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 + 1  # no sideways scrolling
+
+    page.wait_for_selector("[data-test=check]:visible", timeout=60_000)
+    assert page.evaluate("document.getElementById('video').paused")  # the question stops the video
+    stem = page.locator("#check-stem").inner_text()
+    assert stem.startswith("确认题：")
+    _shot(page, "2-check")
+    db.session.commit()
+    viewing = db.session.scalar(
+        select(Viewing).where(Viewing.lesson_id.is_not(None)).order_by(Viewing.id.desc())
+    )
+    page.click(f"[data-test=option-{viewing.check['answer']}]")
+    page.wait_for_selector("[data-test=check]", state="hidden")
+    assert "回答正确" in page.locator("[data-test=message]").inner_text()
+    credited = page.locator("[data-test=credited]").inner_text()
+    assert "已计学习时长" in credited and "0.0 分钟" not in credited
+    _shot(page, "3-credited")
+    db.session.commit()
+    db.session.refresh(viewing)
+    assert viewing.credited_s > 5 and viewing.checks_passed == 1
