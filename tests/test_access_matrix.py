@@ -34,6 +34,7 @@ from training_portal.regulator import operations as regulator_ops
 from training_portal.regulator.operations import phone as spot_phone
 from training_portal.safety_culture import operations as culture_ops
 from training_portal.safety_culture.models import templates as culture_templates
+from training_portal.staff_training.operations import topics as staff_topics
 from training_portal.training.models import Course, MineAssessment
 
 from .certificates.conftest import certified
@@ -241,8 +242,11 @@ MATRIX |= {
     # Regulators over the center mark a year's special training (empty: of no year, no change).
     ("training.mark_special_training", "POST"): only({r: 302 for r in ("admin", "regulator")}, 403),
     # A mine's officer runs the training of its own team leaders and front-line workers (issue 19).
-    ("training.new_course", "GET"): only({r: 200 for r in (*CENTER, "mine_officer")}, 403),
-    ("training.new_course", "POST"): only({r: 422 for r in (*CENTER, "mine_officer")}, 403),  # empty form
+    # Regulators organise their officials' own training (issue 21, item 4).
+    ("training.new_course", "GET"): only({r: 200 for r in (*CENTER, "mine_officer", *REGULATORS)}, 403),
+    ("training.new_course", "POST"): only(
+        {r: 422 for r in (*CENTER, "mine_officer", *REGULATORS)}, 403
+    ),  # empty form
     ("training.classes", "GET"): only({r: 200 for r in (*CENTER, *REGULATORS, "mine_officer")}, 403),
     # The mine's assessments: its officer records them, the regulators over it read them (the
     # demo's passed one is at 龙嘉堡, in the Jiutai county).
@@ -403,6 +407,22 @@ def routes(app) -> list[tuple[str, str, str]]:
     return sorted(found, key=lambda r: (r[0] in LAST, LAST.index(r[0]) if r[0] in LAST else 0))
 
 
+# Regulator officials' own training (issue 21, item 4): the heads of a unit and of the units above
+# see its officials (the record: regulator_jiutai's own); an official opens their own record.
+OFFICIALS = ("reviewer_center", "reviewer_dept", "proctor_center", "proctor_dept", *REGULATORS)
+MATRIX |= {
+    ("staff_training.officials", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    ("staff_training.officials_export", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    ("staff_training.record", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    ("staff_training.me", "GET"): only({r: 302 for r in (*OFFICIALS, "inspector_national")}, 403),
+    # the demo gas course is a center's: its staff may post (an empty form), nobody else
+    ("staff_training.set_profile", "POST"): only({r: 422 for r in CENTER}, 403),
+    ("staff_training.topics", "GET"): ADMIN_ONLY_GET,
+    ("staff_training.add_topic", "POST"): only({"admin": 422}, 403),
+    ("staff_training.edit_topic", "POST"): only({"admin": 422}, 403),
+}
+
+
 # 国家矿山安全监察局吉林局 (inspector_national) reads what the provincial regulator reads, and
 # nothing else: these pages open for it as for the regulator; every other route, every form
 # it might post among them, keeps the refusal of the tables above.
@@ -549,6 +569,8 @@ def objects(demo, user_named):
         "report_id": culture.id,
         "template_id": culture_templates()[0].id,
         "department_id": departments()[0].id,
+        "topic_id": staff_topics()[0].id,
+        "official_id": user_named("regulator_jiutai").person_id,
         "appeal_id": 999_999,
         "upload_id": "nope",
         "recording_id": recording.id,

@@ -31,6 +31,7 @@ DOMAINS = (
     ".notifications",
     ".safety_culture",
     ".practice",
+    ".staff_training",
     ".onboarding",
     ".demo",
     "question_bank",

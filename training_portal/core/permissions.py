@@ -156,6 +156,18 @@ register(
     Role.MINE_OFFICER,
 )
 register("training.mark_special", _l("Mark the year's special training of managers"), Role.REGULATOR)
+# 监管干部's own training: a regulator unit organises courses for its officials (and those of the
+# units below it); the unit's regulators, and those of the units above, oversee its officials' hours.
+register(
+    "staff_training.organise",
+    _l("Organise courses for regulator officials (专题培训班, 应急大讲堂, 第一课)"),
+    Role.REGULATOR,
+)
+register(
+    "staff_training.oversee",
+    _l("See the training record of the unit's regulator officials and who is short of hours"),
+    Role.REGULATOR,
+)
 register("training.record_accident", _l("Record fatal accidents (re-training duty)"), Role.REGULATOR)
 register("certificate.revoke", _l("Suspend, reinstate and revoke certificates"), Role.REGULATOR)
 register(

@@ -61,6 +61,7 @@ from ..people.models import Education, OperationType, Person, PersonnelCategory,
 from ..training import operations as training_ops
 from ..training.models import Course, CourseKind
 from . import photos
+from . import staff_training as staff_training_demo
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_QUESTIONS = Path(__file__).with_name("questions.csv")
@@ -338,6 +339,9 @@ class Seeder:
         self.seed_exam()
         self.seed_noncoal_exam()
         self.seed_rubrics()
+        # ----- regulator officials' own training (issue 21, item 4): demo/staff_training.py
+        staff_training_demo.seed(self)
+        # ----- end of officials' training
         return {
             "regions": len(self.regions),
             "organisations": len(self.orgs),
