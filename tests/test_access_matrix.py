@@ -36,6 +36,7 @@ from training_portal.safety_culture import operations as culture_ops
 from training_portal.safety_culture.models import templates as culture_templates
 from training_portal.staff_training.operations import topics as staff_topics
 from training_portal.training.models import Course, MineAssessment
+from training_portal.warnings.models import Bulletin, WarningDay
 
 from .certificates.conftest import certified
 from .conftest import login, png_bytes
@@ -422,6 +423,22 @@ MATRIX |= {
     ("staff_training.edit_topic", "POST"): only({"admin": 422}, 403),
 }
 
+# 警示教育 (issue 21, item 3): the demo's bulletin is 长春's, forwarded to 长春's mines (龙嘉堡 has
+# acknowledged it already: a second receipt is a conflict); 龙嘉堡's warning day has no file.
+BULLETIN_READERS = ("admin", "regulator", "mine_officer")
+DAY_READERS = ("admin", *REGULATORS, "mine_officer", "inspector_national")
+MATRIX |= {
+    ("warnings.bulletins", "GET"): only({r: 200 for r in ("admin", *REGULATORS, "mine_officer")}, 403),
+    ("warnings.new_bulletin", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    ("warnings.new_bulletin", "POST"): only({r: 422 for r in ("admin", *REGULATORS)}, 403),
+    ("warnings.bulletin", "GET"): only({r: 200 for r in BULLETIN_READERS}, 403),
+    ("warnings.acknowledge", "POST"): only({r: 409 for r in ("admin", "mine_officer")}, 403),
+    ("warnings.attachment", "GET"): only({r: 404 for r in BULLETIN_READERS}, 403),
+    ("warnings.days", "GET"): only({r: 200 for r in DAY_READERS}, 403),
+    ("warnings.record_day", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),
+    ("warnings.day_evidence", "GET"): only({r: 404 for r in DAY_READERS}, 403),
+}
+
 
 # 国家矿山安全监察局吉林局 (inspector_national) reads what the provincial regulator reads, and
 # nothing else: these pages open for it as for the regulator; every other route, every form
@@ -550,6 +567,7 @@ def objects(demo, user_named):
         training_class.classroom_id, "rtsp://10.0.0.7/room", username="u", password="p", actor=admin
     )
     camera.snapshot_key = storage.save("camera_snapshots", b"\xff\xd8\xff\xd9", ".jpg")
+    bulletin = db.session.scalar(select(Bulletin).order_by(Bulletin.id))
     db.session.commit()
     return {
         "course_id": course.id,
@@ -570,6 +588,9 @@ def objects(demo, user_named):
         "template_id": culture_templates()[0].id,
         "department_id": departments()[0].id,
         "topic_id": staff_topics()[0].id,
+        "bulletin_id": bulletin.id,
+        "delivery_id": next(d.id for d in bulletin.deliveries if d.read_at is not None),
+        "day_id": db.session.scalar(select(WarningDay.id).order_by(WarningDay.id)),
         "official_id": user_named("regulator_jiutai").person_id,
         "appeal_id": 999_999,
         "upload_id": "nope",

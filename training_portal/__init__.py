@@ -32,6 +32,7 @@ DOMAINS = (
     ".safety_culture",
     ".practice",
     ".staff_training",
+    ".warnings",
     ".onboarding",
     ".demo",
     "question_bank",

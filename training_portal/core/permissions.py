@@ -168,6 +168,16 @@ register(
     _l("See the training record of the unit's regulator officials and who is short of hours"),
     Role.REGULATOR,
 )
+# 警示教育: regulators forward accident bulletins to the mines of their jurisdiction, whose
+# officers acknowledge them; mines record their warning-education days, regulators follow them.
+register("warning.send_bulletin", _l("Forward accident bulletins (事故警示通报) to mines"), Role.REGULATOR)
+register(
+    "warning.receive_bulletin",
+    _l("Read and acknowledge accident bulletins for one's mine"),
+    Role.MINE_OFFICER,
+)
+register("warning.record_day", _l("Record the mine's warning-education days (警示教育日)"), Role.MINE_OFFICER)
+register("warning.oversee", _l("See mines' warning-education days"), Role.REGULATOR, Role.INSPECTORATE)
 register("training.record_accident", _l("Record fatal accidents (re-training duty)"), Role.REGULATOR)
 register("certificate.revoke", _l("Suspend, reinstate and revoke certificates"), Role.REGULATOR)
 register(

@@ -7,13 +7,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..core.forms import choices
 from .models import StaffCourseForm
 
 
 class CourseProfileForm(FlaskForm):
     topic_id = SelectField(_l("Topic"), coerce=int, validate_choice=False)
     form = SelectField(
-        _l("Form"), choices=[(f.value, f.label) for f in StaffCourseForm], validators=[DataRequired()]
+        _l("Form"), choices=choices((f.value, f.label) for f in StaffCourseForm), validators=[DataRequired()]
     )
     first_lesson = BooleanField(_l("This is the year's 第一课 (required first lesson)"))
 
