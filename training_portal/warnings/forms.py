@@ -13,7 +13,7 @@ from ..core.forms import choices
 
 class BulletinForm(FlaskForm):
     unit_id = SelectField(_l("Sending unit"), coerce=int, validate_choice=False)
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    title = StringField(_l("Bulletin title"), validators=[DataRequired(), Length(max=200)])
     issued_on = DateField(_l("Date"), validators=[DataRequired()])
     summary = TextAreaField(_l("Accident summary"), validators=[DataRequired(), Length(max=20000)])
     lessons = TextAreaField(
