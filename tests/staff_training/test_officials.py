@@ -231,6 +231,7 @@ def test_the_record_page_and_the_officials_own_view(users, client):
     as_user(client, "regulator_jiutai")
     answer = client.get("/staff-training/me")
     assert answer.status_code == 302 and answer.location.endswith(f"/staff-training/officials/{jiutai.id}")
+    assert f"/staff-training/officials/{jiutai.id}" in client.get("/training/me").text  # 我的培训 links it
     html = client.get(answer.location).get_data(as_text=True)
     assert "隐蔽致灾因素普查" in html and "36 / 40" in html and "未参加“第一课”" in html
     as_user(client, "trainee")

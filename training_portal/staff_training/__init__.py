@@ -6,10 +6,11 @@ def init_app(app) -> None:
     from flask_babel import lazy_gettext as _l
 
     from ..core import menu
-    from . import views
+    from . import records, views
 
     app.register_blueprint(views.bp)
     app.add_template_global(views.course_profile, "staff_course_profile")
+    app.add_template_global(lambda person: bool(records.official_posts(person)), "is_regulator_official")
     menu.add(
         app,
         "staff_training.officials",
