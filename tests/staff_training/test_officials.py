@@ -96,7 +96,17 @@ def test_required_hours_come_from_the_policy_and_the_first_lesson_is_required_be
     attend(officials_course(province, FIRST_LESSON, 40, first=True, actor=admin), [official], 40, back=20)
     row = year_of(official)
     assert row.complete and row.first_lesson.course == FIRST_LESSON
+    assert not row.first_lesson_late  # the 第一课 came before the 水害 class
     assert dict(row.by_topic) == {"水害防治": 400, "政治理论（第一课）": 40}
+
+    late = factories.person(employer=province, post=Post.REGULATOR_OFFICIAL)
+    attend(
+        db.session.scalar(select(Course).where(Course.title == "水害防治专题培训班")), [late], 400, back=12
+    )
+    attend(db.session.scalar(select(Course).where(Course.title == FIRST_LESSON)), [late], 40, back=3)
+    row = year_of(late)
+    assert row.complete and row.first_lesson_late  # counted all the same, but flagged
+    assert row.trained_since < row.first_lesson.on == local_today() - timedelta(days=3)
 
     policy.set_value(
         "training.annual_hours", policy.get("training.annual_hours") | {"regulator_official": 48}, actor=admin

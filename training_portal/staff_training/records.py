@@ -35,6 +35,13 @@ class OfficialYear:
     required: int  # tenths of a 学时
     by_topic: list[tuple[str, int]] = field(default_factory=list)
     first_lesson: FirstLesson | None = None
+    trained_since: date | None = None  # the first day of the year's other counted training
+
+    @property
+    def first_lesson_late(self) -> bool:
+        """The 第一课 opens the year: attended after other training, the record says so (the
+        hours still count; a unit head wants to know, not to lose them)."""
+        return bool(self.first_lesson and self.trained_since and self.trained_since < self.first_lesson.on)
 
     @property
     def done(self) -> int:
@@ -119,10 +126,31 @@ def _first_lessons(person_ids: list[int], year: int) -> dict[int, FirstLesson]:
     return out
 
 
+def _trained_since(person_ids: list[int], year: int) -> dict[int, date]:
+    """The first day of each official's counted training of ``year`` besides the 第一课."""
+    first_lessons = select(StaffCourse.course_id).where(StaffCourse.first_lesson.is_(True))
+    out: dict[int, date] = {}
+    for chunk in in_chunks(person_ids):
+        rows = db.session.execute(
+            select(HourCredit.person_id, func.min(HourCredit.earned_on))
+            .join(Lesson, Lesson.id == HourCredit.lesson_id)
+            .where(
+                HourCredit.person_id.in_(chunk),
+                HourCredit.year == year,
+                HourCredit.course_id.in_(_officials_courses()),
+                HourCredit.course_id.not_in(first_lessons),
+                _counted(),
+            )
+            .group_by(HourCredit.person_id)
+        ).all()
+        out.update(dict(rows))
+    return out
+
+
 def years_of(people: list[Person], year: int) -> list[OfficialYear]:
     """Each official's year, in a few queries whatever their number."""
     ids = [p.id for p in people]
-    hours, firsts = _hours(ids, year), _first_lessons(ids, year)
+    hours, firsts, since = _hours(ids, year), _first_lessons(ids, year), _trained_since(ids, year)
     return [
         OfficialYear(
             person=p,
@@ -131,6 +159,7 @@ def years_of(people: list[Person], year: int) -> list[OfficialYear]:
             required=ledger.required(p, year, accidents=[]).tenths,
             by_topic=hours.get(p.id, []),
             first_lesson=firsts.get(p.id),
+            trained_since=since.get(p.id),
         )
         for p in people
     ]
