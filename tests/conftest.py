@@ -108,7 +108,7 @@ def app(database_url, tmp_path_factory) -> Iterator[Flask]:
 
 # Tables the migrations fill (catalogues an administrator edits afterwards): every test starts
 # with the migrations' rows, as a new installation does, whatever an earlier test changed.
-MIGRATED_TABLES = ("sc_milestone_templates", "mine_departments")
+MIGRATED_TABLES = ("sc_milestone_templates", "mine_departments", "staff_training_topics")
 _MIGRATED_ROWS: dict[str, dict[str, list[dict]]] = {}
 
 

@@ -36,7 +36,9 @@ from training_portal.regulator import operations as regulator_ops
 from training_portal.regulator.operations import phone as spot_phone
 from training_portal.safety_culture import operations as culture_ops
 from training_portal.safety_culture.models import templates as culture_templates
+from training_portal.staff_training.operations import topics as staff_topics
 from training_portal.training.models import Course, MineAssessment
+from training_portal.warnings.models import Bulletin, WarningDay
 
 from .certificates.conftest import certified
 from .conftest import login, png_bytes
@@ -243,8 +245,11 @@ MATRIX |= {
     # Regulators over the center mark a year's special training (empty: of no year, no change).
     ("training.mark_special_training", "POST"): only({r: 302 for r in ("admin", "regulator")}, 403),
     # A mine's officer runs the training of its own team leaders and front-line workers (issue 19).
-    ("training.new_course", "GET"): only({r: 200 for r in (*CENTER, "mine_officer")}, 403),
-    ("training.new_course", "POST"): only({r: 422 for r in (*CENTER, "mine_officer")}, 403),  # empty form
+    # Regulators organise their officials' own training (issue 21, item 4).
+    ("training.new_course", "GET"): only({r: 200 for r in (*CENTER, "mine_officer", *REGULATORS)}, 403),
+    ("training.new_course", "POST"): only(
+        {r: 422 for r in (*CENTER, "mine_officer", *REGULATORS)}, 403
+    ),  # empty form
     ("training.classes", "GET"): only({r: 200 for r in (*CENTER, *REGULATORS, "mine_officer")}, 403),
     # The mine's assessments: its officer records them, the regulators over it read them (the
     # demo's passed one is at 龙嘉堡, in the Jiutai county).
@@ -442,6 +447,38 @@ def routes(app) -> list[tuple[str, str, str]]:
     return sorted(found, key=lambda r: (r[0] in LAST, LAST.index(r[0]) if r[0] in LAST else 0))
 
 
+# Regulator officials' own training (issue 21, item 4): the heads of a unit and of the units above
+# see its officials (the record: regulator_jiutai's own); an official opens their own record.
+OFFICIALS = ("reviewer_center", "reviewer_dept", "proctor_center", "proctor_dept", *REGULATORS)
+MATRIX |= {
+    ("staff_training.officials", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    ("staff_training.officials_export", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    ("staff_training.record", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    ("staff_training.me", "GET"): only({r: 302 for r in (*OFFICIALS, "inspector_national")}, 403),
+    # the demo gas course is a center's: its staff may post (an empty form), nobody else
+    ("staff_training.set_profile", "POST"): only({r: 422 for r in CENTER}, 403),
+    ("staff_training.topics", "GET"): ADMIN_ONLY_GET,
+    ("staff_training.add_topic", "POST"): only({"admin": 422}, 403),
+    ("staff_training.edit_topic", "POST"): only({"admin": 422}, 403),
+}
+
+# 警示教育 (issue 21, item 3): the demo's bulletin is 长春's, forwarded to 长春's mines (龙嘉堡 has
+# acknowledged it already: a second receipt is a conflict); 龙嘉堡's warning day has no file.
+BULLETIN_READERS = ("admin", "regulator", "mine_officer")
+DAY_READERS = ("admin", *REGULATORS, "mine_officer", "inspector_national")
+MATRIX |= {
+    ("warnings.bulletins", "GET"): only({r: 200 for r in ("admin", *REGULATORS, "mine_officer")}, 403),
+    ("warnings.new_bulletin", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    ("warnings.new_bulletin", "POST"): only({r: 422 for r in ("admin", *REGULATORS)}, 403),
+    ("warnings.bulletin", "GET"): only({r: 200 for r in BULLETIN_READERS}, 403),
+    ("warnings.acknowledge", "POST"): only({r: 409 for r in ("admin", "mine_officer")}, 403),
+    ("warnings.attachment", "GET"): only({r: 404 for r in BULLETIN_READERS}, 403),
+    ("warnings.days", "GET"): only({r: 200 for r in DAY_READERS}, 403),
+    ("warnings.record_day", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),
+    ("warnings.day_evidence", "GET"): only({r: 404 for r in DAY_READERS}, 403),
+}
+
+
 # 国家矿山安全监察局吉林局 (inspector_national) reads what the provincial regulator reads, and
 # nothing else: these pages open for it as for the regulator; every other route, every form
 # it might post among them, keeps the refusal of the tables above.
@@ -573,6 +610,7 @@ def objects(demo, user_named):
     material = learning_ops.add_material(lesson, "讲义", "讲义.pdf", b"%PDF-1.4\n%%EOF\n", actor=admin)
     film = db.session.scalar(select(WarningFilm))
     viewing = learning_ops.open_viewing(trainee.person, lesson)
+    bulletin = db.session.scalar(select(Bulletin).order_by(Bulletin.id))
     db.session.commit()
     return {
         "online_lesson_id": lesson.id,
@@ -597,6 +635,11 @@ def objects(demo, user_named):
         "report_id": culture.id,
         "template_id": culture_templates()[0].id,
         "department_id": departments()[0].id,
+        "topic_id": staff_topics()[0].id,
+        "bulletin_id": bulletin.id,
+        "delivery_id": next(d.id for d in bulletin.deliveries if d.read_at is not None),
+        "day_id": db.session.scalar(select(WarningDay.id).order_by(WarningDay.id)),
+        "official_id": user_named("regulator_jiutai").person_id,
         "appeal_id": 999_999,
         "upload_id": "nope",
         "recording_id": recording.id,

@@ -40,6 +40,7 @@ def test_defaults_are_the_rules_of_the_domain(ctx):
         "safety_manager": 16,
         "team_leader": 24,
         "frontline_worker": 20,
+        "regulator_official": 40,  # 监管干部: the portal's choice (issue 21, item 4)
     }
     assert policy.get("recordings.exam_retention_years") == 3
     assert policy.get("safety_culture.deadline") == date(2026, 6, 30)

@@ -32,6 +32,8 @@ DOMAINS = (
     ".safety_culture",
     ".practice",
     ".learning",
+    ".staff_training",
+    ".warnings",
     ".onboarding",
     ".demo",
     "question_bank",

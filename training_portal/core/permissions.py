@@ -156,6 +156,28 @@ register(
     Role.MINE_OFFICER,
 )
 register("training.mark_special", _l("Mark the year's special training of managers"), Role.REGULATOR)
+# 监管干部's own training: a regulator unit organises courses for its officials (and those of the
+# units below it); the unit's regulators, and those of the units above, oversee its officials' hours.
+register(
+    "staff_training.organise",
+    _l("Organise courses for regulator officials (专题培训班, 应急大讲堂, 第一课)"),
+    Role.REGULATOR,
+)
+register(
+    "staff_training.oversee",
+    _l("See the training record of the unit's regulator officials and who is short of hours"),
+    Role.REGULATOR,
+)
+# 警示教育: regulators forward accident bulletins to the mines of their jurisdiction, whose
+# officers acknowledge them; mines record their warning-education days, regulators follow them.
+register("warning.send_bulletin", _l("Forward accident bulletins (事故警示通报) to mines"), Role.REGULATOR)
+register(
+    "warning.receive_bulletin",
+    _l("Read and acknowledge accident bulletins for one's mine"),
+    Role.MINE_OFFICER,
+)
+register("warning.record_day", _l("Record the mine's warning-education days (警示教育日)"), Role.MINE_OFFICER)
+register("warning.oversee", _l("See mines' warning-education days"), Role.REGULATOR, Role.INSPECTORATE)
 register("training.record_accident", _l("Record fatal accidents (re-training duty)"), Role.REGULATOR)
 register(
     "learning.add_film",

@@ -214,7 +214,14 @@ _rule(
 )
 _rule(
     "training.annual_hours",
-    {"principal": 16, "safety_manager": 16, "team_leader": 24, "frontline_worker": 20},
+    # 监管干部: 40 a year is the portal's choice (not verified against a text), editable here.
+    {
+        "principal": 16,
+        "safety_manager": 16,
+        "team_leader": 24,
+        "frontline_worker": 20,
+        "regulator_official": 40,
+    },
     _l("Annual re-training hours by personnel category or operation type"),
 )
 _rule(

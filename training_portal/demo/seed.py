@@ -61,6 +61,8 @@ from ..people.models import Education, OperationType, Person, PersonnelCategory,
 from ..training import operations as training_ops
 from ..training.models import Course, CourseKind
 from . import photos
+from . import staff_training as staff_training_demo
+from . import warnings as warnings_demo
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_QUESTIONS = Path(__file__).with_name("questions.csv")
@@ -342,6 +344,12 @@ class Seeder:
         self.seed_noncoal_exam()
         self.seed_rubrics()
         self.seed_learning()
+        # ----- regulator officials' own training (issue 21, item 4): demo/staff_training.py
+        staff_training_demo.seed(self)
+        # ----- end of officials' training
+        # ----- 警示教育: accident bulletins and warning-education days (issue 21, item 3)
+        warnings_demo.seed(self)
+        # ----- end of 警示教育
         return {
             "regions": len(self.regions),
             "organisations": len(self.orgs),

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..core.db import UTCDateTime, db, utcnow
 from ..core.db import enum_column as _enum
 from ..core.labels import Labelled
-from ..organisations.models import Classroom, MineEnterprise, Organisation
+from ..organisations.models import Classroom, MineEnterprise, Organisation, RegulatorUnit
 from ..people.models import Education, OperationType, Person, PersonnelCategory, Post
 
 if TYPE_CHECKING:
@@ -92,8 +92,24 @@ class Course(db.Model):
     def run_by_mine(self) -> bool:
         return isinstance(self.center, MineEnterprise)
 
+    @property
+    def run_by_regulator(self) -> bool:
+        """A regulator unit's own course for its officials (监管干部)."""
+        return isinstance(self.center, RegulatorUnit)
+
+    @property
+    def held_outside_classroom(self) -> bool:
+        """A mine's or a regulator unit's classes are held at the mine or the unit, in no
+        center's classroom: no camera, the organiser's sign-in and sign-out attest the hours."""
+        return self.run_by_mine or self.run_by_regulator
+
+    @property
+    def held_at(self):
+        """Where a class held outside a classroom takes place, in words."""
+        return _l("Held at the regulator unit") if self.run_by_regulator else _l("Held at the mine")
+
     def can_manage(self, user: User) -> bool:
-        return user.can("training.manage", self.center)
+        return user.can(manage_permission(self.center), self.center)
 
     def can_view(self, user: User) -> bool:
         """A center's catalogue is public to the portal's users; a mine's courses are for its
@@ -108,6 +124,11 @@ class Course(db.Model):
                 and any(e.person_id == user.person_id for c in self.classes for e in c.enrolments)
             )
         )
+
+
+def manage_permission(organiser: Organisation) -> str:
+    """Who runs an organiser's courses: its staff, or for a regulator unit its regulators."""
+    return "staff_training.organise" if isinstance(organiser, RegulatorUnit) else "training.manage"
 
 
 class CourseTarget(db.Model):
@@ -169,7 +190,7 @@ class TrainingClass(db.Model):
         return self.course.center
 
     def can_manage(self, user: User) -> bool:
-        return user.can("training.manage", self.course.center)
+        return self.course.can_manage(user)
 
     def can_view(self, user: User) -> bool:
         return (
@@ -189,6 +210,8 @@ class VideoVerdict(Labelled):
     # A mine's class has no networked classroom: its officer's sign-in and sign-out attest the
     # hours, which count as a verified class's do.
     MINE_ATTESTED = "mine_attested"
+    # The same for a regulator unit's class for its officials.
+    UNIT_ATTESTED = "unit_attested"
 
     @classmethod
     def _labels(cls):
@@ -198,11 +221,12 @@ class VideoVerdict(Labelled):
             cls.IN_USE: _l("Verified by video"),
             cls.NOT_IN_USE: _l("Video does not confirm"),
             cls.MINE_ATTESTED: _l("Attested by the mine"),
+            cls.UNIT_ATTESTED: _l("Attested by the regulator unit"),
         }
 
 
 # The verdicts whose hours count where only verified hours do.
-COUNTED_VERDICTS = (VideoVerdict.IN_USE, VideoVerdict.MINE_ATTESTED)
+COUNTED_VERDICTS = (VideoVerdict.IN_USE, VideoVerdict.MINE_ATTESTED, VideoVerdict.UNIT_ATTESTED)
 
 
 class Lesson(db.Model):

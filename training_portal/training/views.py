@@ -18,7 +18,7 @@ from ..core.i18n import from_local, local_today, local_zone
 from ..core.permissions import Role
 from ..core.web import get_or_404, redraw_on_refusal, refuse, validated, xlsx_download
 from ..core.xlsx import simple_table
-from ..organisations.models import Classroom, MineEnterprise, TrainingCenter
+from ..organisations.models import Classroom, MineEnterprise, Organisation, RegulatorUnit, TrainingCenter
 from ..people import operations as people_ops
 from ..people.idcard import IdNumberError
 from ..people.models import Education, OperationType, Person, PersonnelCategory, Post
@@ -54,16 +54,24 @@ def _managed_centers() -> list[TrainingCenter]:
     ]
 
 
-def _organisers() -> list[TrainingCenter | MineEnterprise]:
-    """The centers, and the mines (for their own people), whose courses the user runs."""
-    mines = []
-    if any(a.role is Role.MINE_OFFICER or a.role is Role.ADMIN for a in current_user.assignments):
+def _organisers() -> list[Organisation]:
+    """The centers, the mines (for their own people) and the regulator units (for their
+    officials) whose courses the user runs."""
+    mines, units = [], []
+    roles = {a.role for a in current_user.assignments}
+    if roles & {Role.MINE_OFFICER, Role.ADMIN}:
         mines = [
             m
             for m in db.session.scalars(select(MineEnterprise).order_by(MineEnterprise.name))
             if current_user.can("training.manage", m)
         ]
-    return _managed_centers() + mines
+    if roles & {Role.REGULATOR, Role.ADMIN}:
+        units = [
+            u
+            for u in db.session.scalars(select(RegulatorUnit).order_by(RegulatorUnit.name))
+            if current_user.can("staff_training.organise", u)
+        ]
+    return _managed_centers() + mines + units
 
 
 def _parse_target(value: str) -> tuple[PersonnelCategory, OperationType | None]:
@@ -126,7 +134,7 @@ def _modules(text: str) -> list[tuple[str, int]]:
 def new_course():
     centers = _organisers()
     if not centers:
-        refuse(403, _("Only training-center staff and mine officers create courses."))
+        refuse(403, _("Only training-center staff, mine officers and regulators create courses."))
     form = CourseForm()
     form.center_id.choices = choices((c.id, c.name) for c in centers)
     if not form.is_submitted():
@@ -218,14 +226,14 @@ def new_class(course_id: int):
     if not course.can_manage(current_user):
         refuse(403, _("Only the center's own staff run its classes."))
     form = _class_form(course)
-    if course.run_by_mine:
-        del form.classroom_id  # held at the mine
+    if course.held_outside_classroom:
+        del form.classroom_id  # held at the mine or the regulator unit
     if not form.is_submitted():
         return render_template("training/class_new.html", form=form, course=course)
     redraw_on_refusal("training/class_new.html", form, course=course)
     validated(form)
     classroom = None
-    if not course.run_by_mine:
+    if not course.held_outside_classroom:
         classroom = db.session.get(Classroom, form.classroom_id.data)
         if classroom is None:
             raise ops.TrainingError(_("No such classroom."), field="classroom_id")

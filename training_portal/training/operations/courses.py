@@ -13,7 +13,7 @@ from ...core import audit, policy
 from ...core.db import db
 from ...core.errors import CONFLICT
 from ...core.i18n import local_zone
-from ...organisations.models import Classroom, MineEnterprise, Organisation, TrainingCenter
+from ...organisations.models import Classroom, MineEnterprise, Organisation, RegulatorUnit, TrainingCenter
 from ...people import categories
 from ...people.models import OperationType, PersonnelCategory
 from ..models import (
@@ -64,8 +64,9 @@ def create_course(
                     c=registered.label,
                 )
             )
-    if not isinstance(center, TrainingCenter | MineEnterprise):
-        raise TrainingError(_l("Courses are run by a training center or a mine."))
+    if not isinstance(center, TrainingCenter | MineEnterprise | RegulatorUnit):
+        raise TrainingError(_l("Courses are run by a training center, a mine or a regulator unit."))
+    _check_officials_course(center, kind, [c for c, _t in targets])
     course = Course(
         center=center,
         title=title.strip()[:120],
@@ -95,13 +96,27 @@ def create_course(
     return course
 
 
+def _check_officials_course(center: Organisation, kind: CourseKind, targets: list[PersonnelCategory]) -> None:
+    """监管干部 train at their regulator units (专题培训班, 应急大讲堂, 第一课) or at a training
+    center; a regulator unit's courses are for officials only, and officials hold no certificate
+    to review."""
+    officials = PersonnelCategory.REGULATOR_OFFICIAL in targets
+    if isinstance(center, RegulatorUnit) and set(targets) != {PersonnelCategory.REGULATOR_OFFICIAL}:
+        raise TrainingError(_l("A regulator unit runs courses for regulator officials only."))
+    if officials and kind is CourseKind.REVIEW:
+        raise TrainingError(_l("Regulator officials hold no certificate to review; choose another kind."))
+
+
 def create_class(
     course: Course, classroom: Classroom | None, name: str, starts_on: date, ends_on: date, *, actor
 ) -> TrainingClass:
-    """A center's class is held in one of its classrooms; a mine's at the mine, in none."""
-    if course.run_by_mine:
+    """A center's class is held in one of its classrooms; a mine's (or a regulator unit's) at the
+    mine (or the unit), in none."""
+    if course.held_outside_classroom:
         if classroom is not None:
-            raise TrainingError(_l("A mine's class is held at the mine, not in a center's classroom."))
+            raise TrainingError(
+                _l("A mine's or a regulator unit's class is held there, not in a center's classroom.")
+            )
     elif classroom is None or classroom.center_id != course.center_id:
         raise TrainingError(_l("The classroom must belong to the course's training center."))
     if ends_on < starts_on:

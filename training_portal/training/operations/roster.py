@@ -45,7 +45,24 @@ def works_at(person: Person, mine_id: int) -> bool:
 
 
 def _check_own_people(course: Course, person: Person | None) -> None:
-    """A mine trains its own people: its employees and the holders of its posts."""
+    """A mine trains its own people: its employees and the holders of its posts. A regulator
+    unit's course is for officials (监管干部) of the units its jurisdiction covers."""
+    if course.run_by_regulator and (
+        person is None
+        or not any(
+            p.post is Post.REGULATOR_OFFICIAL
+            and p.organisation is not None
+            and course.center.region.contains(p.organisation.region)
+            for p in person.current_posts
+        )
+    ):
+        raise TrainingError(
+            _l(
+                "%(name)s is no regulator official of %(unit)s or a unit under it.",
+                name=person.name if person else "—",
+                unit=course.center.name,
+            )
+        )
     if course.run_by_mine and (person is None or not works_at(person, course.center_id)):
         raise TrainingError(
             _l(

@@ -82,8 +82,13 @@ def verify_lesson(lesson: Lesson) -> VideoVerdict:
     time the camera trusted and the head count within the tolerance of the trainees signed in.
     Only then are its hours verified; ``video_detail`` keeps the shares and why not."""
     signed_in = len(lesson.attendance)
-    if lesson.training_class.classroom_id is None:  # a mine's class: no classroom, no camera
-        recordings, verdict, reason, detail = [], VideoVerdict.MINE_ATTESTED, "", {}
+    if lesson.training_class.classroom_id is None:  # a mine's or a unit's class: no camera
+        attested = (
+            VideoVerdict.UNIT_ATTESTED
+            if lesson.training_class.course.run_by_regulator
+            else VideoVerdict.MINE_ATTESTED
+        )
+        recordings, verdict, reason, detail = [], attested, "", {}
     else:
         recordings = recordings_of(lesson)
         verdict, reason, detail = _untrusted_reason(lesson, recordings, signed_in)

@@ -1,0 +1,185 @@
+"""Reading officials' training back: each official's year (the 第一课, hours by topic, total
+against the required), and the officials of the units a head oversees.
+
+The 第一课 is a required item of its own: an official's other hours count as they are (they
+were sat), but the year is complete only with the required hours *and* the 第一课 attended;
+a unit head's list names whoever lacks either."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, func, or_, select, true
+
+from ..core.db import db, in_chunks
+from ..organisations.models import Organisation, RegulatorUnit
+from ..people.models import Person, PersonnelCategory, PersonPost, Post
+from ..training import ledger
+from ..training.models import COUNTED_VERDICTS, Course, CourseTarget, HourCredit, Lesson, hours_text
+from .models import StaffCourse, StaffTopic
+
+
+@dataclass
+class FirstLesson:
+    course: str
+    on: date
+
+
+@dataclass
+class OfficialYear:
+    person: Person
+    units: list[Organisation]
+    year: int
+    required: int  # tenths of a 学时
+    by_topic: list[tuple[str, int]] = field(default_factory=list)
+    first_lesson: FirstLesson | None = None
+    trained_since: date | None = None  # the first day of the year's other counted training
+
+    @property
+    def first_lesson_late(self) -> bool:
+        """The 第一课 opens the year: attended after other training, the record says so (the
+        hours still count; a unit head wants to know, not to lose them)."""
+        return bool(self.first_lesson and self.trained_since and self.trained_since < self.first_lesson.on)
+
+    @property
+    def done(self) -> int:
+        return sum(t for _label, t in self.by_topic)
+
+    @property
+    def short(self) -> int:
+        return max(0, self.required - self.done)
+
+    @property
+    def complete(self) -> bool:
+        return self.short == 0 and self.first_lesson is not None
+
+    @property
+    def missing(self) -> list[str]:
+        """What the year lacks, in words."""
+        out = []
+        if self.first_lesson is None:
+            out.append(str(_l("第一课 not attended")))
+        if self.short:
+            out.append(str(_l("%(h)s 学时 short", h=hours_text(self.short))))
+        return out
+
+
+def official_posts(person: Person, on: date | None = None) -> list[PersonPost]:
+    return [
+        p
+        for p in person.posts
+        if p.post is Post.REGULATOR_OFFICIAL
+        and isinstance(p.organisation, RegulatorUnit)
+        and (on is None or (p.started_on <= on and (p.ended_on is None or p.ended_on >= on)))
+    ]
+
+
+def _counted():
+    """Hours count where the lesson's verdict counts (a unit's class is attested by it; a center's
+    needs its video), unless the policy counts claimed hours."""
+    return Lesson.video_verdict.in_(COUNTED_VERDICTS) if ledger.verified_only() else true()
+
+
+def _officials_courses():
+    return select(CourseTarget.course_id).where(CourseTarget.category == PersonnelCategory.REGULATOR_OFFICIAL)
+
+
+def _hours(person_ids: list[int], year: int) -> dict[int, list[tuple[str, int]]]:
+    out: dict[int, list[tuple[str, int]]] = {}
+    for chunk in in_chunks(person_ids):
+        rows = db.session.execute(
+            select(HourCredit.person_id, StaffTopic, func.sum(HourCredit.tenths))
+            .join(Lesson, Lesson.id == HourCredit.lesson_id)
+            .outerjoin(StaffCourse, StaffCourse.course_id == HourCredit.course_id)
+            .outerjoin(StaffTopic, StaffTopic.id == StaffCourse.topic_id)
+            .where(
+                HourCredit.person_id.in_(chunk),
+                HourCredit.year == year,
+                HourCredit.course_id.in_(_officials_courses()),
+                _counted(),
+            )
+            .group_by(HourCredit.person_id, StaffTopic.id)
+            .order_by(HourCredit.person_id, StaffTopic.position)
+        ).all()
+        for person_id, topic, tenths in rows:
+            label = topic.label if topic else str(_l("No topic"))
+            out.setdefault(person_id, []).append((label, int(tenths)))
+    return out
+
+
+def _first_lessons(person_ids: list[int], year: int) -> dict[int, FirstLesson]:
+    out: dict[int, FirstLesson] = {}
+    for chunk in in_chunks(person_ids):
+        rows = db.session.execute(
+            select(HourCredit.person_id, Course.title, func.min(HourCredit.earned_on))
+            .join(Course, Course.id == HourCredit.course_id)
+            .join(StaffCourse, and_(StaffCourse.course_id == Course.id, StaffCourse.first_lesson.is_(True)))
+            .join(Lesson, Lesson.id == HourCredit.lesson_id)
+            .where(HourCredit.person_id.in_(chunk), HourCredit.year == year, _counted())
+            .group_by(HourCredit.person_id, Course.title)
+        ).all()
+        for person_id, title, on in rows:
+            if person_id not in out or on < out[person_id].on:
+                out[person_id] = FirstLesson(title, on)
+    return out
+
+
+def _trained_since(person_ids: list[int], year: int) -> dict[int, date]:
+    """The first day of each official's counted training of ``year`` besides the 第一课."""
+    first_lessons = select(StaffCourse.course_id).where(StaffCourse.first_lesson.is_(True))
+    out: dict[int, date] = {}
+    for chunk in in_chunks(person_ids):
+        rows = db.session.execute(
+            select(HourCredit.person_id, func.min(HourCredit.earned_on))
+            .join(Lesson, Lesson.id == HourCredit.lesson_id)
+            .where(
+                HourCredit.person_id.in_(chunk),
+                HourCredit.year == year,
+                HourCredit.course_id.in_(_officials_courses()),
+                HourCredit.course_id.not_in(first_lessons),
+                _counted(),
+            )
+            .group_by(HourCredit.person_id)
+        ).all()
+        out.update(dict(rows))
+    return out
+
+
+def years_of(people: list[Person], year: int) -> list[OfficialYear]:
+    """Each official's year, in a few queries whatever their number."""
+    ids = [p.id for p in people]
+    hours, firsts, since = _hours(ids, year), _first_lessons(ids, year), _trained_since(ids, year)
+    return [
+        OfficialYear(
+            person=p,
+            units=[post.organisation for post in official_posts(p)],
+            year=year,
+            required=ledger.required(p, year, accidents=[]).tenths,
+            by_topic=hours.get(p.id, []),
+            first_lesson=firsts.get(p.id),
+            trained_since=since.get(p.id),
+        )
+        for p in people
+    ]
+
+
+def officials_of(units: list[RegulatorUnit], on: date) -> list[Person]:
+    """The officials holding a post at one of ``units`` on ``on``."""
+    if not units:
+        return []
+    return list(
+        db.session.scalars(
+            select(Person)
+            .join(PersonPost, PersonPost.person_id == Person.id)
+            .where(
+                PersonPost.post == Post.REGULATOR_OFFICIAL,
+                PersonPost.organisation_id.in_([u.id for u in units]),
+                PersonPost.started_on <= on,
+                or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= on),
+            )
+            .distinct()
+            .order_by(Person.name, Person.id)
+        )
+    )
