@@ -407,10 +407,9 @@ def deficit_counts_by(people: Select, year: int, groups: dict[int, Any]) -> tupl
     organisation they are related to (their employer, or one where they hold a current post, as
     ``related_to`` says). A person related to two groups counts in both. One query for a region and all the
     regions below it, instead of one per region."""
-    short = _short_of_hours(people, year).cte("short")
-    total = db.session.scalar(select(func.count()).select_from(short)) or 0
     if not groups:
-        return total, {}
+        return deficit_count(people, year), {}
+    short = _short_of_hours(people, year).cte("short")
     today = local_today()
     related = union_all(
         select(Person.id.label("person_id"), Person.employer_id.label("organisation_id")).where(
@@ -421,15 +420,19 @@ def deficit_counts_by(people: Select, year: int, groups: dict[int, Any]) -> tupl
             or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= today),
         ),
     ).subquery("related")
-    group = case(*[(condition, key) for key, condition in groups.items()], else_=None).label("key")
-    rows = db.session.execute(
-        select(group, func.count(func.distinct(related.c.person_id)))
+    group = case(*[(condition, key) for key, condition in groups.items()], else_=None)
+    by_group = (
+        select(group.label("key"), func.count(func.distinct(related.c.person_id)).label("n"))
         .select_from(related)
         .join(Organisation, Organisation.id == related.c.organisation_id)
         .join(Region, Region.id == Organisation.region_id)
         .group_by(group)
-    ).all()
-    return total, {key: n for key, n in rows if key is not None}
+    )
+    # The total in the same statement, so that the people short of hours are found once.
+    everyone = select(literal(None).label("key"), func.count().label("n")).select_from(short)
+    rows = db.session.execute(union_all(everyone, by_group)).all()
+    total = rows[0].n
+    return total, {key: n for key, n in rows[1:] if key is not None}
 
 
 def _short_of_hours(people: Select, year: int) -> Select:
@@ -448,10 +451,10 @@ def _short_of_hours(people: Select, year: int) -> Select:
         .where(or_(Person.id.in_(on_duty), Person.id.in_(responsible)))
         .cte("candidates")
     )
-    needs = (
+    needs = (  # a join, not IN: the candidates are distinct, and the planner hashes them
         select(PersonPost.person_id, func.max(_annual_tenths()).label("tenths"))
+        .join(candidates, candidates.c.id == PersonPost.person_id)
         .where(
-            PersonPost.person_id.in_(select(candidates.c.id)),
             PersonPost.started_on < start,
             or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= start),
         )
