@@ -220,3 +220,16 @@ def test_a_video_over_the_policys_size_is_refused_before_a_byte_is_sent(app, wor
         "/api/learning/uploads", json={"lesson_id": world.lesson.id, "size": 2 * 2**20, "filename": "大.mp4"}
     )
     assert answer.status_code == 422 and answer.get_json()["reason"] == "文件超过 1 MB。"
+
+
+def test_the_course_page_leads_its_organiser_and_regulators_to_the_online_lessons(app, world):
+    course = world.lesson.course
+    near_regulator = make.user(Role.REGULATOR, at=make.regulator(region=course.center.region))
+    db.session.commit()
+    link = f'href="/learning/courses/{course.id}"'
+    for user, sees in ((world.center_user, True), (near_regulator, True), (world.trainee, False)):
+        page = logged_in(app, user).get(f"/training/courses/{course.id}")
+        assert page.status_code == 200
+        assert (link in page.text) is sees, user.username
+        if sees:
+            assert logged_in(app, user).get(f"/learning/courses/{course.id}").status_code == 200

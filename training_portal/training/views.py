@@ -163,6 +163,8 @@ def _course_page(course: Course) -> dict:
         can_mark_special=course.kind is CourseKind.SPECIAL
         and current_user.can("training.mark_special", course.center),
         classes=[c for c in course.classes if c.can_view(current_user)],
+        # Its online lessons' page (learning.course) is for the organiser and the regulators.
+        can_see_online=course.can_manage(current_user) or current_user.can("training.oversee", course.center),
     )
 
 
