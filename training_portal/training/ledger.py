@@ -303,8 +303,9 @@ def training_check(
     subject = (operation_type or PersonnelCategory(category)).label
     if verified_only():
         detail = _l(
-            "%(rule)s (%(subject)s): %(have)s of %(need)s 学时 of %(kind)s verified by video "
-            "since %(since)s (%(claimed)s claimed)",
+            "%(rule)s (%(subject)s): %(have)s of %(need)s 学时 of %(kind)s verified since %(since)s "
+            "(by classroom video or the organiser's attested sign-in, and online study up to its "
+            "share; %(claimed)s claimed)",
             rule=rule,
             subject=subject,
             have=hours_text(have),
