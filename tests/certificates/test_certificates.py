@@ -16,7 +16,7 @@ from training_portal.certificates import operations as ops
 from training_portal.certificates import tasks
 from training_portal.certificates.models import Certificate, CertificateBatch, CertificateStatus
 from training_portal.certificates.operations import rendering
-from training_portal.core import audit
+from training_portal.core import audit, storage
 from training_portal.core.audit import AuditEntry
 from training_portal.core.db import db
 from training_portal.core.i18n import local_today, local_zone
@@ -186,6 +186,22 @@ def test_a_rare_character_is_set_in_the_embedded_subset_not_the_system_face(user
     rare_fonts, text = fonts_and_text("王喆堃")
     assert "王喆堃" in text
     assert sorted(rare_fonts) == sorted(common_fonts) and common_fonts
+
+
+def test_a_photo_missing_from_the_store_refuses_the_pdf_with_why_and_prints_nothing(users, client):
+    """The holder's photo is on record but its file is gone (a lost disk, a store switched
+    without copying): the certificate is not printed without it, and the page says why."""
+    certificate = certified(users)
+    person = certificate.person
+    person.photo_key = storage.save("photos", png_bytes(), ".jpg")
+    db.session.commit()
+    (storage.store().root / person.photo_key).unlink()  # the local store of the tests
+    login(client, "trainee" if users["trainee"].person_id == person.id else "admin")
+    answer = client.get(f"/certificates/{certificate.id}.pdf")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 409 and "找不到该照片文件" in page and person.name in page
+    db.session.expire_all()
+    assert db.session.get(Certificate, certificate.id).pdf_key is None
 
 
 def test_pdf_templates_get_plain_values_only(users):

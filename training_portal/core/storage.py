@@ -238,8 +238,20 @@ def save_file(area: str, source: Path, suffix: str) -> str:
     return key
 
 
+class Missing(LookupError):
+    """A key the database holds whose file is not in the store (lost, or never copied over)."""
+
+
 def read(key: str) -> bytes:
-    return store().get(key)
+    """The stored file's bytes; ``Missing`` when the store has no such file."""
+    try:
+        return store().get(key)
+    except FileNotFoundError as exc:
+        raise Missing(key) from exc
+    except Exception as exc:  # the bucket's "no such key", without importing botocore here
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+            raise Missing(key) from exc
+        raise
 
 
 def delete(key: str) -> None:

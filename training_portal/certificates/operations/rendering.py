@@ -6,10 +6,12 @@ import base64
 
 import segno
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ...core import storage
 from ...core.db import db
+from ...core.errors import CONFLICT
 from ...core.pdf import create_pdf
 from ...organisations.models import Organisation
 from ...people.idcard import mask
@@ -18,7 +20,7 @@ from ..models import (
     Certificate,
     CertificateStatus,
 )
-from ._base import PDF_TEMPLATE, certified, today
+from ._base import PDF_TEMPLATE, CertificateError, certified, today
 from .serials import check_character, dates_for
 
 
@@ -36,7 +38,17 @@ def pdf_context(certificate: Certificate) -> dict:
     person = certificate.person
     photo = None
     if person.photo_key:
-        photo = _data_url("image/jpeg", storage.read(person.photo_key))
+        try:
+            photo = _data_url("image/jpeg", storage.read(person.photo_key))
+        except storage.Missing:  # never a certificate without the photo its holder has on record
+            raise CertificateError(
+                _(
+                    "The photo of %(name)s is on record but its file is missing from the file store; "
+                    "upload the photo again, then print the certificate.",
+                    name=person.name,
+                ),
+                status=CONFLICT,
+            ) from None
     url = verify_url(certificate.serial)
     kind = certified(certificate.category)
     return {
