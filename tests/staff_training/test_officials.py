@@ -19,7 +19,7 @@ from training_portal.core.i18n import local_today
 from training_portal.core.permissions import Role
 from training_portal.demo.staff_training import FIRST_LESSON
 from training_portal.organisations.models import Region, RegulatorUnit
-from training_portal.people.models import PersonnelCategory, Post
+from training_portal.people.models import Person, PersonnelCategory, Post
 from training_portal.staff_training import operations as staff_ops
 from training_portal.staff_training import records
 from training_portal.staff_training.models import StaffCourseForm, StaffTopic
@@ -278,3 +278,26 @@ def test_topics_are_an_administrators_editable_list(users, client):
     assert answer.status_code == 409
     as_user(client, "regulator")
     assert client.get("/staff-training/topics").status_code == 403
+
+
+def test_officials_are_counted_by_their_own_rule_not_in_the_mine_staff_deficits(users, client):
+    """An official short of hours is on their unit head's list (which also asks the 第一课), and
+    not among the mine staff short of re-training: no deficits list, dashboard figure or reminder."""
+    from training_portal.regulator import dashboard as board
+    from training_portal.training import ledger
+
+    jiutai = users["regulator_jiutai"].person
+    today = local_today()
+    assert year_of(jiutai).short == 40
+    as_user(client, "regulator_changchun")
+    assert jiutai.name in _names(client.get("/staff-training/officials?short=1").text, [jiutai])
+
+    assert ledger.required(jiutai, today.year).tenths == 0
+    just_jiutai = select(Person).where(Person.id == jiutai.id)
+    assert ledger.deficits(just_jiutai, today.year) == []
+    assert ledger.deficit_count(just_jiutai, today.year) == 0
+    assert jiutai.id not in ledger.deficit_people_ids(today.year)
+    province = board.region_for(users["regulator"], None)
+    figure, listing = board.METRICS["deficits"].compute(province, today)
+    assert listing.rows and jiutai.id_number not in {row[1] for row in listing.rows}
+    assert board.figure(board.METRICS["deficits"], province, today).value == figure.value

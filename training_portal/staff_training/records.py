@@ -15,6 +15,7 @@ from sqlalchemy import and_, func, or_, select, true
 
 from ..core.db import db, in_chunks
 from ..organisations.models import Organisation, RegulatorUnit
+from ..people import categories
 from ..people.models import Person, PersonnelCategory, PersonPost, Post
 from ..training import ledger
 from ..training.models import COUNTED_VERDICTS, Course, CourseTarget, HourCredit, Lesson, hours_text
@@ -74,6 +75,17 @@ def official_posts(person: Person, on: date | None = None) -> list[PersonPost]:
         and isinstance(p.organisation, RegulatorUnit)
         and (on is None or (p.started_on <= on and (p.ended_on is None or p.ended_on >= on)))
     ]
+
+
+def required_tenths(person: Person, year: int) -> int:
+    """The year's hours an official owes (the policy's ``training.annual_hours`` for 监管干部),
+    from the year after the one their post started in: officials are counted here, not by the
+    ledger of mine staff (``RegulatorOfficial.own_training_rule``)."""
+    held = any(
+        p.started_on.year < year and (p.ended_on is None or p.ended_on.year >= year)
+        for p in official_posts(person)
+    )
+    return categories.RegulatorOfficial.annual_hours() * 10 if held else 0
 
 
 def _counted():
@@ -156,7 +168,7 @@ def years_of(people: list[Person], year: int) -> list[OfficialYear]:
             person=p,
             units=[post.organisation for post in official_posts(p)],
             year=year,
-            required=ledger.required(p, year, accidents=[]).tenths,
+            required=required_tenths(p, year),
             by_topic=hours.get(p.id, []),
             first_lesson=firsts.get(p.id),
             trained_since=since.get(p.id),
