@@ -301,3 +301,23 @@ def test_officials_are_counted_by_their_own_rule_not_in_the_mine_staff_deficits(
     figure, listing = board.METRICS["deficits"].compute(province, today)
     assert listing.rows and jiutai.id_number not in {row[1] for row in listing.rows}
     assert board.figure(board.METRICS["deficits"], province, today).value == figure.value
+
+
+def test_an_official_appointed_during_the_year_owes_the_months_left(ctx):
+    """Officials have no initial training: in the year of appointment they owe the year's hours
+    pro rata to the months left (the appointment's month included), and the 第一课 besides."""
+    province = factories.regulator(region=factories.region())
+    year = local_today().year
+
+    def owed(since):
+        (row,) = records.years_of(
+            [factories.person(employer=province, post=Post.REGULATOR_OFFICIAL, since=since)], year
+        )
+        return row
+
+    assert owed(local_today().replace(year=year - 1, month=12, day=31)).required == 400
+    assert owed(local_today().replace(month=1, day=20)).required == 400
+    july = owed(local_today().replace(month=7, day=1))
+    assert july.required == 200 and july.missing == ["未参加“第一课”", "差 20 学时"]
+    assert owed(local_today().replace(month=12, day=3)).required == 33  # one month of 40 学时
+    assert owed(local_today().replace(year=year + 1, month=1, day=1)).required == 0

@@ -78,14 +78,21 @@ def official_posts(person: Person, on: date | None = None) -> list[PersonPost]:
 
 
 def required_tenths(person: Person, year: int) -> int:
-    """The year's hours an official owes (the policy's ``training.annual_hours`` for 监管干部),
-    from the year after the one their post started in: officials are counted here, not by the
-    ledger of mine staff (``RegulatorOfficial.own_training_rule``)."""
-    held = any(
-        p.started_on.year < year and (p.ended_on is None or p.ended_on.year >= year)
+    """The year's hours an official owes: the policy's ``training.annual_hours`` for 监管干部 in a
+    year they held the post from its start; in the year they were appointed (officials have no
+    initial training to stand for it), that share of it the months left count, the appointment's
+    month included (appointed in January: all of it; in July: half). Officials are counted here,
+    not by the ledger of mine staff (``RegulatorOfficial.own_training_rule``)."""
+    starts = [
+        p.started_on
         for p in official_posts(person)
-    )
-    return categories.RegulatorOfficial.annual_hours() * 10 if held else 0
+        if p.started_on.year <= year and (p.ended_on is None or p.ended_on.year >= year)
+    ]
+    if not starts:
+        return 0
+    appointed = min(starts)  # a move between units mid-year is no new appointment
+    months = 12 if appointed.year < year else 13 - appointed.month
+    return categories.RegulatorOfficial.annual_hours() * 10 * months // 12
 
 
 def _counted():
