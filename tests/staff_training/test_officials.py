@@ -24,7 +24,7 @@ from training_portal.staff_training import operations as staff_ops
 from training_portal.staff_training import records
 from training_portal.staff_training.models import StaffCourseForm, StaffTopic
 from training_portal.training import operations as ops
-from training_portal.training.models import Course, CourseKind, VideoVerdict
+from training_portal.training.models import Course, CourseKind, HourCredit, VideoVerdict
 
 from ..conftest import login
 
@@ -321,3 +321,38 @@ def test_an_official_appointed_during_the_year_owes_the_months_left(ctx):
     assert july.required == 200 and july.missing == ["未参加“第一课”", "差 20 学时"]
     assert owed(local_today().replace(month=12, day=3)).required == 33  # one month of 40 学时
     assert owed(local_today().replace(year=year + 1, month=1, day=1)).required == 0
+
+
+def _online(person, course, tenths):
+    """Online study of one of the course's lesson videos (as ``learning`` credits it)."""
+    db.session.add(
+        HourCredit(
+            source="online",
+            person_id=person.id,
+            course_id=course.id,
+            year=local_today().year,
+            tenths=tenths,
+            earned_on=local_today() - timedelta(days=1),
+        )
+    )
+    db.session.flush()
+
+
+def test_online_study_counts_for_officials_up_to_its_share(ctx):
+    """Officials' online hours count as verified, up to the policy's share of the year's hours
+    for the course's kind (专题: 50 %), as they do in the ledger; a 第一课 studied online counts."""
+    admin = factories.admin()
+    province = factories.regulator(region=factories.region())
+    official = factories.person(employer=province, post=Post.REGULATOR_OFFICIAL)
+    water = officials_course(province, "水害防治专题培训班", 100, actor=admin)
+    attend(water, [official], 100)
+    _online(official, water, 150)
+    row = year_of(official)
+    assert (row.required, row.done, row.first_lesson) == (400, 250, None)
+
+    _online(official, water, 150)  # 300 online: 200 of them count (half of 40 学时)
+    assert (year_of(official).done, year_of(official).by_topic) == (300, [("水害防治", 300)])
+    _online(official, officials_course(province, FIRST_LESSON, 40, first=True, actor=admin), 40)
+    row = year_of(official)
+    assert row.first_lesson is not None and row.first_lesson.course == FIRST_LESSON
+    assert row.done == 300 and row.missing == ["差 10 学时"]  # the share is full: the 第一课 adds none

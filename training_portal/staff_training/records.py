@@ -18,7 +18,15 @@ from ..organisations.models import Organisation, RegulatorUnit
 from ..people import categories
 from ..people.models import Person, PersonnelCategory, PersonPost, Post
 from ..training import ledger
-from ..training.models import COUNTED_VERDICTS, Course, CourseTarget, HourCredit, Lesson, hours_text
+from ..training.models import (
+    COUNTED_VERDICTS,
+    Course,
+    CourseKind,
+    CourseTarget,
+    HourCredit,
+    Lesson,
+    hours_text,
+)
 from .models import StaffCourse, StaffTopic
 
 
@@ -97,20 +105,29 @@ def required_tenths(person: Person, year: int) -> int:
 
 def _counted():
     """Hours count where the lesson's verdict counts (a unit's class is attested by it; a center's
-    needs its video), unless the policy counts claimed hours."""
-    return Lesson.video_verdict.in_(COUNTED_VERDICTS) if ledger.verified_only() else true()
+    needs its video) or where they were studied online (the server counted them from the
+    playback: ``ledger.capped_online`` caps them), unless the policy counts claimed hours."""
+    if not ledger.verified_only():
+        return true()
+    return or_(HourCredit.source == ledger.ONLINE, Lesson.video_verdict.in_(COUNTED_VERDICTS))
 
 
 def _officials_courses():
     return select(CourseTarget.course_id).where(CourseTarget.category == PersonnelCategory.REGULATOR_OFFICIAL)
 
 
-def _hours(person_ids: list[int], year: int) -> dict[int, list[tuple[str, int]]]:
-    out: dict[int, list[tuple[str, int]]] = {}
-    for chunk in in_chunks(person_ids):
+def _hours(need: dict[int, int], year: int) -> dict[int, list[tuple[str, int]]]:
+    """{official: [(topic, tenths)]} counted in ``year``, for the officials of ``need`` ({person:
+    required tenths}): online study counts up to its share of the requirement, as in the ledger;
+    what a course kind's share leaves uncounted comes off its last topics."""
+    by_topic: dict[int, dict[str, int]] = {}
+    online: dict[int, dict[CourseKind, list[tuple[str, int]]]] = {}
+    for chunk in in_chunks(list(need)):
+        is_online = HourCredit.source == ledger.ONLINE
         rows = db.session.execute(
-            select(HourCredit.person_id, StaffTopic, func.sum(HourCredit.tenths))
-            .join(Lesson, Lesson.id == HourCredit.lesson_id)
+            select(HourCredit.person_id, StaffTopic, is_online, Course.kind, func.sum(HourCredit.tenths))
+            .join(Course, Course.id == HourCredit.course_id)
+            .outerjoin(Lesson, Lesson.id == HourCredit.lesson_id)  # none for online study
             .outerjoin(StaffCourse, StaffCourse.course_id == HourCredit.course_id)
             .outerjoin(StaffTopic, StaffTopic.id == StaffCourse.topic_id)
             .where(
@@ -119,13 +136,27 @@ def _hours(person_ids: list[int], year: int) -> dict[int, list[tuple[str, int]]]
                 HourCredit.course_id.in_(_officials_courses()),
                 _counted(),
             )
-            .group_by(HourCredit.person_id, StaffTopic.id)
-            .order_by(HourCredit.person_id, StaffTopic.position)
+            .group_by(HourCredit.person_id, StaffTopic.id, is_online, Course.kind)
+            .order_by(HourCredit.person_id, StaffTopic.position, StaffTopic.id)
         ).all()
-        for person_id, topic, tenths in rows:
+        for person_id, topic, studied_online, kind, tenths in rows:
             label = topic.label if topic else str(_l("No topic"))
-            out.setdefault(person_id, []).append((label, int(tenths)))
-    return out
+            topics = by_topic.setdefault(person_id, {})
+            topics.setdefault(label, 0)
+            if studied_online:
+                online.setdefault(person_id, {}).setdefault(kind, []).append((label, int(tenths)))
+            else:
+                topics[label] += int(tenths)
+    for person_id, kinds in online.items():
+        for kind, rows in kinds.items():
+            left = ledger.capped_online({kind: sum(t for _label, t in rows)}, need[person_id])
+            for label, tenths in rows:
+                by_topic[person_id][label] += min(tenths, left)
+                left -= min(tenths, left)
+    return {
+        pid: [(label, tenths) for label, tenths in topics.items() if tenths]
+        for pid, topics in by_topic.items()
+    }
 
 
 def _first_lessons(person_ids: list[int], year: int) -> dict[int, FirstLesson]:
@@ -135,7 +166,7 @@ def _first_lessons(person_ids: list[int], year: int) -> dict[int, FirstLesson]:
             select(HourCredit.person_id, Course.title, func.min(HourCredit.earned_on))
             .join(Course, Course.id == HourCredit.course_id)
             .join(StaffCourse, and_(StaffCourse.course_id == Course.id, StaffCourse.first_lesson.is_(True)))
-            .join(Lesson, Lesson.id == HourCredit.lesson_id)
+            .outerjoin(Lesson, Lesson.id == HourCredit.lesson_id)
             .where(HourCredit.person_id.in_(chunk), HourCredit.year == year, _counted())
             .group_by(HourCredit.person_id, Course.title)
         ).all()
@@ -152,7 +183,7 @@ def _trained_since(person_ids: list[int], year: int) -> dict[int, date]:
     for chunk in in_chunks(person_ids):
         rows = db.session.execute(
             select(HourCredit.person_id, func.min(HourCredit.earned_on))
-            .join(Lesson, Lesson.id == HourCredit.lesson_id)
+            .outerjoin(Lesson, Lesson.id == HourCredit.lesson_id)
             .where(
                 HourCredit.person_id.in_(chunk),
                 HourCredit.year == year,
@@ -169,13 +200,14 @@ def _trained_since(person_ids: list[int], year: int) -> dict[int, date]:
 def years_of(people: list[Person], year: int) -> list[OfficialYear]:
     """Each official's year, in a few queries whatever their number."""
     ids = [p.id for p in people]
-    hours, firsts, since = _hours(ids, year), _first_lessons(ids, year), _trained_since(ids, year)
+    need = {p.id: required_tenths(p, year) for p in people}
+    hours, firsts, since = _hours(need, year), _first_lessons(ids, year), _trained_since(ids, year)
     return [
         OfficialYear(
             person=p,
             units=[post.organisation for post in official_posts(p)],
             year=year,
-            required=required_tenths(p, year),
+            required=need[p.id],
             by_topic=hours.get(p.id, []),
             first_lesson=firsts.get(p.id),
             trained_since=since.get(p.id),
