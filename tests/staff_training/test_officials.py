@@ -5,7 +5,7 @@ for their unit's head only (jurisdiction), with its Excel export."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -356,3 +356,31 @@ def test_online_study_counts_for_officials_up_to_its_share(ctx):
     row = year_of(official)
     assert row.first_lesson is not None and row.first_lesson.course == FIRST_LESSON
     assert row.done == 300 and row.missing == ["差 10 学时"]  # the share is full: the 第一课 adds none
+
+
+def test_a_past_year_lists_the_officials_of_that_year(users, client):
+    """A past year's list, export and record are those of the officials of that year: one who
+    left on 31 December is in last year's, not this year's; one appointed on 1 January the reverse."""
+    changchun = unit("长春市应急管理局")
+    today = local_today()
+    last = today.year - 1
+    left = factories.person(
+        "离任干部甲", employer=changchun, post=Post.REGULATOR_OFFICIAL, since=date(2020, 1, 1)
+    )
+    left.posts[0].ended_on = date(last, 12, 31)
+    new = factories.person(
+        "新任干部乙", employer=changchun, post=Post.REGULATOR_OFFICIAL, since=date(today.year, 1, 1)
+    )
+    db.session.commit()
+
+    as_user(client, "regulator_changchun")
+    assert _names(client.get(f"/staff-training/officials?year={last}").text, [left, new]) == {left.name}
+    assert _names(client.get("/staff-training/officials").text, [left, new]) == {new.name}
+    sheet = load_workbook(io.BytesIO(client.get(f"/staff-training/officials.xlsx?year={last}").data)).active
+    names = {r[0]: r[1] for r in sheet.iter_rows(values_only=True)}
+    assert names[left.name] == "长春市应急管理局" and new.name not in names
+
+    assert client.get(f"/staff-training/officials/{left.id}?year={last}").status_code == 200
+    assert client.get(f"/staff-training/officials/{left.id}").status_code in (403, 404)  # not this year's
+    (row,) = records.years_of([left], today.year)
+    assert row.units == []

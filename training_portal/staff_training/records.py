@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, true
 
 from ..core.db import db, in_chunks
+from ..core.i18n import local_today
 from ..organisations.models import Organisation, RegulatorUnit
 from ..people import categories
 from ..people.models import Person, PersonnelCategory, PersonPost, Post
@@ -75,14 +76,24 @@ class OfficialYear:
         return out
 
 
-def official_posts(person: Person, on: date | None = None) -> list[PersonPost]:
+def official_posts(person: Person, on: date | None = None, until: date | None = None) -> list[PersonPost]:
+    """The person's posts as an official: all of them; with ``on``, those held that day; with
+    ``on`` and ``until``, those held on some day of that span."""
+    until = until or on
     return [
         p
         for p in person.posts
         if p.post is Post.REGULATOR_OFFICIAL
         and isinstance(p.organisation, RegulatorUnit)
-        and (on is None or (p.started_on <= on and (p.ended_on is None or p.ended_on >= on)))
+        and (on is None or (p.started_on <= until and (p.ended_on is None or p.ended_on >= on)))
     ]
+
+
+def year_span(year: int, today: date) -> tuple[date, date]:
+    """The days of ``year`` whose officials its record lists: the whole of a past year; this
+    year's (and next year's) to today, so that one appointed next month is not listed yet."""
+    start = date(year, 1, 1)
+    return start, min(date(year, 12, 31), max(today, start))
 
 
 def required_tenths(person: Person, year: int) -> int:
@@ -197,15 +208,17 @@ def _trained_since(person_ids: list[int], year: int) -> dict[int, date]:
     return out
 
 
-def years_of(people: list[Person], year: int) -> list[OfficialYear]:
-    """Each official's year, in a few queries whatever their number."""
+def years_of(people: list[Person], year: int, today: date | None = None) -> list[OfficialYear]:
+    """Each official's year, in a few queries whatever their number; with the units where they
+    held the post in the year (to ``today``)."""
+    span = year_span(year, today or local_today())
     ids = [p.id for p in people]
     need = {p.id: required_tenths(p, year) for p in people}
     hours, firsts, since = _hours(need, year), _first_lessons(ids, year), _trained_since(ids, year)
     return [
         OfficialYear(
             person=p,
-            units=[post.organisation for post in official_posts(p)],
+            units=[post.organisation for post in official_posts(p, *span)],
             year=year,
             required=need[p.id],
             by_topic=hours.get(p.id, []),
@@ -216,8 +229,9 @@ def years_of(people: list[Person], year: int) -> list[OfficialYear]:
     ]
 
 
-def officials_of(units: list[RegulatorUnit], on: date) -> list[Person]:
-    """The officials holding a post at one of ``units`` on ``on``."""
+def officials_of(units: list[RegulatorUnit], on: date, until: date | None = None) -> list[Person]:
+    """The officials holding a post at one of ``units`` on ``on`` (or on some day from ``on`` to
+    ``until``)."""
     if not units:
         return []
     return list(
@@ -227,7 +241,7 @@ def officials_of(units: list[RegulatorUnit], on: date) -> list[Person]:
             .where(
                 PersonPost.post == Post.REGULATOR_OFFICIAL,
                 PersonPost.organisation_id.in_([u.id for u in units]),
-                PersonPost.started_on <= on,
+                PersonPost.started_on <= (until or on),
                 or_(PersonPost.ended_on.is_(None), PersonPost.ended_on >= on),
             )
             .distinct()
