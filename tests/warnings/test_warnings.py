@@ -173,3 +173,35 @@ def test_warning_days_recorded_by_the_mine_and_seen_by_its_regulators(users, cli
     html = client.get("/warnings/days").text
     assert LONGJIABAO in html and SHUANGYANG not in html
     assert client.get(f"/warnings/days/{day.id}/evidence").status_code == 403
+
+
+def test_an_administrator_neither_acknowledges_for_a_mine_nor_records_its_days(users, client):
+    """Every permission is an administrator's, but a read receipt or a warning-education day is
+    the mine's own officer's word: only a mine-officer assignment at the mine gives it."""
+    as_user(client, "regulator_changchun")
+    assert forward(client).status_code == 302
+    bulletin = db.session.scalar(select(Bulletin).where(Bulletin.title == "透水事故警示通报"))
+    delivery = next(d for d in bulletin.deliveries if d.mine.name == LONGJIABAO)
+
+    as_user(client, "admin")
+    page = client.get(f"/warnings/bulletins/{bulletin.id}").text
+    assert 'data-test="receipts"' in page and 'data-test="acknowledge"' not in page
+    token = csrf_token(client, "/warnings/days")
+    url = f"/warnings/bulletins/{bulletin.id}/deliveries/{delivery.id}/read"
+    assert client.post(url, data={"csrf_token": token}).status_code == 403
+    data = {
+        "csrf_token": token,
+        "mine_id": mine(LONGJIABAO).id,
+        "held_on": local_today().isoformat(),
+        "theme": "管理员代录的警示教育日",
+        "attendance": "10",
+    }
+    assert client.post("/warnings/days", data=data).status_code == 403
+    db.session.expire_all()
+    assert delivery.read_at is None
+    assert db.session.scalar(select(WarningDay).where(WarningDay.theme == data["theme"])) is None
+    assert not db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == "bulletin.read", AuditEntry.object_id == str(delivery.id)
+        )
+    )
