@@ -453,7 +453,8 @@ OFFICIALS = ("reviewer_center", "reviewer_dept", "proctor_center", "proctor_dept
 MATRIX |= {
     ("staff_training.officials", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
     ("staff_training.officials_export", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
-    ("staff_training.record", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    # Not yours, no official, no person: the same 404 (no oracle of who is an official).
+    ("staff_training.record", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 404),
     ("staff_training.me", "GET"): only({r: 302 for r in (*OFFICIALS, "inspector_national")}, 403),
     # the demo gas course is a center's: its staff may post (an empty form), nobody else
     ("staff_training.set_profile", "POST"): only({r: 422 for r in CENTER}, 403),

@@ -222,7 +222,7 @@ def test_the_short_list_is_for_the_units_head_and_those_above_only(users, client
     as_user(client, "regulator_jiutai")  # the county's head never sees the city's officials
     html = client.get("/staff-training/officials").get_data(as_text=True)
     assert _names(html, everyone) == {users["regulator_jiutai"].person.name}
-    assert client.get(f"/staff-training/officials/{colleague.id}").status_code == 403
+    assert client.get(f"/staff-training/officials/{colleague.id}").status_code == 404
 
     jilin = db.session.scalar(select(Region).where(Region.code == "220200"))  # another city
     other = factories.user(Role.REGULATOR, at=factories.regulator(region=jilin), username="reg_jilin")
@@ -230,7 +230,7 @@ def test_the_short_list_is_for_the_units_head_and_those_above_only(users, client
     as_user(client, other.username, factories.PASSWORD)
     html = client.get("/staff-training/officials").get_data(as_text=True)
     assert _names(html, everyone) == set()
-    assert client.get(f"/staff-training/officials/{colleague.id}").status_code == 403
+    assert client.get(f"/staff-training/officials/{colleague.id}").status_code == 404
 
     as_user(client, "mine_officer")
     assert client.get("/staff-training/officials").status_code == 403
@@ -245,7 +245,7 @@ def test_the_record_page_and_the_officials_own_view(users, client):
     html = client.get(answer.location).get_data(as_text=True)
     assert "隐蔽致灾因素普查" in html and "36 / 40" in html and "未参加“第一课”" in html
     as_user(client, "trainee")
-    assert client.get(f"/staff-training/officials/{jiutai.id}").status_code == 403
+    assert client.get(f"/staff-training/officials/{jiutai.id}").status_code == 404
     assert client.get(f"/staff-training/officials/{users['trainee'].person_id}").status_code == 404
 
 
@@ -384,3 +384,16 @@ def test_a_past_year_lists_the_officials_of_that_year(users, client):
     assert client.get(f"/staff-training/officials/{left.id}").status_code in (403, 404)  # not this year's
     (row,) = records.years_of([left], today.year)
     assert row.units == []
+
+
+def test_the_record_page_tells_nobody_who_is_an_official(users, client):
+    """An official not yours, a person who is no official and no person at all get the same
+    answer: the record's address reveals nothing to whoever may not see it."""
+    changchun = users["regulator_changchun"].person  # an official, but not 九台's
+    trainee = users["trainee"].person  # no official
+    as_user(client, "regulator_jiutai")
+    ids = (changchun.id, trainee.id, 10**9)
+    answers = [client.get(f"/staff-training/officials/{i}") for i in ids]
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    pages = {a.text.replace(f"/officials/{i}", "/officials/ID") for a, i in zip(answers, ids, strict=True)}
+    assert len(pages) == 1 and "没有这份监管干部培训档案" in answers[0].text

@@ -109,12 +109,18 @@ def can_see_record(person: Person, year: int) -> bool:
 @bp.get("/officials/<int:official_id>")
 @login_required
 def record(official_id: int):
-    person = get_or_404(Person, official_id, _("No such person."))
-    if not records.official_posts(person):
-        refuse(404, _("This person is no regulator official."))
     year = _year()
-    if not can_see_record(person, year):
-        refuse(403, _("An official's training record is for the official and the heads of their unit."))
+    person = db.session.get(Person, official_id)
+    # Access first, and one answer for no such person, no official and not yours: the page
+    # must not tell who is an official to whoever may not see their record.
+    if person is None or not records.official_posts(person) or not can_see_record(person, year):
+        refuse(
+            404,
+            _(
+                "No such official's training record (an official's record is for the official and "
+                "the heads of their unit)."
+            ),
+        )
     (row,) = records.years_of([person], year, local_today())
     return render_template("staff_training/record.html", r=row, year=year, this_year=local_today().year)
 
