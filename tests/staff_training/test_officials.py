@@ -257,7 +257,7 @@ def test_the_export_lists_what_the_page_lists(users, client):
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
     assert len(rows) == 3  # header and the two short of hours
     jiutai = next(r for r in rows if r[0] == users["regulator_jiutai"].person.name)
-    assert jiutai[1:6] == ["长春市九台区应急管理局", None, "36", "40", "4"]
+    assert jiutai[1:6] == ["长春市九台区应急管理局", None, 36, 40, 4]  # numbers, which sum
 
 
 def test_topics_are_an_administrators_editable_list(users, client):

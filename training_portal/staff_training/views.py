@@ -16,7 +16,7 @@ from ..core.web import get_or_404, redraw_on_refusal, refuse, validated, xlsx_do
 from ..core.xlsx import simple_table
 from ..organisations.models import RegulatorUnit
 from ..people.models import Person
-from ..training.models import Course, hours_text
+from ..training.models import Course
 from . import operations as ops
 from . import records
 from .forms import CourseProfileForm, TopicForm
@@ -64,6 +64,11 @@ def officials():
     )
 
 
+def _hours(tenths: int) -> int | float:
+    """Tenths of a 学时 as a number a spreadsheet sums: ``36``, ``2.5``."""
+    return tenths // 10 if tenths % 10 == 0 else tenths / 10
+
+
 @bp.get("/officials.xlsx")
 @login_required
 def officials_export():
@@ -86,9 +91,9 @@ def officials_export():
                 r.person.name,
                 "、".join(u.name for u in r.units),
                 r.first_lesson.on.isoformat() if r.first_lesson else "",
-                hours_text(r.done),
-                hours_text(r.required),
-                hours_text(r.short),
+                _hours(r.done),
+                _hours(r.required),
+                _hours(r.short),
                 "；".join(r.missing),
             )
             for r in rows
