@@ -453,7 +453,8 @@ OFFICIALS = ("reviewer_center", "reviewer_dept", "proctor_center", "proctor_dept
 MATRIX |= {
     ("staff_training.officials", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
     ("staff_training.officials_export", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
-    ("staff_training.record", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
+    # Not yours, no official, no person: the same 404 (no oracle of who is an official).
+    ("staff_training.record", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 404),
     ("staff_training.me", "GET"): only({r: 302 for r in (*OFFICIALS, "inspector_national")}, 403),
     # the demo gas course is a center's: its staff may post (an empty form), nobody else
     ("staff_training.set_profile", "POST"): only({r: 422 for r in CENTER}, 403),
@@ -471,10 +472,11 @@ MATRIX |= {
     ("warnings.new_bulletin", "GET"): only({r: 200 for r in ("admin", *REGULATORS)}, 403),
     ("warnings.new_bulletin", "POST"): only({r: 422 for r in ("admin", *REGULATORS)}, 403),
     ("warnings.bulletin", "GET"): only({r: 200 for r in BULLETIN_READERS}, 403),
-    ("warnings.acknowledge", "POST"): only({r: 409 for r in ("admin", "mine_officer")}, 403),
+    # A receipt and a warning-education day are the mine's own officer's word: not an admin's.
+    ("warnings.acknowledge", "POST"): only({"mine_officer": 409}, 403),
     ("warnings.attachment", "GET"): only({r: 404 for r in BULLETIN_READERS}, 403),
     ("warnings.days", "GET"): only({r: 200 for r in DAY_READERS}, 403),
-    ("warnings.record_day", "POST"): only({r: 422 for r in ("admin", "mine_officer")}, 403),
+    ("warnings.record_day", "POST"): only({"mine_officer": 422}, 403),
     ("warnings.day_evidence", "GET"): only({r: 404 for r in DAY_READERS}, 403),
 }
 

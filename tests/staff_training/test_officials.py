@@ -5,7 +5,7 @@ for their unit's head only (jurisdiction), with its Excel export."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from openpyxl import load_workbook
@@ -19,12 +19,12 @@ from training_portal.core.i18n import local_today
 from training_portal.core.permissions import Role
 from training_portal.demo.staff_training import FIRST_LESSON
 from training_portal.organisations.models import Region, RegulatorUnit
-from training_portal.people.models import PersonnelCategory, Post
+from training_portal.people.models import Person, PersonnelCategory, Post
 from training_portal.staff_training import operations as staff_ops
 from training_portal.staff_training import records
 from training_portal.staff_training.models import StaffCourseForm, StaffTopic
 from training_portal.training import operations as ops
-from training_portal.training.models import Course, CourseKind, VideoVerdict
+from training_portal.training.models import Course, CourseKind, HourCredit, VideoVerdict
 
 from ..conftest import login
 
@@ -222,7 +222,7 @@ def test_the_short_list_is_for_the_units_head_and_those_above_only(users, client
     as_user(client, "regulator_jiutai")  # the county's head never sees the city's officials
     html = client.get("/staff-training/officials").get_data(as_text=True)
     assert _names(html, everyone) == {users["regulator_jiutai"].person.name}
-    assert client.get(f"/staff-training/officials/{colleague.id}").status_code == 403
+    assert client.get(f"/staff-training/officials/{colleague.id}").status_code == 404
 
     jilin = db.session.scalar(select(Region).where(Region.code == "220200"))  # another city
     other = factories.user(Role.REGULATOR, at=factories.regulator(region=jilin), username="reg_jilin")
@@ -230,7 +230,7 @@ def test_the_short_list_is_for_the_units_head_and_those_above_only(users, client
     as_user(client, other.username, factories.PASSWORD)
     html = client.get("/staff-training/officials").get_data(as_text=True)
     assert _names(html, everyone) == set()
-    assert client.get(f"/staff-training/officials/{colleague.id}").status_code == 403
+    assert client.get(f"/staff-training/officials/{colleague.id}").status_code == 404
 
     as_user(client, "mine_officer")
     assert client.get("/staff-training/officials").status_code == 403
@@ -245,7 +245,7 @@ def test_the_record_page_and_the_officials_own_view(users, client):
     html = client.get(answer.location).get_data(as_text=True)
     assert "隐蔽致灾因素普查" in html and "36 / 40" in html and "未参加“第一课”" in html
     as_user(client, "trainee")
-    assert client.get(f"/staff-training/officials/{jiutai.id}").status_code == 403
+    assert client.get(f"/staff-training/officials/{jiutai.id}").status_code == 404
     assert client.get(f"/staff-training/officials/{users['trainee'].person_id}").status_code == 404
 
 
@@ -257,7 +257,7 @@ def test_the_export_lists_what_the_page_lists(users, client):
     rows = [[c.value for c in r] for r in sheet.iter_rows()]
     assert len(rows) == 3  # header and the two short of hours
     jiutai = next(r for r in rows if r[0] == users["regulator_jiutai"].person.name)
-    assert jiutai[1:6] == ["长春市九台区应急管理局", None, "36", "40", "4"]
+    assert jiutai[1:6] == ["长春市九台区应急管理局", None, 36, 40, 4]  # numbers, which sum
 
 
 def test_topics_are_an_administrators_editable_list(users, client):
@@ -278,3 +278,122 @@ def test_topics_are_an_administrators_editable_list(users, client):
     assert answer.status_code == 409
     as_user(client, "regulator")
     assert client.get("/staff-training/topics").status_code == 403
+
+
+def test_officials_are_counted_by_their_own_rule_not_in_the_mine_staff_deficits(users, client):
+    """An official short of hours is on their unit head's list (which also asks the 第一课), and
+    not among the mine staff short of re-training: no deficits list, dashboard figure or reminder."""
+    from training_portal.regulator import dashboard as board
+    from training_portal.training import ledger
+
+    jiutai = users["regulator_jiutai"].person
+    today = local_today()
+    assert year_of(jiutai).short == 40
+    as_user(client, "regulator_changchun")
+    assert jiutai.name in _names(client.get("/staff-training/officials?short=1").text, [jiutai])
+
+    assert ledger.required(jiutai, today.year).tenths == 0
+    just_jiutai = select(Person).where(Person.id == jiutai.id)
+    assert ledger.deficits(just_jiutai, today.year) == []
+    assert ledger.deficit_count(just_jiutai, today.year) == 0
+    assert jiutai.id not in ledger.deficit_people_ids(today.year)
+    province = board.region_for(users["regulator"], None)
+    figure, listing = board.METRICS["deficits"].compute(province, today)
+    assert listing.rows and jiutai.id_number not in {row[1] for row in listing.rows}
+    assert board.figure(board.METRICS["deficits"], province, today).value == figure.value
+
+
+def test_an_official_appointed_during_the_year_owes_the_months_left(ctx):
+    """Officials have no initial training: in the year of appointment they owe the year's hours
+    pro rata to the months left (the appointment's month included), and the 第一课 besides."""
+    province = factories.regulator(region=factories.region())
+    year = local_today().year
+
+    def owed(since):
+        (row,) = records.years_of(
+            [factories.person(employer=province, post=Post.REGULATOR_OFFICIAL, since=since)], year
+        )
+        return row
+
+    assert owed(local_today().replace(year=year - 1, month=12, day=31)).required == 400
+    assert owed(local_today().replace(month=1, day=20)).required == 400
+    july = owed(local_today().replace(month=7, day=1))
+    assert july.required == 200 and july.missing == ["未参加“第一课”", "差 20 学时"]
+    assert owed(local_today().replace(month=12, day=3)).required == 33  # one month of 40 学时
+    assert owed(local_today().replace(year=year + 1, month=1, day=1)).required == 0
+
+
+def _online(person, course, tenths):
+    """Online study of one of the course's lesson videos (as ``learning`` credits it)."""
+    db.session.add(
+        HourCredit(
+            source="online",
+            person_id=person.id,
+            course_id=course.id,
+            year=local_today().year,
+            tenths=tenths,
+            earned_on=local_today() - timedelta(days=1),
+        )
+    )
+    db.session.flush()
+
+
+def test_online_study_counts_for_officials_up_to_its_share(ctx):
+    """Officials' online hours count as verified, up to the policy's share of the year's hours
+    for the course's kind (专题: 50 %), as they do in the ledger; a 第一课 studied online counts."""
+    admin = factories.admin()
+    province = factories.regulator(region=factories.region())
+    official = factories.person(employer=province, post=Post.REGULATOR_OFFICIAL)
+    water = officials_course(province, "水害防治专题培训班", 100, actor=admin)
+    attend(water, [official], 100)
+    _online(official, water, 150)
+    row = year_of(official)
+    assert (row.required, row.done, row.first_lesson) == (400, 250, None)
+
+    _online(official, water, 150)  # 300 online: 200 of them count (half of 40 学时)
+    assert (year_of(official).done, year_of(official).by_topic) == (300, [("水害防治", 300)])
+    _online(official, officials_course(province, FIRST_LESSON, 40, first=True, actor=admin), 40)
+    row = year_of(official)
+    assert row.first_lesson is not None and row.first_lesson.course == FIRST_LESSON
+    assert row.done == 300 and row.missing == ["差 10 学时"]  # the share is full: the 第一课 adds none
+
+
+def test_a_past_year_lists_the_officials_of_that_year(users, client):
+    """A past year's list, export and record are those of the officials of that year: one who
+    left on 31 December is in last year's, not this year's; one appointed on 1 January the reverse."""
+    changchun = unit("长春市应急管理局")
+    today = local_today()
+    last = today.year - 1
+    left = factories.person(
+        "离任干部甲", employer=changchun, post=Post.REGULATOR_OFFICIAL, since=date(2020, 1, 1)
+    )
+    left.posts[0].ended_on = date(last, 12, 31)
+    new = factories.person(
+        "新任干部乙", employer=changchun, post=Post.REGULATOR_OFFICIAL, since=date(today.year, 1, 1)
+    )
+    db.session.commit()
+
+    as_user(client, "regulator_changchun")
+    assert _names(client.get(f"/staff-training/officials?year={last}").text, [left, new]) == {left.name}
+    assert _names(client.get("/staff-training/officials").text, [left, new]) == {new.name}
+    sheet = load_workbook(io.BytesIO(client.get(f"/staff-training/officials.xlsx?year={last}").data)).active
+    names = {r[0]: r[1] for r in sheet.iter_rows(values_only=True)}
+    assert names[left.name] == "长春市应急管理局" and new.name not in names
+
+    assert client.get(f"/staff-training/officials/{left.id}?year={last}").status_code == 200
+    assert client.get(f"/staff-training/officials/{left.id}").status_code in (403, 404)  # not this year's
+    (row,) = records.years_of([left], today.year)
+    assert row.units == []
+
+
+def test_the_record_page_tells_nobody_who_is_an_official(users, client):
+    """An official not yours, a person who is no official and no person at all get the same
+    answer: the record's address reveals nothing to whoever may not see it."""
+    changchun = users["regulator_changchun"].person  # an official, but not 九台's
+    trainee = users["trainee"].person  # no official
+    as_user(client, "regulator_jiutai")
+    ids = (changchun.id, trainee.id, 10**9)
+    answers = [client.get(f"/staff-training/officials/{i}") for i in ids]
+    assert [a.status_code for a in answers] == [404, 404, 404]
+    pages = {a.text.replace(f"/officials/{i}", "/officials/ID") for a, i in zip(answers, ids, strict=True)}
+    assert len(pages) == 1 and "没有这份监管干部培训档案" in answers[0].text

@@ -6,6 +6,7 @@ was held this year. Real objects of other regions stand for the mines a regulato
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -38,14 +39,16 @@ def unit(name: str) -> RegulatorUnit:
     return db.session.scalar(select(RegulatorUnit).where(RegulatorUnit.name == name))
 
 
-def forward(client, *, to="all", mines=(), attachment=(PDF, "通报.pdf"), title="透水事故警示通报"):
+def forward(
+    client, *, to="all", mines=(), attachment=(PDF, "通报.pdf"), title="透水事故警示通报", issued_on=None
+):
     page = client.get("/warnings/bulletins/new").text
     unit_id = int(page.split('name="unit_id"')[1].split('value="')[1].split('"')[0])
     data = {
         "csrf_token": csrf_token(client, "/warnings/bulletins/new"),
         "unit_id": unit_id,
         "title": title,
-        "issued_on": local_today().isoformat(),
+        "issued_on": (issued_on or local_today()).isoformat(),
         "summary": "井下透水。",
         "lessons": "先探后掘。",
         "to": to,
@@ -173,3 +176,59 @@ def test_warning_days_recorded_by_the_mine_and_seen_by_its_regulators(users, cli
     html = client.get("/warnings/days").text
     assert LONGJIABAO in html and SHUANGYANG not in html
     assert client.get(f"/warnings/days/{day.id}/evidence").status_code == 403
+
+
+def test_an_administrator_neither_acknowledges_for_a_mine_nor_records_its_days(users, client):
+    """Every permission is an administrator's, but a read receipt or a warning-education day is
+    the mine's own officer's word: only a mine-officer assignment at the mine gives it."""
+    as_user(client, "regulator_changchun")
+    assert forward(client).status_code == 302
+    bulletin = db.session.scalar(select(Bulletin).where(Bulletin.title == "透水事故警示通报"))
+    delivery = next(d for d in bulletin.deliveries if d.mine.name == LONGJIABAO)
+
+    as_user(client, "admin")
+    page = client.get(f"/warnings/bulletins/{bulletin.id}").text
+    assert 'data-test="receipts"' in page and 'data-test="acknowledge"' not in page
+    token = csrf_token(client, "/warnings/days")
+    url = f"/warnings/bulletins/{bulletin.id}/deliveries/{delivery.id}/read"
+    assert client.post(url, data={"csrf_token": token}).status_code == 403
+    data = {
+        "csrf_token": token,
+        "mine_id": mine(LONGJIABAO).id,
+        "held_on": local_today().isoformat(),
+        "theme": "管理员代录的警示教育日",
+        "attendance": "10",
+    }
+    assert client.post("/warnings/days", data=data).status_code == 403
+    db.session.expire_all()
+    assert delivery.read_at is None
+    assert db.session.scalar(select(WarningDay).where(WarningDay.theme == data["theme"])) is None
+    assert not db.session.scalar(
+        select(AuditEntry).where(
+            AuditEntry.action == "bulletin.read", AuditEntry.object_id == str(delivery.id)
+        )
+    )
+
+
+def test_dates_are_bounded_a_future_bulletin_or_an_ancient_day_is_refused(users, client):
+    as_user(client, "regulator_changchun")
+    answer = forward(client, title="未来的通报", issued_on=local_today() + timedelta(days=1))
+    assert answer.status_code == 422 and "通报日期不能晚于转发当天" in answer.text
+    assert forward(client, title="远古的通报", issued_on=date(1900, 1, 1)).status_code == 422
+    assert not db.session.scalars(
+        select(Bulletin).where(Bulletin.title.in_(["未来的通报", "远古的通报"]))
+    ).all()
+
+    as_user(client, "mine_officer_shuangyang")
+    data = {
+        "csrf_token": csrf_token(client, "/warnings/days"),
+        "mine_id": mine(SHUANGYANG).id,
+        "held_on": "1900-01-01",
+        "theme": "远古的警示教育日",
+        "attendance": "5",
+    }
+    answer = client.post("/warnings/days", data=data)
+    assert answer.status_code == 422 and "请填写 2000-01-01 及以后的日期" in answer.text
+    tomorrow = dict(data, held_on=(local_today() + timedelta(days=1)).isoformat())
+    assert client.post("/warnings/days", data=tomorrow).status_code == 422
+    assert db.session.scalar(select(WarningDay).where(WarningDay.theme == "远古的警示教育日")) is None

@@ -75,6 +75,8 @@ class Asker(Protocol):
 
     def can(self, permission: str, organisation) -> bool: ...
 
+    def organisations(self, role: Role | None = None) -> list: ...
+
 
 @dataclass(frozen=True)
 class Permission:

@@ -196,6 +196,9 @@ class Category:
     # Trained, tested and assessed (written test and 岗位实操) by their own mine, which carries the
     # main responsibility for training them (安全教育培训主体责任): no state exam or certificate.
     trained_by_mine: ClassVar[bool] = False
+    # Their yearly hours are counted by a rule of their own (staff_training: the 第一课 besides
+    # the hours), not by the generic ledger of mine staff: no deficits list, figure or reminder.
+    own_training_rule: ClassVar[bool] = False
 
     @classmethod
     def own_post(cls) -> PostKind:
@@ -582,6 +585,7 @@ class RegulatorOfficial(Category):
     label = _l("Regulator official")
     aliases = ("监管干部",)
     examined = False
+    own_training_rule = True  # staff_training.records counts their year
 
 
 # ----------------------------------------------------------------------------- the stored codes

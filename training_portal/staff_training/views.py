@@ -16,7 +16,7 @@ from ..core.web import get_or_404, redraw_on_refusal, refuse, validated, xlsx_do
 from ..core.xlsx import simple_table
 from ..organisations.models import RegulatorUnit
 from ..people.models import Person
-from ..training.models import Course, hours_text
+from ..training.models import Course
 from . import operations as ops
 from . import records
 from .forms import CourseProfileForm, TopicForm
@@ -44,8 +44,9 @@ def _overseen_units() -> list[RegulatorUnit]:
 def _officials_rows(year: int, *, short_only: bool) -> tuple[list[RegulatorUnit], list[records.OfficialYear]]:
     if not current_user.holds("staff_training.oversee"):
         refuse(403, _("Regulators see the training of their units' officials."))
-    units = _overseen_units()
-    rows = records.years_of(records.officials_of(units, local_today()), year)
+    units, today = _overseen_units(), local_today()
+    people = records.officials_of(units, *records.year_span(year, today))  # those of the year
+    rows = records.years_of(people, year, today)
     if short_only:
         rows = [r for r in rows if not r.complete]
     rows.sort(key=lambda r: (r.complete, -r.short, r.person.name))
@@ -61,6 +62,11 @@ def officials():
     return render_template(
         "staff_training/officials.html", rows=rows, units=units, year=year, short_only=short_only
     )
+
+
+def _hours(tenths: int) -> int | float:
+    """Tenths of a 学时 as a number a spreadsheet sums: ``36``, ``2.5``."""
+    return tenths // 10 if tenths % 10 == 0 else tenths / 10
 
 
 @bp.get("/officials.xlsx")
@@ -85,9 +91,9 @@ def officials_export():
                 r.person.name,
                 "、".join(u.name for u in r.units),
                 r.first_lesson.on.isoformat() if r.first_lesson else "",
-                hours_text(r.done),
-                hours_text(r.required),
-                hours_text(r.short),
+                _hours(r.done),
+                _hours(r.required),
+                _hours(r.short),
                 "；".join(r.missing),
             )
             for r in rows
@@ -96,25 +102,31 @@ def officials_export():
     return xlsx_download(data, f"officials-training-{year}.xlsx")
 
 
-def can_see_record(person: Person) -> bool:
-    """The official, and the regulators of their unit or of a unit above it."""
+def can_see_record(person: Person, year: int) -> bool:
+    """The official, and the regulators of a unit where they held the post in ``year``, or of a
+    unit above it."""
     if current_user.person_id == person.id:
         return True
-    return any(
-        current_user.can("staff_training.oversee", p.organisation) for p in records.official_posts(person)
-    )
+    posts = records.official_posts(person, *records.year_span(year, local_today()))
+    return any(current_user.can("staff_training.oversee", p.organisation) for p in posts)
 
 
 @bp.get("/officials/<int:official_id>")
 @login_required
 def record(official_id: int):
-    person = get_or_404(Person, official_id, _("No such person."))
-    if not records.official_posts(person):
-        refuse(404, _("This person is no regulator official."))
-    if not can_see_record(person):
-        refuse(403, _("An official's training record is for the official and the heads of their unit."))
     year = _year()
-    (row,) = records.years_of([person], year)
+    person = db.session.get(Person, official_id)
+    # Access first, and one answer for no such person, no official and not yours: the page
+    # must not tell who is an official to whoever may not see their record.
+    if person is None or not records.official_posts(person) or not can_see_record(person, year):
+        refuse(
+            404,
+            _(
+                "No such official's training record (an official's record is for the official and "
+                "the heads of their unit)."
+            ),
+        )
+    (row,) = records.years_of([person], year, local_today())
     return render_template("staff_training/record.html", r=row, year=year, this_year=local_today().year)
 
 

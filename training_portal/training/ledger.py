@@ -32,12 +32,19 @@ from .models import (
 RETRAINING_KINDS = [k for k in CourseKind if k.counts_as_retraining]
 
 
+def _ledger_duty(kind: type[categories.Category]) -> bool:
+    """Whether the ledger counts the category's yearly hours (not one with a rule of its own)."""
+    return not kind.own_training_rule
+
+
 def _duty_posts() -> list[Post]:
     """The posts whose category (or one of its operation types) has a yearly re-training duty
-    in the policy."""
+    in the policy, counted by this ledger."""
     annual = policy.get("training.annual_hours")
 
     def has_duty(kind: type[categories.Category]) -> bool:
+        if not _ledger_duty(kind):
+            return False
         keys = (kind.code, *(t.value for t in kind.operation_types))  # by category or operation type
         return any(annual.get(key, 0) for key in keys)
 
@@ -126,7 +133,10 @@ class Requirement:
 def required(person: Person, year: int, accidents: list[FatalAccident] | None = None) -> Requirement:
     tenths, reasons = 0, []
     for post in person.posts:
-        need = categories.of_post(post.post).annual_hours(post.operation_type) * 10
+        kind = categories.of_post(post.post)
+        if not _ledger_duty(kind):
+            continue
+        need = kind.annual_hours(post.operation_type) * 10
         if _held_in(post, year) and need > tenths:
             tenths = need
             reasons = [str(_l("Annual re-training as %(post)s", post=post.label))]
@@ -384,6 +394,8 @@ def _annual_tenths():
     whens = []
     for post in Post:
         kind = categories.of_post(post)
+        if not _ledger_duty(kind):
+            continue
         for operation_type in kind.operation_types:
             need = kind.annual_hours(operation_type) * 10
             if need:

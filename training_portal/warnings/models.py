@@ -10,8 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
 from ..core.db import UTCDateTime, db, utcnow
-from ..core.permissions import Asker
+from ..core.permissions import Asker, Role
 from ..organisations.models import MineEnterprise, RegulatorUnit
+
+
+def mine_officer_of(user: Asker, permission: str, mine: MineEnterprise) -> bool:
+    """Whether ``user`` acts for ``mine`` as its own officer: ``permission`` over it, by a
+    mine-officer assignment at the mine. An administrator holds every permission but is no
+    mine's officer: a read receipt or a warning-education day is the mine's own word."""
+    return user.can(permission, mine) and any(o.id == mine.id for o in user.organisations(Role.MINE_OFFICER))
 
 
 class Bulletin(db.Model):
@@ -42,7 +49,7 @@ class Bulletin(db.Model):
 
     def delivery_for(self, user: Asker) -> list[BulletinDelivery]:
         """The deliveries to mines whose officer ``user`` is."""
-        return [d for d in self.deliveries if user.can("warning.receive_bulletin", d.mine)]
+        return [d for d in self.deliveries if mine_officer_of(user, "warning.receive_bulletin", d.mine)]
 
     def can_view(self, user: Asker) -> bool:
         return self.can_manage(user) or bool(self.delivery_for(user))

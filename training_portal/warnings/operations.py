@@ -19,6 +19,7 @@ from ..organisations.models import MineEnterprise, RegulatorUnit
 from .models import Bulletin, BulletinDelivery, WarningDay
 
 MAX_BYTES = storage.EVIDENCE_MAX_BYTES
+EARLIEST = date(2000, 1, 1)  # the pages list the years from 2000
 
 notes.register(
     "bulletin_received",
@@ -36,6 +37,15 @@ def _text(value: str, field: str, limit: int | None = None) -> str:
     if not value:
         raise WarningError(_l("This field is required."), field=field)
     return value[:limit] if limit else value
+
+
+def _past_date(value: date, field: str, future: object) -> date:
+    """A date from ``EARLIEST`` to today; ``future`` says why a later one is refused."""
+    if value < EARLIEST:
+        raise WarningError(_l("Give a date from %(d)s on.", d=EARLIEST.isoformat()), field=field)
+    if value > local_today():
+        raise WarningError(future, field=field)
+    return value
 
 
 def _officers(mine: MineEnterprise) -> list[User]:
@@ -64,6 +74,7 @@ def send_bulletin(
     """Write the bulletin and forward it to ``mines`` (each in the unit's jurisdiction)."""
     title = _text(title, "title", 200)
     summary, lessons = _text(summary, "summary"), _text(lessons, "lessons")
+    _past_date(issued_on, "issued_on", _l("A bulletin is dated on or before the day it is forwarded."))
     if not mines:
         raise WarningError(_l("Choose the mines to forward the bulletin to."), field="mines")
     outside = [m.name for m in mines if not unit.region.contains(m.region)]
@@ -143,8 +154,7 @@ def record_day(
     theme = _text(theme, "theme", 200)
     if attendance < 1:
         raise WarningError(_l("Give the number of people who attended."), field="attendance")
-    if held_on > local_today():
-        raise WarningError(_l("A warning-education day is recorded once held."), field="held_on")
+    _past_date(held_on, "held_on", _l("A warning-education day is recorded once held."))
     key = None
     if evidence:
         try:

@@ -18,7 +18,7 @@ from ..organisations.models import MineEnterprise, RegulatorUnit
 from ..organisations.operations import mines_of
 from . import operations as ops
 from .forms import BulletinForm, WarningDayForm
-from .models import Bulletin, BulletinDelivery, WarningDay
+from .models import Bulletin, BulletinDelivery, WarningDay, mine_officer_of
 
 bp = Blueprint("warnings", __name__, url_prefix="/warnings", template_folder="templates")
 
@@ -149,7 +149,8 @@ def attachment(bulletin_id: int):
 
 
 def _recording_mines() -> list[MineEnterprise]:
-    return [m for m in mines_of(current_user) if current_user.can("warning.record_day", m)]
+    """The mines whose own officer the user is (an administrator records for none)."""
+    return [m for m in mines_of(current_user) if mine_officer_of(current_user, "warning.record_day", m)]
 
 
 def _days_page(form: WarningDayForm | None = None) -> dict:
