@@ -159,8 +159,11 @@ def _hours(need: dict[int, int], year: int) -> dict[int, list[tuple[str, int]]]:
             else:
                 topics[label] += int(tenths)
     for person_id, kinds in online.items():
+        studied = {kind: sum(t for _label, t in rows) for kind, rows in kinds.items()}
+        in_all = ledger.capped_online(studied, need[person_id])  # the shares do not add up
         for kind, rows in kinds.items():
-            left = ledger.capped_online({kind: sum(t for _label, t in rows)}, need[person_id])
+            left = min(ledger.capped_online({kind: studied[kind]}, need[person_id]), in_all)
+            in_all -= left
             for label, tenths in rows:
                 by_topic[person_id][label] += min(tenths, left)
                 left -= min(tenths, left)
