@@ -123,6 +123,21 @@ def test_online_hours_fill_the_years_requirement_only_up_to_the_policys_share(ct
     )
 
 
+def test_online_hours_of_two_kinds_fill_at_most_the_largest_share_of_the_requirement(ctx):
+    person = make.person(employer=make.mine(), post=Post.PRINCIPAL)  # 16 学时 a year
+    annual = make.course(kind=CourseKind.ANNUAL, category=make.PersonnelCategory.PRINCIPAL)
+    continuing = make.course(kind=CourseKind.CONTINUING, category=make.PersonnelCategory.PRINCIPAL)
+    _online(person, annual, 120)  # 75 % each: 12 学时 + 12 学时 would fill the 16
+    _online(person, continuing, 120)
+    line = ledger.ledger(person)[-1]
+    assert (line.required.tenths, line.verified, line.deficit) == (160, 120, 40)
+    people = select(make.Person).where(make.Person.id == person.id)
+    year = local_today().year
+    assert [p.id for p, _ in ledger.deficits(people, year)] == [person.id]
+    assert ledger.deficit_count(people, year) == 1
+    assert ledger.deficit_counts_by(people, year, {})[0] == 1
+
+
 def test_initial_training_for_an_exam_counts_online_hours_as_verified_up_to_a_quarter(ctx):
     person = make.person(operation_type=make.GAS, employer=make.mine())
     course = make.course()  # initial training of gas inspectors: 72 学时

@@ -66,8 +66,14 @@ def online_share(kind: CourseKind) -> int:
 
 
 def capped_online(online: dict[CourseKind, int], need: int) -> int:
-    """Online tenths that count against ``need``: per course kind, at most its share."""
-    return sum(min(tenths, need * online_share(kind) // 100) for kind, tenths in online.items())
+    """Online tenths that count against ``need``: per course kind, at most its share, and in all
+    at most the largest share among the kinds studied (so that shares do not add up to more than
+    any one kind allows). ``_short_of_hours`` mirrors this rule in SQL."""
+    present = [kind for kind, tenths in online.items() if tenths > 0]
+    if not present:
+        return 0
+    per_kind = sum(min(online[kind], need * online_share(kind) // 100) for kind in present)
+    return min(per_kind, max(need * online_share(kind) // 100 for kind in present))
 
 
 policy.accept_keys("training.online_share_max", lambda: {k.value for k in CourseKind})
@@ -503,16 +509,20 @@ def _short_of_hours(people: Select, year: int) -> Select:
         .select_from(candidates.outerjoin(needs, needs.c.person_id == candidates.c.id))
         .cte("required")
     )
-    # Online hours count up to their course kind's share of the requirement (``capped_online``).
+    # Online hours count up to their course kind's share of the requirement, and in all up to
+    # the largest share among the kinds studied (``capped_online``).
     cap = (
         required.c.tenths * case(*((online.c.kind == k, online_share(k)) for k in CourseKind), else_=0) // 100
     )
+    per_kind = func.sum(case((online.c.tenths < cap, online.c.tenths), else_=cap))
+    largest = func.max(cap)
     online_done = (
         select(
             online.c.person_id,
-            func.sum(case((online.c.tenths < cap, online.c.tenths), else_=cap)).label("tenths"),
+            case((per_kind < largest, per_kind), else_=largest).label("tenths"),
         )
         .join(required, required.c.id == online.c.person_id)
+        .where(online.c.tenths > 0)
         .group_by(online.c.person_id)
         .cte("online_done")
     )
