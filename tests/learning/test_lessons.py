@@ -248,3 +248,37 @@ def test_the_course_page_leads_its_organiser_and_regulators_to_the_online_lesson
         assert (link in page.text) is sees, user.username
         if sees:
             assert logged_in(app, user).get(f"/learning/courses/{course.id}").status_code == 200
+
+
+def _second_lesson(world):
+    """Another lesson of the course with the same stored video (no second upload)."""
+    first = world.lesson
+    lesson = ops.add_lesson(first.course, "第二课", actor=world.center_user)
+    for field in ("video_key", "video_sha256", "video_bytes", "duration_s", "width", "height"):
+        setattr(lesson, field, getattr(first, field))
+    db.session.flush()
+    return lesson
+
+
+def test_two_lessons_played_side_by_side_earn_only_one_at_a_time(app, world):
+    person = world.trainee.person
+    a = ops.open_viewing(person, world.lesson)
+    b = ops.open_viewing(person, _second_lesson(world))
+    flags = {"playing": True, "muted": False, "visible": True, "rate": 1.0, "interacted": True}
+    now = utcnow()
+
+    def play(row, seq, seconds):
+        at = now + timedelta(seconds=seconds)
+        return ops.report(row, row.token, {"seq": seq, "position": seconds * 1.0, **flags}, now=at)
+
+    assert play(a, 1, 0)["reason"] == play(b, 1, 0)["reason"] == "started"
+    assert play(a, 2, 5)["reason"] == "counted"
+    parallel = play(b, 2, 5)
+    assert (parallel["reason"], parallel["earned_s"]) == ("parallel", 0)
+    assert play(a, 3, 10)["earned_s"] == 5 and play(b, 3, 10)["reason"] == "parallel"
+    assert a.pending_s == 10 and b.pending_s == 0 and b.refused == {"parallel": 10}
+    # The other window stopped reporting longer than a report gap ago: the second counts again.
+    assert play(b, 4, 45)["reason"] == "counted"
+    db.session.commit()
+    client = logged_in(app, world.center_user)
+    assert "同时在看另一个视频" in client.get(f"/learning/lessons/{b.lesson_id}").text

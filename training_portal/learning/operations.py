@@ -14,7 +14,7 @@ import math
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -23,7 +23,7 @@ from proctoring import operations as uploads
 from proctoring.models import Upload
 
 from ..core import audit, policy, storage
-from ..core.db import db, utcnow
+from ..core.db import db, locked, utcnow
 from ..core.errors import CONFLICT, DomainError
 from ..core.i18n import local_today
 from ..organisations.models import MineEnterprise, Organisation
@@ -383,19 +383,44 @@ def status(viewing: Viewing) -> dict:
     }
 
 
+def _counted_elsewhere(viewing: Viewing, now: datetime, rules: playback.Rules) -> bool:
+    """Whether another viewing of the person earned time within the last report gap (lessons
+    or films played side by side). The person's row is locked first, so that two reports of
+    the same person at once are decided one after the other."""
+    locked(Person, viewing.person_id)
+    return (
+        db.session.scalar(
+            select(Viewing.id)
+            .where(
+                Viewing.person_id == viewing.person_id,
+                Viewing.id != viewing.id,
+                Viewing.counted_at > now - timedelta(seconds=rules.max_gap_s),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def report(viewing: Viewing, token: object, body: dict, *, now: datetime | None = None) -> dict:
     """One playback report into the viewing; what the stretch since the last report earned."""
     _own_page(viewing, token)
     parsed = parse_report(body)
+    now = now or utcnow()
     state = _state(viewing)
+    the_rules = rules()
     try:
-        outcome = playback.apply(state, parsed, now or utcnow(), rules())
+        outcome = playback.apply(
+            state, parsed, now, the_rules, elsewhere=_counted_elsewhere(viewing, now, the_rules)
+        )
     except playback.StaleReport:
         raise LearningError(
             _l("Report %(n)d came after report %(last)d: it is not counted.", n=parsed.seq, last=viewing.seq),
             status=CONFLICT,
         ) from None
     _store(viewing, state)
+    if outcome.reason == playback.COUNTED:
+        viewing.counted_at = now
     if outcome.reason not in (playback.COUNTED, playback.STARTED) and outcome.elapsed_s:
         refused = dict(viewing.refused or {})
         refused[outcome.reason] = round(refused.get(outcome.reason, 0.0) + outcome.elapsed_s, 1)

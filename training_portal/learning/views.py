@@ -167,6 +167,7 @@ def reason_labels() -> dict[str, object]:
         "skipped": _l("skipped ahead"),
         "muted_hidden": _l("muted and hidden"),
         "too_fast": _l("too fast"),
+        "parallel": _l("watching another video at the same time"),
         "idle": _l("idle"),
         "check_open": _l("check question open"),
         "check_missed": _l("check unanswered"),
