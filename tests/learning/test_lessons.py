@@ -282,3 +282,29 @@ def test_two_lessons_played_side_by_side_earn_only_one_at_a_time(app, world):
     db.session.commit()
     client = logged_in(app, world.center_user)
     assert "同时在看另一个视频" in client.get(f"/learning/lessons/{b.lesson_id}").text
+
+
+def test_numbers_too_large_for_the_database_are_refused_with_a_reason(app, world):
+    client = logged_in(app, world.trainee)
+    viewing = _open(client, world.lesson)
+    flags = {"token": viewing["token"], "playing": True, "muted": False, "visible": True, "rate": 1.0}
+    reports = f"/api/learning/viewings/{viewing['id']}/reports"
+    for bad in (
+        {"seq": 1, "position": 10**400},
+        {"seq": 10**30, "position": 0},
+        {"seq": 2**31, "position": 0},
+    ):
+        answer = client.post(reports, json={**flags, "interacted": True, **bad})
+        assert answer.status_code == 422 and answer.get_json()["reason"], bad
+    for path in ("/api/learning/viewings", "/api/learning/uploads"):
+        answer = client.post(path, json={"lesson_id": 10**30, "size": 10, "filename": "a.mp4"})
+        assert answer.status_code == 400 and "lesson_id" in answer.get_json()["reason"]
+    staff = logged_in(app, world.center_user)
+    answer = staff.post("/api/learning/uploads", json={"film_id": 2**31, "size": 10, "filename": "a.mp4"})
+    assert answer.status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Viewing, viewing["id"]).seq == 0  # nothing was counted
+    for url in (f"/learning/lessons/{10**30}/study", f"/learning/films/{2**63}/watch"):
+        assert client.get(url).status_code == 404, url
+    assert client.post(f"/api/learning/viewings/{2**40}/reports", json=flags).status_code == 404
+    assert client.get(f"/learning/lessons/{2**40}/study").status_code == 404

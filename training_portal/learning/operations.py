@@ -327,16 +327,23 @@ def _own_page(viewing: Viewing, token: object) -> None:
         )
 
 
+MAX_SEQ = 2**31 - 1  # an INTEGER column
+
+
 def _number(body: dict, key: str, *, low: float, high: float) -> float:
     value = body.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    try:  # a huge integer (10**400) does not fit a float
+        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    except OverflowError:
+        number = math.nan
+    if not math.isfinite(number):
         raise LearningError(_l("The report's %(key)s is not a number.", key=key))
-    return min(max(float(value), low), high)
+    return min(max(number, low), high)
 
 
 def parse_report(body: dict) -> playback.Report:
     seq = body.get("seq")
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
         raise LearningError(_l("The report needs its sequence number (seq, from 1)."))
     flags = {}
     for key in ("playing", "muted", "visible", "interacted"):
