@@ -308,3 +308,33 @@ def test_numbers_too_large_for_the_database_are_refused_with_a_reason(app, world
         assert client.get(url).status_code == 404, url
     assert client.post(f"/api/learning/viewings/{2**40}/reports", json=flags).status_code == 404
     assert client.get(f"/learning/lessons/{2**40}/study").status_code == 404
+
+
+def test_a_trainee_taken_off_the_roster_after_opening_earns_nothing(app, world):
+    from training_portal.training.models import Enrolment
+
+    client = logged_in(app, world.trainee)
+    viewing = _open(client, world.lesson)
+    base = f"/api/learning/viewings/{viewing['id']}"
+    flags = {"token": viewing["token"], "playing": True, "muted": False, "visible": True, "rate": 1.0}
+    assert (
+        client.post(
+            f"{base}/reports", json={**flags, "seq": 1, "position": 0, "interacted": True}
+        ).status_code
+        == 200
+    )
+    db.session.execute(Enrolment.__table__.delete().where(Enrolment.person_id == world.trainee.person_id))
+    db.session.commit()
+    answers = [
+        client.post(f"{base}/reports", json={**flags, "seq": 2, "position": 5, "interacted": True}),
+        client.post(f"{base}/check", json={"token": viewing["token"], "answer": 0}),
+        client.post(f"{base}/still-here", json={"token": viewing["token"]}),
+    ]
+    assert [a.status_code for a in answers] == [409] * 3
+    assert (
+        "no longer on the list" in answers[0].get_json()["reason"]
+        or "名单" in answers[0].get_json()["reason"]
+    )
+    db.session.expire_all()
+    row = db.session.get(Viewing, viewing["id"])
+    assert (row.seq, row.credited_s, row.pending_s) == (1, 0, 0)

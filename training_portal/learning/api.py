@@ -128,9 +128,16 @@ def open_viewing():
 
 
 def _own_viewing(viewing_id: int) -> Viewing:
+    """The user's viewing, if they may still study it (reports, checks and "still here")."""
     viewing = db.session.get(Viewing, viewing_id)
     if viewing is None or current_user.person_id is None or viewing.person_id != current_user.person_id:
         refuse(404, _("No such viewing."))
+    if viewing.lesson is not None:
+        allowed = viewing.lesson.can_study(current_user)
+    else:
+        allowed = ops.in_audience(viewing.film, current_user.person)
+    if not allowed:  # taken off the roster, or out of the film's audience, since opening it
+        refuse(409, _("You are no longer on the list for this lesson or film; study time is not counted."))
     return viewing
 
 
