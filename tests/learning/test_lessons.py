@@ -338,3 +338,29 @@ def test_a_trainee_taken_off_the_roster_after_opening_earns_nothing(app, world):
     db.session.expire_all()
     row = db.session.get(Viewing, viewing["id"])
     assert (row.seq, row.credited_s, row.pending_s) == (1, 0, 0)
+
+
+def test_online_hours_keep_the_day_they_were_earned_and_leave_the_exam_window(app, world):
+    from datetime import UTC, date, datetime
+
+    person = make.person(operation_type=make.GAS, employer=make.mine())
+    course = make.course()  # initial training of gas inspectors: 72 学时, a quarter online
+    lesson = ops.add_lesson(course, "瓦斯检查", actor=world.center_user)
+    for field in ("video_key", "video_sha256", "video_bytes", "duration_s", "width", "height"):
+        setattr(lesson, field, getattr(world.lesson, field))
+    viewing = ops.open_viewing(person, lesson)
+    tenth = policy.get("training.minutes_per_hour") * 60 / 10
+    year = local_today().year - 1
+    viewing.credited_s = 100 * tenth  # 10 学时 in January
+    ops._credit(viewing, actor=world.trainee, now=datetime(year, 1, 10, 4, tzinfo=UTC))
+    viewing.credited_s = 150 * tenth  # 5 more in December
+    ops._credit(viewing, actor=world.trainee, now=datetime(year, 12, 1, 4, tzinfo=UTC))
+    rows = db.session.scalars(select(HourCredit).order_by(HourCredit.earned_on)).all()
+    assert [(r.earned_on, r.tenths) for r in rows] == [(date(year, 1, 10), 100), (date(year, 12, 1), 50)]
+
+    def have(on):
+        return ledger.training_check(person, make.PersonnelCategory.SPECIAL_OPERATOR, make.GAS, on).have
+
+    policy.set_value("training.hours_window_months", 12, actor=make.admin())
+    # Within twelve months of the check only December's hours count; January's have gone.
+    assert have(date(year, 12, 31)) == 150 and have(date(year + 1, 6, 1)) == 50

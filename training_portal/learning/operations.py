@@ -25,7 +25,7 @@ from proctoring.models import Upload
 from ..core import audit, policy, storage
 from ..core.db import db, locked, utcnow
 from ..core.errors import CONFLICT, DomainError
-from ..core.i18n import local_today
+from ..core.i18n import local_today, local_zone
 from ..organisations.models import MineEnterprise, Organisation
 from ..people.models import Person, PersonPost, Post
 from ..training.ledger import ONLINE
@@ -481,8 +481,9 @@ def still_here(viewing: Viewing, token: object, *, now: datetime | None = None) 
 
 
 def _credit(viewing: Viewing, *, actor, now: datetime) -> None:
-    """A lesson's credited time into the ledger as online hours (tenths of a 学时, this year's
-    row taking what is new); a film's into its watched mark."""
+    """A lesson's credited time into the ledger as online hours (tenths of a 学时, today's row
+    taking what is new, so that each keeps the day it was earned); a film's into its watched
+    mark."""
     if viewing.film is not None:
         film = viewing.film
         if (
@@ -498,8 +499,8 @@ def _credit(viewing: Viewing, *, actor, now: datetime) -> None:
     new = total - sum(r.tenths for r in rows)
     if new <= 0:
         return
-    today = local_today()
-    row = next((r for r in rows if r.year == today.year), None)
+    today = now.astimezone(local_zone()).date()  # the province's day the time was credited on
+    row = next((r for r in rows if r.earned_on == today), None)
     if row is None:
         row = HourCredit(
             source=ONLINE,
@@ -512,7 +513,6 @@ def _credit(viewing: Viewing, *, actor, now: datetime) -> None:
         )
         db.session.add(row)
     row.tenths += new
-    row.earned_on = today
     db.session.flush()
     audit.record(
         "learning.hours",
