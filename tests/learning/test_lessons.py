@@ -364,3 +364,20 @@ def test_online_hours_keep_the_day_they_were_earned_and_leave_the_exam_window(ap
     policy.set_value("training.hours_window_months", 12, actor=make.admin())
     # Within twelve months of the check only December's hours count; January's have gone.
     assert have(date(year, 12, 31)) == 150 and have(date(year + 1, 6, 1)) == 50
+
+
+def test_a_material_larger_than_the_policy_is_refused_and_the_default_fits_the_request_limit(app, world):
+    import io
+
+    assert policy.get("learning.material_max_mb") * 2**20 <= app.config["MAX_CONTENT_LENGTH"]
+    policy.set_value("learning.material_max_mb", 1, actor=make.admin())
+    db.session.commit()
+    client = logged_in(app, world.center_user)
+    big = b"%PDF-1.4\n" + b"0" * 2**20
+    refused = client.post(
+        f"/learning/lessons/{world.lesson.id}/materials",
+        data={"title": "讲义", "file": (io.BytesIO(big), "a.pdf")},
+    )
+    assert refused.status_code == 422 and "1 MB" in refused.text
+    db.session.expire_all()
+    assert db.session.get(type(world.lesson), world.lesson.id).materials == []

@@ -131,6 +131,12 @@ def attach_video(target: OnlineLesson | WarningFilm, data: bytes, filename: str,
     finish_video_upload(upload, target, actor=actor)
 
 
+def read_material(stream) -> bytes:
+    """An uploaded material's bytes, read no further than one byte past the policy's size (so
+    that ``add_material`` refuses a larger file without holding all of it)."""
+    return stream.read(policy.get("learning.material_max_mb") * 2**20 + 1)
+
+
 def add_material(lesson: OnlineLesson, title: str, filename: str, data: bytes, *, actor) -> LessonMaterial:
     """A PDF: refused unless its first bytes say PDF and it is within the policy's size."""
     limit = policy.get("learning.material_max_mb") * 2**20

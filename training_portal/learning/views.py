@@ -192,7 +192,7 @@ def add_material(online_lesson_id: int):
         "learning/lesson.html", form, form_name="material_form", context=lambda: _lesson_page(lesson)
     )
     validated(form)
-    data = form.file.data.read()
+    data = ops.read_material(form.file.data.stream)
     ops.add_material(lesson, form.title.data or "", form.file.data.filename or "", data, actor=current_user)
     return redirect(url_for("learning.lesson", online_lesson_id=lesson.id), 303)
 
