@@ -138,6 +138,18 @@ def test_online_hours_of_two_kinds_fill_at_most_the_largest_share_of_the_require
     assert ledger.deficit_counts_by(people, year, {})[0] == 1
 
 
+def test_hours_per_course_show_online_hours_apart_from_the_verified(app, ctx):
+    person = make.person(employer=make.mine(), post=Post.PRINCIPAL)
+    trainee = make.user(Role.TRAINEE, person=person)
+    course = make.course(kind=CourseKind.ANNUAL, category=make.PersonnelCategory.PRINCIPAL)
+    _online(person, course, 150)  # more than the 75 % of 16 学时 the year may count
+    [row] = ledger.course_year_hours(person)
+    assert (row["claimed"], row["verified"], row["online"]) == (150, 0, 150)
+    db.session.commit()
+    page = logged_in(app, trainee).get("/training/me").text
+    assert "线上学时计入当年要求学时时，最多只计政策规定的比例" in page
+
+
 def test_initial_training_for_an_exam_counts_online_hours_as_verified_up_to_a_quarter(ctx):
     person = make.person(operation_type=make.GAS, employer=make.mine())
     course = make.course()  # initial training of gas inspectors: 72 学时

@@ -80,9 +80,20 @@ policy.accept_keys("training.online_share_max", lambda: {k.value for k in Course
 
 
 def course_year_hours(person: Person) -> list[dict]:
-    """Claimed and verified hours per course and year, oldest first."""
+    """Hours per course and year, oldest first: claimed (all), verified (classroom hours by
+    video or attested sign-in) and online (studied online; they count toward a requirement only
+    up to the policy's share, which the ledger applies per year, not per course)."""
+    online = HourCredit.source == ONLINE
     rows = db.session.execute(
-        select(HourCredit.course_id, HourCredit.year, func.sum(HourCredit.tenths), _verified_tenths)
+        select(
+            HourCredit.course_id,
+            HourCredit.year,
+            func.sum(HourCredit.tenths),
+            func.sum(
+                case((and_(~online, Lesson.video_verdict.in_(COUNTED_VERDICTS)), HourCredit.tenths), else_=0)
+            ),
+            func.sum(case((online, HourCredit.tenths), else_=0)),
+        )
         .outerjoin(Lesson, Lesson.id == HourCredit.lesson_id)
         .where(HourCredit.person_id == person.id)
         .group_by(HourCredit.course_id, HourCredit.year)
@@ -90,8 +101,14 @@ def course_year_hours(person: Person) -> list[dict]:
     ).all()
     courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_({r[0] for r in rows})))}
     return [
-        {"course": courses[course_id], "year": year, "claimed": int(claimed), "verified": int(verified)}
-        for course_id, year, claimed, verified in rows
+        {
+            "course": courses[course_id],
+            "year": year,
+            "claimed": int(claimed),
+            "verified": int(verified),
+            "online": int(studied),
+        }
+        for course_id, year, claimed, verified, studied in rows
     ]
 
 
