@@ -209,13 +209,18 @@ def audience(assignment: FilmAssignment) -> list[Person]:
     return list(db.session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.name)))
 
 
-def in_audience(film: WarningFilm, person: Person | None) -> bool:
+def in_assignment(assignment: FilmAssignment, person: Person | None) -> bool:
+    """Whether the assignment asks ``person`` to watch (a holder, now, of one of its posts)."""
     if person is None:
         return False
-    return any(
-        db.session.scalar(_staff_posts(a).where(PersonPost.person_id == person.id).limit(1)) is not None
-        for a in film.assignments
+    return (
+        db.session.scalar(_staff_posts(assignment).where(PersonPost.person_id == person.id).limit(1))
+        is not None
     )
+
+
+def in_audience(film: WarningFilm, person: Person | None) -> bool:
+    return any(in_assignment(a, person) for a in film.assignments)
 
 
 @dataclass

@@ -45,7 +45,7 @@ def _my_films() -> list[tuple[WarningFilm, FilmAssignment]]:
     assignments = db.session.scalars(
         select(FilmAssignment).where(FilmAssignment.mine_id.in_(mines)).order_by(FilmAssignment.due_on)
     )
-    return [(a.film, a) for a in assignments if a.film.has_video and ops.in_audience(a.film, person)]
+    return [(a.film, a) for a in assignments if a.film.has_video and ops.in_assignment(a, person)]
 
 
 def _courses_seen() -> list[Course]:
