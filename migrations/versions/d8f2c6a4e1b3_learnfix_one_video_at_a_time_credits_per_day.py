@@ -28,18 +28,15 @@ def upgrade():
 
 
 def downgrade():
-    # A viewing's rows of one year become one again (its first row takes the sum and the last
-    # date) before the per-year key comes back.
-    firsts = (
-        "SELECT MIN(id) FROM training_hour_credits WHERE viewing_id IS NOT NULL GROUP BY viewing_id, year"
-    )
+    # A viewing's rows of one year become one again before the per-year key comes back: its
+    # last row (the latest day) takes the year's sum, the others go.
+    lasts = "SELECT MAX(id) FROM training_hour_credits WHERE viewing_id IS NOT NULL GROUP BY viewing_id, year"
     same = "o.viewing_id = training_hour_credits.viewing_id AND o.year = training_hour_credits.year"
     op.execute(
         f"UPDATE training_hour_credits SET tenths = (SELECT SUM(o.tenths) FROM training_hour_credits o"
-        f" WHERE {same}), earned_on = (SELECT MAX(o.earned_on) FROM training_hour_credits o WHERE {same})"
-        f" WHERE id IN ({firsts})"
+        f" WHERE {same}) WHERE id IN ({lasts})"
     )
-    op.execute(f"DELETE FROM training_hour_credits WHERE viewing_id IS NOT NULL AND id NOT IN ({firsts})")
+    op.execute(f"DELETE FROM training_hour_credits WHERE viewing_id IS NOT NULL AND id NOT IN ({lasts})")
     with op.batch_alter_table('training_hour_credits', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_training_hour_credits_viewing_id_earned_on'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_training_hour_credits_viewing_id_year'), ['viewing_id', 'year'])
