@@ -89,6 +89,18 @@ def test_the_migrations_create_exactly_the_models(ctx):
     assert diff == []
 
 
+def test_an_id_too_large_for_its_column_is_no_row_not_a_server_error(app, ctx):
+    from training_portal.core.web import Refused, get_or_404
+
+    for ident in (2**31, 2**63, 10**30, 0, -1):
+        with app.test_request_context("/"), pytest.raises(Refused) as refused:
+            get_or_404(Person, ident, "No such person.")
+        assert refused.value.code == 404
+    client = app.test_client()
+    for ident in (2**31, 2**63, 10**30):  # any domain's <int:…> in a URL
+        assert client.get(f"/people/{ident}").status_code == 404
+
+
 def test_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     first = create_app(instance_path=str(tmp_path)).config["SECRET_KEY"]

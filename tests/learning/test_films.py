@@ -118,3 +118,20 @@ def test_a_person_of_another_mine_cannot_open_the_film(app, ctx, clip):
     assert client.get(f"/learning/films/{film.id}/video").status_code == 404
     assert client.post("/api/learning/viewings", json={"film_id": film.id}).status_code == 404
     assert logged_in(app, mine_worker).get(f"/learning/films/{film.id}/watch").status_code == 200
+
+
+def test_the_list_shows_only_the_assignments_that_ask_the_person(app, ctx):
+    county = make.region("磐石市")
+    regulator = make.user(Role.REGULATOR, at=make.regulator(region=county))
+    mine = make.mine(region=county)
+    manager = make.user(Role.TRAINEE, person=make.person(employer=mine, post=Post.PRINCIPAL))
+    film = ops.add_film(regulator.organisations()[0], "顶板事故警示片", "", actor=regulator)
+    film.video_key, film.duration_s = "no-file-needed-for-the-list", 24.0
+    soon, later = local_today() + timedelta(days=3), local_today() + timedelta(days=20)
+    ops.assign_film(film, mine, posts=[Post.FRONTLINE_WORKER.value], due_on=soon, actor=regulator)
+    ops.assign_film(film, mine, posts=[], due_on=later, actor=regulator)  # the whole staff
+    db.session.commit()
+    films = logged_in(app, manager).get("/learning/").text
+    listed = films.split('data-test="my-films"')[1].split("</ul>")[0]
+    assert listed.count("顶板事故警示片") == 1  # the workers' assignment does not ask a manager
+    assert later.isoformat() in listed and soon.isoformat() not in listed

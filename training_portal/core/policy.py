@@ -369,7 +369,8 @@ _rule(
     "learning.film_watched_percent", 90, _l("Warning films: share of a film's length to count as watched (%)")
 )
 _rule("learning.video_max_mb", 2048, _l("Online study: largest lesson or film video (MB)"))
-_rule("learning.material_max_mb", 50, _l("Online study: largest PDF material (MB)"))
+# At most the request limit (MAX_CONTENT_LENGTH, 16 MB by default): a larger file never arrives.
+_rule("learning.material_max_mb", 16, _l("Online study: largest PDF material (MB)"))
 
 
 def rule(key: str) -> Rule:

@@ -12,9 +12,10 @@ from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import BigInteger, inspect, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from .broker import Liveness
 from .db import db
@@ -61,9 +62,30 @@ def refuse(code: int, reason: object):
     raise Refused(code, reason)
 
 
+ROW_ID_LIMIT = 2**31  # ids are INTEGER columns; a larger number would be a database error
+
+
+def id_in_range(model, ident) -> bool:
+    """Whether ``ident`` can be a row id of ``model`` at all: an integer key within its
+    column's type (32 bits, or 64 for a BIGINT key). A larger number is no row, not a 500."""
+    if isinstance(ident, bool):
+        return False
+    if not isinstance(ident, int):
+        return True
+    column = inspect(model).primary_key[0]
+    return 0 < ident < (2**63 if isinstance(column.type, BigInteger) else ROW_ID_LIMIT)
+
+
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in a URL: only numbers an id column can hold (so a huge one is a 404)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=ROW_ID_LIMIT - 1, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def get_or_404(model, ident, reason: object):
     """The row with this primary key, or a 404 with the reason."""
-    row = db.session.get(model, ident)
+    row = db.session.get(model, ident) if id_in_range(model, ident) else None
     if row is None:
         refuse(404, reason)
     return row
@@ -327,6 +349,7 @@ def _botocore_error(name: str):
 
 
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = RowIdConverter  # before any route is added
     app.session_interface = SessionInterface()
     app.json = JSONProvider(app)
     app.after_request(_security_headers)

@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from proctoring import operations as upload_ops
 
 from ..core.db import db
-from ..core.web import get_or_404, keep_writes_of_refusal, refuse
+from ..core.web import ROW_ID_LIMIT, get_or_404, keep_writes_of_refusal, refuse
 from ..recordings import chunks
 from . import operations as ops
 from .models import OnlineLesson, Viewing, WarningFilm
@@ -28,8 +28,14 @@ def _body() -> dict:
 
 
 def _id(body: dict, key: str) -> int | None:
+    """The id the body gives under ``key`` (None if it gives none); anything but a whole
+    number an id column can hold is refused."""
     value = body.get(key)
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < ROW_ID_LIMIT:
+        refuse(400, _("The request's %(key)s is not an id.", key=key))
+    return value
 
 
 def _managed_target(body: dict) -> OnlineLesson | WarningFilm:
@@ -55,7 +61,7 @@ def start_upload():
     body = _body()
     target = _managed_target(body)
     size = body.get("size")
-    if not isinstance(size, int) or isinstance(size, bool):
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 < size < 2**63:
         refuse(400, _("Give the file's size in bytes."))
     upload = ops.start_video_upload(
         target, filename=str(body.get("filename", "")), size=size, actor=current_user
@@ -122,9 +128,16 @@ def open_viewing():
 
 
 def _own_viewing(viewing_id: int) -> Viewing:
+    """The user's viewing, if they may still study it (reports, checks and "still here")."""
     viewing = db.session.get(Viewing, viewing_id)
     if viewing is None or current_user.person_id is None or viewing.person_id != current_user.person_id:
         refuse(404, _("No such viewing."))
+    if viewing.lesson is not None:
+        allowed = viewing.lesson.can_study(current_user)
+    else:
+        allowed = ops.in_audience(viewing.film, current_user.person)
+    if not allowed:  # taken off the roster, or out of the film's audience, since opening it
+        refuse(409, _("You are no longer on the list for this lesson or film; study time is not counted."))
     return viewing
 
 

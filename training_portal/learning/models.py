@@ -152,6 +152,8 @@ class Viewing(db.Model):
     credited_s: Mapped[float] = mapped_column(Float, default=0.0)
     check_at_s: Mapped[float] = mapped_column(Float, default=0.0)
     check_open_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last report that earned time: while one viewing of a person counts, the others do not.
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     check: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the open question and its answer
     checks_passed: Mapped[int] = mapped_column(Integer, default=0)
     checks_failed: Mapped[int] = mapped_column(Integer, default=0)

@@ -14,7 +14,7 @@ import math
 import random
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -23,9 +23,9 @@ from proctoring import operations as uploads
 from proctoring.models import Upload
 
 from ..core import audit, policy, storage
-from ..core.db import db, utcnow
+from ..core.db import db, locked, utcnow
 from ..core.errors import CONFLICT, DomainError
-from ..core.i18n import local_today
+from ..core.i18n import local_today, local_zone
 from ..organisations.models import MineEnterprise, Organisation
 from ..people.models import Person, PersonPost, Post
 from ..training.ledger import ONLINE
@@ -131,6 +131,12 @@ def attach_video(target: OnlineLesson | WarningFilm, data: bytes, filename: str,
     finish_video_upload(upload, target, actor=actor)
 
 
+def read_material(stream) -> bytes:
+    """An uploaded material's bytes, read no further than one byte past the policy's size (so
+    that ``add_material`` refuses a larger file without holding all of it)."""
+    return stream.read(policy.get("learning.material_max_mb") * 2**20 + 1)
+
+
 def add_material(lesson: OnlineLesson, title: str, filename: str, data: bytes, *, actor) -> LessonMaterial:
     """A PDF: refused unless its first bytes say PDF and it is within the policy's size."""
     limit = policy.get("learning.material_max_mb") * 2**20
@@ -203,13 +209,18 @@ def audience(assignment: FilmAssignment) -> list[Person]:
     return list(db.session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.name)))
 
 
-def in_audience(film: WarningFilm, person: Person | None) -> bool:
+def in_assignment(assignment: FilmAssignment, person: Person | None) -> bool:
+    """Whether the assignment asks ``person`` to watch (a holder, now, of one of its posts)."""
     if person is None:
         return False
-    return any(
-        db.session.scalar(_staff_posts(a).where(PersonPost.person_id == person.id).limit(1)) is not None
-        for a in film.assignments
+    return (
+        db.session.scalar(_staff_posts(assignment).where(PersonPost.person_id == person.id).limit(1))
+        is not None
     )
+
+
+def in_audience(film: WarningFilm, person: Person | None) -> bool:
+    return any(in_assignment(a, person) for a in film.assignments)
 
 
 @dataclass
@@ -327,16 +338,23 @@ def _own_page(viewing: Viewing, token: object) -> None:
         )
 
 
+MAX_SEQ = 2**31 - 1  # an INTEGER column
+
+
 def _number(body: dict, key: str, *, low: float, high: float) -> float:
     value = body.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    try:  # a huge integer (10**400) does not fit a float
+        number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    except OverflowError:
+        number = math.nan
+    if not math.isfinite(number):
         raise LearningError(_l("The report's %(key)s is not a number.", key=key))
-    return min(max(float(value), low), high)
+    return min(max(number, low), high)
 
 
 def parse_report(body: dict) -> playback.Report:
     seq = body.get("seq")
-    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
         raise LearningError(_l("The report needs its sequence number (seq, from 1)."))
     flags = {}
     for key in ("playing", "muted", "visible", "interacted"):
@@ -383,19 +401,44 @@ def status(viewing: Viewing) -> dict:
     }
 
 
+def _counted_elsewhere(viewing: Viewing, now: datetime, rules: playback.Rules) -> bool:
+    """Whether another viewing of the person earned time within the last report gap (lessons
+    or films played side by side). The person's row is locked first, so that two reports of
+    the same person at once are decided one after the other."""
+    locked(Person, viewing.person_id)
+    return (
+        db.session.scalar(
+            select(Viewing.id)
+            .where(
+                Viewing.person_id == viewing.person_id,
+                Viewing.id != viewing.id,
+                Viewing.counted_at > now - timedelta(seconds=rules.max_gap_s),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def report(viewing: Viewing, token: object, body: dict, *, now: datetime | None = None) -> dict:
     """One playback report into the viewing; what the stretch since the last report earned."""
     _own_page(viewing, token)
     parsed = parse_report(body)
+    now = now or utcnow()
     state = _state(viewing)
+    the_rules = rules()
     try:
-        outcome = playback.apply(state, parsed, now or utcnow(), rules())
+        outcome = playback.apply(
+            state, parsed, now, the_rules, elsewhere=_counted_elsewhere(viewing, now, the_rules)
+        )
     except playback.StaleReport:
         raise LearningError(
             _l("Report %(n)d came after report %(last)d: it is not counted.", n=parsed.seq, last=viewing.seq),
             status=CONFLICT,
         ) from None
     _store(viewing, state)
+    if outcome.reason == playback.COUNTED:
+        viewing.counted_at = now
     if outcome.reason not in (playback.COUNTED, playback.STARTED) and outcome.elapsed_s:
         refused = dict(viewing.refused or {})
         refused[outcome.reason] = round(refused.get(outcome.reason, 0.0) + outcome.elapsed_s, 1)
@@ -449,8 +492,9 @@ def still_here(viewing: Viewing, token: object, *, now: datetime | None = None) 
 
 
 def _credit(viewing: Viewing, *, actor, now: datetime) -> None:
-    """A lesson's credited time into the ledger as online hours (tenths of a 学时, this year's
-    row taking what is new); a film's into its watched mark."""
+    """A lesson's credited time into the ledger as online hours (tenths of a 学时, today's row
+    taking what is new, so that each keeps the day it was earned); a film's into its watched
+    mark."""
     if viewing.film is not None:
         film = viewing.film
         if (
@@ -466,8 +510,8 @@ def _credit(viewing: Viewing, *, actor, now: datetime) -> None:
     new = total - sum(r.tenths for r in rows)
     if new <= 0:
         return
-    today = local_today()
-    row = next((r for r in rows if r.year == today.year), None)
+    today = now.astimezone(local_zone()).date()  # the province's day the time was credited on
+    row = next((r for r in rows if r.earned_on == today), None)
     if row is None:
         row = HourCredit(
             source=ONLINE,
@@ -480,7 +524,6 @@ def _credit(viewing: Viewing, *, actor, now: datetime) -> None:
         )
         db.session.add(row)
     row.tenths += new
-    row.earned_on = today
     db.session.flush()
     audit.record(
         "learning.hours",

@@ -26,6 +26,7 @@ TOO_FAST = "too_fast"
 IDLE = "idle"
 CHECK_OPEN = "check_open"
 CHECK_MISSED = "check_missed"
+PARALLEL = "parallel"  # another viewing of the same person counted within max_gap_s
 
 
 class StaleReport(ValueError):
@@ -85,8 +86,10 @@ def next_check_at(duration_s: float, rules: Rules, rng: random.Random | None = N
     return (rng or random.SystemRandom()).uniform(0.3 * segment, segment)
 
 
-def apply(state: State, report: Report, now: datetime, rules: Rules) -> Outcome:
-    """Take one report into ``state`` and say what the stretch since the last one earned."""
+def apply(state: State, report: Report, now: datetime, rules: Rules, *, elsewhere: bool = False) -> Outcome:
+    """Take one report into ``state`` and say what the stretch since the last one earned.
+    ``elsewhere``: another viewing of the same person earned time within ``max_gap_s``; a
+    person studies one video at a time, so this stretch earns nothing."""
     if report.seq <= state.seq:
         raise StaleReport(report.seq)
     previous_at, previous_position = state.last_at, state.position
@@ -97,7 +100,7 @@ def apply(state: State, report: Report, now: datetime, rules: Rules) -> Outcome:
         return Outcome(STARTED, 0.0)
     elapsed = max((now - previous_at).total_seconds(), 0.0)
     advanced = report.position - previous_position
-    reason, earned = _stretch(state, report, now, rules, elapsed, advanced)
+    reason, earned = _stretch(state, report, now, rules, elapsed, advanced, elsewhere)
     state.pending_s += earned
     at_end = report.position >= state.duration_s - rules.tolerance_s
     ask_check = (
@@ -113,7 +116,13 @@ def apply(state: State, report: Report, now: datetime, rules: Rules) -> Outcome:
 
 
 def _stretch(
-    state: State, report: Report, now: datetime, rules: Rules, elapsed: float, advanced: float
+    state: State,
+    report: Report,
+    now: datetime,
+    rules: Rules,
+    elapsed: float,
+    advanced: float,
+    elsewhere: bool,
 ) -> tuple[str, float]:
     if state.check_open_at is not None:
         if (now - state.check_open_at).total_seconds() > rules.answer_within_s:
@@ -132,6 +141,8 @@ def _stretch(
         return SKIPPED, 0.0
     if report.muted and not report.visible:
         return MUTED_HIDDEN, 0.0
+    if elsewhere:
+        return PARALLEL, 0.0
     # Real time only (at 2x, ten seconds of clock cover twenty of video and earn ten), and no
     # more than one report's worth after a silence.
     earned = min(elapsed, rules.max_gap_s, advanced / rate)

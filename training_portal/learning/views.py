@@ -45,7 +45,7 @@ def _my_films() -> list[tuple[WarningFilm, FilmAssignment]]:
     assignments = db.session.scalars(
         select(FilmAssignment).where(FilmAssignment.mine_id.in_(mines)).order_by(FilmAssignment.due_on)
     )
-    return [(a.film, a) for a in assignments if a.film.has_video and ops.in_audience(a.film, person)]
+    return [(a.film, a) for a in assignments if a.film.has_video and ops.in_assignment(a, person)]
 
 
 def _courses_seen() -> list[Course]:
@@ -167,6 +167,7 @@ def reason_labels() -> dict[str, object]:
         "skipped": _l("skipped ahead"),
         "muted_hidden": _l("muted and hidden"),
         "too_fast": _l("too fast"),
+        "parallel": _l("watching another video at the same time"),
         "idle": _l("idle"),
         "check_open": _l("check question open"),
         "check_missed": _l("check unanswered"),
@@ -191,7 +192,7 @@ def add_material(online_lesson_id: int):
         "learning/lesson.html", form, form_name="material_form", context=lambda: _lesson_page(lesson)
     )
     validated(form)
-    data = form.file.data.read()
+    data = ops.read_material(form.file.data.stream)
     ops.add_material(lesson, form.title.data or "", form.file.data.filename or "", data, actor=current_user)
     return redirect(url_for("learning.lesson", online_lesson_id=lesson.id), 303)
 

@@ -73,17 +73,34 @@ def online_share(kind: CourseKind) -> int:
 
 
 def capped_online(online: dict[CourseKind, int], need: int) -> int:
-    """Online tenths that count against ``need``: per course kind, at most its share."""
-    return sum(min(tenths, need * online_share(kind) // 100) for kind, tenths in online.items())
+    """Online tenths that count against ``need``: per course kind, at most its share, and in all
+    at most the largest share among the kinds studied (so that shares do not add up to more than
+    any one kind allows). ``_short_of_hours`` mirrors this rule in SQL."""
+    present = [kind for kind, tenths in online.items() if tenths > 0]
+    if not present:
+        return 0
+    per_kind = sum(min(online[kind], need * online_share(kind) // 100) for kind in present)
+    return min(per_kind, max(need * online_share(kind) // 100 for kind in present))
 
 
 policy.accept_keys("training.online_share_max", lambda: {k.value for k in CourseKind})
 
 
 def course_year_hours(person: Person) -> list[dict]:
-    """Claimed and verified hours per course and year, oldest first."""
+    """Hours per course and year, oldest first: claimed (all), verified (classroom hours by
+    video or attested sign-in) and online (studied online; they count toward a requirement only
+    up to the policy's share, which the ledger applies per year, not per course)."""
+    online = HourCredit.source == ONLINE
     rows = db.session.execute(
-        select(HourCredit.course_id, HourCredit.year, func.sum(HourCredit.tenths), _verified_tenths)
+        select(
+            HourCredit.course_id,
+            HourCredit.year,
+            func.sum(HourCredit.tenths),
+            func.sum(
+                case((and_(~online, Lesson.video_verdict.in_(COUNTED_VERDICTS)), HourCredit.tenths), else_=0)
+            ),
+            func.sum(case((online, HourCredit.tenths), else_=0)),
+        )
         .outerjoin(Lesson, Lesson.id == HourCredit.lesson_id)
         .where(HourCredit.person_id == person.id)
         .group_by(HourCredit.course_id, HourCredit.year)
@@ -91,8 +108,14 @@ def course_year_hours(person: Person) -> list[dict]:
     ).all()
     courses = {c.id: c for c in db.session.scalars(select(Course).where(Course.id.in_({r[0] for r in rows})))}
     return [
-        {"course": courses[course_id], "year": year, "claimed": int(claimed), "verified": int(verified)}
-        for course_id, year, claimed, verified in rows
+        {
+            "course": courses[course_id],
+            "year": year,
+            "claimed": int(claimed),
+            "verified": int(verified),
+            "online": int(studied),
+        }
+        for course_id, year, claimed, verified, studied in rows
     ]
 
 
@@ -515,16 +538,20 @@ def _short_of_hours(people: Select, year: int) -> Select:
         .select_from(candidates.outerjoin(needs, needs.c.person_id == candidates.c.id))
         .cte("required")
     )
-    # Online hours count up to their course kind's share of the requirement (``capped_online``).
+    # Online hours count up to their course kind's share of the requirement, and in all up to
+    # the largest share among the kinds studied (``capped_online``).
     cap = (
         required.c.tenths * case(*((online.c.kind == k, online_share(k)) for k in CourseKind), else_=0) // 100
     )
+    per_kind = func.sum(case((online.c.tenths < cap, online.c.tenths), else_=cap))
+    largest = func.max(cap)
     online_done = (
         select(
             online.c.person_id,
-            func.sum(case((online.c.tenths < cap, online.c.tenths), else_=cap)).label("tenths"),
+            case((per_kind < largest, per_kind), else_=largest).label("tenths"),
         )
         .join(required, required.c.id == online.c.person_id)
+        .where(online.c.tenths > 0)
         .group_by(online.c.person_id)
         .cte("online_done")
     )

@@ -299,12 +299,14 @@ class Attendance(db.Model):
 class HourCredit(db.Model):
     """The hours an attendance (``source`` "classroom") or an online study of a lesson video
     (``source`` "online", with the viewing's id) earns in one calendar year (a lesson across
-    New Year's midnight gives two rows). Recomputed whenever the attendance or the viewing
-    changes; sums come from here. Online hours count as verified (the server counted them from
-    the playback), but only up to the policy's share of a year's requirement (``ledger``)."""
+    New Year's midnight gives two rows); an online study has one row per local day it earned
+    on, so that each hour keeps the date it was earned (the exam check's window reads it).
+    Recomputed whenever the attendance or the viewing changes; sums come from here. Online
+    hours count as verified (the server counted them from the playback), but only up to the
+    policy's share of a year's requirement (``ledger``)."""
 
     __tablename__ = "training_hour_credits"
-    __table_args__ = (UniqueConstraint("attendance_id", "year"), UniqueConstraint("viewing_id", "year"))
+    __table_args__ = (UniqueConstraint("attendance_id", "year"), UniqueConstraint("viewing_id", "earned_on"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(10), default="classroom", index=True)

@@ -21,6 +21,7 @@ def training_section(person: Person) -> list[dict]:
             "year": row["year"],
             "claimed_hours": row["claimed"] / 10,
             "verified_hours": row["verified"] / 10,
+            "online_hours": row["online"] / 10,
         }
         for row in ledger.course_year_hours(person)
         for course in [row["course"]]
